@@ -104,6 +104,29 @@ def test_a_crossbar_on_the_int8_path_copies_and_reads_alike(preset, duplicate, m
     assert np.array_equal(xbar.mvm(x), twin.mvm(x)) and xbar.counts == twin.counts
 
 
+@pytest.mark.parametrize("where", ["no fast kernel", "no onnxruntime"])
+def test_a_crossbar_pickled_on_the_int8_path_loads_where_the_units_are_not_used(where, monkeypatch):
+    """a crossbar moved to a machine that does not use the int8 units (another CPU, no onnxruntime: a Dask worker)
+    multiplies on float32 BLAS from its int8 matrix, with the same numbers (unpickling had raised a TypeError or
+    a ModuleNotFoundError there)"""
+    _int8_or_skip()
+    monkeypatch.setattr(int8, "faster", lambda: True)
+    rng = np.random.default_rng(0)
+    w, x = rng.normal(0, .3, (48, 200)), rng.uniform(-1, 1, (300, 200))
+    xbar = _crossbar("ideal", **{"simulation.int8_products": "auto"})
+    xbar.program(w)
+    xbar.calibrate(x[:64])
+    assert xbar._integer is not None and xbar._integer.uses_integer(xbar.plan.n_planes * len(x))
+    saved, expected = pickle.dumps(xbar), xbar.mvm(x)
+    monkeypatch.setattr(int8, "faster", lambda: False)
+    if where == "no onnxruntime":
+        monkeypatch.setattr(int8, "available", lambda: False)
+        monkeypatch.setattr(int8, "form", lambda *a: 1 / 0)  # never asked: no session is opened
+    moved = pickle.loads(saved)
+    assert not moved._integer._sessions and not moved._integer.uses_integer(moved.plan.n_planes * len(x))
+    assert np.array_equal(moved.mvm(x), expected)
+
+
 def test_adc_settings_compare_by_value():
     a = AdcSetting(np.full((2, 3), 0.5), -31.0, 31.0)
     assert a == AdcSetting(np.full((2, 3), 0.5), -31, 31) and hash(a) == hash(copy.deepcopy(a))

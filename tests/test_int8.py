@@ -12,6 +12,7 @@ import pytest
 
 from cimsim.config import load_config, with_overrides
 from cimsim.numerics import Crossbar, int8
+from cimsim.numerics.exact_products import exact_product
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -88,9 +89,9 @@ def weight_form(request, monkeypatch):
     monkeypatch.setattr(int8, "weight_offset", lambda: offset)
     if each is not None:
         monkeypatch.setattr(int8, "form", lambda max_x, max_w: each)
-    int8._shared_session.cache_clear()  # sessions of the shapes, built for one form
+    int8.shared_session.cache_clear()  # sessions of the shapes, built for one form
     yield request.param
-    int8._shared_session.cache_clear()
+    int8.shared_session.cache_clear()
 
 
 @pytest.mark.parametrize("held_max_cells", [int8.HELD_MAX_CELLS, 0])  # sessions holding their rows, or bound
@@ -139,7 +140,7 @@ def test_the_int8_units_need_onnxruntime_alone(monkeypatch):
     """The sessions' models are written without the onnx package (whose import took over a second), so the int8
     path runs with onnx unimportable, exactly as with it; without onnxruntime every product stays float32."""
     monkeypatch.setitem(sys.modules, "onnx", None)  # import onnx now raises ImportError
-    int8._shared_session.cache_clear()
+    int8.shared_session.cache_clear()
     w, x = np.random.default_rng(0).standard_normal((70, 300)), np.random.default_rng(1).uniform(-1, 1, (50, 300))
     fast, slow = Crossbar(design()), Crossbar(design(**{"simulation.int8_products": "off"}))
     for xbar in (fast, slow):
@@ -301,10 +302,10 @@ def test_the_digital_reference_on_the_int8_units_is_exact(low, high, weight_form
     codes = rng.integers(low, high, (300, 70)).astype(np.int32)
     weights = rng.integers(-127, 128, (40, 70)).astype(np.int8)
     want = codes.astype(np.float64) @ weights.T.astype(np.float64)
-    np.testing.assert_array_equal(int8.exact_product(codes, weights), want)
+    np.testing.assert_array_equal(exact_product(codes, weights), want)
     assert len(runs) == 1
-    np.testing.assert_array_equal(int8.exact_product(codes * 3, weights.astype(np.int16)), 3 * want)
-    np.testing.assert_array_equal(int8.exact_product(codes * 300, weights), 300 * want)  # beyond 8 bits: float64
+    np.testing.assert_array_equal(exact_product(codes * 3, weights.astype(np.int16)), 3 * want)
+    np.testing.assert_array_equal(exact_product(codes * 300, weights), 300 * want)  # beyond 8 bits: float64
     assert len(runs) == 1
 
 
@@ -407,6 +408,27 @@ def test_a_runs_json_says_where_its_products_ran_and_why(monkeypatch):
     assert "is not installed: pip install '.[int8]'" in products_path(config)
 
 
+@pytest.mark.parametrize("overrides, why", [
+    ({"dac.encoding": "pulse_width"}, "pulse inputs, whose planes are float32 currents"),
+    ({"dac.signed_inputs": "unsigned", "dac.input_bits": 9}, "input plane codes up to 511"),
+    ({"device.read_noise_sigma": 0.01, "device.read_noise_path": "cell"}, "read noise drawn cell by cell"),
+    ({"device.iv_nonlinearity": 10.0}, "a non-linear I-V")])
+def test_a_design_whose_planes_cannot_go_to_the_int8_units_keeps_float32_and_says_so(overrides, why):
+    """such a layer had been compacted to int8 (then converted back to float32 on every product: slower than
+    "off") and its run's JSON had said "int8 units" (a probe counted no int8 call)"""
+    from cimsim.report_json import products_path
+    from cimsim.run import simulate
+
+    config = design(**overrides, **{"workload.vectors": 4})
+    xbar = Crossbar(config)
+    xbar.program(np.random.default_rng(0).uniform(-1, 1, (70, 300)))
+    assert xbar._integer is None and xbar.layer.matrix.dtype != np.int8
+    path = products_path(config, simulate(config))
+    assert path.startswith("float32 BLAS (no product of this design can run on the int8 units: ") and why in path
+    assert products_path(design(**{"workload.vectors": 4}), simulate(design(**{"workload.vectors": 4}))
+                         ).startswith("int8 units")
+
+
 @pytest.mark.parametrize("overrides, uint8", [({}, True), ({"dac.encoding": "pulse_count"}, False),
                                               ({"device.iv_nonlinearity": 10.0}, False)])
 def test_a_workers_piece_counts_uint8_planes_only_where_the_int8_units_take_them(overrides, uint8):
@@ -418,7 +440,7 @@ def test_a_workers_piece_counts_uint8_planes_only_where_the_int8_units_take_them
     xbar = Crossbar(design(**overrides))
     xbar.program(np.random.default_rng(0).uniform(-1, 1, (70, 300)))
     p, cols = xbar.plan, xbar.layer.col_w.size
-    assert xbar._integer is not None  # integer levels: int8 products
+    assert (xbar._integer is not None) == uint8  # a layer whose planes cannot go to the units is not compacted
     plane_bytes = 1 if uint8 else 4
     assert plane_piece(p, xbar._integer, cols, xbar._cell_noise_path) == piece_rows(
         p.n_planes * (plane_bytes * p.in_features + 4 * (cols + 1)), PRODUCT_ROWS)

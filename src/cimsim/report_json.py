@@ -182,27 +182,33 @@ def run_dict(results: tuple[Result, ...], cim: Breakdown) -> dict:
         "macro": macro_dict(cim),
         "validation": trust.family_record(results[0].config),
         "wall_s": sum(r.wall_s for r in results),
-        "products": products_path(results[0].config),
+        "products": products_path(results[0].config, results[0]),
     }
 
 
-def products_path(config: Config) -> str:
+def products_path(config: Config, result: Result | None = None) -> str:
     """Where this process sends a run's products (the same numbers either way; speed and memory differ): the int8
-    units where ``simulation.int8_products`` is "auto", onnxruntime is installed and its int8 kernel beats float32
-    BLAS by :data:`~.numerics.int8.MIN_SPEEDUP` here (measured once per process), for the layers whose cells hold
-    integer levels; else float32 BLAS, with why. The rule, not a count of this run's layers."""
+    units where ``simulation.int8_products`` is "auto", the design's planes may go there (``result``'s first layer:
+    :func:`.numerics.products.off_the_units`), onnxruntime is installed and its int8 kernel beats float32 BLAS by
+    :data:`~.numerics.int8.MIN_SPEEDUP` here (measured once per process), for the layers whose cells hold integer
+    levels; else float32 BLAS, with why. The rule, not a count of this run's layers."""
     from .config.modes import Int8Products
     from .numerics import int8
+    from .numerics.products import cell_noise, off_the_units
 
+    plans = [] if result is None else [result.plan] if isinstance(result, RunResult) else [
+        layer.plan for layer in result.layers]
     if config.simulation.int8_products != Int8Products.AUTO:
         return "float32 BLAS (simulation.int8_products = \"off\")"
+    if plans and (why := off_the_units(plans[0], cell_noise(config.device))):
+        return f"float32 BLAS (no product of this design can run on the int8 units: {why})"
     if not int8.available():
         return "float32 BLAS (onnxruntime, for the int8 units, is not installed: pip install '.[int8]')"
     if not int8.faster():
         return (f"float32 BLAS (onnxruntime's int8 kernel is not {int8.MIN_SPEEDUP}x float32 here"
                 + (": no exact int8 form on this CPU)" if int8.weight_offset() is None else ")"))
     return (f"int8 units (onnxruntime MatMulInteger, at least {int8.MIN_SPEEDUP}x float32 here) for the layers whose "
-            "cells hold integer levels (no programming error, drift, IR drop or non-linear I-V), for the products of "
+            "cells hold integer levels in [-128, 127] (no programming error, drift or IR drop), for the products of "
             f"row groups at least {int8.MIN_SIDE} x {int8.MIN_SIDE} that hold at least {int8.ALWAYS_CELLS} cells or "
             f"multiply at least {int8.MIN_MACS} plane-row MACs in a call; float32 BLAS for the others")
 

@@ -33,12 +33,13 @@ from ..footprint import check_memory
 from ..plan_checks import simulated_plan
 from . import _kernels, int8
 from .checks import check_unsigned, checked_config, checked_inputs, finite_matrix, finite_outputs, vector_rows
+from .exact_products import exact_product
 from .converters import AdcSetting, adc_setting, calibrated_full_scale, max_sum
 from .encoding import (_quantize_inputs, accumulate_planes, fixed_input_max, fixed_range_tally, prepare_planes,
                        unshifted, with_normal_rows)
 from .layout import shared_references
 from .noise import add_cell_noise, ktc_noise_std, noise_key, output_noise_std
-from .products import PRODUCT_ROWS, group_sums, plane_piece, uint8_planes
+from .products import PRODUCT_ROWS, cell_noise, group_sums, off_the_units, plane_piece, uint8_planes
 from .cell_energy import CellEnergy
 from .programming import ProgrammedLayer, compact_layer, ideal_conductances_us, program_layer
 from .threads import share_rows, worker_threads
@@ -86,7 +87,7 @@ class Crossbar:
         self._vectors_read = 0  # numbers the read-noise streams: results do not depend on the chunking
         self._row_seconds: float | None = None  # a row's time on one thread, last measured (threads.share_rows)
         self._ktc_std = ktc_noise_std(self.plan, config.array.cell_capacitance_ff)
-        self._cell_noise_path = dev.read_noise_sigma > 0 and dev.read_noise_path == ReadNoisePath.CELL  # for checks
+        self._cell_noise_path = cell_noise(dev)
         self._output_noise = bool(self._ktc_std.any()) or (dev.read_noise_sigma > 0 and not self._cell_noise_path)
         self._slice_refs, self._col_refs = shared_references(self.plan) or (None, None)
         self.reset_counts()
@@ -102,7 +103,7 @@ class Crossbar:
         adc = self.config.adc  # full scale: the largest sum; a digital adder tree's every sum is exact
         fraction = {AdcRange.MAX: 1.0, AdcRange.FIXED: adc.full_scale_fraction}.get(adc.range) if p.has_adc else 1.0
         codes = (int8.compact(layer.matrix, p) if self.config.simulation.int8_products == Int8Products.AUTO
-                 and int8.available() and int8.faster() else None)
+                 and off_the_units(p, self._cell_noise_path) is None and int8.available() and int8.faster() else None)
         self.layer = layer = layer if codes is None else compact_layer(layer, codes, p)
         self._integer = None if codes is None else int8.IntegerProducts(codes, p)
         self.adc = None if fraction is None else adc_setting(p, np.full(
@@ -321,8 +322,8 @@ class Crossbar:
         p, (x, one) = self.plan, self._inputs(inputs)
         (codes, x_scale), shift = with_normal_rows(lambda v: _quantize_inputs(
             v, p.input_bits, fixed_input_max(self.config.dac), p.signed_inputs == SignedInputs.UNSIGNED), x)
-        out = int8.exact_product(codes, self.layer.weight_codes,  # a new float64 array: rescaled in place
-                                 self.config.simulation.int8_products == Int8Products.AUTO)
+        out = exact_product(codes, self.layer.weight_codes,  # a new float64 array: rescaled in place
+                            self.config.simulation.int8_products == Int8Products.AUTO)
         with np.errstate(over="ignore"):
             out *= x_scale[:, None]
             out *= self.layer.weight_scale[None, :]

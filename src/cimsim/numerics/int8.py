@@ -40,7 +40,7 @@ from ._int8_model import matmul_integer_model
 from .threads import scratch
 
 __all__ = ["available", "weight_offset", "form", "stored", "speedup", "faster", "compact", "IntegerProducts",
-           "run_session", "exact_product", "ALWAYS_CELLS", "EXTRA_MIN_BYTES", "HELD_BYTES_PER_CELL",
+           "run_session", "shared_session", "codes_fit", "ALWAYS_CELLS", "EXTRA_MIN_BYTES", "HELD_BYTES_PER_CELL",
            "HELD_MAX_CELLS", "MIN_MACS", "MIN_SIDE", "MIN_SPEEDUP", "PAIR_MAX", "SESSION_BYTES"]
 
 MIN_MACS = 1 << 24
@@ -197,7 +197,7 @@ def _session(rows: int, cols: int, zero_point: int, weights: np.ndarray | None =
     """An onnxruntime session computing (uint8 x (batch x ``rows``) - ``zero_point``) @ (w (``rows`` x ``cols``) -
     ``offset``) -> int32, w int8 (offset 0) or uint8 (offset 128; MLAS takes both zero points away inside the
     product). ``weights`` given (:func:`stored`): held by the session (prepacked once); None: w is bound on every call
-    (:func:`_shared_session`)."""
+    (:func:`shared_session`)."""
     import onnxruntime
 
     options = onnxruntime.SessionOptions()
@@ -221,7 +221,7 @@ def run_session(session, x: np.ndarray, y: np.ndarray, w: np.ndarray | None = No
 
 
 @functools.cache
-def _shared_session(rows: int, cols: int, zero_point: int, offset: int):
+def shared_session(rows: int, cols: int, zero_point: int, offset: int):
     """One session per shape, zero point and weight form, w bound per call, shared by every group of that shape."""
     return _session(rows, cols, zero_point, None, offset)
 
@@ -235,12 +235,17 @@ def _wide_groups(matrix: np.ndarray, plan: Plan) -> dict[int, tuple[int, int]]:
 
 
 @checked_types
+def codes_fit(plan: Plan) -> bool:
+    """whether the plan's plane codes fit the units' uint8 planes: up to 255 unsigned, up to 127 in magnitude for
+    bipolar codes (shifted by the zero point)"""
+    return plan.max_plane_code <= (127 if _zero_point(plan) else 255)
+
+
 def compact(matrix: np.ndarray, plan: Plan) -> np.ndarray | None:
     """``matrix`` (float32 levels) as int8 when it holds integers in [-128, 127] only, the plan's plane codes fit 8
     bits (unsigned codes up to 255; bipolar codes, shifted by the zero point, up to 127 in magnitude) and at least
     one row group is :data:`MIN_SIDE` rows and columns wide; else None (the layer keeps float32)."""
-    codes_fit = plan.max_plane_code <= (127 if _zero_point(plan) else 255)
-    if not (codes_fit and _wide_groups(matrix, plan) and matrix.min() >= -128 and matrix.max() <= 127
+    if not (codes_fit(plan) and _wide_groups(matrix, plan) and matrix.min() >= -128 and matrix.max() <= 127
             and np.array_equal(matrix, np.round(matrix))):
         return None
     return matrix.astype(np.int8)
@@ -254,11 +259,13 @@ class IntegerProducts:
     only while the layer's extra bytes (:attr:`extra_bytes`) stay within :data:`EXTRA_MIN_BYTES` or half its
     matrix's size, whichever is larger; the other groups bind their rows and convert them for BLAS on every call."""
 
-    def __init__(self, codes: np.ndarray, plan: Plan):
+    def __init__(self, codes: np.ndarray, plan: Plan, units: bool = True):
+        """``units`` False: no session, every product on float32 BLAS from the int8 matrix (a copy unpickled
+        where the int8 units are not used: :meth:`__setstate__`)"""
         if codes.dtype != np.int8:
             raise TypeError(f"IntegerProducts needs the layer's int8 matrix (int8.compact); got {codes.dtype}")
         zero_point, cols = _zero_point(plan), codes.shape[1]
-        self._offset = form(plan.max_plane_code + zero_point, max(-int(codes.min()), int(codes.max())))
+        self._offset = form(plan.max_plane_code + zero_point, max(-int(codes.min()), int(codes.max()))) if units else 0
         self._codes, self._plan, self._groups = codes, plan, plan.conversion_groups()
         self._bound: dict[int, np.ndarray] = {}  # group -> its rows, bound per call
         self._sessions = {}  # group -> its onnxruntime session (live: not pickled, :meth:`__getstate__`)
@@ -266,14 +273,14 @@ class IntegerProducts:
         self.extra_bytes = 0.0
         """bytes the held sessions and float32 copies keep beside the int8 matrix (estimated: SESSION_BYTES,
         HELD_BYTES_PER_CELL)"""
-        for g, (start, stop) in _wide_groups(codes, plan).items():
+        for g, (start, stop) in (_wide_groups(codes, plan) if units else {}).items():
             held_bytes = SESSION_BYTES + HELD_BYTES_PER_CELL * (stop - start) * cols
             if (stop - start) * cols <= HELD_MAX_CELLS and self.extra_bytes + held_bytes <= budget:
                 held = stored(codes[start:stop], self._offset)
                 self._sessions[g] = _session(stop - start, cols, zero_point, held, self._offset)
                 self.extra_bytes += held_bytes
             else:
-                self._sessions[g] = _shared_session(stop - start, cols, zero_point, self._offset)
+                self._sessions[g] = shared_session(stop - start, cols, zero_point, self._offset)
                 self._bound[g] = codes[start:stop]  # C-contiguous row slice: no copy
         # small groups keep their rows in float32 too (at most 4 * ALWAYS_CELLS bytes each): their small products
         # run on BLAS without converting the int8 rows on every call
@@ -292,7 +299,10 @@ class IntegerProducts:
         return self._codes, self._plan
 
     def __setstate__(self, state: tuple) -> None:
-        self.__init__(*state)  # sessions and float32 copies opened as the original's were: the same exact products
+        """sessions and float32 copies opened as the original's were: the same exact products; where this process
+        does not use the int8 units (onnxruntime missing, no exact or fast kernel: another machine), none, every
+        product on float32 BLAS, again the same numbers (it had raised there)"""
+        self.__init__(*state, units=available() and faster())
 
     def _integer(self, group: int, plane_rows: int) -> bool:
         """whether the product of ``plane_rows`` plane rows with ``group`` goes to the int8 units"""
@@ -329,22 +339,3 @@ class IntegerProducts:
         if w is not None and self._offset:  # uint8 codes + 128: each int8 byte with its top bit flipped
             w = np.bitwise_xor(w.view(np.uint8), 0x80, out=scratch("int8 rows", w.shape, np.uint8))
         return run_session(self._sessions[group], x, y, w)
-
-
-def exact_product(codes: np.ndarray, weight_codes: np.ndarray, int8_units: bool = True) -> np.ndarray:
-    """``codes`` (vectors x in, integers) @ ``weight_codes``.T (out x in), exactly, as float64: on the int8 units
-    (``int8_units``: allowed) where both fit 8 bits (codes in [0, 255] or [-128, 127], int8 weights) and every sum
-    fits int32, else float64 BLAS (exact below 2**53). The digital reference of every layer, computed once per
-    evaluation."""
-    lowest, highest = (int(codes.min()), int(codes.max())) if codes.size else (0, 0)
-    zero_point = 0 if lowest >= 0 and highest <= 255 else 128 if -128 <= lowest and highest <= 127 else None
-    fits = (zero_point is not None and weight_codes.dtype == np.int8 and codes.shape[1] * 255 * 128 < 2 ** 31
-            and min(codes.shape[1], weight_codes.shape[0]) >= MIN_SIDE)
-    if not (fits and int8_units and available() and faster()):
-        return codes.astype(np.float64) @ weight_codes.T.astype(np.float64)
-    x = (codes + zero_point).astype(np.uint8)
-    y = np.empty((codes.shape[0], weight_codes.shape[0]), dtype=np.int32)
-    offset = form(highest + zero_point, max(-int(weight_codes.min()), int(weight_codes.max())))
-    run_session(_shared_session(codes.shape[1], weight_codes.shape[0], zero_point, offset), x, y,
-                stored(weight_codes.T, offset))
-    return y.astype(np.float64)

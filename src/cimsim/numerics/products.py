@@ -16,10 +16,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..config.modes import InputEncoding
+from ..config.modes import InputEncoding, ReadNoisePath
+from ..config.schema import DeviceConfig
 from ..iv_curve import read_levels
 from ..mapping import Plan
-from .int8 import IntegerProducts
+from .int8 import IntegerProducts, codes_fit
 from .threads import one_blas_thread, piece_rows, scratch
 
 __all__ = ["PRODUCT_ROWS", "group_sums", "aligned_product", "uint8_planes", "plane_piece"]
@@ -106,12 +107,31 @@ def _spans(live: list[bool], batch: int, exact_sums: bool) -> list[tuple[slice, 
     return spans
 
 
+def cell_noise(device: DeviceConfig) -> bool:
+    """whether read noise is drawn cell by cell (``device.read_noise_path`` "cell"), not at the column's output"""
+    return device.read_noise_sigma > 0 and device.read_noise_path == ReadNoisePath.CELL
+
+
+def off_the_units(plan: Plan, cell_noise: bool) -> str | None:
+    """why no product of a ``plan`` layer can run on the int8 units whatever its cells hold (its planes become
+    float32 currents: pulse inputs, a non-linear cell, read noise drawn per cell; or its plane codes pass 8 bits),
+    else None. A layer it names keeps float32 cells (a compacted one had converted its rows back on every call)."""
+    if plan.dac_encoding != InputEncoding.VOLTAGE:
+        return "pulse inputs, whose planes are float32 currents"
+    if read_levels(plan) is not None:
+        return "a non-linear I-V, which bends each plane into float32 currents"
+    if cell_noise:
+        return "read noise drawn cell by cell"
+    if not codes_fit(plan):
+        return f"input plane codes up to {plan.max_plane_code}, where the units take 8 bits"
+    return None
+
+
 def uint8_planes(plan: Plan, integer: IntegerProducts | None, cell_noise: bool, rows: int) -> bool:
-    """whether the input planes of ``rows`` vectors go to the int8 units as uint8: voltage inputs, cells without
-    noise of their own, a linear cell (a non-linear one bends its planes into float32 currents) and a product the
-    units take (:meth:`.int8.IntegerProducts.uses_integer`)"""
-    return (integer is not None and plan.dac_encoding == InputEncoding.VOLTAGE and not cell_noise
-            and read_levels(plan) is None and integer.uses_integer(plan.n_planes * rows))
+    """whether the input planes of ``rows`` vectors go to the int8 units as uint8: a layer whose planes may
+    (:func:`off_the_units`) and a product the units take (:meth:`.int8.IntegerProducts.uses_integer`)"""
+    return (integer is not None and off_the_units(plan, cell_noise) is None
+            and integer.uses_integer(plan.n_planes * rows))
 
 
 def plane_piece(plan: Plan, integer: IntegerProducts | None, converted: int, cell_noise: bool) -> int:
