@@ -410,7 +410,10 @@ def test_a_runs_json_says_where_its_products_ran_and_why(monkeypatch):
 
 @pytest.mark.parametrize("overrides, why", [
     ({"dac.encoding": "pulse_width"}, "pulse inputs, whose planes are float32 currents"),
-    ({"dac.signed_inputs": "unsigned", "dac.input_bits": 9}, "input plane codes up to 511"),
+    ({"dac.signed_inputs": "unsigned", "dac.input_bits": 9}, "input plane codes up to 511 in magnitude, past the "
+                                                             "units' 255"),
+    ({"dac.signed_inputs": "bipolar", "dac.input_bits": 9}, "input plane codes up to 255 in magnitude, past the "
+                                                            "units' 127"),
     ({"device.read_noise_sigma": 0.01, "device.read_noise_path": "cell"}, "read noise drawn cell by cell"),
     ({"device.iv_nonlinearity": 10.0}, "a non-linear I-V")])
 def test_a_design_whose_planes_cannot_go_to_the_int8_units_keeps_float32_and_says_so(overrides, why):

@@ -50,14 +50,14 @@ def as_config(config: Config | str | os.PathLike | Mapping, settings: Mapping[st
 
 
 def _not_toml_text(config: str | os.PathLike) -> None:
-    """A ValueError where a config path is no file but TOML text (a line break in it, or TOML as it stands without
-    a path's separator or .toml ending), saying how to pass text (it had been reported as a file name that did not
-    exist, the whole text for a name); a missing file is left to the loader, which names it"""
+    """A ValueError where a config path is no file but TOML text (it parses as TOML: a path seldom does), saying how
+    to pass text (it had been reported as a file name that did not exist, the whole text for a name); a missing
+    file is left to the loader, which names it"""
     if not isinstance(config, str) or "=" not in config or os.path.exists(config):  # (False for a NUL in it)
         return
     try:
-        toml = bool(tomllib.loads(config)) and ("\n" in config or not (os.sep in config or config.endswith(".toml")))
-    except tomllib.TOMLDecodeError:
+        toml = bool(tomllib.loads(config))
+    except (tomllib.TOMLDecodeError, RecursionError, ValueError):  # nested too deep, an integer past 4300 digits
         toml = False
     if toml:
         raise ValueError(f"config {cut_short(repr(config))} is no file but reads as TOML text: pass the text's tables "

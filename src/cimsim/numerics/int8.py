@@ -40,8 +40,9 @@ from ._int8_model import matmul_integer_model
 from .threads import scratch
 
 __all__ = ["available", "weight_offset", "form", "stored", "speedup", "faster", "compact", "IntegerProducts",
-           "run_session", "shared_session", "codes_fit", "ALWAYS_CELLS", "EXTRA_MIN_BYTES", "HELD_BYTES_PER_CELL",
-           "HELD_MAX_CELLS", "MIN_MACS", "MIN_SIDE", "MIN_SPEEDUP", "PAIR_MAX", "SESSION_BYTES"]
+           "run_session", "shared_session", "codes_fit", "plane_code_limit", "ALWAYS_CELLS", "EXTRA_MIN_BYTES",
+           "HELD_BYTES_PER_CELL", "HELD_MAX_CELLS", "MIN_MACS", "MIN_SIDE", "MIN_SPEEDUP", "PAIR_MAX",
+           "SESSION_BYTES"]
 
 MIN_MACS = 1 << 24
 """smallest product (plane rows x rows x columns) sent to the int8 units when the matrix is small (below
@@ -238,7 +239,12 @@ def _wide_groups(matrix: np.ndarray, plan: Plan) -> dict[int, tuple[int, int]]:
 def codes_fit(plan: Plan) -> bool:
     """whether the plan's plane codes fit the units' uint8 planes: up to 255 unsigned, up to 127 in magnitude for
     bipolar codes (shifted by the zero point)"""
-    return plan.max_plane_code <= (127 if _zero_point(plan) else 255)
+    return plan.max_plane_code <= plane_code_limit(plan)
+
+
+def plane_code_limit(plan: Plan) -> int:
+    """the largest plane code the units take: 127 in magnitude for bipolar planes, 255 for the others"""
+    return 127 if _zero_point(plan) else 255
 
 
 def compact(matrix: np.ndarray, plan: Plan) -> np.ndarray | None:

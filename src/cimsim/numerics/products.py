@@ -20,7 +20,7 @@ from ..config.modes import InputEncoding, ReadNoisePath
 from ..config.schema import DeviceConfig
 from ..iv_curve import read_levels
 from ..mapping import Plan
-from .int8 import IntegerProducts, codes_fit
+from .int8 import IntegerProducts, codes_fit, plane_code_limit
 from .threads import one_blas_thread, piece_rows, scratch
 
 __all__ = ["PRODUCT_ROWS", "group_sums", "aligned_product", "uint8_planes", "plane_piece"]
@@ -123,7 +123,7 @@ def off_the_units(plan: Plan, cell_noise: bool) -> str | None:
     if cell_noise:
         return "read noise drawn cell by cell"
     if not codes_fit(plan):
-        return f"input plane codes up to {plan.max_plane_code}, where the units take 8 bits"
+        return f"input plane codes up to {plan.max_plane_code} in magnitude, past the units' {plane_code_limit(plan)}"
     return None
 
 
