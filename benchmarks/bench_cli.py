@@ -11,10 +11,11 @@ target is their median <= 2 s. The machine, BLAS and date are printed first.
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
 # this script's folder is on the path
 from bench_targets import STARTUP_LIMIT_S, STARTUP_RUNS, platform_lines, startup
+
+from cimsim.atomic import write_atomic
 
 
 def main() -> None:
@@ -36,7 +37,7 @@ def main() -> None:
     text = "\n".join(lines) + "\n"
     print(text, end="")
     if args.output:
-        Path(args.output).write_text(text)
+        write_atomic(args.output, text)
 
 
 if __name__ == "__main__":

@@ -70,6 +70,11 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--sharded", type=int, default=2000, help="images of the sharded run (0: skip it)")
     args = parser.parse_args()
+    for name in ("images", "chunk", "repeat"):
+        if getattr(args, name) < 1:
+            parser.error(f"--{name} must be at least 1")
+    if args.sharded < 0:
+        parser.error("--sharded must be at least 0")
     print("\n".join(machine()))
     net = resnet18()
     shapes = net.matrix_shapes()

@@ -31,6 +31,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 
+from cimsim.atomic import write_atomic  # noqa: E402
+
 COUNTS = {"schema_toml": 5000, "schema_dict": 3000, "keys": 2000, "file_mutation": 4000, "data_files": 2500,
           "network_files": 1500, "overrides": 1500, "api": 1000, "sweep_specs": 1000, "macro_files": 1000}
 """cases per category in a full run (22 500)"""
@@ -172,7 +174,7 @@ def main(argv=None) -> int:
         "cases": non_clean,
     }
     Path(args.output).parent.mkdir(parents=True, exist_ok=True)
-    Path(args.output).write_text(json.dumps(out, indent=1, default=repr, ensure_ascii=True))
+    write_atomic(args.output, json.dumps(out, indent=1, default=repr, ensure_ascii=True))
     print(f"\nwrote {len(non_clean)} non-clean cases to {args.output}")
     return 0
 

@@ -21,6 +21,8 @@ import warnings
 
 import numpy as np
 
+from model_names import wanted_names  # this script's folder is on the path
+
 H = 32
 TORCHVISION = ("resnet18", "mobilenet_v3_small", "convnext_tiny", "efficientnet_b0", "alexnet", "vgg11", "densenet121",
                "googlenet", "inception_v3", "shufflenet_v2_x0_5", "regnet_y_400mf", "resnext50_32x4d", "swin_t",
@@ -96,7 +98,7 @@ def main() -> int:
     cases.update({name: (lambda n=name: timm.create_model(n, num_classes=10), None, (1, 3, 224, 224))
                   for name in TIMM})
     cases.update({f"hf {name}": (make, "input_ids", (1, 8)) for name, make in _hf(transformers).items()})
-    wanted = set(sys.argv[1:]) or set(cases)
+    wanted = set(wanted_names(__doc__, cases)) or set(cases)
     print(f"torch {torch.__version__}, torchvision {torchvision.__version__}, timm {timm.__version__}, transformers "
           f"{transformers.__version__}\n")
     print("| model | export + import s | layers | max rel. error vs torch |\n|---|---:|---:|---|")

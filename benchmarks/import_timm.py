@@ -21,6 +21,8 @@ import warnings
 
 import numpy as np
 
+from model_names import wanted_names  # this script's folder is on the path
+
 from import_torchvision import import_cells
 
 SIZE_WORDS = ("pico", "nano", "atto", "femto", "tiny", "xxs", "xs", "small", "mini", "s", "b0", "18", "lite", "a0")
@@ -50,7 +52,8 @@ def main() -> int:
     families = collections.defaultdict(list)
     for name in timm.list_models():
         families[_registry._model_to_module.get(name, name)].append(name)
-    names = sys.argv[1:] or sorted(_smallest(members) for members in families.values())
+    given = wanted_names(__doc__, set(timm.list_models()))
+    names = given or sorted(_smallest(members) for members in families.values())
     print(f"timm {timm.__version__}, torch {torch.__version__}: {len(families)} families")
     print("| model | import s | layers | max rel. error vs torch |")
     print("|---|---:|---:|---|")
@@ -62,7 +65,7 @@ def main() -> int:
                 layer.reset_parameters()
         size = tuple(model.pretrained_cfg.get("input_size", (3, 224, 224)))
         parameters = sum(p.numel() for p in model.parameters())
-        if not sys.argv[1:] and (size[-1] > MAX_SIDE or parameters > MAX_PARAMETERS):
+        if not given and (size[-1] > MAX_SIDE or parameters > MAX_PARAMETERS):
             print(f"| {name} | | | skipped: input {size}, {parameters / 1e6:.0f} M parameters |", flush=True)
             continue
         x = np.random.default_rng(0).standard_normal((2,) + size).astype(np.float32)

@@ -20,6 +20,8 @@ import warnings
 
 import numpy as np
 
+from model_names import wanted_names  # this script's folder is on the path
+
 
 def _shape(group: str, name: str) -> tuple[int, ...]:
     """the example batch of a model (see the module docstring)"""
@@ -55,7 +57,7 @@ def main() -> int:
 
     groups = {"classification": models, "segmentation": models.segmentation, "video": models.video,
               "quantization": models.quantization}
-    wanted = set(sys.argv[1:])
+    wanted = set(wanted_names(__doc__, {n for m in groups.values() for n in models.list_models(module=m)}))
     print(f"torchvision {torchvision.__version__}, torch {torch.__version__}")
     print("| group | model | import s | layers | max rel. error vs torch |")
     print("|---|---|---:|---:|---|")

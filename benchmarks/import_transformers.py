@@ -21,6 +21,8 @@ import warnings
 
 import numpy as np
 
+from model_names import wanted_names  # this script's folder is on the path
+
 H = 32
 """hidden size of every text model"""
 
@@ -207,7 +209,7 @@ def main() -> int:
                                                             **_auto_text(transformers)}.items()},
               **{k: (f, "pixel_values", (2, 3, 32, 32)) for k, f in _vision_models(transformers).items()},
               **_other_models(transformers)}
-    wanted = sys.argv[1:] or list(models)
+    wanted = wanted_names(__doc__, models) or list(models)
     print(f"transformers {transformers.__version__}, torch {torch.__version__}")
     print("| model | import s | layers | max abs. torch output | max rel. error vs torch |")
     print("|---|---:|---:|---:|---|")

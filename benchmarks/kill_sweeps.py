@@ -55,6 +55,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from cimsim.atomic import write_atomic
+
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT = (ROOT / "configs" / "default.toml").as_posix()
 RESULTS = ROOT / "benchmarks" / "results" / "kill_sweeps.md"
@@ -547,7 +549,7 @@ def main() -> int:
     print(text)
     if output is not None:
         output.parent.mkdir(parents=True, exist_ok=True)
-        output.write_text(text)
+        write_atomic(output, text)
         print(f"wrote {output}")
     return 0 if ok else 1
 

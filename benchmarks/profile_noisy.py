@@ -8,6 +8,7 @@ int8 products where onnxruntime is installed). The machine, BLAS and date are pr
 
 from __future__ import annotations
 
+import argparse
 import sys
 import time
 from pathlib import Path
@@ -27,9 +28,11 @@ STAGES = ((crossbar_module, "prepare_planes", "quantise the inputs into planes")
 
 
 def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--ideal", action="store_true", help="the same design without noise")
+    noisy = not parser.parse_args().ideal
     n, batch = 256, 10_000
     w, x = data(n, n, batch)
-    noisy = "--ideal" not in sys.argv
     cfg = design(n, batch)
     if noisy:
         cfg = with_overrides(cfg, {"device.program_sigma": 0.02, "device.read_noise_sigma": 0.01})

@@ -15,6 +15,7 @@ Usage:
 import argparse
 from pathlib import Path
 
+from cimsim.atomic import write_atomic
 from cimsim.validation import macro_report
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -34,19 +35,19 @@ def main(argv: list[str] | None = None) -> None:
         print(macro_report.expected_outcomes_json(), end="")
         return
     if args.write_expected:
-        EXPECTED.write_text(macro_report.expected_outcomes_json())
+        write_atomic(EXPECTED, macro_report.expected_outcomes_json())
         print(f"wrote {EXPECTED.relative_to(ROOT)}")
         return
     section = macro_report.validation_section()
     print(section)
     if args.write:
-        DOC.write_text(macro_report.with_generated_block(DOC.read_text(), section))
+        write_atomic(DOC, macro_report.with_generated_block(DOC.read_text(), section))
         print(f"\nwrote the generated section of {DOC.relative_to(ROOT)}")
-        RECORD.write_text(macro_report.records_by_family_json())
+        write_atomic(RECORD, macro_report.records_by_family_json())
         print(f"wrote the validation record reports quote, {RECORD.relative_to(ROOT)}")
         readme = README.read_text()
         if macro_report.README_BEGIN in readme:  # README's summary, where README has the markers
-            README.write_text(macro_report.with_generated_block(readme, macro_report.readme_summary(), macro_report.README_BEGIN,
+            write_atomic(README, macro_report.with_generated_block(readme, macro_report.readme_summary(), macro_report.README_BEGIN,
                                                           macro_report.README_END))
             print(f"wrote the validation summary of {README.relative_to(ROOT)}")
 

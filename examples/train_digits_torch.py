@@ -40,8 +40,7 @@ except ImportError as exc:
     sys.exit(f"examples/train_digits_torch.py needs PyTorch, onnx and scikit-learn ({exc.name or exc} is missing): "
              "pip install torch '.[onnx,examples]'")
 
-from cimsim.network import DIGITS_SCALE, digits_test_path, load_network, save_network
-from cimsim.network.torch_import import from_torch
+from cimsim.network import DIGITS_SCALE, digits_test_path, from_torch, load_network, save_network
 
 DATA = Path(__file__).resolve().parent.parent / "src" / "cimsim" / "data"
 SEED = 0

@@ -28,6 +28,7 @@ def test_bench_mvm_quick_runs_and_prints_a_row_per_case(tmp_path):
         assert cells[2] == "50"
         assert float(cells[3]) > 0 and float(cells[5]) > 0
     assert "internal_api=" in proc.stdout
+    assert "- int8 products: " in proc.stdout  # the products' path: it changes the ratio 2.6x (a probe)
     written = out_file.read_text()
     assert all(r in written for r in rows)
 
@@ -157,3 +158,24 @@ def test_startup_target_has_one_definition(bench, monkeypatch):
     assert first == 5.0 and warm == [0.5, 1.0, 2.0, 2.5, 3.0]  # the untimed run that fills the bytecode dropped
     assert envs[0]["NUMBA_CACHE_DIR"] != envs[1]["NUMBA_CACHE_DIR"] == envs[-1]["NUMBA_CACHE_DIR"]
     assert "median" in bench_targets.STARTUP_DEFINITION
+
+
+def test_an_import_scripts_names_take_help_and_refuse_an_unknown_one(bench, capsys):
+    """import_*.py had raised a KeyError on --help or an unknown name, or printed an empty table with exit 0"""
+    from model_names import wanted_names
+
+    known = {"resnet18", "hf llama"}
+    assert wanted_names("the doc", known, ["hf llama"]) == ["hf llama"] and wanted_names("doc", known, []) == []
+    with pytest.raises(SystemExit) as ended:
+        wanted_names("the doc", known, ["--help"])
+    assert ended.value.code == 0 and capsys.readouterr().out == "the doc\n"
+    with pytest.raises(SystemExit) as ended:
+        wanted_names("the doc", known, ["resnet19"])
+    assert ended.value.code == 2 and "unknown model(s) 'resnet19'; known (2): hf llama, resnet18" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("script", ["bench_targets.py", "bench_networks.py"])
+def test_a_benchmark_refuses_zero_rounds(script):
+    """--repeat 0 had ended in a KeyError after the setup"""
+    proc = _run(str(BENCHMARKS / script), "--repeat", "0", timeout=60)
+    assert proc.returncode == 2 and "--repeat must be at least 1" in proc.stderr

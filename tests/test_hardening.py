@@ -653,3 +653,23 @@ def test_a_memory_estimate_cleared_by_another_thread_meanwhile_is_still_returned
     monkeypatch.setattr(footprint, "_ESTIMATES", Cleared())
     plan = plan_layer(Config())
     assert footprint._estimate([plan], 10, 0, 0, 10, 0, False, False) == footprint.estimate_bytes([plan], 10)
+
+
+def test_an_interrupted_save_of_a_network_leaves_the_file_that_was_there(tmp_path, monkeypatch):
+    """save_network writes through a temporary file and a rename: a save that fails midway (a full disk, Ctrl-C)
+    leaves the earlier network whole (np.savez_compressed into the path had left a truncated file)"""
+    from cimsim.network import Dense, Network, load_network, save_network
+
+    path = tmp_path / "net.npz"
+    save_network(Network((Dense(np.ones((3, 4))),), (4,)), path)
+    before = path.read_bytes()
+
+    def broken(file, **arrays):
+        file.write(b"PK\x03\x04 half a zip")
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(np, "savez_compressed", broken)
+    with pytest.raises(KeyboardInterrupt):
+        save_network(Network((Dense(np.zeros((5, 4))),), (4,)), path)
+    assert path.read_bytes() == before and load_network(path).output_shape == (3,)
+    assert [p.name for p in tmp_path.iterdir()] == ["net.npz"]  # no temporary file left

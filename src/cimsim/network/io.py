@@ -37,6 +37,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..atomic import write_atomic_with
 from ..argcheck import check_path, shown
 from ..numerics.checks import as_array
 from ..npfiles import read_npz, refuse_booleans
@@ -86,7 +87,9 @@ def load_network(path: str | os.PathLike) -> Network:
 
 
 def save_network(network: Network, path: str | os.PathLike, extras: Mapping[str, np.ndarray] | None = None) -> None:
-    """Write ``network`` to ``path`` (.npz, compressed), with optional ``extras`` arrays stored beside it."""
+    """Write ``network`` to ``path`` (.npz, compressed), with optional ``extras`` arrays stored beside it, through a
+    temporary file and a rename (:func:`cimsim.atomic.write_atomic_with`): an interrupted save leaves the file that
+    was there, never a truncated one."""
     if not isinstance(network, Network):
         swapped = " (the arguments swapped? save_network(network, path))" if isinstance(path, Network) else ""
         raise TypeError(f"save_network needs a cimsim Network; got {type(network).__name__}{swapped}")
@@ -120,7 +123,7 @@ def save_network(network: Network, path: str | os.PathLike, extras: Mapping[str,
     arrays.update(format=np.array(FORMAT), architecture=np.array(json.dumps(architecture)),
                   input_shape=np.array(network.input_shape, dtype=np.int64))
     arrays.update(_checked_extras(extras, arrays))
-    np.savez_compressed(path, **arrays)
+    write_atomic_with(path, lambda f: np.savez_compressed(f, **arrays))
 
 
 def _checked_extras(extras, arrays: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
