@@ -248,7 +248,8 @@ def main(argv=None) -> int:
     lines += [
         f"- settings: 8-bit weights (per_tensor, differential, 2 bits/cell), 8-bit inputs (per_vector), 8-bit ADC, "
         f"adc.range = max, g_min_us = 0, arrays n x n with rows_per_read = n, simulation.batch_size = "
-        f"{Config().simulation.batch_size}; best of {args.repeat} rounds, each timed call after a 2 ms pause and an untimed call"
+        f"{Config().simulation.batch_size}; best of {args.repeat} rounds, each timed call after a 2 ms pause and an "
+        "untimed call"
         + (f"; BLAS and cimsim's worker threads limited to {args.blas_threads}" if args.blas_threads
            else f"; cimsim worker threads {worker_threads()}, BLAS threads untouched")
         + ("; --quick" if args.quick else ""),

@@ -47,8 +47,9 @@ def main(argv: list[str] | None = None) -> None:
         print(f"wrote the validation record reports quote, {RECORD.relative_to(ROOT)}")
         readme = README.read_text()
         if macro_report.README_BEGIN in readme:  # README's summary, where README has the markers
-            write_atomic(README, macro_report.with_generated_block(readme, macro_report.readme_summary(), macro_report.README_BEGIN,
-                                                          macro_report.README_END))
+            summary = macro_report.readme_summary()
+            write_atomic(README, macro_report.with_generated_block(readme, summary, macro_report.README_BEGIN,
+                                                                   macro_report.README_END))
             print(f"wrote the validation summary of {README.relative_to(ROOT)}")
 
 

@@ -171,7 +171,8 @@ def test_an_import_scripts_names_take_help_and_refuse_an_unknown_one(bench, caps
     assert ended.value.code == 0 and capsys.readouterr().out == "the doc\n"
     with pytest.raises(SystemExit) as ended:
         wanted_names("the doc", known, ["resnet19"])
-    assert ended.value.code == 2 and "unknown model(s) 'resnet19'; known (2): hf llama, resnet18" in capsys.readouterr().err
+    said = capsys.readouterr().err
+    assert ended.value.code == 2 and "unknown model(s) 'resnet19'; known (2): hf llama, resnet18" in said
 
 
 @pytest.mark.parametrize("script", ["bench_targets.py", "bench_networks.py"])
