@@ -7,8 +7,9 @@ batch x n (default_rng(1)); 8-bit weights, 8-bit inputs, 8-bit ADC over the larg
 rows_per_read = n (the whole layer's inputs in one row group). Every case is run with a parallel DAC
 (signed inputs: two_phase) and a bit-serial DAC (signed inputs: twos_complement by default, 8 reads).
 
-What is timed is the whole user call ``xbar.mvm(X)`` (quantisation, input planes, the float32 products,
-the numba ADC/shift-add kernel, rescaling), best of ``--repeat`` rounds with time.perf_counter, each timed call
+What is timed is the whole user call ``xbar.mvm(X)`` (quantisation, input planes, the products: int8 on the
+CPU's int8 units where onnxruntime is installed and faster here, else float32, as the header says; the numba
+ADC/shift-add kernel, rescaling), best of ``--repeat`` rounds with time.perf_counter, each timed call
 after a 2 ms pause and an untimed call of itself; numpy's ``X @ W.T`` takes turns with it in the same process,
 so both share the BLAS library and its thread count. Next to each time the accuracy of the timed runs is printed
 (relative Frobenius error vs the float product and vs ``xbar.digital_reference(X)``), so speed is never

@@ -52,7 +52,7 @@ def main() -> int:
     families = collections.defaultdict(list)
     for name in timm.list_models():
         families[_registry._model_to_module.get(name, name)].append(name)
-    given = wanted_names(__doc__, set(timm.list_models()))
+    given = wanted_names(__doc__, set(timm.list_models()) | set(timm.list_models(pretrained=True)))  # tagged too
     names = given or sorted(_smallest(members) for members in families.values())
     print(f"timm {timm.__version__}, torch {torch.__version__}: {len(families)} families")
     print("| model | import s | layers | max rel. error vs torch |")

@@ -1,6 +1,6 @@
 """Which torchaudio models import through ``from_torch``, and how close the network is to torch.
 
-    python benchmarks/import_torchaudio.py
+    python benchmarks/import_torchaudio.py [NAME ...]
 
 Needs torch, torchaudio and onnx (``pip install torch torchaudio '.[onnx]'``), none of them test dependencies:
 without them the script says so and exits with status 2. Small configurations of torchaudio's speech models with
@@ -18,6 +18,7 @@ import warnings
 import numpy as np
 
 from import_torchvision import import_cells
+from model_names import wanted_names  # this script's folder is on the path
 
 
 def main() -> int:
@@ -53,10 +54,13 @@ def main() -> int:
                                                  msk_kernel_size=3, msk_num_feats=8, msk_num_hidden_feats=16,
                                                  msk_num_layers=2, msk_num_stacks=1), lambda m, x: m(x), (2, 1, 160)),
     }
+    wanted = set(wanted_names(__doc__, cases)) or set(cases)
     print(f"torchaudio {torchaudio.__version__}, torch {torch.__version__}")
     print("| model | import s | layers | max rel. error vs torch |")
     print("|---|---:|---:|---|")
     for name, (make, call, shape) in cases.items():
+        if name not in wanted:
+            continue
         torch.manual_seed(0)
         model = Output(make().eval(), call).eval()
         x = np.random.default_rng(0).standard_normal(shape).astype(np.float32)

@@ -4,6 +4,7 @@ unknown one had raised a KeyError or printed an empty table."""
 
 from __future__ import annotations
 
+import difflib
 import sys
 from collections.abc import Collection
 
@@ -16,7 +17,9 @@ def wanted_names(doc: str, known: Collection[str], argv: list[str] | None = None
         raise SystemExit(0)
     unknown = [n for n in names if n not in known]
     if unknown:
-        shown = ", ".join(sorted(known)[:40]) + (", ..." if len(known) > 40 else "")
-        print(f"unknown model(s) {', '.join(map(repr, unknown))}; known ({len(known)}): {shown}", file=sys.stderr)
+        near = sorted({m for n in unknown for m in difflib.get_close_matches(n, known, 5)})
+        shown = (f"nearest: {', '.join(near)}" if near else
+                 ", ".join(sorted(known)[:40]) + (", ..." if len(known) > 40 else ""))
+        print(f"unknown model(s) {', '.join(map(repr, unknown))}; known: {len(known)}, {shown}", file=sys.stderr)
         raise SystemExit(2)
     return list(names)

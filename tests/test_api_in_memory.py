@@ -380,12 +380,22 @@ def test_price_from_shapes_refuses_weights_for_a_network_and_checks_its_inputs()
 
 
 def test_toml_text_given_for_a_config_path_is_named_as_such(tmp_path):
-    """TOML text passed where a path goes is refused as text, with how to pass it (it had been reported as a file
-    name that did not exist, the whole text its name); a file whose name holds '=' still loads"""
+    """TOML text passed where a path goes is refused as text, with how to give it, by every route that reads a
+    config file (it had been reported as a missing file named by the whole text); a file whose name holds '='
+    still loads"""
+    from click.testing import CliRunner
+
+    from cimsim.cli import main
+    from cimsim.config import load_config
+
+    said = r"this is TOML text, not the path of a config file: write it to a file and give its path"
     for text in ('name = "x"\n[adc]\nbits = 6\n', "adc.bits=6", 'workload.network_file = "nets/a.onnx"',
-                 "adc.bits = 6 # see docs/adc.toml"):  # text holding a path is text still
-        with pytest.raises(ValueError, match=r"is no file but reads as TOML text: pass the text's tables \(tomllib"):
-            cimsim.as_config(text)
+                 "adc.bits = 6 # see docs/adc.toml", 'name = "x"\n[adc]\nbits = six\n'):  # a path in it; bad TOML
+        for read in (cimsim.as_config, load_config):
+            with pytest.raises(ConfigError, match=said):
+                read(text)
+    run = CliRunner().invoke(main, ["run", "adc.bits = 6"])
+    assert run.exit_code == 2 and "--set FIELD=VALUE" in run.output
     for missing in (tmp_path / "adc.bits=6.toml", "run_adc.bits=6.toml", "a=" + "[" * 5000, "a=" + "1" * 5000):
         # a missing file's name, not text (TOML nested past Python's stack, an integer past its digits: not either)
         with pytest.raises(ConfigError, match="cannot read the config file: (No such file|File name too long)"):

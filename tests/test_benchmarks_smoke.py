@@ -172,7 +172,10 @@ def test_an_import_scripts_names_take_help_and_refuse_an_unknown_one(bench, caps
     with pytest.raises(SystemExit) as ended:
         wanted_names("the doc", known, ["resnet19"])
     said = capsys.readouterr().err
-    assert ended.value.code == 2 and "unknown model(s) 'resnet19'; known (2): hf llama, resnet18" in said
+    assert ended.value.code == 2 and "unknown model(s) 'resnet19'; known: 2, nearest: resnet18" in said
+    with pytest.raises(SystemExit):
+        wanted_names("the doc", known, ["vgg"])  # nothing near: the names known
+    assert "unknown model(s) 'vgg'; known: 2, hf llama, resnet18" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize("script", ["bench_targets.py", "bench_networks.py"])

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import errno
 import os
+import stat
 import subprocess
 import sys
 from pathlib import Path
@@ -202,3 +203,24 @@ def test_a_sweep_through_a_link_pointed_elsewhere_during_the_run_writes_nothing_
                                           f"{tmp_path / 'r.csv'}; this sweep writes nothing into the new file"):
             append_rows(out, header, rows[1:])
     assert other.read_text() == "theirs\n" and len((tmp_path / "r.csv").read_text().splitlines()) == 2
+
+
+def test_a_binary_write_to_a_pipe_writes_through_it_and_a_failure_names_the_path_given(tmp_path):
+    """write_atomic_with (a network's .npz, a plot) writes into a pipe or device as write_atomic does (it had put a
+    regular file in the pipe's place: a link to /dev/null would have lost the device), and an OSError names the path
+    the caller gave, not the hidden temporary file beside it"""
+    import threading
+
+    pipe = tmp_path / "p.npz"
+    os.mkfifo(pipe)
+    got = []
+    reader = threading.Thread(target=lambda: got.append(pipe.read_bytes()))
+    reader.start()
+    write_atomic_with(pipe, lambda fh: fh.write(b"through the pipe"))
+    reader.join(10)
+    assert got == [b"through the pipe"] and stat.S_ISFIFO(os.stat(pipe).st_mode)
+    (tmp_path / "folder.npz").mkdir()
+    with pytest.raises(IsADirectoryError) as failed:
+        write_atomic_with(tmp_path / "folder.npz", lambda fh: fh.write(b"x"))
+    assert failed.value.filename == str(tmp_path / "folder.npz") and ".tmp" not in str(failed.value)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["folder.npz", "p.npz"]  # no temporary file left

@@ -6,13 +6,12 @@ from __future__ import annotations
 
 import dataclasses
 import os
-import tomllib
 from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
 
-from .argcheck import cut_short, shown
+from .argcheck import shown
 from .config import config_from_dict, load_config, with_overrides
 from .config.load import field_errors, python_scalar
 from .config.modes import WorkloadKind
@@ -40,28 +39,12 @@ def as_config(config: Config | str | os.PathLike | Mapping, settings: Mapping[st
             return _with_settings(config, settings)
         cfg = validated_config(config)
     elif isinstance(config, (str, os.PathLike)):
-        _not_toml_text(config)
         return load_config(config, settings)  # validated with the file's tables: a file they complete loads
     elif isinstance(config, Mapping):
         cfg = config_from_dict(config)
     else:
         raise TypeError(f"config must be a path, a cimsim Config or a dict of tables; got {type(config).__name__}")
     return cfg if settings is None else with_overrides(cfg, settings)  # a wrong type is refused there, named
-
-
-def _not_toml_text(config: str | os.PathLike) -> None:
-    """A ValueError where a config path is no file but TOML text (it parses as TOML: a path seldom does), saying how
-    to pass text (it had been reported as a file name that did not exist, the whole text for a name); a missing
-    file is left to the loader, which names it"""
-    if not isinstance(config, str) or "=" not in config or os.path.exists(config):  # (False for a NUL in it)
-        return
-    try:
-        toml = bool(tomllib.loads(config))
-    except (tomllib.TOMLDecodeError, RecursionError, ValueError):  # nested too deep, an integer past 4300 digits
-        toml = False
-    if toml:
-        raise ValueError(f"config {cut_short(repr(config))} is no file but reads as TOML text: pass the text's tables "
-                         "(tomllib.loads(text)) or the path of a file holding it")
 
 
 def _with_settings(config: Config, settings: Mapping[str, Any]) -> Config:

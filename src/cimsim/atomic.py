@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import errno
 import contextlib
+import io
 import os
 import select
 import stat
@@ -40,7 +41,7 @@ def write_atomic(path: str | os.PathLike, text: str) -> None:
     :class:`~.sweep.OutputLocked` (a ConfigError), nothing written, where a sweep of another process is writing the
     file (it holds the file's lock, :func:`.sweep.lock.check_free`)."""
     with _naming(path):
-        _write(path, text)
+        _write(path, lambda fh: fh.write(text.encode("utf-8")))
 
 
 @contextlib.contextmanager
@@ -54,20 +55,21 @@ def _naming(path: str | os.PathLike):
         raise OSError(err.errno, err.strerror, os.fspath(path)) from None
 
 
-def _write(path: str | os.PathLike, text: str) -> None:
+def _write(path: str | os.PathLike, write: Callable[[BinaryIO], None]) -> Path:
+    """``path`` written by ``write`` (:func:`write_atomic`); returns the path written (a link's target)"""
     fd = standard_stream(path)
     if fd is not None:  # a rename had replaced the file behind it: `-o - >> log.json` lost the log
-        _write_fd(fd, text.encode("utf-8"))
-        return
-    if is_stream(path):
-        with open(path, "a", encoding="utf-8") as fh:
-            fh.write(text)
-        return
-
-    def write(fh) -> None:
-        fh.write(text.encode("utf-8"))
-
-    _replace(_target(path), write)
+        data = io.BytesIO()
+        write(data)
+        _write_fd(fd, data.getvalue())
+        return Path(path)
+    if is_stream(path):  # a pipe or a device: written as it is, never replaced by a file
+        with open(path, "ab") as fh:
+            write(fh)
+        return Path(path)
+    target = _target(path)
+    _replace(target, write)
+    return target
 
 
 def standard_stream(path: str | os.PathLike) -> int | None:
@@ -123,12 +125,11 @@ def _check_loop(path: str | os.PathLike) -> None:
 
 def write_atomic_with(path: str | os.PathLike, write: Callable[[BinaryIO], None]) -> Path:
     """Write a file through ``write`` (called with a binary file open for writing: a plot's ``savefig``), through a
-    temporary file and a rename as :func:`write_atomic` does; on any failure no temporary file is left behind.
-    Returns the path written; an OSError names ``path``; refused as :func:`write_atomic` says."""
+    temporary file and a rename as :func:`write_atomic` does (a pipe or device written as it is: it had been replaced
+    by a file); on any failure no temporary file is left behind. Returns the path written; an OSError names
+    ``path``; refused as :func:`write_atomic` says."""
     with _naming(path):
-        path = _target(path)
-        _replace(path, write)
-    return path
+        return _write(path, write)
 
 
 def _mode(path: Path) -> int:
@@ -141,9 +142,13 @@ def _mode(path: Path) -> int:
 
 
 def _replace(path: Path, write: Callable[[BinaryIO], None]) -> None:
-    """``path`` replaced by what ``write`` writes to a temporary file beside it (removed on any failure)."""
+    """``path`` replaced by what ``write`` writes to a temporary file beside it (removed on any failure); an OSError
+    of the temporary file names no file (:func:`_naming` names the caller's path: it had named the hidden file)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name[:64]}.", suffix=".tmp")  # fits a long name
+    try:
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name[:64]}.", suffix=".tmp")  # fits a long name
+    except OSError as err:
+        raise OSError(err.errno, err.strerror) from None
     try:
         os.chmod(tmp, _mode(path))
         with os.fdopen(fd, "wb") as fh:
@@ -151,6 +156,9 @@ def _replace(path: Path, write: Callable[[BinaryIO], None]) -> None:
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, path)
+    except OSError as err:
+        Path(tmp).unlink(missing_ok=True)
+        raise OSError(err.errno, err.strerror) from None
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise

@@ -38,6 +38,7 @@ def read_toml(path: str | os.PathLike, what: str) -> dict[str, Any]:
         with open_input(path) as file:
             raw = file.read(MAX_TOML_BYTES + 1)
     except OSError as exc:
+        _refuse_text(path, what)
         stdin = (" ('-' is no file here: for the standard input give /dev/stdin)"
                  if os.fspath(path) == "-" and not os.path.exists(path) else "")
         raise ConfigError(str(path), [("", f"cannot read the {what}: {exc.strerror or exc}{stdin}")]) from None
@@ -63,6 +64,22 @@ def read_toml(path: str | os.PathLike, what: str) -> dict[str, Any]:
         warnings.warn(f"{path}: the config file states nothing ({'empty' if empty else 'comments only'}): the "
                       "schema's defaults run, under any settings given", UserWarning, stacklevel=caller_stacklevel())
     return data
+
+
+def _refuse_text(path: str | os.PathLike, what: str) -> None:
+    """A :class:`ConfigError` where ``path``, no file, is TOML text (a line break in it, or settings that parse: a
+    path seldom does), saying how to give it: it had been reported as a missing file named by the whole text"""
+    text = os.fspath(path)
+    if not isinstance(text, str) or "=" not in text or os.path.exists(text):
+        return
+    try:
+        parsed = bool(tomllib.loads(text))
+    except (tomllib.TOMLDecodeError, RecursionError, ValueError):  # nested too deep, an integer past 4300 digits
+        parsed = False
+    if parsed or "\n" in text:
+        raise ConfigError(cut_short(repr(text)), [("", (
+            f"this is TOML text, not the path of a {what}: write it to a file and give its path (the Python API "
+            "takes a config's tables as a dict too, tomllib.loads(text); the command line takes --set FIELD=VALUE)"))])
 
 
 _DESCRIPTOR = re.compile(r"/dev/stdin|/dev/fd/[^/]+|/proc/[^/]+/fd/[^/]+")

@@ -88,8 +88,8 @@ def load_network(path: str | os.PathLike) -> Network:
 
 def save_network(network: Network, path: str | os.PathLike, extras: Mapping[str, np.ndarray] | None = None) -> None:
     """Write ``network`` to ``path`` (.npz, compressed), with optional ``extras`` arrays stored beside it, through a
-    temporary file and a rename (:func:`cimsim.atomic.write_atomic_with`): an interrupted save leaves the file that
-    was there, never a truncated one."""
+    temporary file and a rename (:func:`cimsim.atomic.write_atomic_with`: its missing folders made, a pipe written
+    through): an interrupted save leaves the file that was there, never a truncated one."""
     if not isinstance(network, Network):
         swapped = " (the arguments swapped? save_network(network, path))" if isinstance(path, Network) else ""
         raise TypeError(f"save_network needs a cimsim Network; got {type(network).__name__}{swapped}")
