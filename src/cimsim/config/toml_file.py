@@ -77,9 +77,10 @@ def _refuse_text(path: str | os.PathLike, what: str) -> None:
     except (tomllib.TOMLDecodeError, RecursionError, ValueError):  # nested too deep, an integer past 4300 digits
         parsed = False
     if parsed or "\n" in text:
-        raise ConfigError(cut_short(repr(text)), [("", (
-            f"this is TOML text, not the path of a {what}: write it to a file and give its path (the Python API "
-            "takes a config's tables as a dict too, tomllib.loads(text); the command line takes --set FIELD=VALUE)"))])
+        ways = (" (the Python API takes a config's tables as a dict too, tomllib.loads(text); the command line takes "
+                "--set FIELD=VALUE)" if what == "config file" else "")
+        raise ConfigError(cut_short(repr(text)), [("", f"this is TOML text, not the path of a {what}: write it to a "
+                                                       f"file and give its path{ways}")])
 
 
 _DESCRIPTOR = re.compile(r"/dev/stdin|/dev/fd/[^/]+|/proc/[^/]+/fd/[^/]+")
