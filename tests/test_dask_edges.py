@@ -167,3 +167,19 @@ def test_a_point_failed_for_a_missing_package_runs_again_on_resume(tmp_path, mon
             assert len(notes) == 2 - failed_again
             assert all("a point that failed for want of a package (installed since?); left out" in n for n in notes)
     assert output.read_text().count(",failed,ValueError: this point cannot work,") == 2
+
+
+def test_a_sweeps_client_holds_dasks_client_log_to_critical_messages():
+    """a scheduler lost mid-sweep had printed two tracebacks of the client's reconnection (distributed.client, ERROR)
+    before the sweep's own line saying the cluster cancelled its tasks; the level is restored after"""
+    import logging
+
+    from cimsim.sweep.executors import open_executor
+
+    log = logging.getLogger("distributed.client")
+    before = log.level
+    with distributed.LocalCluster(n_workers=1, processes=False, protocol="tcp", host="127.0.0.1",
+                                  dashboard_address=None) as local:
+        with open_executor(None, local.scheduler_address, checked=True) as executor:
+            assert log.level == logging.CRITICAL and executor.submit(abs, -2).result(30) == 2
+    assert log.level == before

@@ -117,7 +117,7 @@ def test_a_pareto_with_no_point_and_a_key_given_twice_name_them_escaped(tmp_path
     path = tmp_path / "t.csv"
     path.write_text('a,"b\nerror: fake",status\n1,,ok\n')
     assert _cli_error("pareto", path, "--x", "a", "--y", "b\nerror: fake").endswith(
-        "no finished point has numbers in both 'a' and 'b\\nerror: fake'")
+        "no finished point has numbers in both 'a' and 'b\\nerror: fake' ('b\\nerror: fake' none at all)")
     with pytest.raises(ConfigError) as exc:
         with_overrides(load_config(DEFAULT), {"adc.b\nits": 5, "adc": {"b\nits": 6}})
     _one_line(str(exc.value))

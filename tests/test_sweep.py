@@ -1049,3 +1049,21 @@ def test_a_file_with_the_cimsim_column_but_no_checksums_is_refused_not_accepted_
     assert out.read_bytes() == before
     ranked = invoke("pareto", out, "--x", "energy_pj", "--y", "area_mm2")
     assert ranked.exit_code == 2 and "has the cimsim column but no checksum column" in ranked.output, ranked.output
+
+
+def test_a_pareto_with_no_point_names_the_column_without_numbers(tmp_path):
+    """'no finished point has numbers in both x and y' had not said which column was empty (the docs say it names
+    it); columns with numbers in different rows are named as before"""
+    from click.testing import CliRunner
+
+    from cimsim.cli import main
+
+    path = tmp_path / "r.csv"
+    path.write_text("point_id,x,y,z,status\na,1,,2,ok\nb,,3,4,ok\n")
+    empty = CliRunner().invoke(main, ["pareto", str(path), "--x", "x", "--y", "w"])
+    assert empty.exit_code == 2  # no such column: named with the columns
+    path.write_text("point_id,x,y,w,status\na,1,,,ok\nb,,3,,ok\n")
+    one = CliRunner().invoke(main, ["pareto", str(path), "--x", "x", "--y", "w"])
+    assert one.exit_code == 2 and "no finished point has numbers in both 'x' and 'w' ('w' none at all)" in one.output
+    apart = CliRunner().invoke(main, ["pareto", str(path), "--x", "x", "--y", "y"])
+    assert apart.exit_code == 2 and apart.output.rstrip().endswith("numbers in both 'x' and 'y'")

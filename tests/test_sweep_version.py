@@ -9,6 +9,7 @@ import io
 import re
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
@@ -132,3 +133,20 @@ def test_a_cluster_whose_workers_run_other_cimsim_files_is_refused(tmp_path, mon
                                               rf"than this cimsim {re.escape(__version__)} .*cimsim 9\.9\.9"):
             run_sweep(_spec([4]), tmp_path / "r.csv", scheduler=cluster.scheduler_address)
     assert not (tmp_path / "r.csv").exists()
+
+
+def test_rows_a_worker_computed_with_other_source_files_are_not_written(tmp_path, monkeypatch):
+    """a Dask worker restarted after the source files changed computes with other code, which the check at connect
+    cannot see: each outcome carries its worker's fingerprint, and rows of another stop the run unwritten (they had
+    been recorded as the sweep's; a probe doubled a gain in the files and killed the workers)"""
+    out = tmp_path / "r.csv"
+    run_sweep(_spec([4]), out, workers=1)
+    monkeypatch.setattr("cimsim.sweep.metrics.model", SimpleNamespace(fingerprint=lambda: NEXT))  # the worker alone
+    summary = run_sweep(_spec([4, 6, 8]), out, workers=1)
+    assert summary.stopped == (f"a worker computed with cimsim 9.9.9 (source 00000000deadbeef), not this "
+                               f"{model.describe(model.fingerprint())} (restarted after the source files changed?): "
+                               "its rows are not written; give the workers this cimsim and run the same command again "
+                               "to resume")
+    assert [row["adc.bits"] for row in _rows(out)] == ["4"] and summary.ok == 1
+    monkeypatch.undo()
+    assert run_sweep(_spec([4, 6, 8]), out, workers=1).ok == 3  # the same command resumes

@@ -86,3 +86,20 @@ def test_a_network_run_starts_no_more_processes_than_its_sample_ranges(asked):
     config = with_overrides(load_config(mlp), {"workload.vectors": 48, "simulation.batch_size": 16})
     result = simulate_network(config, workers=2**31)
     assert asked == [3] and result.samples == 48
+
+
+def test_more_workers_than_cores_are_warned_of(tmp_path):
+    """--workers 500 on 2 cores ran 18x slower than 2, with nothing said (a probe); the sweep still runs"""
+    from click.testing import CliRunner
+
+    from cimsim.cli import main
+    from cimsim.cores import usable_cores
+
+    spec = tmp_path / "s.toml"
+    spec.write_text(f'base = "{(Path(__file__).resolve().parents[1] / "configs" / "default.toml").as_posix()}"\n'
+                    '[axes]\n"adc.bits" = [4]\n')
+    result = CliRunner().invoke(main, ["sweep", str(spec), "-o", str(tmp_path / "r.csv"), "--workers",
+                                       str(usable_cores() + 1)])
+    assert result.exit_code == 0, result.output
+    assert f"warning: --workers {usable_cores() + 1} on {usable_cores()} usable cores: the processes share" in \
+        result.output

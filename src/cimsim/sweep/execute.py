@@ -36,6 +36,7 @@ from .lock import LOCK_SUFFIX, output_lock
 from .results import (REMOVED_SUFFIX, append_rows, columns, format_row, put_aside, read_results, removed_path,
                       write_rows)
 from .spec import KINDS, MODES, SweepSpec, load_spec
+from . import fingerprint as model
 
 __all__ = ["Summary", "run_sweep", "DASK_MISSING", "check_not_bootstrapping"]
 
@@ -127,6 +128,7 @@ def _run(spec: SweepSpec, points: list[Point], output: str | os.PathLike, worker
         progress(skipped, sum(s != "ok" for s in status.values()), len(points))
 
     def record(rows: list[tuple[Point, Outcome | None]]) -> None:
+        _check_sources(rows)
         with _writing(output):
             append_rows(output, header, [format_row(p, spec.objectives, o.metrics if o else {},
                                                     o.error if o else p.error) for p, o in rows])
@@ -190,6 +192,17 @@ def _start(spec: SweepSpec, output: str | os.PathLike, points: list[Point], noti
 
 class _WriteFailed(OSError):
     """writing the results file (or its side file) failed: the run stops (no worker was lost)"""
+
+
+def _check_sources(rows: list[tuple[Point, Outcome | None]]) -> None:
+    """a :class:`_WriteFailed` (the run stops, these rows unwritten) where a worker computed with other cimsim source
+    files than the sweep's (a Dask worker restarted after they changed): its rows would be recorded as this one's"""
+    this = model.fingerprint()
+    other = sorted({o.source for _, o in rows if o is not None and o.source and o.source != this})
+    if other:
+        raise _WriteFailed(f"a worker computed with {model.describe(other[0])}, not this {model.describe(this)} "
+                           "(restarted after the source files changed?): its rows are not written; give the workers "
+                           "this cimsim and run the same command again to resume")
 
 
 class _ProgressFailed(Exception):

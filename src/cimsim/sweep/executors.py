@@ -5,6 +5,7 @@ running another cimsim one clear error, not a hang or multiprocessing's own trac
 from __future__ import annotations
 
 import contextlib
+import logging
 import multiprocessing
 import os
 import signal
@@ -115,12 +116,25 @@ def open_executor(workers: int | None, scheduler: str | None, *, checked: bool =
         from dask.distributed import Client
     else:
         Client = _dask_client(scheduler)
-    with Client(scheduler, timeout="10s") as client:
+    with _quiet_client_log(), Client(scheduler, timeout="10s") as client:
         executor = client.get_executor(pure=False)
         try:
             yield executor
         finally:
             executor.shutdown(wait=False)
+
+
+@contextlib.contextmanager
+def _quiet_client_log() -> Iterator[None]:
+    """dask's client logger held to its critical messages: a scheduler lost mid-sweep had printed two tracebacks of
+    its reconnection before the sweep's own line (the cluster cancelled its tasks), which says what happened"""
+    log = logging.getLogger("distributed.client")
+    level = log.level
+    log.setLevel(logging.CRITICAL)
+    try:
+        yield
+    finally:
+        log.setLevel(level)
 
 
 def _worker_init(parent_pid: int, workers: int, started) -> None:

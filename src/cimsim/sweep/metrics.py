@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
 from ..breakdown import Breakdown
 from ..config.schema import Config
 from ..errors import ConfigError
+from . import fingerprint as model
 
 __all__ = ["COST_METRICS", "OUTPUT_METRICS", "CLIPPING_METRICS", "RANGE_METRICS", "available_metrics",
            "default_metrics", "Task", "Outcome", "evaluate", "error_text", "MISSING_PACKAGE"]
@@ -79,11 +80,13 @@ class Task:
 
 @dataclass(frozen=True)
 class Outcome:
-    """What a worker returns for one point: the metrics, or the error that stopped it."""
+    """What a worker returns for one point: the metrics, or the error that stopped it, and the fingerprint of the
+    cimsim that computed it (a Dask worker restarted after its source changed computes with other code)."""
 
     point_id: str
     metrics: dict[str, float]
     error: str | None = None
+    source: str = ""
 
 
 def error_text(exc: Exception) -> str:
@@ -109,7 +112,7 @@ def evaluate(tasks: Sequence[Task]) -> list[Outcome]:
             raise
         except Exception as exc:  # noqa: BLE001 -- any other error of one point is that point's result
             outcomes.append(Outcome(task.point_id, {}, _missing(exc) + error_text(exc)))
-    return outcomes
+    return [replace(o, source=model.fingerprint()) for o in outcomes]
 
 
 def _missing(exc: BaseException | None) -> str:

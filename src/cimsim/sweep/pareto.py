@@ -247,6 +247,12 @@ def pareto_front(table: Table, x: str, y: str, maximize_y: bool = False,
     return [p[2] for p in points], front
 
 
+def without_numbers(table: Table, columns: tuple[str, ...]) -> list[str]:
+    """the ``columns`` in which no finished row of ``table`` has a number (an empty column of a failed metric)"""
+    ok = [row for row in table.rows if row.get("status", "ok") == "ok"]
+    return [c for c in columns if not any(_number(row[c]) is not None for row in ok)]
+
+
 def _not_numbers(table: Table, x: str, y: str) -> list[str]:
     """a note on the ok rows with a cell in x or y that is neither empty nor a number as a program writes one"""
     odd = [(name, cell) for row in table.rows if row.get("status", "ok") == "ok" for name, cell in
