@@ -388,7 +388,7 @@ def test_toml_text_given_for_a_config_path_is_named_as_such(tmp_path):
     from cimsim.cli import main
     from cimsim.config import load_config
 
-    said = r"this is TOML text, not the path of a config file: write it to a file and give its path"
+    said = r"no file of that name: this is TOML text, not the path of a config file: write it to a file and give"
     for text in ('name = "x"\n[adc]\nbits = 6\n', "adc.bits=6", 'workload.network_file = "nets/a.onnx"',
                  "adc.bits = 6 # see docs/adc.toml", 'name = "x"\n[adc]\nbits = six\n'):  # a path in it; bad TOML
         for read in (cimsim.as_config, load_config):
@@ -400,6 +400,8 @@ def test_toml_text_given_for_a_config_path_is_named_as_such(tmp_path):
         # a missing file's name, not text (TOML nested past Python's stack, an integer past its digits: not either)
         with pytest.raises(ConfigError, match="cannot read the config file: (No such file|File name too long)"):
             cimsim.as_config(str(missing))
+    with pytest.raises(ConfigError, match="cannot read the config file: No such file"):
+        cimsim.as_config(Path("lr=0.1"))  # a Path object names a file: never taken for text
     odd = tmp_path / "a=b.toml"
     odd.write_text((CONFIGS / "default.toml").read_text())
     assert cimsim.as_config(str(odd)).adc.bits == cimsim.as_config(CONFIGS / "default.toml").adc.bits

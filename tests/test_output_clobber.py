@@ -224,3 +224,22 @@ def test_a_binary_write_to_a_pipe_writes_through_it_and_a_failure_names_the_path
         write_atomic_with(tmp_path / "folder.npz", lambda fh: fh.write(b"x"))
     assert failed.value.filename == str(tmp_path / "folder.npz") and ".tmp" not in str(failed.value)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["folder.npz", "p.npz"]  # no temporary file left
+
+
+def test_an_error_of_the_writers_own_file_keeps_its_name_and_a_message_alone_reads_as_one(tmp_path):
+    """only the temporary file's name is replaced by the caller's path: a font the writer could not open is named
+    (it had been relabelled with the output's path), and an OSError of a message alone names the output with it
+    (it had read '[Errno None] None')"""
+    def missing_font(fh):
+        open(tmp_path / "nowhere" / "font.ttf", "rb")
+
+    with pytest.raises(FileNotFoundError) as failed:
+        write_atomic_with(tmp_path / "out.png", missing_font)
+    assert failed.value.filename == str(tmp_path / "nowhere" / "font.ttf")
+
+    def encoder(fh):
+        raise OSError("encoder error -2 when writing image file")
+
+    with pytest.raises(OSError, match=r"out\.png: encoder error -2 when writing image file$"):
+        write_atomic_with(tmp_path / "out.png", encoder)
+    assert sorted(p.name for p in tmp_path.iterdir()) == []

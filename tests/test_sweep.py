@@ -1067,3 +1067,15 @@ def test_a_pareto_with_no_point_names_the_column_without_numbers(tmp_path):
     assert one.exit_code == 2 and "no finished point has numbers in both 'x' and 'w' ('w' none at all)" in one.output
     apart = CliRunner().invoke(main, ["pareto", str(path), "--x", "x", "--y", "y"])
     assert apart.exit_code == 2 and apart.output.rstrip().endswith("numbers in both 'x' and 'y'")
+
+
+def test_a_pareto_of_failed_rows_only_says_so(tmp_path):
+    """every row failed: said so (it had said both columns held no number, one of which held some)"""
+    from click.testing import CliRunner
+
+    from cimsim.cli import main
+
+    path = tmp_path / "f.csv"
+    path.write_text("point_id,x,y,status,error\na,1,,failed,boom\nb,2,,failed,boom\n")
+    result = CliRunner().invoke(main, ["pareto", str(path), "--x", "x", "--y", "y"])
+    assert result.exit_code == 2 and "all 2 rows failed: no finished point to rank" in result.output

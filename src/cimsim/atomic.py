@@ -52,6 +52,8 @@ def _naming(path: str | os.PathLike):
     except OSError as err:
         if err.filename is not None:
             raise
+        if err.errno is None:  # a message alone (PIL's "encoder error"): it had read "[Errno None] None"
+            raise OSError(f"{os.fspath(path)}: {err}") from None
         raise OSError(err.errno, err.strerror, os.fspath(path)) from None
 
 
@@ -145,10 +147,11 @@ def _replace(path: Path, write: Callable[[BinaryIO], None]) -> None:
     """``path`` replaced by what ``write`` writes to a temporary file beside it (removed on any failure); an OSError
     of the temporary file names no file (:func:`_naming` names the caller's path: it had named the hidden file)."""
     path.parent.mkdir(parents=True, exist_ok=True)
+    prefix = f".{path.name[:64]}."  # fits a long name
     try:
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name[:64]}.", suffix=".tmp")  # fits a long name
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=prefix, suffix=".tmp")
     except OSError as err:
-        raise OSError(err.errno, err.strerror) from None
+        raise _untemporary(err, prefix) from None
     try:
         os.chmod(tmp, _mode(path))
         with os.fdopen(fd, "wb") as fh:
@@ -156,12 +159,19 @@ def _replace(path: Path, write: Callable[[BinaryIO], None]) -> None:
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, path)
-    except OSError as err:
+    except BaseException as err:
         Path(tmp).unlink(missing_ok=True)
-        raise OSError(err.errno, err.strerror) from None
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        if isinstance(err, OSError) and (plain := _untemporary(err, prefix)) is not err:
+            raise plain from None
         raise
+
+
+def _untemporary(err: OSError, prefix: str) -> OSError:
+    """``err`` without its file name where that is the temporary file (named ``prefix``...): the caller's path is
+    named instead (:func:`_naming`); an error of another file (one ``write`` opened) as it is"""
+    if err.filename is not None and Path(os.fspath(err.filename)).name.startswith(prefix):
+        return OSError(err.errno, err.strerror)
+    return err
 
 
 def _check_kernel_file(path: str | os.PathLike) -> None:

@@ -16,7 +16,6 @@ import click
 from .cli_checks import (OTHER_FORMATS, check_distinct_configs, check_not_inputs, check_outputs, check_report_folder,
                          check_suffix, compare_outputs, config_inputs, scheduler_address)
 from .cli_guard import OneLineGroup, OutputPath, fail, guarded, interruptible, is_stdout
-from .argcheck import escaped
 from .cli_macros import macros_command
 from .cli_models import price_model_command
 from .cli_progress import Progress, SweepProgress, items_word
@@ -252,15 +251,11 @@ def sweep(spec, output, workers, scheduler):
     error), 2 for a bad spec or an OUTPUT this sweep cannot use (another sweep writing it; docs/sweeps.md).
     """
     from .cli_checks import sweep_inputs
-    from .cores import usable_cores
     from .cost.trust import axis_trend_lines
     from .sweep import DASK_MISSING, load_spec, run_sweep
 
     if workers is not None and scheduler is not None:
         raise click.UsageError("--workers sets local processes; a Dask cluster (--scheduler) has its own workers")
-    if workers is not None and workers > (cores := usable_cores()):  # they run, sharing the cores, slower
-        click.echo(f"warning: --workers {workers} on {cores} usable cores: the processes share them, which takes "
-                   f"longer than {cores} (500 on 2 cores took 18x as long)", err=True)
     plan = load_spec(spec)
     check_not_inputs([("-o", output)], sweep_inputs(spec, plan))  # (first: the spec named as itself)
     if Path(output).suffix.lower() in OTHER_FORMATS:  # another format's name, not a dated or versioned one
@@ -303,7 +298,7 @@ def pareto(results, x, y, maximize_y, maximize_x, output, model):
     """The Pareto-optimal rows of a sweep's RESULTS CSV, as a Markdown table (failed rows left out)."""
     from .plots import figure_class
     from .sweep import front_markdown, pareto_front, read_table
-    from .sweep.pareto import without_numbers
+    from .sweep.pareto import no_points_reason
     from .sweep.plot import plot_format, write_pareto_plot
 
     if output:
@@ -316,11 +311,7 @@ def pareto(results, x, y, maximize_y, maximize_x, output, model):
     table = read_table(results, model=model)
     points, front = pareto_front(table, x, y, maximize_y, maximize_x=maximize_x)
     if not points:
-        empty = without_numbers(table, (x, y))
-        raise ConfigError(results, [("", "the results table has no rows (a header only)" if not table.rows else
-                                     f"no finished point has numbers in both '{escaped(x)}' and '{escaped(y)}'"
-                                     + (" (" + " and ".join(f"'{escaped(c)}'" for c in empty) + " none at all)"
-                                        if empty else ""))])
+        raise ConfigError(results, [("", no_points_reason(table, x, y))])
     click.echo(front_markdown(table, front, len(points), x, y, maximize_y, maximize_x), nl=False)
     if output:
         click.echo(f"\nwrote {write_pareto_plot(points, front, x, y, output)}")

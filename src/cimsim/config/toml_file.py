@@ -69,9 +69,9 @@ def read_toml(path: str | os.PathLike, what: str) -> dict[str, Any]:
 def _refuse_text(path: str | os.PathLike, what: str) -> None:
     """A :class:`ConfigError` where ``path``, no file, is TOML text (a line break in it, or settings that parse: a
     path seldom does), saying how to give it: it had been reported as a missing file named by the whole text"""
-    text = os.fspath(path)
-    if not isinstance(text, str) or "=" not in text or os.path.exists(text):
+    if not isinstance(path, str) or "=" not in path or os.path.exists(path):  # a Path object names a file
         return
+    text = path
     try:
         parsed = bool(tomllib.loads(text))
     except (tomllib.TOMLDecodeError, RecursionError, ValueError):  # nested too deep, an integer past 4300 digits
@@ -79,8 +79,8 @@ def _refuse_text(path: str | os.PathLike, what: str) -> None:
     if parsed or "\n" in text:
         ways = (" (the Python API takes a config's tables as a dict too, tomllib.loads(text); the command line takes "
                 "--set FIELD=VALUE)" if what == "config file" else "")
-        raise ConfigError(cut_short(repr(text)), [("", f"this is TOML text, not the path of a {what}: write it to a "
-                                                       f"file and give its path{ways}")])
+        raise ConfigError(cut_short(repr(text)), [("", f"no file of that name: this is TOML text, not the path of a "
+                                                       f"{what}: write it to a file and give its path{ways}")])
 
 
 _DESCRIPTOR = re.compile(r"/dev/stdin|/dev/fd/[^/]+|/proc/[^/]+/fd/[^/]+")

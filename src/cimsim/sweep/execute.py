@@ -18,6 +18,7 @@ import itertools
 import math
 import os
 import signal
+import warnings
 from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Executor, wait
 from dataclasses import dataclass, replace
@@ -81,7 +82,8 @@ def run_sweep(spec: SweepSpec | str | os.PathLike, output: str | os.PathLike, *,
     a regular file, made if missing) and append their rows; see the module doc.
 
     ``workers`` local processes (default: the cores this process may use), or the Dask cluster at
-    ``scheduler``. ``notice`` gets each of :attr:`Summary.notes` before any point runs. Raises
+    ``scheduler``. ``notice`` gets each of :attr:`Summary.notes` before any point runs, and a note where more local
+    workers than usable cores would start (without ``notice``: a RuntimeWarning). Raises
     :class:`~.lock.OutputLocked` when another sweep holds ``output``, ImportError (:data:`DASK_MISSING`) when a
     scheduler is given and Dask is not installed, :class:`~.cluster.SchedulerUnreachable` when no Dask scheduler
     answers there.
@@ -128,7 +130,7 @@ def _run(spec: SweepSpec, points: list[Point], output: str | os.PathLike, worker
         progress(skipped, sum(s != "ok" for s in status.values()), len(points))
 
     def record(rows: list[tuple[Point, Outcome | None]]) -> None:
-        _check_sources(rows)
+        _check_sources(rows, scheduler)
         with _writing(output):
             append_rows(output, header, [format_row(p, spec.objectives, o.metrics if o else {},
                                                     o.error if o else p.error) for p, o in rows])
@@ -150,6 +152,9 @@ def _run(spec: SweepSpec, points: list[Point], output: str | os.PathLike, worker
     if runnable:
         tasks = _tasks(spec, runnable, workers)
         local = None if scheduler else min(workers or usable_cores(), len(tasks))  # no more processes than tasks
+        if local is not None and local > usable_cores():  # they run, sharing the cores: slower than one a core
+            _tell(notice, f"{local} worker processes on {usable_cores()} usable cores: they share them, which takes "
+                          "longer than one a core (workers=...)")
         with open_executor(local, scheduler, checked=True) as executor:
             stopped = _collect(executor, tasks, {p.id: p for p in runnable}, record)
     done = sum(s == "ok" for s in status.values()), sum(s != "ok" for s in status.values())
@@ -194,15 +199,29 @@ class _WriteFailed(OSError):
     """writing the results file (or its side file) failed: the run stops (no worker was lost)"""
 
 
-def _check_sources(rows: list[tuple[Point, Outcome | None]]) -> None:
+def _check_sources(rows: list[tuple[Point, Outcome | None]], scheduler: str | None) -> None:
     """a :class:`_WriteFailed` (the run stops, these rows unwritten) where a worker computed with other cimsim source
-    files than the sweep's (a Dask worker restarted after they changed): its rows would be recorded as this one's"""
+    files than the sweep's (a Dask worker restarted after they changed; a local one spawned after they changed under
+    a long-lived process; none said: a worker of a cimsim from before outcomes carried it): its rows would be
+    recorded as this one's"""
     this = model.fingerprint()
-    other = sorted({o.source for _, o in rows if o is not None and o.source and o.source != this})
-    if other:
-        raise _WriteFailed(f"a worker computed with {model.describe(other[0])}, not this {model.describe(this)} "
-                           "(restarted after the source files changed?): its rows are not written; give the workers "
-                           "this cimsim and run the same command again to resume")
+    other = sorted({o.source for _, o in rows if o is not None and o.source != this})
+    if not other:
+        return
+    what = model.describe(other[0]) if other[0] else "a cimsim that does not say which"
+    fix = ("restarted after the source files changed?): give the workers this cimsim and run the same command again"
+           if scheduler else "the source files changed since this process loaded cimsim): run the sweep from a new "
+           "process (a script: restart it)")
+    raise _WriteFailed(f"a worker computed with {what}, not this {model.describe(this)} ({fix} to resume; its rows "
+                       "are not written")
+
+
+def _tell(notice: Callable[[str], None] | None, note: str) -> None:
+    """``note`` to ``notice``, or as a RuntimeWarning without one (a script's run_sweep)"""
+    if notice is not None:
+        notice(note)
+    else:
+        warnings.warn(note, RuntimeWarning, stacklevel=4)
 
 
 class _ProgressFailed(Exception):

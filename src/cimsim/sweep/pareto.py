@@ -247,10 +247,16 @@ def pareto_front(table: Table, x: str, y: str, maximize_y: bool = False,
     return [p[2] for p in points], front
 
 
-def without_numbers(table: Table, columns: tuple[str, ...]) -> list[str]:
-    """the ``columns`` in which no finished row of ``table`` has a number (an empty column of a failed metric)"""
+def no_points_reason(table: Table, x: str, y: str) -> str:
+    """why no row of ``table`` has numbers in ``x`` and ``y`` to rank (:func:`pareto_front`): no rows, every row
+    failed, or no finished row with both, naming a column in which none has a number (a failed metric's)"""
     ok = [row for row in table.rows if row.get("status", "ok") == "ok"]
-    return [c for c in columns if not any(_number(row[c]) is not None for row in ok)]
+    if not ok:
+        return (f"all {len(table.rows)} rows failed: no finished point to rank" if table.rows else
+                "the results table has no rows (a header only)")
+    empty = [f"'{escaped(c)}'" for c in (x, y) if not any(_number(row[c]) is not None for row in ok)]
+    return (f"no finished point has numbers in both '{escaped(x)}' and '{escaped(y)}'"
+            + (f" ({' and '.join(empty)} none at all)" if empty else ""))
 
 
 def _not_numbers(table: Table, x: str, y: str) -> list[str]:
