@@ -243,3 +243,12 @@ def test_an_error_of_the_writers_own_file_keeps_its_name_and_a_message_alone_rea
     with pytest.raises(OSError, match=r"out\.png: encoder error -2 when writing image file$"):
         write_atomic_with(tmp_path / "out.png", encoder)
     assert sorted(p.name for p in tmp_path.iterdir()) == []
+
+
+def test_an_error_of_a_file_named_by_bytes_or_a_descriptor_stays_as_it_is(tmp_path):
+    """an OSError whose file name is bytes or an int (not the temporary file) had ended in a TypeError"""
+    with pytest.raises(FileNotFoundError):
+        write_atomic_with(tmp_path / "o.png", lambda fh: open(bytes(tmp_path / "nowhere"), "rb"))
+    with pytest.raises(OSError):
+        write_atomic_with(tmp_path / "o.png", lambda fh: os.stat(987654))
+    assert not list(tmp_path.iterdir())

@@ -145,8 +145,8 @@ def test_rows_a_worker_computed_with_other_source_files_are_not_written(tmp_path
     summary = run_sweep(_spec([4, 6, 8]), out, workers=1)
     this = model.describe(model.fingerprint())  # local workers: this process loaded cimsim before the files changed
     assert summary.stopped == (f"a worker computed with cimsim 9.9.9 (source 00000000deadbeef), not this {this} (the "
-                               "source files changed since this process loaded cimsim): run the sweep from a new "
-                               "process (a script: restart it) to resume; its rows are not written")
+                               "source files changed since this process first read them): its rows are not written; "
+                               "run the sweep from a new process (a script: restart it)")
     assert [row["adc.bits"] for row in _rows(out)] == ["4"] and summary.ok == 1
     # a worker of a cimsim from before outcomes said which (its Outcome unpickled without one) is no exception
     monkeypatch.setattr("cimsim.sweep.metrics.model", SimpleNamespace(fingerprint=lambda: ""))
@@ -160,7 +160,7 @@ def test_a_dask_worker_of_other_source_files_is_told_to_get_this_cimsim():
     from cimsim.sweep.execute import _check_sources, _WriteFailed
     from cimsim.sweep.metrics import Outcome
 
-    with pytest.raises(_WriteFailed, match=r"not this .* \(restarted after the source files changed\?\): give the "
-                                           r"workers this cimsim and run the same command again to resume"):
+    with pytest.raises(_WriteFailed, match=r"not this .* \(restarted after the source files changed\?\): its rows "
+                                           r"are not written; give the workers this cimsim$"):
         _check_sources([(None, Outcome("p", {}, source=NEXT))], "tcp://127.0.0.1:8786")
     _check_sources([(None, Outcome("p", {}, source=model.fingerprint())), (None, None)], "tcp://127.0.0.1:8786")

@@ -103,11 +103,23 @@ def test_more_workers_than_cores_are_warned_of(tmp_path):
                                        str(usable_cores() + 1)])
     assert result.exit_code == 0, result.output
     assert "warning: " not in result.output  # one point: one process starts, on its core
-    spec.write_text(spec.read_text().replace("[4]", str(list(range(2, 2 + 2 * usable_cores() + 2)))))
+    vectors = list(range(1, 2 * usable_cores() + 3))  # more tasks than workers (an axis any core count takes)
+    spec.write_text(spec.read_text().replace('"adc.bits" = [4]', f'"workload.vectors" = {vectors}'))
     result = CliRunner().invoke(main, ["sweep", str(spec), "-o", str(tmp_path / "r2.csv"), "--workers",
                                        str(usable_cores() + 1)])
     assert result.exit_code == 0, result.output
-    assert (f"warning: {usable_cores() + 1} worker processes on {usable_cores()} usable cores: they share them"
+    assert (f"warning: {usable_cores() + 1} worker processes on {usable_cores()} usable cores: they share the cores"
             in result.output)
-    with pytest.warns(RuntimeWarning, match="worker processes on .* usable cores: they share them"):
+    with pytest.warns(RuntimeWarning, match="worker processes on .* usable cores: they share the cores"):
         run_sweep(spec, tmp_path / "r3.csv", workers=usable_cores() + 1)
+
+
+def test_a_run_with_more_workers_than_cores_is_warned_of_too():
+    """cimsim run --workers / simulate(workers=) started as many processes with nothing said (a review)"""
+    import cimsim
+    from cimsim.cores import usable_cores
+
+    mlp = Path(__file__).resolve().parents[1] / "configs" / "digits-mlp.toml"
+    with pytest.warns(RuntimeWarning, match=f"{usable_cores() + 1} worker processes on {usable_cores()} usable cores"):
+        cimsim.simulate(mlp, {"workload.vectors": 64 * (usable_cores() + 1), "simulation.batch_size": 64},
+                        workers=usable_cores() + 1)

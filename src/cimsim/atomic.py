@@ -169,7 +169,7 @@ def _replace(path: Path, write: Callable[[BinaryIO], None]) -> None:
 def _untemporary(err: OSError, prefix: str) -> OSError:
     """``err`` without its file name where that is the temporary file (named ``prefix``...): the caller's path is
     named instead (:func:`_naming`); an error of another file (one ``write`` opened) as it is"""
-    if err.filename is not None and Path(os.fspath(err.filename)).name.startswith(prefix):
+    if isinstance(err.filename, str) and Path(err.filename).name.startswith(prefix):  # (a bytes or fd one: not it)
         return OSError(err.errno, err.strerror)
     return err
 

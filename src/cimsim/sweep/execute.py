@@ -18,7 +18,6 @@ import itertools
 import math
 import os
 import signal
-import warnings
 from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Executor, wait
 from dataclasses import dataclass, replace
@@ -82,8 +81,7 @@ def run_sweep(spec: SweepSpec | str | os.PathLike, output: str | os.PathLike, *,
     a regular file, made if missing) and append their rows; see the module doc.
 
     ``workers`` local processes (default: the cores this process may use), or the Dask cluster at
-    ``scheduler``. ``notice`` gets each of :attr:`Summary.notes` before any point runs, and a note where more local
-    workers than usable cores would start (without ``notice``: a RuntimeWarning). Raises
+    ``scheduler``. ``notice`` gets each of :attr:`Summary.notes` before any point runs. Raises
     :class:`~.lock.OutputLocked` when another sweep holds ``output``, ImportError (:data:`DASK_MISSING`) when a
     scheduler is given and Dask is not installed, :class:`~.cluster.SchedulerUnreachable` when no Dask scheduler
     answers there.
@@ -152,9 +150,6 @@ def _run(spec: SweepSpec, points: list[Point], output: str | os.PathLike, worker
     if runnable:
         tasks = _tasks(spec, runnable, workers)
         local = None if scheduler else min(workers or usable_cores(), len(tasks))  # no more processes than tasks
-        if local is not None and local > usable_cores():  # they run, sharing the cores: slower than one a core
-            _tell(notice, f"{local} worker processes on {usable_cores()} usable cores: they share them, which takes "
-                          "longer than one a core (workers=...)")
         with open_executor(local, scheduler, checked=True) as executor:
             stopped = _collect(executor, tasks, {p.id: p for p in runnable}, record)
     done = sum(s == "ok" for s in status.values()), sum(s != "ok" for s in status.values())
@@ -209,19 +204,10 @@ def _check_sources(rows: list[tuple[Point, Outcome | None]], scheduler: str | No
     if not other:
         return
     what = model.describe(other[0]) if other[0] else "a cimsim that does not say which"
-    fix = ("restarted after the source files changed?): give the workers this cimsim and run the same command again"
-           if scheduler else "the source files changed since this process loaded cimsim): run the sweep from a new "
-           "process (a script: restart it)")
-    raise _WriteFailed(f"a worker computed with {what}, not this {model.describe(this)} ({fix} to resume; its rows "
-                       "are not written")
-
-
-def _tell(notice: Callable[[str], None] | None, note: str) -> None:
-    """``note`` to ``notice``, or as a RuntimeWarning without one (a script's run_sweep)"""
-    if notice is not None:
-        notice(note)
-    else:
-        warnings.warn(note, RuntimeWarning, stacklevel=4)
+    fix = ("restarted after the source files changed?): its rows are not written; give the workers this cimsim" if
+           scheduler else "the source files changed since this process first read them): its rows are not written; "
+           "run the sweep from a new process (a script: restart it)")
+    raise _WriteFailed(f"a worker computed with {what}, not this {model.describe(this)} ({fix}")
 
 
 class _ProgressFailed(Exception):

@@ -12,6 +12,7 @@ import signal
 import sys
 import threading
 import time
+import warnings
 from collections.abc import Iterator
 from concurrent.futures import Executor, ProcessPoolExecutor
 from concurrent.futures.process import EXTRA_QUEUED_CALLS, BrokenProcessPool
@@ -103,6 +104,9 @@ def open_executor(workers: int | None, scheduler: str | None, *, checked: bool =
         if local + EXTRA_QUEUED_CALLS > SEM_VALUE_MAX:  # the pool's call queue, a semaphore: else an OverflowError
             raise ValueError(f"workers={workers}: more local processes than a process pool can count here; at most "
                              f"{SEM_VALUE_MAX - EXTRA_QUEUED_CALLS}")
+        if local > (cores := usable_cores()):  # they run, sharing the cores: slower than one a core
+            warnings.warn(f"{local} worker processes on {cores} usable cores: they share the cores, which takes "
+                          "longer than one a core (fewer: --workers, workers=)", RuntimeWarning, stacklevel=4)
         pool = _LocalPool(local)
         try:
             yield pool
