@@ -234,8 +234,9 @@ def _locked(output: str | os.PathLike, path: Path | None, holder: int | None, wh
             ) -> OutputLocked:
     who = f"{who} (PID {holder})" if holder is not None else who
     if path is None and Path(output).name.endswith(LOCK_SUFFIX):  # flocked as a sidecar, not as results
+        results = Path(output).name[:-len(LOCK_SUFFIX)]
         return OutputLocked(str(output), [("", f"{who} holds this file as the lock file of its results file "
-                                               f"({Path(output).name[:-len(LOCK_SUFFIX)]}); write to another file (-o)")])
+                                               f"({results}); write to another file (-o)")])
     held = f"it holds {path.name}" if path is not None else "through another name: a hard link"
     return OutputLocked(str(output), [("", (
         f"{who} is writing this results file ({held}); wait for it to finish, or write to another file (-o)"))])
