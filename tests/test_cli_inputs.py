@@ -351,3 +351,18 @@ def test_a_design_past_the_float32_limit_is_priced_but_not_simulated(tmp_path):
         refused(invoke(command[0], DEFAULT, *PAST_FLOAT32, *command[1:]), "'array.rows_per_read'",
                 "1024 x 255 x 255 = 66585600 must stay below 2**24", "not of the hardware")
     assert not (tmp_path / "r.json").exists()
+
+
+def test_a_warning_raised_as_an_error_by_the_filters_is_said_as_one(tmp_path):
+    """PYTHONWARNINGS=error (or -W error) turns a warning into an exception: the command stops with it and exit 1,
+    not 'internal error ... please report it'"""
+    import warnings
+
+    empty = tmp_path / "empty.toml"
+    empty.write_text("# nothing yet\n")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        result = invoke("validate", empty)
+    assert result.exit_code == 1 and "internal error" not in result.output
+    assert "UserWarning: " in result.output and "(a warning raised as an error, as the warning filters ask" in \
+        result.output

@@ -98,6 +98,9 @@ def guarded(fn):
                                   "): set NUMBA_CACHE_DIR to a writable folder with room"), 1)
             if isinstance(exc, (ValueError, OSError, MemoryError)):
                 fail(exc if str(exc) else RuntimeError(type(exc).__name__), 1)
+            if isinstance(exc, Warning):  # PYTHONWARNINGS=error or -W error: the warning, stopping the command
+                fail(RuntimeError(f"{type(exc).__name__}: {exc} (a warning raised as an error, as the warning "
+                                  "filters ask: PYTHONWARNINGS, -W)"), 1)
             fail(RuntimeError(f"internal error, {type(exc).__name__}: {exc} (run `cimsim --debug ...` for the "
                                "traceback, and please report it)"), 1)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import sys
 from pathlib import Path
 
@@ -54,9 +55,11 @@ class CallOrderError(RuntimeError):
 def caller_stacklevel() -> int:
     """The ``stacklevel`` for ``warnings.warn`` called by the caller of this function that names the first frame
     outside cimsim: the user's line (a script's call, or the CLI's), not the cimsim line that found the problem,
-    whatever the route's depth."""
+    whatever the route's depth; a context manager's entry (contextlib's frames between a ``with`` and cimsim's
+    generator) is passed over too."""
     frame, level = sys._getframe(1), 1
-    while frame is not None and _in_package(frame.f_code.co_filename):
+    while frame is not None and (_in_package(frame.f_code.co_filename)
+                                 or frame.f_code.co_filename == contextlib.__file__):
         frame, level = frame.f_back, level + 1
     return level
 

@@ -19,6 +19,7 @@ from concurrent.futures.process import EXTRA_QUEUED_CALLS, BrokenProcessPool
 
 from ..config.toml_file import working_dir
 from ..cores import usable_cores
+from ..errors import caller_stacklevel
 from .cluster import check_scheduler, check_workers
 from .fingerprint import check_cluster
 
@@ -92,7 +93,8 @@ def open_executor(workers: int | None, scheduler: str | None, *, checked: bool =
     """``workers`` spawned local processes (default: the cores this process may use; started as tasks come) or the Dask
     cluster at ``scheduler`` (``checked``: already asked by :func:`_dask_client`). A ValueError naming ``workers`` in a
     daemonic process (a multiprocessing.Pool worker), in a worker still importing its parent's main module, when the
-    workers end before any has started, and past a pool's limit (SEM_VALUE_MAX - 1 processes: 2**31 - 2 on Linux)."""
+    workers end before any has started, and past a pool's limit (SEM_VALUE_MAX - 1 processes: 2**31 - 2 on Linux).
+    More local processes than usable cores are warned of (a RuntimeWarning at the caller's line): they share them."""
     if scheduler is None:
         check_not_bootstrapping(f"workers={workers}")
         if multiprocessing.current_process().daemon:  # else multiprocessing's bare AssertionError at the first task
@@ -106,7 +108,8 @@ def open_executor(workers: int | None, scheduler: str | None, *, checked: bool =
                              f"{SEM_VALUE_MAX - EXTRA_QUEUED_CALLS}")
         if local > (cores := usable_cores()):  # they run, sharing the cores: slower than one a core
             warnings.warn(f"{local} worker processes on {cores} usable cores: they share the cores, which takes "
-                          "longer than one a core (fewer: --workers, workers=)", RuntimeWarning, stacklevel=4)
+                          "longer than one a core (fewer: --workers, workers=)", RuntimeWarning,
+                          stacklevel=caller_stacklevel())
         pool = _LocalPool(local)
         try:
             yield pool
