@@ -120,7 +120,7 @@ def test_a_run_with_more_workers_than_cores_is_warned_of_too():
     from cimsim.cores import usable_cores
 
     mlp = Path(__file__).resolve().parents[1] / "configs" / "digits-mlp.toml"
-    chunk = max(1, 540 // (usable_cores() + 2))  # the dataset's 540 samples in more chunks than workers
+    chunk = max(1, 540 // (usable_cores() + 2))  # 540 samples in more chunks than workers (below 539 cores)
     with pytest.warns(RuntimeWarning, match=f"{usable_cores() + 1} worker processes on {usable_cores()} usable "
                                             "cores") as said:
         cimsim.simulate(mlp, {"workload.vectors": 540, "simulation.batch_size": chunk}, workers=usable_cores() + 1)
