@@ -133,16 +133,22 @@ def given_data(cfg: Config, network, weights, inputs, measured: bool = True
     if cfg.workload.kind == WorkloadKind.NETWORK:
         return network, None, None if inputs is None else _network_inputs(cfg, network, inputs)
     wl = cfg.workload
-    for name, axes, shape in (("weights", "out_features x in_features", (wl.out_features, wl.in_features)),
-                              ("inputs", "vectors x in_features", (None, wl.in_features))):
-        given = weights if name == "weights" else inputs
-        if given is not None:
-            array = _matrix(name, given, axes)
-            if any(n is not None and n != m for n, m in zip(shape, array.shape)):
-                raise ValueError(f"{name} must be {axes} = {' x '.join(str(n or 'any') for n in shape)} (the "
-                                 f"workload of {cfg.source}); got shape {array.shape}")
-            weights, inputs = (array, inputs) if name == "weights" else (weights, array)
+    if weights is not None:
+        weights = _shaped_matrix(cfg, "weights", weights, "out_features x in_features",
+                                 (wl.out_features, wl.in_features))
+    if inputs is not None:
+        inputs = _shaped_matrix(cfg, "inputs", inputs, "vectors x in_features", (None, wl.in_features))
     return None, weights, inputs
+
+
+def _shaped_matrix(cfg: Config, name: str, data, axes: str, shape: tuple[int | None, int]) -> np.ndarray:
+    """``data`` as :func:`_matrix` takes it, of the workload's ``shape`` (None: any number of rows), else a
+    ValueError naming ``name``, the shape expected and the config"""
+    array = _matrix(name, data, axes)
+    if any(n is not None and n != m for n, m in zip(shape, array.shape)):
+        raise ValueError(f"{name} must be {axes} = {' x '.join(str(n or 'any') for n in shape)} (the workload of "
+                         f"{cfg.source}); got shape {array.shape}")
+    return array
 
 
 def _shaped(cfg: Config, shape: dict[str, int], given: str) -> Config:
