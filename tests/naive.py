@@ -103,9 +103,17 @@ def currents(plane, cfg, k):
     return np.sign(plane) * (top * np.sinh(a * np.abs(plane) / top) / np.sinh(a)).astype(np.float32)
 
 
-def slices(stored, bits_per_cell, n_slices):
-    mask = 2 ** bits_per_cell - 1
-    return [(2 ** (k * bits_per_cell), (stored >> (k * bits_per_cell)) & mask) for k in range(n_slices)]
+def slice_bounds(bits_per_cell, stored_bits):
+    """(lowest bit, width) of each weight slice, least significant first: bits_per_cell bits each from the top
+    down, the remainder (where bits_per_cell does not divide the stored bits) in the lowest"""
+    n = -(-stored_bits // bits_per_cell)
+    low = stored_bits - (n - 1) * bits_per_cell
+    return [(0, low)] + [(low + (k - 1) * bits_per_cell, bits_per_cell) for k in range(1, n)]
+
+
+def slices(stored, bits_per_cell, stored_bits):
+    """[(slice weight 2**lowest bit, the slice's levels)] of stored codes"""
+    return [(2 ** lo, (stored >> lo) & (2 ** width - 1)) for lo, width in slice_bounds(bits_per_cell, stored_bits)]
 
 
 def groups(n_in, rows, rows_per_read):
@@ -125,12 +133,17 @@ def adc(a, lsb, code_min, code_max, gain=0.0, offset_lsb=0.0, inl_lsb=0.0):
     return np.clip(np.floor(x + (0.5 - half)) + np.where(x != 0.0, half, 0.0), code_min, code_max)
 
 
+def stored_bits(cfg):
+    """bits of the unsigned code a weight's cells store: its magnitude's in a differential pair"""
+    m = cfg.mapping
+    return max(1, m.weight_bits - 1 if m.signed_encoding == "differential" else m.weight_bits)
+
+
 def cell_levels(cfg):
     """(highest level of a cell, slices per weight, conductance step in uS) of a config"""
-    m, dev = cfg.mapping, cfg.device
+    dev = cfg.device
     max_level = 2 ** dev.bits_per_cell - 1
-    stored_bits = max(1, m.weight_bits - 1 if m.signed_encoding == "differential" else m.weight_bits)
-    return max_level, -(-stored_bits // dev.bits_per_cell), (dev.g_max_us - dev.g_min_us) / max_level
+    return max_level, -(-stored_bits(cfg) // dev.bits_per_cell), (dev.g_max_us - dev.g_min_us) / max_level
 
 
 def mvm(w, x, cfg, full_scale=None):
@@ -160,8 +173,8 @@ def mvm(w, x, cfg, full_scale=None):
     rpr = min(arr.rows_per_read * ad.groups_per_conversion, arr.rows)  # rows summed into one conversion
     if full_scale is None:
         full_scale = rpr * cmax * (max_level + (0 if analog else r))
-        if sum_slices:  # a summed column holds up to sum_s 2**(s x bpc) x (max level + r)
-            full_scale *= sum(2 ** (k_s * bpc) for k_s in range(n_slices))
+        if sum_slices:  # a summed column holds up to sum_s 2**(lowest bit of s) x (max level + r)
+            full_scale *= sum(2 ** lo for lo, _ in slice_bounds(bpc, stored_bits(cfg)))
         if ad.range == "fixed":
             full_scale *= ad.full_scale_fraction
     codes = (2 ** (ad.bits - 1) - 1 if ad.bits > 1 else 0.5) if signed else 2 ** ad.bits - 1
@@ -206,8 +219,8 @@ def mvm(w, x, cfg, full_scale=None):
                 return (xg @ levels[:, s:e].T).astype(np.float64)
 
             if m.signed_encoding == "differential":
-                pos = slices(np.maximum(qw, 0), bpc, n_slices)
-                neg = slices(np.maximum(-qw, 0), bpc, n_slices)
+                pos = slices(np.maximum(qw, 0), bpc, stored_bits(cfg))
+                neg = slices(np.maximum(-qw, 0), bpc, stored_bits(cfg))
                 if analog:
                     for sk, v in converted([(sk, (xg @ (lp - ln)[:, s:e].T).astype(np.float64))
                                             for (sk, lp), (_, ln) in zip(pos, neg)]):
@@ -217,14 +230,14 @@ def mvm(w, x, cfg, full_scale=None):
                         for sk, v in converted([(sk, column(lv)) for sk, lv in sl], rowsum):
                             acc += pw * (sign * sk) * v
             elif m.signed_encoding == "twos_complement":  # q mod 2**bits, a bit per cell; the sign bit weighs -2**(b-1)
-                data = slices(qw % 2 ** m.weight_bits, bpc, n_slices)
+                data = slices(qw % 2 ** m.weight_bits, bpc, stored_bits(cfg))
                 for k_s, (sk, v) in enumerate(converted([(sk, column(lv)) for sk, lv in data], rowsum)):
                     acc += pw * (-sk if k_s == n_slices - 1 else sk) * v
             else:
                 off = 2 ** (m.weight_bits - 1)
                 wstep = 2 if m.weight_bits == 1 else 1  # a binary weight stores (q + 1) / 2: q = 2 b - 1
-                data = slices((qw + off) // wstep, bpc, n_slices)
-                refs = slices(np.int64(off), bpc, n_slices)
+                data = slices((qw + off) // wstep, bpc, stored_bits(cfg))
+                refs = slices(np.int64(off), bpc, stored_bits(cfg))
                 if analog:
                     for sk, v in converted([(sk, (xg @ (lv - ref)[:, s:e].T).astype(np.float64))
                                             for (sk, lv), (_, ref) in zip(data, refs)]):
@@ -256,8 +269,8 @@ def cell_levels_matrix(w, cfg, col_tiles):
     else:
         off = 2 ** (m.weight_bits - 1)
         stored = [(qw + off) // (2 if m.weight_bits == 1 else 1)]
-        ref_cols = [lv for _, lv in slices(np.full(w.shape[1], off), bpc, n_slices)] * col_tiles
-    cols = [lv[j] for st in stored for _, lv in slices(st, bpc, n_slices) for j in range(w.shape[0])] + ref_cols
+        ref_cols = [lv for _, lv in slices(np.full(w.shape[1], off), bpc, stored_bits(cfg))] * col_tiles
+    cols = [lv[j] for st in stored for _, lv in slices(st, bpc, stored_bits(cfg)) for j in range(w.shape[0])] + ref_cols
     return np.array(cols, dtype=np.float64).T
 
 

@@ -236,7 +236,7 @@ def test_adc_offset_and_gain_shift_and_scale_the_codes():
     offset, _ = programmed(small_config(**{"adc.offset_lsb": 2.0, "adc.bits": 16}))
     # every conversion reads 2 codes high; outputs add 2 x (sum over planes and slices of the weights)
     p = offset.plan
-    per_output = 2.0 * p.plane_weights.sum() * (2.0 ** (p.bits_per_cell * np.arange(p.n_slices))).sum()
+    per_output = 2.0 * p.plane_weights.sum() * (2.0 ** np.array([shift for shift, _ in p.weight_slices])).sum()
     scale = offset.digital_reference(x) / np.where(offset.layer.weight_codes.T.any(), 1, 1)
     del scale
     diff = offset.mvm(x) - ideal

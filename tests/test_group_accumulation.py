@@ -142,15 +142,16 @@ SUMMED = {"device.preset": "ideal", "array.rows": 1024, "array.cols": 256, "arra
           "workload.in_features": 1024, "workload.out_features": 64, "device.bits_per_cell": 2, "dac.mode": "parallel",
           "dac.signed_inputs": "unsigned", "adc.range": "max", "adc.bits": 16}
 """1024 rows of 8-bit codes (255) x 2-bit cells (level 3): 783 360 < 2**24 per slice column; with the 4 slices of a
-weight summed (slice weights 1 + 4 + 16 + 64 = 85) the matrix holds levels up to 255: 66 585 600 > 2**24"""
+7-bit magnitude summed (1 + 2 + 2 + 2 bits, slice weights 1 + 2 + 8 + 32 = 43) the matrix holds levels up to
+3 x 43 = 129: 33 684 480 > 2**24"""
 
 
 @pytest.mark.parametrize("overrides, product", [
-    ({"adc.accumulation": "slices"}, "1024 x 255 x 255 = 66585600"),
-    ({"adc.accumulation": "planes_and_slices", "dac.signed_inputs": "two_phase"},  # two planes: 7 magnitude bits
-     "1024 x 127 x 255 = 33162240"),
+    ({"adc.accumulation": "slices"}, "1024 x 255 x 129 = 33684480"),
+    ({"adc.accumulation": "planes_and_slices", "dac.signed_inputs": "two_phase",  # two planes: 7 magnitude bits
+      "device.bits_per_cell": 3}, "1024 x 127 x 133 = 17296384"),  # 3-bit cells: 1 + 3 + 3 bits, 7 x (1 + 2 + 16)
     ({"adc.accumulation": "slices", "array.rows_per_read": 256, "adc.groups_per_conversion": 4},
-     "1024 x 255 x 255 = 66585600"),
+     "1024 x 255 x 129 = 33684480"),
 ])
 def test_summed_slices_count_in_the_float32_limit(overrides, product):
     cfg = with_overrides(Config(), {**SUMMED, **overrides})  # the loader takes it: pricing needs no simulation

@@ -211,7 +211,7 @@ def test_weight_levels_recombine_to_codes():
         plan = plan_layer(cfg)
         q = np.random.default_rng(4).integers(-63, 64, size=(5, 10))
         levels, ref = weight_levels(q, plan)
-        weights = 2 ** (plan.bits_per_cell * np.arange(plan.n_slices))
+        weights = 2 ** np.array([shift for shift, _ in plan.weight_slices])
         if encoding == "twos_complement":  # the sign bit weighs -2**6
             weights[-1] = -weights[-1]
         stored = np.tensordot(weights, levels, axes=([0], [1]))  # polarities x in x out
@@ -223,6 +223,22 @@ def test_weight_levels_recombine_to_codes():
         else:
             assert len(ref) == 0 and levels.shape[:2] == (1, 7)
             np.testing.assert_array_equal(stored[0], q.T)
+
+
+def test_weight_slices_hold_the_remainder_lowest():
+    """Slices of bits_per_cell bits from the top down, the remainder in slice 0: 7 stored bits on 3-bit cells
+    are 1 + 3 + 3 (shifts 0, 1, 4), 8 on 7-bit cells 1 + 7, so the slice that weighs most spans its cell's range
+    (a 1-bit slice on top, weight 128, had multiplied its column's read noise 128-fold)."""
+    cases = {("differential", 8, 3): ((0, 1, 4), (1, 7, 7)), ("offset", 7, 3): ((0, 1, 4), (1, 7, 7)),
+             ("offset", 8, 7): ((0, 1), (1, 127)), ("offset", 8, 4): ((0, 4), (15, 15)),
+             ("differential", 8, 7): ((0,), (127,))}
+    for (encoding, bits, bpc), (shifts, tops) in cases.items():
+        m = 2 ** (bits - 1) - 1
+        plan = plan_layer(make_config(encoding=encoding, weight_bits=bits, bits_per_cell=bpc, in_features=2 * m + 1,
+                                      out_features=1, rows=256, cols=64))
+        assert plan.weight_slices == tuple(zip(shifts, tops)), (encoding, bits, bpc)
+        levels, _ = weight_levels(np.arange(-m, m + 1)[None, :], plan)
+        assert (levels.max(axis=(0, 2, 3)) == tops).all()  # each slice reaches its top level, none above
 
 
 def test_quantize_weights_per_output_scale():
@@ -1034,8 +1050,8 @@ def test_an_all_zero_input_or_weight_row_reads_zero_on_noisy_devices(per_output)
 
 # ---- the offset encoding's shared reference column and the kT/C noise of a whole column --------------------------
 def offset_reference_config(path, accumulation="none", sigma=0.01):
-    """offset encoding subtracted in the analog domain: 5-bit weights in 3 slices of 2 bits (+ 3 reference columns),
-    4 outputs per 16-column array, 6 outputs on 2 arrays; 1-bit unsigned inputs, 8 rows read at once"""
+    """offset encoding subtracted in the analog domain: 5-bit weights in 3 slices (1 + 2 + 2 bits) and 3 reference
+    columns, 4 outputs per 16-column array, 6 outputs on 2 arrays; 1-bit unsigned inputs, 8 rows read at once"""
     cfg = make_config(weight_bits=5, bits_per_cell=2, rows=8, rows_per_read=8, in_features=8, out_features=6,
                       encoding="offset", accumulation=accumulation, dac=("bit_serial", "unsigned"), input_bits=1)
     return dataclasses.replace(cfg, device=dataclasses.replace(cfg.device, read_noise_sigma=sigma,
@@ -1055,7 +1071,8 @@ def test_an_analog_reference_column_is_read_once_for_all_outputs_of_its_array(pa
     planes, _, row_sq, _, _ = xbar._prepare(np.ones((6000, 8)))
     sums = xbar._noisy_sums(planes.reshape(-1, 8), row_sq, 0, purpose=1)[:, :n_cols]
     noise = sums - sums.mean(axis=0)  # every read the same vector: the exact sums are the mean
-    squares = (1 + 16 + 256) if accumulation == "slices" else 1
+    assert [shift for shift, _ in p.weight_slices] == [0, 1, 3]  # 5 bits on 2-bit cells: 1 + 2 + 2, remainder lowest
+    squares = (1 + 4 + 64) if accumulation == "slices" else 1
     var = (0.01 * p.max_level) ** 2 * 2 * squares * 8
     outputs = np.tile(np.arange(6), n_cols // 6)  # the converted columns: (slice,) output
     slices = np.repeat(np.arange(n_cols // 6), 6)

@@ -189,7 +189,7 @@ CASES = {  # make_config arguments: every way a converted sum is signed, bit-ser
                                   in_features=16, out_features=6),
     "binary_inputs_digital_subtraction": dict(weight_bits=1, bits_per_cell=1, encoding="offset", subtraction="digital",
                                               dac=("parallel", "binary"), rows_per_read=2),
-    "differential_analog_two_phase": dict(weight_bits=4, bits_per_cell=2, adc_range="fixed", fraction=0.3),
+    "differential_analog_two_phase": dict(weight_bits=4, bits_per_cell=2, adc_range="fixed", fraction=0.15),
     "offset_analog_bit_serial_slices": dict(encoding="offset", dac=("bit_serial", "two_phase"), accumulation="slices"),
     "bipolar_bit_serial_digital": dict(subtraction="digital", dac=("bit_serial", "bipolar"), g_min_us=0.7),
     "bipolar_parallel_offset_digital": dict(encoding="offset", subtraction="digital", dac=("parallel", "bipolar")),

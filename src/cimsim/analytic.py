@@ -15,7 +15,7 @@ from .argcheck import check_int, checked_types
 from .config.modes import InputEncoding, SignedEncoding, SignedInputs
 from .counts import Counts
 from .iv_curve import read_levels
-from .input_slices import slice_bits
+from .bit_slices import slice_bits
 from .mapping import Plan
 
 __all__ = ["DataStats", "analytic_counts", "code_energy", "plane_top_codes", "uniform_cell_activity",
@@ -269,13 +269,15 @@ def uniform_level_fractions(plan: Plan, weight_zero_fraction: float = 0.0, store
         raise ValueError(f"weight_zero_fraction must be 0 for binary weights (+/-1: no weight is 0); got "
                          f"{weight_zero_fraction}")
     table = None if plan.cell_levels is None else plan.cell_levels.stored if stored else plan.cell_levels.held
-    return _level_fractions(plan.signed_encoding, plan.weight_bits, plan.bits_per_cell, plan.n_slices,
-                            plan.reference_cols > 0, float(weight_zero_fraction), table)
+    return _level_fractions(plan.signed_encoding, plan.weight_bits, plan.bits_per_cell,
+                            plan.weight_slices, plan.reference_cols > 0,
+                            float(weight_zero_fraction), table)
 
 
 @functools.cache
-def _level_fractions(encoding: SignedEncoding, bits: int, bits_per_cell: int, slices: int, references: bool,
-                     zero_fraction: float, cell_levels: tuple[float, ...] | None) -> tuple[float, float]:
+def _level_fractions(encoding: SignedEncoding, bits: int, bits_per_cell: int, slices: tuple[tuple[int, int], ...],
+                     references: bool, zero_fraction: float, cell_levels: tuple[float, ...] | None
+                     ) -> tuple[float, float]:
     m = 2 ** (bits - 1) - 1
     codes = np.array([-1, 1]) if bits == 1 else np.arange(-m, m + 1)
     weights = np.full(codes.size, (1.0 - zero_fraction) / codes.size) + zero_fraction * (codes == 0)
@@ -286,10 +288,10 @@ def _level_fractions(encoding: SignedEncoding, bits: int, bits_per_cell: int, sl
     else:  # offset: the stored code (q + offset) / step, the reference the offset's
         step = 2 if bits == 1 else 1
         stored = [(codes + 2 ** (bits - 1)) // step]
-    top, shifts = 2 ** bits_per_cell - 1, [bits_per_cell * k for k in range(slices)]
+    top = 2 ** bits_per_cell - 1  # slices: (lowest bit, highest level) of each (Plan.weight_slices)
     held = np.arange(top + 1.0) if cell_levels is None else np.asarray(cell_levels)  # what each level holds
-    per_output = sum(float(weights @ held[(s >> k) & top]) for s in stored for k in shifts) / top
-    reference = sum(float(held[(2 ** (bits - 1) >> k) & top]) for k in shifts) / top if references else 0.0
+    per_output = sum(float(weights @ held[(s >> k) & mask]) for s in stored for k, mask in slices) / top
+    reference = sum(float(held[(2 ** (bits - 1) >> k) & mask]) for k, mask in slices) / top if references else 0.0
     return per_output, reference
 
 

@@ -6,10 +6,11 @@ its geometry (arrays, converters, reads per vector).
 
 Layout (docs/design.md section 2): W (out x in) is quantised to ``weight_bits`` signed integers; the magnitude
 (differential), the offset code q + 2**(bits-1) (offset) or q mod 2**bits (twos_complement: its top bit, the sign,
-weighs -2**(bits-1)) is cut into ``n_slices`` slices of ``bits_per_cell`` bits, one physical column per slice (two
-per slice for a differential pair). The input dimension is cut into row tiles of ``rows`` and each tile into row
-groups of ``rows_per_read`` (one read each; ``groups_per_conversion`` of them summed before a conversion); outputs
-are packed into column tiles of ``outputs_per_array``.
+weighs -2**(bits-1)) is cut into ``n_slices`` slices of ``bits_per_cell`` bits from the top down (the remainder
+in the lowest), one physical column per slice (two per slice for a differential pair). The input dimension is cut
+into row tiles of ``rows`` and each tile into row groups of ``rows_per_read`` (one read each;
+``groups_per_conversion`` of them summed before a conversion); outputs are packed into column tiles of
+``outputs_per_array``.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from .config.checks import binary_inputs, input_magnitude_bits, resolved_bits_pe
 from .config.modes import (Accumulation, ArrayFamily, DacMode, DigitalAdders, InputEncoding, SignedEncoding,
                            SignedInputs, Subtraction)
 from .config.schema import SECTIONS, Config
-from .input_slices import slice_shift
+from .bit_slices import slice_bits, slice_shift
 
 __all__ = ["Plan", "plan_layer", "resolved_bits_per_read"]
 
@@ -93,6 +94,13 @@ class Plan:
     @functools.cached_property
     def n_slices(self) -> int:
         return math.ceil(self.stored_bits / self.bits_per_cell)
+
+    @functools.cached_property
+    def weight_slices(self) -> tuple[tuple[int, int], ...]:
+        """(lowest stored bit, highest level) of each weight slice from the least significant: bits_per_cell bits
+        from the top down, the remainder in slice 0, whose cells stay below max_level (:mod:`.bit_slices`)"""
+        return tuple((slice_shift(k, self.bits_per_cell, self.stored_bits),
+                      2 ** slice_bits(k, self.bits_per_cell, self.stored_bits) - 1) for k in range(self.n_slices))
 
     @functools.cached_property
     def max_level(self) -> int:
@@ -195,7 +203,7 @@ class Plan:
     @functools.cached_property
     def plane_weights(self) -> np.ndarray:
         """weight of each input plane in the recombination (float64, exact powers of two): plane j of a phase holds
-        the magnitude's bits from s_j on (:mod:`cimsim.input_slices`: k = bits_per_read each, plane 0 the remainder),
+        the magnitude's bits from s_j on (:mod:`cimsim.bit_slices`: k = bits_per_read each, plane 0 the remainder),
         weight 2**s_j; two_phase repeats them with negative weights for the negative part; twos_complement reads the
         low magnitude_bits of q mod 2**input_bits in slices, then the sign bit with weight -2**magnitude_bits."""
         w = [2.0 ** slice_shift(j, self.bits_per_read, self.magnitude_bits) for j in range(self.input_slices)]
@@ -272,10 +280,8 @@ class Plan:
 
     @functools.cached_property
     def slice_weight_sum(self) -> int:
-        """sum of the slice weights 2**(s x bits_per_cell): what a summed column holds at most per unit level"""
-        if not self.slice_accumulation:
-            return 1
-        return sum(2 ** (s * self.bits_per_cell) for s in range(self.n_slices))
+        """sum of the slice weights 2**shift (:attr:`weight_slices`): what a summed column holds at most per level"""
+        return sum(2 ** shift for shift, _ in self.weight_slices) if self.slice_accumulation else 1
 
     def used_cols(self, outputs: int) -> int:
         """physical columns in use in an array holding ``outputs`` outputs"""
@@ -315,17 +321,11 @@ def plan_layer(config: Config, in_features: int | None = None, out_features: int
         in_features=in_features, out_features=out_features,
         rows=config.array.rows, cols=config.array.cols,
         rows_per_read=min(config.array.rows_per_read, config.array.rows),
-        weight_bits=m.weight_bits,
-        bits_per_cell=config.device.bits_per_cell,
-        signed_encoding=m.signed_encoding,
-        analog_subtraction=m.subtraction == Subtraction.ANALOG,
-        input_bits=d.input_bits,
-        dac_mode=d.mode,
-        signed_inputs=d.signed_inputs,
-        bits_per_read=resolved_bits_per_read(d),
-        dac_encoding=d.encoding,
-        family=config.array.family,
-        cell_chain=config.array.digital_adders == DigitalAdders.CELL_CHAIN,
+        weight_bits=m.weight_bits, bits_per_cell=config.device.bits_per_cell,
+        signed_encoding=m.signed_encoding, analog_subtraction=m.subtraction == Subtraction.ANALOG,
+        input_bits=d.input_bits, dac_mode=d.mode, signed_inputs=d.signed_inputs,
+        bits_per_read=resolved_bits_per_read(d), dac_encoding=d.encoding,
+        family=config.array.family, cell_chain=config.array.digital_adders == DigitalAdders.CELL_CHAIN,
         plane_accumulation=config.adc.accumulation in (Accumulation.PLANES, Accumulation.PLANES_AND_SLICES),
         slice_accumulation=config.adc.accumulation in (Accumulation.SLICES, Accumulation.PLANES_AND_SLICES),
         groups_per_conversion=config.adc.groups_per_conversion,
@@ -334,10 +334,8 @@ def plan_layer(config: Config, in_features: int | None = None, out_features: int
         g_min_us=config.device.g_min_us, g_max_us=config.device.g_max_us,
         read_voltage_v=(config.device.read_voltage_v if config.array.family == ArrayFamily.RESISTIVE
                         else config.technology.vdd_v),
-        read_pulse_ns=config.device.read_pulse_ns,
-        iv_nonlinearity=config.device.iv_nonlinearity,
-        cell_levels=expected_levels(config.device),
-        adder_trees=config.array.adder_trees,
+        read_pulse_ns=config.device.read_pulse_ns, iv_nonlinearity=config.device.iv_nonlinearity,
+        cell_levels=expected_levels(config.device), adder_trees=config.array.adder_trees,
     )
     if plan.groups_per_conversion != 1 and not plan.has_adc:
         raise ValueError("a digital array has no analog sum: adc.groups_per_conversion must be 1")

@@ -229,7 +229,7 @@ def _sliced_codes(x, first, stop, inv_scale, max_code, sign_mode, n_bits, k, gro
 
     With J = ceil(m / k) slices of the m magnitude bits, plane j holds bits [s_j, s_j + b_j) (s_j = max(0, m - (J -
     j) k), b_j = min(k, m - (J - 1 - j) k): k bits each from the top down, the remainder in plane 0,
-    :mod:`cimsim.input_slices`) of: max(q, 0) and
+    :mod:`cimsim.bit_slices`) of: max(q, 0) and
     then (planes J + j) of max(-q, 0) (sign_mode 0, two-phase); |q| with the sign of q, + zero_point (1,
     bipolar); q (3, unsigned, q >= 0); the low m bits of q mod 2**n_bits, then plane J its sign bit (2, two's
     complement). Returns the count of non-zero plane codes."""

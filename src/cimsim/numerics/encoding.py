@@ -249,8 +249,8 @@ def _weight_levels(codes: np.ndarray, plan: Plan) -> tuple[np.ndarray, np.ndarra
     differential: polarity 0 holds max(q, 0), polarity 1 holds max(-q, 0); no reference columns.
     offset: one polarity holding q + 2**(bits-1) ((q + 1) / 2 for binary weights); each array has one reference
     column per slice holding the slices of the offset. twos_complement: one polarity holding q mod 2**bits (its
-    two's-complement bits); no reference columns. Slice k holds bits [k*b, (k+1)*b) of the stored code
-    (b = bits_per_cell).
+    two's-complement bits); no reference columns. Slice k holds the stored code's bits from
+    ``plan.weight_slices[k][0]`` on: bits_per_cell of them, the remainder in slice 0 (:mod:`cimsim.bit_slices`).
     """
     codes = np.ascontiguousarray(np.asarray(codes).T, dtype=np.int32)  # in x out, as the levels are laid out
     offset = 0
@@ -262,11 +262,11 @@ def _weight_levels(codes: np.ndarray, plan: Plan) -> tuple[np.ndarray, np.ndarra
         offset = plan.weight_offset
         stored = ((codes + offset) // plan.weight_step)[None]
     stored = stored.astype(np.uint16)  # at most 16 weight bits: below 2**16
-    mask, shifts = plan.max_level, [plan.bits_per_cell * k for k in range(plan.n_slices)]
     levels = np.empty((stored.shape[0], plan.n_slices, *codes.shape), dtype=np.uint8)
-    for k, shift in enumerate(shifts):  # slice by slice, in 16 bits: no wider array of every cell
-        levels[:, k] = (stored >> shift) & mask
-    ref = [(offset >> shift) & mask for shift in shifts] if plan.signed_encoding == SignedEncoding.OFFSET else []
+    for k, (shift, top) in enumerate(plan.weight_slices):  # slice by slice, in 16 bits: no wider array of every cell
+        levels[:, k] = (stored >> shift) & top  # top: the slice's highest level, its bits' mask
+    offset_code = plan.signed_encoding == SignedEncoding.OFFSET
+    ref = [(offset >> shift) & top for shift, top in plan.weight_slices] if offset_code else []
     return levels, np.array(ref, dtype=np.uint8)
 
 

@@ -132,7 +132,7 @@ def _reference_of(plan: Plan) -> np.ndarray:
 def _per_slice_layout(levels: np.ndarray, ref: np.ndarray, plan: Plan) -> Layout:
     p = plan
     n_in, n_out, n_s = p.in_features, p.out_features, p.n_slices
-    pow2 = 2.0 ** (p.bits_per_cell * np.arange(n_s))
+    pow2 = 2.0 ** np.array([shift for shift, _ in p.weight_slices])
     if p.signed_encoding == SignedEncoding.TWOS_COMPLEMENT:  # one bit per cell: the top slice is the sign bit
         pow2[-1] = -pow2[-1]
     outputs = np.arange(n_out)
