@@ -45,6 +45,9 @@ def test_matrices_reading_one_input_are_one_matrix_priced_as_their_joined_weight
     assert fused.arrays == one.arrays
     assert fused.cim.energy_pj == one.cim.energy_pj
     assert fused.cim.latency_ns == one.cim.latency_ns
+    assert "2 matrices reading the same input as another fused with it" in model.source  # estimate prices apart
+    assert "1 weight matrix\n" in model.summary()
+    assert "fused" not in model_from_network(joined).source
 
 
 def test_matrices_of_different_inputs_geometries_or_shared_weights_stay_apart():

@@ -113,3 +113,17 @@ def test_flat_roll_refusal_says_to_give_dims():
 def test_other_refusals_say_the_dynamo_exporter_may_work():
     message = _refusal(lambda y: torch.polar(y, y).real)
     assert "dynamo=True" in message and "may" in message
+
+
+def test_an_embedding_bag_with_padding_refusal_names_a_way_out_that_imports():
+    """torch's dynamo exporter writes a bag's padding_idx as a Loop, which the import refuses too: the refusal says
+    so and names what does import (no padding_idx, the padding row zeroed, mode 'sum'), which matches torch"""
+    ids = torch.tensor([[0, 3, 5, 0], [7, 0, 2, 9]])
+    padded = nn.Sequential(nn.EmbeddingBag(12, 4, mode="sum", padding_idx=0), nn.Linear(4, 3)).eval()
+    with pytest.raises(ValueError, match="embedding_bag with padding_idx") as info:
+        from_torch(padded, ids)
+    assert "dynamo=True" not in str(info.value) and "padding_idx=None" in str(info.value)
+    table = padded[0].weight.detach().clone()
+    assert not table[0].any()  # padding_idx keeps its row at 0
+    plain = nn.Sequential(nn.EmbeddingBag.from_pretrained(table, mode="sum"), padded[1]).eval()
+    np.testing.assert_allclose(from_torch(plain, ids).forward(ids.numpy()), padded(ids).detach().numpy(), atol=1e-5)

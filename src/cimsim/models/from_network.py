@@ -288,10 +288,19 @@ def model_from_network(network: Network, name: str = "network", inputs=None) -> 
                 ops.append(VectorOp(f"{layer_name}/bias", "add", op.routed_elements(out), _counted(layer.bias, seen)))
     if not any(isinstance(layer, (Dense, Conv2d, Conv3d)) for layer in network.layers):
         raise ValueError(f"network {name!r} has no matrix layer to put on crossbars")
-    return Model(name, "inference", fused(ops, siblings), _dram_inputs(network, values),
-                 math.prod(network.output_shape),
+    matrices = fused(ops, siblings)  # sets each op fused into another's to None
+    return Model(name, "inference", matrices, _dram_inputs(network, values), math.prod(network.output_shape),
                  tokens_per_item=_tokens(network, values), dram_parameters=_memory_parameters(network, seen),
-                 source="network file" + _zeros_note(measured))
+                 source="network file" + _fusion_note(ops.count(None)) + _zeros_note(measured))
+
+
+def _fusion_note(joined: int) -> str:
+    """what fusing ``joined`` matrices into the ops of others changed, for the model's source line (estimate prices
+    them apart: docs/models.md, Limits)"""
+    if not joined:
+        return ""
+    return (f"; {joined} matri{'x' if joined == 1 else 'ces'} reading the same input as another fused with it, the "
+            "arrays read at once (`cimsim estimate` / `compare` price each matrix as a stage of its own)")
 
 
 _ID_MOVES = {"reshape", "transpose", "slice", "flatten"}

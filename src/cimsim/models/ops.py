@@ -279,7 +279,7 @@ class Model:
         act = self.macs_per_item - self.static_macs_per_item
         lines = [
             f"{label}: {_count(self.parameters)} parameters ({_count(self.crossbar_parameters)} on crossbars), "
-            f"{len(self.static_ops)} weight matrices",
+            f"{len(self.static_ops)} weight matri{'x' if len(self.static_ops) == 1 else 'ces'}",
             f"  per {self.item}: {self.macs_per_item / 1e9:,.4g} GMACs ({self.static_macs_per_item / 1e9:,.4g} "
             f"static, {act / 1e9:,.4g} activation x activation), {self.vector_elements_per_item / 1e6:,.4g} M "
             f"vector-unit elements" + (f", {self.tokens_per_item} tokens" if self.tokens_per_item > 1 else ""),

@@ -98,12 +98,17 @@ NOT_DYNAMO = {
     r"aten::(randperm|rand\w*|normal|bernoulli|multinomial)\b": " (it draws random values, so each forward pass "
                                                                  "computes another function and no fixed network "
                                                                  "holds the model: leave it out of the model imported)",
+    r"embedding_bag with padding_idx": " (torch's dynamo exporter writes it as a loop, which cimsim's import "
+                                       "refuses too: give the bag padding_idx=None, its padding row of the table "
+                                       "zeroed (as padding_idx keeps it), and mode 'sum'; a 'mean' over the bag's "
+                                       "ids that are not padding is not a fixed network's)",
 }
 """torch's failure (a pattern of its message) -> the way out, for operators on which the dynamo route of
 :data:`DYNAMO_HINT` fails too (torch 2.14): its exporter refuses ``cummax`` and ``cummin``, writes the ``torch.fft``
 functions as ONNX's DFT, which cimsim's import refuses, and exports a ``roll`` without dims (a bare
 AssertionError of the TorchScript exporter) at a batch of one, a graph that differs from torch at any other batch;
-a random operator (randperm) would be refused by the import, as those that export are"""
+a random operator (randperm) would be refused by the import, as those that export are; an ``embedding_bag`` with a
+``padding_idx`` it exports as a Loop, which the import refuses"""
 
 
 def _operator_hint(message: str) -> str:
