@@ -173,8 +173,9 @@ def mvm(w, x, cfg, full_scale=None):
     rpr = min(arr.rows_per_read * ad.groups_per_conversion, arr.rows)  # rows summed into one conversion
     if full_scale is None:
         full_scale = rpr * cmax * (max_level + (0 if analog else r))
-        if sum_slices:  # a summed column holds up to sum_s 2**(lowest bit of s) x (max level + r)
-            full_scale *= sum(2 ** lo for lo, _ in slice_bounds(bpc, stored_bits(cfg)))
+        if sum_slices:  # a summed column holds up to sum_s 2**(lowest bit of s) x (top level of s + r)
+            bounds = slice_bounds(bpc, stored_bits(cfg))
+            full_scale = rpr * cmax * sum(2 ** lo * (2 ** width - 1 + (0 if analog else r)) for lo, width in bounds)
         if ad.range == "fixed":
             full_scale *= ad.full_scale_fraction
     codes = (2 ** (ad.bits - 1) - 1 if ad.bits > 1 else 0.5) if signed else 2 ** ad.bits - 1

@@ -16,6 +16,8 @@ from cimsim.config import Config, with_overrides
 from cimsim.cost import cim_breakdown, cim_parameters, cim_timing
 from cimsim.errors import ConfigError
 from cimsim.mapping import plan_layer
+from cimsim.numerics.converters import max_sum
+from cimsim.numerics.encoding import weight_levels
 from cimsim.numerics import Crossbar
 
 
@@ -142,16 +144,16 @@ SUMMED = {"device.preset": "ideal", "array.rows": 1024, "array.cols": 256, "arra
           "workload.in_features": 1024, "workload.out_features": 64, "device.bits_per_cell": 2, "dac.mode": "parallel",
           "dac.signed_inputs": "unsigned", "adc.range": "max", "adc.bits": 16}
 """1024 rows of 8-bit codes (255) x 2-bit cells (level 3): 783 360 < 2**24 per slice column; with the 4 slices of a
-7-bit magnitude summed (1 + 2 + 2 + 2 bits, slice weights 1 + 2 + 8 + 32 = 43) the matrix holds levels up to
-3 x 43 = 129: 33 684 480 > 2**24"""
+7-bit magnitude summed (1 + 2 + 2 + 2 bits, slice weights 1, 2, 8, 32) the matrix holds levels up to
+1 x 1 + 3 x 2 + 3 x 8 + 3 x 32 = 127: 33 162 240 > 2**24"""
 
 
 @pytest.mark.parametrize("overrides, product", [
-    ({"adc.accumulation": "slices"}, "1024 x 255 x 129 = 33684480"),
+    ({"adc.accumulation": "slices"}, "1024 x 255 x 127 = 33162240"),
     ({"adc.accumulation": "planes_and_slices", "dac.signed_inputs": "two_phase",  # two planes: 7 magnitude bits
-      "device.bits_per_cell": 3}, "1024 x 127 x 133 = 17296384"),  # 3-bit cells: 1 + 3 + 3 bits, 7 x (1 + 2 + 16)
+      "mapping.weight_bits": 9}, "1024 x 127 x 255 = 33162240"),  # 8 magnitude bits summed: up to 255
     ({"adc.accumulation": "slices", "array.rows_per_read": 256, "adc.groups_per_conversion": 4},
-     "1024 x 255 x 129 = 33684480"),
+     "1024 x 255 x 127 = 33162240"),
 ])
 def test_summed_slices_count_in_the_float32_limit(overrides, product):
     cfg = with_overrides(Config(), {**SUMMED, **overrides})  # the loader takes it: pricing needs no simulation
@@ -160,6 +162,16 @@ def test_summed_slices_count_in_the_float32_limit(overrides, product):
     assert info.value.fields == ["adc.accumulation"]  # converting the slices apart is what brings it below
     assert "'adc.accumulation'" in str(info.value)
     Crossbar(with_overrides(cfg, {"array.rows_per_read": 256, "adc.groups_per_conversion": 1}))
+
+
+def test_the_float32_limit_takes_the_largest_summed_level_the_slices_reach():
+    """7 magnitude bits summed over 1 + 2 + 2 + 2-bit slices reach 127, not 3 x (1 + 2 + 8 + 32) = 129: 512 rows of
+    8-bit codes, 512 x 255 x 127 = 16 581 120, stay below 2**24 and simulate (the looser bound had refused them)"""
+    cfg = with_overrides(Config(), {**SUMMED, "adc.accumulation": "slices", "array.rows_per_read": 512})
+    xbar = Crossbar(cfg)  # refused before: 512 x 255 x 129 = 16 842 240
+    assert xbar.plan.top_column_level == 127 and max_sum(xbar.plan) == 512 * 255 * 127
+    levels, _ = weight_levels(np.full((64, 1024), 127), xbar.plan)  # the largest code: every slice at its top
+    assert (levels[0].astype(int) * (2 ** np.array([0, 1, 3, 5]))[:, None, None]).sum(axis=0).max() == 127
 
 
 def test_the_float32_limit_counts_the_matrix_the_crossbar_multiplies():

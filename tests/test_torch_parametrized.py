@@ -123,6 +123,7 @@ def test_an_embedding_bag_with_padding_refusal_names_a_way_out_that_imports():
     with pytest.raises(ValueError, match="embedding_bag with padding_idx") as info:
         from_torch(padded, ids)
     assert "dynamo=True" not in str(info.value) and "padding_idx=None" in str(info.value)
+    assert "a 'mean' or 'max' bag with padding has no import" in str(info.value)
     table = padded[0].weight.detach().clone()
     assert not table[0].any()  # padding_idx keeps its row at 0
     plain = nn.Sequential(nn.EmbeddingBag.from_pretrained(table, mode="sum"), padded[1]).eval()

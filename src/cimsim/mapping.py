@@ -114,8 +114,7 @@ class Plan:
 
     @functools.cached_property
     def reference_cols(self) -> int:
-        """reference columns per array (offset encoding: one per slice; a digital array forms its reference, the
-        offset x the read's input sum, in its adders: :attr:`reference_sums`)"""
+        """reference columns per array (offset encoding: one per slice; a digital array adds it: reference_sums)"""
         return self.n_slices if self.signed_encoding == SignedEncoding.OFFSET and self.has_adc else 0
 
     @functools.cached_property
@@ -280,8 +279,13 @@ class Plan:
 
     @functools.cached_property
     def slice_weight_sum(self) -> int:
-        """sum of the slice weights 2**shift (:attr:`weight_slices`): what a summed column holds at most per level"""
+        """sum of the slice weights 2**shift (:attr:`weight_slices`): what a summed column's g_min floor weighs"""
         return sum(2 ** shift for shift, _ in self.weight_slices) if self.slice_accumulation else 1
+
+    @functools.cached_property
+    def top_column_level(self) -> int:
+        """largest level a converted column holds per row: a cell's top, or the summed slices' tops x their weights"""
+        return sum(top << shift for shift, top in self.weight_slices) if self.slice_accumulation else self.max_level
 
     def used_cols(self, outputs: int) -> int:
         """physical columns in use in an array holding ``outputs`` outputs"""
@@ -318,8 +322,7 @@ def plan_layer(config: Config, in_features: int | None = None, out_features: int
     in_features, out_features = (check_int(name, getattr(wl, name) if value is None else value, 1, MAX_FEATURES)
                                  for name, value in (("in_features", in_features), ("out_features", out_features)))
     plan = Plan(
-        in_features=in_features, out_features=out_features,
-        rows=config.array.rows, cols=config.array.cols,
+        in_features=in_features, out_features=out_features, rows=config.array.rows, cols=config.array.cols,
         rows_per_read=min(config.array.rows_per_read, config.array.rows),
         weight_bits=m.weight_bits, bits_per_cell=config.device.bits_per_cell,
         signed_encoding=m.signed_encoding, analog_subtraction=m.subtraction == Subtraction.ANALOG,
@@ -330,8 +333,7 @@ def plan_layer(config: Config, in_features: int | None = None, out_features: int
         slice_accumulation=config.adc.accumulation in (Accumulation.SLICES, Accumulation.PLANES_AND_SLICES),
         groups_per_conversion=config.adc.groups_per_conversion,
         adc_bits=config.adc.bits, cols_per_adc=config.adc.cols_per_adc,
-        replication=config.mapping.replication,
-        g_min_us=config.device.g_min_us, g_max_us=config.device.g_max_us,
+        replication=config.mapping.replication, g_min_us=config.device.g_min_us, g_max_us=config.device.g_max_us,
         read_voltage_v=(config.device.read_voltage_v if config.array.family == ArrayFamily.RESISTIVE
                         else config.technology.vdd_v),
         read_pulse_ns=config.device.read_pulse_ns, iv_nonlinearity=config.device.iv_nonlinearity,

@@ -46,10 +46,10 @@ def simulated_plan(config: Config, in_features: int | None = None, out_features:
 
 def largest_product_sum(plan: Plan) -> int:
     """largest |column sum| one float32 product of a conversion takes, in units of one input code x one level: rows
-    summed x largest plane code x largest matrix entry (the top cell level x the slice weights summed into a column,
-    ``Plan.slice_weight_sum``, as :func:`cimsim.numerics.converters.max_sum`); planes are summed after the products,
-    in float64"""
-    return plan.rows_per_conversion * plan.max_plane_code * plan.max_level * plan.slice_weight_sum
+    summed x largest plane code x largest matrix entry (``Plan.top_column_level``: the slices' top levels times
+    their weights where they are summed into a column, as :func:`cimsim.numerics.converters.max_sum`); planes are
+    summed after the products, in float64"""
+    return plan.rows_per_conversion * plan.max_plane_code * plan.top_column_level
 
 
 def simulation_problems(plan: Plan) -> list[tuple[str, str]]:
@@ -62,12 +62,13 @@ def simulation_problems(plan: Plan) -> list[tuple[str, str]]:
                    ("'array.rows_per_read' x 'adc.groups_per_conversion'", "adc.groups_per_conversion"))
     level, fix = "largest cell level", "sum fewer rows into a conversion or use fewer bits"
     if plan.slice_accumulation:
-        level = (f"largest summed level (cell level {plan.max_level} x slice weights {plan.slice_weight_sum}, "
+        level = (f"largest summed level (the slices' top levels times their weights, "
+                 f"{' + '.join(f'{top} x {2 ** shift}' for shift, top in plan.weight_slices)}, "
                  "'adc.accumulation' summing slices)")
         fix = "convert the slices apart ('adc.accumulation' = \"none\" or \"planes\"), " + fix
         if plan.rows_per_conversion * plan.max_plane_code * plan.max_level < FLOAT32_EXACT_LIMIT:
             field = "adc.accumulation"  # the summed slices alone take the sums past the limit
-    entry = plan.max_level * plan.slice_weight_sum
+    entry = plan.top_column_level
     return [(field, (
         f"{rows} x largest input code x {level} = {plan.rows_per_conversion} x {plan.max_plane_code} x {entry} = "
         f"{peak} must stay below 2**24 = {FLOAT32_EXACT_LIMIT} (the largest integer float32 holds exactly: a limit "

@@ -288,10 +288,10 @@ def model_from_network(network: Network, name: str = "network", inputs=None) -> 
                 ops.append(VectorOp(f"{layer_name}/bias", "add", op.routed_elements(out), _counted(layer.bias, seen)))
     if not any(isinstance(layer, (Dense, Conv2d, Conv3d)) for layer in network.layers):
         raise ValueError(f"network {name!r} has no matrix layer to put on crossbars")
-    matrices = fused(ops, siblings)  # sets each op fused into another's to None
+    matrices = fused(list(ops), siblings)
     return Model(name, "inference", matrices, _dram_inputs(network, values), math.prod(network.output_shape),
                  tokens_per_item=_tokens(network, values), dram_parameters=_memory_parameters(network, seen),
-                 source="network file" + _fusion_note(ops.count(None)) + _zeros_note(measured))
+                 source="network file" + _fusion_note(len(ops) - len(matrices)) + _zeros_note(measured))
 
 
 def _fusion_note(joined: int) -> str:

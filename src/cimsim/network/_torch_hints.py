@@ -99,9 +99,10 @@ NOT_DYNAMO = {
                                                                  "computes another function and no fixed network "
                                                                  "holds the model: leave it out of the model imported)",
     r"embedding_bag with padding_idx": " (torch's dynamo exporter writes it as a loop, which cimsim's import "
-                                       "refuses too: give the bag padding_idx=None, its padding row of the table "
-                                       "zeroed (as padding_idx keeps it), and mode 'sum'; a 'mean' over the bag's "
-                                       "ids that are not padding is not a fixed network's)",
+                                       "refuses too. A 'sum' bag imports as one with padding_idx=None whose padding "
+                                       "row of the table is zero, as padding_idx keeps it; a 'mean' or 'max' bag "
+                                       "with padding has no import: it averages or maxes over the ids that are not "
+                                       "padding, a count no fixed network holds)",
 }
 """torch's failure (a pattern of its message) -> the way out, for operators on which the dynamo route of
 :data:`DYNAMO_HINT` fails too (torch 2.14): its exporter refuses ``cummax`` and ``cummin``, writes the ``torch.fft``

@@ -70,12 +70,13 @@ class AdcSetting:
 @checked_types
 def max_sum(plan: Plan) -> float:
     """largest |analog sum| one conversion of ``plan`` can take, in units of one input code x one level: rows x
-    largest code (accumulated over the planes where they are summed) x (top level + g_min offset of an unsubtracted
-    column, :func:`.layout.summed_floor`: none in a digital array) x the slice weights summed into a column"""
+    largest code (accumulated over the planes where they are summed) x (the column's top level,
+    ``Plan.top_column_level``, + the g_min offset of an unsubtracted column, :func:`.layout.summed_floor`, none in a
+    digital array, times the slice weights summed into it)"""
     p = plan
     r = 0.0 if p.analog_subtraction else summed_floor(p)
     code = p.accumulated_max_code if p.plane_accumulation else p.max_plane_code
-    return p.rows_per_conversion * code * (p.max_level + r) * p.slice_weight_sum
+    return p.rows_per_conversion * code * (p.top_column_level + r * p.slice_weight_sum)
 
 
 @checked_types
