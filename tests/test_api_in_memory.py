@@ -174,8 +174,9 @@ def test_estimate_takes_a_network_in_memory_as_its_file_would_give_it(tmp_path):
     in_memory = cimsim.estimate(CONFIGS / "default.toml", network, network=net)
     by_file = cimsim.estimate(CONFIGS / "default.toml", {**network, "workload.network_file": str(tmp_path / "n.npz")})
     assert in_memory.cim.energy_pj == by_file.cim.energy_pj and in_memory.gain == by_file.gain
-    with pytest.raises(ValueError, match="network and labels are for a network workload"):
+    with pytest.raises(ValueError, match="network and labels are for a network workload") as info:
         cimsim.estimate(CONFIGS / "default.toml", network=net)
+    assert "settings={'workload.kind': 'network'}" in str(info.value)  # the way out, named
 
 
 def test_estimate_takes_weights_and_inputs_in_memory_as_their_files_would_give_them(tmp_path):

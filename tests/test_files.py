@@ -27,6 +27,10 @@ def test_config_text_encodings(tmp_path):
     (tmp_path / "wide.toml").write_text(text, encoding="utf-16")
     with pytest.raises(ConfigError, match=r"wide.toml: invalid TOML: the file is UTF-16 text .*; save it as UTF-8"):
         load_config(tmp_path / "wide.toml")
+    for encoding in ("utf-32", "utf-32-le", "utf-32-be"):  # with its mark, UTF-32 LE had been named UTF-16, BE
+        (tmp_path / "wider.toml").write_text(text, encoding=encoding)  # without one a crash's NUL padding
+        with pytest.raises(ConfigError, match=r"wider.toml: invalid TOML: the file is UTF-32 text; save it as UTF-8"):
+            load_config(tmp_path / "wider.toml")
     (tmp_path / "latin.toml").write_bytes("# a comment\nname = 'caf\xe9'".encode("latin-1"))
     with pytest.raises(ConfigError, match=r"latin.toml: invalid TOML: the file is text in another encoding than "
                                           r"UTF-8 \(byte 0xE9 at line 2, column 12: Latin-1"):

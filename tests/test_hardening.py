@@ -183,6 +183,20 @@ def test_deeply_nested_toml(tmp_path):
     assert_clean(cli("validate", path), 2, "nested too deeply")
 
 
+def test_an_integer_past_pythons_digit_limit_is_refused_as_invalid_toml(tmp_path):
+    """tomllib raises a bare ValueError (saying to raise sys.set_int_max_str_digits) for an integer past 4300 digits:
+    a config, a sweep spec and a --set value name it as too long, exit 2"""
+    huge = "1" + "0" * 5000
+    path = write(tmp_path, default_with("[adc]", f"[adc]\noffset_lsb = {huge}"))
+    assert_clean(cli("validate", path), 2, "invalid TOML: an integer of more than 4300 digits")
+    with pytest.raises(ConfigError, match="more than 4300 digits"):
+        load_config(path)
+    spec = tmp_path / "spec.toml"
+    spec.write_text(f'base = "{DEFAULT}"\nkind = "analytic"\nmode = "grid"\n[axes]\n"adc.bits" = [4, {huge}]\n')
+    assert_clean(cli("sweep", spec, "-o", tmp_path / "s.csv"), 2, "more than 4300 digits")
+    assert_clean(cli("validate", DEFAULT, "--set", f"adc.offset_lsb={huge}"), 2, "more than 4300 digits")
+
+
 @pytest.mark.parametrize("typed, suggested", [("[adc]\nBITS = 8", "'adc.bits'"), ("[WORKLOAD]", "'workload'")])
 def test_wrong_case_key_is_suggested(tmp_path, typed, suggested):
     old = "[adc]" if typed.startswith("[adc]") else "[workload]"

@@ -5,6 +5,7 @@ directory."""
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -155,14 +156,23 @@ def test_a_macro_family_of_another_type_is_echoed_as_toml_spells_it(tmp_path):
     assert result.exit_code == 2 and "'family' must be a string; got true" in result.output, result.output
 
 
-@pytest.mark.parametrize("base, said", [(".", "'base' names a directory, not a config file: "),
-                                        ("nope.toml", "'base' names no existing file: ")])
-def test_a_sweep_base_that_is_a_directory_says_so(tmp_path, base, said):
+@pytest.mark.parametrize("base, said", [
+    (".", "'base' names a directory, not a regular file: "), ("nope.toml", "'base' names no existing file: "),
+    ("a" * 300 + ".toml", "'base' is not a usable path (File name too long): "),  # had been a raw OSError, exit 1
+    ("fifo", "'base' names a device, pipe or socket, not a regular file"),
+    ("loop", "'base' names a symbolic link loop"),
+    ("isaac", "'base' names no existing file: "), ("a\\u0000b", "'base' is not a usable path (it holds a NUL byte)")])
+def test_a_sweep_base_that_is_no_file_says_what_it_is(tmp_path, base, said):
+    """the spec's base is checked as the config's data files are (it had been 'no existing file' for a pipe or a
+    link loop, a raw OSError for a name too long, a NUL byte printed raw)"""
+    os.mkfifo(tmp_path / "fifo")
+    os.symlink(tmp_path / "loop", tmp_path / "loop")
     spec = tmp_path / "s.toml"
     spec.write_text(f'base = "{base}"\n[axes]\n"adc.bits" = [4, 6]\n')
     result = invoke("sweep", spec, "-o", tmp_path / "r.csv")
     assert result.exit_code == 2, result.output
-    assert said in result.output and ("directory" in said) == ("directory" in result.output)
+    assert said in result.output and "\0" not in result.output, result.output
+    assert ('preset = "isaac"' in result.output) == (base == "isaac")  # a shipped design's name: its preset said
 
 
 def test_a_rate_below_one_per_second_is_written_without_a_milli_prefix():

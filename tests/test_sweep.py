@@ -361,6 +361,9 @@ objectives = ["energy_pj"]
     result = invoke("sweep", spec, "-o", out, "--workers", 2)
     assert result.exit_code == 1, result.output
     assert "8 points, 3 ok, 5 failed" in result.output
+    said = [line for line in result.output.splitlines() if line.startswith("failed (")]  # each error, counted
+    assert sorted(int(line.split()[1][1:]) for line in said) == [1, 2, 2]  # 5 points, 3 distinct errors
+    assert sum("must not exceed the 3 stored weight bits" in line for line in said) == 1
     rows = {(r["mapping.weight_bits"], r["device.bits_per_cell"], r["chip.tiles"]): r for r in read_rows(out)}
     for tiles in ("1", "168"):  # an invalid combination: a config error, found before running
         row = rows["4", "4", tiles]
@@ -1079,3 +1082,19 @@ def test_a_pareto_of_failed_rows_only_says_so(tmp_path):
     path.write_text("point_id,x,y,status,error\na,1,,failed,boom\nb,2,,failed,boom\n")
     result = CliRunner().invoke(main, ["pareto", str(path), "--x", "x", "--y", "y"])
     assert result.exit_code == 2 and "all 2 rows failed: no finished point to rank" in result.output
+
+
+def test_a_front_minimising_a_metric_of_which_more_is_better_says_so(tmp_path):
+    """`cimsim pareto --y snr_db` had minimised the SNR (the worst designs as 'the front'), said only as 'minimise'
+    in the header: a metric of which more is better, minimised, is warned of with the flag that maximises it"""
+    path = write(tmp_path, PARETO, "t.csv")
+    told = []
+    pareto_front(read_table(path), "energy_pj", "accuracy", notice=told.append)
+    assert told == ["minimising accuracy, of which more is better: maximise it with maximize_y=True (--maximize-y)"]
+    told.clear()
+    pareto_front(read_table(path), "energy_pj", "accuracy", maximize_y=True, notice=told.append)
+    pareto_front(read_table(path), "energy_pj", "relative_error", notice=told.append)
+    assert told == []
+    result = invoke("pareto", path, "--x", "accuracy", "--y", "energy_pj")
+    assert result.exit_code == 0 and "minimising accuracy, of which more is better" in result.output
+    assert "(--maximize-x)" in result.output

@@ -95,6 +95,8 @@ def test_a_failed_row_of_a_missing_data_file_runs_again_once_the_file_exists(tmp
     out = tmp_path / "r.csv"
     summary = run_sweep(spec_path, out, workers=1)
     assert (summary.ok, summary.failed) == (2, 2)
+    (error, count), = summary.errors  # the two failed points' error, once, with its count
+    assert count == 2 and "w2.npy" in error
     np.save(tmp_path / "w2.npy", np.random.default_rng(1).uniform(-1, 1, (16, 32)))
     notes = []
     summary = run_sweep(spec_path, out, workers=1, notice=notes.append)

@@ -103,7 +103,8 @@ def _of_its_kind(cfg: Config, weights, inputs, network, labels) -> None:
                             f"{type(network).__name__} (a file is settings={{'workload.network_file': path}})")
         return
     if network is not None or labels is not None:
-        raise ValueError(f"network and labels are for a network workload; {cfg.source} is a dense layer")
+        raise ValueError(f"network and labels are for a network workload; {cfg.source} is a dense layer: give "
+                         "settings={'workload.kind': 'network'} (a network given in memory needs no network_file)")
     for name, given in (("weight", weights), ("input", inputs)):
         if given is not None and (zeros := getattr(cfg.workload, f"{name}_zero_fraction")):
             raise ValueError(f"{name}s were given, but workload.{name}_zero_fraction is {zeros:g}: it zeroes "

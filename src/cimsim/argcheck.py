@@ -97,8 +97,10 @@ def _code(ch: str) -> str:
 
 
 def has_control_character(text: str) -> bool:
-    """whether ``text`` holds a control character (a newline, a tab, a NUL: Unicode category Cc)"""
-    return any(unicodedata.category(ch) == "Cc" for ch in text)
+    """whether ``text`` holds a control character (a newline, a tab, a NUL: Unicode category Cc) or an invisible
+    format character (a zero-width space, a right-to-left override: Cf), which would make two names look alike or
+    reverse the terminal text printed after it"""
+    return any(unicodedata.category(ch) in ("Cc", "Cf") for ch in text)
 
 
 def markdown_cell(text) -> str:

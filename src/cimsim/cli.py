@@ -280,6 +280,10 @@ def sweep(spec, output, workers, scheduler):
                    "Run the same command again to resume.", err=True)
         sys.exit({"interrupted": 130, "terminated (SIGTERM)": 143}.get(summary.stopped, 1))
     if summary.failed:
+        for error, count in summary.errors[:3]:  # what failed, said (it had been in the CSV's error column alone)
+            click.echo(f"failed ({count} point{'s' * (count != 1)}): {error}", err=True)
+        if len(summary.errors) > 3:
+            click.echo(f"... and {len(summary.errors) - 3} other errors: the 'error' column of {output}", err=True)
         sys.exit(1)
 
 

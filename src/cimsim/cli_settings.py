@@ -7,9 +7,10 @@ import tomllib
 
 import click
 
-from .argcheck import has_control_character
+from .argcheck import cut_short, has_control_character
 from .cli_guard import fail
 from .config.rules import Float, Int, Text
+from .config.toml_file import LONG_INTEGER
 from .errors import ConfigError
 
 __all__ = ["load_all", "load_with_options", "parse_value", "settings_overrides"]
@@ -24,6 +25,8 @@ def parse_value(text: str):
         return tomllib.loads(f"v = {text}")["v"]
     except tomllib.TOMLDecodeError:
         return text
+    except ValueError:  # an integer past Python's limit on reading them (tomllib's bare ValueError)
+        raise click.UsageError(f"--set value {cut_short(text, 40)}: {LONG_INTEGER}") from None
 
 
 def settings_overrides(settings: tuple[str, ...]) -> dict:

@@ -11,7 +11,7 @@ from ..argcheck import escaped
 from .modes import Dataset, WorkloadKind
 from .schema import Config
 
-__all__ = ["file_errors"]
+__all__ = ["file_errors", "path_problems"]
 
 
 def file_errors(config: Config) -> list[tuple[str, str]]:
@@ -19,13 +19,13 @@ def file_errors(config: Config) -> list[tuple[str, str]]:
     wl, errors = config.workload, []
     if wl.kind == WorkloadKind.NETWORK:
         if wl.network_file is not None:  # none: a script gives the network in memory (or a run refuses)
-            errors.extend(_check_file(wl.network_file, "workload.network_file", ""))
+            errors.extend(path_problems(wl.network_file, "workload.network_file", ""))
         if wl.dataset == Dataset.FILE:
-            errors.extend(_check_file(wl.dataset_file, "workload.dataset_file", "'workload.dataset' is \"file\""))
+            errors.extend(path_problems(wl.dataset_file, "workload.dataset_file", "'workload.dataset' is \"file\""))
     else:
         for kind in ("weights", "inputs"):
             if getattr(wl, kind) == "file":
-                errors.extend(_check_file(getattr(wl, f"{kind}_file"), f"workload.{kind}_file",
+                errors.extend(path_problems(getattr(wl, f"{kind}_file"), f"workload.{kind}_file",
                                           f"'workload.{kind}' is \"file\""))
     return errors + _unread_files(config)
 
@@ -46,8 +46,9 @@ def _unread_files(config: Config) -> list[tuple[str, str]]:
             if why and getattr(wl, name) is not None]
 
 
-def _check_file(path: str | None, dotted: str, condition: str) -> list[tuple[str, str]]:
-    """``dotted`` must name an existing regular file (it is required when ``condition``)."""
+def path_problems(path: str | None, dotted: str, condition: str) -> list[tuple[str, str]]:
+    """``dotted`` must name an existing regular file (it is required when ``condition``): (dotted, message) of each
+    way it does not (a directory, a pipe, a link loop, no file, a path no file system takes)."""
     if path is None:
         return [(dotted, f"'{dotted}' is required when {condition}")]
     try:

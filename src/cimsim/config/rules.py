@@ -152,8 +152,8 @@ class Text(Rule):
 
     @property
     def expected(self) -> str:
-        return ("a non-empty string" + (" without control characters (newlines, tabs)" if self.one_line else "")
-                + (" (or left out)" if self.optional else ""))
+        one_line = " without control characters (newlines, tabs, zero-width or direction marks)"
+        return "a non-empty string" + (one_line if self.one_line else "") + (" (or left out)" if self.optional else "")
 
     def accepts(self, value: Any) -> bool:
         if value is None:

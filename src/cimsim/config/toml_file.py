@@ -12,6 +12,7 @@ import json
 import os
 import re
 import stat
+import sys
 import tomllib
 import warnings
 from pathlib import Path
@@ -20,11 +21,16 @@ from typing import Any, BinaryIO
 from ..argcheck import check_path, cut_short
 from ..errors import ConfigError, caller_stacklevel
 
-__all__ = ["MAX_TOML_BYTES", "read_toml", "open_input", "relative_dir", "is_descriptor", "not_text", "DATA_FILE_FIELDS",
-           "resolve_data_paths", "working_dir"]
+__all__ = ["MAX_TOML_BYTES", "LONG_INTEGER", "read_toml", "open_input", "relative_dir", "is_descriptor", "not_text",
+           "DATA_FILE_FIELDS", "resolve_data_paths", "working_dir"]
 
 MAX_TOML_BYTES = 64 << 20
 """the most a TOML file may hold (configs, specs and macro files take kB; /dev/zero would be read for ever)"""
+
+LONG_INTEGER = (f"an integer of more than {sys.get_int_max_str_digits()} digits, more than Python reads (no field "
+                "takes a number that large)")
+"""why TOML text holding an integer past Python's limit on reading them is refused (tomllib raises a bare
+ValueError that says to raise the limit)"""
 
 
 def read_toml(path: str | os.PathLike, what: str) -> dict[str, Any]:
@@ -59,6 +65,8 @@ def read_toml(path: str | os.PathLike, what: str) -> dict[str, Any]:
         raise ConfigError(str(path), [("", f"invalid TOML: {not_text(raw, what, exc.start)}")]) from None
     except RecursionError:
         raise ConfigError(str(path), [("", "invalid TOML: arrays or tables nested too deeply to read")]) from None
+    except ValueError:  # tomllib's int() of an integer past Python's 4300 digits (sys.int_info)
+        raise ConfigError(str(path), [("", f"invalid TOML: {LONG_INTEGER}")]) from None
     if not data and what == "config file":  # a truncated or failed write had run the default design, unsaid
         empty = not raw.removeprefix(codecs.BOM_UTF8).strip()
         warnings.warn(f"{path}: the config file states nothing ({'empty' if empty else 'comments only'}): the "
@@ -170,8 +178,10 @@ def _with_nul(raw: bytes, what: str) -> str:
     """What a file holding NUL bytes is: UTF-16 text without a byte-order mark (half or more of one parity of its
     bytes zero, the text it decodes to printable), NULs only or text holding some (a crash's padding), else what
     :func:`not_text` says (a .npy or .npz, binary data: most binary data holds zeros at every other byte too)"""
-    if raw.startswith((b"\x93NUMPY", b"PK\x03\x04", codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+    if raw.startswith((b"\x93NUMPY", b"PK\x03\x04", codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE, codecs.BOM_UTF32_BE)):
         return not_text(raw, what, 0)
+    if any(_decodes(raw, encoding) for encoding in ("utf-32-le", "utf-32-be")):  # 3 zeros in every 4 bytes of ASCII
+        return "the file is UTF-32 text; save it as UTF-8"
     even = raw[: len(raw) // 2 * 2]  # a last byte cut off
     for encoding, zeros in (("utf-16-le", even[1::2]), ("utf-16-be", even[0::2])):
         try:
@@ -197,6 +207,8 @@ def _printable(text: str) -> bool:
 def not_text(raw: bytes, what: str, at: int) -> str:
     """What a file that is not UTF-8 text holds instead, as far as its bytes ``raw`` say (``at``: the first byte
     UTF-8 cannot read; ``what``: the kind of file, a config file's hint naming the fields that name data files)."""
+    if raw.startswith((codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)):  # before UTF-16's: FF FE starts both LE marks
+        return "the file is UTF-32 text; save it as UTF-8"
     if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):  # PowerShell's > writes UTF-16
         return "the file is UTF-16 text (as Windows PowerShell writes it); save it as UTF-8"
     if _single_byte_text(raw):
@@ -208,6 +220,15 @@ def not_text(raw: bytes, what: str, at: int) -> str:
     hint = ("; a network, weights, inputs or dataset file is named in a config's [workload] (network_file, "
             "weights_file, inputs_file, dataset_file)" if what == "config file" else "")
     return f"the file is {held}, not UTF-8 text{hint}"
+
+
+def _decodes(raw: bytes, encoding: str) -> bool:
+    """whether ``raw`` (a whole number of 4-byte units) reads as printable text in ``encoding``, NULs aside"""
+    try:
+        text = raw.decode(encoding) if len(raw) % 4 == 0 else ""
+    except UnicodeDecodeError:
+        return False
+    return bool(text.strip("\0\ufeff")) and _printable(text.lstrip("\ufeff"))
 
 
 def _json_instead(text: str, what: str, path: str | os.PathLike) -> str | None:

@@ -7,12 +7,14 @@ digital adder tree converts nothing: its setting has unit steps over the whole r
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
 
 from ..argcheck import checked_types
 from ..config.modes import CalibrationScope
+from ..errors import caller_stacklevel
 from ..mapping import Plan
 from .layout import summed_floor
 
@@ -105,13 +107,19 @@ def adc_setting(plan: Plan, full_scale: np.ndarray) -> AdcSetting:
 
 
 def calibrated_full_scale(observed: np.ndarray, row_tile: np.ndarray, scope: CalibrationScope, percentile: float,
-                          col_tile: np.ndarray, col_tiles: int, shared: np.ndarray | None = None) -> np.ndarray:
+                          col_tile: np.ndarray, col_tiles: int, shared: np.ndarray | None = None,
+                          blank_warned: bool = False) -> np.ndarray:
     """Full scale per row tile and converted column: ``percentile`` of the observed |sums| (reads x columns; the
     row tile of each read in ``row_tile``, non-decreasing) over the whole layer, each array (converted columns of
     one column tile) or each column, raised where needed to the largest sum of a ``shared`` column (bool per
     converted column: an offset encoding's reference, subtracted from every output of its array, whose one clipped
     read would spoil them all; a layer-wide 99.99th percentile had clipped 0.015 % of the conversions, most of
-    them references', for 8 % error). ``observed`` is reordered in place (partitioned, not copied)."""
+    them references', for 8 % error). ``observed`` is reordered in place (partitioned, not copied). With
+    ``blank_warned`` (weights that are not all 0), sums that are all 0 are warned of: every range at its floor."""
+    if blank_warned and not observed.any():
+        warnings.warn("every column sum of the calibration inputs is 0 (zero inputs?): the ADC ranges fall to their "
+                      "floor, one level, and a non-zero sum clips; calibrate on inputs like those the layer will read",
+                      UserWarning, stacklevel=caller_stacklevel())
     tiles = np.searchsorted(row_tile, np.arange(row_tile[-1] + 2))  # the reads of row tile r: tiles[r]:tiles[r + 1]
     parts = [observed[a:b] for a, b in zip(tiles[:-1], tiles[1:])]
     cover = np.zeros((len(parts), col_tile.size))  # the largest sum of each shared column, 0 for the others

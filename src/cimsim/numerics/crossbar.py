@@ -190,7 +190,8 @@ class Crossbar:
             np.abs(sums[:, :observed.shape[1]] + self.layer.col_r * rowsum, out=observed[g * reads:(g + 1) * reads])
         tiles = np.array([start // p.rows for start, _ in groups]).repeat(reads)  # the row tile of each read
         full = calibrated_full_scale(observed, tiles, adc.calibration_scope, pct, self.layer.col_tile, p.col_tiles,
-                                     np.arange(self.layer.col_w.size) >= self.layer.n_blocks * p.out_features)
+                                     np.arange(self.layer.col_w.size) >= self.layer.n_blocks * p.out_features,
+                                     blank_warned=self.layer.weight_codes.any())  # no sums but of zero inputs
         self.adc = adc_setting(p, full)
         return self.adc
 

@@ -9,7 +9,7 @@ picks the Pareto-optimal rows of a results table. The format and semantics are i
 from .cluster import SchedulerUnreachable
 from .execute import DASK_MISSING, Summary, run_sweep
 from .lock import OutputLocked
-from .metrics import COST_METRICS, RANGE_METRICS, available_metrics, default_metrics
+from .metrics import BETTER_HIGHER, COST_METRICS, RANGE_METRICS, available_metrics, default_metrics
 from .pareto import Table, front_markdown, pareto_front, read_table
 from .points import Point, expand, point_id
 from .results import columns
@@ -17,6 +17,7 @@ from .spec import KINDS, MODES, Axis, SweepSpec, load_spec, spec_from_dict
 
 __all__ = [
     "load_spec", "spec_from_dict", "SweepSpec", "Axis", "KINDS", "MODES", "expand", "Point", "point_id",
-    "available_metrics", "default_metrics", "COST_METRICS", "RANGE_METRICS", "columns", "run_sweep", "Summary",
-    "DASK_MISSING", "OutputLocked", "SchedulerUnreachable", "read_table", "Table", "pareto_front", "front_markdown",
+    "available_metrics", "default_metrics", "COST_METRICS", "RANGE_METRICS", "BETTER_HIGHER", "columns", "run_sweep",
+    "Summary", "DASK_MISSING", "OutputLocked", "SchedulerUnreachable", "read_table", "Table", "pareto_front",
+    "front_markdown",
 ]

@@ -18,6 +18,7 @@ import itertools
 import math
 import os
 import signal
+from collections import Counter
 from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Executor, wait
 from dataclasses import dataclass, replace
@@ -64,6 +65,8 @@ class Summary:
     """what was wrong with the file at the start: each damaged line left out (its point ran again), rows of points
     the sweep no longer has or written by another cimsim (:mod:`.fingerprint`; a file's without the cimsim column,
     checksums or not) moved to the side file (:func:`.results.removed_path`)"""
+    errors: tuple[tuple[str, int], ...] = ()
+    """the failed points' errors, each distinct one with its count, the commonest first"""
 
     @property
     def complete(self) -> bool:
@@ -121,11 +124,11 @@ def _run(spec: SweepSpec, points: list[Point], output: str | os.PathLike, worker
          progress: Progress | None, notice: Callable[[str], None] | None) -> Summary:
     header = columns(spec)
     kept, notes, stopped = _start(spec, output, points, notice)
-    status = {pid: row["status"] for pid, row in kept.items()}
+    status = {pid: None if row["status"] == "ok" else row.get("error", "") for pid, row in kept.items()}  # error
     todo = [p for p in points if p.id not in status] if stopped is None else []  # a failed start runs nothing
     skipped = len(status)
     if progress is not None:
-        progress(skipped, sum(s != "ok" for s in status.values()), len(points))
+        progress(skipped, sum(s is not None for s in status.values()), len(points))
 
     def record(rows: list[tuple[Point, Outcome | None]]) -> None:
         _check_sources(rows, scheduler)
@@ -133,10 +136,10 @@ def _run(spec: SweepSpec, points: list[Point], output: str | os.PathLike, worker
             append_rows(output, header, [format_row(p, spec.objectives, o.metrics if o else {},
                                                     o.error if o else p.error) for p, o in rows])
         for p, o in rows:
-            status[p.id] = "ok" if o is not None and o.error is None else "failed"
+            status[p.id] = None if o is not None and o.error is None else (o.error if o else p.error) or ""
         if progress is not None and rows:  # the rows are written first: an error of the callback loses none
             try:
-                progress(len(status), sum(s != "ok" for s in status.values()), len(points))
+                progress(len(status), sum(s is not None for s in status.values()), len(points))
             except Exception as exc:  # the caller's own error, not a lost worker: raised to it once the run stops
                 raise _ProgressFailed from exc
 
@@ -152,10 +155,11 @@ def _run(spec: SweepSpec, points: list[Point], output: str | os.PathLike, worker
         local = None if scheduler else min(workers or usable_cores(), len(tasks))  # no more processes than tasks
         with open_executor(local, scheduler, checked=True) as executor:
             stopped = _collect(executor, tasks, {p.id: p for p in runnable}, record)
-    done = sum(s == "ok" for s in status.values()), sum(s != "ok" for s in status.values())
+    done = sum(s is None for s in status.values()), sum(s is not None for s in status.values())
     signalled = stopped in ("interrupted", "terminated (SIGTERM)")  # a failed write or a lost worker stays said
     # a signal that came once every point was written stopped nothing (a Ctrl-C had said to resume, exit 130)
-    summary = Summary(len(points), *done, skipped, None if signalled and sum(done) == len(points) else stopped, notes)
+    summary = Summary(len(points), *done, skipped, None if signalled and sum(done) == len(points) else stopped, notes,
+                      tuple(Counter(s for s in status.values() if s is not None).most_common()))
     if summary.complete:
         try:
             with _writing(output):  # a full disk: the file keeps every row, unordered; the same command resumes

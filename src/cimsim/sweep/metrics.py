@@ -20,7 +20,7 @@ from ..config.schema import Config
 from ..errors import ConfigError
 from . import fingerprint as model
 
-__all__ = ["COST_METRICS", "OUTPUT_METRICS", "CLIPPING_METRICS", "RANGE_METRICS", "available_metrics",
+__all__ = ["COST_METRICS", "OUTPUT_METRICS", "CLIPPING_METRICS", "RANGE_METRICS", "BETTER_HIGHER", "available_metrics",
            "default_metrics", "Task", "Outcome", "evaluate", "error_text", "MISSING_PACKAGE"]
 
 COST_METRICS = ("energy_pj", "latency_ns", "throughput_per_s", "area_mm2", "tops_per_w", "tops_per_mm2",
@@ -44,6 +44,10 @@ CLIPPING_METRICS = ("input_clipped_fraction", "adc_clipped_fraction")
 saturated at the DAC's full scale (0 to 1, mean over trials; ``RunResult``/``NetworkResult.input_clipped_fraction``;
 0 with per-vector ranges), and of the ADC conversions that clipped at the ends of their code range (0 to 1, mean over
 trials; :func:`cimsim.run.adc_clipped_fraction`); recorded only when the objectives name them"""
+BETTER_HIGHER = frozenset({"snr_db", "outputs_snr_db", "accuracy", "digital_accuracy", "throughput_per_s",
+                           "tops_per_w", "tops_per_mm2", "energy_gain", "latency_gain", "throughput_gain", "edp_gain",
+                           "energy_gain_low", "energy_gain_high"})
+"""the metrics of which more is better (a Pareto front minimising one is told so: :func:`.pareto.pareto_front`)"""
 _SOURCE = {"accuracy": "analog_accuracy"}
 """a sweep metric's name in the results' ``metrics()`` where it differs"""
 MISSING_PACKAGE = "missing package (the point runs again once it is installed): "

@@ -33,6 +33,7 @@ from ..config.keys import did_you_mean
 from ..config.toml_file import not_text, open_input
 from ..errors import ConfigError
 from .fingerprint import COLUMN, describe, fingerprint
+from .metrics import BETTER_HIGHER
 from .results import CHECKSUM, checksum
 
 __all__ = ["Table", "Row", "read_table", "pareto_front", "front_markdown"]
@@ -230,6 +231,9 @@ def pareto_front(table: Table, x: str, y: str, maximize_y: bool = False,
     if not isinstance(table, Table):
         raise TypeError(f"table must be a results Table (read_table(path)); got {type(table).__name__}")
     _check_columns(table, x, y, maximize_y, maximize_x)
+    _tell(notice, [f"minimising {column}, of which more is better: maximise it with maximize_{axis}=True "
+                   f"(--maximize-{axis})" for axis, column, up in (("x", x, maximize_x), ("y", y, maximize_y))
+                   if column in BETTER_HIGHER and not up])
     sign_x, sign_y = -1.0 if maximize_x else 1.0, -1.0 if maximize_y else 1.0
     points = [(sign_x * vx, sign_y * vy, row) for row in table.rows
               if row.get("status", "ok") == "ok"

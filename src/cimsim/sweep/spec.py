@@ -18,7 +18,8 @@ from pathlib import Path
 from typing import Any
 
 from ..argcheck import escaped, is_int
-from ..config import SECTIONS, Config, load_config, load_preset, with_overrides
+from ..config import SECTIONS, Config, list_presets, load_config, load_preset, with_overrides
+from ..config.file_checks import path_problems
 from ..config.load import completed, is_template, python_scalar
 from ..config.rules import Float
 from ..config.keys import as_written, did_you_mean
@@ -140,10 +141,9 @@ def _base(data: Mapping[str, Any], base_dir: Path, errors: list[tuple[str, str]]
         except ConfigError as exc:
             errors.extend(("preset", message) for _, message in exc.errors)
             return None
-    path = base_dir / value
-    if not path.is_file():
-        what = "a directory, not a config file" if path.is_dir() else "no existing file"
-        errors.append(("base", f"'base' names {what}: {path}"))
+    if problems := path_problems(str(path := base_dir / value), "base", ""):  # a folder, a pipe, a loop, too long
+        hint = f' (a shipped design is `preset = "{value}"`)' if value in list_presets() else ""
+        errors.extend((field, message + hint) for field, message in problems)
         return None
     return load_config(path, template=True)  # a bad base config is reported against its own file and fields
 
