@@ -141,6 +141,9 @@ def test_a_utf16_results_table_is_named_as_utf16(tmp_path):
     path.write_text("point_id,status,energy_pj,area_mm2\np1,ok,1.0,2.0\n", encoding="utf-16")
     refused(invoke("pareto", path, "--x", "energy_pj", "--y", "area_mm2"), "r.csv", "the file is UTF-16 text",
             "save it as UTF-8")
+    for encoding, named in (("utf-16-le", "UTF-16 text without a byte-order mark"), ("utf-32-le", "UTF-32 text")):
+        path.write_text("point_id,status,energy_pj,area_mm2\np1,ok,1.0,2.0\n", encoding=encoding)  # had been read
+        refused(invoke("pareto", path, "--x", "energy_pj", "--y", "area_mm2"), "r.csv", named)  # as NUL-laced names
 
 
 def test_a_results_table_with_a_byte_order_mark_is_read(tmp_path):

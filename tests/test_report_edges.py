@@ -82,6 +82,20 @@ def test_a_name_with_a_control_character_is_refused_by_name():
     with pytest.raises(ConfigError, match=r"'name' must be a non-empty string without control characters"):
         config_from_dict({"name": "a\nb"}, "x.toml")
     assert config_from_dict({"name": "a | b `x` $5 é"}, "x.toml").name == "a | b `x` $5 é"
+    for hidden in ("a\u200bb", "\u202eevil", "a\ufeffb"):  # look-alike folders, a terminal's text reversed
+        with pytest.raises(ConfigError, match="zero-width or direction marks"):
+            config_from_dict({"name": hidden}, "x.toml")
+    for word in ("\u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645", "fam\u200dily"):  # the joiners are text
+        assert config_from_dict({"name": word}, "x.toml").name == word
+
+
+def test_a_data_path_with_a_joiner_is_taken_from_set_as_from_a_file(tmp_path):
+    """a zero-width non-joiner (Persian, Arabic) is part of a file name: --set and sweep axes take it as a file's
+    TOML does (they refuse control characters alone)"""
+    from cimsim.cli_settings import settings_overrides
+
+    path = f"{tmp_path}/a\u200cb.npy"
+    assert settings_overrides((f"workload.weights_file={path}",)) == {"workload.weights_file": path}
 
 
 def test_a_dollar_in_a_name_is_drawn_as_written(tmp_path):

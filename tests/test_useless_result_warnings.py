@@ -165,3 +165,18 @@ def test_clips_of_noise_below_an_unsigned_range_are_said_to_be_beyond_any_range(
              "mapping.subtraction": "analog"}
     signed = adc_clipped_note(cimsim.simulate(DEFAULT, noisy))
     assert signed is not None and "below code 0" not in signed
+
+
+def test_a_charge_arrays_clips_past_a_max_range_name_its_capacitance_not_read_noise():
+    """at adc.range = "max" a charge array's kT/C noise carries sums past the largest possible one: the note had said
+    to lower the read noise, which is 0 there; it names array.cell_capacitance_ff (a resistive array, the read noise)"""
+    sram = Path(DEFAULT).parent / "sram-cim.toml"
+    small = {"adc.range": "max", "adc.bits": 12, "array.rows_per_read": 4, "workload.vectors": 20,
+             "workload.in_features": 64, "workload.out_features": 16}
+    note = adc_clipped_note(cimsim.simulate(sram, {**small, "array.family": "charge"}))
+    assert note is not None and "raise 'array.cell_capacitance_ff'" in note and "read noise" not in note
+    read = {"adc.range": "max", "device.read_noise_sigma": 1.0, "array.rows_per_read": 1, "dac.mode": "bit_serial",
+            "workload.vectors": 50}  # one row a read: the noise is as large as the largest sum
+    with pytest.warns(RuntimeWarning):
+        noisy = adc_clipped_note(cimsim.simulate(DEFAULT, read))
+    assert "lower the read noise ('device.read_noise_sigma')" in noisy

@@ -97,10 +97,21 @@ def _code(ch: str) -> str:
 
 
 def has_control_character(text: str) -> bool:
-    """whether ``text`` holds a control character (a newline, a tab, a NUL: Unicode category Cc) or an invisible
-    format character (a zero-width space, a right-to-left override: Cf), which would make two names look alike or
-    reverse the terminal text printed after it"""
-    return any(unicodedata.category(ch) in ("Cc", "Cf") for ch in text)
+    """whether ``text`` holds a control character (a newline, a tab, a NUL: Unicode category Cc)"""
+    return any(unicodedata.category(ch) == "Cc" for ch in text)
+
+
+JOINERS = frozenset("\u200c\u200d")
+"""the zero-width non-joiner and joiner: format characters that Persian, Arabic and Indic words and emoji sequences
+hold as part of their text"""
+
+
+def has_hidden_character(text: str) -> bool:
+    """whether a name ``text`` holds a control character or an invisible format character (a zero-width space, a
+    right-to-left override: Unicode category Cf but the joiners, :data:`JOINERS`), which would make two names look
+    alike or reverse the terminal text printed after it"""
+    return any(unicodedata.category(ch) == "Cc" or unicodedata.category(ch) == "Cf" and ch not in JOINERS
+               for ch in text)
 
 
 def markdown_cell(text) -> str:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import click
 
-from .argcheck import has_control_character, scheduler_problem, shown
+from .argcheck import has_hidden_character, scheduler_problem, shown
 from .atomic import check_writable, is_stream, standard_stream, write_atomic
 from .config.modes import WorkloadKind
 
@@ -51,8 +51,8 @@ def _name_problem(name: str, taken: Sequence[str]) -> str | None:
         return f"'{name}' names a folder itself, not a new one"
     if "/" in name or "\\" in name:
         return "it holds a path separator ('/' or '\\')"
-    if has_control_character(name):
-        return "it holds a control character"
+    if has_hidden_character(name):
+        return "it holds a control character or an invisible one (a zero-width space, a direction mark)"
     if name != name.strip():
         return "it starts or ends with a space"
     if len(name) > MAX_NAME:

@@ -42,10 +42,9 @@ def settings_overrides(settings: tuple[str, ...]) -> dict:
             raise click.UsageError(f"--set {item!r} holds a control character (a newline, a tab ...); give one "
                                    "FIELD=VALUE per --set, on one line")
         field, text = field.strip(), value.strip()
-        value = parse_value(text)
-        if value is not None and not isinstance(value, str) and isinstance(_rule(field), Text):
-            value = text  # a text field takes the words as given: name=6, name=2024-01-01
-        elif isinstance(value, str) and not text.startswith(('"', "'")):  # text quoted stays text, as in a file
+        if text and not text.startswith(('"', "'")) and isinstance(_rule(field), Text):
+            value = text  # a text field takes the words as given: name=6, name=2024-01-01, 5000 digits
+        elif isinstance(value := parse_value(text), str) and not text.startswith(('"', "'")):  # quoted stays text
             value = _number(value, _rule(field))  # .5, 5., 06: numbers TOML does not write so
         if value is None and (rule := _required_rule(field)) is not None:
             raise click.UsageError(f"--set {field}= leaves '{field}' out, which only an optional field can be; "

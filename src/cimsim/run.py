@@ -194,7 +194,7 @@ def adc_clipped_note(result) -> str | None:
     design = f", which clips {100 * by_design:.3g} % by design" if by_design else ""
     return (f"{result.config.name}: {100 * share:.3g} % of the ADC conversions{most} clip at the ends of the code "
             f"range ('adc.range' = \"{adc.range}\"{design}), so the outputs lose what lies beyond it: "
-            f"{_adc_advice(adc)}{_noise_below_zero(result.config)}")
+            f"{_adc_advice(result.config)}{_noise_below_zero(result.config)}")
 
 
 def _noise_below_zero(config: Config) -> str:
@@ -207,8 +207,10 @@ def _noise_below_zero(config: Config) -> str:
             "which no wider range removes (a converter of signed sums, as analog subtraction gives, has none)")
 
 
-def _adc_advice(adc) -> str:
-    """what would stop ``adc`` (an AdcConfig) clipping: its converter errors reduced, its range widened"""
+def _adc_advice(config: Config) -> str:
+    """what would stop the config's ADCs clipping: their converter errors reduced, their range widened, else the
+    noise that carries sums past the largest possible one lowered (a charge array's kT/C noise: its capacitance)"""
+    adc = config.adc
     errors = [f"'adc.{name}' = {value:g}" for name, value in (("offset_lsb", adc.offset_lsb),
                                                              ("gain_error", adc.gain_error), ("inl_lsb", adc.inl_lsb))
               if value]
@@ -220,7 +222,9 @@ def _adc_advice(adc) -> str:
         percentile = f"raise 'adc.percentile' = {adc.percentile:g} or " if adc.percentile < 100 else ""
         advice.append(f"{percentile}calibrate on more vectors ('adc.calibration_vectors' = "
                       f"{adc.calibration_vectors}) if the first ones understate the rest")
-    return "; ".join(advice) or "lower the read noise that carries the sums beyond the largest possible one"
+    noise = ("the kT/C noise of the charge cells (raise 'array.cell_capacitance_ff')" if config.array.family ==
+             ArrayFamily.CHARGE else "the read noise ('device.read_noise_sigma')")
+    return "; ".join(advice) or f"lower {noise} that carries the sums beyond the largest possible one"
 
 
 def result_notes(result) -> list[str]:

@@ -12,7 +12,7 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from typing import Any
 
-from ..argcheck import finite_float, has_control_character, is_int
+from ..argcheck import finite_float, has_hidden_character, is_int
 from .modes import Mode
 
 __all__ = ["Rule", "Int", "Float", "Choice", "Text", "OptionalInt", "OptionalFloat", "rule"]
@@ -159,7 +159,7 @@ class Text(Rule):
         if value is None:
             return self.optional
         return (isinstance(value, str) and value.strip() != ""
-                and not (self.one_line and has_control_character(value)))
+                and not (self.one_line and has_hidden_character(value)))
 
 
 def rule(check: Rule, doc: str) -> dict:

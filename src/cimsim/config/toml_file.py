@@ -22,7 +22,7 @@ from ..argcheck import check_path, cut_short
 from ..errors import ConfigError, caller_stacklevel
 
 __all__ = ["MAX_TOML_BYTES", "LONG_INTEGER", "read_toml", "open_input", "relative_dir", "is_descriptor", "not_text",
-           "DATA_FILE_FIELDS", "resolve_data_paths", "working_dir"]
+           "with_nul_bytes", "DATA_FILE_FIELDS", "resolve_data_paths", "working_dir"]
 
 MAX_TOML_BYTES = 64 << 20
 """the most a TOML file may hold (configs, specs and macro files take kB; /dev/zero would be read for ever)"""
@@ -55,7 +55,7 @@ def read_toml(path: str | os.PathLike, what: str) -> dict[str, Any]:
         raise ConfigError(str(path), [("", f"the {what} holds more than {size} (a device, or not a file of TOML "
                                            "settings?); cimsim reads no further")])
     if b"\0" in raw:  # valid UTF-8, yet no TOML holds it (tomllib had said "Expected '='")
-        raise ConfigError(str(path), [("", f"invalid TOML: {_with_nul(raw, what)}")])
+        raise ConfigError(str(path), [("", f"invalid TOML: {with_nul_bytes(raw, what)}")])
     try:
         text = raw.removeprefix(codecs.BOM_UTF8).decode("utf-8")  # a byte-order mark: Notepad's
         data = tomllib.loads(text)
@@ -174,7 +174,7 @@ class _Read(io.RawIOBase):
         super().close()
 
 
-def _with_nul(raw: bytes, what: str) -> str:
+def with_nul_bytes(raw: bytes, what: str) -> str:
     """What a file holding NUL bytes is: UTF-16 text without a byte-order mark (half or more of one parity of its
     bytes zero, the text it decodes to printable), NULs only or text holding some (a crash's padding), else what
     :func:`not_text` says (a .npy or .npz, binary data: most binary data holds zeros at every other byte too)"""

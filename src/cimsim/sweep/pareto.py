@@ -30,7 +30,7 @@ from dataclasses import dataclass
 
 from ..argcheck import check_bool, check_path, checked_types, escaped, markdown_cell
 from ..config.keys import did_you_mean
-from ..config.toml_file import not_text, open_input
+from ..config.toml_file import not_text, open_input, with_nul_bytes
 from ..errors import ConfigError
 from .fingerprint import COLUMN, describe, fingerprint
 from .metrics import BETTER_HIGHER
@@ -81,6 +81,9 @@ def read_table(path: str | os.PathLike, notice: Notice = warn, model: str | None
     try:
         with open_input(path) as file:  # a pipe with no writer refused, not waited on for ever
             raw = file.read().removeprefix(codecs.BOM_UTF8)  # past a byte-order mark (Excel's CSV UTF-8)
+        if b"\0" in raw:  # UTF-16 or UTF-32 without a mark, binary data: no CSV of text holds a NUL
+            raise ConfigError(str(path), [("", "cannot read the results table: "
+                                               + with_nul_bytes(raw, "results table"))])
         text = raw.decode("utf-8")
         reader = csv.DictReader(io.StringIO(text, newline=""))
         read = [(row, reader.line_num) for row in reader]  # the line each row ends on (a cell may span lines)
