@@ -24,6 +24,7 @@ from cimsim.config import modes as modes_module
 from cimsim.config.conditional import CONDITIONAL_FIELDS
 from cimsim.config.memory_checks import MIN_BANK_KIB
 from cimsim.config.modes import AdcType, DacMode, Mode
+from cimsim.argcheck import has_hidden_character
 from cimsim.config.rules import Choice, Float, Int, OptionalFloat, OptionalInt, Text
 from cimsim.mapping import plan_layer
 from cimsim.cost.technology import delay_scale
@@ -706,6 +707,7 @@ def valid_values(rule) -> st.SearchStrategy:
         return st.sampled_from(rule.names)
     if isinstance(rule, Text):
         text = st.text(min_size=1, max_size=12).filter(lambda s: s.strip() and "\x00" not in s)
+        text = text.filter(lambda s: not has_hidden_character(s)) if rule.one_line else text  # a one-line name
         return st.one_of(st.none(), text) if rule.optional else text
     raise TypeError(f"no strategy for {rule!r}")
 

@@ -195,6 +195,8 @@ def test_an_integer_past_pythons_digit_limit_is_refused_as_invalid_toml(tmp_path
     spec.write_text(f'base = "{DEFAULT}"\nkind = "analytic"\nmode = "grid"\n[axes]\n"adc.bits" = [4, {huge}]\n')
     assert_clean(cli("sweep", spec, "-o", tmp_path / "s.csv"), 2, "more than 4300 digits")
     assert_clean(cli("validate", DEFAULT, "--set", f"adc.offset_lsb={huge}"), 2, "more than 4300 digits")
+    assert cli("validate", DEFAULT, "--set", f"name={huge}").exit_code == 0  # a text field takes the words given
+    assert_clean(cli("validate", DEFAULT, "--set", f"preset={huge}"), 2, "cannot be given as an override")
 
 
 @pytest.mark.parametrize("typed, suggested", [("[adc]\nBITS = 8", "'adc.bits'"), ("[WORKLOAD]", "'workload'")])

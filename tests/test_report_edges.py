@@ -87,6 +87,17 @@ def test_a_name_with_a_control_character_is_refused_by_name():
             config_from_dict({"name": hidden}, "x.toml")
     for word in ("\u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645", "fam\u200dily"):  # the joiners are text
         assert config_from_dict({"name": word}, "x.toml").name == word
+    for table in ("device", "baseline"):  # their names print in reports too
+        with pytest.raises(ConfigError, match=f"'{table}.name' must be a non-empty string without control"):
+            config_from_dict({table: {"name": "gp\nu"}}, "x.toml")
+
+
+def test_two_names_a_joiner_apart_are_one_report_folder(tmp_path):
+    """'family' and 'fam<ZWJ>ily' look alike: compare had written two folders that both show as family"""
+    for stem, name in (("a", "family"), ("b", "fam\u200dily")):
+        (tmp_path / f"{stem}.toml").write_text(f'preset = "rram-default"\nname = "{name}"\n')
+    result = invoke("compare", tmp_path / "a.toml", tmp_path / "b.toml", "-o", tmp_path / "out")
+    assert result.exit_code == 2 and "differ in more than case or an invisible joiner" in result.output
 
 
 def test_a_data_path_with_a_joiner_is_taken_from_set_as_from_a_file(tmp_path):

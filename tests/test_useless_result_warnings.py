@@ -179,4 +179,9 @@ def test_a_charge_arrays_clips_past_a_max_range_name_its_capacitance_not_read_no
             "workload.vectors": 50}  # one row a read: the noise is as large as the largest sum
     with pytest.warns(RuntimeWarning):
         noisy = adc_clipped_note(cimsim.simulate(DEFAULT, read))
-    assert "lower the read noise ('device.read_noise_sigma')" in noisy
+    assert "lower the read noise ('device.read_noise_sigma' = 1)" in noisy
+    programmed = {**read, "device.read_noise_sigma": 0.0, "device.program_sigma": 0.3,
+                  "mapping.signed_encoding": "offset", "mapping.subtraction": "digital"}  # no read noise: it had been
+    with pytest.warns(RuntimeWarning):  # told to lower that
+        note = adc_clipped_note(cimsim.simulate(DEFAULT, programmed))
+    assert "lower the programming error ('device.program_sigma' = 0.3)" in note and "read noise" not in note

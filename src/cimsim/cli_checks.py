@@ -13,7 +13,7 @@ from pathlib import Path
 
 import click
 
-from .argcheck import has_hidden_character, scheduler_problem, shown
+from .argcheck import JOINERS, has_hidden_character, scheduler_problem, shown
 from .atomic import check_writable, is_stream, standard_stream, write_atomic
 from .config.modes import WorkloadKind
 
@@ -79,7 +79,7 @@ def compare_outputs(outdir: str, configs: Sequence[str], names: Sequence[str]) -
         if why:
             raise click.UsageError(f"{path}: name = {shown(name)} cannot name its report folder "
                                    f"({outdir}/<name>): {why}; give the config a name of one folder")
-        key = unicodedata.normalize("NFC", name).casefold()
+        key = "".join(c for c in unicodedata.normalize("NFC", name).casefold() if c not in JOINERS)  # look alike
         if key in folders:
             first = folders[key]
             if _same(first, path):  # one file twice (configs/a.toml, ./configs/a.toml): no second name to give
@@ -88,7 +88,8 @@ def compare_outputs(outdir: str, configs: Sequence[str], names: Sequence[str]) -
             other = names[configs.index(first)]
             raise click.UsageError(f"{first} and {path} " + (
                 f"both have name = {other!r}: one report folder; give one of them another name" if other == name else
-                f"have names {other!r} and {name!r}: one report folder; give them names that differ in more than case"))
+                f"have names {other!r} and {name!r}: one report folder; give them names that differ in more than "
+                "case or an invisible joiner"))
         folders[key] = path
         paths += [out / name / f for f in REPORT_FILES]
     return paths

@@ -78,7 +78,7 @@ def _rule(field: str):
 
     section = field.partition(".")[0]
     rules = ({f"{section}.{f.name}": f.metadata["rule"] for f in dataclasses.fields(SECTIONS[section])}
-             if section in SECTIONS else {"name": Text(one_line=True), "description": Text()})
+             if section in SECTIONS else {"name": Text(one_line=True), "description": Text(), "preset": Text()})
     return rules.get(field)
 
 

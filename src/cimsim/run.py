@@ -16,7 +16,8 @@ import numpy as np
 
 from .argcheck import checked_types
 from .accuracy import ErrorStats
-from .config.modes import AdcRange, ArrayFamily, Dataset, InputSource, WorkloadKind
+from .adc_advice import clip_advice
+from .config.modes import AdcRange, Dataset, InputSource, WorkloadKind
 from .config.schema import Config, WorkloadConfig
 from .counts import Counts
 from .mapping import Plan, plan_layer
@@ -194,37 +195,7 @@ def adc_clipped_note(result) -> str | None:
     design = f", which clips {100 * by_design:.3g} % by design" if by_design else ""
     return (f"{result.config.name}: {100 * share:.3g} % of the ADC conversions{most} clip at the ends of the code "
             f"range ('adc.range' = \"{adc.range}\"{design}), so the outputs lose what lies beyond it: "
-            f"{_adc_advice(result.config)}{_noise_below_zero(result.config)}")
-
-
-def _noise_below_zero(config: Config) -> str:
-    """the words on clips no range widening removes: read or kT/C noise carrying the sums near 0 of a converter of
-    unsigned sums below its code 0 (a charge array's with digital subtraction: 22 % at the 100th percentile)"""
-    noisy = config.device.read_noise_sigma > 0 or config.array.family == ArrayFamily.CHARGE
-    if not noisy or plan_layer(config, 1, 1).signed_sum:
-        return ""
-    return ("; part of them may be noise carrying sums near 0 below code 0 of these converters of unsigned sums, "
-            "which no wider range removes (a converter of signed sums, as analog subtraction gives, has none)")
-
-
-def _adc_advice(config: Config) -> str:
-    """what would stop the config's ADCs clipping: their converter errors reduced, their range widened, else the
-    noise that carries sums past the largest possible one lowered (a charge array's kT/C noise: its capacitance)"""
-    adc = config.adc
-    errors = [f"'adc.{name}' = {value:g}" for name, value in (("offset_lsb", adc.offset_lsb),
-                                                             ("gain_error", adc.gain_error), ("inl_lsb", adc.inl_lsb))
-              if value]
-    advice = [f"reduce {', '.join(errors)}"] if errors else []
-    if adc.range == AdcRange.FIXED:
-        advice.append(f"raise 'adc.full_scale_fraction' = {adc.full_scale_fraction:g} (or set 'adc.range' = "
-                      "\"calibrated\")")
-    elif adc.range == AdcRange.CALIBRATED:
-        percentile = f"raise 'adc.percentile' = {adc.percentile:g} or " if adc.percentile < 100 else ""
-        advice.append(f"{percentile}calibrate on more vectors ('adc.calibration_vectors' = "
-                      f"{adc.calibration_vectors}) if the first ones understate the rest")
-    noise = ("the kT/C noise of the charge cells (raise 'array.cell_capacitance_ff')" if config.array.family ==
-             ArrayFamily.CHARGE else "the read noise ('device.read_noise_sigma')")
-    return "; ".join(advice) or f"lower {noise} that carries the sums beyond the largest possible one"
+            f"{clip_advice(result.config)}")
 
 
 def result_notes(result) -> list[str]:

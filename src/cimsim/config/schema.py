@@ -54,7 +54,7 @@ class ArrayConfig:
 class DeviceConfig:
     """The memory cell: conductance levels and read conditions."""
 
-    name: str = field(default="rram", metadata=rule(Text(), "label of the device technology"))
+    name: str = field(default="rram", metadata=rule(Text(one_line=True), "label of the device technology"))
     g_min_us: float = field(default=10.0 / 17.0, metadata=rule(
         Float(0.0, 1e6), "conductance of the lowest level, microsiemens (> 0 means a finite on/off ratio)"))
     g_max_us: float = field(default=10.0, metadata=rule(
@@ -234,7 +234,7 @@ class WorkloadConfig:
 class BaselineConfig:
     """The von Neumann processor that runs the same workload digitally."""
 
-    name: str = field(default="digital-accelerator", metadata=rule(Text(), "label of the baseline processor"))
+    name: str = field(default="digital-accelerator", metadata=rule(Text(one_line=True), "the baseline's label"))
     preset: str | None = field(default=None, metadata=rule(
         Text(optional=True), "baseline preset this table starts from (`cimsim presets` lists them)"))
     dataflow: Dataflow = field(default=Dataflow.OUTPUT_STATIONARY, metadata=rule(

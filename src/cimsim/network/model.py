@@ -250,7 +250,8 @@ class Network:
                         raise ValueError(f"layer {k} ({self.names[k]}): its input holds NaN or infinite values, made "
                                          "by the layers before it from finite network inputs (e.g. sqrt or log of "
                                          "a negative value, or an overflow)")
-                    y = np.asarray(matmul(index, layer, rows))
+                    y = real_numbers(f"matmul for matrix layer {index}", as_array(  # not complex, bool, text
+                        f"matmul for matrix layer {index}", matmul(index, layer, rows)))
                     want = (rows.shape[0], layer.matrix_shape[0])
                     if y.shape != want:
                         raise ValueError(f"matmul for matrix layer {index} returned shape {y.shape}; expected {want}")

@@ -72,13 +72,14 @@ class AdcSetting:
 @checked_types
 def max_sum(plan: Plan) -> float:
     """largest |analog sum| one conversion of ``plan`` can take, in units of one input code x one level: rows x
-    largest code (accumulated over the planes where they are summed) x (the column's top level,
-    ``Plan.top_column_level``, + the g_min offset of an unsubtracted column, :func:`.layout.summed_floor`, none in a
-    digital array, times the slice weights summed into it)"""
+    largest code (accumulated over the planes where they are summed) x the column's top level (a cell's, or the
+    summed slices' tops times their weights, ``Plan.top_column_level``), each slice's carrying the g_min offset of an
+    unsubtracted column (:func:`.layout.summed_floor`; none in a digital array)"""
     p = plan
     r = 0.0 if p.analog_subtraction else summed_floor(p)
     code = p.accumulated_max_code if p.plane_accumulation else p.max_plane_code
-    return p.rows_per_conversion * code * (p.top_column_level + r * p.slice_weight_sum)
+    level = sum(2 ** shift * (top + r) for shift, top in p.weight_slices) if p.slice_accumulation else p.max_level + r
+    return p.rows_per_conversion * code * level
 
 
 @checked_types

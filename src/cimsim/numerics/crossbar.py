@@ -211,8 +211,10 @@ class Crossbar:
         with _NUMBERS:
             first = self._vectors_read if first is None else first
             self._vectors_read = max(self._vectors_read, first + n)
-        try:
+        try:  # the overflow check too: a read it refuses counts nothing
             (out, clipped, input_sums, nz, x_scale), shift = with_normal_rows(lambda v: self._read(v, first), x)
+            if x_scale * float(self.layer.weight_scale.max()) >= RESCALE_CHECKED_FROM:
+                finite_outputs(out)
         except BaseException:
             with _NUMBERS:  # a refused read leaves the numbers as they were (unless a later call has taken some)
                 self._vectors_read = first if self._vectors_read == first + n else self._vectors_read
@@ -221,8 +223,6 @@ class Crossbar:
         with _NUMBERS:  # together: calls from several threads lose no count
             self._mvms, self._nonzero, self.adc_clipped = self._mvms + n, self._nonzero + nz, self.adc_clipped + clipped
             self._input_sums, self._tally = self._input_sums + input_sums, [a + b for a, b in zip(self._tally, tally)]
-        if x_scale * float(self.layer.weight_scale.max()) >= RESCALE_CHECKED_FROM:
-            finite_outputs(out)
         out = unshifted(out, shift, self.layer.weight_shift)
         return out[0] if one else out
 

@@ -21,9 +21,9 @@ from ..config.modes import SignedInputs
 from ..config.schema import Config
 from ..counts import Counts
 from ..packing import block_spans
-from .checks import check_unsigned, finite_matrix, vector_rows
+from .checks import as_array, check_unsigned, finite_matrix, vector_rows
 from .converters import AdcSetting
-from .replicated import build_crossbar, spanning_adc
+from .replicated import build_crossbar, counts_kept, spanning_adc
 
 __all__ = ["GroupedCrossbar"]
 
@@ -56,11 +56,16 @@ class GroupedCrossbar:
         return [slice(a * per_group, b * per_group) for a, b in self.spans]
 
     def program(self, weights) -> None:
-        """Program each block with its groups' blocks of ``weights``, the whole block-diagonal matrix (out x in)."""
-        w = np.asarray(weights)
+        """Program each block with its groups' blocks of ``weights``, the whole block-diagonal matrix (out x in); a
+        weight outside the groups' blocks, which no array holds, is refused (it had been dropped)."""
+        w = as_array("weights", weights)
         if w.shape != (self.out_features, self.in_features):
             raise ValueError(f"weights must be the grouped matrix, shape {(self.out_features, self.in_features)}; "
                              f"got {w.shape}")
+        groups = np.arange(self.out_features)[:, None] // self._out != np.arange(self.in_features) // self._in
+        if (stray := np.argwhere(groups & (w != 0))).size:
+            raise ValueError(f"weights must be block-diagonal ({self.groups} groups of {self._out} x {self._in}); "
+                             f"weights[{stray[0][0]}, {stray[0][1]}] = {w[tuple(stray[0])].item()!r} lies outside them")
         for block, rows, cols in zip(self.blocks, self._cuts(self._out), self._cuts(self._in)):
             block.program(w[rows, cols])
 
@@ -88,7 +93,8 @@ class GroupedCrossbar:
         with self._reading:
             first = self._vectors_read
             try:
-                out = self._each("mvm", inputs)
+                with counts_kept(self.blocks):  # a block refusing its read: the others' counts as they were
+                    out = self._each("mvm", inputs)
             except BaseException:
                 self.seek(first)
                 raise

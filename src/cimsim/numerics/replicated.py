@@ -8,6 +8,7 @@ vectors; with one copy the layer is that Crossbar itself, unchanged.
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from dataclasses import replace
 
@@ -19,9 +20,33 @@ from ..counts import Counts
 from .converters import AdcSetting
 from .crossbar import Crossbar
 
-__all__ = ["ReplicatedCrossbar", "build_crossbar", "spanning_adc"]
+__all__ = ["ReplicatedCrossbar", "build_crossbar", "spanning_adc", "counts_kept"]
 
 _NUMBERS = threading.Lock()  # guards every replicated layer's vector numbers
+
+_READ_COUNTS = ("_mvms", "_nonzero", "adc_clipped", "_input_sums", "_tally")
+"""what a Crossbar's reads count (:meth:`Crossbar.reset_counts` sets them), each replaced, never changed in place"""
+
+
+@contextlib.contextmanager
+def counts_kept(crossbars):
+    """The read counts of ``crossbars`` put back as they were if the block raises: a read a later crossbar refuses
+    (its products overflow) leaves the earlier ones uncounted, as one crossbar's refused read is"""
+    crossbars = list(_leaves(crossbars))
+    saved = [[getattr(x, name) for name in _READ_COUNTS] for x in crossbars]
+    try:
+        yield
+    except BaseException:
+        for x, values in zip(crossbars, saved):
+            for name, value in zip(_READ_COUNTS, values):
+                setattr(x, name, value)
+        raise
+
+
+def _leaves(crossbars):
+    """the Crossbars of ``crossbars``, a wrapper's (replicated copies, a grouped matrix's blocks) in its place"""
+    for x in crossbars:
+        yield from [x] if isinstance(x, Crossbar) else _leaves(getattr(x, "copies", None) or x.blocks)
 
 
 def spanning_adc(crossbars) -> AdcSetting | None:
@@ -83,11 +108,12 @@ class ReplicatedCrossbar:
             first, self._vectors_read = self._vectors_read, self._vectors_read + rows
         try:  # copy c takes rows start, start + n, ... (start = (c - first) mod n); the copy taking row 0 first
             # (an empty batch too); vector first + start is copy c's number (first + start) // n
-            for start, c in sorted(((c - first) % n, c) for c in range(n)):
-                if start == 0 or start < rows:
-                    y = self.copies[c]._mvm(x[start::n], (first + start) // n)
-                    out = np.empty((rows, y.shape[1])) if out is None else out
-                    out[start::n] = y
+            with counts_kept(self.copies):
+                for start, c in sorted(((c - first) % n, c) for c in range(n)):
+                    if start == 0 or start < rows:
+                        y = self.copies[c]._mvm(x[start::n], (first + start) // n)
+                        out = np.empty((rows, y.shape[1])) if out is None else out
+                        out[start::n] = y
         except BaseException:
             with _NUMBERS:  # a refused read leaves the numbers as they were (unless a later call has taken some)
                 self._vectors_read = first if self._vectors_read == first + rows else self._vectors_read

@@ -14,7 +14,7 @@ import unicodedata
 from collections.abc import Collection, Mapping
 from typing import Any
 
-from ..argcheck import cut_short
+from ..argcheck import cut_short, has_control_character, has_hidden_character
 from ..config.keys import as_written
 from ..config.modes import CellAccess, DigitalAdders, InputEncoding, SignedEncoding
 
@@ -116,11 +116,11 @@ _FIELD_RULES = ((_POSITIVE_INTS, lambda v: isinstance(v, int) and not isinstance
                 (_FRACTIONS, lambda v: _number(v) and 0 <= v <= 1, "a number in [0, 1]"),
                 (_BOOLS, lambda v: isinstance(v, bool), "true or false"),
                 (_NAMES, lambda v: isinstance(v, str) and v.strip() != "", "a non-empty string"),
-                (_NAMES, lambda v: not any(unicodedata.category(c) == "Cc" for c in v),
-                 "a string without control characters (newlines, tabs)"),
-                (_NAMES, lambda v: v == unicodedata.normalize("NFC", v) and not any(
-                    unicodedata.category(c) == "Cf" for c in v), "in Unicode's NFC form, without zero-width or "
-                 "direction marks (names that look alike are alike)"),
+                (_NAMES, lambda v: not has_control_character(v), "a string without control characters (newlines, "
+                                                                 "tabs)"),
+                (_NAMES, lambda v: v == unicodedata.normalize("NFC", v) and not has_hidden_character(v),
+                 "in Unicode's NFC form, without zero-width or direction marks (names that look alike are alike; "
+                 "the joiners of Persian or emoji words are text)"),
                 (_STRINGS, lambda v: isinstance(v, str), "a string"))
 """(fields, test of a value, what the test asks for) of the entries' fields the harness reads"""
 
