@@ -89,7 +89,11 @@ def test_cli_without_a_file_reports_the_shipped_macros():
     ('[[macro]]\nkey = "a"\ntitle = "t"\nsource = "s"\nread_via = "r"\nfamily = "rram"\npoint = 2\n',
      "macro 'a': 'point' must be [[macro.point]] tables"),
     ('[[macro]]\nkey = "a"\ntitle = "t"\nsource = "s"\nread_via = "r"\nfamily = "rram"\n' * 2,
-     "repeated macro keys: a"),
+     "repeated macro keys (names that look alike are alike): a"),
+    ('[[macro]]\nkey = "fam\u200dily"\ntitle = "t"\nsource = "s"\nread_via = "r"\nfamily = "rram"\n'
+     '[[macro.point]]\nlabel = "p"\ntops_per_w = 1.0\n[[macro]]\nkey = "Family"\ntitle = "t"\nsource = "s"\n'
+     'read_via = "r"\nfamily = "rram"\n[[macro.point]]\nlabel = "p"\ntops_per_w = 1.0\n',
+     "repeated macro keys (names that look alike are alike): Family, fam\u200dily"),  # had been two macros
     ('[[macros]]\nkey = "a"\n', "top-level keys: ['macros']; did you mean 'macro' for 'macros'?"),
     ('[[macro]]\nkey = "a"\ntitle = "t"\nsource = "s"\nread_via = "r"\nfamily = "rram"\n[[macros]]\nkey = "b"\n',
      "unknown top-level key 'macros'; did you mean 'macro'? (a macro file holds only [[macro]] tables"),

@@ -5,6 +5,7 @@ network's matmul hook must return real numbers (a complex or boolean result had 
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -70,3 +71,19 @@ def test_a_matmul_hook_must_return_real_numbers(result, why):
         net.forward(X, matmul=lambda index, layer, rows: result(rows @ layer.matrix.T))
     y = net.forward(X, matmul=lambda index, layer, rows: (rows @ layer.matrix.T).astype(object))  # numbers: taken
     np.testing.assert_allclose(y, net.forward(X))
+
+
+def test_a_refused_replicated_read_puts_back_no_other_threads_counts():
+    """the copies' counts put back after a refused read had wiped the reads another thread made meanwhile (a review:
+    554 of 4730 vectors counted): replicated reads take turns"""
+    xbar = build_crossbar(with_overrides(BASE, {"mapping.replication": 3}), 64, 32)
+    xbar.program(W * 1e300)
+    xbar.calibrate(X)
+    done = []
+    reader = threading.Thread(target=lambda: [done.append(len(xbar.mvm(X))) for _ in range(40)])
+    reader.start()
+    for _ in range(20):
+        with pytest.raises(ValueError, match="overflow"):
+            xbar.mvm(X * 1e10)
+    reader.join()
+    assert xbar.counts.mvms == sum(done) == 400

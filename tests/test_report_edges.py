@@ -98,6 +98,9 @@ def test_two_names_a_joiner_apart_are_one_report_folder(tmp_path):
         (tmp_path / f"{stem}.toml").write_text(f'preset = "rram-default"\nname = "{name}"\n')
     result = invoke("compare", tmp_path / "a.toml", tmp_path / "b.toml", "-o", tmp_path / "out")
     assert result.exit_code == 2 and "differ in more than case or an invisible joiner" in result.output
+    (tmp_path / "c.toml").write_text('preset = "rram-default"\nname = "repo\u200drt.md"\n')  # looks like report.md
+    result = invoke("compare", tmp_path / "a.toml", tmp_path / "c.toml", "-o", tmp_path / "out")
+    assert result.exit_code == 2 and "it is the name of a file compare writes" in result.output
 
 
 def test_a_data_path_with_a_joiner_is_taken_from_set_as_from_a_file(tmp_path):

@@ -185,3 +185,4 @@ def test_a_charge_arrays_clips_past_a_max_range_name_its_capacitance_not_read_no
     with pytest.warns(RuntimeWarning):  # told to lower that
         note = adc_clipped_note(cimsim.simulate(DEFAULT, programmed))
     assert "lower the programming error ('device.program_sigma' = 0.3)" in note and "read noise" not in note
+    assert "below code 0" not in note  # a conductance is clipped at 0 S: programming error brings no sum below 0

@@ -18,10 +18,10 @@ def clip_advice(config: Config) -> str:
 
 
 def _noise_below_zero(config: Config) -> str:
-    """the words on clips no range widening removes: programming error, read or kT/C noise carrying the sums near 0 of
-    a converter of unsigned sums below its code 0 (a charge array's with digital subtraction: 22 % at the 100th
-    percentile)"""
-    if not _noise_sources(config) or plan_layer(config, 1, 1).signed_sum:
+    """the words on clips no range widening removes: read or kT/C noise carrying the sums near 0 of a converter of
+    unsigned sums below its code 0 (a charge array's with digital subtraction: 22 % at the 100th percentile)"""
+    noisy = config.device.read_noise_sigma > 0 or config.array.family == ArrayFamily.CHARGE  # not programming
+    if not noisy or plan_layer(config, 1, 1).signed_sum:  # error: a conductance is clipped at 0 S
         return ""
     return ("; part of them may be noise carrying sums near 0 below code 0 of these converters of unsigned sums, "
             "which no wider range removes (a converter of signed sums, as analog subtraction gives, has none)")

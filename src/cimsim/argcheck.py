@@ -106,6 +106,11 @@ JOINERS = frozenset("\u200c\u200d")
 hold as part of their text"""
 
 
+def look_alike_key(name: str) -> str:
+    """what two names that look alike share: ``name`` in Unicode's NFC form, case folded, its joiners dropped"""
+    return "".join(c for c in unicodedata.normalize("NFC", name).casefold() if c not in JOINERS)
+
+
 def has_hidden_character(text: str) -> bool:
     """whether a name ``text`` holds a control character or an invisible format character (a zero-width space, a
     right-to-left override: Unicode category Cf but the joiners, :data:`JOINERS`), which would make two names look

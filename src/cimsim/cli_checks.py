@@ -13,7 +13,7 @@ from pathlib import Path
 
 import click
 
-from .argcheck import JOINERS, has_hidden_character, scheduler_problem, shown
+from .argcheck import has_hidden_character, look_alike_key, scheduler_problem, shown
 from .atomic import check_writable, is_stream, standard_stream, write_atomic
 from .config.modes import WorkloadKind
 
@@ -57,7 +57,7 @@ def _name_problem(name: str, taken: Sequence[str]) -> str | None:
         return "it starts or ends with a space"
     if len(name) > MAX_NAME:
         return f"it is {len(name)} characters long, above the {MAX_NAME} a folder name may have here"
-    if name.casefold() in {t.casefold() for t in taken}:
+    if look_alike_key(name) in {look_alike_key(t) for t in taken}:
         return f"it is the name of a file compare writes beside the folders ({', '.join(taken)})"
     return None
 
@@ -79,7 +79,7 @@ def compare_outputs(outdir: str, configs: Sequence[str], names: Sequence[str]) -
         if why:
             raise click.UsageError(f"{path}: name = {shown(name)} cannot name its report folder "
                                    f"({outdir}/<name>): {why}; give the config a name of one folder")
-        key = "".join(c for c in unicodedata.normalize("NFC", name).casefold() if c not in JOINERS)  # look alike
+        key = look_alike_key(name)
         if key in folders:
             first = folders[key]
             if _same(first, path):  # one file twice (configs/a.toml, ./configs/a.toml): no second name to give

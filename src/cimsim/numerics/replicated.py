@@ -23,6 +23,7 @@ from .crossbar import Crossbar
 __all__ = ["ReplicatedCrossbar", "build_crossbar", "spanning_adc", "counts_kept"]
 
 _NUMBERS = threading.Lock()  # guards every replicated layer's vector numbers
+_READING = threading.Lock()  # one replicated read at a time: a refused one puts back no other call's counts
 
 _READ_COUNTS = ("_mvms", "_nonzero", "adc_clipped", "_input_sums", "_tally")
 """what a Crossbar's reads count (:meth:`Crossbar.reset_counts` sets them), each replaced, never changed in place"""
@@ -31,7 +32,8 @@ _READ_COUNTS = ("_mvms", "_nonzero", "adc_clipped", "_input_sums", "_tally")
 @contextlib.contextmanager
 def counts_kept(crossbars):
     """The read counts of ``crossbars`` put back as they were if the block raises: a read a later crossbar refuses
-    (its products overflow) leaves the earlier ones uncounted, as one crossbar's refused read is"""
+    (its products overflow) leaves the earlier ones uncounted, as one crossbar's refused read is. The caller holds a
+    lock that keeps other reads of them out meanwhile (their counts would be put back too)."""
     crossbars = list(_leaves(crossbars))
     saved = [[getattr(x, name) for name in _READ_COUNTS] for x in crossbars]
     try:
@@ -99,8 +101,8 @@ class ReplicatedCrossbar:
         return spanning_adc(self.copies)
 
     def mvm(self, inputs) -> np.ndarray:
-        """:meth:`Crossbar.mvm` over the copies; the call's vector numbers are taken as it starts (calls from several
-        threads read as one after another would)."""
+        """:meth:`Crossbar.mvm` over the copies; the call's vector numbers are taken as it starts, and calls from
+        several threads take turns (a refused read puts back its copies' counts, no other call's)."""
         # every row checked before any copy reads: a row refused at a later copy would leave earlier ones advanced
         x, one = self.copies[0]._inputs(inputs)
         n, rows, out = len(self.copies), x.shape[0], None
@@ -108,7 +110,7 @@ class ReplicatedCrossbar:
             first, self._vectors_read = self._vectors_read, self._vectors_read + rows
         try:  # copy c takes rows start, start + n, ... (start = (c - first) mod n); the copy taking row 0 first
             # (an empty batch too); vector first + start is copy c's number (first + start) // n
-            with counts_kept(self.copies):
+            with _READING, counts_kept(self.copies):
                 for start, c in sorted(((c - first) % n, c) for c in range(n)):
                     if start == 0 or start < rows:
                         y = self.copies[c]._mvm(x[start::n], (first + start) // n)

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from importlib import resources
 from typing import Any
 
+from ..argcheck import look_alike_key
 from ..config.toml_file import read_toml
 from .macro_checks import (CONFIG_FIELDS, DATA_CONDITIONS, FAMILIES, FULL_ARRAY_ENERGY, MVM_MACS, as_toml,
                            check_consistent, check_fields, check_top_level, check_uiuc_area, unique_labels)
@@ -268,9 +269,10 @@ def load_macros(file: str | None = None) -> tuple[Macro, ...]:
         check_uiuc_area(name, f"macro {entry['key']!r}", values, entry.get("point", []))
         macros.append(Macro(entry["key"], entry["title"], entry["source"], entry["read_via"], entry["family"],
                             entry.get("notes", ""), values, _points(name, entry, base), file))
-    repeated = sorted({k for k in (m.key for m in macros) if [m.key for m in macros].count(k) > 1})
+    alike = [look_alike_key(m.key) for m in macros]  # case, Unicode form and joiners aside: keys that look alike
+    repeated = sorted({m.key for m, k in zip(macros, alike) if alike.count(k) > 1})
     if repeated:
-        raise ValueError(f"{name}: repeated macro keys: {', '.join(repeated)}")
+        raise ValueError(f"{name}: repeated macro keys (names that look alike are alike): {', '.join(repeated)}")
     pointless = [m.key for m in macros if not m.points]  # it would be dropped without a reason
     if pointless:
         raise ValueError(f"{name}: macro {pointless[0]!r} has no [[macro.point]] (a measured operating point with its "
