@@ -87,3 +87,20 @@ def test_a_refused_replicated_read_puts_back_no_other_threads_counts():
             xbar.mvm(X * 1e10)
     reader.join()
     assert xbar.counts.mvms == sum(done) == 400
+
+
+def test_replicated_layers_read_in_turn_each_on_its_own_and_copy_as_before():
+    """the turns are each layer's (a lock of its own, not one for every replicated layer), left out of a pickle"""
+    import copy
+    import pickle
+
+    cfg = with_overrides(BASE, {"mapping.replication": 2})
+    a, b = build_crossbar(cfg, 64, 32, key=(1,)), build_crossbar(cfg, 64, 32, key=(2,))
+    assert a._reading is not b._reading
+    a.program(W)
+    a.calibrate(X)
+    twin, clone = pickle.loads(pickle.dumps(a)), copy.deepcopy(a)
+    first = a.mvm(X)
+    np.testing.assert_array_equal(twin.mvm(X), first)
+    np.testing.assert_array_equal(clone.mvm(X), first)
+    assert twin._reading is not a._reading

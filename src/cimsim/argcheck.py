@@ -106,9 +106,10 @@ JOINERS = frozenset("\u200c\u200d")
 hold as part of their text"""
 
 
-def look_alike_key(name: str) -> str:
-    """what two names that look alike share: ``name`` in Unicode's NFC form, case folded, its joiners dropped"""
-    return "".join(c for c in unicodedata.normalize("NFC", name).casefold() if c not in JOINERS)
+def look_alike_key(name: str, fold=str.casefold) -> str:
+    """what two names that look alike share: ``name`` in Unicode's NFC form, case folded (``fold``: casefold, as a
+    file system compares names, ß as ss; lower, where only case is to go), its joiners dropped"""
+    return "".join(c for c in fold(unicodedata.normalize("NFC", name)) if c not in JOINERS)
 
 
 def has_hidden_character(text: str) -> bool:

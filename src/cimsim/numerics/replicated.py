@@ -23,7 +23,6 @@ from .crossbar import Crossbar
 __all__ = ["ReplicatedCrossbar", "build_crossbar", "spanning_adc", "counts_kept"]
 
 _NUMBERS = threading.Lock()  # guards every replicated layer's vector numbers
-_READING = threading.Lock()  # one replicated read at a time: a refused one puts back no other call's counts
 
 _READ_COUNTS = ("_mvms", "_nonzero", "adc_clipped", "_input_sums", "_tally")
 """what a Crossbar's reads count (:meth:`Crossbar.reset_counts` sets them), each replaced, never changed in place"""
@@ -84,6 +83,13 @@ class ReplicatedCrossbar:
                        for c in range(config.mapping.replication)]
         self.config, self.plan = config, self.copies[0].plan
         self._vectors_read = 0  # the number of the next vector: it goes to copy (number mod copies)
+        self._reading = threading.Lock()  # one read of this layer at a time: a refused one puts back no other's counts
+
+    def __getstate__(self) -> dict:
+        return {k: v for k, v in self.__dict__.items() if k != "_reading"}  # a lock is no state to copy
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state, _reading=threading.Lock())
 
     def program(self, weights) -> None:
         for copy in self.copies:
@@ -110,7 +116,7 @@ class ReplicatedCrossbar:
             first, self._vectors_read = self._vectors_read, self._vectors_read + rows
         try:  # copy c takes rows start, start + n, ... (start = (c - first) mod n); the copy taking row 0 first
             # (an empty batch too); vector first + start is copy c's number (first + start) // n
-            with _READING, counts_kept(self.copies):
+            with self._reading, counts_kept(self.copies):
                 for start, c in sorted(((c - first) % n, c) for c in range(n)):
                     if start == 0 or start < rows:
                         y = self.copies[c]._mvm(x[start::n], (first + start) // n)

@@ -124,7 +124,7 @@ def _run(spec: SweepSpec, points: list[Point], output: str | os.PathLike, worker
          progress: Progress | None, notice: Callable[[str], None] | None) -> Summary:
     header = columns(spec)
     kept, notes, stopped = _start(spec, output, points, notice)
-    status = {pid: None if row["status"] == "ok" else row.get("error", "") for pid, row in kept.items()}  # error
+    status = {pid: None if row["status"] == "ok" else row.get("error", "") for pid, row in kept.items()}  # ok: None
     todo = [p for p in points if p.id not in status] if stopped is None else []  # a failed start runs nothing
     skipped = len(status)
     if progress is not None:

@@ -269,7 +269,7 @@ def load_macros(file: str | None = None) -> tuple[Macro, ...]:
         check_uiuc_area(name, f"macro {entry['key']!r}", values, entry.get("point", []))
         macros.append(Macro(entry["key"], entry["title"], entry["source"], entry["read_via"], entry["family"],
                             entry.get("notes", ""), values, _points(name, entry, base), file))
-    alike = [look_alike_key(m.key) for m in macros]  # case, Unicode form and joiners aside: keys that look alike
+    alike = [look_alike_key(m.key, str.lower) for m in macros]  # case and joiners aside: keys that look alike
     repeated = sorted({m.key for m, k in zip(macros, alike) if alike.count(k) > 1})
     if repeated:
         raise ValueError(f"{name}: repeated macro keys (names that look alike are alike): {', '.join(repeated)}")
