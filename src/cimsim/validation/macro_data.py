@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from importlib import resources
 from typing import Any
 
-from ..argcheck import look_alike_key
+from ..argcheck import escaped, look_alike_key
 from ..config.toml_file import read_toml
 from .macro_checks import (CONFIG_FIELDS, DATA_CONDITIONS, FAMILIES, FULL_ARRAY_ENERGY, MVM_MACS, as_toml,
                            check_consistent, check_fields, check_top_level, check_uiuc_area, unique_labels)
@@ -272,7 +272,8 @@ def load_macros(file: str | None = None) -> tuple[Macro, ...]:
     alike = [look_alike_key(m.key, str.lower) for m in macros]  # case and joiners aside: keys that look alike
     repeated = sorted({m.key for m, k in zip(macros, alike) if alike.count(k) > 1})
     if repeated:
-        raise ValueError(f"{name}: repeated macro keys (names that look alike are alike): {', '.join(repeated)}")
+        raise ValueError(f"{name}: repeated macro keys (names that look alike are alike): "
+                         f"{', '.join(escaped(k) for k in repeated)}")  # a joiner shown, not hidden
     pointless = [m.key for m in macros if not m.points]  # it would be dropped without a reason
     if pointless:
         raise ValueError(f"{name}: macro {pointless[0]!r} has no [[macro.point]] (a measured operating point with its "
