@@ -24,23 +24,19 @@ __all__ = ["ReplicatedCrossbar", "build_crossbar", "spanning_adc", "counts_kept"
 
 _NUMBERS = threading.Lock()  # guards every replicated layer's vector numbers
 
-_READ_COUNTS = ("_mvms", "_nonzero", "adc_clipped", "_input_sums", "_tally")
-"""what a Crossbar's reads count (:meth:`Crossbar.reset_counts` sets them), each replaced, never changed in place"""
-
-
 @contextlib.contextmanager
 def counts_kept(crossbars):
     """The read counts of ``crossbars`` put back as they were if the block raises: a read a later crossbar refuses
-    (its products overflow) leaves the earlier ones uncounted, as one crossbar's refused read is. The caller holds a
-    lock that keeps other reads of them out meanwhile (their counts would be put back too)."""
+    (its products overflow) leaves the earlier ones uncounted, as one crossbar's refused read is. Each Crossbar's
+    attributes are restored whole (a read replaces its counts, never changes them in place), so a count added later
+    needs no list kept here. The caller holds a lock that keeps other reads of them out meanwhile."""
     crossbars = list(_leaves(crossbars))
-    saved = [[getattr(x, name) for name in _READ_COUNTS] for x in crossbars]
+    saved = [dict(vars(x)) for x in crossbars]
     try:
         yield
     except BaseException:
-        for x, values in zip(crossbars, saved):
-            for name, value in zip(_READ_COUNTS, values):
-                setattr(x, name, value)
+        for x, state in zip(crossbars, saved):
+            vars(x).update(state)
         raise
 
 
