@@ -61,6 +61,31 @@ def test_the_trees_sum_the_outputs_in_turn_at_the_same_energy():
     assert tree_passes(_priced(8, out_features=9)[0]) == 2
 
 
+def test_a_tree_switches_over_the_rows_a_group_holds_and_keeps_its_area_over_all():
+    """rows past the layer feed a tree constant zeros, which do not toggle: a 16-row layer read 128 rows at a time
+    costs what one read 16 rows at a time does (it had cost 8x: probe of 2026-12-06), its trees' area stays the
+    128-row trees'; a layer of 200 rows in groups of 128 and 72 switches their mean; a cell chain passes the
+    running sum through every row a read drives, used or not, and keeps N = rows_per_read"""
+    from cimsim.cost.families import adder_tree_energy_pj, reference_sum_energy_pj
+
+    def energy(rows_per_read: int, in_features: int, **more) -> tuple[float, float, float]:
+        config = with_overrides(DIGITAL, {"array.rows_per_read": rows_per_read, "array.rows": 256,
+                                          "workload.in_features": in_features, **more})
+        plan = plan_layer(config)
+        return (adder_tree_energy_pj(plan, config), reference_sum_energy_pj(plan, config),
+                layer_area_um2(plan, cim_parameters(config, plan))["adder_tree"])
+
+    small, full = energy(16, 16), energy(128, 16)
+    assert small[:2] == full[:2] and small[0] > 0 and small[1] > 0
+    assert full[2] > small[2]  # the 128-row trees are built
+    rate, fa = 0.375, gates.full_adder_energy_pj(DIGITAL.technology)
+    plan = plan_layer(with_overrides(DIGITAL, {"array.rows": 256, "workload.in_features": 200}))
+    mean = (adder_tree_full_adders(plan, 128) + adder_tree_full_adders(plan, 72)) / 2
+    assert energy(128, 200)[0] == pytest.approx(mean * fa * rate, rel=1e-12)
+    chain = {"array.digital_adders": "cell_chain", "mapping.signed_encoding": "differential"}
+    assert energy(128, 16, **chain)[0] > energy(16, 16, **chain)[0]
+
+
 def test_adder_trees_are_refused_where_they_mean_nothing():
     with pytest.raises(ConfigError, match=r"'array.adder_trees' \(17\) is more than the 16 outputs an array of 128 "
                                           r"columns holds"):

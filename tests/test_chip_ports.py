@@ -75,6 +75,31 @@ def test_unpipelined_balance_steps_over_copies_that_leave_an_item_s_rounds_flat(
     assert balanced.interval_ns <= uniform.interval_ns
 
 
+@pytest.mark.parametrize("pipeline", ["layer", "none"])
+def test_balance_keeps_the_copies_that_shorten_the_run_not_an_interval_one_item_never_has(pipeline):
+    """a one-vector item: a copy cannot shorten it, and a run of one item has no interval; balance had kept the
+    copies of the lowest interval there (138 copies of default.toml's layer with a 10-bit VCO ADC: 18x the area, 1.7x
+    the energy, the latency no shorter; probe of 2026-12-06). Over 1000 pipelined items the copies pay and stay (one
+    item at a time, a one-vector item runs no faster on more)."""
+    design = {"chip.balance": "replicate", "chip.pipeline": pipeline, "adc.type": "vco", "adc.bits": 10}
+    one, lone = (cimsim.estimate("configs/default.toml", {**design, "workload.vectors": 1, "chip.balance": b}).cim
+                 for b in ("replicate", "none"))
+    assert [s.copies for s in one.stages] == [1]
+    assert (one.energy_pj, one.latency_ns, one.area_mm2) == (lone.energy_pj, lone.latency_ns, lone.area_mm2)
+    many, plain = (cimsim.estimate("configs/default.toml", {**design, "workload.vectors": 1000, "chip.balance": b}).cim
+                   for b in ("replicate", "none"))
+    if pipeline == "layer":
+        assert many.stages[0].copies > 1 and many.latency_ns < plain.latency_ns / 10
+    else:
+        assert many.stages[0].copies == 1 and many.latency_ns == plain.latency_ns
+    # a network item of 64 vectors: copies shorten one item, so one item keeps them
+    from cimsim.network import Conv2d
+
+    net = Network((Conv2d(RNG.standard_normal((8, 1, 3, 3)), padding=1),), (1, 8, 8))
+    lone_item = priced(net, with_overrides(Config(), {"chip.pipeline": pipeline, "chip.balance": "replicate"}), 1)
+    assert lone_item.stages[0].copies > 1
+
+
 
 def test_price_model_names_mapping_replication_when_its_copies_overflow_the_chip():
     """price-model's own capacity message had named chips and reloads only (probe, 2026-12-05)"""

@@ -1,18 +1,25 @@
-"""The report's lines on an array's read-out and its read cycle (:func:`cimsim.cost.chip.chip_breakdown`'s
-assumptions), by array family."""
+"""The assumptions a chip's breakdown states (:func:`cimsim.cost.chip.chip_breakdown`): its technology, an array's
+read-out and read cycle by array family, its chip, pipeline, DRAM, leakage and cells."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
 from ..config.conditional import priced_enob
-from ..config.modes import ArrayFamily, DigitalAdders
+from ..config.modes import ArrayFamily, DigitalAdders, Pipeline
 from ..config.schema import Config
 from ..mapping import Plan, plan_layer
+from . import trust
 from .cim import CimTiming
 from .families import tree_passes, trees
 from .parameters import CimParameters
 from .technology import stated_clock_note
 
-__all__ = ["converter_line", "array_line", "digital_adders"]
+if TYPE_CHECKING:
+    from .chip import ChipMapping, Stage
+
+__all__ = ["converter_line", "array_line", "digital_adders", "chip_assumptions"]
 
 
 def digital_adders(config: Config) -> str:
@@ -67,3 +74,47 @@ def array_line(config: Config, plan: Plan, p: CimParameters) -> str:
             f"({p.row_line_capacitance_ff:.3g} fF and {p.bitline_capacitance_ff:.3g} fF: {lines}); {cycle}; the arrays "
             f"of a layer work in parallel; digital periphery at {config.technology.clock_ghz:g} GHz"
             f"{stated_clock_note(config.technology.node_nm, config.technology.vdd_v, 'technology.clock_ghz')}.")
+
+
+def chip_assumptions(config: Config, stages: Sequence[Stage], m: ChipMapping, params: Sequence[CimParameters],
+                     timings: Sequence[CimTiming], leakage_uw: float, items: int) -> tuple[str, ...]:
+    """the assumptions of :func:`cimsim.cost.chip.chip_breakdown`: technology, converters, array, chip, pipeline,
+    DRAM, leakage, cells, the validation record's line, programming"""
+    tech, chip, p0, t0 = config.technology, config.chip, params[0], timings[0]
+    access = ("" if p0.family != ArrayFamily.RESISTIVE else f", {config.array.cell_access} cell"
+              if p0.cell_family != "sram" else ", an SRAM bit cell read as a resistive array's conductance")
+    out = [
+        f"Technology {tech.node_nm:g} nm, {tech.vdd_v:g} V: ISAAC figures (32 nm, 0.9 V assumed), ZigZag-IMC gates "
+        f"(28 nm, 0.9 V) and survey ADC regressions scaled with Stillmaker & Baas 2017; lines switch C V**2.",
+        converter_line(config, stages[0].plan, p0, t0), array_line(config, stages[0].plan, p0),
+        f"Chip: {m.total_tiles} of {chip.tiles} tiles used ({chip.arrays_per_tile} array"
+        f"{'s' * (chip.arrays_per_tile != 1)} per tile, a layer on "
+        f"whole tiles of its own), each with a {p0.buffer_capacity_bytes // 1024} KiB {chip.buffer_memory} buffer, "
+        f"an ISAAC bus and a router; {p0.global_buffer_capacity_bytes // 1024} KiB {chip.buffer_memory} global "
+        f"buffer; every activation crosses the mesh to and from the global buffer (ISAAC router via CiMLoop, "
+        f"{p0.router_energy_pj_per_bit_hop:.3g} pJ/bit-hop, {p0.noc_flit_bits}-bit links).",
+        f"Pipeline '{chip.pipeline}', balance '{chip.balance}': copies of each layer's weights "
+        f"{[t.replicas * k // s.blocks for s, t, k in zip(stages, timings, m.copies)]}"
+        + (f" (grouped layers in packed blocks: {[s.blocks for s in stages]})" * any(s.blocks > 1 for s in stages))
+        + "; throughput from the steady-state interval (the "
+        + ("slowest stage's" if chip.pipeline == Pipeline.LAYER else "item's time through every stage, one item at "
+           "a time") + ", the global buffer's ports' (every layer's input out of one, its output into the other) "
+        "or DRAM's); one item's latency: its input from DRAM, each layer's transfer in + compute + transfer out, its "
+        "output out.",
+        f"DRAM: {p0.dram_kind} ({p0.dram_energy_pj_per_bit:g} pJ/bit, {p0.dram_bandwidth_gbps:g} GB/s), the same "
+        f"technology as the baseline; it bounds the interval and the total time (roofline).",
+        f"Leakage: {leakage_uw:.4g} uW static power of buffers and logic over the run time (eDRAM: Giterman 2020; "
+        f"logic: Aladdin adder density; SRAM: cimsim's assumption, bitcells leak like logic of the same area); "
+        f"converters and arrays have none beyond their ISAAC active power.",
+        f"Cells: {p0.cell_family} family, {p0.cell_area_um2:.3g} um2 per cell (NeuroSim geometry{access}).",
+        trust.record_line(config),
+    ]
+    if not p0.cell_family_recognised:
+        out.append(f"Device '{config.device.name}' is not a known cell family; priced as 1T1R RRAM.")
+    if writes := sum(s.counts.cell_writes for s in stages):
+        out.append(f"Programming: {writes} cell writes at {p0.cell_write_energy_pj:.3g} pJ and {p0.cell_write_ns:.3g} "
+                   f"ns per pulse (every copy written), one row of every array at a time, all layers at once: "
+                   f"{max(t.programming_ns for t in timings):.4g} ns.")
+    if items == 0:
+        out.append("No workload items: no dynamic energy, no time.")
+    return tuple(out)

@@ -25,8 +25,9 @@ stage; ``"none"``: one item at a time, interval = its time on the chip (its DRAM
 DRAM bounds the interval by its transfer time per item. ``chip.balance = "replicate"`` adds copies of the slowest
 layer's weights (unpipelined: slowest in an item's path), the fewest that shorten it each time (unpipelined, an item's
 ceil(v / c) rounds stay flat over some copies), while tiles are free, and
-keeps the fewest that reach the lowest interval: a copy buys nothing once transfers, DRAM or another stage bound it
-(pipelined, also a part the caller runs beside the layers as a stage of its own, ``beside_ns``: a vector unit).
+keeps the fewest that give the run its shortest time, one item's latency + (items - 1) x interval (the lowest interval
+where items are not given): a copy buys nothing once transfers, DRAM or another stage bound the interval (pipelined,
+also a part the caller runs beside the layers as a stage of its own, ``beside_ns``: a vector unit), nor one item.
 
 Totals. compute = programming + item compute + (items - 1) x compute interval; memory = max(DRAM time, weight fetch +
 item transfers + (items - 1) x transfer interval); latency = max(compute, memory, weight fetch + programming + item
@@ -42,12 +43,12 @@ from dataclasses import dataclass
 
 from ..argcheck import check_instance, check_int, check_real, checked_types
 from ..breakdown import Breakdown, StageTime
-from ..config.modes import ArrayFamily, Balance, Pipeline
+from ..config.modes import Balance, Pipeline
 from ..config.schema import Config
 from ..counts import Counts
 from ..mapping import Plan
-from . import noc, pipelining, trust
-from .assumption_lines import array_line, converter_line
+from . import noc, pipelining
+from .assumption_lines import chip_assumptions
 from .chip_capacity import check_fits, check_global_buffer, tiles_for_arrays
 from .cim import CimTiming, check_counts, cim_timing, layer_area_um2, layer_energy_pj, pricing_table
 from .parameters import CimParameters, cim_parameters
@@ -158,7 +159,7 @@ def map_stages(config: Config, stages: Sequence[Stage], *, timings: Sequence[Cim
     pipelined = config.chip.pipeline == Pipeline.LAYER  # unpipelined, the caller adds the part to the item's time
     bound_ns = max(_io_ns(stages, items, params[0].dram_bandwidth_gbps), beside_ns if pipelined else 0.0)
     copies = ([1] * len(stages) if config.chip.balance != Balance.REPLICATE else
-              _balance(config, stages, params, timings, bound_ns))
+              _balance(config, stages, params, timings, bound_ns, items))
     tiles = _tiles(config, stages, copies)
     return ChipMapping(tuple(copies), tuple(tiles), noc.mean_hops(tiles))
 
@@ -168,11 +169,11 @@ def _tiles(config: Config, stages: Sequence[Stage], copies: Sequence[int]) -> li
 
 
 def _balance(config: Config, stages: Sequence[Stage], params: Sequence[CimParameters], timings: Sequence[CimTiming],
-             io_ns: float) -> list[int]:
+             io_ns: float, items: int) -> list[int]:
     """chip.balance copies per stage (module doc): greedy steps, each the fewest copies more of the slowest stage
-    that make it faster, while compute may still bound the interval, then the
-    fewest of them that reach the lowest chip interval (transfers, DRAM or another stage bound it); ``io_ns``: the
-    bound, ns, of DRAM's time per item and (pipelined) a part beside the stages (map_stages' ``beside_ns``)."""
+    that make it faster, while compute may still bound the interval, then the fewest of them that give ``items``
+    items their shortest time (module doc; one item had kept 138 copies of a one-vector layer, its latency no
+    shorter); ``io_ns``: the bound, ns, of DRAM's time per item and (pipelined) a beside part's interval."""
     pipelined, n = config.chip.pipeline == Pipeline.LAYER, len(stages)
     # under that bound and every transfer's flit cycles (no hops: pipelined routers), compute no longer bounds it
     alone = [_row(*a, 1, 0.0) for a in zip(stages, params, timings)]  # the transfers: the same at any copies
@@ -180,6 +181,11 @@ def _balance(config: Config, stages: Sequence[Stage], params: Sequence[CimParame
 
     def rows(copies: Sequence[int], hops: Sequence[float]) -> list[tuple]:
         return [_row(*a) for a in zip(stages, params, timings, copies, hops)]
+
+    def run_ns(copies: Sequence[int], hops: Sequence[float]) -> float:  # fewer copies: never less without hops
+        r = rows(copies, hops)
+        interval = _interval(r, pipelined, io_ns)
+        return sum(x[0] + x[2] for x in r) + (items - 1) * interval if items else interval
 
     history = [[1] * n]  # what copies even out: _row's compute interval (pipelined) or one item's compute time
     while True:
@@ -196,10 +202,10 @@ def _balance(config: Config, stages: Sequence[Stage], params: Sequence[CimParame
         if history[-1] is not more:
             break
     best, chosen = math.inf, history[-1]
-    for copies in reversed(history):  # from the last step back; the interval without hops, a floor, only rises
-        if _interval(rows(copies, [0.0] * n), pipelined, io_ns) > best:
+    for copies in reversed(history):  # from the last step back; the time without hops, a floor, only rises
+        if run_ns(copies, [0.0] * n) > best:
             break
-        if (now := _interval(rows(copies, noc.mean_hops(_tiles(config, stages, copies))), pipelined, io_ns)) <= best:
+        if (now := run_ns(copies, noc.mean_hops(_tiles(config, stages, copies)))) <= best:
             best, chosen = now, copies
     return chosen
 
@@ -207,48 +213,6 @@ def _balance(config: Config, stages: Sequence[Stage], params: Sequence[CimParame
 def _stage_costs(config: Config, stages: Sequence[Stage]) -> tuple[list[CimParameters], list[CimTiming]]:
     params = [cim_parameters(config, s.plan) for s in stages]
     return params, [cim_timing(s.plan, p, s.counts.cell_writes) for s, p in zip(stages, params)]
-
-
-def _assumptions(config: Config, stages: Sequence[Stage], m: ChipMapping, params: Sequence[CimParameters],
-                 timings: Sequence[CimTiming], leakage_uw: float, items: int) -> tuple[str, ...]:
-    tech, chip, p0, t0 = config.technology, config.chip, params[0], timings[0]
-    access = ("" if p0.family != ArrayFamily.RESISTIVE else f", {config.array.cell_access} cell"
-              if p0.cell_family != "sram" else ", an SRAM bit cell read as a resistive array's conductance")
-    out = [
-        f"Technology {tech.node_nm:g} nm, {tech.vdd_v:g} V: ISAAC figures (32 nm, 0.9 V assumed), ZigZag-IMC gates "
-        f"(28 nm, 0.9 V) and survey ADC regressions scaled with Stillmaker & Baas 2017; lines switch C V**2.",
-        converter_line(config, stages[0].plan, p0, t0), array_line(config, stages[0].plan, p0),
-        f"Chip: {m.total_tiles} of {chip.tiles} tiles used ({chip.arrays_per_tile} array"
-        f"{'s' * (chip.arrays_per_tile != 1)} per tile, a layer on "
-        f"whole tiles of its own), each with a {p0.buffer_capacity_bytes // 1024} KiB {chip.buffer_memory} buffer, "
-        f"an ISAAC bus and a router; {p0.global_buffer_capacity_bytes // 1024} KiB {chip.buffer_memory} global "
-        f"buffer; every activation crosses the mesh to and from the global buffer (ISAAC router via CiMLoop, "
-        f"{p0.router_energy_pj_per_bit_hop:.3g} pJ/bit-hop, {p0.noc_flit_bits}-bit links).",
-        f"Pipeline '{chip.pipeline}', balance '{chip.balance}': copies of each layer's weights "
-        f"{[t.replicas * k // s.blocks for s, t, k in zip(stages, timings, m.copies)]}"
-        + (f" (grouped layers in packed blocks: {[s.blocks for s in stages]})" * any(s.blocks > 1 for s in stages))
-        + "; throughput from the steady-state interval (the "
-        + ("slowest stage's" if chip.pipeline == Pipeline.LAYER else "item's time through every stage, one item at "
-           "a time") + ", the global buffer's ports' (every layer's input out of one, its output into the other) "
-        "or DRAM's); one item's latency: its input from DRAM, each layer's transfer in + compute + transfer out, its "
-        "output out.",
-        f"DRAM: {p0.dram_kind} ({p0.dram_energy_pj_per_bit:g} pJ/bit, {p0.dram_bandwidth_gbps:g} GB/s), the same "
-        f"technology as the baseline; it bounds the interval and the total time (roofline).",
-        f"Leakage: {leakage_uw:.4g} uW static power of buffers and logic over the run time (eDRAM: Giterman 2020; "
-        f"logic: Aladdin adder density; SRAM: cimsim's assumption, bitcells leak like logic of the same area); "
-        f"converters and arrays have none beyond their ISAAC active power.",
-        f"Cells: {p0.cell_family} family, {p0.cell_area_um2:.3g} um2 per cell (NeuroSim geometry{access}).",
-        trust.record_line(config),
-    ]
-    if not p0.cell_family_recognised:
-        out.append(f"Device '{config.device.name}' is not a known cell family; priced as 1T1R RRAM.")
-    if writes := sum(s.counts.cell_writes for s in stages):
-        out.append(f"Programming: {writes} cell writes at {p0.cell_write_energy_pj:.3g} pJ and {p0.cell_write_ns:.3g} "
-                   f"ns per pulse (every copy written), one row of every array at a time, all layers at once: "
-                   f"{max(t.programming_ns for t in timings):.4g} ns.")
-    if items == 0:
-        out.append("No workload items: no dynamic energy, no time.")
-    return tuple(out)
 
 
 def staged_bits(stages: Sequence[Stage]) -> list[int]:
@@ -338,7 +302,7 @@ def chip_breakdown(config: Config, stages: Sequence[Stage], items: int, name: st
                         for i, (s, t, k, tiles, r) in enumerate(zip(stages, timings, m.copies, m.tiles, rows)))
     return Breakdown(name=name, energy_pj=energy, area_um2=area, latency_ns=latency_ns, compute_ns=compute_ns,
                      memory_ns=memory_ns, mvms=items, macs=sum(s.counts.macs for s in stages),
-                     assumptions=_assumptions(config, stages, m, params, timings, leakage_uw, items),
+                     assumptions=chip_assumptions(config, stages, m, params, timings, leakage_uw, items),
                      item_latency_ns=item_latency, interval_ns=interval, stages=stage_times)
 
 

@@ -13,7 +13,8 @@
 - ``digital`` (bitwise products and adder trees; ZigZag-IMC ``DimcArrayUnit``): SRAM lines; each
   cell read forms k x b 1-bit products (k input bits per read, b bits per cell); each output's sum is a ripple
   adder tree of N(p + 1) - (p + ceil(log2 N) + 1) full adders over N rows of p-bit products of the input code
-  and the whole stored weight (``DimcArrayUnit.get_peak_energy_single_cycle``), exact; no ADC. An array's
+  and the whole stored weight (``DimcArrayUnit.get_peak_energy_single_cycle``), exact; no ADC; its energy counts
+  the rows a row group holds (rows past the layer feed it constant zeros), its area all N. An array's
   ``array.adder_trees`` trees (default one per output) sum its outputs in turn, a read pulse each (each output's
   cells read once: the read lasts longer, its energy unchanged)
   (:func:`trees`, :func:`tree_passes`: yan-isscc2022's one tree serves its 8 outputs). Its full adders
@@ -130,10 +131,20 @@ def adder_tree_full_adders(plan: Plan, rows: int | None = None) -> float:
 
 
 @checked_types
-def reference_sum_full_adders(plan: Plan) -> int:
+def reference_sum_full_adders(plan: Plan, rows: int | None = None) -> int:
     """Full adders of one reference sum of a digital array in the offset encoding: an adder tree over the row
-    group's N input codes (the read's input sum, which the offset multiplies); 0 without one"""
-    return _tree_full_adders(plan.rows_per_read, plan.max_plane_code.bit_length()) if plan.reference_sums else 0
+    group's N input codes (the read's input sum, which the offset multiplies; N = ``rows``, default a read's row
+    group); 0 without one"""
+    n = plan.rows_per_read if rows is None else check_int("rows", rows, 1, plan.rows)
+    return _tree_full_adders(n, plan.max_plane_code.bit_length()) if plan.reference_sums else 0
+
+
+def _switching(full_adders, plan: Plan) -> float:
+    """the mean of ``full_adders(plan, rows)`` over the layer's row groups, ``rows`` those a group holds: a tree's
+    inputs from rows past the layer are constant zeros, which do not toggle (a 16-row layer read 256 rows at a time
+    had been priced as a 256-row tree: 17x the energy of one read 16 rows at a time)"""
+    groups = plan.row_groups()
+    return sum(full_adders(plan, stop - start) for start, stop in groups) / len(groups)
 
 
 @checked_types
@@ -173,22 +184,25 @@ CHAIN_TOGGLE_RATE = 2 * 0.5 * (1 - 0.5)
 
 @checked_types
 def adder_tree_energy_pj(plan: Plan, config: Config) -> float:
-    """One output sum of a digital array's adders, pJ: its full adders x 4.2 fF x V_DD**2 (28 nm, scaled) x the
-    toggle rate of uniform data (0.375 for a tree, 0.5 for a cell chain), plus a chain's pipeline flip-flops, each
-    clocked once; 0 when the family has ADCs."""
+    """One output sum of a digital array's adders, pJ: its full adders (a tree's over the rows a group holds, its
+    mean over the layer's groups; a chain's over all a read drives, each passing the running sum on) x 4.2 fF x
+    V_DD**2 (28 nm, scaled) x the toggle rate of uniform data (0.375 for a tree, 0.5 for a cell chain), plus a
+    chain's pipeline flip-flops, each clocked once; 0 when the family has ADCs."""
     if plan.has_adc:
         return 0.0
     tech = config.technology
     rate = CHAIN_TOGGLE_RATE if plan.cell_chain else ADDER_TREE_TOGGLE_RATE
     registers = chain_registers(plan, config.array.chain_register_rows) * gates.register_bit_energy_pj(tech)
-    return adder_tree_full_adders(plan) * gates.full_adder_energy_pj(tech) * rate + registers
+    adders = adder_tree_full_adders(plan) if plan.cell_chain else _switching(adder_tree_full_adders, plan)
+    return adders * gates.full_adder_energy_pj(tech) * rate + registers
 
 
 @checked_types
 def reference_sum_energy_pj(plan: Plan, config: Config) -> float:
-    """One reference sum of a digital array, pJ: its adder tree's full adders x 4.2 fF x V_DD**2 x 0.375 (input
-    bits of uniform data)"""
-    return reference_sum_full_adders(plan) * gates.full_adder_energy_pj(config.technology) * ADDER_TREE_TOGGLE_RATE
+    """One reference sum of a digital array, pJ: its adder tree's full adders (over the rows a group holds) x 4.2 fF
+    x V_DD**2 x 0.375 (input bits of uniform data)"""
+    adders = _switching(reference_sum_full_adders, plan)
+    return adders * gates.full_adder_energy_pj(config.technology) * ADDER_TREE_TOGGLE_RATE
 
 
 @checked_types
