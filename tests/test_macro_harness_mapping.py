@@ -126,7 +126,8 @@ def test_a_digital_macro_reads_signed_inputs_whole_in_twos_complement(tmp_path):
     two_bits = macro_configs.point_config("dig2", 0, file)[0].dac
     assert (two_bits.mode, two_bits.signed_inputs) == ("bit_serial", "twos_complement")
     analog, notes = macro_configs.point_config("ana", 0, file)
-    assert (analog.dac.mode, analog.dac.signed_inputs) == ("parallel", "bipolar") and not notes
+    assert (analog.dac.mode, analog.dac.signed_inputs) == ("parallel", "bipolar")
+    assert notes == ("bits per read not stated: all 7 magnitude bits in one read",)
 
 
 def test_full_scale_data_is_described_as_the_model_prices_it(tmp_path):

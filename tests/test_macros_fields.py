@@ -69,6 +69,31 @@ def test_uiuc_s_normalised_efficiency_is_the_same_measurement_as_an_energy_per_m
         result.output
 
 
+@pytest.mark.parametrize("point, refused", [
+    ("tops = 1.0\narea_mm2 = 1.0\ntops_per_mm2 = 100.0", True),  # 1 TOPS on 1 mm2 said as 100 TOPS/mm2: a slip
+    ("tops = 1.0\narea_mm2 = 1.0\ntops_per_mm2 = 1.0", True),  # agreeing, still one figure counted twice
+    ("tops = 1.0\narea_mm2 = 1.0\ntops_per_mm2 = 100.0\ndoubtful_figure = 'tops_per_mm2'\ndoubtful_reason = 'x'",
+     False),
+    ("tops = 1.0\ntops_per_mm2 = 100.0", False)])
+def test_a_density_stated_with_its_throughput_and_area_is_refused(tmp_path, point, refused):
+    """tops_per_mm2 = tops / area_mm2: all three had been compared as three predictions, a contradiction unsaid
+    (probe of 2026-12-06)"""
+    path = tmp_path / "m.toml"
+    path.write_text(MACRO.format(macro="", point=point))
+    result = CliRunner().invoke(main, ["macros", str(path)])
+    message = "macro 'm', point 1: 'tops', 'area_mm2' and 'tops_per_mm2' state two measurements three times"
+    assert (result.exit_code == 2 and message in result.output) == refused, result.output
+
+
+@pytest.mark.parametrize("area, refused", [(120000.0, True), (70687.0, True), (800.0, False), (2e-4, False)])
+def test_an_area_larger_than_a_wafer_is_refused_as_um2_written_as_mm2(tmp_path, area, refused):
+    path = tmp_path / "m.toml"
+    path.write_text(MACRO.format(macro="", point=f"area_mm2 = {area}"))
+    result = CliRunner().invoke(main, ["macros", str(path)])
+    wafer = f"area_mm2 = {area:g} is larger than a 300 mm wafer (70686 mm2): an area in um2 written as mm2?"
+    assert (result.exit_code == 2 and wafer in result.output) == refused, result.output
+
+
 @pytest.mark.parametrize("macro, point", [("vdd_v = 0.9", "vdd_v = 0.8"), ("", 'source = "its own figure"')])
 def test_fields_of_both_levels_stay_accepted_at_both(tmp_path, macro, point):
     path = tmp_path / "m.toml"
@@ -524,3 +549,19 @@ def _survey_text(tmp_path, text: str):
     path = tmp_path / "c.toml"
     path.write_text(text)
     return macro_comparison.survey(str(path))
+
+
+@pytest.mark.parametrize("stated, note", [("", "bits per read not stated: all 4 magnitude bits in one read"),
+                                          ("bits_per_read = 1", None), ("input_bits = 1", None)])
+def test_a_point_priced_reading_every_input_bit_at_once_says_so_where_the_entry_is_silent(tmp_path, stated, note):
+    """a bit-serial chip whose entry stated no bits_per_read had been priced reading all its input bits at once,
+    its DAC 42 % of a digital macro's energy, unsaid (probe of 2026-12-06)"""
+    path, report = tmp_path / "m.toml", tmp_path / "m.md"
+    fields = {"input_bits": "4", **dict([stated.split(" = ")] if stated else [])}
+    path.write_text('[[macro]]\nkey = "k"\ntitle = "t"\nsource = "s"\nread_via = "r"\nfamily = "digital"\n'
+                    "node_nm = 22\nvdd_v = 0.8\nrows = 256\ncols = 256\ncycle_ns = 10\nweight_bits = 4\n"
+                    + "".join(f"{k} = {v}\n" for k, v in fields.items())
+                    + '[[macro.point]]\nlabel = "p"\ntops_per_w = 50\n')
+    result = CliRunner().invoke(main, ["macros", str(path), "-o", str(report)])
+    assert result.exit_code == 0, result.output
+    assert (note in report.read_text()) if note else "bits per read not stated" not in report.read_text()

@@ -6,7 +6,6 @@ contradictory entry stops the run (exit 2) instead of being priced as something 
 
 from __future__ import annotations
 
-import datetime
 import difflib
 import math
 import re
@@ -15,8 +14,8 @@ from collections.abc import Collection, Mapping
 from typing import Any
 
 from ..argcheck import cut_short, has_control_character, has_hidden_character
-from ..config.keys import as_written
 from ..config.modes import CellAccess, DigitalAdders, InputEncoding, SignedEncoding
+from .macro_figures import FULL_ARRAY_ENERGY, MVM_MACS, as_toml, check_figures
 
 __all__ = ["CONFIG_FIELDS", "DEVICE_FIELDS", "DATA_CONDITIONS", "FAMILIES", "RESISTIVE_FAMILIES", "CHOICES",
            "MVM_MACS", "FULL_ARRAY_ENERGY", "n_core", "check_top_level", "as_toml", "check_fields", "check_uiuc_area",
@@ -65,11 +64,6 @@ CHOICES: dict[str, tuple[str, ...]] = {"family": FAMILIES, "data": DATA_CONDITIO
                                        "cell_access": tuple(m.value for m in CellAccess),
                                        "uiuc_area_of": ("core", "design")}
 """the fields with a fixed set of values (``adc_type`` is free text: :func:`cimsim.validation.macro_data.adc_type`)"""
-FULL_ARRAY_ENERGY = "one full-array"
-"""how an ``energy_per`` of one MVM of the whole array begins (the one compared per MAC)"""
-MVM_MACS = re.compile(r"\((\d{1,15}) MACs?\)")
-"""an ``energy_per``'s count of MACs, '(N MACs)' of at most 15 digits: the MVM a 'one full-array MVM' energy covers
-(more digits had reached float() as a 400-digit integer: an internal OverflowError)"""
 _N_CORE = re.compile(r"N_core (\d{1,9})\b|\b(\d{1,9}) (?:[A-Za-z][\w-]* )?(?:cores|banks)\b")  # a count, not 400 digits
 
 
@@ -93,9 +87,6 @@ _STRINGS = ("title", "source", "read_via", "family", "notes", "adc_type", "input
             "energy_per", "vdd_note", "weight_encoding", "doubtful_figure", "doubtful_reason", "uiuc_area_of",
             "cell_access")
 _REQUIRED = {"macro": ("key", "title", "source", "read_via", "family"), "point": ("label",)}
-_DOUBTFUL_FIGURES = ("tops_per_w", "tops", "tops_per_mm2", "tops_per_w_1b_norm", "tops_1b_norm", "tops_per_mm2_1b_norm",
-                     "energy_fj_per_mac", "energy_pj", "area_mm2")
-"""the figures a point may flag as doubtful (``doubtful_figure``, with its ``doubtful_reason``)"""
 _TABLES = {"macro": ("the [[macro]] table", "the [[macro]] table"),
            "point": ("each [[macro.point]]", "a [[macro.point]]")}
 
@@ -131,15 +122,6 @@ _LEVEL = {"macro": frozenset(("key", "title", "read_via", "family", "notes", "ui
                                                   "uiuc_area_of"}}
 """the fields read at one level only (a [[macro]] table's, a [[macro.point]]'s): given at the other they would be
 ignored silently, so they are refused; the configuration fields and ``source`` belong to both"""
-
-
-def as_toml(value: Any) -> str:
-    """``value`` for a message: a string in quotes as the file's other messages show it, anything else as TOML spells
-    it (a date as written; else :func:`cimsim.config.keys.as_written`: true, not Python's True; [true, 1]; a table
-    as one)"""
-    if isinstance(value, (datetime.date, datetime.time)):
-        return value.isoformat()
-    return repr(value) if isinstance(value, str) else as_written(value)
 
 
 def _did_you_mean(name: str, known: Collection[str]) -> str:
@@ -193,52 +175,9 @@ def check_fields(file: str, where: str, kind: str, values: Mapping[str, Any]) ->
         raise ValueError(f"{file}: {where}: cycle_ns = {values['cycle_ns']:g} is shorter than one clock of clock_mhz = "
                          f"{values['clock_mhz']:g} ({1000 / values['clock_mhz']:g} ns): a read lasts one clock at "
                          "least (a clock in GHz written as MHz?)")
-    _check_doubtful(file, where, values)
-    _check_uiuc(file, where, values)
-    _check_one_efficiency(file, where, values)
+    check_figures(file, where, values)
     if kind == "macro":
         _check_choices(file, where, {k: values[k] for k in ("family", "uiuc_area_of") if k in values})
-
-
-def _check_doubtful(file: str, where: str, values: Mapping[str, Any]) -> None:
-    """A ValueError where a point's ``doubtful_figure`` comes without its ``doubtful_reason`` (or the reason without
-    the figure), or names no figure the point states (the flag would leave nothing out)"""
-    figure, reason = values.get("doubtful_figure"), values.get("doubtful_reason")
-    if (figure is None) != (reason is None) or (reason is not None and not reason.strip()):
-        raise ValueError(f"{file}: {where}: 'doubtful_figure' and 'doubtful_reason' go together (the figure left out "
-                         "and why, in the source's terms)")
-    if figure is not None and (figure not in _DOUBTFUL_FIGURES or figure not in values):
-        stated = ", ".join(k for k in _DOUBTFUL_FIGURES if k in values) or "none here"
-        raise ValueError(f"{file}: {where}: 'doubtful_figure' must name a figure the point states (one of "
-                         f"{stated}); got {as_toml(figure)}")
-
-
-def _check_one_efficiency(file: str, where: str, values: Mapping[str, Any]) -> None:
-    """A ValueError where a point states its energy efficiency twice: tops_per_w (or UIUC's tops_per_w_1b_norm, its
-    stand-in), energy_fj_per_mac and an energy_pj per full-array MVM of N MACs are one measurement (fJ per MAC =
-    ops_per_mac x 1000 / TOPS/W), which the comparison would count as two predictions; a figure flagged doubtful is
-    not compared (its doubtful_figure names it)"""
-    compared = {k: v for k, v in values.items() if k != values.get("doubtful_figure")}  # a doubtful one is not
-    per = str(values.get("energy_per", ""))  # an ADC conversion's energy of N MACs is no MVM's
-    mvm = "energy_pj" in compared and per.startswith(FULL_ARRAY_ENERGY) and MVM_MACS.search(per)
-    efficiency = next((k for k in ("tops_per_w", "tops_per_w_1b_norm") if k in compared), None)
-    stated = [k for k in (efficiency, "energy_fj_per_mac") if k in compared] + ["energy_pj"] * bool(mvm)
-    if len(stated) > 1:
-        raise ValueError(f"{file}: {where}: {' and '.join(repr(k) for k in stated)} state one measurement twice "
-                         "(fJ per MAC = ops_per_mac x 1000 / TOPS/W; pJ per MVM = its MACs x fJ per MAC / 1000), "
-                         "which would be compared as two predictions: keep the one the source states, or the other "
-                         "in its own point if it was measured apart")
-
-
-def _check_uiuc(file: str, where: str, values: Mapping[str, Any]) -> None:
-    """A ValueError where a point states a UIUC 1b-normalised figure without UIUC's B_x and B_w (``uiuc_b_x``,
-    ``uiuc_b_w``): they define the normalisation and the outputs UIUC counts per invocation"""
-    norms = [k for k in values if k.endswith("_1b_norm")]
-    missing = [k for k in ("uiuc_b_x", "uiuc_b_w") if k not in values]
-    if norms and missing:
-        raise ValueError(f"{file}: {where}: it states the UIUC 1b-normalised {', '.join(norms)} without "
-                         f"{' and '.join(missing)} (UIUC's input and weight bits, which define the normalisation); "
-                         "give them")
 
 
 def check_uiuc_area(file: str, where: str, values: Mapping[str, Any], points: list[Mapping[str, Any]]) -> None:

@@ -32,6 +32,8 @@ def dac_table(f: Mapping[str, Any], family: str, notes: list[str]) -> tuple[dict
         dac = {"mode": "bit_serial"}
     else:
         dac = {"mode": "sliced", "bits_per_read": k}
+    if stated is None and magnitude > 1:  # a bit-serial chip stating none had been priced as read whole, unsaid
+        notes.append(f"bits per read not stated: all {magnitude} magnitude bits in one read")
     if digital_signed and k == magnitude:
         bits = f"{magnitude} magnitude bit{'s' * (magnitude != 1)}"
         notes.append(f"signed {input_bits}b inputs of a digital macro read whole: two's complement, the {bits} in "

@@ -1,0 +1,97 @@
+"""The checks of the figures a point of a macro file states (:func:`check_figures`, run by
+:func:`.macro_checks.check_fields`): each refuses with a ValueError naming the file, the entry and the point, so
+that a figure stated twice, a flag on no figure or a figure no macro can have stops the run (exit 2) instead of
+being compared as something else."""
+
+from __future__ import annotations
+
+import datetime
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from ..config.keys import as_written
+
+__all__ = ["FULL_ARRAY_ENERGY", "MVM_MACS", "WAFER_AREA_MM2", "as_toml", "check_figures"]
+
+FULL_ARRAY_ENERGY = "one full-array"
+"""how an ``energy_per`` of one MVM of the whole array begins (the one compared per MAC)"""
+MVM_MACS = re.compile(r"\((\d{1,15}) MACs?\)")
+"""an ``energy_per``'s count of MACs, '(N MACs)' of at most 15 digits: the MVM a 'one full-array MVM' energy covers
+(more digits had reached float() as a 400-digit integer: an internal OverflowError)"""
+_DOUBTFUL_FIGURES = ("tops_per_w", "tops", "tops_per_mm2", "tops_per_w_1b_norm", "tops_1b_norm", "tops_per_mm2_1b_norm",
+                     "energy_fj_per_mac", "energy_pj", "area_mm2")
+"""the figures a point may flag as doubtful (``doubtful_figure``, with its ``doubtful_reason``)"""
+WAFER_AREA_MM2 = 70_686.0
+"""area of a 300 mm wafer, mm2 (pi x 150**2): no macro or chip is larger, so an area_mm2 above it is a slip (um2
+written as mm2: 120 000 mm2 had been compared as a -100 % miss)"""
+
+
+def check_figures(file: str, where: str, values: Mapping[str, Any]) -> None:
+    """A ValueError where a table's figures contradict themselves: a doubtful flag without its figure or reason
+    (:func:`_check_doubtful`), a UIUC figure without its B_x and B_w (:func:`_check_uiuc`), one measurement stated
+    twice (:func:`_check_restated`), an area larger than a wafer (:data:`WAFER_AREA_MM2`)"""
+    _check_doubtful(file, where, values)
+    _check_uiuc(file, where, values)
+    _check_restated(file, where, values)
+    if values.get("area_mm2", 0) > WAFER_AREA_MM2:
+        raise ValueError(f"{file}: {where}: area_mm2 = {values['area_mm2']:g} is larger than a 300 mm wafer "
+                         f"({WAFER_AREA_MM2:g} mm2): an area in um2 written as mm2? (1 mm2 = 1e6 um2)")
+
+
+def as_toml(value: Any) -> str:
+    """``value`` for a message: a string in quotes as the file's other messages show it, anything else as TOML spells
+    it (a date as written; else :func:`cimsim.config.keys.as_written`: true, not Python's True; [true, 1]; a table
+    as one)"""
+    if isinstance(value, (datetime.date, datetime.time)):
+        return value.isoformat()
+    return repr(value) if isinstance(value, str) else as_written(value)
+
+
+def _check_doubtful(file: str, where: str, values: Mapping[str, Any]) -> None:
+    """A ValueError where a point's ``doubtful_figure`` comes without its ``doubtful_reason`` (or the reason without
+    the figure), or names no figure the point states (the flag would leave nothing out)"""
+    figure, reason = values.get("doubtful_figure"), values.get("doubtful_reason")
+    if (figure is None) != (reason is None) or (reason is not None and not reason.strip()):
+        raise ValueError(f"{file}: {where}: 'doubtful_figure' and 'doubtful_reason' go together (the figure left out "
+                         "and why, in the source's terms)")
+    if figure is not None and (figure not in _DOUBTFUL_FIGURES or figure not in values):
+        stated = ", ".join(k for k in _DOUBTFUL_FIGURES if k in values) or "none here"
+        raise ValueError(f"{file}: {where}: 'doubtful_figure' must name a figure the point states (one of "
+                         f"{stated}); got {as_toml(figure)}")
+
+
+def _check_restated(file: str, where: str, values: Mapping[str, Any]) -> None:
+    """A ValueError where a point states a measurement twice: tops_per_w (or UIUC's tops_per_w_1b_norm, its
+    stand-in), energy_fj_per_mac and an energy_pj per full-array MVM of N MACs are one measurement (fJ per MAC =
+    ops_per_mac x 1000 / TOPS/W); tops_per_mm2 is tops / area_mm2 (1 TOPS on 1 mm2 stated as 100 TOPS/mm2 had been
+    compared as three predictions); the comparison would count either as two; a figure flagged doubtful is not
+    compared (its doubtful_figure names it)"""
+    compared = {k: v for k, v in values.items() if k != values.get("doubtful_figure")}  # a doubtful one is not
+    per = str(values.get("energy_per", ""))  # an ADC conversion's energy of N MACs is no MVM's
+    mvm = "energy_pj" in compared and per.startswith(FULL_ARRAY_ENERGY) and MVM_MACS.search(per)
+    efficiency = next((k for k in ("tops_per_w", "tops_per_w_1b_norm") if k in compared), None)
+    stated = [k for k in (efficiency, "energy_fj_per_mac") if k in compared] + ["energy_pj"] * bool(mvm)
+    if len(stated) > 1:
+        raise ValueError(f"{file}: {where}: {' and '.join(repr(k) for k in stated)} state one measurement twice "
+                         "(fJ per MAC = ops_per_mac x 1000 / TOPS/W; pJ per MVM = its MACs x fJ per MAC / 1000), "
+                         "which would be compared as two predictions: keep the one the source states, or the other "
+                         "in its own point if it was measured apart")
+    if {"tops", "area_mm2", "tops_per_mm2"} <= compared.keys():
+        raise ValueError(f"{file}: {where}: 'tops', 'area_mm2' and 'tops_per_mm2' state two measurements three times "
+                         "(TOPS/mm2 = TOPS / mm2), which would be compared as three predictions: keep the two the "
+                         "source measured (the density, or the throughput and the area), or flag one with "
+                         "doubtful_figure")
+
+
+def _check_uiuc(file: str, where: str, values: Mapping[str, Any]) -> None:
+    """A ValueError where a point states a UIUC 1b-normalised figure without UIUC's B_x and B_w (``uiuc_b_x``,
+    ``uiuc_b_w``): they define the normalisation and the outputs UIUC counts per invocation"""
+    norms = [k for k in values if k.endswith("_1b_norm")]
+    missing = [k for k in ("uiuc_b_x", "uiuc_b_w") if k not in values]
+    if norms and missing:
+        raise ValueError(f"{file}: {where}: it states the UIUC 1b-normalised {', '.join(norms)} without "
+                         f"{' and '.join(missing)} (UIUC's input and weight bits, which define the normalisation); "
+                         "give them")
+
+
