@@ -565,3 +565,32 @@ def test_a_point_priced_reading_every_input_bit_at_once_says_so_where_the_entry_
     result = CliRunner().invoke(main, ["macros", str(path), "-o", str(report)])
     assert result.exit_code == 0, result.output
     assert (note in report.read_text()) if note else "bits per read not stated" not in report.read_text()
+
+
+@pytest.mark.parametrize("point, message", [
+    ('energy_pj = 3.0\nenergy_per = "one ADC conversion of all 64 ADCs"',
+     "'energy_per' 'one ADC conversion of all 64 ADCs' is compared as one ADC conversion's energy only as"),
+    ("uiuc_alpha = 4", "uiuc_alpha defines UIUC's 1b-normalised figures"),
+    ("uiuc_b_x = 4\nuiuc_b_w = 1", "uiuc_b_x, uiuc_b_w define UIUC's 1b-normalised figures"),
+    ("input_zero_fraction = 1.0", "'input_zero_fraction' must be a number in [0, 1)"),
+    ("weight_zero_fraction = 1", "'weight_zero_fraction' must be a number in [0, 1)"),
+    ("input_bits = 4\nuiuc_b_x = 8\nuiuc_b_w = 1\ntops_per_w_1b_norm = 800.0",
+     "uiuc_b_x = 8 (UIUC's input bits per array invocation) is above input_bits = 4")])
+def test_figures_a_comparison_would_misread_are_refused(tmp_path, point, message):
+    """a probe of 2026-12-06: an energy of 64 conversions had been compared as one's, UIUC fields beside no UIUC
+    figure ignored, a figure measured on all-zero inputs priced, B_x above the input bits divided the figure by 8"""
+    path = tmp_path / "m.toml"
+    path.write_text(MACRO.format(macro="", point=point))
+    result = CliRunner().invoke(main, ["macros", str(path)])
+    assert result.exit_code == 2 and message in result.output, result.output
+
+
+@pytest.mark.parametrize("point", ['energy_pj = 3.0\nenergy_per = "one ADC conversion"',
+                                   'energy_pj = 3.0\nenergy_per = "one ADC conversion (per column, 1b op)"',
+                                   "input_zero_fraction = 0.99",
+                                   "input_bits = 8\nuiuc_b_x = 8\nuiuc_b_w = 3\ntops_per_w_1b_norm = 800.0"])
+def test_figures_stated_as_the_format_reads_them_stay_accepted(tmp_path, point):
+    path = tmp_path / "m.toml"
+    path.write_text(MACRO.format(macro="", point=point))
+    result = CliRunner().invoke(main, ["macros", str(path)])
+    assert result.exit_code != 2, result.output  # (1: the template's point lacks the design fields)

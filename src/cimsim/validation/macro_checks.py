@@ -15,7 +15,7 @@ from typing import Any
 
 from ..argcheck import cut_short, has_control_character, has_hidden_character
 from ..config.modes import CellAccess, DigitalAdders, InputEncoding, SignedEncoding
-from .macro_figures import FULL_ARRAY_ENERGY, MVM_MACS, as_toml, check_figures
+from .macro_figures import ADC_CONVERSION, FULL_ARRAY_ENERGY, MVM_MACS, as_toml, check_figures
 
 __all__ = ["CONFIG_FIELDS", "DEVICE_FIELDS", "DATA_CONDITIONS", "FAMILIES", "RESISTIVE_FAMILIES", "CHOICES",
            "MVM_MACS", "FULL_ARRAY_ENERGY", "n_core", "check_top_level", "as_toml", "check_fields", "check_uiuc_area",
@@ -104,7 +104,8 @@ _FIELD_RULES = ((_POSITIVE_INTS, lambda v: isinstance(v, int) and not isinstance
                 (("ops_per_mac",), lambda v: _number(v) and v in (1, 2),
                  "1 (a MAC counted as one operation) or 2 (a multiply and an add)"),
                 (("avg_output_value", "g_min_us"), lambda v: _number(v) and v >= 0, "a finite number >= 0"),
-                (_FRACTIONS, lambda v: _number(v) and 0 <= v <= 1, "a number in [0, 1]"),
+                (_FRACTIONS, lambda v: _number(v) and 0 <= v < 1, "a number in [0, 1) (a figure measured on "
+                                                                  "inputs or weights all zero would mean nothing)"),
                 (_BOOLS, lambda v: isinstance(v, bool), "true or false"),
                 (_NAMES, lambda v: isinstance(v, str) and v.strip() != "", "a non-empty string"),
                 (_NAMES, lambda v: not has_control_character(v), "a string without control characters (newlines, "
@@ -194,7 +195,12 @@ def check_uiuc_area(file: str, where: str, values: Mapping[str, Any], points: li
 
 def _check_energy_per(file: str, where: str, per: str) -> None:
     """A ValueError where a parenthesis of an ``energy_per`` names MACs but is no count '(N MACs)' of N >= 1 (a
-    '(16,384 MACs)' had been ignored, the MVM priced as the whole array; a '(0 MACs)' divided by zero)"""
+    '(16,384 MACs)' had been ignored, the MVM priced as the whole array; a '(0 MACs)' divided by zero), or where one
+    'one ADC conversion' goes on but for a remark in parentheses ('... of all 64 ADCs' had been compared as one)"""
+    if per.startswith(ADC_CONVERSION) and not re.fullmatch(re.escape(ADC_CONVERSION) + r"(?: \(.*\))?", per):
+        raise ValueError(f"{file}: {where}: 'energy_per' {cut_short(per)!r} is compared as one ADC conversion's "
+                         f"energy only as '{ADC_CONVERSION}', a remark in parentheses after it at most: give one "
+                         "conversion's energy, or an MVM's as 'one full-array MVM (N MACs)'")
     for inner in re.findall(r"\([^()]*\)", per):
         count = MVM_MACS.fullmatch(inner)
         if re.search(r"\bMACs?\b", inner, re.IGNORECASE) and not (count and int(count.group(1)) >= 1):

@@ -25,6 +25,7 @@ from ..argcheck import escaped, look_alike_key
 from ..config.toml_file import read_toml
 from .macro_checks import (CONFIG_FIELDS, DATA_CONDITIONS, FAMILIES, FULL_ARRAY_ENERGY, MVM_MACS, as_toml,
                            check_consistent, check_fields, check_top_level, check_uiuc_area, unique_labels)
+from .macro_figures import ADC_CONVERSION, check_invocation
 from .macro_defaults import in_entry_terms
 
 __all__ = ["adc_type", "adc_type_hint", "MACRO_FILE", "CONFIG_FIELDS", "DATA_CONDITIONS", "FAMILIES", "ENTRY_LIMITS",
@@ -36,7 +37,7 @@ MACRO_FILE = "published_macros.toml"
 """the data file, shipped in this package"""
 RAW_FIGURES = ("tops_per_w", "tops", "tops_per_mm2", "energy_fj_per_mac", "area_mm2")
 """an entry's figures at its operand precision (not 1b-normalised), with an energy_pj that is compared"""
-COMPARED_ENERGIES = ("one ADC conversion", FULL_ARRAY_ENERGY)
+COMPARED_ENERGIES = (ADC_CONVERSION, FULL_ARRAY_ENERGY)
 """how the energy_per of an energy_pj the harness compares begins; any other energy is left out (what it covers,
 such as UIUC's E_mvm or E_core, is not stated)"""
 
@@ -251,6 +252,7 @@ def _points(name: str, entry: Mapping[str, Any], base: Mapping[str, Any]) -> tup
         merged.update({k: v for k, v in raw.items() if k in CONFIG_FIELDS})
         merged.update(invocation_precision(merged, raw))
         check_consistent(name, f"macro {key!r}, point {i + 1} ({raw['label']!r})", entry["family"], merged, True)
+        check_invocation(name, f"macro {key!r}, point {i + 1} ({raw['label']!r})", merged, raw)
         points.append(MacroPoint(key, i, label, str(raw.get("source", "")), dict(raw), merged))
     return tuple(points)
 

@@ -12,8 +12,11 @@ from typing import Any
 
 from ..config.keys import as_written
 
-__all__ = ["FULL_ARRAY_ENERGY", "MVM_MACS", "WAFER_AREA_MM2", "as_toml", "check_figures"]
+__all__ = ["ADC_CONVERSION", "FULL_ARRAY_ENERGY", "MVM_MACS", "WAFER_AREA_MM2", "as_toml", "check_figures",
+           "check_invocation"]
 
+ADC_CONVERSION = "one ADC conversion"
+"""the ``energy_per`` of one conversion's energy (compared with the model ADC's)"""
 FULL_ARRAY_ENERGY = "one full-array"
 """how an ``energy_per`` of one MVM of the whole array begins (the one compared per MAC)"""
 MVM_MACS = re.compile(r"\((\d{1,15}) MACs?\)")
@@ -86,12 +89,29 @@ def _check_restated(file: str, where: str, values: Mapping[str, Any]) -> None:
 
 def _check_uiuc(file: str, where: str, values: Mapping[str, Any]) -> None:
     """A ValueError where a point states a UIUC 1b-normalised figure without UIUC's B_x and B_w (``uiuc_b_x``,
-    ``uiuc_b_w``): they define the normalisation and the outputs UIUC counts per invocation"""
+    ``uiuc_b_w``): they define the normalisation and the outputs UIUC counts per invocation; or those fields (or
+    ``uiuc_alpha``) without such a figure, which they would not touch (an alpha of 4 beside a raw tops_per_w had
+    been ignored)"""
     norms = [k for k in values if k.endswith("_1b_norm")]
     missing = [k for k in ("uiuc_b_x", "uiuc_b_w") if k not in values]
     if norms and missing:
         raise ValueError(f"{file}: {where}: it states the UIUC 1b-normalised {', '.join(norms)} without "
                          f"{' and '.join(missing)} (UIUC's input and weight bits, which define the normalisation); "
                          "give them")
+    idle = [k for k in ("uiuc_b_x", "uiuc_b_w", "uiuc_alpha") if k in values]
+    if idle and not norms:
+        raise ValueError(f"{file}: {where}: {', '.join(idle)} {'define' if idle[1:] else 'defines'} UIUC's "
+                         "1b-normalised figures "
+                         "(tops_per_w_1b_norm, tops_1b_norm, tops_per_mm2_1b_norm), and the point states none: they "
+                         "would be ignored; give the figure or leave them out")
 
 
+def check_invocation(file: str, where: str, fields: Mapping[str, Any], values: Mapping[str, Any]) -> None:
+    """A ValueError where a point's UIUC B_x (``uiuc_b_x``, input bits per array invocation) exceeds the input bits
+    it states or its macro does (``fields``: the merged configuration): an invocation takes at most every input bit
+    (B_x 8 beside 4-bit inputs had divided the figure by 8 and priced 4). B_w may exceed the weight bits (UIUC's
+    weight bits per cell group: valavi-vlsi2018's 3 for binary weights)."""
+    if values.get("uiuc_b_x", 0) > fields.get("input_bits", float("inf")):
+        raise ValueError(f"{file}: {where}: uiuc_b_x = {values['uiuc_b_x']} (UIUC's input bits per array "
+                         f"invocation) is above input_bits = {fields['input_bits']}: an invocation takes at most "
+                         "every input bit; give the precision the figure was measured at")
