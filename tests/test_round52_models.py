@@ -47,6 +47,18 @@ def test_replicate_still_helps_one_item_at_a_time_and_reloaded_parts(vit):
         assert rep.interval_ns < 0.9 * none.interval_ns and rep.area_mm2 > none.area_mm2
 
 
+def test_a_composed_breakdown_lists_every_chip_s_stages_numbered_through_the_model(vit):
+    """price_model's Breakdown had no stages (a probe of 2026-12-06): the copies chip.balance adds, which
+    Breakdown.stages[i].copies reports (docs/cost_cim.md), were in an assumption line only"""
+    config, model = vit
+    for parts, reload in (({}, False), ({"chip.tiles": 4, "chip.arrays_per_tile": 4}, True)):  # one part, three
+        cim = price_model(with_overrides(config, {"chip.pipeline": "none", "chip.balance": "replicate", **parts}),
+                          model, items=64, reload_weights=reload).cim
+        matrices = [op for op in model.ops if isinstance(op, MatrixOp) and op.static]
+        assert [s.index for s in cim.stages] == list(range(len(cim.stages))) and cim.stages
+        assert len(cim.stages) <= len(matrices) and any(s.copies > 1 for s in cim.stages)
+
+
 def test_the_balancing_bound_is_the_slower_of_vector_unit_and_link_less_the_rewrites():
     """the crossbars' interval carries the rewrites, so copies stop where it plus them meets the slower of the
     vector unit and the link; reloading: no bound"""

@@ -7,9 +7,10 @@ interval also bounds ``chip.balance``'s copies of its layers (:meth:`PerItem.bes
 
 from __future__ import annotations
 
+import itertools
 import math
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from ..argcheck import checked_types
 from ..breakdown import Breakdown
@@ -210,8 +211,10 @@ def compose(config: Config, model: Model, chips: list[tuple[ChipPart, Breakdown,
                    + _assumptions(config, chips, unit, kv_cache, reload_runs, sequences, model)
                    + (leak_line,) + _beyond_reticle(config, model, area,
                                                      [] if reload else [c[1].area_um2 for c in chips]))
+    offsets = itertools.accumulate((len(c[1].stages) for c in chips), initial=0)  # every chip's stages, numbered on
+    stages = tuple(replace(s, index=s.index + k) for c, k in zip(chips, offsets) for s in c[1].stages)
     return Breakdown(name=config.name, energy_pj=energy, area_um2=area, latency_ns=latency, compute_ns=compute,
-                     memory_ns=memory, mvms=items, macs=model.macs(items),
+                     memory_ns=memory, mvms=items, macs=model.macs(items), stages=stages,
                      assumptions=assumptions, item_latency_ns=item_latency, interval_ns=interval)
 
 

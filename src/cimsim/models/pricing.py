@@ -216,8 +216,7 @@ class _Pricer:
         return self._counts[plan, data]
 
     def chip(self, stages: list[Stage], items: int, beside_ns: float) -> tuple[Breakdown, float]:
-        gb = _global_buffer_kib(self.config, stages, self.model.name)
-        key = (tuple(stages), gb, beside_ns)
+        key = (tuple(stages), gb := _global_buffer_kib(self.config, stages, self.model.name), beside_ns)
         if key not in self._chips:
             config = replace(self.config, chip=replace(self.config.chip, global_buffer_kib=gb))
             self._chips[key] = chip_breakdown(config, stages, items, name=self.config.name, beside_ns=beside_ns)
@@ -236,7 +235,8 @@ class _Pricer:
         if not self.reload_runs:
             return run(self.items, 0)
         bd, gb = run(self.step, 1)
-        return in_sequence([repeated(bd, self.reload_runs)], self.config.name, self.items, shared_hardware=True), gb
+        runs = in_sequence([repeated(bd, self.reload_runs)], self.config.name, self.items, shared_hardware=True)
+        return replace(runs, stages=bd.stages), gb  # each run's stages, as the part's
 
 
 def _check_options(config, model, items: int, chips: int | None, reload_weights: bool, kv_cache: str, sequences: int,
