@@ -207,7 +207,8 @@ def test_a_chip_measured_at_sparse_inputs_states_its_zero_fraction(tmp_path):
     bad = macro_file(tmp_path, entry.replace('family = "sram-current"',
                                              'family = "sram-current"\ninput_zero_fraction = 1.5'), "bad.toml")
     result = invoke(bad)
-    assert result.exit_code == 2 and "'input_zero_fraction' must be a number in [0, 1]; got 1.5" in result.output
+    assert result.exit_code == 2 and "'input_zero_fraction' must be a number in [0, 1) (a figure measured on " \
+        "inputs or weights all zero would mean nothing); got 1.5" in result.output
 
 
 def test_a_chip_measured_at_full_scale_is_priced_there(tmp_path):

@@ -570,15 +570,13 @@ def test_a_point_priced_reading_every_input_bit_at_once_says_so_where_the_entry_
 @pytest.mark.parametrize("point, message", [
     ('energy_pj = 3.0\nenergy_per = "one ADC conversion of all 64 ADCs"',
      "'energy_per' 'one ADC conversion of all 64 ADCs' is compared as one ADC conversion's energy only as"),
-    ("uiuc_alpha = 4", "uiuc_alpha defines UIUC's 1b-normalised figures"),
-    ("uiuc_b_x = 4\nuiuc_b_w = 1", "uiuc_b_x, uiuc_b_w define UIUC's 1b-normalised figures"),
     ("input_zero_fraction = 1.0", "'input_zero_fraction' must be a number in [0, 1)"),
     ("weight_zero_fraction = 1", "'weight_zero_fraction' must be a number in [0, 1)"),
     ("input_bits = 4\nuiuc_b_x = 8\nuiuc_b_w = 1\ntops_per_w_1b_norm = 800.0",
-     "uiuc_b_x = 8 (UIUC's input bits per array invocation) is above input_bits = 4")])
+     "it states uiuc_b_x = 8 (UIUC's input bits per array invocation) above input_bits = 4")])
 def test_figures_a_comparison_would_misread_are_refused(tmp_path, point, message):
-    """a probe of 2026-12-06: an energy of 64 conversions had been compared as one's, UIUC fields beside no UIUC
-    figure ignored, a figure measured on all-zero inputs priced, B_x above the input bits divided the figure by 8"""
+    """a probe of 2026-12-06: an energy of 64 conversions had been compared as one's, a figure measured on all-zero
+    inputs priced, B_x above the input bits divided the figure by 8"""
     path = tmp_path / "m.toml"
     path.write_text(MACRO.format(macro="", point=point))
     result = CliRunner().invoke(main, ["macros", str(path)])

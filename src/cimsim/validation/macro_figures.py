@@ -89,21 +89,13 @@ def _check_restated(file: str, where: str, values: Mapping[str, Any]) -> None:
 
 def _check_uiuc(file: str, where: str, values: Mapping[str, Any]) -> None:
     """A ValueError where a point states a UIUC 1b-normalised figure without UIUC's B_x and B_w (``uiuc_b_x``,
-    ``uiuc_b_w``): they define the normalisation and the outputs UIUC counts per invocation; or those fields (or
-    ``uiuc_alpha``) without such a figure, which they would not touch (an alpha of 4 beside a raw tops_per_w had
-    been ignored)"""
+    ``uiuc_b_w``): they define the normalisation and the outputs UIUC counts per invocation"""
     norms = [k for k in values if k.endswith("_1b_norm")]
     missing = [k for k in ("uiuc_b_x", "uiuc_b_w") if k not in values]
     if norms and missing:
         raise ValueError(f"{file}: {where}: it states the UIUC 1b-normalised {', '.join(norms)} without "
                          f"{' and '.join(missing)} (UIUC's input and weight bits, which define the normalisation); "
                          "give them")
-    idle = [k for k in ("uiuc_b_x", "uiuc_b_w", "uiuc_alpha") if k in values]
-    if idle and not norms:
-        raise ValueError(f"{file}: {where}: {', '.join(idle)} {'define' if idle[1:] else 'defines'} UIUC's "
-                         "1b-normalised figures "
-                         "(tops_per_w_1b_norm, tops_1b_norm, tops_per_mm2_1b_norm), and the point states none: they "
-                         "would be ignored; give the figure or leave them out")
 
 
 def check_invocation(file: str, where: str, fields: Mapping[str, Any], values: Mapping[str, Any]) -> None:
@@ -112,6 +104,6 @@ def check_invocation(file: str, where: str, fields: Mapping[str, Any], values: M
     (B_x 8 beside 4-bit inputs had divided the figure by 8 and priced 4). B_w may exceed the weight bits (UIUC's
     weight bits per cell group: valavi-vlsi2018's 3 for binary weights)."""
     if values.get("uiuc_b_x", 0) > fields.get("input_bits", float("inf")):
-        raise ValueError(f"{file}: {where}: uiuc_b_x = {values['uiuc_b_x']} (UIUC's input bits per array "
-                         f"invocation) is above input_bits = {fields['input_bits']}: an invocation takes at most "
-                         "every input bit; give the precision the figure was measured at")
+        raise ValueError(f"{file}: {where}: it states uiuc_b_x = {values['uiuc_b_x']} (UIUC's input bits per array "
+                         f"invocation) above input_bits = {fields['input_bits']}: an invocation takes at most every "
+                         "input bit; give the precision the figure was measured at")
