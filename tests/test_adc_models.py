@@ -413,3 +413,19 @@ def test_an_enob_with_a_larger_built_converter_is_refused_once():
     assert [m for f, m in refused.value.errors if f == "adc.enob"] == [
         "'adc.enob' cannot be combined with 'adc.built_bits' above 'adc.bits': the built converter takes its default "
         "ENOB (given as an override)"]
+
+
+def test_more_input_bits_can_cost_less_where_the_reads_set_the_adc_rate():
+    """docs/cost_cim.md's example (a probe of 2026-12-06): pulse-count inputs lengthen each read with their bits, the
+    ADCs run slower and cheaper per conversion, and the total falls though the array's energy doubles"""
+    import cimsim
+
+    design = {"array.rows": 512, "array.cols": 512, "array.rows_per_read": 16, "adc.bits": 11,
+              "technology.node_nm": 45, "technology.vdd_v": 0.8, "workload.in_features": 100,
+              "workload.out_features": 64, "workload.vectors": 1000, "mapping.weight_bits": 3,
+              "device.bits_per_cell": 2, "adc.cols_per_adc": 8, "dac.encoding": "pulse_count", "dac.mode": "parallel",
+              "workload.input_zero_fraction": 0.5, "dac.signed_inputs": "two_phase"}
+    seven, eight = (cimsim.estimate("configs/isaac-like.toml", {**design, "dac.input_bits": b}).cim for b in (7, 8))
+    assert eight.energy_pj["array"] > 1.9 * seven.energy_pj["array"]
+    assert eight.energy_pj["adc"] < 0.7 * seven.energy_pj["adc"]
+    assert sum(eight.energy_pj.values()) < sum(seven.energy_pj.values())

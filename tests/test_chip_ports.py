@@ -92,6 +92,11 @@ def test_balance_keeps_the_copies_that_shorten_the_run_not_an_interval_one_item_
         assert many.stages[0].copies > 1 and many.latency_ns < plain.latency_ns / 10
     else:
         assert many.stages[0].copies == 1 and many.latency_ns == plain.latency_ns
+    for vectors in (2, 4):  # never more copies than the run has vectors (2 had kept 138: review, 2026-12-06)
+        few, alone = (cimsim.estimate("configs/default.toml", {**design, "workload.vectors": vectors,
+                                                                "chip.balance": b}).cim for b in ("replicate", "none"))
+        assert few.stages[0].copies == (vectors if pipeline == "layer" else 1)
+        assert few.latency_ns <= alone.latency_ns and sum(few.energy_pj.values()) <= sum(alone.energy_pj.values())
     # a network item of 64 vectors: copies shorten one item, so one item keeps them
     from cimsim.network import Conv2d
 

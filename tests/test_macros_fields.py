@@ -85,6 +85,27 @@ def test_a_density_stated_with_its_throughput_and_area_is_refused(tmp_path, poin
     assert (result.exit_code == 2 and message in result.output) == refused, result.output
 
 
+UIUC_POINT = "uiuc_b_x = 4\nuiuc_b_w = 4\ninput_bits = 4\nweight_bits = 4\narea_mm2 = 1.0\n"
+
+
+@pytest.mark.parametrize("notes, point, stated", [
+    ("", "tops_1b_norm = 16.0\ntops_per_mm2_1b_norm = 1600.0", "'tops_1b_norm', 'area_mm2' and 'tops_per_mm2_1b_norm'"),
+    ("", "tops = 1.0\ntops_per_mm2_1b_norm = 1600.0", "'tops', 'area_mm2' and 'tops_per_mm2_1b_norm'"),
+    ("", "tops_1b_norm = 16.0\ntops_per_mm2 = 100.0", "'tops_1b_norm', 'area_mm2' and 'tops_per_mm2'"),
+    ('notes = "a chip of 4 cores"', "tops = 4.0\ntops_per_mm2 = 2.0", None)])
+def test_the_density_check_reads_the_figures_the_comparison_compares(tmp_path, notes, point, stated):
+    """UIUC's 1b-normalised stand-ins count as the raw figures (a review of 2026-12-06: the 1b forms had passed);
+    a design of several cores compares its density alone (its throughput and area are the design's), so stating
+    all three stays accepted, as before the check"""
+    path = tmp_path / "m.toml"
+    path.write_text(MACRO.format(macro=notes, point=UIUC_POINT + point).replace("tops_per_w = 10.0\n", ""))
+    result = CliRunner().invoke(main, ["macros", str(path)])
+    if stated is None:
+        assert result.exit_code != 2, result.output
+    else:
+        assert result.exit_code == 2 and f"{stated} state two measurements three times" in result.output
+
+
 @pytest.mark.parametrize("area, refused", [(120000.0, True), (70687.0, True), (800.0, False), (2e-4, False)])
 def test_an_area_larger_than_a_wafer_is_refused_as_um2_written_as_mm2(tmp_path, area, refused):
     path = tmp_path / "m.toml"

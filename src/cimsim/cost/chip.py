@@ -26,8 +26,9 @@ DRAM bounds the interval by its transfer time per item. ``chip.balance = "replic
 layer's weights (unpipelined: slowest in an item's path), the fewest that shorten it each time (unpipelined, an item's
 ceil(v / c) rounds stay flat over some copies), while tiles are free, and
 keeps the fewest that give the run its shortest time, one item's latency + (items - 1) x interval (the lowest interval
-where items are not given): a copy buys nothing once transfers, DRAM or another stage bound the interval (pipelined,
-also a part the caller runs beside the layers as a stage of its own, ``beside_ns``: a vector unit), nor one item.
+where items are not given), never more than the run has vectors: a copy buys nothing once transfers, DRAM or another
+stage bound the interval (pipelined, also a part the caller runs beside the layers as a stage of its own,
+``beside_ns``: a vector unit), nor one item.
 
 Totals. compute = programming + item compute + (items - 1) x compute interval; memory = max(DRAM time, weight fetch +
 item transfers + (items - 1) x transfer interval); latency = max(compute, memory, weight fetch + programming + item
@@ -173,7 +174,8 @@ def _balance(config: Config, stages: Sequence[Stage], params: Sequence[CimParame
     """chip.balance copies per stage (module doc): greedy steps, each the fewest copies more of the slowest stage
     that make it faster, while compute may still bound the interval, then the fewest of them that give ``items``
     items their shortest time (module doc; one item had kept 138 copies of a one-vector layer, its latency no
-    shorter); ``io_ns``: the bound, ns, of DRAM's time per item and (pipelined) a beside part's interval."""
+    shorter), never more copies than the run has vectors; ``io_ns``: the bound, ns, of DRAM's time per item and
+    (pipelined) a beside part's interval."""
     pipelined, n = config.chip.pipeline == Pipeline.LAYER, len(stages)
     # under that bound and every transfer's flit cycles (no hops: pipelined routers), compute no longer bounds it
     alone = [_row(*a, 1, 0.0) for a in zip(stages, params, timings)]  # the transfers: the same at any copies
@@ -192,8 +194,9 @@ def _balance(config: Config, stages: Sequence[Stage], params: Sequence[CimParame
         times = [r[int(pipelined)] for r in rows(history[-1], [0.0] * n)]
         i, more = max(range(n), key=times.__getitem__), list(history[-1])
         rounds = max(stages[i].places or (stages[i].vectors_per_item,))  # copies past one round each buy nothing
-        while times[i] > floor and (pipelined or timings[i].replicas * more[i] < rounds):  # one item's ceil(v / c)
-            more[i] += 1  # rounds stay flat over some copies (64 vectors: 8 rounds on 8 or 9) and fall again after
+        busy = items * stages[i].vectors_per_item if items else math.inf  # nor copies past the run's vectors
+        while times[i] > floor and timings[i].replicas * more[i] < (busy if pipelined else min(rounds, busy)):
+            more[i] += 1  # one item's ceil(v / c) rounds stay flat over some copies (64 vectors: 8 on 8 or 9)
             if sum(_tiles(config, stages, more)) > config.chip.tiles:
                 break
             if _row(stages[i], params[i], timings[i], more[i], 0.0)[int(pipelined)] < times[i]:

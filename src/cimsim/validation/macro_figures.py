@@ -13,7 +13,7 @@ from typing import Any
 from ..config.keys import as_written
 
 __all__ = ["ADC_CONVERSION", "FULL_ARRAY_ENERGY", "MVM_MACS", "WAFER_AREA_MM2", "as_toml", "check_figures",
-           "check_invocation"]
+           "check_invocation", "check_density"]
 
 ADC_CONVERSION = "one ADC conversion"
 """the ``energy_per`` of one conversion's energy (compared with the model ADC's)"""
@@ -65,11 +65,10 @@ def _check_doubtful(file: str, where: str, values: Mapping[str, Any]) -> None:
 
 
 def _check_restated(file: str, where: str, values: Mapping[str, Any]) -> None:
-    """A ValueError where a point states a measurement twice: tops_per_w (or UIUC's tops_per_w_1b_norm, its
+    """A ValueError where a point states its energy efficiency twice: tops_per_w (or UIUC's tops_per_w_1b_norm, its
     stand-in), energy_fj_per_mac and an energy_pj per full-array MVM of N MACs are one measurement (fJ per MAC =
-    ops_per_mac x 1000 / TOPS/W); tops_per_mm2 is tops / area_mm2 (1 TOPS on 1 mm2 stated as 100 TOPS/mm2 had been
-    compared as three predictions); the comparison would count either as two; a figure flagged doubtful is not
-    compared (its doubtful_figure names it)"""
+    ops_per_mac x 1000 / TOPS/W), which the comparison would count as two predictions; a figure flagged doubtful is
+    not compared (its doubtful_figure names it)"""
     compared = {k: v for k, v in values.items() if k != values.get("doubtful_figure")}  # a doubtful one is not
     per = str(values.get("energy_per", ""))  # an ADC conversion's energy of N MACs is no MVM's
     mvm = "energy_pj" in compared and per.startswith(FULL_ARRAY_ENERGY) and MVM_MACS.search(per)
@@ -80,11 +79,6 @@ def _check_restated(file: str, where: str, values: Mapping[str, Any]) -> None:
                          "(fJ per MAC = ops_per_mac x 1000 / TOPS/W; pJ per MVM = its MACs x fJ per MAC / 1000), "
                          "which would be compared as two predictions: keep the one the source states, or the other "
                          "in its own point if it was measured apart")
-    if {"tops", "area_mm2", "tops_per_mm2"} <= compared.keys():
-        raise ValueError(f"{file}: {where}: 'tops', 'area_mm2' and 'tops_per_mm2' state two measurements three times "
-                         "(TOPS/mm2 = TOPS / mm2), which would be compared as three predictions: keep the two the "
-                         "source measured (the density, or the throughput and the area), or flag one with "
-                         "doubtful_figure")
 
 
 def _check_uiuc(file: str, where: str, values: Mapping[str, Any]) -> None:
@@ -107,3 +101,17 @@ def check_invocation(file: str, where: str, fields: Mapping[str, Any], values: M
         raise ValueError(f"{file}: {where}: it states uiuc_b_x = {values['uiuc_b_x']} (UIUC's input bits per array "
                          f"invocation) above input_bits = {fields['input_bits']}: an invocation takes at most every "
                          "input bit; give the precision the figure was measured at")
+
+
+def check_density(file: str, where: str, values: Mapping[str, Any], cores: int | None) -> None:
+    """A ValueError where a point's compared figures hold its density with both its throughput and its area
+    (tops_per_mm2 = tops / area_mm2, each raw or UIUC's 1b-normalised stand-in), which the comparison would count
+    as three predictions of two measurements (1 TOPS on 1 mm2 stated as 100 TOPS/mm2 had been compared so);
+    a figure flagged doubtful is not compared, nor (``cores`` above 1, its macro's notes) a design's throughput
+    and area, one macro's density alone"""
+    compared = set(values) - {values.get("doubtful_figure")}
+    stated = [next((k for k in (raw, raw + "_1b_norm") if k in compared), None) for raw in ("tops", "tops_per_mm2")]
+    if (cores or 1) <= 1 and "area_mm2" in compared and None not in stated:
+        raise ValueError(f"{file}: {where}: {stated[0]!r}, 'area_mm2' and {stated[1]!r} state two measurements three "
+                         "times (TOPS/mm2 = TOPS / mm2), which would be compared as three predictions: keep the two "
+                         "the source measured, or flag one with doubtful_figure")
