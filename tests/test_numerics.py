@@ -974,10 +974,10 @@ def test_the_dac_scale_follows_input_range_not_a_leftover_input_max():
 
 # ---- public entry points check what they are given ------------------------------------------------------------
 @pytest.mark.parametrize("call, match", [
-    (lambda: quantize_weights(np.array([[np.nan, 1.0]]), 8, False), "weights hold NaN or infinite values"),
+    (lambda: quantize_weights(np.array([[np.nan, 1.0]]), 8, False), "weights holds NaN or infinite values"),
     (lambda: quantize_weights(np.zeros((0, 3)), 8, False), "weights must have at least one row and one column"),
     (lambda: quantize_weights(np.ones((2, 2)), 8, "no"), "per_output must be True or False; got 'no'"),
-    (lambda: quantize_inputs(np.array([[np.inf, 1.0]]), 8, None), "inputs hold NaN or infinite values"),
+    (lambda: quantize_inputs(np.array([[np.inf, 1.0]]), 8, None), "inputs holds NaN or infinite values"),
     (lambda: quantize_inputs(np.zeros((2, 0)), 8, None), r"inputs must have at least one column; got shape \(2, 0\)"),
     (lambda: quantize_inputs(np.ones((1, 2)), 8, 0.0), "input_max must be a finite number > 0; got 0.0"),
     (lambda: quantize_inputs(np.ones((1, 2)), 8, -1.0), "input_max must be a finite number > 0; got -1.0"),

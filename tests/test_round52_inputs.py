@@ -150,3 +150,17 @@ def test_price_model_samples_take_the_dataset_a_run_takes(tmp_path):
     refused(invoke("price-model", CNN, "--samples", tmp_path / "wrong.npz"),
             "--samples", "samples of shape (4, 16) hold as many values as the network's input shape (1, 8, 8) but "
             "not in its layout")
+
+
+def test_an_object_array_holding_a_longdouble_past_float64_is_called_too_large_not_infinite():
+    from cimsim.numerics.checks import real_numbers
+
+    x = np.ones((2, 3)).astype(object)
+    x[0, 0] = np.longdouble("1e400")
+    if not np.isfinite(x[0, 0]):  # a platform whose longdouble is float64: nothing to tell apart
+        pytest.skip("this platform's longdouble holds no 1e400")
+    with pytest.raises(ValueError, match=r"inputs holds values beyond float64's range \(finite, but the largest is "
+                                         r"about 1e400"):
+        real_numbers("inputs", x)
+    x[0, 0] = float("inf")  # an infinite value stays one (refused as such by the callers' finiteness checks)
+    assert np.isinf(real_numbers("inputs", x)[0, 0])

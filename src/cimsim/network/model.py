@@ -227,7 +227,9 @@ class Network:
 
         ``matmul(index, layer, rows)`` computes every matrix product (module doc); None: the float product
         ``layer.product(rows)`` (= ``rows @ layer.matrix.T``). A value is dropped once the last layer reading it has
-        run. The outputs never share memory with ``x``.
+        run. The outputs never share memory with ``x``. The float path computes as torch does: a NaN made inside
+        (sqrt of a negative) or an overflow past 1.8e308 comes out as NaN or inf, with numpy's warning; the
+        simulations (:func:`cimsim.simulate`, ...) refuse such data, naming the layer.
         """
         x = self._checked_input(x)
         values: dict[int, np.ndarray] = {0: x}

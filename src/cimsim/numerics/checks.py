@@ -159,10 +159,15 @@ def real_numbers(name: str, arr: np.ndarray) -> np.ndarray:
     if arr.dtype.hasobject and arr.size and all(isinstance(v, numbers.Real) and not isinstance(v, (bool, np.bool_))
                                                 for v in arr.flat):
         try:
-            return arr.astype(np.float64)
+            with np.errstate(over="ignore"):  # a longdouble past float64's range is refused just below
+                out = arr.astype(np.float64)
         except OverflowError:  # an integer (or fraction) past 1.8e308
             raise _beyond_float64(name, math.log10(max(abs(int(v)) for v in arr.flat
                                                        if isinstance(v, numbers.Rational)))) from None
+        big = [abs(v) for v, o in zip(arr.flat, out.flat) if np.isinf(o) and np.isfinite(v)]  # a longdouble's 1e400
+        if big:
+            raise _beyond_float64(name, float(np.log10(max(big))))
+        return out
     if arr.dtype.kind not in "iuf":
         raise ValueError(f"{name} must hold real numbers; got dtype {arr.dtype}{_first_odd(arr)}")
     if arr.dtype.itemsize > 8 and arr.size:  # longdouble

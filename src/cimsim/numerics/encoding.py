@@ -140,7 +140,7 @@ def _checked_matrix(name: str, a, rows: int) -> np.ndarray:
     if a.shape[0] < rows or a.shape[1] == 0:
         raise ValueError(f"{name} must have at least {'one row and ' if rows else ''}one column; got shape {a.shape}")
     if not np.isfinite(a).all():
-        raise ValueError(f"{name} hold NaN or infinite values")
+        raise ValueError(f"{name} holds NaN or infinite values")
     return a
 
 
@@ -308,7 +308,7 @@ def prepare_planes(plan: Plan, x: np.ndarray, input_max: float | None, zero_poin
         plan.input_bits, plan.bits_per_read, SIGN_MODES[plan.signed_inputs], starts, planes, scale, row_sq, code_sq,
         int(zero_point or 0))
     if status == 1:
-        raise ValueError("inputs hold NaN or infinite values")
+        raise ValueError("inputs holds NaN or infinite values")
     if status == 2:
         raise TinyRows
     code_sq = term = code_sq.sum(axis=0)
@@ -326,7 +326,7 @@ def _binary_planes(x: np.ndarray, input_max: float | None, zero_point: int, grou
     """:func:`prepare_planes` for binary inputs: one plane of sign(x) (0 -> +1, plus ``zero_point``); every code
     squares to 1, so each group's squared sum is its rows and every code is non-zero."""
     if not np.isfinite(x).all():
-        raise ValueError("inputs hold NaN or infinite values")
+        raise ValueError("inputs holds NaN or infinite values")
     np.copyto(planes[0], np.where(x >= 0, 1 + zero_point, zero_point - 1), casting="unsafe")
     row_sq = np.repeat(group_rows.astype(np.float64)[:, None], x.shape[0], axis=1)
     return planes, binary_scale(x, input_max), row_sq, np.full(x.shape[1], float(x.shape[0])), x.size
