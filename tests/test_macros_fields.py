@@ -591,6 +591,8 @@ def test_a_point_priced_reading_every_input_bit_at_once_says_so_where_the_entry_
 @pytest.mark.parametrize("point, message", [
     ('energy_pj = 3.0\nenergy_per = "one ADC conversion of all 64 ADCs"',
      "'energy_per' 'one ADC conversion of all 64 ADCs' is compared as one ADC conversion's energy only as"),
+    ('energy_pj = 3.0\nenergy_per = "one ADC conversion (per column) for all 256 ADCs (sum)"',
+     "'energy_per' 'one ADC conversion (per column) for all 256 ADCs (sum)' is compared as one ADC conversion's"),
     ("input_zero_fraction = 1.0", "'input_zero_fraction' must be a number in [0, 1)"),
     ("weight_zero_fraction = 1", "'weight_zero_fraction' must be a number in [0, 1)"),
     ("input_bits = 4\nuiuc_b_x = 8\nuiuc_b_w = 1\ntops_per_w_1b_norm = 800.0",

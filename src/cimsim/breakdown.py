@@ -135,8 +135,9 @@ class Breakdown:
 
     @property
     def stages_ns(self) -> float:
-        """one item's time through its stages, ns: their latencies summed (its item latency without its DRAM input
-        and output), or the item latency where it lists none"""
+        """one item's time through its stages, ns: their latencies summed (a chip's item latency without its DRAM
+        input and output), or the item latency where it lists none; a composed model's (price_model) lists its
+        chips' crossbar stages alone, its vector units, links and caches in its item latency only"""
         return sum(s.latency_ns for s in self.stages) if self.stages else self.item_latency_ns
 
     @property

@@ -197,7 +197,7 @@ def _check_energy_per(file: str, where: str, per: str) -> None:
     """A ValueError where a parenthesis of an ``energy_per`` names MACs but is no count '(N MACs)' of N >= 1 (a
     '(16,384 MACs)' had been ignored, the MVM priced as the whole array; a '(0 MACs)' divided by zero), or where one
     'one ADC conversion' goes on but for a remark in parentheses ('... of all 64 ADCs' had been compared as one)"""
-    if per.startswith(ADC_CONVERSION) and not re.fullmatch(re.escape(ADC_CONVERSION) + r"(?: \(.*\))?", per):
+    if per.startswith(ADC_CONVERSION) and not re.fullmatch(re.escape(ADC_CONVERSION) + r"(?: \([^()]*\))?", per):
         raise ValueError(f"{file}: {where}: 'energy_per' {cut_short(per)!r} is compared as one ADC conversion's "
                          f"energy only as '{ADC_CONVERSION}', a remark in parentheses after it at most: give one "
                          "conversion's energy, or an MVM's as 'one full-array MVM (N MACs)'")
