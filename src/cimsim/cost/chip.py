@@ -25,15 +25,16 @@ stage; ``"none"``: one item at a time, interval = its time on the chip (its DRAM
 DRAM bounds the interval by its transfer time per item. ``chip.balance = "replicate"`` adds copies of the slowest
 layer's weights (unpipelined: slowest in an item's path), the fewest that shorten it each time (unpipelined, an item's
 ceil(v / c) rounds stay flat over some copies), while tiles are free, and
-keeps the fewest that give the run its shortest time, one item's latency + (items - 1) x interval (the lowest interval
-where items are not given), never more than the run has vectors: a copy buys nothing once transfers, DRAM or another
-stage bound the interval (pipelined, also a part the caller runs beside the layers as a stage of its own,
+keeps the fewest that give the run its shortest time, one item's latency + the later items' time (Totals; the lowest
+interval where items are not given), never more than the run has vectors: a copy buys nothing once transfers, DRAM or
+another stage bound the interval (pipelined, also a part the caller runs beside the layers as a stage of its own,
 ``beside_ns``: a vector unit), nor a run of one item whose vectors it cannot share out.
 
 Totals. compute = programming + item compute + the later items' compute; memory = max(DRAM time, weight fetch + item
 transfers + (items - 1) x transfer interval); latency = max(compute, memory, weight fetch + programming + item latency
-+ the later items' time (:func:`_tails`: pipelined, the slowest stage's rounds for their vectors, no credit for
-copies they leave idle); a weight fetch (``Stage.fetched_bits``, once) is no part of the interval.
++ the later items' time (:func:`_tails`: pipelined, the items arriving an interval apart, each stage's rounds for
+their vectors, no credit for copies they leave idle); a weight fetch (``Stage.fetched_bits``, once) is no part of the
+interval.
 Leakage energy = static power of the tile buffers, global buffer and logic (:mod:`cimsim.cost.leakage`) x latency.
 """
 
@@ -151,18 +152,24 @@ def _io_ns(stages: Sequence[Stage], items: int, dram_bandwidth_gbps: float) -> f
 def _tails(stages: Sequence[Stage], timings: Sequence[CimTiming], copies: Sequence[int], rows: Sequence[tuple],
            pipelined: bool, io_ns: float, items: int) -> tuple[float, float]:
     """(compute, whole) ns that the items after the first add to a run: one item at a time, (items - 1) x its time
-    (compute: its compute); pipelined, the rounds the slowest stage takes for their vectors, ceil(items n / c) -
-    ceil(n / c) vector times a place of n vectors on c copies (a copy no vector keeps busy buys nothing: (items - 1)
-    x the interval v t / c had made 2 one-vector items on 2 copies take 1.5x one item's time), or (items - 1) x the
-    transfers', ports' and DRAM's interval, the larger"""
+    (compute: its compute); pipelined, with the items arriving an interval T apart (the transfers', ports', DRAM's
+    and ``io_ns``'s), the later of (items - 1) T and, per stage, its last vector's finish: R = ceil(items n / c) -
+    ceil(n / c) more rounds of t for a place of n vectors on c copies (a copy no vector keeps busy buys nothing:
+    (items - 1) x the interval v t / c had made 2 one-vector items on 2 copies take 1.5x one item's time), begun when
+    the vectors R rounds before the last arrive, (items - 1 - R c / v) T (the two bounds apart had come out up to 10 %
+    under an event simulation's finish: 200 items on 100 copies)"""
     if items <= 1:
         return 0.0, 0.0
     if not pipelined:
         return (items - 1) * sum(r[0] for r in rows), (items - 1) * _interval(rows, False, io_ns)
-    compute = max(s.path_share * t.vector_ns * sum(-(-items * n // (t.replicas * k)) - -(-n // (t.replicas * k))
-                                                   for n in s.places or (s.vectors_per_item,))
-                  for s, t, k in zip(stages, timings, copies))
-    return compute, max(compute, (items - 1) * max([io_ns, _port_ns(rows)] + [r[3] for r in rows]))
+    arrive = max([io_ns, _port_ns(rows)] + [r[3] for r in rows])  # T
+    compute, whole = 0.0, (items - 1) * arrive
+    for s, t, k in zip(stages, timings, copies):
+        c, v = t.replicas * k, s.vectors_per_item
+        rounds = sum(-(-items * n // c) - -(-n // c) for n in s.places or (v,))
+        compute = max(compute, s.path_share * rounds * t.vector_ns)
+        whole = max(whole, s.path_share * rounds * t.vector_ns + max(0.0, items - 1 - rounds * c / v) * arrive)
+    return compute, whole
 
 
 @checked_types
@@ -192,8 +199,8 @@ def _balance(config: Config, stages: Sequence[Stage], params: Sequence[CimParame
     """chip.balance copies per stage (module doc): greedy steps, each the fewest copies more of the slowest stage
     that make it faster, while compute may still bound the interval, then the fewest of them that give ``items``
     items their shortest time (module doc; one item had kept 138 copies of a one-vector layer, its latency no
-    shorter), never more copies than the run has vectors; ``io_ns``: the bound, ns, of DRAM's time per item and
-    (pipelined) a beside part's interval."""
+    shorter), never more copies than the run has vectors (rounded up to a step of mapping.replication's); ``io_ns``:
+    the bound, ns, of DRAM's time per item and (pipelined) a beside part's interval."""
     pipelined, n = config.chip.pipeline == Pipeline.LAYER, len(stages)
     # under that bound and every transfer's flit cycles (no hops: pipelined routers), compute no longer bounds it
     alone = [_row(*a, 1, 0.0) for a in zip(stages, params, timings)]  # the transfers: the same at any copies
@@ -214,7 +221,7 @@ def _balance(config: Config, stages: Sequence[Stage], params: Sequence[CimParame
         i, more = max(range(n), key=times.__getitem__), list(history[-1])
         rounds = max(stages[i].places or (stages[i].vectors_per_item,))  # copies past one round each buy nothing
         busy = items * stages[i].vectors_per_item if items else math.inf  # nor copies past the run's vectors
-        while times[i] > floor and timings[i].replicas * (more[i] + 1) <= (busy if pipelined else min(rounds, busy)):
+        while times[i] > floor and timings[i].replicas * more[i] < (busy if pipelined else min(rounds, busy)):
             more[i] += 1  # one item's ceil(v / c) rounds stay flat over some copies (64 vectors: 8 on 8 or 9)
             if sum(_tiles(config, stages, more)) > config.chip.tiles:
                 break
@@ -282,9 +289,11 @@ def _price_stages(stages: Sequence[Stage], params: Sequence[CimParameters], timi
 
 
 def _chip_times(config: Config, stages: Sequence[Stage], timings: Sequence[CimTiming], copies: Sequence[int],
-                rows: list[tuple], items: int, dram_bandwidth_gbps: float) -> tuple[float, float, float, float, float]:
+                rows: list[tuple], items: int, dram_bandwidth_gbps: float,
+                beside_ns: float) -> tuple[float, float, float, float, float]:
     """(compute, memory, latency, one item's latency, interval), ns, of ``items`` items (``rows``: _price_stages';
-    ``copies``: the mapping's)"""
+    ``copies``: the mapping's; ``beside_ns``: chip_breakdown's, which bounds the later items' time, pipelined, as
+    it bounds the balancing, though not the interval reported)"""
     pipelined = config.chip.pipeline == Pipeline.LAYER
     compute_item, move_item = sum(r[0] for r in rows), sum(r[2] for r in rows)
     fetch_ns = sum(s.fetched_bits for s in stages) / (8.0 * dram_bandwidth_gbps)  # once, before programming
@@ -293,7 +302,8 @@ def _chip_times(config: Config, stages: Sequence[Stage], timings: Sequence[CimTi
     io_ns = _io_ns(stages, items, dram_bandwidth_gbps)  # an item's input in from DRAM and output out: before, after
     interval, item_latency = _interval(rows, pipelined, io_ns), compute_item + move_item + io_ns
     if items > 0:
-        compute_tail, tail = _tails(stages, timings, copies, rows, pipelined, io_ns, items)
+        compute_tail, tail = _tails(stages, timings, copies, rows, pipelined, max(io_ns, beside_ns * pipelined),
+                                    items)
         compute_ns = programming_ns + compute_item + compute_tail
         # the data alone: the first item's moves one after another (its input in, between the stages, its output
         # out), then the interval the stages' moves, the DRAM and the buffer's ports leave with no compute
@@ -309,14 +319,15 @@ def _chip_times(config: Config, stages: Sequence[Stage], timings: Sequence[CimTi
 def chip_breakdown(config: Config, stages: Sequence[Stage], items: int, name: str = "CIM", *,
                    beside_ns: float = 0.0) -> Breakdown:
     """Energy, latency, throughput and area of ``items`` workload items through ``stages`` on ``config``'s chip
-    (``beside_ns``: :func:`map_stages`'; it bounds only the balancing here, the caller adds the part's own time)."""
+    (``beside_ns``: :func:`map_stages`'; it bounds the balancing and, pipelined, the later items' time of the
+    latency, not the interval reported: the caller adds the part's own time)."""
     stages = _checked_stages(stages, items)
     params, timings = _stage_costs(config, stages)
     m, p0 = map_stages(config, stages, timings=timings, params=params, items=items, beside_ns=beside_ns), params[0]
     check_global_buffer(config, staged_bits(stages), p0.global_buffer_capacity_bytes)
     energy, area, rows = _price_stages(stages, params, timings, m, items)
     compute_ns, memory_ns, latency_ns, item_latency, interval = _chip_times(config, stages, timings, m.copies, rows,
-                                                                            items, p0.dram_bandwidth_gbps)
+                                                                            items, p0.dram_bandwidth_gbps, beside_ns)
     leakage_uw = (m.total_tiles * p0.buffer_leakage_uw + p0.global_buffer_leakage_uw
                   + sum(area.get(key, 0.0) for key in LOGIC_AREA_KEYS) * p0.logic_leakage_uw_per_um2)
     energy["leakage"] = leakage_uw * latency_ns * 1e-3  # uW x ns = fJ
