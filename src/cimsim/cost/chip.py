@@ -30,11 +30,11 @@ interval where items are not given), never more than the run has vectors: a copy
 another stage bound the interval (pipelined, also a part the caller runs beside the layers as a stage of its own,
 ``beside_ns``: a vector unit), nor a run of one item whose vectors it cannot share out.
 
-Totals. compute = programming + item compute + the later items' compute; memory = max(DRAM time, weight fetch + item
-transfers + (items - 1) x transfer interval); latency = max(compute, memory, weight fetch + programming + item latency
-+ the later items' time (:func:`_tails`: pipelined, the items arriving an interval apart, each stage's rounds for
-their vectors, no credit for copies they leave idle); a weight fetch (``Stage.fetched_bits``, once) is no part of the
-interval.
+Totals. compute = programming + item compute + the later items' compute; memory = max(DRAM time, weight fetch + an
+item's DRAM input and output + item transfers + (items - 1) x transfer interval); latency = max(compute, memory, weight
+fetch + programming + item latency + the later items' time) (:func:`_tails`: pipelined, the items arriving an interval
+apart, each stage's rounds for their vectors, no credit for copies they leave idle); a weight fetch
+(``Stage.fetched_bits``, once) is no part of the interval.
 Leakage energy = static power of the tile buffers, global buffer and logic (:mod:`cimsim.cost.leakage`) x latency.
 """
 

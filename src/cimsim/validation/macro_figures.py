@@ -1,7 +1,8 @@
 """The checks of the figures a point of a macro file states (:func:`check_figures`, run by
-:func:`.macro_checks.check_fields`): each refuses with a ValueError naming the file, the entry and the point, so
-that a figure stated twice, a flag on no figure or a figure no macro can have stops the run (exit 2) instead of
-being compared as something else."""
+:func:`.macro_checks.check_fields` on each table; :func:`check_invocation` and :func:`check_density`, run on each
+point with its macro's fields): each refuses with a ValueError naming the file, the entry and the point, so that a
+figure stated twice, a flag on no figure or a figure no macro can have stops the run (exit 2) instead of being
+compared as something else."""
 
 from __future__ import annotations
 
