@@ -1,9 +1,9 @@
 """CIM versus the von Neumann baseline on the same workload: both sides priced, gains as ratios.
 
 Two scenarios are priced (docs/references.md, "reports must separate"): the steady state, with the weights resident in
-the arrays (CIM) or in their home memory (baseline: on-chip SRAM when they fit, else streamed from DRAM once per batch);
-and the totals including loading the weights once (programming the cells; fetching them from DRAM). The macro alone
-(converters and arrays, no buffers or DRAM) is reported too.
+the arrays (CIM) or in their home memory (baseline: on-chip SRAM when they fit, else streamed from DRAM once per
+batch); and the totals including loading the weights once (programming the cells; fetching them from DRAM). The macro
+alone (converters and arrays, no buffers or DRAM) is reported too.
 """
 
 from __future__ import annotations
@@ -258,15 +258,15 @@ def _with_vector_unit(config: Config, work: tuple, samples: int, cim: Breakdown,
     on the CIM chip beside the crossbars (a pipeline stage of its own with ``chip.pipeline = "layer"``, else after
     them), on the baseline after its matrix products (on its own lanes where ``baseline.vector_lanes`` is set). A
     side holds the unit (its area and leakage) only if it runs work on it; ``work``: :func:`_vector_work`'s."""
-    (unit, model, pj, cycles), vec_ns = work, work[0].time_ns(work[3])
+    unit, model, pj, cycles = work
     if not cycles:  # neither side has digital work (the baseline's is a part of the chip's)
         return cim, base
+    vec_ns = unit.time_ns(cycles)
     interval = pipelining.steady_interval_ns(  # the unit a stage of its own or after the crossbars; at least the chip's
         config.chip.pipeline == Pipeline.LAYER, [vec_ns], [cim.stages_ns, vec_ns], cim.interval_ns)
-    # the chip's latency (programming, the DRAM bound kept) and the time the unit adds: pipelined, the last item's
-    # (the chip's later items wait for the unit already: its beside_ns); else each item's
-    added = vec_ns + (samples - 1) * (interval - cim.interval_ns) * (config.chip.pipeline != Pipeline.LAYER)
-    latency, base_unit = cim.latency_ns + (added if samples else 0.0), baseline_vector_unit(config, unit)
+    # the chip's latency (programming, the DRAM bound kept) and the time the unit adds to the items' path
+    latency = cim.latency_ns + (vec_ns + (samples - 1) * (interval - cim.interval_ns) if samples else 0.0)
+    base_unit = baseline_vector_unit(config, unit)
     base_pj, base_cycles = unit.work(model.of_type(VectorOp), (), config.technology)
     base_vec_ns = base_unit.time_ns(base_cycles)
     where = ("the same unit" if base_unit is unit

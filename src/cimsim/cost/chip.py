@@ -25,16 +25,16 @@ stage; ``"none"``: one item at a time, interval = its time on the chip (its DRAM
 DRAM bounds the interval by its transfer time per item. ``chip.balance = "replicate"`` adds copies of the slowest
 layer's weights (unpipelined: slowest in an item's path), the fewest that shorten it each time (unpipelined, an item's
 ceil(v / c) rounds stay flat over some copies), while tiles are free, and
-keeps the fewest that give the run its shortest time, one item's latency + the later items' time (Totals; the lowest
-interval where items are not given), never more than the run has vectors: a copy buys nothing once transfers, DRAM or
-another stage bound the interval (pipelined, also a part the caller runs beside the layers as a stage of its own,
+keeps the fewest that give the run its shortest time, one item's latency + (items - 1) x interval (the lowest interval
+where items are not given), never more than the run has vectors: a copy buys nothing once transfers, DRAM or another
+stage bound the interval (pipelined, also a part the caller runs beside the layers as a stage of its own,
 ``beside_ns``: a vector unit), nor a run of one item whose vectors it cannot share out.
 
-Totals. compute = programming + item compute + the later items' compute; memory = max(DRAM time, weight fetch + an
+Totals. compute = programming + item compute + (items - 1) x compute interval; memory = max(DRAM time, weight fetch + an
 item's DRAM input and output + item transfers + (items - 1) x transfer interval); latency = max(compute, memory, weight
-fetch + programming + item latency + the later items' time) (:func:`_tails`: pipelined, the items arriving an interval
-apart, each stage's rounds for their vectors, no credit for copies they leave idle); a weight fetch
-(``Stage.fetched_bits``, once) is no part of the interval.
+fetch + programming + item latency + (items - 1) x interval: the steady state's, which charges a run of fewer items than
+copies more than its items, each on a copy of its own, take); a weight fetch (``Stage.fetched_bits``, once) is no part
+of the interval.
 Leakage energy = static power of the tile buffers, global buffer and logic (:mod:`cimsim.cost.leakage`) x latency.
 """
 
@@ -149,29 +149,6 @@ def _io_ns(stages: Sequence[Stage], items: int, dram_bandwidth_gbps: float) -> f
     return bits / (8.0 * dram_bandwidth_gbps) / items if items else 0.0
 
 
-def _tails(stages: Sequence[Stage], timings: Sequence[CimTiming], copies: Sequence[int], rows: Sequence[tuple],
-           pipelined: bool, io_ns: float, items: int) -> tuple[float, float]:
-    """(compute, whole) ns that the items after the first add to a run: one item at a time, (items - 1) x its time
-    (compute: its compute); pipelined, with the items arriving an interval T apart (the transfers', ports', DRAM's
-    and ``io_ns``'s), the later of (items - 1) T and, per stage, its last vector's finish: R = ceil(items n / c) -
-    ceil(n / c) more rounds of t for a place of n vectors on c copies (a copy no vector keeps busy buys nothing:
-    (items - 1) x the interval v t / c had made 2 one-vector items on 2 copies take 1.5x one item's time), begun when
-    the vectors R rounds before the last arrive, (items - 1 - R c / v) T (the two bounds apart had come out up to 10 %
-    under an event simulation's finish: 200 items on 100 copies)"""
-    if items <= 1:
-        return 0.0, 0.0
-    if not pipelined:
-        return (items - 1) * sum(r[0] for r in rows), (items - 1) * _interval(rows, False, io_ns)
-    arrive = max([io_ns, _port_ns(rows)] + [r[3] for r in rows])  # T
-    compute, whole = 0.0, (items - 1) * arrive
-    for s, t, k in zip(stages, timings, copies):
-        c, v = t.replicas * k, s.vectors_per_item
-        rounds = sum(-(-items * n // c) - -(-n // c) for n in s.places or (v,))
-        compute = max(compute, s.path_share * rounds * t.vector_ns)
-        whole = max(whole, s.path_share * rounds * t.vector_ns + max(0.0, items - 1 - rounds * c / v) * arrive)
-    return compute, whole
-
-
 @checked_types
 def map_stages(config: Config, stages: Sequence[Stage], *, timings: Sequence[CimTiming] | None = None,
                params: Sequence[CimParameters] | None = None, items: int = 0, beside_ns: float = 0.0) -> ChipMapping:
@@ -211,9 +188,8 @@ def _balance(config: Config, stages: Sequence[Stage], params: Sequence[CimParame
 
     def run_ns(copies: Sequence[int], hops: Sequence[float]) -> float:  # fewer copies: never less without hops
         r = rows(copies, hops)
-        if not items:
-            return _interval(r, pipelined, io_ns)
-        return sum(x[0] + x[2] for x in r) + _tails(stages, timings, copies, r, pipelined, io_ns, items)[1]
+        interval = _interval(r, pipelined, io_ns)
+        return sum(x[0] + x[2] for x in r) + (items - 1) * interval if items else interval
 
     history = [[1] * n]  # what copies even out: _row's compute interval (pipelined) or one item's compute time
     while True:
@@ -288,28 +264,24 @@ def _price_stages(stages: Sequence[Stage], params: Sequence[CimParameters], timi
     return energy, area, rows
 
 
-def _chip_times(config: Config, stages: Sequence[Stage], timings: Sequence[CimTiming], copies: Sequence[int],
-                rows: list[tuple], items: int, dram_bandwidth_gbps: float,
-                beside_ns: float) -> tuple[float, float, float, float, float]:
-    """(compute, memory, latency, one item's latency, interval), ns, of ``items`` items (``rows``: _price_stages';
-    ``copies``: the mapping's; ``beside_ns``: chip_breakdown's, which bounds the later items' time, pipelined, as
-    it bounds the balancing, though not the interval reported)"""
+def _chip_times(config: Config, stages: Sequence[Stage], timings: Sequence[CimTiming], rows: list[tuple],
+                items: int, dram_bandwidth_gbps: float) -> tuple[float, float, float, float, float]:
+    """(compute, memory, latency, one item's latency, interval), ns, of ``items`` items (``rows``: _price_stages')"""
     pipelined = config.chip.pipeline == Pipeline.LAYER
     compute_item, move_item = sum(r[0] for r in rows), sum(r[2] for r in rows)
+    compute_interval = max(r[1] for r in rows) if pipelined else compute_item
     fetch_ns = sum(s.fetched_bits for s in stages) / (8.0 * dram_bandwidth_gbps)  # once, before programming
     dram_ns = sum(s.counts.dram_read_bits + s.counts.dram_write_bits for s in stages) / (8.0 * dram_bandwidth_gbps)
     programming_ns = max(t.programming_ns for t in timings)
     io_ns = _io_ns(stages, items, dram_bandwidth_gbps)  # an item's input in from DRAM and output out: before, after
     interval, item_latency = _interval(rows, pipelined, io_ns), compute_item + move_item + io_ns
     if items > 0:
-        compute_tail, tail = _tails(stages, timings, copies, rows, pipelined, max(io_ns, beside_ns * pipelined),
-                                    items)
-        compute_ns = programming_ns + compute_item + compute_tail
+        compute_ns = programming_ns + compute_item + (items - 1) * compute_interval
         # the data alone: the first item's moves one after another (its input in, between the stages, its output
         # out), then the interval the stages' moves, the DRAM and the buffer's ports leave with no compute
         alone = _interval([(0.0, 0.0, *r[2:]) for r in rows], pipelined, io_ns)
         memory_ns = max(dram_ns, fetch_ns + io_ns + move_item + (items - 1) * alone)
-        latency_ns = max(compute_ns, memory_ns, fetch_ns + programming_ns + item_latency + tail)
+        latency_ns = max(compute_ns, memory_ns, fetch_ns + programming_ns + item_latency + (items - 1) * interval)
     else:
         compute_ns, memory_ns, latency_ns = programming_ns, 0.0, programming_ns
     return compute_ns, memory_ns, latency_ns, item_latency, interval
@@ -319,15 +291,14 @@ def _chip_times(config: Config, stages: Sequence[Stage], timings: Sequence[CimTi
 def chip_breakdown(config: Config, stages: Sequence[Stage], items: int, name: str = "CIM", *,
                    beside_ns: float = 0.0) -> Breakdown:
     """Energy, latency, throughput and area of ``items`` workload items through ``stages`` on ``config``'s chip
-    (``beside_ns``: :func:`map_stages`'; it bounds the balancing and, pipelined, the later items' time of the
-    latency, not the interval reported: the caller adds the part's own time)."""
+    (``beside_ns``: :func:`map_stages`'; it bounds only the balancing here, the caller adds the part's own time)."""
     stages = _checked_stages(stages, items)
     params, timings = _stage_costs(config, stages)
     m, p0 = map_stages(config, stages, timings=timings, params=params, items=items, beside_ns=beside_ns), params[0]
     check_global_buffer(config, staged_bits(stages), p0.global_buffer_capacity_bytes)
     energy, area, rows = _price_stages(stages, params, timings, m, items)
-    compute_ns, memory_ns, latency_ns, item_latency, interval = _chip_times(config, stages, timings, m.copies, rows,
-                                                                            items, p0.dram_bandwidth_gbps, beside_ns)
+    compute_ns, memory_ns, latency_ns, item_latency, interval = _chip_times(config, stages, timings, rows, items,
+                                                                            p0.dram_bandwidth_gbps)
     leakage_uw = (m.total_tiles * p0.buffer_leakage_uw + p0.global_buffer_leakage_uw
                   + sum(area.get(key, 0.0) for key in LOGIC_AREA_KEYS) * p0.logic_leakage_uw_per_um2)
     energy["leakage"] = leakage_uw * latency_ns * 1e-3  # uW x ns = fJ

@@ -140,13 +140,9 @@ def _add_chip(config: Config, chips: list, j: int, items: int, reload_runs: floa
     pipelined = config.chip.pipeline == Pipeline.LAYER
     interval = steady_interval_ns(pipelined, [bd.interval_ns + rewrite_ns, vec_ns, link_ns], [chip_ns],
                                   max(bd.interval_ns, dram_ns))
-    # a DRAM bound: the chip's latency past its items' path at its interval or (pipelined) its beside part's, the
-    # larger (its later items can take less: ceil(items v / c) rounds, which this timeline's intervals do not follow)
-    past = bd.latency_ns - bd.item_latency_ns - (items - 1) * max(bd.interval_ns, e.beside_ns(reload_runs > 0)
-                                                                   * pipelined)
     return (item_ns, interval, bd.latency_ns + items * (rewrite_ns + vec_ns + kv_ns) + move_ns, bd.leakage_uw,
-            bd.compute_ns, items * vec_ns, max(0.0, past), bd.memory_ns + items * (kv_ns + link_ns) + move_ns,
-            chip_ns)
+            bd.compute_ns, items * vec_ns, bd.latency_ns - bd.item_latency_ns - (items - 1) * bd.interval_ns,
+            bd.memory_ns + items * (kv_ns + link_ns) + move_ns, chip_ns)
 
 
 def _reloaded_chip_uw(config: Config, chips: list, rows: list[tuple[float, ...]], area: dict[str, float]) -> float:
