@@ -63,9 +63,11 @@ def test_the_trees_sum_the_outputs_in_turn_at_the_same_energy():
 
 def test_a_tree_switches_over_the_rows_a_group_holds_and_keeps_its_area_over_all():
     """rows past the layer feed a tree constant zeros, which do not toggle: a 16-row layer read 128 rows at a time
-    costs what one read 16 rows at a time does (it had cost 8x: probe of 2026-12-06), its trees' area stays the
-    128-row trees'; a layer of 200 rows in groups of 128 and 72 switches their mean; a cell chain passes the
-    running sum through every row a read drives, used or not, and keeps N = rows_per_read"""
+    costs what one read 16 rows at a time does (it had cost 8x: probe of 2026-12-06) plus the 3 adders that carry
+    its sum up the levels of the 128-row tree (a review: they switch with it), its trees' area stays the 128-row
+    trees'; a layer of 200 rows in groups of 128 and 72 switches their mean (72 rows reach the root's level); a cell
+    chain passes the running sum through every row a read drives, used or not, and keeps N = rows_per_read"""
+    from cimsim.cost.families import _product_bits
     from cimsim.cost.families import adder_tree_energy_pj, reference_sum_energy_pj
 
     def energy(rows_per_read: int, in_features: int, **more) -> tuple[float, float, float]:
@@ -76,9 +78,12 @@ def test_a_tree_switches_over_the_rows_a_group_holds_and_keeps_its_area_over_all
                 layer_area_um2(plan, cim_parameters(config, plan))["adder_tree"])
 
     small, full = energy(16, 16), energy(128, 16)
-    assert small[:2] == full[:2] and small[0] > 0 and small[1] > 0
-    assert full[2] > small[2]  # the 128-row trees are built
     rate, fa = 0.375, gates.full_adder_energy_pj(DIGITAL.technology)
+    plan16 = plan_layer(with_overrides(DIGITAL, {"workload.in_features": 16}))
+    for k, bits in ((0, _product_bits(plan16)), (1, plan16.max_plane_code.bit_length())):  # levels 5, 6, 7 carry it
+        assert full[k] == pytest.approx(small[k] + sum(bits + level - 1 for level in (5, 6, 7)) * fa * rate, rel=1e-12)
+    assert 0 < small[0] < full[0] < 1.4 * small[0] and 0 < small[1] < full[1]
+    assert full[2] > small[2]  # the 128-row trees are built
     plan = plan_layer(with_overrides(DIGITAL, {"array.rows": 256, "workload.in_features": 200}))
     mean = (adder_tree_full_adders(plan, 128) + adder_tree_full_adders(plan, 72)) / 2
     assert energy(128, 200)[0] == pytest.approx(mean * fa * rate, rel=1e-12)

@@ -137,3 +137,26 @@ def test_balance_reaches_one_round_when_the_replication_does_not_divide_the_vect
     stepped = priced(net, with_overrides(Config(), {**design, "mapping.replication": replication}))
     assert stepped.item_latency_ns == pytest.approx(one.item_latency_ns, rel=1e-12)
     assert all(s.copies >= 64 for s in stepped.stages[:2])
+
+
+def test_price_model_names_mapping_replication_when_its_copies_overflow_the_chip():
+    """price-model's own capacity message had named chips and reloads only (probe, 2026-12-05)"""
+    from cimsim.models import get_model, price_model
+
+    config = with_overrides(Config(), {"mapping.replication": 64, "chip.tiles": 100})
+    with pytest.raises(ValueError, match=r"or lower mapping.replication \(64 copies of every matrix's arrays\)"):
+        price_model(config, get_model("resnet18"))
+
+
+def test_balance_caps_a_routed_expert_s_copies_at_the_vectors_it_is_sent():
+    """an expert routed 1 in 8 tokens gets one vector over 8 items: balance had kept 8 copies of it, 7 never used,
+    their area priced and their speed credited (a review of 2026-12-06)"""
+    from cimsim.models import price_model
+    from cimsim.models.ops import MatrixOp, Model
+
+    model = Model("moe", "tokens", (MatrixOp("expert", 256, 256, 1, routed_fraction=0.125),), 256, 256)
+    design = {"chip.pipeline": "layer", "adc.type": "vco", "adc.bits": 10}
+    routed, alone = (price_model(with_overrides(cimsim.as_config("configs/default.toml"),
+                                                {**design, "chip.balance": b}), model, items=8).cim
+                     for b in ("replicate", "none"))
+    assert [s.copies for s in routed.stages] == [1] and routed.area_mm2 == alone.area_mm2

@@ -14,7 +14,8 @@
   cell read forms k x b 1-bit products (k input bits per read, b bits per cell); each output's sum is a ripple
   adder tree of N(p + 1) - (p + ceil(log2 N) + 1) full adders over N rows of p-bit products of the input code
   and the whole stored weight (``DimcArrayUnit.get_peak_energy_single_cycle``), exact; no ADC; its energy counts
-  the rows a row group holds (rows past the layer feed it constant zeros), its area all N. An array's
+  the rows a row group holds (rows past the layer feed it constant zeros) and the adders carrying their sum to the
+  root, its area all N. An array's
   ``array.adder_trees`` trees (default one per output) sum its outputs in turn, a read pulse each (each output's
   cells read once: the read lasts longer, its energy unchanged)
   (:func:`trees`, :func:`tree_passes`: yan-isscc2022's one tree serves its 8 outputs). Its full adders
@@ -139,12 +140,14 @@ def reference_sum_full_adders(plan: Plan, rows: int | None = None) -> int:
     return _tree_full_adders(n, plan.max_plane_code.bit_length()) if plan.reference_sums else 0
 
 
-def _switching(full_adders, plan: Plan) -> float:
-    """the mean of ``full_adders(plan, rows)`` over the layer's row groups, ``rows`` those a group holds: a tree's
+def _switching(full_adders, plan: Plan, bits: int) -> float:
+    """the mean over the layer's row groups of ``full_adders(plan, rows)``, ``rows`` those a group holds, plus the
+    adders above them that carry their sum to the root (one a level of the full tree, bits + level - 1 wide): a tree's
     inputs from rows past the layer are constant zeros, which do not toggle (a 16-row layer read 256 rows at a time
     had been priced as a 256-row tree: 17x the energy of one read 16 rows at a time)"""
-    groups = plan.row_groups()
-    return sum(full_adders(plan, stop - start) for start, stop in groups) / len(groups)
+    groups, top = plan.row_groups(), math.ceil(math.log2(plan.rows_per_read))
+    return sum(full_adders(plan, stop - start) + sum(bits + level - 1 for level in range(
+        math.ceil(math.log2(stop - start)) + 1, top + 1)) for start, stop in groups) / len(groups)
 
 
 @checked_types
@@ -193,7 +196,8 @@ def adder_tree_energy_pj(plan: Plan, config: Config) -> float:
     tech = config.technology
     rate = CHAIN_TOGGLE_RATE if plan.cell_chain else ADDER_TREE_TOGGLE_RATE
     registers = chain_registers(plan, config.array.chain_register_rows) * gates.register_bit_energy_pj(tech)
-    adders = adder_tree_full_adders(plan) if plan.cell_chain else _switching(adder_tree_full_adders, plan)
+    adders = (adder_tree_full_adders(plan) if plan.cell_chain else
+              _switching(adder_tree_full_adders, plan, _product_bits(plan)))
     return adders * gates.full_adder_energy_pj(tech) * rate + registers
 
 
@@ -201,7 +205,7 @@ def adder_tree_energy_pj(plan: Plan, config: Config) -> float:
 def reference_sum_energy_pj(plan: Plan, config: Config) -> float:
     """One reference sum of a digital array, pJ: its adder tree's full adders (over the rows a group holds) x 4.2 fF
     x V_DD**2 x 0.375 (input bits of uniform data)"""
-    adders = _switching(reference_sum_full_adders, plan)
+    adders = _switching(reference_sum_full_adders, plan, plan.max_plane_code.bit_length())
     return adders * gates.full_adder_energy_pj(config.technology) * ADDER_TREE_TOGGLE_RATE
 
 
