@@ -65,8 +65,9 @@ def test_a_tree_switches_over_the_rows_a_group_holds_and_keeps_its_area_over_all
     """rows past the layer feed a tree constant zeros, which do not toggle: a 16-row layer read 128 rows at a time
     costs what one read 16 rows at a time does (it had cost 8x: probe of 2026-12-06) plus the 3 adders that carry
     its sum up the levels of the 128-row tree (a review: they switch with it), its trees' area stays the 128-row
-    trees'; a layer of 200 rows in groups of 128 and 72 switches their mean (72 rows reach the root's level); a cell
-    chain passes the running sum through every row a read drives, used or not, and keeps N = rows_per_read"""
+    trees'; a layer of 200 rows in groups of 128 and 72 switches their mean, the 72 live rows' adders counted level
+    by level; a cell chain passes the running sum through every row a read drives, used or not, and keeps N =
+    rows_per_read"""
     from cimsim.cost.families import _product_bits
     from cimsim.cost.families import adder_tree_energy_pj, reference_sum_energy_pj
 
@@ -85,8 +86,15 @@ def test_a_tree_switches_over_the_rows_a_group_holds_and_keeps_its_area_over_all
     assert 0 < small[0] < full[0] < 1.4 * small[0] and 0 < small[1] < full[1]
     assert full[2] > small[2]  # the 128-row trees are built
     plan = plan_layer(with_overrides(DIGITAL, {"array.rows": 256, "workload.in_features": 200}))
-    mean = (adder_tree_full_adders(plan, 128) + adder_tree_full_adders(plan, 72)) / 2
-    assert energy(128, 200)[0] == pytest.approx(mean * fa * rate, rel=1e-12)
+    p = _product_bits(plan)  # 72 live rows: ceil(72 / 2**l) adders of p + l - 1 at each level l of 7
+    live = sum(-(-72 // 2 ** level) * (p + level - 1) for level in range(1, 8))
+    assert energy(128, 200)[0] == pytest.approx((adder_tree_full_adders(plan, 128) + live) / 2 * fa * rate,
+                                                rel=1e-12)
+    rows = (15, 16, 17, 31, 32, 33, 64, 65, 127, 128)
+    more = dict(zip(rows, (energy(128, n)[0] for n in rows)))
+    assert list(more.values()) == sorted(more.values())  # a row more never costs less: 17 had cost less than 16
+    assert more[16] < more[17] and more[32] < more[33] and more[64] < more[65]  # (a review, 2026-12-06)
+    assert more[15] == more[16] and more[127] == more[128]  # the same adders with a live input
     chain = {"array.digital_adders": "cell_chain", "mapping.signed_encoding": "differential"}
     assert energy(128, 16, **chain)[0] > energy(16, 16, **chain)[0]
 

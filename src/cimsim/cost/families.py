@@ -14,8 +14,8 @@
   cell read forms k x b 1-bit products (k input bits per read, b bits per cell); each output's sum is a ripple
   adder tree of N(p + 1) - (p + ceil(log2 N) + 1) full adders over N rows of p-bit products of the input code
   and the whole stored weight (``DimcArrayUnit.get_peak_energy_single_cycle``), exact; no ADC; its energy counts
-  the rows a row group holds (rows past the layer feed it constant zeros) and the adders carrying their sum to the
-  root, its area all N. An array's
+  the adders with a live input (rows past the layer feed it constant zeros: :func:`_switching`), its area all N.
+  An array's
   ``array.adder_trees`` trees (default one per output) sum its outputs in turn, a read pulse each (each output's
   cells read once: the read lasts longer, its energy unchanged)
   (:func:`trees`, :func:`tree_passes`: yan-isscc2022's one tree serves its 8 outputs). Its full adders
@@ -140,14 +140,22 @@ def reference_sum_full_adders(plan: Plan, rows: int | None = None) -> int:
     return _tree_full_adders(n, plan.max_plane_code.bit_length()) if plan.reference_sums else 0
 
 
-def _switching(full_adders, plan: Plan, bits: int) -> float:
-    """the mean over the layer's row groups of ``full_adders(plan, rows)``, ``rows`` those a group holds, plus the
-    adders above them that carry their sum to the root (one a level of the full tree, bits + level - 1 wide): a tree's
-    inputs from rows past the layer are constant zeros, which do not toggle (a 16-row layer read 256 rows at a time
-    had been priced as a 256-row tree: 17x the energy of one read 16 rows at a time)"""
-    groups, top = plan.row_groups(), math.ceil(math.log2(plan.rows_per_read))
-    return sum(full_adders(plan, stop - start) + sum(bits + level - 1 for level in range(
-        math.ceil(math.log2(stop - start)) + 1, top + 1)) for start, stop in groups) / len(groups)
+def _switching(plan: Plan, bits: int) -> float:
+    """Full adders that switch in one sum of a tree over a read's row group of N rows of ``bits``-bit operands, the
+    mean over the layer's row groups: a full group all the tree's (:func:`_tree_full_adders`); a group of r < N rows
+    (rows past the layer feed constant zeros, which do not toggle) the adders with a live input, ceil(r / 2**l) of
+    bits + l - 1 at each level l of the tree, those that carry the sum to the root too, at most a full group's (a
+    16-row layer read 256 rows at a time had been priced as a 256-row tree: 17x the energy of one read 16 rows at a
+    time; then as a 16-row tree, which left out the carry adders and made 17 rows cheaper than 16)"""
+    n, levels = plan.rows_per_read, math.ceil(math.log2(plan.rows_per_read))
+    full = _tree_full_adders(n, bits)
+
+    def live(rows: int) -> float:
+        return full if rows >= n else min(full, sum(-(-rows // 2 ** level) * (bits + level - 1)
+                                                    for level in range(1, levels + 1)))
+
+    groups = plan.row_groups()
+    return sum(live(stop - start) for start, stop in groups) / len(groups)
 
 
 @checked_types
@@ -187,8 +195,8 @@ CHAIN_TOGGLE_RATE = 2 * 0.5 * (1 - 0.5)
 
 @checked_types
 def adder_tree_energy_pj(plan: Plan, config: Config) -> float:
-    """One output sum of a digital array's adders, pJ: its full adders (a tree's over the rows a group holds, its
-    mean over the layer's groups; a chain's over all a read drives, each passing the running sum on) x 4.2 fF x
+    """One output sum of a digital array's adders, pJ: its full adders (a tree's that switch, :func:`_switching`; a
+    chain's over all the rows a read drives, each passing the running sum on) x 4.2 fF x
     V_DD**2 (28 nm, scaled) x the toggle rate of uniform data (0.375 for a tree, 0.5 for a cell chain), plus a
     chain's pipeline flip-flops, each clocked once; 0 when the family has ADCs."""
     if plan.has_adc:
@@ -196,16 +204,17 @@ def adder_tree_energy_pj(plan: Plan, config: Config) -> float:
     tech = config.technology
     rate = CHAIN_TOGGLE_RATE if plan.cell_chain else ADDER_TREE_TOGGLE_RATE
     registers = chain_registers(plan, config.array.chain_register_rows) * gates.register_bit_energy_pj(tech)
-    adders = (adder_tree_full_adders(plan) if plan.cell_chain else
-              _switching(adder_tree_full_adders, plan, _product_bits(plan)))
+    adders = adder_tree_full_adders(plan) if plan.cell_chain else _switching(plan, _product_bits(plan))
     return adders * gates.full_adder_energy_pj(tech) * rate + registers
 
 
 @checked_types
 def reference_sum_energy_pj(plan: Plan, config: Config) -> float:
-    """One reference sum of a digital array, pJ: its adder tree's full adders (over the rows a group holds) x 4.2 fF
-    x V_DD**2 x 0.375 (input bits of uniform data)"""
-    adders = _switching(reference_sum_full_adders, plan, plan.max_plane_code.bit_length())
+    """One reference sum of a digital array, pJ: its adder tree's full adders that switch (:func:`_switching`) x
+    4.2 fF x V_DD**2 x 0.375 (input bits of uniform data); 0 without one"""
+    if not plan.reference_sums:
+        return 0.0
+    adders = _switching(plan, plan.max_plane_code.bit_length())
     return adders * gates.full_adder_energy_pj(config.technology) * ADDER_TREE_TOGGLE_RATE
 
 

@@ -69,7 +69,8 @@ class CimParameters:
     """one cell read beyond its lines: a charge cell's capacitor at full swing, C V_DD**2 (priced per unit of
     ``Counts.cell_activity``), a digital cell's 1-bit products (resistive cells: sum of G V**2 t, from the data)"""
     adder_tree_energy_pj: float
-    """one column sum of a digital adder tree over a full row group (0 for analog families)"""
+    """one column sum of a digital adder tree, the mean over the layer's row groups of the adders that switch in
+    one (0 for analog families)"""
     adder_tree_area_um2: float
     """one column's adder tree and product gates, and its share of the array's reference-sum tree (0 for analog
     families)"""
