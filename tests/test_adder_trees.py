@@ -64,12 +64,11 @@ def test_the_trees_sum_the_outputs_in_turn_at_the_same_energy():
 def test_a_tree_switches_over_the_rows_a_group_holds_and_keeps_its_area_over_all():
     """rows past the layer feed a tree constant zeros, which do not toggle: a 16-row layer read 128 rows at a time
     costs what one read 16 rows at a time does (it had cost 8x: probe of 2026-12-06) plus the 3 adders that carry
-    its sum up the levels of the 128-row tree (a review: they switch with it), its trees' area stays the 128-row
+    its sum up the levels of the 128-row tree (a review: they switch with it); its trees' area stays the 128-row
     trees'; a layer of 200 rows in groups of 128 and 72 switches their mean, the 72 live rows' adders counted level
     by level; a cell chain passes the running sum through every row a read drives, used or not, and keeps N =
     rows_per_read"""
-    from cimsim.cost.families import _product_bits
-    from cimsim.cost.families import adder_tree_energy_pj, reference_sum_energy_pj
+    from cimsim.cost.families import _product_bits, adder_tree_energy_pj, reference_sum_energy_pj
 
     def energy(rows_per_read: int, in_features: int, **more) -> tuple[float, float, float]:
         config = with_overrides(DIGITAL, {"array.rows_per_read": rows_per_read, "array.rows": 256,
