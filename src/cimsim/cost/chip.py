@@ -196,8 +196,8 @@ def _balance(config: Config, stages: Sequence[Stage], params: Sequence[CimParame
         times = [r[int(pipelined)] for r in rows(history[-1], [0.0] * n)]
         i, more = max(range(n), key=times.__getitem__), list(history[-1])
         rounds = max(stages[i].places or (stages[i].vectors_per_item,))  # copies past one round each buy nothing
-        busy = math.ceil(round(items * stages[i].path_share * stages[i].vectors_per_item, 9)) if items else math.inf
         # nor copies past the vectors the run sends it (a routed expert's share; rounded: 3.0000000000000004 is 3)
+        busy = math.ceil(round(items * stages[i].path_share * stages[i].vectors_per_item, 9)) if items else math.inf
         while times[i] > floor and timings[i].replicas * more[i] < (busy if pipelined else min(rounds, busy)):
             more[i] += 1  # one item's ceil(v / c) rounds stay flat over some copies (64 vectors: 8 on 8 or 9)
             if sum(_tiles(config, stages, more)) > config.chip.tiles:

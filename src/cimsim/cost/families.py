@@ -132,12 +132,10 @@ def adder_tree_full_adders(plan: Plan, rows: int | None = None) -> float:
 
 
 @checked_types
-def reference_sum_full_adders(plan: Plan, rows: int | None = None) -> int:
+def reference_sum_full_adders(plan: Plan) -> int:
     """Full adders of one reference sum of a digital array in the offset encoding: an adder tree over the row
-    group's N input codes (the read's input sum, which the offset multiplies; N = ``rows``, default a read's row
-    group); 0 without one"""
-    n = plan.rows_per_read if rows is None else check_int("rows", rows, 1, plan.rows)
-    return _tree_full_adders(n, plan.max_plane_code.bit_length()) if plan.reference_sums else 0
+    group's N input codes (the read's input sum, which the offset multiplies); 0 without one"""
+    return _tree_full_adders(plan.rows_per_read, plan.max_plane_code.bit_length()) if plan.reference_sums else 0
 
 
 def _switching(plan: Plan, bits: int) -> float:

@@ -62,8 +62,8 @@ class GroupedCrossbar:
         if w.shape != (self.out_features, self.in_features):
             raise ValueError(f"weights must be the grouped matrix, shape {(self.out_features, self.in_features)}; "
                              f"got {w.shape}")
-        groups = np.arange(self.out_features)[:, None] // self._out != np.arange(self.in_features) // self._in
-        if (stray := np.argwhere(groups & (w != 0))).size:
+        outside = np.arange(self.out_features)[:, None] // self._out != np.arange(self.in_features) // self._in
+        if (stray := np.argwhere(outside & (w != 0))).size:
             raise ValueError(f"weights must be block-diagonal ({self.groups} groups of {self._out} x {self._in}); "
                              f"weights[{stray[0][0]}, {stray[0][1]}] = {w[tuple(stray[0])].item()!r} lies outside them")
         for block, rows, cols in zip(self.blocks, self._cuts(self._out), self._cuts(self._in)):

@@ -24,6 +24,7 @@ __all__ = ["ReplicatedCrossbar", "build_crossbar", "spanning_adc", "counts_kept"
 
 _NUMBERS = threading.Lock()  # guards every replicated layer's vector numbers
 
+
 @contextlib.contextmanager
 def counts_kept(crossbars):
     """The read counts of ``crossbars`` put back as they were if the block raises: a read a later crossbar refuses
