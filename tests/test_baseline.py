@@ -95,7 +95,8 @@ def test_a_batch_shares_a_fetch_only_as_far_as_the_memory_holds_its_vectors(data
     assert not t.weights_fit and t.weight_fetches == -(-64 // held) and t.fetch_batch == held
     assert t.dram_weight_bits == t.weight_fetches * W32
     bd = baseline_breakdown(config, 64, include_weight_load=False)
-    assert bd.item_latency_ns == pytest.approx(bd.latency_ns * held / 64)
+    # a vector waits for its whole batch (the last of 64 = 31 + 31 + 2 holds 2): a run of that batch alone
+    assert bd.item_latency_ns == pytest.approx(baseline_breakdown(config, held, include_weight_load=False).latency_ns)
     assert any(f"once per batch of {held} vectors" in a and "baseline.batch" in a for a in bd.assumptions)
     # a memory too small for the batch never prices below one that holds it
     roomy = baseline_breakdown(overflowing(batch=64, dataflow=dataflow, sram_kib=8.0), 64, include_weight_load=False)
@@ -445,11 +446,13 @@ def test_a_models_positions_share_a_weight_fetch(batch, fetches):
     from cimsim.models import price_model
     # weight_streaming never keeps the 64 x 32 x 8-bit conv (or the 320 B fc) on chip; 256 KiB holds a batch of
     # images' positions' inputs and outputs: 6 images stream it once per batch of images, not once per output
-    # position (100 per image), and an image waits for its batch
-    base = price_model(model_config(dataflow="weight_streaming", batch=batch, sram_kib=256.0), conv_model(),
-                       items=6).baseline
+    # position (100 per image), and an image waits for its whole batch: a run of that batch alone (the last batch of
+    # 4 + 2 images holds 2: latency x 4 / 6 had over-charged)
+    config = model_config(dataflow="weight_streaming", batch=batch, sram_kib=256.0)
+    base = price_model(config, conv_model(), items=6).baseline
     assert base.energy_pj["dram_weights"] == pytest.approx(fetches * (64 * 32 + 32 * 10) * 8 * 1300 / 64)
-    assert base.item_latency_ns == pytest.approx(base.latency_ns * batch / 6)
+    assert base.item_latency_ns == pytest.approx(price_model(config, conv_model(), items=batch).baseline.latency_ns)
+    assert (base.item_latency_ns < base.latency_ns * batch / 6) == (6 % batch != 0)
 
 
 @pytest.mark.parametrize("dataflow", ["weight_streaming", "output_stationary", "weight_stationary"])
@@ -457,13 +460,16 @@ def test_a_memory_too_small_for_an_images_positions_fetches_per_positions_it_hol
     from cimsim.models import price_model
     # 1 KiB holds the inputs (64 x 8 bits) of 16 positions (15 beside one output's 64 x 8-bit weights, staged
     # output-stationary), and the conv's 2 KiB never fits: 38 (40) fetches for the 600 positions of 6 images,
-    # whatever the batch; an image shares no fetch with another, so it waits for itself alone
+    # whatever the batch; an image shares no fetch with another, so it waits for itself alone: its 100 positions
+    # take 7 fetches (of 16 positions) where the run's stream takes 38 / 6 an image, so one image alone is slower
     fetches = 40 if dataflow == "output_stationary" else 38
     for batch in (1, 4):
-        base = price_model(model_config(dataflow=dataflow, batch=batch), conv_model(), items=6).baseline
+        config = model_config(dataflow=dataflow, batch=batch)
+        base = price_model(config, conv_model(), items=6).baseline
         conv_fetches = base.energy_pj["dram_weights"] / (1300 / 64) / (64 * 32 * 8)
         assert fetches <= conv_fetches < fetches + 1  # and the fc's: its 320 B per batch of its vectors, or kept
-        assert base.item_latency_ns == pytest.approx(base.latency_ns / 6)
+        alone = price_model(config, conv_model(), items=1).baseline
+        assert base.item_latency_ns == pytest.approx(alone.latency_ns) and alone.latency_ns > base.latency_ns / 6
 
 
 def network_layers(samples: int):
@@ -478,6 +484,20 @@ def test_a_networks_rows_share_a_weight_fetch():
     from cimsim.comparison import price_network
     _, base = price_network(model_config(), network_layers(10), 10, 8 * 16, 8 * 16, include_weight_load=False)
     assert base.energy_pj["dram_weights"] == pytest.approx(2 * 10 * 16 * 16 * 8 * 1300 / 64)  # one fetch per sample
+
+
+def test_a_networks_sample_waits_for_a_whole_batch_where_the_batch_does_not_divide_the_samples():
+    from cimsim.comparison import price_network
+    # weight_streaming: 9 samples in batches of 4 + 4 + 1 (1 KiB holds the 32 rows of 4), each fetching both layers;
+    # a sample waits for a batch of 4 run alone (latency x 4 / 9 had charged every sample a share of the last fetch)
+    config = model_config(batch=4)
+    runs = {n: price_network(config, network_layers(n), n, 8 * 16, 8 * 16, include_weight_load=False)[1]
+            for n in (4, 8, 9)}
+    assert runs[9].energy_pj["dram_weights"] == pytest.approx(3 * 2 * 16 * 16 * 8 * 1300 / 64)  # 3 fetches a layer
+    assert runs[9].item_latency_ns == pytest.approx(runs[4].latency_ns, rel=1e-12)
+    assert runs[8].item_latency_ns == pytest.approx(runs[8].latency_ns / 2, rel=1e-12)  # two whole batches
+    assert runs[9].item_latency_ns < runs[9].latency_ns * 4 / 9
+    assert runs[9].interval_ns == pytest.approx(runs[9].latency_ns / 9, rel=1e-12)
 
 
 def test_a_networks_weights_must_fit_the_dram_together():

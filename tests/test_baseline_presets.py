@@ -265,6 +265,11 @@ def test_vectors_sharing_a_streamed_fetch_wait_for_their_batch():
     streamed = baseline_breakdown(config, 128, include_weight_load=False)
     assert streamed.item_latency_ns == pytest.approx(streamed.latency_ns / 2, rel=1e-12)  # two batches of 64
     assert streamed.interval_ns == pytest.approx(streamed.latency_ns / 128, rel=1e-12)  # the rate is unchanged
+    for vectors in (65, 129, 191):  # a last batch of fewer vectors: one waits for a whole batch of 64 all the same
+        # (latency x 64 / vectors had charged it a share of the last batch's fetch: 65 vectors, 1.77x)
+        run = baseline_breakdown(config, vectors, include_weight_load=False)
+        assert run.item_latency_ns == pytest.approx(streamed.item_latency_ns, rel=1e-12)
+        assert run.item_latency_ns < run.latency_ns * 64 / vectors
     resident = baseline_breakdown(preset("digital-accelerator", size=256), 128, include_weight_load=False)
     assert resident.item_latency_ns == pytest.approx(resident.latency_ns / 128, rel=1e-12)
 

@@ -233,10 +233,10 @@ def repeated(b: Breakdown, k: float) -> Breakdown:
                    item_latency_ns=None, interval_ns=None)
 
 
-def in_batches(b: Breakdown, batch_items: float) -> Breakdown:
-    """``b`` whose items run in batches of ``batch_items`` that finish together (a streamed weight fetch serves the
-    whole batch; a batch of a share of a run, e.g. a decode step of more sequences than tokens priced, counts
-    whole): one item waits for its batch, latency x batch_items / items; the rate is unchanged."""
+def in_batches(b: Breakdown, batch_ns: float) -> Breakdown:
+    """``b`` whose items run in batches that finish together (a streamed weight fetch serves the whole batch), one
+    of them taking ``batch_ns``: one item waits for its batch (priced whole: the run's last batch may hold fewer
+    items, so latency x batch / items over-charges it); the rate is unchanged."""
     if b.mvms <= 0:
         return b
-    return replace(b, item_latency_ns=b.latency_ns * batch_items / b.mvms, interval_ns=b.latency_ns / b.mvms)
+    return replace(b, item_latency_ns=batch_ns, interval_ns=b.latency_ns / b.mvms)

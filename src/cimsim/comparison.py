@@ -20,7 +20,7 @@ from .config.modes import EnergyModel, Pipeline, WorkloadKind
 from .cost import pipelining, trust
 from .cost.baseline import baseline_breakdown, check_dram_capacity
 from .cost.baseline_notes import board_power_sentence
-from .breakdown import Breakdown, in_batches, in_sequence, repeated
+from .breakdown import Breakdown, in_batches, in_sequence
 from .config.schema import Config
 from .cost.chip import Stage, chip_breakdown, cim_breakdown
 from .cost.chip_capacity import check_fits
@@ -28,8 +28,8 @@ from .cost.cim import MACRO_COMPONENTS
 from .counts import Counts
 from .cost.vector_unit import baseline_vector_unit, vector_unit, with_vector_energy
 from .inference import NetworkResult, config_network, load_workload_network, shape_notes
-from .models.baseline import (RUN_FETCH, activation_products, baseline_blocks, exceeds_sram, items_per_fetch,
-                              product_runs)
+from .models.baseline import RUN_FETCH, activation_products, exceeds_sram
+from .models.network_baseline import NetworkMatrix, NetworkRun
 from .models.from_network import input_samples, model_from_network, sample_rows
 from .models.ops import MatrixOp, VectorOp
 from .models.pricing import DEFAULT_VECTOR_LANES
@@ -174,14 +174,13 @@ def price_network(config: Config, layers: Sequence[tuple[Plan, Counts]], samples
     counts it receives on the baseline (:mod:`cimsim.cost.routing`: weights fetched only where one comes); a transposed
     convolution (``MatrixShape.tap_fraction`` below 1) counts its taps' MACs that meet input values, the baseline runs
     that share of its vectors (:func:`cimsim.cost.routing.real_runs`)."""
-    stages, bases, blocks, together, last = [], [], {}, None, len(layers) - 1  # items that share a streamed fetch
+    stages, matrices, last = [], [], len(layers) - 1
     values = network.matrix_input_values() if network is not None else None  # a conv's positions share its map
     shapes = network.matrix_shapes() if network is not None else [MatrixShape(k, p.in_features, p.out_features, 1)
                                                                   for k, (p, _) in enumerate(layers)]
     weight_bits = sum(s.in_features * s.out_features // s.groups * p.weight_bits for (p, _), s in zip(layers, shapes))
     check_dram_capacity(config, weight_bits, "the network's weight matrices")
     too_big = exceeds_sram(config, weight_bits)
-    load = include_weight_load or too_big
     for index, ((p, counts), shape) in enumerate(zip(layers, shapes, strict=True)):
         in_bits = samples * input_elements * p.input_bits if index == 0 else 0
         out_bits = samples * output_elements * p.accumulator_bits if index == last else 0
@@ -189,23 +188,13 @@ def price_network(config: Config, layers: Sequence[tuple[Plan, Counts]], samples
         packed = packed_blocks(p, shape.in_features // shape.groups, shape.groups)  # each reads every vector
         stages.append(_chip_stage(p, counts, shape, samples, (in_bits, out_bits, fetched), index == last,
                                   values[index] if values else None, packed))
-        vectors = counts.mvms // packed  # the matrix's
-        per_item = max(1, round(vectors / samples)) if samples else 1  # a sample's vectors share a fetch
-        block, fits, runs = product_runs(config, shape.in_features // shape.groups, shape.out_features // shape.groups,
-                                         per_item, vectors, shape.routed_fraction, shape.tap_fraction, load)
-        held = values[index] * shape.routed_fraction / shape.groups / per_item * p.input_bits if values else None
-        if not fits:
-            together = min(together or samples, items_per_fetch(block, vectors, per_item, load, held))
-        for n, weight in runs:
-            key = (shape.in_features, shape.out_features, shape.groups, n, block.baseline.batch, in_bits + out_bits,
-                   held)
-            if key not in blocks:
-                blocks[key] = baseline_blocks(block, n, shape.groups, include_weight_load=load, held_input_bits=held,
-                                              io_bits=in_bits + out_bits, one_off_load=not too_big)
-            bases += [repeated(b, weight) for b in blocks[key]]
+        matrices.append(NetworkMatrix(p, shape, counts.mvms // packed, values[index] if values else None))
+    on_baseline = NetworkRun(config, matrices, samples, input_elements, output_elements, include_weight_load or too_big,
+                     too_big)
+    bases, together = on_baseline.products(samples)
     work = _vector_work(config, network) if network is not None else None  # a stage beside the crossbars: balancing
     cim = chip_breakdown(config, stages, samples, name=config.name, beside_ns=work[0].time_ns(work[3]) if work else 0.0)
-    base = in_sequence(bases, config.baseline.name, samples, shared_hardware=True)
+    base = products = in_sequence(bases, config.baseline.name, samples, shared_hardware=True)
     cim, base = (replace(b, assumptions=b.assumptions + shape_notes(shapes)) for b in (cim, base))
     if too_big:
         base = replace(base, assumptions=base.assumptions + (
@@ -214,7 +203,11 @@ def price_network(config: Config, layers: Sequence[tuple[Plan, Counts]], samples
     if config.baseline.energy_model == EnergyModel.BOARD_POWER:  # the run's figures; its parts state their own
         base = replace(base, assumptions=base.assumptions + (
             board_power_sentence(config, base.latency_ns, None, "The whole run: "),))
-    return cim, in_batches(base, min(config.baseline.batch, samples, together)) if together else base
+    if not together:
+        return cim, base
+    batch = min(config.baseline.batch, samples, together)  # its products, its share of the vector work
+    batch_ns = in_sequence(on_baseline.products(batch)[0], base.name, batch, shared_hardware=True).latency_ns
+    return cim, in_batches(base, batch_ns + (base.latency_ns - products.latency_ns) * batch / samples)
 
 
 def _chip_stage(p: Plan, counts: Counts, shape: MatrixShape, samples: int, dram: tuple[int, int, int],

@@ -27,10 +27,10 @@ activation x activation product (attention's Q K^T, A V) passes ``weight_bits`` 
 "weights" (K, V) are activations, in its traffic, MAC energy and registers.
 
 Latency is a roofline: max(MACs / (P x clock_ghz), DRAM bytes / DRAM bandwidth, on-chip bytes / on-chip
-bandwidth); a one-off weight load (``one_off_load``) runs before the vectors, in series. Energy
-(``energy_model``): ``components`` prices every event and the leakage of its parts over the run (the chip's
-leakage densities, :mod:`.leakage`); ``board_power`` is
-``board_power_w`` x latency (a GPU's datasheet-level model).
+bandwidth); a one-off weight load (``one_off_load``) runs before the vectors, in series; a streamed vector waits
+for its whole batch (the roofline of one fetch and the vectors it serves). Energy (``energy_model``):
+``components`` prices every event and the leakage of its parts over the run (the chip's leakage densities,
+:mod:`.leakage`); ``board_power`` is ``board_power_w`` x latency (a GPU's datasheet-level model).
 """
 
 from __future__ import annotations
@@ -159,8 +159,7 @@ def _residence(b: BaselineConfig, weight_bits: int, io_bits_per_vector: int, row
 def _staging_pays(config: Config, vectors: int, batches: int) -> bool:
     """Whether staging streamed weights on chip (per bit: one DRAM fetch and one write per batch, one read per
     vector) costs less energy than fetching them from DRAM straight into the MAC registers for every vector."""
-    mem = onchip_memory(config)
-    dram_pj = dram_energy_pj_per_bit(config.baseline.dram)
+    mem, dram_pj = onchip_memory(config), dram_energy_pj_per_bit(config.baseline.dram)
     return batches * (dram_pj + mem.write_pj_per_bit) + vectors * mem.read_pj_per_bit < vectors * dram_pj
 
 
@@ -213,6 +212,16 @@ def _times_ns(b: BaselineConfig, plan: Plan, t: BaselineTraffic) -> tuple[float,
     return compute_ns, _memory_ns(b, t.dram_bits, t.sram_bits, _dram_gbps(b))
 
 
+def _batch_ns(config: Config, plan: Plan, t: BaselineTraffic, include_weight_load: bool,
+              dram_activation_bits: int | None) -> float:
+    """time of one whole batch of the streamed run ``t``, ns: a fetch and the vectors it serves, each its share of
+    ``dram_activation_bits`` (the run's last batch may hold fewer: latency x batch / vectors over-charges)"""
+    shared = 1 if t.weight_fetches >= t.vectors else min(t.fetch_batch, t.vectors)
+    io = None if dram_activation_bits is None else round(dram_activation_bits * shared / t.vectors)
+    one = _traffic(config, plan, shared, t.fetch_batch, include_weight_load, io, direct=t.weights_direct)
+    return max(_times_ns(config.baseline, plan, one))
+
+
 def _dram_gbps(b: BaselineConfig) -> float:
     """the DRAM's bandwidth, GB/s: stated, else its technology's"""
     return b.dram_bandwidth_gbps if b.dram_bandwidth_gbps is not None else dram_bandwidth_gbps(b.dram)
@@ -225,15 +234,18 @@ def _energy_pj(config: Config, plan: Plan, t: BaselineTraffic) -> float:
 
 
 def _traffic(config: Config, plan: Plan, vectors: int, fetch_batch: int, include_weight_load: bool,
-             dram_activation_bits: int | None, weights_fit: bool = False) -> BaselineTraffic:
+             dram_activation_bits: int | None, weights_fit: bool = False, direct: bool | None = None
+             ) -> BaselineTraffic:
     """:func:`baseline_traffic` with the weights kept on chip (``weights_fit``: in sub-batches of ``fetch_batch``
-    vectors) or streamed (each fetch serving ``fetch_batch`` vectors)"""
+    vectors) or streamed (each fetch serving ``fetch_batch`` vectors; ``direct``: straight into the registers,
+    None: where staging them does not pay)"""
     b, n_in, n_out = config.baseline, plan.in_features, plan.out_features
     weight_bits, in_bits_per_vector = n_in * n_out * plan.weight_bits, n_in * plan.input_bits
     out_bits_per_vector = n_out * plan.accumulator_bits
     batches = math.ceil(vectors / fetch_batch)
     stationary_tiles = b.dataflow in (Dataflow.WEIGHT_STATIONARY, Dataflow.WEIGHT_STREAMING)
-    direct = not weights_fit and (stationary_tiles or not _staging_pays(config, vectors, batches))
+    if direct is None:
+        direct = not weights_fit and (stationary_tiles or not _staging_pays(config, vectors, batches))
     fetches = int(include_weight_load) if weights_fit else vectors if direct and not stationary_tiles else batches
     input_reads, spills, weight_reads, register_bits = _dataflow_counts(b, plan, vectors, batches, direct)
     partial_sum_bits = vectors * n_out * spills * plan.accumulator_bits
@@ -328,11 +340,11 @@ def baseline_breakdown(config: Config, vectors: int, *, include_weight_load: boo
         leakage_uw = baseline_leakage_uw(config, area)
         energy_pj = {**components, "leakage": leakage_uw * latency_ns * 1e-3}  # uW x ns = fJ
         assumptions.append(leakage_sentence(area, leakage_uw, b.onchip_memory))
-    shared = 1 if t.weight_fetches >= vectors else min(t.fetch_batch, vectors)  # vectors finishing with one fetch
     assumptions.append(area_sentence(area))
     return Breakdown(
         name=b.name, energy_pj=energy_pj, area_um2=area, latency_ns=latency_ns,
         compute_ns=compute_ns, memory_ns=memory_ns, mvms=int(vectors), macs=t.macs, assumptions=tuple(assumptions),
         # vectors sharing a streamed fetch finish together: one waits for its whole batch
-        item_latency_ns=None if t.weights_fit else latency_ns * shared / vectors,
+        item_latency_ns=None if t.weights_fit else _batch_ns(config, plan, t, include_weight_load,
+                                                             dram_activation_bits),
     )

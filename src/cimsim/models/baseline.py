@@ -236,7 +236,11 @@ def price_baseline(config: Config, model: Model, items: int, kv_cache: str, unit
                        latency_ns=seq.latency_ns + vector_ns + kv_ns, compute_ns=seq.compute_ns + vector_ns,
                        memory_ns=seq.memory_ns + kv_ns, mvms=items, assumptions=assumptions,
                        macs=model.macs(items))  # the chip's count: exact, where the parts' float shares round
-    return in_batches(priced, min(b.batch, step, together)) if together else priced
+    if not together:
+        return priced
+    batch = min(b.batch, step, together)  # one batch's products, and its share of the vector work and KV writes
+    batch_ns = _products(config, model, batch, kv_cache, too_big, cache)[0].latency_ns
+    return in_batches(priced, batch_ns + (priced.latency_ns - seq.latency_ns) * batch / items)
 
 
 def _unbatched_decode(config: Config, model: Model, sequences: int, together: int | None) -> tuple[str, ...]:
