@@ -39,6 +39,8 @@ MODES = [
     # 7-bit cells and bipolar planes: pairs of products up to 2 x 255 x 127, past the int16 that AVX2's uint8 x int8
     # multiply-add pairs saturate at (int8.weight_offset)
     {"dac.signed_inputs": "bipolar", "device.bits_per_cell": 7, "device.g_min_us": 0.0, "adc.range": "max"},
+    # 8-bit offset cells subtracted in the array: levels -127 to 125 in the product matrix, which fit int8
+    {"mapping.signed_encoding": "offset", "device.bits_per_cell": 8, "adc.range": "max"},
 ]
 
 
@@ -405,7 +407,42 @@ def test_a_runs_json_says_where_its_products_ran_and_why(monkeypatch):
     monkeypatch.setattr(int8, "available", lambda: True)
     assert products_path(config) == "float32 BLAS (onnxruntime's int8 kernel is not 1.25x float32 here)"
     monkeypatch.setattr(int8, "available", lambda: False)
-    assert "is not installed: pip install '.[int8]'" in products_path(config)
+    assert "is not installed or cannot be imported: pip install '.[int8]'" in products_path(config)
+
+
+def test_an_onnxruntime_that_fails_leaves_a_report_that_says_so(monkeypatch):
+    # a session onnxruntime cannot build: the probes fail on every call (their caches keep no error); the report had
+    # asked the probe again after faster() caught it and died with onnxruntime's error, the simulation done
+    from cimsim.config import Config
+    from cimsim.report_json import products_path
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("[ONNXRuntimeError] : 1 : FAIL : no session")
+    monkeypatch.setattr(int8, "_session", broken)
+    monkeypatch.setattr(int8, "faster", MEASURED_FASTER.__wrapped__)  # not the fixture's stand-in, and not cached
+    int8.weight_offset.cache_clear()
+    try:
+        with pytest.warns(RuntimeWarning, match="onnxruntime failed"):
+            path = products_path(Config())
+    finally:
+        int8.weight_offset.cache_clear()
+    assert path == "float32 BLAS (onnxruntime failed: [ONNXRuntimeError] : 1 : FAIL : no session)"
+
+
+def test_an_onnxruntime_that_cannot_be_imported_leaves_float32_products_with_a_warning(tmp_path, monkeypatch):
+    # a broken install (its shared library missing) raises OSError on import, not ImportError: that had ended every run
+    (tmp_path / "onnxruntime.py").write_text('raise OSError("libonnxruntime.so: cannot open shared object file")\n')
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.delitem(sys.modules, "onnxruntime", raising=False)
+    int8.available.cache_clear()
+    try:
+        with pytest.warns(RuntimeWarning, match=r"onnxruntime cannot be imported \(OSError: libonnxruntime.so"):
+            assert not int8.available()
+        xbar = Crossbar(design())
+        xbar.program(np.random.default_rng(0).standard_normal((70, 300)))
+        assert xbar._integer is None
+    finally:
+        int8.available.cache_clear()
 
 
 @pytest.mark.parametrize("overrides, why", [

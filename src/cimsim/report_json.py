@@ -203,10 +203,15 @@ def products_path(config: Config, result: Result | None = None) -> str:
     if plans and (why := off_the_units(plans[0], cell_noise(config.device))):
         return f"float32 BLAS (no product of this design can run on the int8 units: {why})"
     if not int8.available():
-        return "float32 BLAS (onnxruntime, for the int8 units, is not installed: pip install '.[int8]')"
+        return ("float32 BLAS (onnxruntime, for the int8 units, is not installed or cannot be imported: pip install "
+                "'.[int8]')")
     if not int8.faster():
+        try:
+            exact = int8.weight_offset() is not None  # probed again where onnxruntime failed (no error is cached)
+        except Exception as err:  # onnxruntime's own errors have no common base class
+            return f"float32 BLAS (onnxruntime failed: {err})"
         return (f"float32 BLAS (onnxruntime's int8 kernel is not {int8.MIN_SPEEDUP}x float32 here"
-                + (": no exact int8 form on this CPU)" if int8.weight_offset() is None else ")"))
+                + (")" if exact else ": no exact int8 form on this CPU)"))
     return (f"int8 units (onnxruntime MatMulInteger, at least {int8.MIN_SPEEDUP}x float32 here) for the layers whose "
             "cells hold integer levels in [-128, 127] (no programming error, drift or IR drop), for the products of "
             f"row groups at least {int8.MIN_SIDE} x {int8.MIN_SIDE} that hold at least {int8.ALWAYS_CELLS} cells or "

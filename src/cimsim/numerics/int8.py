@@ -1,12 +1,12 @@
 """Exact integer products on the CPU's int8 units: onnxruntime's ``MatMulInteger`` (MLAS, VNNI where the CPU has it).
 
 A programmed layer whose product matrix holds integers in [-128, 127] (ideal cells: no programming error, IR drop
-or drift; at most 7 bits per cell; weight slices not summed before the ADC) and input planes of integer codes in
-[0, 255] (unsigned, two-phase, bit-serial planes) or [-128, 127] (bipolar: shifted by a zero point of 128, which
-MLAS takes away inside the product) give the same sums as the float32 product, exactly (every sum is below 2**24,
-checked before a simulation: :mod:`cimsim.plan_checks`), up to 4x faster on large products (small or narrow ones
-stay on float32: :data:`MIN_MACS`, :data:`ALWAYS_CELLS`, :data:`MIN_SIDE`). Everything else takes the float32
-path, which stays the reference the tests compare against.
+or drift; its levels as its encoding and any slices summed before the ADC combine them, :func:`compact`) and input
+planes of codes in [0, 255] (unsigned, two-phase, bit-serial planes) or [-128, 127] (bipolar: shifted by a zero
+point of 128, which MLAS takes away inside the product) give the same sums as the float32 product, exactly (every
+sum is below 2**24, checked before a simulation: :mod:`cimsim.plan_checks`), up to 4x faster on large products
+(small or narrow ones stay on float32: :data:`MIN_MACS`, :data:`ALWAYS_CELLS`, :data:`MIN_SIDE`). Everything else
+takes the float32 path, which stays the reference the tests compare against.
 
 Exact only where the CPU's kernel is: MLAS multiplies uint8 by int8 with VNNI's dot products (exact) where the CPU
 has them, else with AVX2's multiply-add pairs (``vpmaddubsw``), which saturate each pair's sum at int16, so 255 x
@@ -82,6 +82,10 @@ def available() -> bool:
     try:
         import onnxruntime  # noqa: F401
     except ImportError:
+        return False
+    except Exception as err:  # a broken install (e.g. its shared library missing): the extra is optional
+        warnings.warn(f"int8 products unavailable, float32 products instead: onnxruntime cannot be imported "
+                      f"({type(err).__name__}: {err})", RuntimeWarning, stacklevel=2)
         return False
     return True
 
@@ -237,8 +241,7 @@ def _wide_groups(matrix: np.ndarray, plan: Plan) -> dict[int, tuple[int, int]]:
 
 @checked_types
 def codes_fit(plan: Plan) -> bool:
-    """whether the plan's plane codes fit the units' uint8 planes: up to 255 unsigned, up to 127 in magnitude for
-    bipolar codes (shifted by the zero point)"""
+    """whether the plan's plane codes fit the units' uint8 planes (:func:`plane_code_limit`)"""
     return plan.max_plane_code <= plane_code_limit(plan)
 
 
