@@ -186,3 +186,47 @@ def test_a_charge_arrays_clips_past_a_max_range_name_its_capacitance_not_read_no
         note = adc_clipped_note(cimsim.simulate(DEFAULT, programmed))
     assert "lower the programming error ('device.program_sigma' = 0.3)" in note and "read noise" not in note
     assert "below code 0" not in note  # a conductance is clipped at 0 S: programming error brings no sum below 0
+
+
+@pytest.mark.parametrize("command", ["run", "compare"])
+def test_outputs_no_better_than_zeros_are_warned_of_with_the_adc_range_to_change(command, tmp_path):
+    """the sram-cicc2021 macro's 6-bit ADC over the largest possible sum of 1024 rows (an LSB of 2081 units, above
+    most sums) reads most conversions as 0: relative error 1.06, with nothing clipped and no input lost, had gone
+    unwarned; its preset now calibrates the range (the analog error alone 0.036)"""
+    config = tmp_path / "cicc.toml"
+    config.write_text('name = "cicc"\npreset = "sram-cicc2021"\n')
+    lines = _warnings(command, 'adc.range="max"', config=str(config))
+    assert len(lines) == 1, lines
+    error, analog, quantised = map(float, re.search(
+        r"relative error ([0-9.]+); the analog error alone ([0-9.]+), the quantisation alone ([0-9.]+)", lines[0])
+        .groups())
+    assert error >= 1 and analog > quantised
+    assert "'adc.range' = \"max\" spans the largest possible sum, so the 6-bit ADC's step exceeds" in lines[0]
+    assert _warnings(command, config=str(config)) == []
+
+
+def test_a_network_layer_no_better_than_zeros_is_named():
+    lines = _warnings("run", 'adc.range="max"', "adc.bits=2", config=MLP)
+    assert len(lines) == 1, lines
+    assert re.search(r"layer \d+'s analog products lie no closer to the exact products of its quantised operands "
+                     r"than zeros would \(relative error 1\)", lines[0])
+
+
+def test_outputs_no_better_than_zeros_name_what_lost_them():
+    from dataclasses import replace
+
+    from cimsim.accuracy import ErrorStats
+    from cimsim.poor_outputs import poor_outputs_note
+    result = cimsim.simulate(DEFAULT, {"workload.vectors": 8}).trials[0]
+    assert poor_outputs_note(result) is None
+    stats = {error: ErrorStats(signal_sq=1.0, error_sq=error ** 2, outputs=1) for error in (0.5, 0.9, 1.0)}
+    lost = replace(result, vs_float=stats[1.0], vs_digital=stats[0.5], digital_vs_float=stats[0.9])
+    assert "the quantised operands lose most of the product: raise 'mapping.weight_bits' = 8" in poor_outputs_note(lost)
+    fixed = replace(lost, config=cimsim.as_config(DEFAULT, {"adc.range": "fixed"}), digital_vs_float=stats[0.5])
+    assert "lower 'adc.full_scale_fraction' = 1 toward the sums" in poor_outputs_note(fixed)
+    assert poor_outputs_note(replace(lost, digital_vs_float=stats[0.5])).endswith(": raise 'adc.bits' = 8")
+    noisy = replace(lost, digital_vs_float=stats[0.5], config=cimsim.as_config(DEFAULT, {
+        "device.program_sigma": 0.5, "array.wire_resistance_ohm": 2.0}))
+    assert poor_outputs_note(noisy).endswith(
+        ": lower 'device.program_sigma' = 0.5, 'array.wire_resistance_ohm' = 2, or raise 'adc.bits' = 8")
+    assert poor_outputs_note(replace(lost, vs_float=stats[0.9])) is None

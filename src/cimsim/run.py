@@ -25,6 +25,7 @@ from .npfiles import npz_shape, read_npy
 from .numerics import AdcSetting, build_crossbar
 from .numerics.checks import finite_matrix, validated_config
 from .numerics.encoding import fixed_input_max
+from .poor_outputs import poor_outputs_note
 from .preflight import check_dense, check_magnitudes, magnitude_field, peaks
 from .workload import INPUT_BLOCK, input_blocks, load_weights
 
@@ -200,13 +201,15 @@ def adc_clipped_note(result) -> str | None:
 
 def result_notes(result) -> list[str]:
     """Every warning a result (a run's first trial) calls for: inputs saturated (:func:`clipped_inputs_note`), inputs
-    read as 0 (:func:`zero_coded_inputs_note`), ADC conversions clipped (:func:`adc_clipped_note`), a network's
-    dataset holding fewer samples than workload.vectors asked for."""
+    read as 0 (:func:`zero_coded_inputs_note`), ADC conversions clipped (:func:`adc_clipped_note`), outputs no better
+    than zeros where none of those says why (:func:`cimsim.poor_outputs.poor_outputs_note`), a network's dataset
+    holding fewer samples than workload.vectors asked for."""
     asked = result.config.workload.vectors
     fewer = (f"workload.vectors asks for {asked} samples; the dataset holds {result.samples}: all of them ran"
              if getattr(result, "samples", asked) < asked else "")
-    notes = (clipped_inputs_note(result), zero_coded_inputs_note(result), adc_clipped_note(result), fewer,
-             _rows_left_note(result))
+    causes = [note for note in (clipped_inputs_note(result), zero_coded_inputs_note(result),
+                                adc_clipped_note(result)) if note]
+    notes = (*causes, None if causes else poor_outputs_note(result), fewer, _rows_left_note(result))
     return [note for note in notes if note]
 
 
