@@ -210,7 +210,8 @@ def test_breakdown_defaults_and_dict_keys():
     d = chip_breakdown(config, _stages(config, 2), 2).as_dict()
     for key in ("item_latency_ns", "interval_ns", "throughput_items_per_s", "latency_ns", "stages"):
         assert key in d
-    assert {"index", "arrays", "tiles", "copies", "interval_ns", "latency_ns"} == set(d["stages"][0])
+    assert {"index", "arrays", "tiles", "copies", "interval_ns", "latency_ns", "compute_interval_ns",
+            "transfer_interval_ns"} == set(d["stages"][0])
 
 
 def test_bad_chip_input_raises():
@@ -427,3 +428,19 @@ def test_the_pipeline_line_says_how_the_interval_is_set():
         lines = estimate("configs/digits-mlp.toml", {"chip.pipeline": pipeline}).cim.assumptions
         line = next(a for a in lines if a.startswith("Pipeline "))
         assert said in line and ("slowest stage" in line) == (pipeline == "layer")
+
+
+def test_a_stage_says_whether_its_compute_or_its_transfers_set_its_interval():
+    """the sram-cicc2021 macro reads an MVM in 44.44 ns, but its 512 19-bit outputs take 38 cycles (9728 bits over
+    the 256-bit tile bus) at its 22.5 MHz clock: 1689 ns, which sets the stage's interval and the report says so"""
+    import cimsim
+    from cimsim.report import comparison_markdown
+    comp = cimsim.compare({"name": "cicc", "preset": "sram-cicc2021", "workload": {"vectors": 4}})
+    (stage,) = comp.cim.stages
+    assert stage.transfer_interval_ns == pytest.approx(math.ceil(512 * 19 / 256) / 0.0225, rel=1e-9)
+    assert stage.compute_interval_ns == pytest.approx(44.44, rel=1e-3)
+    assert stage.interval_ns == max(stage.compute_interval_ns, stage.transfer_interval_ns)
+    assert "| 1.69 µs | transfers (compute 44.4 ns) |" in comparison_markdown(comp)
+    isaac = cimsim.compare({"name": "isaac", "preset": "isaac", "workload": {"vectors": 4}})
+    assert all(s.interval_ns == max(s.compute_interval_ns, s.transfer_interval_ns) for s in isaac.cim.stages)
+    assert "| compute (transfers " in comparison_markdown(isaac)

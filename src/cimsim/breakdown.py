@@ -30,6 +30,10 @@ class StageTime:
     """steady-state time between two items leaving the stage (compute or transfer, the slower)"""
     latency_ns: float
     """one item through the stage: transfer in, compute, transfer out"""
+    compute_interval_ns: float = 0.0
+    """of ``interval_ns``: the time its arrays and periphery take per item"""
+    transfer_interval_ns: float = 0.0
+    """of ``interval_ns``: the time its transfers in and out hold a link per item (its tiles' bus, the mesh)"""
 
 
 class ReadOnlyDict(dict):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 
 from .argcheck import checked_types, markdown_cell
-from .breakdown import Breakdown
+from .breakdown import Breakdown, StageTime
 from .comparison import MACRO_COMPONENTS, Comparison
 from .config.checks import binary_inputs
 from .config.modes import ArrayFamily, InputRange
@@ -93,10 +93,18 @@ def _stage_table(b: Breakdown) -> list[str]:
     if not b.stages:
         return []
     return ["### Pipeline stages", "",
-            "| stage | arrays | tiles | copies of the weights | interval | latency of one item |",
-            "|---:|---:|---:|---:|---:|---:|",
+            "| stage | arrays | tiles | copies of the weights | interval | set by | latency of one item |",
+            "|---:|---:|---:|---:|---:|---|---:|",
             *(f"| {s.index} | {s.arrays} | {s.tiles} | {s.copies} | {_fmt(s.interval_ns * 1e-9, 's')} | "
-              f"{_fmt(s.latency_ns * 1e-9, 's')} |" for s in b.stages), ""]
+              f"{_interval_bound(s)} | {_fmt(s.latency_ns * 1e-9, 's')} |" for s in b.stages), ""]
+
+
+def _interval_bound(s: StageTime) -> str:
+    """what sets a stage's interval: its compute or its transfers, with the other's time"""
+    compute, moves = s.compute_interval_ns, s.transfer_interval_ns
+    if compute >= moves:
+        return f"compute (transfers {_fmt(moves * 1e-9, 's')})"
+    return f"transfers (compute {_fmt(compute * 1e-9, 's')})"
 
 
 def _time_split(b: Breakdown) -> str:

@@ -304,7 +304,8 @@ def chip_breakdown(config: Config, stages: Sequence[Stage], items: int, name: st
                   + sum(area.get(key, 0.0) for key in LOGIC_AREA_KEYS) * p0.logic_leakage_uw_per_um2)
     energy["leakage"] = leakage_uw * latency_ns * 1e-3  # uW x ns = fJ
     stage_times = tuple(StageTime(index=i, arrays=s.plan.n_arrays * k, tiles=tiles, copies=t.replicas * k // s.blocks,
-                                  interval_ns=max(r[1], r[3]), latency_ns=r[0] + r[2])
+                                  interval_ns=max(r[1], r[3]), latency_ns=r[0] + r[2], compute_interval_ns=r[1],
+                                  transfer_interval_ns=r[3])
                         for i, (s, t, k, tiles, r) in enumerate(zip(stages, timings, m.copies, m.tiles, rows)))
     return Breakdown(name=name, energy_pj=energy, area_um2=area, latency_ns=latency_ns, compute_ns=compute_ns,
                      memory_ns=memory_ns, mvms=items, macs=sum(s.counts.macs for s in stages),
