@@ -318,16 +318,25 @@ def test_a_baseline_of_fields_only_is_sized_to_the_workload():
 
 def test_cpu_energy_per_vector_never_rises_with_batch_at_65_nm():
     # 8192 x 8192 int8 streams through the 51 MiB SRAM (21.9 pJ/bit at 65 nm, 1.1 V > DDR4's 20.3): staging it
-    # for the batch had cost 11.0, 23.2, 13.3 mJ per vector at batch 1, 2, 16; now it is fetched per vector
-    def per_vector(batch):
+    # for the batch had cost 11.0, 23.2, 13.3 mJ per vector at batch 1, 2, 16 (dynamic energy); then it was fetched
+    # per vector at every batch, 16x slower at batch 16 for more energy once the leakage over that time counts
+    def run(batch):
         config = config_from_dict({
             "baseline": {"preset": "cpu", "batch": batch}, "technology": {"node_nm": 65.0, "vdd_v": 1.1},
             "workload": {"in_features": 8192, "out_features": 8192}}, "t.toml")
-        bd = baseline_breakdown(config, 64, include_weight_load=True)
-        return bd.total_energy_pj / 64, (bd.total_energy_pj - bd.energy_pj["leakage"]) / 64
-    energies = [per_vector(batch)[0] for batch in (1, 2, 16)]
-    assert per_vector(1)[1] == pytest.approx(11.01e9, rel=1e-3)  # its events; leakage adds 2.54 mJ
-    assert all(b <= a * (1 + 1e-12) for a, b in zip(energies, energies[1:]))
+        return (baseline_breakdown(config, 64, include_weight_load=True),
+                baseline_traffic(config, 64, include_weight_load=True))
+    runs = {batch: run(batch) for batch in (1, 2, 16, 64)}
+    energies = [bd.total_energy_pj / 64 for bd, _ in runs.values()]
+    one = runs[1][0]
+    assert (one.total_energy_pj - one.energy_pj["leakage"]) / 64 == pytest.approx(11.01e9, rel=1e-3)  # its events
+    assert all(b <= a * (1 + 1e-12) for a, b in zip(energies, energies[1:])), energies
+    assert [t.weights_direct for _, t in runs.values()] == [True, True, False, False]
+    staged, fetched = runs[16][0], runs[2][0]
+    assert staged.latency_ns < fetched.latency_ns / 10  # 5.31 against 84.3 ms
+    # staged, more dynamic energy than fetching per vector, less once each plan's leakage over its time counts
+    assert staged.total_energy_pj - staged.energy_pj["leakage"] > fetched.total_energy_pj - fetched.energy_pj["leakage"]
+    assert staged.total_energy_pj < fetched.total_energy_pj
 
 
 def test_tpu_is_a_256_by_256_array_and_its_weight_memory_8_gib():

@@ -17,14 +17,13 @@ and a DRAM, at the config's node and supply; B = ``batch`` vectors share a weigh
 Weights fit when they and one vector's activations fit on chip (never with ``weight_streaming``): fetched once
 (with ``include_weight_load``), larger batches run in sub-batches, so a batch never adds weight traffic; without
 the load, streamed where that costs less energy and no more time (sub-batches of few vectors reloading a
-weight-stationary array).
-Otherwise they stream from DRAM once per batch (of as many vectors as the memory holds the inputs of, at most B;
-outputs leave as each is done), straight into the registers with the weight-stationary tilings;
-``output_stationary`` reuses a fetch only by staging it on chip (written once, read per vector), and does so only
-where that costs less energy than fetching the weights from DRAM for every vector (which it does otherwise), so
-the energy per vector never rises with the batch. Inputs are read from DRAM once; outputs written to it once. An
-activation x activation product (attention's Q K^T, A V) passes ``weight_bits`` = ``dac.input_bits``: its
-"weights" (K, V) are activations, in its traffic, MAC energy and registers.
+weight-stationary array). Otherwise they stream from DRAM once per batch (of as many vectors as the memory holds
+the inputs of, at most B; outputs leave as each is done), straight into the registers with the weight-stationary
+tilings; ``output_stationary`` reuses a fetch only by staging it on chip (written once, read per vector), where
+that costs less energy, the leakage over each plan's time included, than fetching the weights from DRAM for every
+vector (which it does otherwise), so the energy per vector never rises with the batch. Inputs are read from DRAM
+once; outputs written to it once. An activation x activation product (attention's Q K^T, A V) passes
+``weight_bits`` = ``dac.input_bits``: its "weights" (K, V) are activations, in its traffic, MAC energy, registers.
 
 Latency is a roofline: max(MACs / (P x clock_ghz), DRAM bytes / DRAM bandwidth, on-chip bytes / on-chip
 bandwidth); a one-off weight load (``one_off_load``) runs before the vectors, in series; a streamed vector waits
@@ -156,11 +155,10 @@ def _residence(b: BaselineConfig, weight_bits: int, io_bits_per_vector: int, row
     return min(b.batch, int(room_bits // io_bits_per_vector)), streamed
 
 
-def _staging_pays(config: Config, vectors: int, batches: int) -> bool:
-    """Whether staging streamed weights on chip (per bit: one DRAM fetch and one write per batch, one read per
-    vector) costs less energy than fetching them from DRAM straight into the MAC registers for every vector."""
-    mem, dram_pj = onchip_memory(config), dram_energy_pj_per_bit(config.baseline.dram)
-    return batches * (dram_pj + mem.write_pj_per_bit) + vectors * mem.read_pj_per_bit < vectors * dram_pj
+def _run_energy_pj(config: Config, plan: Plan, t: BaselineTraffic) -> float:
+    """the energy of ``t``, pJ: its dynamic energy and the baseline's leakage over its roofline time"""
+    leakage_uw = baseline_leakage_uw(config, baseline_area_um2(config, plan, onchip_memory(config)))
+    return _energy_pj(config, plan, t) + leakage_uw * max(_times_ns(config.baseline, plan, t)) * 1e-3
 
 
 def _plan(config: Config, weight_bits: int | None) -> Plan:
@@ -238,14 +236,16 @@ def _traffic(config: Config, plan: Plan, vectors: int, fetch_batch: int, include
              ) -> BaselineTraffic:
     """:func:`baseline_traffic` with the weights kept on chip (``weights_fit``: in sub-batches of ``fetch_batch``
     vectors) or streamed (each fetch serving ``fetch_batch`` vectors; ``direct``: straight into the registers,
-    None: where staging them does not pay)"""
+    None: as the dataflow does it, output-stationary staging them where that costs less, leakage included)"""
     b, n_in, n_out = config.baseline, plan.in_features, plan.out_features
     weight_bits, in_bits_per_vector = n_in * n_out * plan.weight_bits, n_in * plan.input_bits
     out_bits_per_vector = n_out * plan.accumulator_bits
     batches = math.ceil(vectors / fetch_batch)
     stationary_tiles = b.dataflow in (Dataflow.WEIGHT_STATIONARY, Dataflow.WEIGHT_STREAMING)
-    if direct is None:
-        direct = not weights_fit and (stationary_tiles or not _staging_pays(config, vectors, batches))
+    if direct is None and not (weights_fit or stationary_tiles):  # output-stationary: staged where that costs less
+        return min((_traffic(config, plan, vectors, fetch_batch, include_weight_load, dram_activation_bits, direct=each)
+                    for each in (True, False)), key=lambda t: _run_energy_pj(config, plan, t))  # a tie: fetched
+    direct = not weights_fit if direct is None else direct
     fetches = int(include_weight_load) if weights_fit else vectors if direct and not stationary_tiles else batches
     input_reads, spills, weight_reads, register_bits = _dataflow_counts(b, plan, vectors, batches, direct)
     partial_sum_bits = vectors * n_out * spills * plan.accumulator_bits

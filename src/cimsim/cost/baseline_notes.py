@@ -38,7 +38,7 @@ def _direct_reason(batch: int, t: BaselineTraffic) -> str:
     if batch == 1 or t.weight_fetches <= 1:
         return "nothing on chip would reuse it"
     return (f"staging it on chip for a batch of {batch} would cost more energy than fetching it again for each "
-            "vector")
+            "vector (the leakage over each plan's time included)")
 
 
 def _weights_sentence(config: Config, plan: Plan, t: BaselineTraffic, kind: str, include_weight_load: bool) -> str:
