@@ -339,6 +339,47 @@ def test_cpu_energy_per_vector_never_rises_with_batch_at_65_nm():
     assert staged.total_energy_pj < fetched.total_energy_pj
 
 
+def test_each_output_stationary_batch_is_staged_on_its_own_merits():
+    # the cpu preset at 65 nm on 8192 x 8192 int8, batch 16: one vector past a batch had made the run fetch every
+    # vector's weights again (17 vectors 22.4 ms against 1.33 ms for 16); the whole batch is staged and the last
+    # vector, too few for staging to pay, fetches its own
+    def run(vectors):
+        config = config_from_dict({
+            "baseline": {"preset": "cpu", "batch": 16}, "technology": {"node_nm": 65.0, "vdd_v": 1.1},
+            "workload": {"in_features": 8192, "out_features": 8192}}, "t.toml")
+        return (baseline_breakdown(config, vectors, include_weight_load=False),
+                baseline_traffic(config, vectors, include_weight_load=False))
+    (batch, batch_t), (more, more_t), (one, one_t) = run(16), run(17), run(1)
+    assert not batch_t.weights_direct and batch_t.weight_fetches == 1 and one_t.weights_direct
+    assert not more_t.weights_direct and more_t.last_batch_direct and more_t.weight_fetches == 2
+    weight_bits = 8192 * 8192 * 8
+    assert more_t.sram_weight_write_bits == weight_bits and more_t.sram_weight_read_bits == 16 * weight_bits
+    assert more.latency_ns == pytest.approx(batch.latency_ns + one.latency_ns, rel=0.01)  # 2.64 ms: the two apart
+    assert more.total_energy_pj == pytest.approx(batch.total_energy_pj + one.total_energy_pj, rel=0.01)
+    assert more.item_latency_ns == pytest.approx(batch.latency_ns, rel=1e-12)
+    assert any("the last batch's 1 vector(s) fetch them for each vector straight into the MAC registers" in a
+               for a in more.assumptions)
+
+
+@pytest.mark.parametrize("sram_gbps, staged", [(None, True), (100.0, False)])
+def test_a_board_power_baseline_stages_where_that_takes_less_time(sram_gbps, staged):
+    # the h100 at 130 nm, output-stationary, 8192 x 8192, batch 64: its energy is board power x time, which the
+    # choice had not seen (fetched per vector: 1283 us where staging takes 381 us); an on-chip memory of 100 GB/s
+    # makes staging the slower plan
+    baseline = {"preset": "h100", "batch": 64, "dataflow": "output_stationary"}
+    if sram_gbps:
+        baseline["sram_bandwidth_gbps"] = sram_gbps
+    config = config_from_dict({"baseline": baseline, "workload": {"in_features": 8192, "out_features": 8192},
+                               "technology": {"node_nm": 130.0}}, "t.toml")
+    chosen = baseline_breakdown(config, 64, include_weight_load=False)
+    assert baseline_traffic(config, 64, include_weight_load=False).weights_direct == (not staged)
+    other = baseline_breakdown(replace(config, baseline=replace(config.baseline, batch=1)), 64,
+                               include_weight_load=False)  # batch 1: every vector fetches its own
+    assert (chosen.latency_ns < other.latency_ns) == staged and chosen.latency_ns <= other.latency_ns
+    assert any("would cost more energy than fetching it again for each vector (board power over each plan's "
+               "time)" in a for a in chosen.assumptions) == (not staged)
+
+
 def test_tpu_is_a_256_by_256_array_and_its_weight_memory_8_gib():
     # Jouppi et al. ISCA 2017 Sec. 2: the array had taken a layer's shape, 4096 x 16 for a 4096-input layer, so each
     # input was read once per 16 outputs (LLaMA-7B prefill on 66 chips: 10,000 Gbit of input reads, 3.93 s a prompt)

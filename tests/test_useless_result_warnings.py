@@ -201,7 +201,8 @@ def test_outputs_no_better_than_zeros_are_warned_of_with_the_adc_range_to_change
         r"relative error ([0-9.]+); the analog error alone ([0-9.]+), the quantisation alone ([0-9.]+)", lines[0])
         .groups())
     assert error >= 1 and analog > quantised
-    assert "'adc.range' = \"max\" spans the largest possible sum, so the 6-bit ADC's step exceeds" in lines[0]
+    assert ("where the 6-bit ADC's step ('adc.range' = \"max\": the largest possible sum over 2**6 codes) exceeds "
+            "most sums, set \"calibrated\"") in lines[0]
     assert _warnings(command, config=str(config)) == []
 
 
@@ -221,12 +222,27 @@ def test_outputs_no_better_than_zeros_name_what_lost_them():
     assert poor_outputs_note(result) is None
     stats = {error: ErrorStats(signal_sq=1.0, error_sq=error ** 2, outputs=1) for error in (0.5, 0.9, 1.0)}
     lost = replace(result, vs_float=stats[1.0], vs_digital=stats[0.5], digital_vs_float=stats[0.9])
-    assert "the quantised operands lose most of the product: raise 'mapping.weight_bits' = 8" in poor_outputs_note(lost)
+    assert poor_outputs_note(lost).endswith(
+        ": the quantised operands lose most of the product: raise 'mapping.weight_bits' = 8 or 'dac.input_bits' = 8")
+    widest = replace(lost, config=cimsim.as_config(DEFAULT, {"mapping.weight_bits": 16, "dac.input_bits": 16}))
+    assert poor_outputs_note(widest).endswith(": no field left to widen")  # raising 16 bits had been advised
     fixed = replace(lost, config=cimsim.as_config(DEFAULT, {"adc.range": "fixed"}), digital_vs_float=stats[0.5])
-    assert "lower 'adc.full_scale_fraction' = 1 toward the sums" in poor_outputs_note(fixed)
+    assert poor_outputs_note(fixed).endswith(": bring 'adc.full_scale_fraction' = 1 toward the sums or set "
+                                             "'adc.range' = \"calibrated\"")
     assert poor_outputs_note(replace(lost, digital_vs_float=stats[0.5])).endswith(": raise 'adc.bits' = 8")
     noisy = replace(lost, digital_vs_float=stats[0.5], config=cimsim.as_config(DEFAULT, {
-        "device.program_sigma": 0.5, "array.wire_resistance_ohm": 2.0}))
-    assert poor_outputs_note(noisy).endswith(
-        ": lower 'device.program_sigma' = 0.5, 'array.wire_resistance_ohm' = 2, or raise 'adc.bits' = 8")
+        "device.program_sigma": 0.5, "array.wire_resistance_ohm": 2.0}))  # the device's error, not the ADC's bits
+    assert poor_outputs_note(noisy).endswith(": lower 'device.program_sigma' = 0.5, 'array.wire_resistance_ohm' = 2")
     assert poor_outputs_note(replace(lost, vs_float=stats[0.9])) is None
+
+
+def test_poor_outputs_name_the_device_error_beside_a_max_range_and_a_fixed_input_range():
+    # a 16-bit ADC over the largest sum with programming error sigma 1: the advice had blamed the ADC's step alone;
+    # binary inputs read as +/-1000 (a fixed input_max 1000 over data in [-1, 1]) had been told to raise weight bits
+    lines = _warnings("run", 'adc.range="max"', "adc.bits=16", "device.program_sigma=1.0")
+    assert len(lines) == 1 and ": lower 'device.program_sigma' = 1; where the 16-bit ADC's step" in lines[0], lines
+    lines = _warnings("run", 'dac.input_range="fixed"', "dac.input_bits=1", 'dac.signed_inputs="bipolar"',
+                      "dac.input_max=1000")
+    assert len(lines) == 1, lines
+    assert ("the quantised operands lose most of the product: bring 'dac.input_max' = 1000 toward the inputs' "
+            "largest magnitude, 1 (or set 'dac.input_range' = \"per_vector\"); raise") in lines[0]

@@ -19,11 +19,12 @@ Weights fit when they and one vector's activations fit on chip (never with ``wei
 the load, streamed where that costs less energy and no more time (sub-batches of few vectors reloading a
 weight-stationary array). Otherwise they stream from DRAM once per batch (of as many vectors as the memory holds
 the inputs of, at most B; outputs leave as each is done), straight into the registers with the weight-stationary
-tilings; ``output_stationary`` reuses a fetch only by staging it on chip (written once, read per vector), where
-that costs less energy, the leakage over each plan's time included, than fetching the weights from DRAM for every
-vector (which it does otherwise), so the energy per vector never rises with the batch. Inputs are read from DRAM
-once; outputs written to it once. An activation x activation product (attention's Q K^T, A V) passes
-``weight_bits`` = ``dac.input_bits``: its "weights" (K, V) are activations, in its traffic, MAC energy, registers.
+tilings; ``output_stationary`` reuses a fetch only by staging it on chip (written once, read per vector), batch by
+batch where that costs less energy as priced (board power, or the events and leakage, over each plan's time) than
+fetching the weights from DRAM for every vector (which it does otherwise; a last, partial batch decides on its own).
+Inputs are read from DRAM once; outputs written to it once. An activation x activation product (attention's Q
+K^T, A V) passes ``weight_bits`` = ``dac.input_bits``: its "weights" (K, V) are activations, in its traffic, MAC
+energy, registers.
 
 Latency is a roofline: max(MACs / (P x clock_ghz), DRAM bytes / DRAM bandwidth, on-chip bytes / on-chip
 bandwidth); a one-off weight load (``one_off_load``) runs before the vectors, in series; a streamed vector waits
@@ -34,22 +35,19 @@ for its whole batch (the roofline of one fetch and the vectors it serves). Energ
 
 from __future__ import annotations
 
-import functools
 import math
-from dataclasses import fields, replace
+from dataclasses import replace
 
 from ..argcheck import check_bool, check_int, check_real, checked_types
 from ..breakdown import Breakdown
-from ..config.checks import baseline_errors
-from ..config.load import field_errors, python_scalar
-from ..config.memory_checks import memory_errors
 from ..config.modes import Dataflow, EnergyModel
 from ..config.schema import BaselineConfig, Config
 from ..errors import ConfigError
 from ..mapping import Plan, plan_layer
+from .baseline_checks import check_baseline, checked_baseline
 from .baseline_area import area_sentence, baseline_area_um2, baseline_leakage_uw, leakage_sentence
 from .baseline_notes import array_rows, baseline_assumptions, board_power_sentence
-from .baseline_traffic import BaselineTraffic
+from .baseline_traffic import BaselineTraffic, combined
 from .digital import mac_energy_pj, register_file_energy_pj_per_bit
 from .memory import check_dram_capacity, dram_bandwidth_gbps, dram_energy_pj_per_bit
 from .onchip import OnChipMemory, onchip_memory
@@ -60,52 +58,10 @@ __all__ = ["BaselineTraffic", "OnChipMemory", "baseline_traffic", "baseline_brea
 ENERGY_MODELS: tuple[EnergyModel, ...] = tuple(EnergyModel)
 
 
-def _check_baseline(config: Config) -> None:
-    """The loader's rules on what the baseline is (configs built in code reach here): each field of the [technology]
-    and [baseline] tables by its rule, ``batch`` at least 1 (a product's config counts its vectors there, past the
-    field's range: :func:`cimsim.models.baseline.product_config`), then the [baseline] table's cross-field rules
-    and the memory floor (:func:`cimsim.config.memory_checks.memory_errors`: a 1e-9 KiB bank had priced a bit at
-    3e-10 pJ). The workload's tables are the caller's (a product's shape, a network's layer)."""
-    check_int("baseline.batch", config.baseline.batch)
-    errors = [] if all(map(_accepted, (config.technology, config.baseline))) else [  # the loader's words
-        (name, why) for name, why in field_errors(config)
-        if name.startswith(("technology.", "baseline.")) and name != "baseline.batch"]
-    errors = errors or baseline_errors(config.baseline) + memory_errors(config)
-    if errors:
-        raise ConfigError(f"{config.source} (a Config given in memory)", errors)
-
-
-def _accepted(table) -> bool:
-    """whether each field of ``table`` passes its rule (a baseline's ``batch`` aside), as the loader checks it"""
-    return all(f.metadata["rule"].accepts(python_scalar(getattr(table, f.name))) for f in fields(table)
-               if not (isinstance(table, BaselineConfig) and f.name == "batch"))
-
-
-def _checked_baseline(baseline: BaselineConfig) -> None:
-    """the loader's ConfigError naming each [baseline] field of a table built in code that its rule refuses (a
-    negative count of MAC units had priced a negative peak); a table checked once (pricing asks per layer)"""
-    try:
-        _checked_table(baseline)
-    except TypeError:  # a field holding what cannot be hashed (a list): checked, not held
-        _check_table(baseline)
-
-
-@functools.lru_cache(maxsize=64)
-def _checked_table(baseline: BaselineConfig) -> None:
-    _check_table(baseline)
-
-
-def _check_table(baseline: BaselineConfig) -> None:
-    errors = baseline_errors(baseline) if _accepted(baseline) else [  # cross-field rules once each field passes
-        (name, why) for name, why in field_errors(Config(baseline=baseline)) if name.startswith("baseline.")]
-    if errors:  # a wide rate above the 8-bit one had priced a 16-bit peak 390x the 8-bit one
-        raise ConfigError("a BaselineConfig given in memory", errors)
-
-
 @checked_types
 def macs_per_cycle(baseline: BaselineConfig, operand_bits: int = 8) -> int:
     """MAC units working per cycle at operands of ``operand_bits`` (the wider of weights and inputs)."""
-    _checked_baseline(baseline)
+    checked_baseline(baseline)
     if check_int("operand_bits", operand_bits, 1, 64) > 8 and baseline.wide_macs_per_cycle > 0:
         return int(baseline.wide_macs_per_cycle)
     return int(baseline.macs_per_cycle)
@@ -155,10 +111,32 @@ def _residence(b: BaselineConfig, weight_bits: int, io_bits_per_vector: int, row
     return min(b.batch, int(room_bits // io_bits_per_vector)), streamed
 
 
+def _staged_where_cheaper(config: Config, plan: Plan, vectors: int, fetch_batch: int, include_weight_load: bool,
+                          dram_activation_bits: int | None) -> BaselineTraffic:
+    """Output-stationary streamed weights: each batch's fetch staged on chip (written once, read per vector) or
+    fetched for each vector straight into the registers, whichever costs that batch less energy as the baseline
+    prices it (:func:`_run_energy_pj`; a tie: fetched); the whole batches alike, a last, partial one on its own
+    (staging one run-wide had made one vector past a batch fetch every vector again: 17x the time)."""
+    full, rest = divmod(vectors, fetch_batch)
+    parts = []
+    for runs, size in ((full, fetch_batch), (1, rest)):
+        io = None if dram_activation_bits is None else round(dram_activation_bits * size / vectors)
+        if runs and size:
+            parts.append((runs, min((_traffic(config, plan, size, fetch_batch, include_weight_load, io, direct=each)
+                                     for each in (True, False)), key=lambda t: _run_energy_pj(config, plan, t))))
+    total, whole, last = combined(parts), parts[0][1].weights_direct, parts[-1][1].weights_direct
+    return replace(total, last_batch_direct=None if last == whole else last, dram_activation_bits=(
+        total.dram_activation_bits if dram_activation_bits is None else dram_activation_bits))
+
+
 def _run_energy_pj(config: Config, plan: Plan, t: BaselineTraffic) -> float:
-    """the energy of ``t``, pJ: its dynamic energy and the baseline's leakage over its roofline time"""
+    """the energy of ``t`` as the baseline prices it, pJ: board power over its roofline time (``board_power``), else
+    its dynamic energy and the baseline's leakage over that time"""
+    b, ns = config.baseline, max(_times_ns(config.baseline, plan, t))
+    if b.energy_model == EnergyModel.BOARD_POWER:
+        return b.board_power_w * ns * 1e3  # W x ns = nJ
     leakage_uw = baseline_leakage_uw(config, baseline_area_um2(config, plan, onchip_memory(config)))
-    return _energy_pj(config, plan, t) + leakage_uw * max(_times_ns(config.baseline, plan, t)) * 1e-3
+    return _energy_pj(config, plan, t) + leakage_uw * ns * 1e-3
 
 
 def _plan(config: Config, weight_bits: int | None) -> Plan:
@@ -243,8 +221,7 @@ def _traffic(config: Config, plan: Plan, vectors: int, fetch_batch: int, include
     batches = math.ceil(vectors / fetch_batch)
     stationary_tiles = b.dataflow in (Dataflow.WEIGHT_STATIONARY, Dataflow.WEIGHT_STREAMING)
     if direct is None and not (weights_fit or stationary_tiles):  # output-stationary: staged where that costs less
-        return min((_traffic(config, plan, vectors, fetch_batch, include_weight_load, dram_activation_bits, direct=each)
-                    for each in (True, False)), key=lambda t: _run_energy_pj(config, plan, t))  # a tie: fetched
+        return _staged_where_cheaper(config, plan, vectors, fetch_batch, include_weight_load, dram_activation_bits)
     direct = not weights_fit if direct is None else direct
     fetches = int(include_weight_load) if weights_fit else vectors if direct and not stationary_tiles else batches
     input_reads, spills, weight_reads, register_bits = _dataflow_counts(b, plan, vectors, batches, direct)
@@ -310,7 +287,7 @@ def baseline_breakdown(config: Config, vectors: int, *, include_weight_load: boo
     ``energy_model`` overrides ``config.baseline.energy_model`` (e.g. ``"components"`` for the dynamic view of a
     GPU preset priced by board power).
     """
-    _check_baseline(config)
+    check_baseline(config)
     b = config.baseline
     model = _energy_model(config, energy_model)
     t = baseline_traffic(config, vectors, include_weight_load=include_weight_load,

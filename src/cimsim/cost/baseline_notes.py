@@ -32,13 +32,15 @@ _DATAFLOW_SENTENCES = {
 }
 
 
-def _direct_reason(batch: int, t: BaselineTraffic) -> str:
+def _direct_reason(batch: int, t: BaselineTraffic, board_power: bool) -> str:
     """Why output-stationary weights stream straight into the registers: one vector per batch, or staging a fetch
-    on chip would cost more energy than fetching it again."""
+    on chip would cost more energy (as priced: ``board_power`` over its time, else its events and leakage) than
+    fetching it again."""
     if batch == 1 or t.weight_fetches <= 1:
         return "nothing on chip would reuse it"
+    priced = "board power over each plan's time" if board_power else "the leakage over each plan's time included"
     return (f"staging it on chip for a batch of {batch} would cost more energy than fetching it again for each "
-            "vector (the leakage over each plan's time included)")
+            f"vector ({priced})")
 
 
 def _weights_sentence(config: Config, plan: Plan, t: BaselineTraffic, kind: str, include_weight_load: bool) -> str:
@@ -62,7 +64,11 @@ def _weights_sentence(config: Config, plan: Plan, t: BaselineTraffic, kind: str,
                  else "not even one vector's inputs")
         every += f" (of baseline.batch's {b.batch}, the {b.sram_kib:g} KiB {kind} holds {holds})"
     fetches = "1 fetch" if t.weight_fetches == 1 else f"{t.weight_fetches} fetches"
-    return f"{shape} {reason}; they stream from DRAM once per {every} ({fetches}), {route}."
+    last = "" if t.last_batch_direct is None else (
+        f"; the last batch's {t.vectors % t.fetch_batch} vector(s) fetch them for each vector straight into the MAC "
+        "registers (staging them for so few would cost more energy)" if t.last_batch_direct else
+        f"; the last batch's {t.vectors % t.fetch_batch} vector(s) share one fetch through the {kind}")
+    return f"{shape} {reason}; they stream from DRAM once per {every} ({fetches}), {route}{last}."
 
 
 def array_rows(b, plan: Plan, units: int) -> int:
@@ -136,7 +142,8 @@ def baseline_assumptions(config: Config, plan: Plan, t: BaselineTraffic, mem: On
         f"({mem.read_pj_per_bit:.3g} pJ/bit, {memory_source}).",
         _DATAFLOW_SENTENCES["output_stationary_direct" if b.dataflow == "output_stationary" and t.weights_direct
                             else b.dataflow].format(batch=_batch_words(min(t.fetch_batch, t.vectors)),
-                                                    reason=_direct_reason(min(t.fetch_batch, t.vectors), t), array=(
+                                                    reason=_direct_reason(min(t.fetch_batch, t.vectors), t, bool(
+                                                        b.energy_model == EnergyModel.BOARD_POWER)), array=(
             f"{(rows := array_rows(b, plan, units))} x {units // rows} MACs, "
             + ("baseline.array_rows" if b.array_rows else "the layer's least-traffic tiling; baseline.array_rows "
                "left out"))),

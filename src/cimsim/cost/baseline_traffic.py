@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, fields, replace
 
-__all__ = ["BaselineTraffic"]
+__all__ = ["BaselineTraffic", "combined"]
 
 
 @dataclass(frozen=True)
@@ -40,6 +41,9 @@ class BaselineTraffic:
     vectors' inputs (:func:`cimsim.cost.baseline._residence`); more than ``vectors`` where the run has fewer"""
     vectors: int = 0
     """the vectors run"""
+    last_batch_direct: bool | None = None
+    """the route of the run's last, partial batch where it differs from the whole batches' (``weights_direct``):
+    an output-stationary batch too small for staging to pay fetches for each vector; None: theirs"""
     weights_fit_streamed: bool = False
     """the weights fit on chip but are streamed: that costs less energy, in no more time, than keeping them, whose
     room leaves sub-batches of few vectors (a weight-stationary unit reloads its registers per sub-batch)"""
@@ -53,3 +57,10 @@ class BaselineTraffic:
     @property
     def dram_bits(self) -> int:
         return self.dram_weight_bits + self.dram_activation_bits
+
+
+def combined(parts: Sequence[tuple[int, BaselineTraffic]]) -> BaselineTraffic:
+    """``n`` runs of each traffic of ``parts`` ((n, traffic), ...) one after the other: their counts (vectors,
+    fetches, bits) summed, the first's plan (its flags and fetch batch)"""
+    counted = [f.name for f in fields(BaselineTraffic) if f.type == "int" and f.name != "fetch_batch"]
+    return replace(parts[0][1], **{name: sum(n * getattr(t, name) for n, t in parts) for name in counted})
