@@ -580,7 +580,7 @@ def test_output_stationary_fetches_per_vector_where_staging_costs_more():
     assert t.dram_weight_bits == 32 * weight_bits and t.sram_weight_read_bits == t.sram_weight_write_bits == 0
     bd = baseline_breakdown(config, 32, include_weight_load=False)
     assert bd.item_latency_ns == pytest.approx(bd.latency_ns / 32)  # each vector has its own fetch
-    assert any("would cost more energy than fetching it again for each vector (the leakage over each plan's time "
+    assert any("would save no energy over fetching it again for each vector (the leakage over each plan's time "
                "included)" in a for a in bd.assumptions)
     assert any("once per vector (32 fetches)" in a for a in bd.assumptions)
 

@@ -206,11 +206,32 @@ def test_outputs_no_better_than_zeros_are_warned_of_with_the_adc_range_to_change
     assert _warnings(command, config=str(config)) == []
 
 
-def test_a_network_layer_no_better_than_zeros_is_named():
+def test_a_networks_outputs_no_better_than_zeros_name_the_worst_layer_or_the_input_range():
     lines = _warnings("run", 'adc.range="max"', "adc.bits=2", config=MLP)
     assert len(lines) == 1, lines
-    assert re.search(r"layer \d+'s analog products lie no closer to the exact products of its quantised operands "
-                     r"than zeros would \(relative error 1\)", lines[0])
+    assert re.search(r"the outputs lie no closer to the float model's outputs than zeros would \(relative error 1; "
+                     r"the analog error alone 1 \(layer \d+, the worst\)", lines[0]), lines[0]
+    # binary inputs read as +/-1000: chance accuracy and an output error of 687 had gone unwarned (the layers' analog
+    # products equal their quantised ones)
+    lines = _warnings("run", 'dac.input_range="fixed"', "dac.input_bits=1", 'dac.signed_inputs="bipolar"',
+                      "dac.input_max=1000", config=MLP)
+    assert len(lines) == 1, lines
+    assert lines[0].endswith("the quantised operands lose most of the product: set 'dac.input_range' = "
+                             "\"per_vector\", or bring 'dac.input_max' = 1000 to the inputs' scale")
+
+
+def test_a_network_layer_no_better_than_zeros_is_named_where_the_outputs_survive():
+    from dataclasses import replace
+
+    from cimsim.accuracy import ErrorStats
+    from cimsim.poor_outputs import poor_outputs_note
+    result = cimsim.simulate(MLP, {"workload.vectors": 8}).trials[0]
+    assert poor_outputs_note(result) is None
+    worse = replace(result, layers=(replace(result.layers[0], vs_digital=ErrorStats(1.0, 1.0, outputs=1)),
+                                    *result.layers[1:]))
+    assert poor_outputs_note(worse).startswith(
+        "digits-mlp: layer 0's analog products lie no closer to the exact products of its quantised operands than "
+        "zeros would (relative error 1): raise 'adc.bits' = ")
 
 
 def test_outputs_no_better_than_zeros_name_what_lost_them():
@@ -226,6 +247,11 @@ def test_outputs_no_better_than_zeros_name_what_lost_them():
         ": the quantised operands lose most of the product: raise 'mapping.weight_bits' = 8 or 'dac.input_bits' = 8")
     widest = replace(lost, config=cimsim.as_config(DEFAULT, {"mapping.weight_bits": 16, "dac.input_bits": 16}))
     assert poor_outputs_note(widest).endswith(": no field left to widen")  # raising 16 bits had been advised
+    widest_adc = replace(lost, digital_vs_float=stats[0.5], config=cimsim.as_config(DEFAULT, {"adc.bits": 16}))
+    assert poor_outputs_note(widest_adc).endswith(": the 16-bit ADC is the widest the field takes: lower the noise "
+                                                  "or error left")
+    max_range = replace(widest_adc, config=cimsim.as_config(DEFAULT, {"adc.bits": 16, "adc.range": "max"}))
+    assert poor_outputs_note(max_range).endswith("exceeds most sums, set \"calibrated\"")  # 16 bits: no more
     fixed = replace(lost, config=cimsim.as_config(DEFAULT, {"adc.range": "fixed"}), digital_vs_float=stats[0.5])
     assert poor_outputs_note(fixed).endswith(": bring 'adc.full_scale_fraction' = 1 toward the sums or set "
                                              "'adc.range' = \"calibrated\"")
@@ -244,5 +270,6 @@ def test_poor_outputs_name_the_device_error_beside_a_max_range_and_a_fixed_input
     lines = _warnings("run", 'dac.input_range="fixed"', "dac.input_bits=1", 'dac.signed_inputs="bipolar"',
                       "dac.input_max=1000")
     assert len(lines) == 1, lines
-    assert ("the quantised operands lose most of the product: bring 'dac.input_max' = 1000 toward the inputs' "
-            "largest magnitude, 1 (or set 'dac.input_range' = \"per_vector\"); raise") in lines[0]
+    assert lines[0].endswith("the quantised operands lose most of the product: set 'dac.input_range' = "
+                             "\"per_vector\", or bring 'dac.input_max' = 1000 to the inputs' scale (their largest "
+                             "magnitude 1)")  # not raise bits: 16 weight bits leave the error at 1.71e3

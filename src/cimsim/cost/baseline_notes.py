@@ -20,7 +20,7 @@ __all__ = ["array_rows", "baseline_assumptions", "board_power_sentence"]
 
 _DATAFLOW_SENTENCES = {
     "output_stationary": "Output-stationary: each MAC clocks its weight, input and accumulator registers once; "
-                         "every weight is read from on-chip memory once per vector.",
+                         "every weight is read from on-chip memory once per vector{last}.",
     "output_stationary_direct": "Output-stationary: each MAC clocks its weight, input and accumulator registers "
                                 "once; every weight comes from DRAM straight into a MAC's register, once per vector "
                                 "({reason}).",
@@ -39,7 +39,7 @@ def _direct_reason(batch: int, t: BaselineTraffic, board_power: bool) -> str:
     if batch == 1 or t.weight_fetches <= 1:
         return "nothing on chip would reuse it"
     priced = "board power over each plan's time" if board_power else "the leakage over each plan's time included"
-    return (f"staging it on chip for a batch of {batch} would cost more energy than fetching it again for each "
+    return (f"staging it on chip for a batch of {batch} would save no energy over fetching it again for each "
             f"vector ({priced})")
 
 
@@ -66,7 +66,7 @@ def _weights_sentence(config: Config, plan: Plan, t: BaselineTraffic, kind: str,
     fetches = "1 fetch" if t.weight_fetches == 1 else f"{t.weight_fetches} fetches"
     last = "" if t.last_batch_direct is None else (
         f"; the last batch's {t.vectors % t.fetch_batch} vector(s) fetch them for each vector straight into the MAC "
-        "registers (staging them for so few would cost more energy)" if t.last_batch_direct else
+        "registers (staging them for so few would save no energy)" if t.last_batch_direct else
         f"; the last batch's {t.vectors % t.fetch_batch} vector(s) share one fetch through the {kind}")
     return f"{shape} {reason}; they stream from DRAM once per {every} ({fetches}), {route}{last}."
 
@@ -142,6 +142,8 @@ def baseline_assumptions(config: Config, plan: Plan, t: BaselineTraffic, mem: On
         f"({mem.read_pj_per_bit:.3g} pJ/bit, {memory_source}).",
         _DATAFLOW_SENTENCES["output_stationary_direct" if b.dataflow == "output_stationary" and t.weights_direct
                             else b.dataflow].format(batch=_batch_words(min(t.fetch_batch, t.vectors)),
+                                                    last=", except by the last batch's, which fetch their own "
+                                                    "from DRAM (below)" if t.last_batch_direct else "",
                                                     reason=_direct_reason(min(t.fetch_batch, t.vectors), t, bool(
                                                         b.energy_model == EnergyModel.BOARD_POWER)), array=(
             f"{(rows := array_rows(b, plan, units))} x {units // rows} MACs, "
