@@ -357,7 +357,8 @@ def test_each_output_stationary_batch_is_staged_on_its_own_merits():
     assert more.latency_ns == pytest.approx(batch.latency_ns + one.latency_ns, rel=0.01)  # 2.64 ms: the two apart
     assert more.total_energy_pj == pytest.approx(batch.total_energy_pj + one.total_energy_pj, rel=0.01)
     assert more.item_latency_ns == pytest.approx(batch.latency_ns, rel=1e-12)
-    assert any("the last batch's 1 vector(s) fetch them for each vector straight into the MAC registers" in a
+    assert any("once per batch of 16 vectors (2 fetches: 1 for the whole batches), through the SRAM" in a
+               and "the last batch's 1 vector(s) fetch them for each vector straight into the MAC registers" in a
                for a in more.assumptions)
     assert any("once per vector, except by the last batch's, which fetch their own from DRAM" in a
                for a in more.assumptions)

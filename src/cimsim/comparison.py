@@ -189,8 +189,8 @@ def price_network(config: Config, layers: Sequence[tuple[Plan, Counts]], samples
         stages.append(_chip_stage(p, counts, shape, samples, (in_bits, out_bits, fetched), index == last,
                                   values[index] if values else None, packed))
         matrices.append(NetworkMatrix(p, shape, counts.mvms // packed, values[index] if values else None))
-    on_baseline = NetworkRun(config, matrices, samples, input_elements, output_elements, include_weight_load or too_big,
-                     too_big)
+    on_baseline = NetworkRun(config, matrices, samples, input_elements, output_elements,
+                             include_weight_load or too_big, too_big)
     bases, together = on_baseline.products(samples)
     work = _vector_work(config, network) if network is not None else None  # a stage beside the crossbars: balancing
     cim = chip_breakdown(config, stages, samples, name=config.name, beside_ns=work[0].time_ns(work[3]) if work else 0.0)

@@ -17,8 +17,9 @@ POOR_OUTPUTS_ERROR = 1.0
 def poor_outputs_note(result) -> str | None:
     """The warning where a run's outputs (a network's final ones) lie no closer to the float product than zeros
     (relative error at least :data:`POOR_OUTPUTS_ERROR`), with the analog and the quantisation shares and the fields
-    of the larger; or where a network layer's analog products lie no closer to the exact products of its quantised
-    operands (the worst layer named); None otherwise (and where an error is NaN: no outputs to judge)."""
+    of the larger; where a classifier's analog top-1 accuracy is no better than chance while its float model's is;
+    or where a network layer's analog products lie no closer to the exact products of its quantised operands (the
+    worst layer named); None otherwise (and where an error is NaN: no outputs to judge)."""
     name, layers = result.config.name, getattr(result, "layers", None)
     worst = max(layers, key=lambda layer: layer.vs_digital.relative_error) if layers else None
     error, quantised = result.vs_float.relative_error, result.digital_vs_float.relative_error
@@ -26,7 +27,12 @@ def poor_outputs_note(result) -> str | None:
         analog = worst.vs_digital.relative_error
     else:  # a dense run's; a network without matrix layers has no analog products
         analog = 0.0 if layers is not None else result.vs_digital.relative_error
-    where = f" (layer {worst.index}, the worst)" if worst else ""
+    where = f" (layer {worst.index}, the worst)" if worst and analog else ""
+    if layers is not None and error < POOR_OUTPUTS_ERROR and (chance := _at_chance(result)):
+        advice = _analog_advice(result.config) if result.digital_accuracy > 1 / chance else _quantisation_advice(result)
+        return (f"{name}: the analog top-1 accuracy, {100 * result.analog_accuracy:.2f} %, is no better than chance "
+                f"(1 in {chance} classes) where the float model scores {100 * result.float_accuracy:.2f} % (digital "
+                f"{100 * result.digital_accuracy:.2f} %): {advice}")
     if error >= POOR_OUTPUTS_ERROR:
         advice = _analog_advice(result.config) if analog >= quantised else _quantisation_advice(result)
         float_side = "the float product" if layers is None else "the float model's outputs"
@@ -39,18 +45,30 @@ def poor_outputs_note(result) -> str | None:
     return None
 
 
+def _at_chance(result) -> int | None:
+    """the classes of a network whose analog top-1 accuracy is no better than a uniform guess among them while its
+    float model's is, else None (no classes: NaN accuracies)"""
+    network = result.network
+    classes = network.output_shape[-1] if network is not None and network.output_shape else result.output_elements
+    at_chance = result.analog_accuracy <= 1 / classes < result.float_accuracy  # False where NaN
+    return classes if at_chance else None
+
+
 def _quantisation_advice(result) -> str:
-    """what would bring the quantised operands' product closer to the float one: a fixed input range that fits the
-    inputs (no width helps while it does not), else more weight or input bits where the fields take more"""
-    config = result.config
-    if config.dac.input_range == InputRange.FIXED:
-        peak = f" (their largest magnitude {result.input_peak:.3g})" if hasattr(result, "input_peak") else ""
-        return ("the quantised operands lose most of the product: set 'dac.input_range' = \"per_vector\", or bring "
-                f"'dac.input_max' = {config.dac.input_max:g} to the inputs' scale{peak}")
+    """what would bring the quantised operands' product closer to the float one: a fixed input range brought to the
+    inputs' scale where it lies off it (by more than 2x of their largest magnitude, where a dense run knows it), more
+    weight or input bits where the fields take more"""
+    config, advice = result.config, []
+    peak = getattr(result, "input_peak", 0.0)
+    if config.dac.input_range == InputRange.FIXED and not peak / 2 <= config.dac.input_max <= 2 * peak:
+        largest = f" (their largest magnitude {peak:.3g})" if peak else ""
+        advice.append(f"set 'dac.input_range' = \"per_vector\", or bring 'dac.input_max' = "
+                      f"{config.dac.input_max:g} to the inputs' scale{largest}")
     widths = {("mapping", "weight_bits"): config.mapping.weight_bits, ("dac", "input_bits"): config.dac.input_bits}
     bits = [f"'{table}.{name}' = {value}" for (table, name), value in widths.items() if value < _most(table, name)]
-    return "the quantised operands lose most of the product: " + (f"raise {' or '.join(bits)}" if bits
-                                                                  else "no field left to widen")
+    if bits:
+        advice.append(f"raise {' or '.join(bits)}")
+    return "the quantised operands lose most of the product: " + ("; ".join(advice) or "no field left to widen")
 
 
 def _analog_advice(config: Config) -> str:
@@ -59,9 +77,10 @@ def _analog_advice(config: Config) -> str:
     dev, adc = config.device, config.adc
     errors = [f"'{name}' = {value:g}" for name, value in (
         ("device.program_sigma", dev.program_sigma), ("device.read_noise_sigma", dev.read_noise_sigma),
-        ("device.drift_nu", dev.drift_nu), ("device.stuck_at_gmin_rate", dev.stuck_at_gmin_rate),
-        ("device.stuck_at_gmax_rate", dev.stuck_at_gmax_rate),
-        ("array.wire_resistance_ohm", config.array.wire_resistance_ohm)) if value]
+        ("device.drift_nu", dev.drift_nu), ("device.drift_nu_sigma", dev.drift_nu_sigma),
+        ("device.stuck_at_gmin_rate", dev.stuck_at_gmin_rate), ("device.stuck_at_gmax_rate", dev.stuck_at_gmax_rate),
+        ("array.wire_resistance_ohm", config.array.wire_resistance_ohm), ("adc.offset_lsb", adc.offset_lsb),
+        ("adc.gain_error", adc.gain_error), ("adc.inl_lsb", adc.inl_lsb)) if value]
     advice = [f"lower {', '.join(errors)}"] if errors else []
     more_bits = adc.bits < _most("adc", "bits")
     if adc.range == AdcRange.MAX:
@@ -71,9 +90,10 @@ def _analog_advice(config: Config) -> str:
     elif adc.range == AdcRange.FIXED:
         advice.append(f"bring 'adc.full_scale_fraction' = {adc.full_scale_fraction:g} toward the sums or set "
                       "'adc.range' = \"calibrated\"")
+    elif more_bits and (not errors or any(e.startswith("'adc.") for e in errors)):  # an error in LSBs shrinks too
+        advice.append(f"raise 'adc.bits' = {adc.bits}")
     elif not errors:
-        advice.append(f"raise 'adc.bits' = {adc.bits}" if more_bits else
-                      f"the {adc.bits}-bit ADC is the widest the field takes: lower the noise or error left")
+        advice.append(f"the {adc.bits}-bit ADC is the widest the field takes: lower the noise or error left")
     return "; ".join(advice)
 
 

@@ -214,7 +214,7 @@ def _traffic(config: Config, plan: Plan, vectors: int, fetch_batch: int, include
              ) -> BaselineTraffic:
     """:func:`baseline_traffic` with the weights kept on chip (``weights_fit``: in sub-batches of ``fetch_batch``
     vectors) or streamed (each fetch serving ``fetch_batch`` vectors; ``direct``: straight into the registers,
-    None: as the dataflow does it, output-stationary staging them where that costs less, leakage included)"""
+    None: as the dataflow does it, output-stationary batch by batch, :func:`_staged_where_cheaper`)"""
     b, n_in, n_out = config.baseline, plan.in_features, plan.out_features
     weight_bits, in_bits_per_vector = n_in * n_out * plan.weight_bits, n_in * plan.input_bits
     out_bits_per_vector = n_out * plan.accumulator_bits
