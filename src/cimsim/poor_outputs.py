@@ -1,5 +1,6 @@
-"""The warning a run gives where its outputs are no better than zeros: a relative error of at least 1 (all-zero
-outputs have exactly 1), with what causes it and the fields that would lower it."""
+"""The warning a run gives where its outputs are no better than zeros (a relative error of at least 1: all-zero
+outputs have exactly 1) or, a classifier's, than a guess (top-1 accuracy at chance while its float model's is not),
+with what causes it and the fields that would lower it."""
 
 from __future__ import annotations
 
