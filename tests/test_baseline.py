@@ -732,3 +732,11 @@ def test_peak_tops_checks_a_baseline_built_in_code():
         peak_tops(BaselineConfig(clock_ghz=float("nan")))
     with pytest.raises(ValueError, match="operand_bits must be an int >= 1"):
         peak_tops(BaselineConfig(), -3)
+
+
+def test_the_weights_line_gives_the_matrix_out_by_in_as_the_workload_line_does():
+    # a 300-input, 100-output layer had been "300x100" in the baseline's line beside "a 100 x 300 dense layer"
+    config = Config(technology=TECH, workload=WorkloadConfig(in_features=300, out_features=100),
+                    baseline=BaselineConfig(sram_kib=8.0))
+    assumptions = baseline_breakdown(config, 20, include_weight_load=False).assumptions
+    assert any(a.startswith("The weights (100x300 x 8 bit) do not fit in the 8 KiB SRAM") for a in assumptions)

@@ -178,8 +178,8 @@ def rows_frame(rows: list[dict]):
 def _warn_notes(cfg: Config, workers: int | None, scheduler: str | None, result) -> None:
     """RuntimeWarnings, as the CLI's notes: where the first trial's ``result`` calls for one
     (:func:`cimsim.run.result_notes`: inputs saturated at 'dac.input_max' or read as 0, ADC conversions clipped,
-    outputs no better than zeros), and where workers / scheduler will not split a network's samples (they had gone
-    unused without a word, a cluster address unreachable or mistyped included)"""
+    outputs no better than zeros or chance), and where workers / scheduler will not split a network's samples (they
+    had gone unused without a word, a cluster address unreachable or mistyped included)"""
     from .cli_checks import split_note, unstated_dataset_note
 
     notes = result_notes(result)

@@ -87,7 +87,7 @@ def _check_runs(cfgs, workers, scheduler) -> None:
 
 def _warn_result_notes(result) -> None:
     """:func:`cimsim.run.result_notes` on stderr: where a (first-trial) result's inputs saturated or read as 0, its
-    ADC conversions clipped, or its outputs are no better than zeros."""
+    ADC conversions clipped, or its outputs are no better than zeros (a classifier's: than chance)."""
     from .run import result_notes
 
     for note in result_notes(result):

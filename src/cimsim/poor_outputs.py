@@ -85,8 +85,8 @@ def _analog_advice(config: Config) -> str:
     advice = [f"lower {', '.join(errors)}"] if errors else []
     more_bits = adc.bits < _most("adc", "bits")
     if adc.range == AdcRange.MAX:
-        advice.append(f"where the {adc.bits}-bit ADC's step ('adc.range' = \"max\": the largest possible sum over "
-                      f"2**{adc.bits} codes) exceeds most sums, set \"calibrated\""
+        advice.append(f"where the {adc.bits}-bit ADC's step ('adc.range' = \"max\": its full scale the largest "
+                      "possible sum; the report gives its LSB) exceeds most sums, set \"calibrated\""
                       + " or raise 'adc.bits'" * more_bits)
     elif adc.range == AdcRange.FIXED:
         advice.append(f"bring 'adc.full_scale_fraction' = {adc.full_scale_fraction:g} toward the sums or set "

@@ -233,7 +233,7 @@ class DramTechnology(Mode):
 class EnergyModel(Mode):
     """How the baseline's energy is priced."""
 
-    COMPONENTS = "components", "MACs, registers, on-chip memory and DRAM priced per event (dynamic energy)"
+    COMPONENTS = "components", "MACs, registers, on-chip memory and DRAM priced per event, and their leakage"
     BOARD_POWER = "board_power", "board_power_w x roofline time (a datasheet-level model for GPUs)"
 
 

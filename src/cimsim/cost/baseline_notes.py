@@ -46,7 +46,7 @@ def _direct_reason(batch: int, t: BaselineTraffic, board_power: bool) -> str:
 def _weights_sentence(config: Config, plan: Plan, t: BaselineTraffic, kind: str, include_weight_load: bool) -> str:
     """Where the weights live: kept in the on-chip memory of ``kind``, or streamed from DRAM (and by which route)."""
     b = config.baseline
-    shape = f"The weights ({plan.in_features}x{plan.out_features} x {plan.weight_bits} bit)"
+    shape = f"The weights ({plan.out_features}x{plan.in_features} x {plan.weight_bits} bit)"  # out x in
     if t.weights_fit:
         return (f"{shape} fit in the {b.sram_kib:g} KiB {kind}; "
                 + ("they are loaded from DRAM once." if include_weight_load
