@@ -68,7 +68,7 @@ def _side_by_side(cim: Breakdown, base: Breakdown, gain: dict[str, float], item:
         f"| {gain['latency']:.3g}x |",
         f"| latency of one {item} | {_fmt(cim.item_latency_ns * 1e-9, 's')} | {_fmt(base.item_latency_ns * 1e-9, 's')} "
         "| |",
-        f"| interval between {item}s (pipelined) | {_fmt(cim.interval_ns * 1e-9, 's')} | "
+        f"| interval between {item}s (steady state) | {_fmt(cim.interval_ns * 1e-9, 's')} | "
         f"{_fmt(base.interval_ns * 1e-9, 's')} | |",
         f"| throughput (steady state) | {_fmt(cim.throughput_items_per_s, item + '/s')} | "
         f"{_fmt(base.throughput_items_per_s, item + '/s')} "
