@@ -188,11 +188,15 @@ def test_api_rows_name_their_whole_workload_figures_apart_from_the_sweep_csv(tmp
     assert row["total_energy_pj"] == sim.cost.total_energy_pj and row["total_latency_ns"] == sim.cost.latency_ns
     assert row["items"] == 200 and row["total_energy_pj"] / row["items"] == pytest.approx(per_item, rel=0.02)
     comp = cimsim.compare(DEFAULT, settings)
-    for rows, cim in ((est.rows(), est.cim), (comp.rows(), comp.cim)):
+    for rows, cim, base in ((est.rows(), est.cim, est.baseline), (comp.rows(), comp.cim, comp.baseline)):
         steady = [r for r in rows if r["side"] == "cim" and r.get("scenario", "steady") == "steady"]
         assert all("latency_ns" not in r for r in rows)
         assert {r["total_latency_ns"] for r in steady} == {cim.latency_ns}
         assert sum(r["energy_pj"] for r in steady) == pytest.approx(cim.total_energy_pj)
+        # each side's latency of one item and interval, which reports and JSON give (the rows had lacked them)
+        for side, b in (("cim", cim), ("baseline", base)):
+            mine = [r for r in rows if r["side"] == side and r.get("scenario", "steady") == "steady"]
+            assert {(r["item_latency_ns"], r["interval_ns"]) for r in mine} == {(b.item_latency_ns, b.interval_ns)}
 
 
 def test_report_json_says_what_its_counts_hold_beside_the_costs_macs():

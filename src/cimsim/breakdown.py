@@ -151,9 +151,11 @@ class Breakdown:
 
     def component_rows(self) -> list[dict]:
         """One row per component, for tidy tables: its energy_pj (pJ, whole workload) and area_um2, with the side's
-        name, total_latency_ns (the whole workload's, ns; a sweep's CSV latency_ns is per item) and items."""
+        name, total_latency_ns (the whole workload's, ns; a sweep's CSV latency_ns is per item), item_latency_ns (one
+        item's), interval_ns and items."""
         return [{"name": self.name, "component": c, "energy_pj": self.energy_pj.get(c, 0.0),
-                 "area_um2": self.area_um2.get(c, 0.0), "total_latency_ns": self.latency_ns, "items": self.mvms}
+                 "area_um2": self.area_um2.get(c, 0.0), "total_latency_ns": self.latency_ns,
+                 "item_latency_ns": self.item_latency_ns, "interval_ns": self.interval_ns, "items": self.mvms}
                 for c in sorted(set(self.energy_pj) | set(self.area_um2))]
 
     def as_dict(self) -> dict:
