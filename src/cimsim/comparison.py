@@ -207,7 +207,7 @@ def price_network(config: Config, layers: Sequence[tuple[Plan, Counts]], samples
         return cim, base
     batch = min(config.baseline.batch, samples, together)  # its products, its share of the vector work
     batch_ns = in_sequence(on_baseline.products(batch)[0], base.name, batch, shared_hardware=True).latency_ns
-    return cim, in_batches(base, batch_ns + (base.latency_ns - products.latency_ns) * batch / samples)
+    return cim, in_batches(base, batch, batch_ns, products.latency_ns)
 
 
 def _chip_stage(p: Plan, counts: Counts, shape: MatrixShape, samples: int, dram: tuple[int, int, int],

@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import fields
 
 from .config.modes import AdcRange, InputRange
-from .config.schema import Config
+from .config.schema import SECTIONS, Config
 
 __all__ = ["poor_outputs_note", "POOR_OUTPUTS_ERROR"]
 
@@ -100,4 +100,4 @@ def _analog_advice(config: Config) -> str:
 
 def _most(table: str, name: str) -> int:
     """the largest value the field ``table.name`` takes (its rule's upper bound)"""
-    return next(f.metadata["rule"].high for f in fields(type(getattr(Config(), table))) if f.name == name)
+    return next(f.metadata["rule"].high for f in fields(SECTIONS[table]) if f.name == name)

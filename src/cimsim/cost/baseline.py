@@ -125,7 +125,7 @@ def _staged_where_cheaper(config: Config, plan: Plan, vectors: int, fetch_batch:
             parts.append((runs, min((_traffic(config, plan, size, fetch_batch, include_weight_load, io, direct=each)
                                      for each in (True, False)), key=lambda t: _run_energy_pj(config, plan, t))))
     total, whole, last = combined(parts), parts[0][1].weights_direct, parts[-1][1].weights_direct
-    return replace(total, last_batch_direct=None if last == whole else last, dram_activation_bits=(
+    return replace(total, last_batch_direct=last and not whole, dram_activation_bits=(
         total.dram_activation_bits if dram_activation_bits is None else dram_activation_bits))
 
 
@@ -192,7 +192,7 @@ def _batch_ns(config: Config, plan: Plan, t: BaselineTraffic, include_weight_loa
               dram_activation_bits: int | None) -> float:
     """time of one whole batch of the streamed run ``t``, ns: a fetch and the vectors it serves, each its share of
     ``dram_activation_bits`` (the run's last batch may hold fewer: latency x batch / vectors over-charges)"""
-    shared = 1 if t.weight_fetches >= t.vectors else min(t.fetch_batch, t.vectors)
+    shared = t.vectors_per_fetch
     io = None if dram_activation_bits is None else round(dram_activation_bits * shared / t.vectors)
     one = _traffic(config, plan, shared, t.fetch_batch, include_weight_load, io, direct=t.weights_direct)
     return max(_times_ns(config.baseline, plan, one))

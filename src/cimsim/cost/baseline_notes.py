@@ -63,13 +63,11 @@ def _weights_sentence(config: Config, plan: Plan, t: BaselineTraffic, kind: str,
         holds = (f"the inputs of {t.fetch_batch}" if b.sram_kib * 8192 >= plan.in_features * plan.input_bits
                  else "not even one vector's inputs")
         every += f" (of baseline.batch's {b.batch}, the {b.sram_kib:g} KiB {kind} holds {holds})"
-    fetches = "1 fetch" if t.weight_fetches == 1 else f"{t.weight_fetches} fetches"
+    fetches, last, rest = f"{t.weight_fetches} fetch{'es' * (t.weight_fetches != 1)}", "", t.vectors % t.fetch_batch
     if t.last_batch_direct:  # the whole batches' fetches, then one per vector of the last
-        fetches += f": {t.weight_fetches - t.vectors % t.fetch_batch} for the whole batches"
-    last = "" if t.last_batch_direct is None else (
-        f"; the last batch's {t.vectors % t.fetch_batch} vector(s) fetch them for each vector straight into the MAC "
-        "registers (staging them for so few would save no energy)" if t.last_batch_direct else
-        f"; the last batch's {t.vectors % t.fetch_batch} vector(s) share one fetch through the {kind}")
+        fetches += f": {t.weight_fetches - rest} for the whole batches"
+        last = (f"; the last batch's {rest} vector(s) fetch them for each vector straight into the MAC registers "
+                "(staging them for so few would save no energy)")
     return f"{shape} {reason}; they stream from DRAM once per {every} ({fetches}), {route}{last}."
 
 

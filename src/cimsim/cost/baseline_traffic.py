@@ -41,9 +41,10 @@ class BaselineTraffic:
     vectors' inputs (:func:`cimsim.cost.baseline._residence`); more than ``vectors`` where the run has fewer"""
     vectors: int = 0
     """the vectors run"""
-    last_batch_direct: bool | None = None
-    """the route of the run's last, partial batch where it differs from the whole batches' (``weights_direct``):
-    an output-stationary batch too small for staging to pay fetches for each vector; None: theirs"""
+    last_batch_direct: bool = False
+    """the run's last, partial batch fetches for each vector straight into the registers where its whole batches
+    stage theirs (output-stationary: too few vectors for staging to pay; the other way round never happens, staging
+    paying less per vector for fewer)"""
     weights_fit_streamed: bool = False
     """the weights fit on chip but are streamed: that costs less energy, in no more time, than keeping them, whose
     room leaves sub-batches of few vectors (a weight-stationary unit reloads its registers per sub-batch)"""
@@ -57,6 +58,11 @@ class BaselineTraffic:
     @property
     def dram_bits(self) -> int:
         return self.dram_weight_bits + self.dram_activation_bits
+
+    @property
+    def vectors_per_fetch(self) -> int:
+        """the vectors a whole batch's fetch serves, which finish together: one where each vector fetches its own"""
+        return 1 if self.weight_fetches >= self.vectors else min(self.fetch_batch, self.vectors)
 
 
 def combined(parts: Sequence[tuple[int, BaselineTraffic]]) -> BaselineTraffic:

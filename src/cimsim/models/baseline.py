@@ -80,7 +80,7 @@ def items_per_fetch(layer: Config, vectors: int, per_item: int, load: bool, held
     :func:`cimsim.cost.baseline.baseline_traffic`)."""
     t = baseline_traffic(layer, vectors, include_weight_load=load, held_input_bits=held_input_bits,
                          weight_bits=weight_bits)
-    return max(1, (1 if t.weight_fetches >= vectors else min(t.fetch_batch, vectors)) // per_item)
+    return max(1, t.vectors_per_fetch // per_item)
 
 
 def baseline_blocks(block: Config, vectors: int, groups: int, *, include_weight_load: bool, io_bits: int,
@@ -240,7 +240,7 @@ def price_baseline(config: Config, model: Model, items: int, kv_cache: str, unit
         return priced
     batch = min(b.batch, step, together)  # one batch's products, and its share of the vector work and KV writes
     batch_ns = _products(config, model, batch, kv_cache, too_big, cache)[0].latency_ns
-    return in_batches(priced, batch_ns + (priced.latency_ns - seq.latency_ns) * batch / items)
+    return in_batches(priced, batch, batch_ns, seq.latency_ns)
 
 
 def _unbatched_decode(config: Config, model: Model, sequences: int, together: int | None) -> tuple[str, ...]:
