@@ -305,6 +305,35 @@ def test_estimate_of_several_configs_is_a_table_side_by_side(tmp_path):
     assert [a["source"] for a in data["architectures"]] == [str(p) for p in paths]
 
 
+def test_estimate_of_several_configs_gives_each_distinct_baseline_a_row():
+    """the table had held the designs alone (compare's gives the baselines too): every distinct baseline a row, its
+    own figures and a gain of 1x; one config given twice, one baseline row"""
+    import cimsim
+
+    paths = [ROOT / "configs" / n for n in ("default.toml", "sram-cim.toml")]
+    out = invoke("estimate", *paths).output
+    rows = [line for line in out.splitlines() if line.startswith("| baseline ")]
+    assert len(rows) == 2, out
+    for path, row in zip(paths, rows):
+        base = cimsim.estimate(path).baseline
+        assert row.startswith(f"| baseline {base.name} on {path.stem}'s workload |")
+        assert f"| {base.total_energy_pj / base.mvms:.4g} pJ/MVM |" in row and "| 1x |" in row
+    twice = invoke("estimate", DEFAULT, DEFAULT).output
+    assert sum(line.startswith("| baseline ") for line in twice.splitlines()) == 1
+
+
+def test_estimate_of_one_config_gives_the_pipeline_stage_table():
+    """the single-design estimate's text had no stage table (its JSON had the stages; compare's report has both)"""
+    import cimsim
+
+    cim = cimsim.estimate(ROOT / "configs" / "digits-cnn.toml").cim
+    out = invoke("estimate", ROOT / "configs" / "digits-cnn.toml").output
+    assert "### Pipeline stages" in out and len(cim.stages) == 3
+    table = out[out.index("### Pipeline stages"):].split("\n\n")[1].splitlines()[2:]
+    assert [row.split(" | ")[0] for row in table] == [f"| {s.index}" for s in cim.stages]
+    assert all(f"| {_fmt(s.interval_ns * 1e-9, 's')} |" in row for s, row in zip(cim.stages, table))
+
+
 def test_estimate_of_one_config_twice_keeps_both_as_compare_shapes_its_json(tmp_path):
     """the JSON had been keyed by path, so a config given twice kept one estimate, and its shape was compare's in
     neither case: now one estimate (name, source, figures), or {"architectures": [...]} in the order given"""

@@ -6,7 +6,8 @@ from .cost.trust import RANGE_NOTE, area_range_line, gain_range_cell, gain_range
 from .argcheck import markdown_cell
 from .models.from_network import SAMPLE_ITEMS, SAMPLE_VALUES, SAMPLE_VECTORS
 from .numerics.samples import SAMPLE_VALUES_MAX
-from .report import _fmt, _share_table, _side_by_side, _time_split
+from .report import _fmt, _share_table, _side_by_side, _stage_table, _time_split
+from .report_json import to_json
 
 __all__ = ["estimate_markdown", "estimates_markdown"]
 
@@ -42,6 +43,7 @@ def estimate_markdown(est) -> str:
         f"CIM is dominated by **{dominant[0][0]}** ({100 * dominant[0][1] / cim.total_energy_pj:.1f} %); the "
         f"baseline by **{dominant[1][0]}** ({100 * dominant[1][1] / base.total_energy_pj:.1f} %).",
         "",
+        *_stage_table(cim),
     ]
     for side, b in (("CIM", cim), ("Baseline", base)):
         lines += [f"## {side} ({b.name})", "", *_share_table(b.energy_pj, "energy (pJ)"), "",
@@ -53,19 +55,27 @@ def estimates_markdown(ests, sources) -> str:
     """Several designs priced from shapes side by side, each against its own baseline (``sources``: their files)."""
     lines = [f"# cimsim estimate of {len(ests)} designs", "",
              "Each priced from its own config's workload shapes alone, without simulating (no accuracy; "
-             "`cimsim estimate CONFIG` gives one design's assumptions); gains against that config's baseline; TOPS "
+             "`cimsim estimate CONFIG` gives one design's assumptions); gains against that config's baseline (each "
+             "distinct baseline a row of its own); TOPS "
              "count 2 operations per MAC (TOPS/mm² over the whole workload's latency, pipeline fill included). "
              + RANGE_NOTE, "",
              "| design | energy | latency of one item | throughput | area (mm²) | TOPS/W | TOPS/mm² | energy gain "
              "| dominant |",
              "|---|---:|---:|---:|---:|---:|---:|---:|---|"]
+    baselines = {}  # distinct baselines (the same processor and workload once), as compare's table has them
     for est, source in zip(ests, sources):
-        b = est.cim
-        top, energy = max(b.energy_pj.items(), key=lambda kv: kv[1])
-        lines.append(f"| {markdown_cell(f'{b.name} (`{source}`)')} | {b.total_energy_pj / b.mvms:.4g} pJ/{est.item} | "
-                     f"{_fmt(b.item_latency_ns * 1e-9, 's')} per {est.item} | "
-                     f"{_fmt(b.throughput_items_per_s, est.item + '/s')} | "
-                     f"{b.area_mm2:.4g} | {b.tops_per_w:.4g} | {b.tops_per_mm2:.4g} | {est.gain['energy']:.3g}x"
-                     f"{gain_range_cell(est.energy_gain_range)} | "
-                     f"{top} ({100 * energy / b.total_energy_pj:.1f} %) |")
+        lines.append(_row(f"{est.cim.name} (`{source}`)", est.cim, est.item,
+                          f"{est.gain['energy']:.3g}x{gain_range_cell(est.energy_gain_range)}"))
+        baselines.setdefault(to_json(est.baseline.as_dict()), (est.baseline, est.item, est.name or est.cim.name))
+    lines += [_row(f"baseline {base.name} on {workload}'s workload", base, item, "1x")
+              for base, item, workload in baselines.values()]
     return "\n".join(lines + [""])
+
+
+def _row(label: str, b, item: str, gain: str) -> str:
+    """one row of the table: ``label`` (escaped as a cell) and the side's figures per ``item``"""
+    top, energy = max(b.energy_pj.items(), key=lambda kv: kv[1])
+    return (f"| {markdown_cell(label)} | {b.total_energy_pj / b.mvms:.4g} pJ/{item} | "
+            f"{_fmt(b.item_latency_ns * 1e-9, 's')} per {item} | {_fmt(b.throughput_items_per_s, item + '/s')} | "
+            f"{b.area_mm2:.4g} | {b.tops_per_w:.4g} | {b.tops_per_mm2:.4g} | {gain} | "
+            f"{markdown_cell(top)} ({100 * energy / b.total_energy_pj:.1f} %) |")
