@@ -12,6 +12,7 @@ from click.testing import CliRunner
 
 from cimsim.cli import main
 from cimsim.validation import macro_comparison, macro_configs, macro_data, macro_report
+from cimsim.validation.published import fold_error
 
 SHIPPED = (resources.files("cimsim.validation") / macro_data.MACRO_FILE).read_text()
 
@@ -61,7 +62,7 @@ def test_cli_writes_the_report_and_the_cases(my_chip, tmp_path):
     rows = list(csv.DictReader(table.open()))
     cases = macro_comparison.macro_cases(my_chip)
     assert [(r["macro"], r["point"], r["quantity"]) for r in rows] == [(c.macro, c.point, c.quantity) for c in cases]
-    assert all(float(r["error"]) == pytest.approx(float(r["model"]) / float(r["published"]) - 1) for r in rows)
+    assert all(float(r["error"]) == pytest.approx(fold_error(float(r["model"]), float(r["published"]))) for r in rows)
     assert re.search(r"median \|error\| [\d.]+ % over \d+ absolute predictions?, ", result.output)
 
 
@@ -658,3 +659,54 @@ def test_a_refusal_reads_the_precision_its_macro_states(tmp_path):
                                                                    'uiuc_b_w = 1\ntops_per_w = 10\n')
     reasons = [e.reason for e in macro_comparison.excluded_points(macro_file(tmp_path, text)) if e.what == "point"]
     assert len(reasons) == 1 and "'dac.input_bits' (the entry's input_bits)" in reasons[0], reasons
+
+
+_ONE_FACT = '''[[macro]]
+key = "c"
+title = "t"
+source = "s"
+read_via = "r"
+family = "sram-charge"
+node_nm = 65
+vdd_v = 1.0
+rows = 128
+cols = 128
+input_bits = 4
+bits_per_read = 1
+weight_bits = 4
+adc_bits = 6
+adcs = 32
+cycle_ns = 10
+[[macro.point]]
+label = "efficiency"
+ops_per_mac = 2
+tops_per_w = {tops_per_w}
+[[macro.point]]
+label = "per MAC"
+energy_fj_per_mac = {fj}
+[[macro.point]]
+label = "per MVM"
+energy_pj = {mvm_pj}
+energy_per = "one full-array MVM (16384 MACs)"
+'''
+
+
+@pytest.mark.parametrize("fj", [2.0, 20.0, 200.0])
+def test_one_energy_stated_three_ways_misses_by_one_error(tmp_path, fj):
+    """20 fJ per MAC stated as 100 TOPS/W had missed by -83.8 % and as fJ per MAC or pJ per MVM by +518.8 %
+    (model / published - 1 on an efficiency and on its inverse): the median |error| mixed two scales by the unit
+    each paper chose. Now one fact misses by one signed factor however it is stated, over and under the model."""
+    text = _ONE_FACT.format(tops_per_w=2e3 / fj, fj=fj, mvm_pj=fj * 16384e-3)
+    cases = [c for c in macro_comparison.macro_cases(macro_file(tmp_path, text)) if c.kind == "absolute"]
+    assert sorted(c.quantity for c in cases) == ["energy_fj_per_mac", "energy_pj_per_mvm", "tops_per_w"]
+    error = {c.quantity: c.error for c in cases}
+    ratio = next(c for c in cases if c.quantity == "energy_fj_per_mac").model / fj  # model / silicon energy
+    assert abs(error["energy_fj_per_mac"]) > 0.15  # a miss, outside the tolerance here
+    # the sign says which way the stated quantity errs: an efficiency the other way from its energy
+    assert error["energy_fj_per_mac"] == pytest.approx(error["energy_pj_per_mvm"]) == pytest.approx(
+        -error["tops_per_w"]) == pytest.approx(ratio - 1 if ratio >= 1 else 1 - 1 / ratio)
+
+
+def test_the_fold_error_is_signed_and_symmetric():
+    assert fold_error(2.0, 1.0) == 1.0 and fold_error(1.0, 2.0) == -1.0 and fold_error(3.0, 3.0) == 0.0
+    assert fold_error(1.1, 1.0) == pytest.approx(0.1) and fold_error(1.0, 1.1) == pytest.approx(-0.1)

@@ -14,7 +14,8 @@ __all__ = ["macros_command", "cases_csv"]
 
 CSV_FIELDS = ("kind", "macro", "point", "quantity", "unit", "model", "published", "error", "tolerance", "passed",
               "derived", "varied", "why", "source")
-"""columns of ``--csv``: a trend's unit is 'ratio', its point 'point vs reference'; error = model / published - 1;
+"""columns of ``--csv``: a trend's unit is 'ratio', its point 'point vs reference'; error = model / published - 1
+where the model is the larger, 1 - published / model where it is the smaller (a 2x miss +-100 % either way);
 derived: why a case is bookkeeping, counted apart from the predictions ('' for a prediction)"""
 
 

@@ -23,7 +23,7 @@ from ..cost.cim import MACRO_COMPONENTS
 from ..cost.periphery import ISAAC_READ_NS
 from ..analytic import DataStats, analytic_counts
 from ..mapping import plan_layer
-from .published import PREDICTION_TOLERANCE, PUBLISHED, Published
+from .published import PREDICTION_TOLERANCE, PUBLISHED, Published, fold_error
 
 __all__ = ["CaseResult", "model_value", "validate", "markdown_table", "summary_line"]
 
@@ -39,8 +39,8 @@ class CaseResult:
 
     @property
     def error(self) -> float:
-        """model / published - 1"""
-        return self.model / self.case.value - 1.0
+        """how far the model misses the published figure (:func:`.published.fold_error`)"""
+        return fold_error(self.model, self.case.value)
 
     @property
     def passed(self) -> bool:

@@ -32,6 +32,7 @@ from .macro_data import (COMPARED_ENERGIES, CONFIG_FIELDS, ENTRY_LIMITS, MVM_MAC
                          significant_digits)
 from .macro_trends import trend_pairs
 from .macro_uiuc import uiuc_figure
+from .published import fold_error
 
 __all__ = ["ABSOLUTE_TOLERANCE", "TREND_TOLERANCE", "Figure", "Exclusion", "MacroCase", "published_figures", "survey",
            "excluded_points", "macro_cases", "UsablePoint", "EXPECTED_FILE", "expected_outcomes"]
@@ -39,9 +40,9 @@ __all__ = ["ABSOLUTE_TOLERANCE", "TREND_TOLERANCE", "Figure", "Exclusion", "Macr
 EXPECTED_FILE = "macro_expected.json"
 """the pinned outcome of every case, shipped in this package"""
 ABSOLUTE_TOLERANCE = 0.15
-"""largest accepted |model / published - 1| of an absolute figure"""
+"""largest accepted |fold_error(model, published)| of an absolute figure (:func:`.published.fold_error`)"""
 TREND_TOLERANCE = 0.10
-"""largest accepted |model ratio / published ratio - 1| between two operating points of one macro"""
+"""largest accepted |fold_error(model ratio, published ratio)| between two operating points of one macro"""
 
 # quantity -> (unit, raw field, 1b-normalised field)
 _QUANTITIES: dict[str, tuple[str, str | None, str | None]] = {
@@ -202,8 +203,9 @@ class MacroCase:
 
     @property
     def error(self) -> float:
-        """model / published - 1"""
-        return self.model / self.published - 1.0
+        """how far the model misses the published figure (:func:`.published.fold_error`): a 2x miss is +-100 %
+        whether the paper gave an energy or an efficiency"""
+        return fold_error(self.model, self.published)
 
     @property
     def passed(self) -> bool:  # a derived figure also where it rounds to the published one's digits (UIUC's 0.01)
@@ -215,14 +217,14 @@ def _top(shares: Mapping[str, float]) -> str:
     return ", ".join(f"{k} {100 * v:.0f} %" for k, v in sorted(shares.items(), key=lambda kv: -kv[1])[:3])
 
 
-def _diagnosis(quantity: str, model: Mapping[str, Any], error: float) -> str:
-    """what the model's figure is made of, for a case outside its tolerance (``error`` = model / published - 1), and
+def _diagnosis(quantity: str, model: Mapping[str, Any], ratio: float) -> str:
+    """what the model's figure is made of, for a case outside its tolerance (``ratio`` = model / published), and
     where silicon's whole energy per conversion (per MAC, over the model's conversions per MAC) is below its ADC's"""
     energy = f"model energy {_top(model['energy_share'])}"
     adc_pj, conversions = model["adc_energy_pj"], model["conversions_per_mac"]
-    if conversions and quantity in ("tops_per_w", "energy_fj_per_mac", "energy_pj_per_mvm") and -1 < error < math.inf:
+    if conversions and quantity in ("tops_per_w", "energy_fj_per_mac", "energy_pj_per_mvm") and 0 < ratio < math.inf:
         silicon_pj = model["energy_fj_per_mac"] * 1e-3 / conversions * (  # silicon / model energy per MAC
-            1.0 + error if quantity == "tops_per_w" else 1.0 / (1.0 + error))
+            ratio if quantity == "tops_per_w" else 1.0 / ratio)
         if silicon_pj < adc_pj:  # the converter alone exceeds silicon's whole energy
             energy += (f"; silicon's whole energy per conversion, {silicon_pj:.3g} pJ, is below the model ADC's "
                        f"{adc_pj:.3g}")
@@ -250,7 +252,8 @@ def _bookkeeping(quantity: str, model: Mapping[str, Any]) -> str:
     return _DERIVED if quantity == "tops" and model["at_stated_cycle"] else ""
 
 
-def _why(u: UsablePoint, fig: Figure, model: Mapping[str, Any], error: float) -> str:
+def _why(u: UsablePoint, fig: Figure, model: Mapping[str, Any], value: float) -> str:
+    """what the case is and, outside its tolerance, why: ``value`` the model's figure"""
     derived = _bookkeeping(fig.quantity, model)
     parts = [derived] if derived else []
     if fig.derived:
@@ -267,10 +270,11 @@ def _why(u: UsablePoint, fig: Figure, model: Mapping[str, Any], error: float) ->
         parts.append(f"data-dependent (average output {u.point.values['avg_output_value']}); cimsim prices "
                      "uniform codes with every row driven each read (a pulse input: its largest code's pulses)")
     parts.extend(u.notes)
+    error = fold_error(value, fig.value)
     if not (math.isfinite(error) and abs(error) <= ABSOLUTE_TOLERANCE):
-        parts.append(f"model {'high' if error > 0 else 'low'}: {_diagnosis(fig.quantity, model, error)}")
+        parts.append(f"model {'high' if error > 0 else 'low'}: {_diagnosis(fig.quantity, model, value / fig.value)}")
         if derived:  # a figure of one or two digits (UIUC's 0.01 TOPS) is its rounding, not a wrong clock
-            rounded = rounds_to(fig.value * (1 + error), fig.value)
+            rounded = rounds_to(value, fig.value)
             parts.append(f"derived: the model's figure rounds to the published {fig.value:g}, written to "
                          f"{significant_digits(fig.value)} significant digit(s)" if rounded else derived_miss(
                              u.macro, u.point, fig.value, model["macs_per_vector"] / model["reads_per_vector"]))
@@ -301,9 +305,8 @@ def _cases(file: str | None) -> tuple[MacroCase, ...]:
             if not fig.absolute:  # held for its trends only
                 continue
             key = f"{u.point.key} / {fig.quantity}"
-            error = value / fig.value - 1.0
             cases.append(MacroCase(key, u.macro.key, u.point.label, fig.quantity, fig.unit, fig.value, value,
-                                   ABSOLUTE_TOLERANCE, "absolute", u.point.source, _why(u, fig, model, error),
+                                   ABSOLUTE_TOLERANCE, "absolute", u.point.source, _why(u, fig, model, value),
                                    expected.get(key, ""), bookkeeping=_bookkeeping(fig.quantity, model)))
     for macro_key, entries in by_macro.items():
         same = functools.partial(priced_as, macro_key, file)
@@ -331,7 +334,7 @@ def _trend(macro_key: str, u: UsablePoint, fig: Figure, value: float, ref_u: Usa
         why = f"{derived}; {why}"
     if fig.derived or ref_fig.derived:
         why += "; from UIUC 1b-normalised figures"
-    if not abs(model_ratio / published - 1.0) <= TREND_TOLERANCE:
+    if not abs(fold_error(model_ratio, published)) <= TREND_TOLERANCE:
         why += f"; model ratio {model_ratio:.3g} vs published {published:.3g}"
         if u.macro.file is None and macro_key in ENTRY_LIMITS:
             why += f"; {ENTRY_LIMITS[macro_key]}"

@@ -295,7 +295,8 @@ def macro_section(file: str | None = None) -> str:
         f"cost model (one full macro, {VECTORS} vectors, analytic counts, `cim_breakdown`; macro components only: "
         f"everything but {', '.join(sorted(NON_MACRO_COMPONENTS))}). Absolute figures are held to "
         f"±{100 * ABSOLUTE_TOLERANCE:.0f} %, ratios between two operating points of one macro (trends) to "
-        f"±{100 * TREND_TOLERANCE:.0f} %{pinned}.",
+        f"±{100 * TREND_TOLERANCE:.0f} %{pinned}. An error is a signed factor, model / published - 1 or 1 - published "
+        "/ model, whichever is larger in size (a 2x miss is ±100 %, whether a paper gave an energy or an efficiency).",
         "",
         f"Summary: {s.usable_macros} of {s.macros} macros and {s.usable_points} of {s.points} points usable "
         f"({', '.join(s.families)}; {s.sweeps} measured sweeps); {s.prediction_phrase()}; {s.trend_phrase()}; "
