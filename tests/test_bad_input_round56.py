@@ -133,7 +133,7 @@ def test_a_published_macro_of_one_weight_level_is_refused(tmp_path, weights):
     path = tmp_path / "m.toml"
     path.write_text(MACRO.format(weights=weights))
     result = CliRunner().invoke(main, ["macros", str(path)])
-    assert result.exit_code == 1 and "Traceback" not in result.output, result.output
+    assert result.exit_code == 2 and "Traceback" not in result.output, result.output
     assert "mine / a: weight_levels = 1: a weight of one level holds no information" in result.output
 
 

@@ -611,3 +611,13 @@ def test_seed_and_trials_options_show_the_configs_bounds():
     """their help had shown [x>=0] and [x>=1] while 2**64 and 1e11 were refused"""
     text = CliRunner().invoke(main, ["run", "--help"]).output
     assert "0<=x<=4294967295" in text and "1<=x<=100000" in text
+
+
+@pytest.mark.parametrize("args", [["run", DEFAULT, "--seed", "1e3"], ["run", DEFAULT, "--trials", "1.5"],
+                                  ["price-model", "resnet18", "--chips", "1.5"],
+                                  ["price-model", "resnet18", "--items", "nan"]])
+def test_an_integer_option_given_no_integer_says_an_integer_is_wanted(args):
+    """click's range type had said "'1e3' is not a valid integer range", as if a range had been asked for"""
+    result = invoke(*args)
+    assert result.exit_code == 2 and f"'{args[-1]}' is not a valid integer." in result.output
+    assert "integer range" not in result.output

@@ -119,11 +119,12 @@ def test_a_missing_file_exits_2(tmp_path):
     assert result.exit_code == 2 and "cannot read the macro file" in result.output
 
 
-def test_a_file_without_a_comparable_point_exits_1_with_the_reasons(tmp_path):
+def test_a_file_without_a_comparable_point_exits_2_with_the_reasons(tmp_path):
+    """bad input (as a config no run can take), not a failed run: it had exited 1"""
     path = macro_file(tmp_path, '[[macro]]\nkey = "a"\ntitle = "t"\nsource = "s"\nread_via = "r"\nfamily = "rram"\n'
                                 '[[macro.point]]\nlabel = "p"\ntops_per_w = 10.0\n')
     result = invoke(path)
-    assert result.exit_code == 1, result.output
+    assert result.exit_code == 2, result.output
     assert "no point cimsim can compare" in result.output and "a / p: not stated: node_nm" in result.output
 
 
@@ -132,7 +133,7 @@ def test_keys_that_differ_in_more_than_case_are_two_macros(tmp_path):
     entry = ('[[macro]]\nkey = "{}"\ntitle = "t"\nsource = "s"\nread_via = "r"\nfamily = "rram"\n'
              '[[macro.point]]\nlabel = "p"\ntops_per_w = 10.0\n')
     result = invoke(macro_file(tmp_path, entry.format("Stra\u00dfe") + entry.format("strasse")))
-    assert result.exit_code == 1, result.output  # loaded, then nothing to compare (no node): not exit 2
+    assert result.exit_code == 2, result.output  # loaded, then nothing to compare (no node)
     assert "Stra\u00dfe / p: not stated" in result.output and "strasse / p: not stated" in result.output
 
 
@@ -488,8 +489,8 @@ def test_a_macro_supply_no_config_takes_leaves_out_the_points_scaled_from_it(tmp
     had been priced at a cycle scaled from 5 V by the delay law (clamped: x 1.02) and passed"""
     cases = macro_comparison.macro_cases(macro_file(tmp_path, _CLOCKED.format(vdd=5.0, point="")))
     assert not cases
-    result = invoke(tmp_path / "chips.toml")  # no point usable: exit 1, each reason said
-    assert result.exit_code == 1 and "must be a finite number in [0.4, 1.8] V" in result.output
+    result = invoke(tmp_path / "chips.toml")  # no point usable: exit 2, each reason said
+    assert result.exit_code == 2 and "must be a finite number in [0.4, 1.8] V" in result.output
     reasons = [e.reason for e in macro_comparison.excluded_points(str(tmp_path / "chips.toml"))]
     assert any("the macro's vdd_v (5 V), whose cycle this point's is scaled from, must be" in r for r in reasons)
 
@@ -710,3 +711,50 @@ def test_one_energy_stated_three_ways_misses_by_one_error(tmp_path, fj):
 def test_the_fold_error_is_signed_and_symmetric():
     assert fold_error(2.0, 1.0) == 1.0 and fold_error(1.0, 2.0) == -1.0 and fold_error(3.0, 3.0) == 0.0
     assert fold_error(1.1, 1.0) == pytest.approx(0.1) and fold_error(1.0, 1.1) == pytest.approx(-0.1)
+
+
+_SUPPLY_CLOCK = '''[[macro]]
+key = "dig"
+title = "t"
+source = "s"
+read_via = "r"
+family = "digital"
+node_nm = 22
+vdd_v = 0.8
+rows = 256
+cols = 256
+input_bits = 4
+bits_per_read = 1
+weight_bits = 4
+adc_bits = 0
+adcs = 64
+clock_mhz = 500
+[[macro.point]]
+label = "scaled"
+vdd_v = 0.6
+tops_per_w = 80
+[[macro.point]]
+label = "stated"
+vdd_v = 0.6
+clock_mhz = 500
+tops_per_w = 80
+'''
+
+
+def test_a_trend_between_a_stated_and_a_scaled_clock_is_named_clock(tmp_path):
+    """two points alike in every field, one clock stated and the other scaled from the macro's supply, price
+    apart: their trend had had an empty label ('ratio to ... ()', no varied variable, a blank row in the table)"""
+    path = macro_file(tmp_path, _SUPPLY_CLOCK)
+    trend = next(c for c in macro_comparison.macro_cases(path) if c.kind == "trend")
+    assert trend.varied == "clock" and "(clock: stated at one, scaled with the supply at the other)" in trend.why
+    assert "\n| clock | 1 | " in macro_report.macro_section(path)  # the operating variables' table names it
+
+
+def test_a_time_domain_inputs_configuration_line_names_its_unit_pulse(tmp_path):
+    """a pulse-width input's read is many unit pulses: the configuration line had called the unit pulse 'read'"""
+    text = _ONE_FACT.format(tops_per_w=100, fj=20, mvm_pj=327.68).replace(
+        'bits_per_read = 1\n', 'bits_per_read = 4\ninput_encoding = "pulse_width"\ncycle_ns = 200\n', 1).replace(
+        "cycle_ns = 10\n", "", 1)
+    section = macro_report.macro_section(macro_file(tmp_path, text))
+    assert "; unit pulse " in section and "; read " not in section
+    assert "; read " in macro_report.macro_section(macro_file(tmp_path, _SUPPLY_CLOCK, "volts.toml"))

@@ -20,7 +20,7 @@ from .cli_macros import macros_command
 from .cli_models import price_model_command
 from .cli_progress import Progress, SweepProgress, items_word
 from .cli_reports import write_comparison
-from .cli_settings import load_all, load_with_options, settings_overrides
+from .cli_settings import Integers, load_all, load_with_options, settings_overrides
 from .config.modes import WorkloadKind
 from .config.schema import SimulationConfig
 from .errors import ConfigError
@@ -35,9 +35,9 @@ def _rule_bounds(field: str) -> tuple[int, int]:
 
 
 config_argument = click.argument("config", type=click.Path(dir_okay=False))
-seed_option = click.option("--seed", type=click.IntRange(0, _rule_bounds("seed")[1]), default=None,
+seed_option = click.option("--seed", type=Integers(0, _rule_bounds("seed")[1]), default=None,
                            help="Override simulation.seed (same config + seed = same numbers).")
-trials_option = click.option("--trials", type=click.IntRange(1, _rule_bounds("trials")[1]), default=None,
+trials_option = click.option("--trials", type=Integers(1, _rule_bounds("trials")[1]), default=None,
                              help="Override simulation.trials: Monte Carlo trials over device draws.")
 set_option = click.option("--set", "settings", multiple=True, metavar="FIELD=VALUE",
                           help="Override a config field, e.g. --set adc.bits=6 (repeatable); an empty value "
@@ -57,7 +57,7 @@ def main(debug):
 SWEEP_FILE = "a sweep appends its rows to a file and reads it back to resume"
 PLOT_FILE = "a plot goes to a file whose suffix names its format (.png, .pdf, .svg)"
 workers_option = click.option(
-    "--workers", type=click.IntRange(1), default=None,
+    "--workers", type=Integers(1), default=None,
     help="A network's samples split over this many local processes (results identical to one process).")
 scheduler_option = click.option(
     "--scheduler", default=None, metavar="ADDRESS", callback=scheduler_address,
@@ -236,7 +236,7 @@ def presets():
 @click.argument("spec", type=click.Path(dir_okay=False))
 @click.option("-o", "--output", required=True, type=OutputPath(dir_okay=False, no_stdout=SWEEP_FILE),
               help="Results CSV: one row per finished point, appended as points finish; re-run to resume.")
-@click.option("--workers", type=click.IntRange(1), default=None,
+@click.option("--workers", type=Integers(1), default=None,
               help="Local worker processes (default: the cores this process may use).")
 @click.option("--scheduler", metavar="ADDRESS", default=None, callback=scheduler_address,
               help="Run on the Dask cluster at ADDRESS (e.g. tcp://10.0.0.5:8786) instead; needs the dask extra.")

@@ -40,7 +40,8 @@ def macros_command(file, output, csv_path):
     [[macro]] tables with [[macro.point]] operating points; default: that shipped file) against the cost model:
     every absolute figure and every trend between two points of one chip, model versus published, with the
     configuration each point became and every point left out with its reason. Exit 2 when FILE is malformed
-    (file, entry and field named), 1 when it has no point cimsim can compare."""
+    (file, entry and field named) or has no point cimsim can compare (each reason said: bad input, as a config
+    no run can take; it had exited 1, a failed run's code)."""
     from .atomic import write_atomic
     from .validation import macro_comparison, macro_report
 
@@ -55,7 +56,7 @@ def macros_command(file, output, csv_path):
         fail(exc, 2)
     if not cases:
         reasons = [f"{e.macro} / {e.label}: {e.reason}" for e in macro_comparison.excluded_points(file)]
-        fail(ValueError(f"{file}: no point cimsim can compare" + "".join(f"\n  {r}" for r in reasons[:20])), 1)
+        fail(ValueError(f"{file}: no point cimsim can compare" + "".join(f"\n  {r}" for r in reasons[:20])), 2)
     report = macro_report.macro_section(file) + "\n"
     to_err = not output or is_stdout(output) or is_stdout(csv_path)  # stdout holds the report or CSV alone
     for path, text in ((output, report), (csv_path, cases_csv(cases) if csv_path else "")):

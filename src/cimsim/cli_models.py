@@ -9,7 +9,7 @@ import click
 
 from .cli_checks import check_not_inputs, check_suffix
 from .cli_guard import OneLineErrors, OutputPath, guarded, is_stdout
-from .cli_settings import settings_overrides
+from .cli_settings import Integers, settings_overrides
 
 __all__ = ["price_model_command"]
 
@@ -18,24 +18,24 @@ __all__ = ["price_model_command"]
 @click.argument("model_name", metavar="MODEL")
 @click.option("--config", "config_path", type=click.Path(dir_okay=False), default=None,
               help="Design to price it on (default: the rram-default preset, the hardware of configs/default.toml).")
-@click.option("--seq-len", type=click.IntRange(1), default=None,
+@click.option("--seq-len", type=Integers(1), default=None,
               help="BERT: tokens per sequence (128); decoder: prompt length (prefill) and KV-cache context (decode), "
                    "default its trained context.")
 @click.option("--phase", type=click.Choice(["prefill", "decode", "both"]), default=None,
               help="Decoders only: which phase to price (default both).")
 @click.option("--kv-cache", type=click.Choice(["sram", "dram"]), default="sram", show_default=True,
               help="Where the KV cache lives.")
-@click.option("--chips", type=click.IntRange(1), default=None, help="Chips the weights may span (default 1).")
+@click.option("--chips", type=Integers(1), default=None, help="Chips the weights may span (default 1).")
 @click.option("--reload-weights", is_flag=True, help="One chip, the weights reloaded from DRAM part by part.")
-@click.option("--items", type=click.IntRange(1, 2 ** 40), default=1,
+@click.option("--items", type=Integers(1, 2 ** 40), default=1,
               show_default=True, help="Items (images, sequences, tokens) priced (at most 2**40, models.MAX_ITEMS); "
                                       "the chip's leakage and one-off loads spread over them.")
-@click.option("--sequences", type=click.IntRange(1, 2 ** 16), default=1,
+@click.option("--sequences", type=Integers(1, 2 ** 16), default=1,
               help="Decode: sequences decoded at once (at most 65536, models.MAX_SEQUENCES).")
-@click.option("--vector-lanes", type=click.IntRange(1, 2 ** 31), default=None,
+@click.option("--vector-lanes", type=Integers(1, 2 ** 31), default=None,
               help="Lanes of each chip's vector unit (256; at most 2**31, cost.vector_unit.MAX_LANES); the baseline "
                    "runs its vector work on the same unit unless its config sets baseline.vector_lanes.")
-@click.option("--image-side", type=click.IntRange(32, 8192), default=None,
+@click.option("--image-side", type=Integers(32, 8192), default=None,
               help="CNNs: image side, pixels (224; 32 to 8192, models.MAX_IMAGE_SIDE).")
 @click.option("--activation-products", type=click.Choice(["digital", "arrays"]), default="digital", show_default=True,
               help="Attention's activation x activation products on the vector unit, or on crossbars rewritten "

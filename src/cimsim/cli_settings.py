@@ -13,7 +13,14 @@ from .config.rules import Float, Int, Text
 from .config.toml_file import LONG_INTEGER
 from .errors import ConfigError
 
-__all__ = ["load_all", "load_with_options", "parse_value", "settings_overrides"]
+__all__ = ["load_all", "load_with_options", "parse_value", "settings_overrides", "Integers"]
+
+
+class Integers(click.IntRange):
+    """an integer option within bounds; a value that is no integer ('1e3', '1.5') is said to be one: click's own
+    range type had called it "not a valid integer range", as if a range had been asked for"""
+
+    name = "integer"
 
 
 def parse_value(text: str):

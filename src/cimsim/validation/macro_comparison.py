@@ -329,7 +329,7 @@ def _trend(macro_key: str, u: UsablePoint, fig: Figure, value: float, ref_u: Usa
     changed = ", ".join(f"{k} {ref_u.point.fields.get(k, shown.get(k, 'not stated'))} -> "
                         f"{u.point.fields.get(k, shown.get(k, 'not stated'))}" for k in CONFIG_FIELDS
                         if u.point.fields.get(k) != ref_u.point.fields.get(k))
-    why = f"ratio to '{ref_u.point.label}' ({changed})"
+    why = f"ratio to '{ref_u.point.label}' ({changed or 'clock: stated at one, scaled with the supply at the other'})"
     if derived:
         why = f"{derived}; {why}"
     if fig.derived or ref_fig.derived:

@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
 from ..argcheck import markdown_cell as _cell
-from ..config.modes import Accumulation, ArrayFamily, DacMode
+from ..config.modes import Accumulation, ArrayFamily, DacMode, InputEncoding
 from ..config.schema import Config
 from ..mapping import plan_layer
 from .macro_comparison import ABSOLUTE_TOLERANCE, TREND_TOLERANCE, MacroCase, excluded_points, macro_cases, survey
@@ -88,8 +88,7 @@ def summarize(cases: Iterable[MacroCase] | None = None, file: str | None = None)
     derived = [c for c in cases if c.bookkeeping]
     cases = tuple(c for c in cases if not c.bookkeeping)
     usable, excluded = survey(file)
-    absolute = [c for c in cases if c.kind == "absolute"]
-    trends = [c for c in cases if c.kind == "trend"]
+    absolute, trends = [c for c in cases if c.kind == "absolute"], [c for c in cases if c.kind == "trend"]
     points_by_macro: dict[str, set[int]] = {}
     for u in usable:
         points_by_macro.setdefault(u.macro.key, set()).add(u.point.index)
@@ -132,10 +131,11 @@ def config_summary(config: Config) -> str:
                                                       if c.groups_per_conversion > 1 else ""))
     used = plan.out_features  # fewer where the stated ADCs or adder trees bound the outputs per read
     outputs = f"{plan.outputs_per_array} outputs" + f" ({used} in the workload)" * (used < plan.outputs_per_array)
+    pulse = "read" if d.encoding == InputEncoding.VOLTAGE else "unit pulse"  # a time-domain input's read is many
     return (f"{a.family} ({dv.name}), {a.rows}x{a.cols}, {plan.rows_per_read} rows/read; in {d.input_bits}b "
-            f"{d.signed_inputs}, {read}, {d.encoding}; w {m.weight_bits}b {m.signed_encoding}, "
-            f"{dv.bits_per_cell}b/cell, {outputs}; {adc}; {t.node_nm:g} nm {t.vdd_v:g} V; "
-            f"read {dv.read_pulse_ns:.3g} ns, clock {t.clock_ghz:.3g} GHz")
+            f"{d.signed_inputs}, {read}, {d.encoding}; w {m.weight_bits}b {m.signed_encoding}, {dv.bits_per_cell}b/"
+            f"cell, {outputs}; {adc}; {t.node_nm:g} nm {t.vdd_v:g} V; {pulse} {dv.read_pulse_ns:.3g} ns, clock "
+            f"{t.clock_ghz:.3g} GHz")
 
 
 def _error(error: float) -> str:

@@ -61,7 +61,8 @@ def trend_pairs(entries: Sequence[T], point_of: Callable[[T], MacroPoint],
                 continue
             if hashes[i] == hashes[j] and priced[i] == priced[j]:
                 continue
-            candidates.append((ref, varied(point, ref_point)))
+            # alike in every field yet priced apart: one states its clock, the other's follows the macro's supply
+            candidates.append((ref, varied(point, ref_point) or ("clock",)))
         if not candidates:
             continue
         least = min(len(names) for _, names in candidates)
