@@ -14,7 +14,7 @@ from ._torch_lookups import renormed_lookups
 from ._torch_state import evaluated
 from .model import Network
 
-__all__ = ["check_network", "placement", "PROBE_TOLERANCE", "PROBE_ROUNDINGS", "ROUNDING_WARNED"]
+__all__ = ["check_network", "placement", "trains_otherwise", "PROBE_TOLERANCE", "PROBE_ROUNDINGS", "ROUNDING_WARNED"]
 
 
 def check_network(net: Network, model, example: np.ndarray, tracer: list, name: str, torch) -> None:
@@ -80,6 +80,38 @@ def _written_buffers(model, example: np.ndarray, torch) -> list[str]:
         after = dict(model.named_buffers())
         return [f"'{name}'" for name, values in before.items()
                 if name not in after or not _same(after[name], values, torch)]
+
+
+TRAINING_SHOWN = 1e-4
+"""a model's output in its own (training) modes that differs from its eval-mode output by more than this share of the
+latter's largest value computes otherwise in training (rounding of another kernel stays far below it)"""
+
+
+def trains_otherwise(model, example: np.ndarray, torch) -> bool:
+    """whether ``model``, some module of it left in training mode, gives another output on the example's first sample
+    in its own modes than in eval mode (by more than :data:`TRAINING_SHOWN`): training-only code of its own that no
+    module's class says (a ``self.training`` branch, ``F.dropout(training=self.training)``, a library's attention
+    dropout given as an argument). No_grad, torch's random state and every buffer and mode given back; False where a
+    pass raises or gives no one tensor."""
+    if not any(getattr(m, "training", False) for m in model.modules()):
+        return False
+    modes = [(m, m.training) for m in model.modules() if hasattr(m, "training")]
+    dtype, device = placement(model, torch)
+    with torch.no_grad(), torch.random.fork_rng(devices=[]), evaluated(model, torch), renormed_lookups(torch):
+        try:
+            passes = []
+            for set_modes in (False, True):  # eval mode, then each module's own
+                for module, training in modes if set_modes else ():
+                    module.training = training
+                passes.append(_one_tensor(model(_tensor(example[:1], dtype, device, torch)), torch))
+        except Exception:  # noqa: BLE001 (the model's own code may raise anything: no warning then)
+            return False
+    evaluated_out, own = passes
+    if not (isinstance(evaluated_out, torch.Tensor) and isinstance(own, torch.Tensor)):
+        return False
+    scale = float(evaluated_out.double().abs().nan_to_num(0.0, 0.0, 0.0).max()) if evaluated_out.numel() else 0.0
+    return own.shape != evaluated_out.shape or not torch.allclose(own.double(), evaluated_out.double(), rtol=0.0,
+                                                                  atol=TRAINING_SHOWN * scale, equal_nan=True)
 
 
 def _same(a, b, torch) -> bool:
