@@ -184,6 +184,18 @@ def test_an_empty_path_names_no_file(tmp_path):
     assert not list(tmp_path.glob("*.lock"))  # refused before the results file's lock was taken
 
 
+@pytest.mark.parametrize("name", ["s.json", "s.NPZ", "s.parquet"])
+def test_run_sweep_refuses_a_results_file_named_as_another_format(tmp_path, name):
+    """the CLI's -o refused these, yet run_sweep(spec, "s.json") had written CSV rows there without a word"""
+    from cimsim.sweep import run_sweep
+    spec = tmp_path / "s.toml"
+    spec.write_text('base = "c.toml"\n[axes]\n"adc.bits" = [6, 8]\n')
+    (tmp_path / "c.toml").write_text('preset = "rram-default"\n')
+    with pytest.raises(ConfigError, match=r"the sweep writes CSV rows there; give a file ending in \.csv"):
+        run_sweep(spec, tmp_path / name, workers=1)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["c.toml", "s.toml"]  # nothing written, no lock
+
+
 _MLP = Path(__file__).resolve().parents[1] / "configs" / "digits-mlp.toml"
 
 

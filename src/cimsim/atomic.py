@@ -14,7 +14,18 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import BinaryIO
 
-__all__ = ["write_atomic", "write_atomic_with", "check_writable", "is_stream", "standard_stream"]
+__all__ = ["write_atomic", "write_atomic_with", "check_writable", "is_stream", "standard_stream",
+           "OTHER_FORMATS"]
+
+
+OTHER_FORMATS = {".json", ".md", ".png", ".pdf", ".svg", ".jpg", ".jpeg", ".npz", ".npy", ".onnx", ".pt", ".pth",
+                 ".ckpt", ".mat", ".toml", ".yaml", ".yml", ".tsv", ".jsonl", ".parquet", ".pq", ".feather", ".arrow",
+                 ".avro", ".xlsx", ".xlsm", ".xls", ".ods", ".h5", ".hdf5", ".pkl", ".pickle", ".safetensors", ".html",
+                 ".htm", ".xml", ".py", ".ipynb", ".db", ".sqlite", ".gz", ".tgz", ".bz2", ".xz", ".zst", ".zip",
+                 ".tar", ".7z"}
+"""suffixes of formats other than CSV, which a sweep's results file refuses (``cimsim sweep -o`` and ``run_sweep``:
+its rows had been written under .npz, .tsv and .parquet names, and by ``run_sweep`` under .json); any other name is
+taken: a dated or versioned results.2026-12-05T10 or results.v2"""
 
 
 def _umask() -> int:

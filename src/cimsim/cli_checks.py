@@ -14,7 +14,7 @@ from pathlib import Path
 import click
 
 from .argcheck import has_hidden_character, look_alike_key, scheduler_problem, shown
-from .atomic import check_writable, is_stream, standard_stream, write_atomic
+from .atomic import OTHER_FORMATS, check_writable, is_stream, standard_stream, write_atomic
 from .config.modes import WorkloadKind
 
 __all__ = ["MAX_NAME", "DATA_FIELDS", "compare_outputs", "check_outputs", "check_not_inputs", "config_inputs",
@@ -31,13 +31,6 @@ PACKAGE = os.path.realpath(Path(__file__).parent)
 """the cimsim package's folder: no output may be written in it"""
 FILE_SUFFIXES = (".json", ".md", ".csv", ".txt", ".png", ".pdf", ".svg")
 """suffixes of the files cimsim writes: a ``compare -o`` ending in one names a file, not a report folder"""
-OTHER_FORMATS = {".json", ".md", ".png", ".pdf", ".svg", ".jpg", ".jpeg", ".npz", ".npy", ".onnx", ".pt", ".pth",
-                 ".ckpt", ".mat", ".toml", ".yaml", ".yml", ".tsv", ".jsonl", ".parquet", ".pq", ".feather", ".arrow",
-                 ".avro", ".xlsx", ".xlsm", ".xls", ".ods", ".h5", ".hdf5", ".pkl", ".pickle", ".safetensors", ".html",
-                 ".htm", ".xml", ".py", ".ipynb", ".db", ".sqlite", ".gz", ".tgz", ".bz2", ".xz", ".zst", ".zip",
-                 ".tar", ".7z"}
-"""suffixes of formats other than CSV, which a sweep's -o refuses (its rows had been written under .npz, .tsv and
-.parquet names); any other name is taken: a dated or versioned results.2026-12-05T10 or results.v2"""
 MANIFEST = ".cimsim-outputs.json"
 """the file in an output folder that records what the last cimsim run wrote there: {"files": {path relative to the
 folder: [size in bytes, modification time in ns]}}"""

@@ -25,7 +25,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from ..argcheck import check_execution, check_path, is_int
-from ..atomic import check_writable
+from ..atomic import OTHER_FORMATS, check_writable
 from ..config.schema import Config
 from ..cores import usable_cores
 from ..errors import ConfigError
@@ -102,6 +102,9 @@ def run_sweep(spec: SweepSpec | str | os.PathLike, output: str | os.PathLike, *,
     if "\x00" in os.fspath(output) or (os.path.exists(output) and not os.path.isfile(output)):
         raise ConfigError(repr(os.fspath(output)), [("output", "the output must name a results CSV: a regular file, "
                                                                "or one to make (it is appended to and rewritten)")])
+    if Path(output).suffix.lower() in OTHER_FORMATS:  # (the CLI's -o refuses it too)
+        raise ConfigError(repr(os.fspath(output)), [("output", f"the sweep writes CSV rows there; give a file ending "
+                                                               f"in .csv, not {Path(output).suffix}")])
     blocking = next((p for p in Path(os.path.realpath(output)).parents if p.exists()), None)
     if blocking is not None and not blocking.is_dir():
         raise ConfigError(repr(os.fspath(output)), [("output", f"its folder cannot be made: '{blocking}' is a file")])
