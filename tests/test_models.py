@@ -355,8 +355,9 @@ def test_get_model_rejects_unknown_names_and_bad_options():
                                                                                                   "mobilenetv2")):
         with pytest.raises(ValueError, match=rf"unknown model '{name}' \(did you mean '{meant}'\?\)"):
             get_model(name)
-    with pytest.raises(ValueError, match="unknown model None; known models"):  # not a name at all
-        get_model(None)
+    for not_a_name in (None, 5, ["resnet18"]):  # not a name at all: said so, not "unknown model None"
+        with pytest.raises(TypeError, match=r"a model name must be a string, one of resnet18, .*; got "):
+            get_model(not_a_name)
     with pytest.raises(ValueError, match="phases"):
         get_model("resnet50", phase="decode")
     with pytest.raises(ValueError, match=r"2048 tokens of trained context \(rotary positions\)"):  # no learned table

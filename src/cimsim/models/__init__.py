@@ -60,6 +60,8 @@ def get_model(name: str, *, seq_len: int | None = None, phase: str | None = None
     ``seq_len``; a decoder takes ``phase`` (prefill: a prompt of seq_len tokens; decode: one token with a KV cache
     of seq_len tokens; default decode) and ``seq_len`` (default: its trained context). An argument the model does
     not take is refused, not ignored; an image side above :data:`MAX_IMAGE_SIDE` too."""
+    if not isinstance(name, str):  # (None had read "unknown model None", as if misspelt)
+        raise TypeError(f"a model name must be a string, one of {', '.join(MODEL_NAMES)}; got {type(name).__name__}")
     if name not in MODEL_NAMES:
         raise ValueError(unknown_model(name))
     if image_side is not None and name not in _CNNS:

@@ -62,8 +62,7 @@ def _text(name: str, value) -> str:
 def _axis(name: str, value) -> int:
     """``value`` as an int: a per-sample axis (its range is checked against the shapes the layer reads)"""
     if not is_int(value):
-        raise ValueError(f"{name} {shown(value)} is outside the per-sample axes (an axis is an int, "
-                         "negative: from the end)")
+        raise ValueError(f"{name} must be an int (a per-sample axis, negative: from the end); got {shown(value)}")
     return int(value)
 
 
