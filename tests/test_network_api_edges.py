@@ -50,7 +50,8 @@ def test_bools_keep_their_meaning():
     (lambda: Conv2d(np.ones((2, 1, 3, 3)), padding=(1, 2, 3)), "Conv2d padding must be an int >= 0"),
     (lambda: LayerNorm(epsilon="1e-5"), "LayerNorm epsilon must be a finite number > 0; got '1e-5'"),
     (lambda: LayerNorm(epsilon=float("inf")), "LayerNorm epsilon must be a finite number > 0; got inf"),
-    (lambda: LayerNorm(axis=1.0), r"LayerNorm axis must be an int \(a per-sample axis, negative: from the end\); got 1.0"),
+    (lambda: LayerNorm(axis=1.0), r"LayerNorm axis must be an int \(a per-sample axis, negative: from the end\); "
+                                  "got 1.0"),
     (lambda: Unary(["relu"]), r"Unary function must be a string; got \['relu'\]"),
     (lambda: Elementwise(None), "Elementwise op must be a string; got None"),
     (lambda: Affine("a"), "Affine scale must hold real numbers"),
