@@ -94,8 +94,9 @@ def test_clean_float_ranges_keep_the_values_they_had():
                                         ({"start": 4.0, "stop": 8, "step": 2}, "'start' (4.0)")])
 def test_an_integer_field_says_a_float_in_its_range_made_every_value_a_float(table, key):
     """'adc.bits' = {start = 4, stop = 8, step = 2.0} had said only that the range reaches 4.0, an integer"""
-    text = refused({"axes": {"adc.bits": table}}, f"the range reaches 4.0, a float: {key} written as a float makes "
-                   "every value of the range one; write integers", "the range reaches 8.0, a float")
+    text = refused({"axes": {"adc.bits": table}}, f"the range reaches 4.0 and 8.0, a float: {key} written as a float "
+                   "makes every value of the range one; write integers")
+    assert text.count("the range reaches") == 1  # one problem, one line (each end had had its own)
     text = refused({"axes": {"adc.bits": {**table, "stop": 20}}}, "reaches 4.0, a float")
     assert text.endswith("the range reaches 20.0")  # out of range as an integer too: no word on floats
     refused({"axes": {"adc.bits": {"start": 4, "stop": 20, "step": 2}}}, "the range reaches 20")

@@ -10,7 +10,7 @@ from ..argcheck import has_control_character
 from ..config import SECTION_PRESETS, SECTIONS, Config, list_section_presets
 from ..config.rules import Choice
 
-__all__ = ["FIELD_RULES", "field_error", "choice_names", "has_control", "missing_network"]
+__all__ = ["FIELD_RULES", "field_error", "range_end_errors", "choice_names", "has_control", "missing_network"]
 
 FIELD_RULES = {f"{section}.{f.name}": f.metadata["rule"] for section, cls in SECTIONS.items()
                for f in dataclasses.fields(cls)}
@@ -32,6 +32,20 @@ def field_error(field: str, value: Any) -> str | None:
         return None if isinstance(value, str) and value in valid else f"must be one of {', '.join(valid)}"
     rule = FIELD_RULES[field]
     return None if rule.accepts(value) else f"must be {rule.expected}"
+
+
+def range_end_errors(field: str, ends, floats: list[str]) -> list[str]:
+    """what is wrong with the values a range of ``field`` reaches (``ends``), each problem once with the ends that
+    have it (both ends' "a float" had been two lines); a whole float the field would take as an integer says that
+    ``floats`` (the range's keys written as floats, as "'step' (2.0)") made it one"""
+    found: dict[tuple[str, bool], list] = {}
+    for v in ends:
+        if (why := field_error(field, v)) is not None:
+            whole = bool(floats) and float(v).is_integer() and field_error(field, int(v)) is None
+            found.setdefault((why, whole), []).append(v)
+    return [f"{why}; the range reaches {' and '.join(map(repr, values))}" + (
+        f", a float: {' and '.join(floats)} written as a float makes every value of the range one; write integers"
+        if whole else "") for (why, whole), values in found.items()]
 
 
 def choice_names(field: str) -> tuple[str, ...]:

@@ -25,7 +25,8 @@ from ..config.rules import Float
 from ..config.keys import as_written, did_you_mean
 from ..config.toml_file import read_toml, relative_dir
 from ..errors import ConfigError
-from .axis_values import FIELD_RULES, choice_names, field_error, has_control, missing_network
+from .axis_values import (FIELD_RULES, choice_names, field_error, has_control, missing_network,
+                          range_end_errors)
 from .metrics import available_metrics, default_metrics
 from .sampling import Axis, combinations, steps
 
@@ -250,12 +251,9 @@ def _range_axis(field: str, key: str, table: Mapping[str, Any], mode: str | None
                                 "hold; take a larger step, or sample it with mode = \"random\" and no step"))
             return None
         axis, ends = None, (value(0), value(count - 1))  # the ends checked before the values are made
-    bad = [(v, why) for v in ends if (why := field_error(field, v)) is not None]
-    if bad:
-        floats = " and ".join(f"'{k}' ({v!r})" for k, v in numbers.items() if isinstance(v, float))
-        errors.extend((key, f"{key}: '{field}' {why}; the range reaches {v!r}" + (  # a whole float: say why a float
-            f", a float: {floats} written as a float makes every value of the range one; write integers" if floats
-            and float(v).is_integer() and field_error(field, int(v)) is None else "")) for v, why in bad)
+    floats = [f"'{k}' ({v!r})" for k, v in numbers.items() if isinstance(v, float)]
+    if problems := range_end_errors(field, ends, floats):
+        errors.extend((key, f"{key}: '{field}' {p}") for p in problems)
         return None
     values = () if axis else tuple(value(k) for k in range(count))
     if len(set(values)) < len(values):
@@ -267,9 +265,7 @@ def _range_axis(field: str, key: str, table: Mapping[str, Any], mode: str | None
 def _sampling(data: Mapping[str, Any], mode: str | None, axes: tuple[Axis, ...],
               errors: list[tuple[str, str]]) -> tuple[int | None, int]:
     if mode != "random":
-        for key in ("samples", "seed"):
-            if key in data:
-                errors.append((key, f"'{key}' applies to mode = \"random\" only"))
+        errors.extend((key, f"'{key}' applies to mode = \"random\" only") for key in ("samples", "seed") if key in data)
         size = math.prod(len(a.values) for a in axes)
         if mode == "grid" and size > MAX_POINTS:
             errors.append(("axes", f"the grid has {size} points ({' x '.join(str(len(a.values)) for a in axes)}), "
