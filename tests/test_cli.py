@@ -316,7 +316,7 @@ def test_estimate_of_several_configs_gives_each_distinct_baseline_a_row():
     assert len(rows) == 2, out
     for path, row in zip(paths, rows):
         base = cimsim.estimate(path).baseline
-        assert row.startswith(f"| baseline {base.name} on {path.stem}'s workload |")
+        assert row.startswith(f"| baseline {base.name} on `{path}`'s workload |")
         assert f"| {base.total_energy_pj / base.mvms:.4g} pJ/MVM |" in row and "| 1x |" in row
     twice = invoke("estimate", DEFAULT, DEFAULT).output
     assert sum(line.startswith("| baseline ") for line in twice.splitlines()) == 1

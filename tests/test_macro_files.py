@@ -2,6 +2,7 @@
 harness as the shipped published_macros.toml, and a malformed file refused naming the file, entry and field."""
 
 import csv
+import math
 import os
 import re
 from importlib import resources
@@ -554,10 +555,12 @@ def test_a_repeat_stating_another_figure_is_named_not_dropped(tmp_path):
     result = invoke(path)
     assert result.exit_code == 0, result.output
     assert ("'b' of t prices as 'a' (one configuration, one data condition), yet its tops_per_w is 1.53x that "
-            "point's (a trend between them would miss by -35 %)") in result.output
+            "point's (a trend between them would miss by -53.0 %)") in result.output
     assert "'c' of t" not in result.output  # within the trend tolerance of 'a'
-    near = macro_file(tmp_path, CHIP + point.format("a", 100) + point.format("b", 110.5), "near.toml")
+    near = macro_file(tmp_path, CHIP + point.format("a", 100) + point.format("b", 109.5), "near.toml")
     assert "Repeat with another figure" not in invoke(near).output  # a trend would miss by -9.5 %: within 10 %
+    past = macro_file(tmp_path, CHIP + point.format("a", 100) + point.format("b", 110.5), "past.toml")
+    assert "would miss by -10.5 %" in invoke(past).output  # 1 against 1.105: a signed factor of -10.5 %, outside
     assert "'d' of t" not in result.output and "d vs a" in result.output  # another supply: a trend
 
 
@@ -711,6 +714,7 @@ def test_one_energy_stated_three_ways_misses_by_one_error(tmp_path, fj):
 def test_the_fold_error_is_signed_and_symmetric():
     assert fold_error(2.0, 1.0) == 1.0 and fold_error(1.0, 2.0) == -1.0 and fold_error(3.0, 3.0) == 0.0
     assert fold_error(1.1, 1.0) == pytest.approx(0.1) and fold_error(1.0, 1.1) == pytest.approx(-0.1)
+    assert fold_error(0.0, 1.0) == -math.inf and math.isnan(fold_error(-1.0, 1.0))  # not a ZeroDivisionError
 
 
 _SUPPLY_CLOCK = '''[[macro]]

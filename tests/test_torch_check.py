@@ -129,6 +129,48 @@ def test_a_model_whose_own_code_computes_otherwise_in_training_is_warned(dropout
             from_torch(quiet, torch.randn(3, 16) if quiet is not model else x)
 
 
+class _NormedDoubled(_Doubled):
+    def __init__(self):
+        super().__init__(False)
+        self.bn = nn.BatchNorm1d(5)
+
+    def forward(self, x):
+        return super().forward(self.bn(x))
+
+
+def test_own_training_code_beside_a_known_training_module_is_warned_too():
+    """a BatchNorm left in training mode had hidden the model's own self.training branch (the check was skipped once
+    a module of a known kind was named): the known modules now run in eval mode in both passes"""
+    x = torch.randn(3, 5, generator=torch.Generator().manual_seed(0))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        from_torch(_NormedDoubled().train(), x)
+    said = [str(w.message) for w in caught]
+    assert any("'bn' (BatchNorm1d)" in m for m in said) and any("computes otherwise there too" in m for m in said)
+
+
+@pytest.mark.parametrize("dtype", [torch.bfloat16, torch.float16])
+def test_half_precision_attention_that_trains_alike_is_not_warned(dtype):
+    """a bfloat16 / float16 attention of dropout 0 left in train() runs torch's fast kernel in eval mode only: its
+    outputs 2.5e-3 apart (bf16) had been called training-only code of the model's own"""
+    torch.manual_seed(0)
+    attention = nn.MultiheadAttention(16, 4, dropout=0.0, batch_first=True)
+
+    class SelfAttention(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.attention = attention
+
+        def forward(self, x):
+            return self.attention(x, x, x, need_weights=False)[0]
+
+    model = SelfAttention().to(dtype).train()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        from_torch(model, torch.randn(2, 6, 16).to(dtype))
+    assert not [w for w in caught if "own code computes otherwise" in str(w.message)]
+
+
 class _Exp(nn.Module):
     def __init__(self):
         super().__init__()

@@ -66,9 +66,9 @@ def estimates_markdown(ests, sources) -> str:
     for est, source in zip(ests, sources):
         lines.append(_row(f"{est.cim.name} (`{source}`)", est.cim, est.item,
                           f"{est.gain['energy']:.3g}x{gain_range_cell(est.energy_gain_range)}"))
-        baselines.setdefault(to_json(est.baseline.as_dict()), (est.baseline, est.item, est.name or est.cim.name))
-    lines += [_row(f"baseline {base.name} on {workload}'s workload", base, item, "1x")
-              for base, item, workload in baselines.values()]
+        baselines.setdefault(to_json(est.baseline.as_dict()), (est.baseline, est.item, f"`{source}`"))
+    lines += [_row(f"baseline {base.name} on {workload}'s workload", base, item, "1x")  # by file: estimate, unlike
+              for base, item, workload in baselines.values()]  # compare, takes two configs of one name
     return "\n".join(lines + [""])
 
 

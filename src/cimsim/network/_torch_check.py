@@ -14,7 +14,8 @@ from ._torch_lookups import renormed_lookups
 from ._torch_state import evaluated
 from .model import Network
 
-__all__ = ["check_network", "placement", "trains_otherwise", "PROBE_TOLERANCE", "PROBE_ROUNDINGS", "ROUNDING_WARNED"]
+__all__ = ["check_network", "placement", "one_tensor", "as_input", "PROBE_TOLERANCE", "PROBE_ROUNDINGS",
+           "ROUNDING_WARNED"]
 
 
 def check_network(net: Network, model, example: np.ndarray, tracer: list, name: str, torch) -> None:
@@ -72,7 +73,7 @@ def _written_buffers(model, example: np.ndarray, torch) -> list[str]:
     with torch.no_grad(), evaluated(model, torch), renormed_lookups(torch):
         before = {name: buffer.detach().clone() for name, buffer in model.named_buffers()}
         try:
-            first, second = (_one_tensor(model(_tensor(example[:1], dtype, device, torch)), torch) for _ in "12")
+            first, second = (one_tensor(model(as_input(example[:1], dtype, device, torch)), torch) for _ in "12")
         except Exception:  # noqa: BLE001 (the model's own code may raise anything: no buffer is named then)
             return []
         if isinstance(first, torch.Tensor) and isinstance(second, torch.Tensor) and _same(first, second, torch):
@@ -80,38 +81,6 @@ def _written_buffers(model, example: np.ndarray, torch) -> list[str]:
         after = dict(model.named_buffers())
         return [f"'{name}'" for name, values in before.items()
                 if name not in after or not _same(after[name], values, torch)]
-
-
-TRAINING_SHOWN = 1e-4
-"""a model's output in its own (training) modes that differs from its eval-mode output by more than this share of the
-latter's largest value computes otherwise in training (rounding of another kernel stays far below it)"""
-
-
-def trains_otherwise(model, example: np.ndarray, torch) -> bool:
-    """whether ``model``, some module of it left in training mode, gives another output on the example's first sample
-    in its own modes than in eval mode (by more than :data:`TRAINING_SHOWN`): training-only code of its own that no
-    module's class says (a ``self.training`` branch, ``F.dropout(training=self.training)``, a library's attention
-    dropout given as an argument). No_grad, torch's random state and every buffer and mode given back; False where a
-    pass raises or gives no one tensor."""
-    if not any(getattr(m, "training", False) for m in model.modules()):
-        return False
-    modes = [(m, m.training) for m in model.modules() if hasattr(m, "training")]
-    dtype, device = placement(model, torch)
-    with torch.no_grad(), torch.random.fork_rng(devices=[]), evaluated(model, torch), renormed_lookups(torch):
-        try:
-            passes = []
-            for set_modes in (False, True):  # eval mode, then each module's own
-                for module, training in modes if set_modes else ():
-                    module.training = training
-                passes.append(_one_tensor(model(_tensor(example[:1], dtype, device, torch)), torch))
-        except Exception:  # noqa: BLE001 (the model's own code may raise anything: no warning then)
-            return False
-    evaluated_out, own = passes
-    if not (isinstance(evaluated_out, torch.Tensor) and isinstance(own, torch.Tensor)):
-        return False
-    scale = float(evaluated_out.double().abs().nan_to_num(0.0, 0.0, 0.0).max()) if evaluated_out.numel() else 0.0
-    return own.shape != evaluated_out.shape or not torch.allclose(own.double(), evaluated_out.double(), rtol=0.0,
-                                                                  atol=TRAINING_SHOWN * scale, equal_nan=True)
 
 
 def _same(a, b, torch) -> bool:
@@ -129,15 +98,15 @@ def _float_overflows(model, pair: np.ndarray, kind: np.dtype, torch) -> bool:
         return False
     try:
         with torch.no_grad(), evaluated(model, torch), renormed_lookups(torch):
-            own = _one_tensor(model(_tensor(x, dtype, device, torch)), torch)
+            own = one_tensor(model(as_input(x, dtype, device, torch)), torch)
             wide = copied(model, torch).to(torch.float64)
-            f64 = _one_tensor(wide(_tensor(x, torch.float64, device, torch)), torch)
+            f64 = one_tensor(wide(as_input(x, torch.float64, device, torch)), torch)
         return bool((~torch.isfinite(own.double()) & torch.isfinite(f64)).any())
     except Exception:  # noqa: BLE001 (a model that will not run in float64: no overflow named)
         return False
 
 
-def _tensor(x: np.ndarray, dtype, device, torch):
+def as_input(x: np.ndarray, dtype, device, torch):
     """``x`` as the model's input: token ids as int64, else values in the model's ``dtype``, on its ``device``"""
     return torch.tensor(x).to(device=device, dtype=torch.long if x.dtype.kind in "iu" else dtype)
 
@@ -153,7 +122,7 @@ def _fast_path(model, example: np.ndarray, torch) -> str:
     dtype, device = placement(model, torch)
     try:
         with torch.no_grad(), evaluated(model, torch):
-            out = _one_tensor(model(_tensor(example[:1], dtype, device, torch)), torch)
+            out = one_tensor(model(as_input(example[:1], dtype, device, torch)), torch)
         zeros = out.dim() >= 2 and bool((out == 0).all(-1).any())
     except Exception:  # noqa: BLE001 (a model that raises, or returns no tensor, gets no hint)
         zeros = False
@@ -265,7 +234,7 @@ def _example_error(model, x: np.ndarray, torch) -> str | None:
 
     def raised(rows: np.ndarray) -> Exception | None:
         try:
-            model(_tensor(rows, dtype, device, torch))
+            model(as_input(rows, dtype, device, torch))
         except MemoryError:  # the machine's limit, not the model's: no word on the example
             raise
         except Exception as exc:  # the model's own code may raise anything on an input it rejects
@@ -295,11 +264,11 @@ def _disagreement(net: Network, model, x: np.ndarray, torch, inputs: list[np.nda
         for probe in _probes(x) if inputs is None else inputs:
             try:
                 with torch.no_grad():  # on a copy of the probe: a model may write into its input
-                    want = model(_tensor(probe.astype(x.dtype) if x.dtype.kind in "iu" else probe, dtype, device,
+                    want = model(as_input(probe.astype(x.dtype) if x.dtype.kind in "iu" else probe, dtype, device,
                                          torch))
             except Exception as exc:  # the model's own code may raise anything on an input it rejects
                 raise _ProbeRaised(f"the model raised {type(exc).__name__} on a probe input ({exc})") from None
-            want = _one_tensor(want, torch)
+            want = one_tensor(want, torch)
             if not isinstance(want, torch.Tensor):
                 return f"its output is a {type(want).__name__}, not one tensor, so the trace cannot be checked"
             if want.dim() == 0 or want.shape[0] != len(probe):  # e.g. MusicGen's codebooks folded into the batch
@@ -312,7 +281,7 @@ def _disagreement(net: Network, model, x: np.ndarray, torch, inputs: list[np.nda
     return None
 
 
-def _one_tensor(output, torch):
+def one_tensor(output, torch):
     """the tensor of a model output that holds one tensor only (a dict, tuple or list of one, its other values None:
     the ONNX export flattens it and drops them), else the output as it is"""
     items = list(output.values()) if isinstance(output, dict) else output if isinstance(output, (tuple, list)) else []

@@ -11,7 +11,7 @@ import contextlib
 
 import numpy as np
 
-__all__ = ["evaluated", "training_modules"]
+__all__ = ["evaluated", "training_modules", "computes_otherwise"]
 
 _TRAINING_KINDS = {"BatchNorm1d": "", "BatchNorm2d": "", "BatchNorm3d": "", "SyncBatchNorm": "",
                    "InstanceNorm1d": "", "InstanceNorm2d": "", "InstanceNorm3d": "", "Dropout": "p", "Dropout1d": "p",
@@ -62,19 +62,22 @@ def training_modules(model, torch) -> list[str]:
     """The modules of ``model`` left in training mode that compute otherwise in eval mode, the mode cimsim imports
     (a norm with running statistics, which uses the batch's, a dropout or drop path of a probability above 0, RReLU,
     the hook of legacy ``spectral_norm``, which takes a power iteration per forward pass), each as "'name' (Class)"."""
+    return [f"'{name or type(model).__name__}' ({getattr(module, 'original_name', type(module).__name__)})"
+            for name, module in model.named_modules() if computes_otherwise(module)]
+
+
+def computes_otherwise(module) -> bool:
+    """whether ``module`` is left in training mode and is of a kind that computes otherwise there
+    (:func:`training_modules`)"""
     from torch.nn.utils.spectral_norm import SpectralNorm
 
-    found = []
-    for name, module in model.named_modules():
-        kind = getattr(module, "original_name", type(module).__name__)  # a TorchScript module's own class
-        if not getattr(module, "training", False):
-            continue
-        known = next((k for k in (kind, *(c.__name__ for c in type(module).__mro__)) if k in _TRAINING_KINDS), None)
-        rate = getattr(module, _TRAINING_KINDS[known], 0) if known else 0  # a number (another library's may not be)
-        differs = known is not None and (_positive(rate) if _TRAINING_KINDS[known]
-                                         else getattr(module, "track_running_stats", True))
-        differs = differs and not (known in _RNN_KINDS and getattr(module, "num_layers", 2) < 2)  # (torch ignores
-        hooks = getattr(module, "_forward_pre_hooks", {}).values()  # a single layer's dropout)
-        if differs or any(isinstance(h, SpectralNorm) for h in hooks):
-            found.append(f"'{name or type(model).__name__}' ({kind})")
-    return found
+    if not getattr(module, "training", False):
+        return False
+    kind = getattr(module, "original_name", type(module).__name__)  # a TorchScript module's own class
+    known = next((k for k in (kind, *(c.__name__ for c in type(module).__mro__)) if k in _TRAINING_KINDS), None)
+    rate = getattr(module, _TRAINING_KINDS[known], 0) if known else 0  # a number (another library's may not be)
+    differs = known is not None and (_positive(rate) if _TRAINING_KINDS[known]
+                                     else getattr(module, "track_running_stats", True))
+    differs = differs and not (known in _RNN_KINDS and getattr(module, "num_layers", 2) < 2)  # (torch ignores a
+    hooks = getattr(module, "_forward_pre_hooks", {}).values()  # single layer's dropout)
+    return differs or any(isinstance(h, SpectralNorm) for h in hooks)

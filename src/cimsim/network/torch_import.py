@@ -17,7 +17,8 @@ from collections.abc import Mapping
 import numpy as np
 
 from ._torch_accept import copied, importable
-from ._torch_check import check_network, placement, trains_otherwise
+from ._torch_check import check_network, placement
+from ._torch_training import trains_otherwise
 from ._torch_experts import mark_routed
 from ._torch_export import DYNAMO_HINT, GRAD_CONSTANT, export, routing_hint, short_message
 from ._torch_hints import wrapper_hint
@@ -77,12 +78,12 @@ def from_torch(model, example_input) -> Network:
     example = x.detach().cpu()
     example = (example.long() if ids else example.double()).numpy()
     check_network(net, model, example, tracer, name, torch)
-    if not training and trains_otherwise(model, example, torch):
+    if trains_otherwise(model, example, torch):  # (the modules named above in eval mode, so not counted again)
         warnings.warn(f"torch model {name}: imported in eval mode, as torch exports it, but it is in training mode "
-                      "and its own code computes otherwise there (its output on the example differs from eval "
-                      "mode's: a self.training branch, F.dropout(training=self.training), an attention dropout given "
-                      "as an argument); call model.eval() first to compare the network with the model as it runs",
-                      UserWarning, stacklevel=2)
+                      f"and its own code computes otherwise there{' too' * bool(training)} (its output on the example "
+                      "differs from eval mode's: a self.training branch, F.dropout(training=self.training), an "
+                      "attention dropout given as an argument); call model.eval() first to compare the network with "
+                      "the model as it runs", UserWarning, stacklevel=2)
     return net
 
 

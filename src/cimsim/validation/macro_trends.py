@@ -19,6 +19,7 @@ from itertools import combinations
 from typing import Any, TypeVar
 
 from .macro_data import CONFIG_FIELDS, MacroPoint
+from .published import fold_error
 
 __all__ = ["UNMODELLED", "varied", "trend_pairs", "unpaired", "spread_repeats"]
 
@@ -124,10 +125,10 @@ def spread_repeats(usable: Iterable[Any], same_config: Callable[[str, MacroPoint
             if ref is None or (fig.macs is None) != (ref_fig.macs is None):
                 continue
             ratio = _per_op(u, fig) / _per_op(ref, ref_fig)
-            if abs(1 / ratio - 1) > tolerance:  # a trend's error: the model's ratio (1) over the published one
+            if abs(miss := fold_error(1.0, ratio)) > tolerance:  # a trend's error: the model's ratio (1) and this one
                 lines.append(f"\nRepeat with another figure: '{u.point.label}' of {u.macro.key} prices as "
                              f"'{ref.point.label}' (one configuration, one data condition), yet its {fig.quantity} "
                              f"is {ratio:.3g}x that point's (a trend between them would miss by "
-                             f"{100 * (1 / ratio - 1):+.0f} %): the model gives both one value, so no trend is formed; "
+                             f"{100 * miss:+.1f} %): the model gives both one value, so no trend is formed; "
                              "state the condition that sets them apart, if any.")
     return lines

@@ -19,6 +19,7 @@ up. Sources:
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 __all__ = ["Published", "PUBLISHED", "PREDICTION_TOLERANCE", "ANCHOR_TOLERANCE", "fold_error"]
@@ -39,6 +40,8 @@ def fold_error(model: float, published: float) -> float:
     published - 1 had read a 2x miss as -50 % in TOPS/W and +100 % in pJ, so a statistic over both mixed two
     scales); the tolerances hold it."""
     ratio = model / published
+    if not ratio > 0.0:  # a model of nothing misses without bound; one of the other sign is no figure (NaN: a miss)
+        return -math.inf if ratio == 0.0 else math.nan
     return ratio - 1.0 if ratio >= 1.0 else 1.0 - 1.0 / ratio
 
 
