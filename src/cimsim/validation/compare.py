@@ -67,6 +67,13 @@ def _tile(preset: str) -> Breakdown:
     return _breakdown(preset, plan.outputs_per_array * config.chip.arrays_per_tile)
 
 
+def _chip(preset: str) -> Breakdown:
+    """the preset's layer widened to fill every tile of its chip: what a chip-level figure (the whole chip's rate over
+    its power or area, one global buffer for all its tiles) measures"""
+    config = load_preset(preset)
+    return _breakdown(preset, plan_layer(config).outputs_per_array * config.chip.arrays_per_tile * config.chip.tiles)
+
+
 def _power_mw(b: Breakdown, key: str) -> float:
     return b.energy_pj[key] / b.compute_ns
 
@@ -136,12 +143,12 @@ _MODEL: dict[str, Callable[[], float]] = {
     "isaac.bus_power_per_tile": lambda: _power_mw(_tile("isaac"), "interconnect"),
     "isaac.bus_area_per_tile": lambda: _tile("isaac").area_um2["interconnect"] * 1e-6,
     "isaac.chip_throughput": _isaac_chip_gops,
-    "isaac.power_efficiency": lambda: _ops_per_s(_tile("isaac")) * 1e-9 / _on_chip_power_w(_tile("isaac")),
-    "isaac.computational_efficiency": lambda: _ops_per_s(_tile("isaac")) * 1e-9 / _tile("isaac").area_mm2,
+    "isaac.power_efficiency": lambda: _ops_per_s(_chip("isaac")) * 1e-9 / _on_chip_power_w(_chip("isaac")),
+    "isaac.computational_efficiency": lambda: _ops_per_s(_chip("isaac")) * 1e-9 / _chip("isaac").area_mm2,
     "puma.mvmu_energy": lambda: _puma_per_mvmu("energy"),
     "puma.mvmu_latency": lambda: _puma_per_mvmu("latency"),
-    "puma.power_efficiency": lambda: _ops_per_s(_breakdown("puma")) * 1e-9 / _on_chip_power_w(_breakdown("puma")),
-    "puma.area_efficiency": lambda: _ops_per_s(_tile("puma")) * 1e-9 / _tile("puma").area_mm2,
+    "puma.power_efficiency": lambda: _ops_per_s(_chip("puma")) * 1e-9 / _on_chip_power_w(_chip("puma")),
+    "puma.area_efficiency": lambda: _ops_per_s(_chip("puma")) * 1e-9 / _chip("puma").area_mm2,
     "neurram.rram_cells": _neurram_cells,
     "sram-cicc2021.throughput": lambda: _ops_per_s(_breakdown("sram-cicc2021")) * 1e-12,
     "sram-cicc2021.energy_efficiency": lambda: (_ops_per_s(_breakdown("sram-cicc2021")) * 1e-12

@@ -130,11 +130,14 @@ PUBLISHED: tuple[Published, ...] = (
        "independent cycle model: 16 reads per vector; " + _ADC_CYCLE + "; cimsim packs 15 weights per row of an "
        "array (offset reference columns) where ISAAC packs 16 (one unit column)"),
     _p("isaac.power_efficiency", 627.5, "GOPS/W", _ISAAC_T4,
-       "independent: cimsim has no router, IR/OR buffers or HyperTransport (10.4 W, 16 % of chip power), its DAC "
-       "power is ~0 and its ADC power 26 % low (see those cases), so it comes out high", expected="gap"),
+       "independent, the whole chip (the layer widened to fill its 168 tiles, one global buffer for them all; until "
+       "2026-12-06 one tile carrying the whole global buffer, +64 %): cimsim has no router, IR/OR buffers or "
+       "HyperTransport (10.4 W, 16 % of chip power), its DAC power is ~0 and its ADC power low (see those cases), so "
+       "it comes out high", expected="gap"),
     _p("isaac.computational_efficiency", 478.95, "GOPS/s/mm2", _ISAAC_T4,
-       "independent: the survey-regression ADC area (4.7x ISAAC's) and 4 F**2 crosspoint cells (2.7x ISAAC's "
-       "0.0015 um2) outweigh the missing router and HyperTransport area", expected="gap"),
+       "independent, the whole chip (as the power efficiency; until 2026-12-06 one tile with the whole chip's "
+       "global buffer, 24 % of its area: -123 %): the survey-regression ADC area (4.7x ISAAC's: 71 % of the model's "
+       "128 mm2 against ISAAC's 85.4) outweighs the missing router and HyperTransport area", expected="gap"),
     # ---- PUMA ---------------------------------------------------------------------------------------------
     _p("puma.mvmu_energy", 43.97, "nJ", _PUMA + ": 16,384 MACs",
        "independent: the macro's components (MACRO_COMPONENTS, as every macro figure) at PUMA's configuration: ADC "
@@ -145,13 +148,13 @@ PUBLISHED: tuple[Published, ...] = (
        "independent: 16 reads, each 128 conversions of cimsim's 8-bit SAR (one ADC per 128 columns) at 32 nm, "
        "against PUMA's 144 ns per input bit", expected="gap"),
     _p("puma.power_efficiency", 837.0, "GOPS/W", _PUMA + ", abstract",
-       "independent: macro and tile buffers only; PUMA's cores, VFUs, register files and network are not modelled",
-       expected="gap"),
+       "independent, the whole chip (the layer widened to fill its tiles: the schema's ISAAC layout, 168 tiles of 96 "
+       "arrays, PUMA's not stated in the text read; until 2026-12-06 one MVMU's layer): PUMA's cores, VFUs and "
+       "register files are not modelled", expected="gap"),
     _p("puma.area_efficiency", 577.0, "GOPS/s/mm2", "PUMA (Ankit, ASPLOS 2019), abstract ('577 GOPS/s/mm^2' at 1 GHz)",
-       "independent, on a tile of arrays (the preset's layer widened to the tile): PUMA's tile and node layout is not "
-       "stated in the text read, so the tile is the schema's ISAAC default (96 arrays, 64 KiB SRAM buffer); the "
-       "survey-regression SAR (4.7x ISAAC's converter, which PUMA adopts) is 46 % of that tile's area and the "
-       "256 KiB global buffer 29 %", expected="gap"),
+       "independent, the whole chip (as the power efficiency; until 2026-12-06 one tile with the whole chip's 256 "
+       "KiB global buffer, 185.6): the survey-regression SAR (4.7x ISAAC's converter, which PUMA adopts) is 65 % of "
+       "the model's 140 mm2", expected="gap"),
     # ---- NeuRRAM ------------------------------------------------------------------------------------------
     _p("neurram.rram_cells", 3.0e6, "cells", _NEURRAM + ": 48 cores, '3 million RRAM'",
        "bookkeeping: the preset's own fields (48 cores x 256 x 256 cells, from the paper) = 3.15 M against the "
