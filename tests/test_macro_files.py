@@ -762,3 +762,18 @@ def test_a_time_domain_inputs_configuration_line_names_its_unit_pulse(tmp_path):
     section = macro_report.macro_section(macro_file(tmp_path, text))
     assert "; unit pulse " in section and "; read " not in section
     assert "; read " in macro_report.macro_section(macro_file(tmp_path, _SUPPLY_CLOCK, "volts.toml"))
+
+
+def test_an_entry_states_its_subtraction_after_the_adc(tmp_path):
+    """ISAAC removes its offset encoding's bias after the ADC (each reference column converted apart): an entry could
+    not say so, and was priced with the analog subtraction (about 5 % less ADC energy; a whole-chips probe)"""
+    text = _ONE_FACT.format(tops_per_w=100, fj=20, mvm_pj=327.68).replace('family = "sram-charge"', 'family = "rram"')
+    text = text.replace("input_bits = 4\n", 'input_bits = 4\nweight_encoding = "offset"\n', 1)
+    analog = {c.quantity: c.model for c in macro_comparison.macro_cases(macro_file(tmp_path, text, "a.toml"))}
+    digital_text = text.replace('weight_encoding = "offset"\n', 'weight_encoding = "offset"\nsubtraction = "digital"\n')
+    digital = {c.quantity: c.model for c in macro_comparison.macro_cases(macro_file(tmp_path, digital_text, "d.toml"))}
+    assert digital["energy_fj_per_mac"] > analog["energy_fj_per_mac"]  # the reference columns converted too
+    assert "(digital subtraction)" in macro_report.macro_section(str(tmp_path / "d.toml"))
+    assert "(analog subtraction)" in macro_report.macro_section(str(tmp_path / "a.toml"))
+    wrong = digital_text.replace('subtraction = "digital"', 'subtraction = "after"')
+    assert "digital" in invoke(macro_file(tmp_path, wrong, "w.toml")).output  # the allowed values named

@@ -14,7 +14,7 @@ from collections.abc import Collection, Mapping
 from typing import Any
 
 from ..argcheck import cut_short, has_control_character, has_hidden_character
-from ..config.modes import CellAccess, DigitalAdders, InputEncoding, SignedEncoding
+from ..config.modes import CellAccess, DigitalAdders, InputEncoding, SignedEncoding, Subtraction
 from .macro_figures import ADC_CONVERSION, FULL_ARRAY_ENERGY, MVM_MACS, as_toml, check_figures
 
 __all__ = ["CONFIG_FIELDS", "DEVICE_FIELDS", "DATA_CONDITIONS", "FAMILIES", "RESISTIVE_FAMILIES", "CHOICES",
@@ -28,7 +28,8 @@ CONFIG_FIELDS = ("node_nm", "vdd_v", "rows", "cols", "rows_per_read", "input_bit
                  "input_encoding", "analog_accumulation", "weight_accumulation", "weight_bits", "weight_levels",
                  "bits_per_cell", "adc_bits", "adc_type", "adcs", "cols_per_adc", "cycle_ns", "clock_mhz",
                  "digital_adders", "chain_register_rows", "row_groups_per_conversion", "input_zero_fraction",
-                 "weight_zero_fraction", "data", "weight_encoding", "cell_access", "adc_enob", *DEVICE_FIELDS)
+                 "weight_zero_fraction", "data", "weight_encoding", "subtraction", "cell_access", "adc_enob",
+                 *DEVICE_FIELDS)
 """entry fields that set the configuration (a point's value overrides the macro's)"""
 DATA_CONDITIONS = ("uniform", "full_scale")
 """an entry's ``data``: the inputs and weights its figures were measured at: codes uniform over their range (the
@@ -61,6 +62,7 @@ CHOICES: dict[str, tuple[str, ...]] = {"family": FAMILIES, "data": DATA_CONDITIO
                                        "input_encoding": tuple(m.value for m in InputEncoding),
                                        "digital_adders": tuple(m.value for m in DigitalAdders),
                                        "weight_encoding": tuple(m.value for m in SignedEncoding),
+                                       "subtraction": tuple(m.value for m in Subtraction),
                                        "cell_access": tuple(m.value for m in CellAccess),
                                        "uiuc_area_of": ("core", "design")}
 """the fields with a fixed set of values (``adc_type`` is free text: :func:`cimsim.validation.macro_data.adc_type`)"""
@@ -84,8 +86,8 @@ _FRACTIONS = ("input_zero_fraction", "weight_zero_fraction")
 _BOOLS = ("input_signed", "analog_accumulation", "weight_accumulation", "one_phase")
 _NAMES = ("key", "label")
 _STRINGS = ("title", "source", "read_via", "family", "notes", "adc_type", "input_encoding", "data", "digital_adders",
-            "energy_per", "vdd_note", "weight_encoding", "doubtful_figure", "doubtful_reason", "uiuc_area_of",
-            "cell_access")
+            "energy_per", "vdd_note", "weight_encoding", "subtraction", "doubtful_figure", "doubtful_reason",
+            "uiuc_area_of", "cell_access")
 _REQUIRED = {"macro": ("key", "title", "source", "read_via", "family"), "point": ("label",)}
 _TABLES = {"macro": ("the [[macro]] table", "the [[macro]] table"),
            "point": ("each [[macro.point]]", "a [[macro.point]]")}

@@ -154,15 +154,17 @@ def _mapping(f: Mapping[str, Any], family: str, weight_bits: int, bits_per_cell:
              adc: Mapping[str, Any]) -> dict[str, Any]:
     """The mapping table: the entry's weight_encoding where stated (a differential pair subtracted on its column
     pair before the ADC, one converted column per output), else two's complement for SRAM and digital macros with
-    one bit per cell whose weight-bit columns are not summed before the ADC, else offset; the subtraction digital
-    for two's complement and binary offset weights, else analog."""
+    one bit per cell whose weight-bit columns are not summed before the ADC, else offset; the subtraction as stated
+    (``subtraction``: "digital", the reference or negative column converted apart, as ISAAC's), else digital for two's
+    complement and binary offset weights, else analog."""
     encoding = f.get("weight_encoding")
     if encoding is None:
         summed = "slices" in adc.get("accumulation", "")
         twos = family != "resistive" and bits_per_cell == 1 < weight_bits and not summed
         encoding = "twos_complement" if twos else "offset"
     digital = encoding == "twos_complement" or (encoding == "offset" and weight_bits == 1)
-    return {"weight_bits": weight_bits, "signed_encoding": encoding, "subtraction": "digital" if digital else "analog"}
+    return {"weight_bits": weight_bits, "signed_encoding": encoding,
+            "subtraction": f.get("subtraction", "digital" if digital else "analog")}
 
 
 def _peak_rows(rows: int, rows_per_read: int, notes: list[str]) -> int:

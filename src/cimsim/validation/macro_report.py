@@ -133,9 +133,9 @@ def config_summary(config: Config) -> str:
     outputs = f"{plan.outputs_per_array} outputs" + f" ({used} in the workload)" * (used < plan.outputs_per_array)
     pulse = "read" if d.encoding == InputEncoding.VOLTAGE else "unit pulse"  # a time-domain input's read is many
     return (f"{a.family} ({dv.name}), {a.rows}x{a.cols}, {plan.rows_per_read} rows/read; in {d.input_bits}b "
-            f"{d.signed_inputs}, {read}, {d.encoding}; w {m.weight_bits}b {m.signed_encoding}, {dv.bits_per_cell}b/"
-            f"cell, {outputs}; {adc}; {t.node_nm:g} nm {t.vdd_v:g} V; {pulse} {dv.read_pulse_ns:.3g} ns, clock "
-            f"{t.clock_ghz:.3g} GHz")
+            f"{d.signed_inputs}, {read}, {d.encoding}; w {m.weight_bits}b {m.signed_encoding} ({m.subtraction} "
+            f"subtraction), {dv.bits_per_cell}b/cell, {outputs}; {adc}; {t.node_nm:g} nm {t.vdd_v:g} V; {pulse} "
+            f"{dv.read_pulse_ns:.3g} ns, clock {t.clock_ghz:.3g} GHz")
 
 
 def _error(error: float) -> str:
