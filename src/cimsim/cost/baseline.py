@@ -118,25 +118,32 @@ def _staged_where_cheaper(config: Config, plan: Plan, vectors: int, fetch_batch:
     prices it (:func:`_run_energy_pj`; a tie: fetched); the whole batches alike, a last, partial one on its own
     (staging one run-wide had made one vector past a batch fetch every vector again: 17x the time)."""
     full, rest = divmod(vectors, fetch_batch)
-    parts = []
+    parts, leakage_uw = [], _leakage_uw(config, plan)  # (one area and leakage for every plan weighed)
     for runs, size in ((full, fetch_batch), (1, rest)):
         io = None if dram_activation_bits is None else round(dram_activation_bits * size / vectors)
         if runs and size:
             parts.append((runs, min((_traffic(config, plan, size, fetch_batch, include_weight_load, io, direct=each)
-                                     for each in (True, False)), key=lambda t: _run_energy_pj(config, plan, t))))
+                                     for each in (True, False)), key=lambda t: _run_energy_pj(config, plan, t,
+                                                                                              leakage_uw))))
     total, whole, last = combined(parts), parts[0][1].weights_direct, parts[-1][1].weights_direct
     return replace(total, last_batch_direct=last and not whole, dram_activation_bits=(
         total.dram_activation_bits if dram_activation_bits is None else dram_activation_bits))
 
 
-def _run_energy_pj(config: Config, plan: Plan, t: BaselineTraffic) -> float:
+def _run_energy_pj(config: Config, plan: Plan, t: BaselineTraffic, leakage_uw: float) -> float:
     """the energy of ``t`` as the baseline prices it, pJ: board power over its roofline time (``board_power``), else
-    its dynamic energy and the baseline's leakage over that time"""
+    its dynamic energy and ``leakage_uw`` (:func:`_leakage_uw`) over that time"""
     b, ns = config.baseline, max(_times_ns(config.baseline, plan, t))
     if b.energy_model == EnergyModel.BOARD_POWER:
         return b.board_power_w * ns * 1e3  # W x ns = nJ
-    leakage_uw = baseline_leakage_uw(config, baseline_area_um2(config, plan, onchip_memory(config)))
     return _energy_pj(config, plan, t) + leakage_uw * ns * 1e-3
+
+
+def _leakage_uw(config: Config, plan: Plan) -> float:
+    """the baseline's leakage power, uW (0 for a board-power baseline, whose board power holds it)"""
+    if config.baseline.energy_model == EnergyModel.BOARD_POWER:
+        return 0.0
+    return baseline_leakage_uw(config, baseline_area_um2(config, plan, onchip_memory(config)))
 
 
 def _plan(config: Config, weight_bits: int | None) -> Plan:
@@ -175,10 +182,11 @@ def baseline_traffic(config: Config, vectors: int, *, include_weight_load: bool,
         return _traffic(config, plan, vectors, streamed, include_weight_load, dram_activation_bits).written_as_map(
             in_bits_per_vector, held)
     kept = _traffic(config, plan, vectors, resident, include_weight_load, dram_activation_bits, weights_fit=True)
+    if include_weight_load:  # loaded once and kept (streamed, they would be fetched again)
+        return kept.written_as_map(in_bits_per_vector, held)
     moved = _traffic(config, plan, vectors, streamed, include_weight_load, dram_activation_bits)
-    pays = not include_weight_load and (  # loaded once, kept (streamed, they would be fetched again)
-        _energy_pj(config, plan, moved) < _energy_pj(config, plan, kept)
-        and max(_times_ns(b, plan, moved)) <= max(_times_ns(b, plan, kept)))  # (the map's writes alike in both)
+    pays = (_energy_pj(config, plan, moved) < _energy_pj(config, plan, kept)
+            and max(_times_ns(b, plan, moved)) <= max(_times_ns(b, plan, kept)))  # (the map's writes alike in both)
     return (replace(moved, weights_fit_streamed=True) if pays else kept).written_as_map(in_bits_per_vector, held)
 
 

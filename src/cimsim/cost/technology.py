@@ -22,6 +22,7 @@ FinFET row is 1.25x the 32 nm planar one's delay, 16 nm 0.82x): kept as the sour
 
 from __future__ import annotations
 
+import functools
 import math
 
 from ..argcheck import finite_float
@@ -106,6 +107,7 @@ def _positive(value: float, what: str, node_nm: float, vdd_v: float) -> float:
     return value
 
 
+@functools.lru_cache(maxsize=4096)  # pure, and asked thousands of times a network's pricing
 def _energy_factor(node_nm: float, vdd_v: float) -> float:
     def at(node: float) -> float:
         e2, e1, e0 = _ENERGY_COEFFS[node]
@@ -141,6 +143,7 @@ at 0.89 V and fall to zero near 1.3 V; 130, 90 and 65 nm inflect at 1.44-1.46 V.
 (no further speed-up: conservative)"""
 
 
+@functools.lru_cache(maxsize=4096)  # pure, and asked thousands of times a network's pricing
 def _delay_factor(node_nm: float, vdd_v: float) -> float:
     def at(node: float) -> float:  # as used: held beyond the node's hold supply
         return _positive(_cubic(_DELAY_COEFFS[node], min(vdd_v, DELAY_HOLD_V[node])), "delay", node, vdd_v)
