@@ -13,7 +13,8 @@ from pathlib import Path
 
 import click
 
-from .cli_checks import (OTHER_FORMATS, check_distinct_configs, check_not_inputs, check_outputs, check_report_folder,
+from .atomic import OTHER_FORMATS
+from .cli_checks import (check_distinct_configs, check_not_inputs, check_outputs, check_report_folder,
                          check_suffix, compare_outputs, config_inputs, scheduler_address)
 from .cli_guard import OneLineGroup, OutputPath, fail, guarded, interruptible, is_stdout
 from .cli_macros import macros_command

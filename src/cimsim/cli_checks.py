@@ -14,7 +14,7 @@ from pathlib import Path
 import click
 
 from .argcheck import has_hidden_character, look_alike_key, scheduler_problem, shown
-from .atomic import OTHER_FORMATS, check_writable, is_stream, standard_stream, write_atomic
+from .atomic import check_writable, is_stream, standard_stream, write_atomic
 from .config.modes import WorkloadKind
 
 __all__ = ["MAX_NAME", "DATA_FIELDS", "compare_outputs", "check_outputs", "check_not_inputs", "config_inputs",

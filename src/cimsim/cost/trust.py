@@ -3,8 +3,8 @@
 Reports quote the validation record of ``cimsim/validation/record.json``: per family of the published macros and
 chips of docs/validation.md (rram, pcm, mram, sram-charge, sram-current, digital), the median |error| (a signed
 factor, :func:`cimsim.validation.published.fold_error`) of their energy, density and throughput figures, how many
-fall within the tolerance, and how many trends (ratios between two operating points of one chip) do. ``benchmarks/validate_published.py --write`` regenerates it from the
-run, and a test holds it equal to one.
+fall within the tolerance, and how many trends (ratios between two operating points of one chip) do.
+``benchmarks/validate_published.py --write`` regenerates it from the run, and a test holds it equal to one.
 
 The record also gives the energy gain a range (:func:`energy_gain_range`): the gain with the macro's energy (its
 arrays and converters, :data:`~cimsim.cost.cim.MACRO_COMPONENTS`, what the published macros' figures cover) taken
