@@ -96,28 +96,3 @@ def test_reshapes_and_nearest_upsampling_are_read_through_and_a_shared_conv_read
     config = Config()
     network_pj, model_pj = global_buffer_pj(two_sizes, config)
     assert network_pj == pytest.approx(model_pj, rel=1e-9)
-
-
-@pytest.mark.parametrize("preset", ["digital-accelerator", "h100", "tpu-v1"])
-def test_the_baselines_conv_writes_its_input_map_once_and_reads_each_window(preset):
-    """the baseline had written every position's window into its on-chip memory (the im2col copy, 9x a 3 x 3 conv's
-    map: 19.7 Mbit of writes for one ResNet-50 conv where its map is 1.6 Mbit; a baselines probe, 2026-12-06): the map
-    is written once as it arrives, each position reading its k x k x C_in window; a dense layer is unchanged"""
-    from cimsim.config import with_overrides
-    from cimsim.cost.baseline import baseline_traffic
-    from cimsim.models.baseline import product_config
-
-    config = with_overrides(Config(), {"baseline.preset": preset})
-    side, c_in, c_out, bits = 28, 16, 32, 8
-    positions, n_in, map_bits = side * side, 9 * c_in, side * side * c_in * bits
-    layer = product_config(config, n_in, c_out, positions)
-    plan = plan_layer(layer)
-    conv = baseline_traffic(layer, positions, include_weight_load=True, dram_activation_bits=0,
-                            held_input_bits=map_bits / positions)
-    dense = baseline_traffic(layer, positions, include_weight_load=True, dram_activation_bits=0)
-    out_bits = positions * c_out * plan.accumulator_bits
-    assert conv.sram_activation_write_bits == map_bits + out_bits
-    assert dense.sram_activation_write_bits == positions * n_in * bits + out_bits  # a dense vector's own inputs
-    assert conv.sram_activation_read_bits == dense.sram_activation_read_bits  # the windows, read as gathered
-    assert {f: getattr(conv, f) for f in ("macs", "dram_weight_bits", "sram_weight_read_bits")} == {
-        f: getattr(dense, f) for f in ("macs", "dram_weight_bits", "sram_weight_read_bits")}

@@ -175,19 +175,18 @@ def baseline_traffic(config: Config, vectors: int, *, include_weight_load: bool,
     weight_bits = n_in * n_out * plan.weight_bits
     check_dram_capacity(config, weight_bits)
     in_bits_per_vector, out_bits_per_vector = n_in * plan.input_bits, n_out * plan.accumulator_bits
-    held = None if held_input_bits is None else check_real("held_input_bits", held_input_bits, 0.0, low_open=True)
     resident, streamed = _residence(b, weight_bits, in_bits_per_vector + out_bits_per_vector, n_in * plan.weight_bits,
-                                    in_bits_per_vector if held is None else held)
+                                    in_bits_per_vector if held_input_bits is None else
+                                    check_real("held_input_bits", held_input_bits, 0.0, low_open=True))
     if resident is None:
-        return _traffic(config, plan, vectors, streamed, include_weight_load, dram_activation_bits).written_as_map(
-            in_bits_per_vector, held)
+        return _traffic(config, plan, vectors, streamed, include_weight_load, dram_activation_bits)
     kept = _traffic(config, plan, vectors, resident, include_weight_load, dram_activation_bits, weights_fit=True)
     if include_weight_load:  # loaded once and kept (streamed, they would be fetched again)
-        return kept.written_as_map(in_bits_per_vector, held)
+        return kept
     moved = _traffic(config, plan, vectors, streamed, include_weight_load, dram_activation_bits)
     pays = (_energy_pj(config, plan, moved) < _energy_pj(config, plan, kept)
-            and max(_times_ns(b, plan, moved)) <= max(_times_ns(b, plan, kept)))  # (the map's writes alike in both)
-    return (replace(moved, weights_fit_streamed=True) if pays else kept).written_as_map(in_bits_per_vector, held)
+            and max(_times_ns(b, plan, moved)) <= max(_times_ns(b, plan, kept)))
+    return replace(moved, weights_fit_streamed=True) if pays else kept
 
 
 def _times_ns(b: BaselineConfig, plan: Plan, t: BaselineTraffic) -> tuple[float, float]:
@@ -203,8 +202,7 @@ def _batch_ns(config: Config, plan: Plan, t: BaselineTraffic, include_weight_loa
     shared = t.vectors_per_fetch
     io = None if dram_activation_bits is None else round(dram_activation_bits * shared / t.vectors)
     one = _traffic(config, plan, shared, t.fetch_batch, include_weight_load, io, direct=t.weights_direct)
-    return max(_times_ns(config.baseline, plan, one.written_as_map(plan.in_features * plan.input_bits,
-                                                                    t.map_bits_per_vector)))
+    return max(_times_ns(config.baseline, plan, one))
 
 
 def _dram_gbps(b: BaselineConfig) -> float:

@@ -48,20 +48,6 @@ class BaselineTraffic:
     weights_fit_streamed: bool = False
     """the weights fit on chip but are streamed: that costs less energy, in no more time, than keeping them, whose
     room leaves sub-batches of few vectors (a weight-stationary unit reloads its registers per sub-batch)"""
-    map_bits_per_vector: float | None = None
-    """a conv's input-map bits per output position: the map is written on chip once as it arrives, while each
-    position reads its window (k x k x C_in inputs: the im2col copy is read, never written); None: a dense layer's
-    vector, its in_features inputs written and read"""
-
-    def written_as_map(self, in_bits_per_vector: int, map_bits_per_vector: float | None) -> BaselineTraffic:
-        """this traffic with its inputs written as a conv's map of ``map_bits_per_vector`` bits a vector (None: as
-        it is) in place of ``in_bits_per_vector``, the window each vector reads (whose writes had been counted: 9x a
-        3 x 3 conv's map)"""
-        if map_bits_per_vector is None:
-            return self
-        writes = self.sram_activation_write_bits - self.vectors * in_bits_per_vector + round(
-            self.vectors * map_bits_per_vector)
-        return replace(self, sram_activation_write_bits=writes, map_bits_per_vector=map_bits_per_vector)
 
     @property
     def sram_bits(self) -> int:
