@@ -777,3 +777,19 @@ def test_an_entry_states_its_subtraction_after_the_adc(tmp_path):
     assert "(analog subtraction)" in macro_report.macro_section(str(tmp_path / "a.toml"))
     wrong = digital_text.replace('subtraction = "digital"', 'subtraction = "after"')
     assert "digital" in invoke(macro_file(tmp_path, wrong, "w.toml")).output  # the allowed values named
+
+
+def test_a_differential_pair_subtracted_after_the_adc_is_converted_column_by_column(tmp_path):
+    """a pair stated subtracted after the ADC had still been taken as one converted column per pair: 63 ADCs priced
+    where 32 were stated; and an adder-tree macro's line had named an '(analog subtraction)' it has no ADC for"""
+    text = _ONE_FACT.format(tops_per_w=100, fj=20, mvm_pj=327.68).replace('family = "sram-charge"', 'family = "rram"')
+    pair = text.replace("input_bits = 4\n", 'input_bits = 4\nweight_encoding = "differential"\n', 1)
+    analog = macro_report.macro_section(macro_file(tmp_path, pair, "a.toml"))
+    digital = macro_report.macro_section(macro_file(tmp_path, pair.replace(
+        'weight_encoding = "differential"\n', 'weight_encoding = "differential"\nsubtraction = "digital"\n'), "d.toml"))
+    assert "(analog subtraction)" in analog and ", 2 cols/ADC" in analog  # 4 physical columns: 2 pairs
+    assert "(digital subtraction)" in digital and ", 4 cols/ADC" in digital  # each of the 4 converted
+    adders = text.replace('family = "rram"', 'family = "digital"').replace("adc_bits = 6\n", "adc_bits = 0\n")
+    lines = [line for line in macro_report.macro_section(macro_file(tmp_path, adders, "t.toml")).splitlines()
+             if "; no ADC;" in line]
+    assert lines and not any(" subtraction)" in line for line in lines)

@@ -234,3 +234,12 @@ def test_an_empty_network_file_axis_is_refused_once(tmp_path):
     with pytest.raises(ConfigError) as refused:
         spec_from_dict({"base": str(base), "axes": {"workload.network_file": []}})
     assert [key for key, _ in refused.value.errors] == ["axes.'workload.network_file'"]
+
+
+def test_a_range_end_problem_names_no_float_where_the_step_is_fractional_nor_one_value_twice():
+    """a step of 0.5 on an integer field had been told to write its numbers as integers, which it cannot, and a range
+    of one value had said it reached it twice (a review, 2026-12-06)"""
+    half = refused({"axes": {"adc.bits": {"start": 4, "stop": 8, "step": 0.5}}}, "'adc.bits' must be an integer")
+    assert "write integers" not in half
+    one = refused({"axes": {"adc.bits": {"start": 40, "stop": 40, "step": 1}}}, "the range reaches 40")
+    assert "40 and 40" not in one

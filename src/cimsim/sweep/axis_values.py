@@ -34,14 +34,15 @@ def field_error(field: str, value: Any) -> str | None:
     return None if rule.accepts(value) else f"must be {rule.expected}"
 
 
-def range_end_errors(field: str, ends, floats: list[str]) -> list[str]:
+def range_end_errors(field: str, ends, floats: list[str], whole_numbers: bool) -> list[str]:
     """what is wrong with the values a range of ``field`` reaches (``ends``), each problem once with the ends that
-    have it (both ends' "a float" had been two lines); a whole float the field would take as an integer says that
-    ``floats`` (the range's keys written as floats, as "'step' (2.0)") made it one"""
+    have it (both ends' "a float" had been two lines); where its numbers are all whole (``whole_numbers``: so is every
+    value), a whole float the field would take as an integer says that ``floats`` (the range's keys written as
+    floats, as "'step' (2.0)") made it one"""
     found: dict[tuple[str, bool], list] = {}
-    for v in ends:
+    for v in dict.fromkeys(ends):  # (a range of one value reaches it once)
         if (why := field_error(field, v)) is not None:
-            whole = bool(floats) and float(v).is_integer() and field_error(field, int(v)) is None
+            whole = bool(floats) and whole_numbers and float(v).is_integer() and field_error(field, int(v)) is None
             found.setdefault((why, whole), []).append(v)
     return [f"{why}; the range reaches {' and '.join(map(repr, values))}" + (
         f", a float: {' and '.join(floats)} written as a float makes every value of the range one; write integers"

@@ -252,7 +252,7 @@ def _range_axis(field: str, key: str, table: Mapping[str, Any], mode: str | None
             return None
         axis, ends = None, (value(0), value(count - 1))  # the ends checked before the values are made
     floats = [f"'{k}' ({v!r})" for k, v in numbers.items() if isinstance(v, float)]
-    if problems := range_end_errors(field, ends, floats):
+    if problems := range_end_errors(field, ends, floats, all(float(v).is_integer() for v in numbers.values())):
         errors.extend((key, f"{key}: '{field}' {p}") for p in problems)
         return None
     values = () if axis else tuple(value(k) for k in range(count))

@@ -97,10 +97,6 @@ def _macro_area_mm2(b: Breakdown) -> float:
     return sum(b.area_um2.get(k, 0.0) for k in MACRO_COMPONENTS) * 1e-6
 
 
-def _isaac_chip_gops() -> float:
-    return _ops_per_s(_tile("isaac")) * load_preset("isaac").chip.tiles * 1e-9
-
-
 @functools.cache
 def _per_isaac_read_mw(key: str) -> float:
     """the per-IMA power of component ``key`` at ISAAC's own read cycle, mW: its energy per read (vectors x reads per
@@ -142,7 +138,7 @@ _MODEL: dict[str, Callable[[], float]] = {
     "isaac.buffer_area_per_tile": lambda: _tile("isaac").area_um2["buffers"] * 1e-6,
     "isaac.bus_power_per_tile": lambda: _power_mw(_tile("isaac"), "interconnect"),
     "isaac.bus_area_per_tile": lambda: _tile("isaac").area_um2["interconnect"] * 1e-6,
-    "isaac.chip_throughput": _isaac_chip_gops,
+    "isaac.chip_throughput": lambda: _ops_per_s(_chip("isaac")) * 1e-9,
     "isaac.power_efficiency": lambda: _ops_per_s(_chip("isaac")) * 1e-9 / _on_chip_power_w(_chip("isaac")),
     "isaac.computational_efficiency": lambda: _ops_per_s(_chip("isaac")) * 1e-9 / _chip("isaac").area_mm2,
     "puma.mvmu_energy": lambda: _puma_per_mvmu("energy"),

@@ -44,7 +44,8 @@ DEFAULTS: dict[str, str] = {
                "ADC; other macros in the offset encoding (one cell per stored bit, a reference column per slice, "
                "subtracted before the ADC; a digital macro forms the reference in its adders); a 1-bit weight is a "
                "binary weight in {-1, +1} (offset: one cell storing (q + 1) / 2, recombined as 2 x column - "
-               "reference after the ADC: digital subtraction); weight_levels L -> weight_bits log2(L + 1)",
+               "reference after the ADC: digital subtraction); a stated subtraction overrides the default one; "
+               "weight_levels L -> weight_bits log2(L + 1)",
     "bits_per_cell": "1 bit per cell when not stated, at most the stored weight bits",
     "adc_type": "sar/flash/ramp/vco as stated; 'other' that names an oscillator (CCO/VCO) -> vco; any other or "
                 "no type -> sar (the schema default)",
@@ -108,7 +109,8 @@ ENTRY_FIELDS = {"technology.node_nm": "node_nm", "technology.vdd_v": "vdd_v", "a
                 "device.read_pulse_ns": "read_pulse_ns, else cycle_ns or clock_mhz; a pulse input's: over its unit "
                                         "pulses",
                 "adc.built_bits": "adc_bits of the macro",
-                "adc.enob": "adc_enob", **{f"device.{k}": k for k in DEVICE_FIELDS[:3]}}
+                "adc.enob": "adc_enob", "mapping.subtraction": "subtraction",
+                **{f"device.{k}": k for k in DEVICE_FIELDS[:3]}}
 """config field -> the macro entry's field it is set from"""
 
 

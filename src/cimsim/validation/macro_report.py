@@ -85,8 +85,7 @@ def summarize(cases: Iterable[MacroCase] | None = None, file: str | None = None)
     """The statistics of ``cases`` (default: every case of the macro file ``file``; None: the shipped file): of the
     predictions, the derived (bookkeeping) cases counted apart."""
     cases = tuple(macro_cases(file) if cases is None else cases)
-    derived = [c for c in cases if c.bookkeeping]
-    cases = tuple(c for c in cases if not c.bookkeeping)
+    derived, cases = [c for c in cases if c.bookkeeping], tuple(c for c in cases if not c.bookkeeping)
     usable, excluded = survey(file)
     absolute, trends = [c for c in cases if c.kind == "absolute"], [c for c in cases if c.kind == "trend"]
     points_by_macro: dict[str, set[int]] = {}
@@ -131,10 +130,11 @@ def config_summary(config: Config) -> str:
                                                       if c.groups_per_conversion > 1 else ""))
     used = plan.out_features  # fewer where the stated ADCs or adder trees bound the outputs per read
     outputs = f"{plan.outputs_per_array} outputs" + f" ({used} in the workload)" * (used < plan.outputs_per_array)
-    pulse = "read" if d.encoding == InputEncoding.VOLTAGE else "unit pulse"  # a time-domain input's read is many
+    pulse, subtracted = ("read" if d.encoding == InputEncoding.VOLTAGE else "unit pulse",  # (a pulse input: many)
+                         "" if a.family == ArrayFamily.DIGITAL else f" ({m.subtraction} subtraction)")  # adders: none
     return (f"{a.family} ({dv.name}), {a.rows}x{a.cols}, {plan.rows_per_read} rows/read; in {d.input_bits}b "
-            f"{d.signed_inputs}, {read}, {d.encoding}; w {m.weight_bits}b {m.signed_encoding} ({m.subtraction} "
-            f"subtraction), {dv.bits_per_cell}b/cell, {outputs}; {adc}; {t.node_nm:g} nm {t.vdd_v:g} V; {pulse} "
+            f"{d.signed_inputs}, {read}, {d.encoding}; w {m.weight_bits}b {m.signed_encoding}{subtracted}, "
+            f"{dv.bits_per_cell}b/cell, {outputs}; {adc}; {t.node_nm:g} nm {t.vdd_v:g} V; {pulse} "
             f"{dv.read_pulse_ns:.3g} ns, clock {t.clock_ghz:.3g} GHz")
 
 

@@ -137,8 +137,9 @@ def _priced(adc: Mapping[str, Any]) -> str:
 def _per_conversion(adc: dict[str, Any], f: Mapping[str, Any], slices: int, notes: list[str]) -> None:
     """An ADC serves converted columns: the entry's physical columns per ADC over those one conversion reads, a
     weight's ``slices`` columns summed before it (1: none) times the two of a differential pair (subtracted on its
-    column pair before the conversion), with a note where they do not divide."""
-    pair = 2 if f.get("weight_encoding") == "differential" else 1
+    column pair before the conversion, unless the entry states subtraction = "digital": each column converted), with a
+    note where they do not divide."""
+    pair = 2 if f.get("weight_encoding") == "differential" and f.get("subtraction") != "digital" else 1
     summed, physical = slices * pair, adc["cols_per_adc"]
     what = " and ".join([f"a weight's {slices} columns summed"] * (slices > 1) + ["a differential pair"] * (pair > 1))
     if physical % summed and physical < summed:
