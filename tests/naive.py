@@ -166,8 +166,9 @@ def mvm(w, x, cfg, full_scale=None):
     accumulate = ad.accumulation in ("planes", "planes_and_slices")
     sum_slices = ad.accumulation in ("slices", "planes_and_slices")
     magnitude = magnitude_bits(d.input_bits, d.signed_inputs)
-    # largest code a read applies; with accumulation, the largest |weighted sum of an input's planes|
-    full = 2 ** magnitude if d.signed_inputs == "twos_complement" else 2 ** magnitude - 1
+    # largest code a read applies; with accumulation, the largest |weighted sum of an input's planes|: the largest
+    # |code| (two's complement codes are symmetric too)
+    full = 2 ** magnitude - 1
     cmax = full if accumulate else 2 ** k - 1
     signed = analog or d.signed_inputs == "bipolar" or (accumulate and any(pw < 0 for pw, _ in input_planes))
     rpr = min(arr.rows_per_read * ad.groups_per_conversion, arr.rows)  # rows summed into one conversion

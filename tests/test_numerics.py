@@ -721,6 +721,21 @@ def test_plane_accumulation_converts_once_per_row_group():
     assert summed.max_sum == 4 * 127 * 3  # rows x largest |sum of an input's weighted planes| x highest level
 
 
+@pytest.mark.parametrize("input_bits", [2, 3, 8])
+def test_twos_complement_planes_sum_to_the_code(input_bits):
+    """two's complement planes summed before one conversion add up to the input's code, whose largest |value| is
+    2**(bits-1) - 1 (its codes are symmetric), so a max range spans exactly that: all-ones weights and inputs at
+    +-1 read back exact (full scale had been 2**(bits-1), and a 4-bit ADC gave +4.57 and -3.43 for +-4 at 2 bits)"""
+    cfg = make_config(dac=("bit_serial", "twos_complement"), input_bits=input_bits, rows=4, rows_per_read=4,
+                      in_features=4, out_features=1, weight_bits=1, bits_per_cell=1, adc_bits=4,
+                      accumulation="planes", subtraction="digital")
+    xbar = programmed(cfg, np.ones((1, 4)))
+    top = 2 ** (input_bits - 1) - 1
+    assert xbar.max_sum == 4 * top * xbar.plan.max_level
+    out = xbar.mvm(np.array([[1.0] * 4, [-1.0] * 4]))
+    np.testing.assert_allclose(out[:, 0], [4.0, -4.0], rtol=1e-12)
+
+
 @pytest.mark.parametrize("encoding,subtraction", [("differential", "analog"), ("differential", "digital"),
                                                   ("offset", "digital")])
 def test_binary_weights_are_signs_and_exact(encoding, subtraction):

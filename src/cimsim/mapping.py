@@ -219,11 +219,6 @@ class Plan:
         return len(self.plane_weights)
 
     @functools.cached_property
-    def accumulated_max_code(self) -> int:
-        """largest |sum_k w_k c_k| over the planes of one input: what an analog plane accumulation must hold"""
-        return 2 ** self.magnitude_bits if self.signed_inputs == SignedInputs.TWOS_COMPLEMENT else self.max_input_code
-
-    @functools.cached_property
     def pulses_per_read(self) -> int:
         """unit pulses of the longest read: 1 (voltage inputs), else 2**bits_per_read - 1 (per plane: read_pulses)"""
         return 1 if self.dac_encoding == InputEncoding.VOLTAGE else self.max_plane_code

@@ -77,7 +77,7 @@ def max_sum(plan: Plan) -> float:
     unsubtracted column (:func:`.layout.summed_floor`; none in a digital array)"""
     p = plan
     r = 0.0 if p.analog_subtraction else summed_floor(p)
-    code = p.accumulated_max_code if p.plane_accumulation else p.max_plane_code
+    code = p.max_input_code if p.plane_accumulation else p.max_plane_code
     level = sum(2 ** shift * (top + r) for shift, top in p.weight_slices) if p.slice_accumulation else p.max_level + r
     return p.rows_per_conversion * code * level
 
