@@ -1,6 +1,7 @@
 """Shipped baseline presets against the figures their papers publish (docs/cost_baseline.md, "Validation")."""
 
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 
@@ -246,6 +247,24 @@ def test_a_part_filled_batch_is_said_as_such():
                   if a.startswith("Model")][0] for n in (1, 64)]
     assert "once per batch of 1 image (baseline.batch 64: 1 priced)" in sentences[0]
     assert "once per batch of 64 images (" in sentences[1] and "priced)" not in sentences[1]
+
+
+def test_an_item_whose_vectors_take_several_fetches_is_said_as_such():
+    # gpt2-small's prefill on the default design: the 512 KiB SRAM holds the inputs of 169 to 681 of a sequence's
+    # 1024 tokens beside a layer's weights, so a layer is fetched 2 to 7 times a sequence; the model line had said
+    # "once per batch of 1 sequence"
+    from cimsim.config import load_config
+    from cimsim.models import get_model, price_model
+    config = load_config(Path(__file__).resolve().parents[1] / "configs" / "default.toml")
+
+    def sentence(phase):
+        base = price_model(config, get_model("gpt2-small", phase=phase), chips=2).baseline
+        return [a for a in base.assumptions if a.startswith("Model")][0], base
+
+    text, base = sentence("prefill")
+    assert "once per batch of 1 sequence" in text and "again for each part of a sequence's vectors" in text
+    assert any("(2 to 7) fetches" in a for a in base.assumptions)
+    assert "again for each part" not in sentence("decode")[0]  # a token: one vector, one fetch
 
 
 def test_kv_caches_that_do_not_fit_on_chip_are_in_the_baselines_dram():

@@ -125,3 +125,20 @@ def test_one_item_at_a_time_overlaps_its_dram_with_a_vector_unit_too():
     assert vec_ns > 0
     assert comp.cim.interval_ns == pytest.approx(max(chip.interval_ns, chip.stages_ns + vec_ns), rel=1e-12)
     assert comp.cim.interval_ns < comp.cim.item_latency_ns
+
+
+def test_a_decodes_line_says_what_bounds_its_token_interval():
+    # "1 sequence(s) in flight fill the pipeline" had been said whatever the sequences: one sequence of gpt2-small on
+    # 4 pipelined chips waits a whole token's latency per token while the chips could take one a stage's time
+    config, model = load_config(DEFAULT), get_model("gpt2-small", phase="decode", seq_len=32)
+
+    def line(sequences):
+        cim = price_model(config, model, items=sequences, chips=4, sequences=sequences).cim
+        return cim, next(a for a in cim.assumptions if a.startswith("Decode"))
+
+    one, text = line(1)
+    assert one.interval_ns == pytest.approx(one.item_latency_ns, rel=1e-12) and "leave the chips idle" in text
+    needed = int(text.split("(")[-1].split()[0])  # "(N sequences in flight would)"
+    full, text = line(needed)
+    assert "fill the pipeline" in text and full.interval_ns < one.interval_ns / (needed - 1)
+    assert "leave the chips idle" in line(needed - 1)[1]

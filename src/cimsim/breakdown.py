@@ -7,6 +7,7 @@ picojoules, nanoseconds, square micrometres; converted only at the edges (``area
 
 from __future__ import annotations
 
+import collections
 import re
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field, replace
@@ -209,12 +210,14 @@ _NUMBER = re.compile(r"\d+(?:\.\d+)?(?:e[+-]?\d+)?")
 
 
 def _merged_assumptions(parts: Sequence[Breakdown]) -> tuple[str, ...]:
-    """the parts' assumption sentences, each once: as stated where the parts state it alike; where they state it
+    """the parts' assumption sentences, each once: as stated where every part states it alike; where they state it
     with other figures (a layer's shape, width, time), once, marked as per part, each figure that differs as its
-    range over the parts (a part's figure is not the sequence's, and a repeated part states one run's)"""
+    range over the parts (a part's figure is not the sequence's, and a repeated part states one run's); one that
+    only some parts state says how many (two such may say opposite things of different parts)"""
     forms: dict[str, list[list[str]]] = {}
     for sentence in dict.fromkeys(a for p in parts for a in p.assumptions):
         forms.setdefault(_NUMBER.sub("#", sentence), []).append(_NUMBER.findall(sentence))
+    stating = collections.Counter(form for p in parts for form in {_NUMBER.sub("#", a) for a in p.assumptions})
     merged = []
     for form, figures in forms.items():
         pieces = form.split("#")
@@ -222,8 +225,10 @@ def _merged_assumptions(parts: Sequence[Breakdown]) -> tuple[str, ...]:
         for k, piece in enumerate(pieces[1:]):
             low, high = min((f[k] for f in figures), key=float), max((f[k] for f in figures), key=float)
             text += (low if low == high else f"({low} to {high})") + piece
-        merged.append(text if len(figures) == 1 else f"Per part, over the {len(parts)} parts run one after the other "
-                                                     f"(a range where they differ): {text}")
+        some = f"{stating[form]} of " if stating[form] < len(parts) else ""
+        merged.append(text if len(figures) == 1 and not some else
+                      f"Per part, over {some}the {len(parts)} parts run one after the other"
+                      + " (a range where they differ)" * (len(figures) > 1) + f": {text}")
     return tuple(merged)
 
 

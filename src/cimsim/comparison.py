@@ -205,7 +205,7 @@ def price_network(config: Config, layers: Sequence[tuple[Plan, Counts]], samples
             board_power_sentence(config, base.latency_ns, None, "The whole run: "),))
     if not together:
         return cim, base
-    batch = min(config.baseline.batch, samples, together)  # its products, its share of the vector work
+    batch = min(config.baseline.batch, samples, max(1, int(together)))  # its products, its share of the vector work
     batch_ns = in_sequence(on_baseline.products(batch)[0], base.name, batch, shared_hardware=True).latency_ns
     return cim, in_batches(base, batch, batch_ns, products.latency_ns)
 

@@ -73,14 +73,14 @@ def product_runs(config: Config, in_features: int, out_features: int, vectors_pe
 
 
 def items_per_fetch(layer: Config, vectors: int, per_item: int, load: bool, held_input_bits: float | None = None,
-                    weight_bits: int | None = None) -> int:
-    """The items whose vectors share one streamed fetch of a product (``layer``: its :func:`product_config`), which
-    finish together: the vectors a fetch serves (one where each vector fetches its own) over an item's
-    ``per_item``, at least one (``held_input_bits``, ``weight_bits`` as in
-    :func:`cimsim.cost.baseline.baseline_traffic`)."""
+                    weight_bits: int | None = None) -> float:
+    """The items whose vectors share one streamed fetch of a product (``layer``: its :func:`product_config`): the
+    vectors a fetch serves (one where each vector fetches its own) over an item's ``per_item``; below one where an
+    item's vectors take several fetches (``held_input_bits``, ``weight_bits`` as in
+    :func:`cimsim.cost.baseline.baseline_traffic`). The items that finish together: at least one, its floor."""
     t = baseline_traffic(layer, vectors, include_weight_load=load, held_input_bits=held_input_bits,
                          weight_bits=weight_bits)
-    return max(1, t.vectors_per_fetch // per_item)
+    return t.vectors_per_fetch / per_item
 
 
 def baseline_blocks(block: Config, vectors: int, groups: int, *, include_weight_load: bool, io_bits: int,
@@ -98,10 +98,10 @@ def baseline_blocks(block: Config, vectors: int, groups: int, *, include_weight_
 
 
 def _products(config: Config, model: Model, items: int, kv_cache: str, too_big: bool,
-              cache: dict[tuple, Breakdown]) -> tuple[Breakdown, int | None]:
+              cache: dict[tuple, Breakdown]) -> tuple[Breakdown, float | None]:
     """the matrix products of ``items`` items run together (sharing weight fetches per baseline.batch), and the
-    items that finish together where some static weights are fetched per batch (:func:`items_per_fetch`), else
-    None. A conv's positions hold their input map, not their im2col copies, while weights stream past."""
+    fewest items a streamed fetch serves where some static weights are fetched per batch (:func:`items_per_fetch`;
+    below one where an item's vectors take several), else None. A conv's positions hold their input map, not their im2col copies, while weights stream past."""
     bits, last = config.dac.input_bits, model.static_ops[-1]
     out_bits = model.output_elements_per_item * plan_layer(config, last.in_features, last.out_features).accumulator_bits
     ops = tuple(model.of_type(MatrixOp))  # by position: one op object may stand at several places
@@ -171,13 +171,17 @@ def _kv_place(config: Config, model: Model, kv_cache: str, sequences: int, too_b
     return kv_cache if kv_cache == "dram" or not held or fits else "dram"
 
 
-def _sentence(config: Config, model: Model, kv_cache: str, too_big: bool, lanes: int, step: int) -> str:
+def _sentence(config: Config, model: Model, kv_cache: str, too_big: bool, lanes: int, step: int,
+              together: float | None) -> str:
     """the model-level assumption: where its static weights and its attention's K and V come from (``step``: the
-    items run together, a batch holding at most that many)"""
+    items run together, a batch holding at most that many; ``together``: as :func:`_products` gives it)"""
     b = config.baseline
     filled = min(b.batch, step)
     per_batch = (f"once per batch of {filled} {model.item}{'' if filled == 1 else 's'}"
                  + (f" (baseline.batch {b.batch}: {step} priced)" if filled < b.batch else ""))
+    if together is not None and together < 1:  # the vectors of one item outnumber what a fetch serves
+        per_batch += (f", and again for each part of a {model.item}'s vectors whose inputs and outputs the on-chip "
+                      "memory holds beside it (each layer's line gives its fetches)")
     streaming = b.dataflow == Dataflow.WEIGHT_STREAMING
     if streaming:
         fetched = f"every layer's fetched from DRAM {per_batch} (weight_streaming keeps no weight on chip)"
@@ -227,7 +231,7 @@ def price_baseline(config: Config, model: Model, items: int, kv_cache: str, unit
         f"they do not fit in baseline.sram_kib ({b.sram_kib:g} KiB) beside what it keeps there.")
     leak = (f" The vector unit leaks {unit.leakage_uw:.4g} uW besides the leakage above, over the whole run (as the "
             "leakage of the parts does, the time the vector work and KV writes add included)." if held else "")
-    assumptions = (seq.assumptions + (_sentence(config, model, kv_cache, too_big, unit.lanes, step) + leak + moved,)
+    assumptions = (seq.assumptions + (_sentence(config, model, kv_cache, too_big, unit.lanes, step, together) + leak + moved,)
                    + _unbatched_decode(config, model, sequences, together))
     area = dict(seq.area_um2)
     if held:
@@ -238,12 +242,12 @@ def price_baseline(config: Config, model: Model, items: int, kv_cache: str, unit
                        macs=model.macs(items))  # the chip's count: exact, where the parts' float shares round
     if not together:
         return priced
-    batch = min(b.batch, step, together)  # one batch's products, and its share of the vector work and KV writes
+    batch = min(b.batch, step, max(1, int(together)))  # one batch's products, and its share of the vector work and KV writes
     batch_ns = _products(config, model, batch, kv_cache, too_big, cache)[0].latency_ns
     return in_batches(priced, batch, batch_ns, seq.latency_ns)
 
 
-def _unbatched_decode(config: Config, model: Model, sequences: int, together: int | None) -> tuple[str, ...]:
+def _unbatched_decode(config: Config, model: Model, sequences: int, together: float | None) -> tuple[str, ...]:
     """the line (also warned) where a decode's sequences in flight outnumber the baseline's batch while its weights
     stream per batch (``together``: the items a fetch serves, None where none streams): the chip decodes them
     together, the baseline fetches its weights once per ``baseline.batch`` of them (a GPU preset's batch is 1,

@@ -156,20 +156,32 @@ def _reloaded_chip_uw(config: Config, chips: list, rows: list[tuple[float, ...]]
 
 
 def _timeline(config: Config, model: Model, rows: list[tuple[float, ...]], items: int, reload_runs: float,
-              sequences: int) -> tuple[float, float, float]:
-    """(latency ns, item latency ns, interval ns) of ``items`` items from the parts' ``rows``."""
+              sequences: int) -> tuple[float, float, float, float]:
+    """(latency ns, item latency ns, interval ns, the chips' own interval ns) of ``items`` items from the parts'
+    ``rows``: a decode's interval is at least one token's latency over the sequences in flight"""
     if reload_runs:
         latency = sum(r[2] for r in rows)
         # a run's items (a decode step's tokens) pass every part together and finish together
-        return latency, latency / reload_runs, latency / items
+        return latency, latency / reload_runs, latency / items, latency / items
     item_latency = sum(r[0] for r in rows)
     # the slowest chip (pipelined) or one item's time on every chip, its DRAM input and output overlapped as on one
-    interval = steady_interval_ns(config.chip.pipeline == Pipeline.LAYER, [r[1] for r in rows], [r[8] for r in rows],
+    chips_ns = steady_interval_ns(config.chip.pipeline == Pipeline.LAYER, [r[1] for r in rows], [r[8] for r in rows],
                                   max(r[1] for r in rows))
-    if model.phase == "decode":
-        interval = max(interval, item_latency / sequences)
+    interval = max(chips_ns, item_latency / sequences) if model.phase == "decode" else chips_ns
     latency = item_latency + (items - 1) * interval + max(r[6] for r in rows)  # the chips' DRAM bounds kept
-    return latency, item_latency, interval
+    return latency, item_latency, interval, chips_ns
+
+
+def _decode_line(sequences: int, item_ns: float, interval_ns: float, chips_ns: float, reload: bool) -> str:
+    """what bounds a decode's token interval: the chips, or a token's latency over the sequences in flight"""
+    start = f"Decode: each token needs the one before; {sequences} sequence(s) in flight"
+    if reload:
+        return f"{start} pass the reloaded parts together, a step at a time."
+    if interval_ns <= chips_ns:
+        return f"{start} fill the pipeline: a token every {chips_ns / 1e3:.4g} us, as the chips take them."
+    return (f"{start} leave the chips idle part of the time: a token every {interval_ns / 1e3:.4g} us (a token's "
+            f"{item_ns / 1e3:.4g} us over {sequences}), where the chips could take one every {chips_ns / 1e3:.4g} us "
+            f"({math.ceil(item_ns / chips_ns)} sequences in flight would).")
 
 
 @checked_types
@@ -203,12 +215,13 @@ def compose(config: Config, model: Model, chips: list[tuple[ChipPart, Breakdown,
         kv_uw = buffer_leakage_uw("sram", held_bits / 8, config.technology)
     # reloading: one chip, big enough for every part (the area's per-component maxima), leaks the whole run
     chip_uw = _reloaded_chip_uw(config, chips, rows, area) if reload else sum(r[3] for r in rows)
-    latency, item_latency, interval = _timeline(config, model, rows, items, reload_runs, sequences)
+    latency, item_latency, interval, chips_ns = _timeline(config, model, rows, items, reload_runs, sequences)
     energy["leakage"] = (chip_uw + units * unit.leakage_uw + kv_uw) * latency * 1e-3  # uW x ns = fJ
     compute, memory = min(latency, sum(r[4] + r[5] for r in rows)), min(latency, sum(r[7] for r in rows))
     leak_line = _leakage_line([r[3] for r in rows], chip_uw, reload, units, unit.leakage_uw, held_bits, kv_uw)
     assumptions = (chips[0][1].assumptions + (short,) * bool(short)
-                   + _assumptions(config, chips, unit, kv_cache, reload_runs, sequences, model)
+                   + _assumptions(config, chips, unit, kv_cache, reload_runs, model)
+                   + (_decode_line(sequences, item_latency, interval, chips_ns, reload),) * (model.phase == "decode")
                    + (leak_line,) + _beyond_reticle(config, model, area,
                                                      [] if reload else [c[1].area_um2 for c in chips]))
     offsets = itertools.accumulate((len(c[1].stages) for c in chips), initial=0)  # every chip's stages, numbered on
@@ -274,7 +287,7 @@ def _dram_kv(config: Config, chips: list, reload_runs: float) -> str:
             "one).")
 
 
-def _assumptions(config: Config, chips: list, unit: VectorUnit, kv_cache: str, reload_runs: float, sequences: int,
+def _assumptions(config: Config, chips: list, unit: VectorUnit, kv_cache: str, reload_runs: float,
                  model: Model) -> tuple[str, ...]:
     n = len(chips)
     gb = max(c[2] for c in chips)
@@ -297,6 +310,4 @@ def _assumptions(config: Config, chips: list, unit: VectorUnit, kv_cache: str, r
     elif n > 1:
         out.append(f"{n} chips in a pipeline joined by NVLink-C2C-class links ({LINK_ENERGY_PJ_PER_BIT:g} pJ/bit, "
                    f"{LINK_BANDWIDTH_GBPS:g} GB/s per direction; Wei et al., ISSCC 2023).")
-    if model.phase == "decode":
-        out.append(f"Decode: each token needs the one before; {sequences} sequence(s) in flight fill the pipeline.")
     return tuple(out)

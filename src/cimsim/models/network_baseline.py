@@ -39,9 +39,10 @@ class NetworkRun:
     too_big: bool
     _cache: dict[tuple, list[Breakdown]] = field(default_factory=dict, compare=False, repr=False)
 
-    def products(self, items: int) -> tuple[list[Breakdown], int | None]:
-        """The layers' breakdowns for ``items`` of the samples (each layer's vectors its share), and the items that
-        finish together where some layer streams its weights per batch (None: every layer keeps its weights)."""
+    def products(self, items: int) -> tuple[list[Breakdown], float | None]:
+        """The layers' breakdowns for ``items`` of the samples (each layer's vectors its share), and the fewest items
+        a streamed fetch serves where some layer streams its weights per batch (:func:`items_per_fetch`; None: every
+        layer keeps its weights)."""
         parts, together, last = [], None, len(self.matrices) - 1
         for index, m in enumerate(self.matrices):
             p, shape = m.plan, m.shape

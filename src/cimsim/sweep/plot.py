@@ -71,10 +71,18 @@ def write_pareto_plot(points: list[Row], front: list[Row], x: str, y: str, path:
     for row, px, py in zip(front, xs[n:], ys[n:]):
         labels.setdefault((px, py), []).append(", ".join(filter(None, [point_label(row), *(
             f"{c}={row[c]}" for c in (x, y) if not math.isfinite(float(row[c])))])))
+    # above and below in turn, each with a leader line to its point; the front's first point on the side its
+    # neighbour is not (above where the front descends), so that neighbours' leaders part
+    ends = list(labels)
+    first_above = len(ends) > 1 and (ends[-1][1] - ends[0][1]) * (ends[-1][0] - ends[0][0]) < 0
     for k, ((px, py), lines) in enumerate(labels.items()):
-        ax.annotate("\n".join(lines), (px, py), xytext=(6, 6 if k % 2 else -10), textcoords="offset points",
-                    va="bottom" if k % 2 else "top", fontsize=6.5, color="tab:red",
+        above = (k % 2 == 0) == first_above
+        ax.annotate("\n".join(lines), (px, py), xytext=(12, 14 if above else -16), textcoords="offset points",
+                    va="bottom" if above else "top", fontsize=6.5, color="tab:red",
+                    arrowprops={"arrowstyle": "-", "color": "tab:red", "linewidth": 0.5, "shrinkA": 0, "shrinkB": 3,
+                                "relpos": (0.0, 0.0 if above else 1.0)},  # from the label's near corner
                     parse_math=False)  # a '$' in a name is drawn as written
+    ax.margins(0.05, 0.12)  # room for the labels of the lowest and highest front points
     _mark_edges(ax, [float(p[x]) for p in rows], xs, vertical=True)
     _mark_edges(ax, [float(p[y]) for p in rows], ys, vertical=False)
     for column, set_scale in ((x, ax.set_xscale), (y, ax.set_yscale)):
