@@ -322,6 +322,17 @@ def test_estimate_of_several_configs_gives_each_distinct_baseline_a_row():
     assert sum(line.startswith("| baseline ") for line in twice.splitlines()) == 1
 
 
+
+def test_a_baseline_row_two_configs_share_names_both(tmp_path):
+    """two configs with the same baseline and workload had one row labelled by the first alone"""
+    paths = [tmp_path / name for name in ("a.toml", "b.toml")]
+    for path in paths:
+        path.write_text(Path(DEFAULT).read_text())
+    rows = [line for line in invoke("estimate", *paths).output.splitlines() if line.startswith("| baseline ")]
+    assert len(rows) == 1
+    assert f"on the workloads of `{paths[0]}` and `{paths[1]}` (one row: the same figures) |" in rows[0]
+
+
 def test_estimate_of_one_config_gives_the_pipeline_stage_table():
     """the single-design estimate's text had no stage table (its JSON had the stages; compare's report has both)"""
     import cimsim

@@ -202,10 +202,32 @@ def test_the_report_names_drift_from_its_spread_alone():
     from cimsim.report_design import _device
 
     ideal = config_from_dict({"device": {"preset": "ideal", "drift_nu_sigma": 0.2, "drift_time_s": 1e6}}).device
-    assert _device(ideal) == 'device preset "ideal" (drift nu 0 +/- 0.2 after 1e+06 s)'
+    assert _device(ideal) == 'device preset "ideal" (drift nu 0 +/- 0.2 after 1e+06 s, uncompensated)'
     pcm = config_from_dict({"device": {"preset": "pcm"}}).device
     assert "drift nu 0.049 +/- 0.008 after 3600 s" in _device(pcm)
     assert "no device error" in _device(config_from_dict({"device": {"preset": "ideal"}}).device)
+
+
+def test_the_design_line_names_every_setting_that_moves_the_error():
+    """a proportional or verified programming error had read "of g_max - g_min" as an absolute one (relative error
+    0.048 and 0.072 against 0.155); IR drop, ADC gain / offset / INL and drift compensation had gone unnamed"""
+    from cimsim.report_design import design_line
+
+    def line(**sections):
+        return design_line(config_from_dict(sections))
+
+    assert "programming error 0.0506 of the target conductance," in line(
+        device={"preset": "rram", "program_error": "proportional"})
+    assert ("programming error 0.0506 of g_max - g_min, verified to within 0.005 of g_max - g_min (at most 20 "
+            "writes)") in line(device={"preset": "rram", "program_verify_tolerance": 0.005})
+    assert "after 3600 s, outputs rescaled by each array's mean drift)" in line(device={"preset": "pcm"})
+    assert "after 3600 s, uncompensated)" in line(device={"preset": "pcm", "drift_compensation": "none"})
+    errors = line(array={"wire_resistance_ohm": 2.0, "ir_drop": "approximate"},
+                  adc={"gain_error": -0.05, "offset_lsb": 1.5, "inl_lsb": 2.0})
+    assert "256 rows at a time (IR drop: 2-ohm wire segments, approximate solve)," in errors
+    assert "8 columns each, gain error -0.05, offset +1.5 LSB, INL 2 LSB)" in errors
+    plain = line()
+    assert "IR drop" not in plain and "gain error" not in plain and "LSB" not in plain
 
 
 def test_the_macros_tops_per_w_counts_only_the_arrays_products_in_every_report():

@@ -1,12 +1,13 @@
-"""The report's one-sentence description of a design: arrays, weights in cells, inputs, read-out (ADCs or adder
-trees, what is summed before a conversion, charge cells' capacitance), and the device with the errors it has."""
+"""The report's one-sentence description of a design: arrays (their wires' IR drop), weights in cells, inputs,
+read-out (ADCs with their static errors or adder trees, what is summed before a conversion, charge cells'
+capacitance), and the device with the errors it has: every setting that moves the outputs' error."""
 
 from __future__ import annotations
 
 from .config.checks import binary_inputs
 from .config.conditional import summed_parts
-from .config.modes import Accumulation, ArrayFamily, DacMode, InputEncoding
-from .config.schema import Config, DeviceConfig
+from .config.modes import Accumulation, ArrayFamily, DacMode, DriftCompensation, InputEncoding, ProgramError
+from .config.schema import AdcConfig, Config, DeviceConfig
 from .cost.assumption_lines import digital_adders
 from .mapping import plan_layer
 
@@ -25,26 +26,41 @@ def design_line(cfg: Config) -> str:
     summed += (f"; charge cells of {cfg.array.cell_capacitance_ff:g} fF, kT/C noise at {cfg.technology.vdd_v:g} V"
                if cfg.array.family == ArrayFamily.CHARGE else "")
     converters = (f"{digital_adders(cfg)} (no ADC)" if (digital := cfg.array.family == ArrayFamily.DIGITAL) else
-                  f"{a.bits}-bit {a.type} ADCs (range {a.range}, {a.cols_per_adc} columns each{summed})")
+                  f"{a.bits}-bit {a.type} ADCs (range {a.range}, {a.cols_per_adc} columns each{_adc_errors(a)}"
+                  f"{summed})")
+    wires = (f" (IR drop: {cfg.array.wire_resistance_ohm:g}-ohm wire segments, {cfg.array.ir_drop} solve)"
+             if cfg.array.wire_resistance_ohm else "")
     return (f"{cfg.array.family} arrays, {cfg.mapping.weight_bits}-bit weights in {cfg.device.bits_per_cell}-bit "
             f"cells ({cfg.mapping.signed_encoding} encoding, "
             f"{'signed in the adders' if digital else f'{cfg.mapping.subtraction} subtraction'}), "
             f"{d.input_bits}-bit inputs ({d.mode} {'reads of input bits' if digital else 'DAC'}{per_read}, "
             f"{sign}{timing}), "
             f"{cfg.array.rows} x {cfg.array.cols} arrays read {min(cfg.array.rows_per_read, cfg.array.rows)} rows at a "
-            f"time, {converters}, {_device(cfg.device)}.")
+            f"time{wires}, {converters}, {_device(cfg.device)}.")
 
 
 def _device(dev: DeviceConfig) -> str:
     """The device by name, with what errors it has: "rram" can be noise-free (a design preset) or noisy (the
-    device preset), and a report must say which."""
-    errors = [e for e in (f"programming error {dev.program_sigma:g}" if dev.program_sigma else "",
-                          f"read noise {dev.read_noise_sigma:g}" if dev.read_noise_sigma else "") if e]
+    device preset), and a report must say which, and what each error is a share of."""
+    verified = (f", verified to within {dev.program_verify_tolerance:g} of g_max - g_min (at most "
+                f"{dev.program_verify_max_writes} writes)" if dev.program_verify_tolerance is not None else "")
+    of_what = "the target conductance" if dev.program_error == ProgramError.PROPORTIONAL else "g_max - g_min"
     stuck = dev.stuck_at_gmin_rate + dev.stuck_at_gmax_rate
-    extra = [f"stuck cells {stuck:g} of the cells" if stuck else "",
-             f"drift nu {dev.drift_nu:g} +/- {dev.drift_nu_sigma:g} after {dev.drift_time_s:g} s"
+    compensated = ("outputs rescaled by each array's mean drift" if dev.drift_compensation == DriftCompensation.GLOBAL
+                   else "uncompensated")
+    parts = [f"programming error {dev.program_sigma:g} of {of_what}{verified}" if dev.program_sigma else "",
+             f"read noise {dev.read_noise_sigma:g} of g_max - g_min" if dev.read_noise_sigma else "",
+             f"stuck cells {stuck:g} of the cells" if stuck else "",
+             f"drift nu {dev.drift_nu:g} +/- {dev.drift_nu_sigma:g} after {dev.drift_time_s:g} s, {compensated}"
              if dev.drift_nu or dev.drift_nu_sigma else "",
              f"I-V nonlinearity I(V)/I(V/2) = {dev.iv_nonlinearity:g}" if dev.iv_nonlinearity != 2 else ""]
-    parts = ([f"{', '.join(errors)} of g_max - g_min"] if errors else []) + [e for e in extra if e]
+    parts = [p for p in parts if p]
     preset = f"device preset \"{dev.preset}\"" if dev.preset else f"device \"{dev.name}\""
     return f"{preset} ({', '.join(parts)})" if parts else f"{preset} (no device error: ideal levels)"
+
+
+def _adc_errors(a: AdcConfig) -> str:
+    """the ADCs' static errors a config states, as a clause ("" where none)"""
+    errors = [f"gain error {a.gain_error:+g}" if a.gain_error else "",
+              f"offset {a.offset_lsb:+g} LSB" if a.offset_lsb else "", f"INL {a.inl_lsb:g} LSB" if a.inl_lsb else ""]
+    return "".join(f", {e}" for e in errors if e)

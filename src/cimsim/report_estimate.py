@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from .breakdown import Breakdown
 from .cost.trust import RANGE_NOTE, area_range_line, gain_range_cell, gain_range_line
 from .argcheck import markdown_cell
 from .models.from_network import SAMPLE_ITEMS, SAMPLE_VALUES, SAMPLE_VECTORS
@@ -62,14 +63,25 @@ def estimates_markdown(ests, sources) -> str:
              "| design | energy | latency of one item | throughput | area (mm²) | TOPS/W | TOPS/mm² | energy gain "
              "| dominant |",
              "|---|---:|---:|---:|---:|---:|---:|---:|---|"]
-    baselines = {}  # distinct baselines (the same processor and workload once), as compare's table has them
     for est, source in zip(ests, sources):
         lines.append(_row(f"{est.cim.name} (`{source}`)", est.cim, est.item,
                           f"{est.gain['energy']:.3g}x{gain_range_cell(est.energy_gain_range)}"))
-        baselines.setdefault(to_json(est.baseline.as_dict()), (est.baseline, est.item, f"`{source}`"))
-    lines += [_row(f"baseline {base.name} on {workload}'s workload", base, item, "1x")  # by file: estimate, unlike
-              for base, item, workload in baselines.values()]  # compare, takes two configs of one name
+    # by file: estimate, unlike compare, takes two configs of one name
+    lines += [_row(label, base, item, "1x") for base, item, label in
+              distinct_baselines([(est.baseline, est.item, f"`{source}`") for est, source in zip(ests, sources)])]
     return "\n".join(lines + [""])
+
+
+def distinct_baselines(sides: list[tuple[Breakdown, str, str]]) -> list[tuple[Breakdown, str, str]]:
+    """(baseline, item, row label) once per distinct baseline of ``sides`` ((baseline, item, workload), ...): the
+    same processor on the same workload is one row, its label naming every workload it stands for"""
+    rows: dict[str, tuple[Breakdown, str, list[str]]] = {}
+    for base, item, workload in sides:
+        names = rows.setdefault(to_json(base.as_dict()), (base, item, []))[2]
+        names += [workload] * (workload not in names)
+    return [(base, item, f"baseline {base.name} on {names[0]}'s workload" if len(names) == 1 else
+             f"baseline {base.name} on the workloads of {', '.join(names[:-1])} and {names[-1]} (one row: the "
+             "same figures)") for base, item, names in rows.values()]
 
 
 def _row(label: str, b, item: str, gain: str) -> str:

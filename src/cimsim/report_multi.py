@@ -10,7 +10,7 @@ from .comparison import Comparison
 from .cost import trust
 from .argcheck import markdown_cell
 from .report import _fmt, dominant_component, item_name, spread_text
-from .report_json import to_json
+from .report_estimate import distinct_baselines
 from .trials import metric_label, spreads
 
 __all__ = ["multi_markdown"]
@@ -50,16 +50,14 @@ def multi_markdown(comps: Sequence[Comparison], reports: str | None = None) -> s
         "| energy gain | dominant component |",
         "|---|---|---:|---:|---:|---:|---:|---:|---:|---|",
     ]
-    baselines: dict[str, tuple[Breakdown, str, str]] = {}  # distinct baselines (same processor and workload once)
     for comp in comps:
         item = item_name(comp.run)
         gain = f"{comp.gain['energy']:.3g}x{trust.gain_range_cell(comp.energy_gain_range)}"
         lines.append(_row(f"{comp.cim.name} (`{comp.run.config.source}`)", comp.cim, item, _accuracy(comp), gain,
                           dominant_component(comp.cim, comp.run, item)))
-        baselines.setdefault(to_json(comp.baseline.as_dict()), (comp.baseline, item, comp.run.config.name))
-    for base, item, workload in baselines.values():
+    for base, item, label in distinct_baselines([(c.baseline, item_name(c.run), c.run.config.name) for c in comps]):
         top, energy = max(base.energy_pj.items(), key=lambda kv: kv[1])
-        lines.append(_row(f"baseline {base.name} on {workload}'s workload", base, item, "exact", "1x",
+        lines.append(_row(label, base, item, "exact", "1x",
                           f"{markdown_cell(top)} ({100 * energy / base.total_energy_pj:.1f} %)"))
     if any(len(comp.runs) > 1 for comp in comps):
         own = " (its own report gives every figure's spread)" if reports is not None else ""
