@@ -148,7 +148,8 @@ def _reference_rate_gsps(rate_gsps: float, tech: TechnologyConfig) -> float:
     """The rate at which the same converter would run at the survey law's reference node and supply, GS/s:
     ``rate_gsps`` x delay(node, vdd) / delay(32 nm, 0.9 V) (Stillmaker & Baas), the translation that gives its
     fastest rate (:func:`adc_conversion_ns`). The laws in rate are evaluated there, so a converter run at its
-    fastest is the same design at every node and supply, and one chip's ADC keeps its area at every supply."""
+    fastest is the same design at every node and supply, and one chip's ADC, clocked as each supply allows, keeps
+    its area; clocked alike at a lower supply it is nearer its fastest rate, priced as a larger converter."""
     return rate_gsps * technology.delay_scale(REFERENCE_NODE_NM, REFERENCE_VDD_V, tech.node_nm, tech.vdd_v)
 
 

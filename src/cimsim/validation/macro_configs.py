@@ -10,6 +10,7 @@ the sums over the other components, time is ``compute_ns``.
 
 from __future__ import annotations
 
+import contextlib
 import math
 from collections.abc import Mapping
 from dataclasses import replace
@@ -25,6 +26,7 @@ from ..config.schema import Config
 from ..cost import cim_breakdown, cim_parameters, cim_timing
 from ..errors import ConfigError
 from ..analytic import DataStats, analytic_counts
+from ..breakdown import Breakdown
 from ..mapping import Plan, plan_layer
 from ..numerics.samples import plane_code_shares, weight_level_share
 from .macro_checks import DEVICE_FIELDS
@@ -267,16 +269,40 @@ def same_config(macro_key: str, file: str | None, p: MacroPoint, q: MacroPoint) 
 
 
 @cached_per_file
-def point_model(macro_key: str, index: int, file: str | None = None) -> dict[str, Any]:
-    """cimsim's figures of point ``index`` of a macro of ``file``, cached (:func:`model_point`)"""
-    m = find_macro(macro_key, file)
-    point = m.points[index]
-    config = point_config(macro_key, index, file)[0]
+def _priced(macro_key: str, index: int, file: str | None) -> tuple[Config, Plan, Any, Breakdown]:
+    """(config, plan, counts, breakdown) of point ``index`` alone, cached"""
+    config, point = point_config(macro_key, index, file)[0], find_macro(macro_key, file).points[index]
     plan = plan_layer(config)
     counts = analytic_counts(plan, config.workload.vectors, _data(config, plan, point.fields.get("data")))
-    b = cim_breakdown(config, plan, counts)
+    return config, plan, counts, cim_breakdown(config, plan, counts)
+
+
+def _chip_adc_um2(macro_key: str, index: int, file: str | None) -> float:
+    """the ADC area of point ``index``'s chip: the largest of the usable points priced alike but for supply, clock and
+    read pulse (one chip; a converter clocked alike at a lower supply is closer to its fastest: alone, a larger one)"""
+    own = _priced(macro_key, index, file)[0]
+
+    def chip(c: Config) -> Config:  # c at point ``index``'s supply, clock and read pulse
+        return replace(c, name="", source="", device=replace(c.device, read_pulse_ns=own.device.read_pulse_ns),
+                       technology=replace(c.technology, vdd_v=own.technology.vdd_v, clock_ghz=own.technology.clock_ghz))
+    areas = [0.0]
+    for j in range(len(find_macro(macro_key, file).points)):
+        with contextlib.suppress(Unusable):
+            other = _priced(macro_key, j, file)
+            areas += [other[3].area_um2.get("adc", 0.0)] * (chip(other[0]) == chip(own))
+    return max(areas)
+
+
+@cached_per_file
+def point_model(macro_key: str, index: int, file: str | None = None) -> dict[str, Any]:
+    """cimsim's figures of point ``index`` of a macro of ``file``, cached (:func:`model_point`; ADC area per chip)"""
+    m = find_macro(macro_key, file)
+    point = m.points[index]
+    config, plan, counts, b = _priced(macro_key, index, file)
     energy = {k: v for k, v in b.energy_pj.items() if k not in NON_MACRO_COMPONENTS}
     area = {k: v for k, v in b.area_um2.items() if k not in NON_MACRO_COMPONENTS}
+    if "adc" in area:
+        area["adc"] = _chip_adc_um2(macro_key, index, file)
     energy_pj, area_mm2, seconds = sum(energy.values()), sum(area.values()) * 1e-6, b.compute_ns * 1e-9
     ops = float(point.values.get("ops_per_mac", 2)) * b.macs
     tops = ops / seconds / 1e12 if seconds > 0 else math.inf
