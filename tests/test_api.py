@@ -423,3 +423,30 @@ def test_a_missing_name_imports_nothing():
             "print(sorted(m for m in sys.modules if m.startswith(('cimsim.', 'numba'))))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]", out
+
+
+def test_results_show_what_they_hold_in_a_notebook():
+    """an api probe: a Simulation read its first trial's fields (sim.vs_float) that dir() did not list, so tab
+    completion offered none; comp.vs_float said nothing of comp.run; a replicated crossbar lacked max_sum and said
+    nothing of where each copy's conductances are"""
+    import copy
+    import pickle
+
+    from cimsim.config import with_overrides
+    from cimsim.numerics.replicated import build_crossbar
+
+    sim = cimsim.simulate(ROOT / "configs" / "default.toml", {"workload.vectors": 8})
+    assert {"vs_float", "counts", "plan", "config", "cost", "trials", "to_dict"} <= set(dir(sim))
+    comp = cimsim.compare(ROOT / "configs" / "default.toml", {"workload.vectors": 8})
+    with pytest.raises(AttributeError, match=r"'vs_float': the first trial's is comp\.run\.vs_float"):
+        comp.vs_float
+    with pytest.raises(AttributeError, match=r"no attribute 'nothing'$"):
+        comp.nothing
+    assert copy.deepcopy(comp).gain == pickle.loads(pickle.dumps(comp)).gain == comp.gain
+    config = with_overrides(load_config(ROOT / "configs" / "default.toml"), {"mapping.replication": 2})
+    xbar = build_crossbar(config, 16, 8)
+    xbar.program(np.random.default_rng(0).standard_normal((8, 16)))
+    assert xbar.max_sum == xbar.copies[0].max_sum == Crossbar(config, 16, 8).max_sum
+    with pytest.raises(AttributeError, match=r"each of its 2 copies holds its own, copies\[k\]\.conductances_us"):
+        xbar.conductances_us
+    assert pickle.loads(pickle.dumps(xbar)).max_sum == xbar.max_sum

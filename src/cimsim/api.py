@@ -73,6 +73,9 @@ class Simulation:
         raise AttributeError(f"'Simulation' object has no attribute {name!r}{where} (accuracy metrics: "
                              f"{', '.join(metrics)})")
 
+    def __dir__(self) -> list[str]:  # the first trial's fields too, as attribute access reads them
+        return sorted(set(super().__dir__()) | {n for n in dir(self.trials[0]) if not n.startswith("_")})
+
     def to_dict(self) -> dict:
         """The JSON ``cimsim run -o`` writes (a non-finite figure, e.g. an exact result's SNR, as "inf")."""
         from .report_json import json_safe, run_dict

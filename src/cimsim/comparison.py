@@ -74,6 +74,11 @@ class Comparison:
         """the first trial"""
         return self.runs[0]
 
+    def __getattr__(self, name: str):  # a Simulation's name (vs_float, counts, ...): where a Comparison holds it
+        first = self.__dict__.get("runs", (None,))[0]  # (none while a copy is built)
+        where = f": the first trial's is comp.run.{name}" * (not name.startswith("_") and hasattr(first, name))
+        raise AttributeError(f"'Comparison' object has no attribute {name!r}{where}")
+
     @property
     def spreads(self) -> dict[str, Spread]:
         """the accuracy metrics over the trials, as a Simulation's (:func:`cimsim.trials.spreads`; one trial: {})"""

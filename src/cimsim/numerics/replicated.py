@@ -71,7 +71,10 @@ def build_crossbar(config: Config, in_features: int | None = None, out_features:
 
 
 class ReplicatedCrossbar:
-    """The :class:`Crossbar` interface over ``config.mapping.replication`` copies."""
+    """The :class:`Crossbar` interface over ``config.mapping.replication`` copies: program, calibrate, mvm,
+    digital_reference, seek, reset_counts, adc, counts, programming_counts, adc_clipped and max_sum (the copies'
+    alike); what each copy holds of its own (its programmed ``layer``, ``conductances_us``, ``input_sums``) is read
+    from ``copies[k]``."""
 
     def __init__(self, config: Config, in_features: int | None = None, out_features: int | None = None,
                  *, key: tuple[int, ...] = (0,), read_key: tuple[int, ...] | None = None):
@@ -97,6 +100,17 @@ class ReplicatedCrossbar:
         for copy in self.copies:
             copy.calibrate(inputs, percentile)
         return self.adc
+
+    def __getattr__(self, name: str):
+        if name in ("layer", "conductances_us", "input_sums"):  # (only names the copies hold reach here)
+            raise AttributeError(f"'ReplicatedCrossbar' object has no attribute {name!r}: each of its "
+                                 f"{len(self.copies)} copies holds its own, copies[k].{name}")
+        raise AttributeError(f"'ReplicatedCrossbar' object has no attribute {name!r}")
+
+    @property
+    def max_sum(self) -> float:
+        """largest |analog sum| an ideal read can produce (:attr:`Crossbar.max_sum`: the copies share their plan)"""
+        return self.copies[0].max_sum
 
     @property
     def adc(self) -> AdcSetting | None:
