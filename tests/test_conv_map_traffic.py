@@ -96,3 +96,60 @@ def test_reshapes_and_nearest_upsampling_are_read_through_and_a_shared_conv_read
     config = Config()
     network_pj, model_pj = global_buffer_pj(two_sizes, config)
     assert network_pj == pytest.approx(model_pj, rel=1e-9)
+
+
+@pytest.mark.parametrize("preset", ["digital-accelerator", "h100", "tpu-v1"])
+def test_the_baselines_conv_writes_its_input_map_once_and_reads_each_window(preset):
+    """the baseline had written every position's window into its on-chip memory (the im2col copy, 9x a 3 x 3 conv's
+    map: 19.7 Mbit of writes for one ResNet-50 conv where its map is 1.6 Mbit; a baselines probe, 2026-12-06): the map
+    is written once as it arrives, each position reading its k x k x C_in window; a dense layer is unchanged, and a
+    share larger than the window (a strided 1 x 1 conv's) writes the window"""
+    from cimsim.config import with_overrides
+    from cimsim.cost.baseline import baseline_traffic
+    from cimsim.models.baseline import product_config
+
+    config = with_overrides(Config(), {"baseline.preset": preset})
+    side, c_in, c_out, bits = 28, 16, 32, 8
+    positions, n_in, map_bits = side * side, 9 * c_in, side * side * c_in * bits
+    layer = product_config(config, n_in, c_out, positions)
+    plan = plan_layer(layer)
+    kinds = {"include_weight_load": True, "dram_activation_bits": 0}
+    conv = baseline_traffic(layer, positions, held_input_bits=map_bits / positions, map_input_bits=map_bits / positions,
+                            **kinds)
+    dense = baseline_traffic(layer, positions, held_input_bits=map_bits / positions, **kinds)
+    out_bits = positions * c_out * plan.accumulator_bits
+    assert conv.sram_activation_write_bits == map_bits + out_bits and conv.map_bits_per_vector == map_bits / positions
+    assert dense.sram_activation_write_bits == positions * n_in * bits + out_bits  # a dense vector's own inputs
+    assert conv.sram_activation_read_bits == dense.sram_activation_read_bits  # the windows, read as gathered
+    same = ("macs", "dram_weight_bits", "sram_weight_read_bits", "weight_fetches", "fetch_batch")
+    assert {f: getattr(conv, f) for f in same} == {f: getattr(dense, f) for f in same}
+    wider = baseline_traffic(layer, positions, map_input_bits=4 * n_in * bits, **kinds)
+    assert wider.sram_activation_write_bits == dense.sram_activation_write_bits and wider.map_bits_per_vector is None
+
+
+def test_only_a_plain_convs_vectors_write_its_map():
+    """a routed expert's and a transposed conv's vectors are priced as their routed or real share: their inputs stay
+    written per vector (the review of 2026-12-06 had found three routes pricing a routed expert three ways)"""
+    from cimsim.models.baseline import conv_map_bits
+
+    assert conv_map_bits(128.0, 1.0, 1.0) == 128.0
+    assert conv_map_bits(None, 1.0, 1.0) is None
+    assert conv_map_bits(128.0, 0.25, 1.0) is None and conv_map_bits(128.0, 1.0, 0.25) is None
+
+
+@pytest.mark.parametrize("kernel, stride", [(3, 1), (3, 2), (1, 2), (5, 1)])
+def test_the_baselines_conv_map_is_priced_alike_on_the_network_and_shapes_routes(kernel, stride):
+    """the baseline of a conv and its head, on the network path and as a model of the same network, component by
+    component, its on-chip activation writes the map once (fewer than the im2col copy's where windows overlap)"""
+    from cimsim.config import with_overrides
+
+    config, net, samples = with_overrides(Config(), {"baseline.sram_kib": 4096.0}), network(kernel, stride), 3
+    layers = [(plan, analytic_counts(plan, samples * shape.rows_per_sample)) for shape in net.matrix_shapes()
+              for plan in [plan_layer(config, shape.in_features, shape.out_features)]]
+    _, base = price_network(config, layers, samples, math.prod(net.input_shape), math.prod(net.output_shape),
+                            include_weight_load=False, network=net)
+    model = price_model(config, model_from_network(net), items=samples).baseline
+    assert base.energy_pj == pytest.approx(model.energy_pj, rel=1e-9)
+    assert base.latency_ns == pytest.approx(model.latency_ns, rel=1e-9)
+    written = any("input map is written on chip once" in a for a in base.assumptions)
+    assert written == (kernel > stride)  # windows overlap: the map is written once; a strided 1 x 1's windows do not

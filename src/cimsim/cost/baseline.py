@@ -112,7 +112,7 @@ def _residence(b: BaselineConfig, weight_bits: int, io_bits_per_vector: int, row
 
 
 def _staged_where_cheaper(config: Config, plan: Plan, vectors: int, fetch_batch: int, include_weight_load: bool,
-                          dram_activation_bits: int | None) -> BaselineTraffic:
+                          dram_activation_bits: int | None, map_bits: float | None) -> BaselineTraffic:
     """Output-stationary streamed weights: each batch's fetch staged on chip (written once, read per vector) or
     fetched for each vector straight into the registers, whichever costs that batch less energy as the baseline
     prices it (:func:`_run_energy_pj`; a tie: fetched); the whole batches alike, a last, partial one on its own
@@ -122,9 +122,9 @@ def _staged_where_cheaper(config: Config, plan: Plan, vectors: int, fetch_batch:
     for runs, size in ((full, fetch_batch), (1, rest)):
         io = None if dram_activation_bits is None else round(dram_activation_bits * size / vectors)
         if runs and size:
-            parts.append((runs, min((_traffic(config, plan, size, fetch_batch, include_weight_load, io, direct=each)
-                                     for each in (True, False)), key=lambda t: _run_energy_pj(config, plan, t,
-                                                                                              leakage_uw))))
+            parts.append((runs, min((_traffic(config, plan, size, fetch_batch, include_weight_load, io, direct=each,
+                                              map_bits=map_bits) for each in (True, False)),
+                                    key=lambda t: _run_energy_pj(config, plan, t, leakage_uw))))
     total, whole, last = combined(parts), parts[0][1].weights_direct, parts[-1][1].weights_direct
     return replace(total, last_batch_direct=last and not whole, dram_activation_bits=(
         total.dram_activation_bits if dram_activation_bits is None else dram_activation_bits))
@@ -155,7 +155,7 @@ def _plan(config: Config, weight_bits: int | None) -> Plan:
 @checked_types
 def baseline_traffic(config: Config, vectors: int, *, include_weight_load: bool,
                      dram_activation_bits: int | None = None, weight_bits: int | None = None,
-                     held_input_bits: float | None = None) -> BaselineTraffic:
+                     held_input_bits: float | None = None, map_input_bits: float | None = None) -> BaselineTraffic:
     """Traffic at each level of the baseline for ``vectors`` vectors of the config's dense layer.
 
     ``dram_activation_bits``: input and output bits that cross the DRAM interface; None: every input vector
@@ -163,7 +163,9 @@ def baseline_traffic(config: Config, vectors: int, *, include_weight_load: bool,
     layers stay on chip). ``weight_bits``: the stationary operand's width (None: mapping.weight_bits; an
     activation x activation product: dac.input_bits). ``held_input_bits``: the input bits each vector adds to what a
     streamed fetch's batch holds on chip (None: its in_features inputs; a conv's positions share their inputs, its
-    input map's bits over its positions)
+    input map's bits over its positions). ``map_input_bits``: a conv's input map bits over its positions, written on
+    chip once as the map arrives, each position reading its window as gathered (None, or no fewer than a vector's
+    inputs: each vector's inputs written, as a dense layer's)
     """
     vectors = check_int("vectors", vectors)
     include_weight_load = check_bool("include_weight_load", include_weight_load)
@@ -178,12 +180,15 @@ def baseline_traffic(config: Config, vectors: int, *, include_weight_load: bool,
     resident, streamed = _residence(b, weight_bits, in_bits_per_vector + out_bits_per_vector, n_in * plan.weight_bits,
                                     in_bits_per_vector if held_input_bits is None else
                                     check_real("held_input_bits", held_input_bits, 0.0, low_open=True))
+    mapped = {"map_bits": None if map_input_bits is None else check_real("map_input_bits", map_input_bits, 0.0,
+                                                                           low_open=True)}
     if resident is None:
-        return _traffic(config, plan, vectors, streamed, include_weight_load, dram_activation_bits)
-    kept = _traffic(config, plan, vectors, resident, include_weight_load, dram_activation_bits, weights_fit=True)
+        return _traffic(config, plan, vectors, streamed, include_weight_load, dram_activation_bits, **mapped)
+    kept = _traffic(config, plan, vectors, resident, include_weight_load, dram_activation_bits, weights_fit=True,
+                    **mapped)
     if include_weight_load:  # loaded once and kept (streamed, they would be fetched again)
         return kept
-    moved = _traffic(config, plan, vectors, streamed, include_weight_load, dram_activation_bits)
+    moved = _traffic(config, plan, vectors, streamed, include_weight_load, dram_activation_bits, **mapped)
     pays = (_energy_pj(config, plan, moved) < _energy_pj(config, plan, kept)
             and max(_times_ns(b, plan, moved)) <= max(_times_ns(b, plan, kept)))
     return replace(moved, weights_fit_streamed=True) if pays else kept
@@ -201,7 +206,8 @@ def _batch_ns(config: Config, plan: Plan, t: BaselineTraffic, include_weight_loa
     ``dram_activation_bits`` (the run's last batch may hold fewer: latency x batch / vectors over-charges)"""
     shared = t.vectors_per_fetch
     io = None if dram_activation_bits is None else round(dram_activation_bits * shared / t.vectors)
-    one = _traffic(config, plan, shared, t.fetch_batch, include_weight_load, io, direct=t.weights_direct)
+    one = _traffic(config, plan, shared, t.fetch_batch, include_weight_load, io, direct=t.weights_direct,
+                   map_bits=t.map_bits_per_vector)
     return max(_times_ns(config.baseline, plan, one))
 
 
@@ -217,33 +223,37 @@ def _energy_pj(config: Config, plan: Plan, t: BaselineTraffic) -> float:
 
 
 def _traffic(config: Config, plan: Plan, vectors: int, fetch_batch: int, include_weight_load: bool,
-             dram_activation_bits: int | None, weights_fit: bool = False, direct: bool | None = None
-             ) -> BaselineTraffic:
+             dram_activation_bits: int | None, weights_fit: bool = False, direct: bool | None = None,
+             map_bits: float | None = None) -> BaselineTraffic:
     """:func:`baseline_traffic` with the weights kept on chip (``weights_fit``: in sub-batches of ``fetch_batch``
     vectors) or streamed (each fetch serving ``fetch_batch`` vectors; ``direct``: straight into the registers,
-    None: as the dataflow does it, output-stationary batch by batch, :func:`_staged_where_cheaper`)"""
+    None: as the dataflow does it, output-stationary batch by batch, :func:`_staged_where_cheaper`); ``map_bits``:
+    a conv's input-map bits a vector writes (``map_input_bits``)"""
     b, n_in, n_out = config.baseline, plan.in_features, plan.out_features
     weight_bits, in_bits_per_vector = n_in * n_out * plan.weight_bits, n_in * plan.input_bits
     out_bits_per_vector = n_out * plan.accumulator_bits
     batches = math.ceil(vectors / fetch_batch)
     stationary_tiles = b.dataflow in (Dataflow.WEIGHT_STATIONARY, Dataflow.WEIGHT_STREAMING)
     if direct is None and not (weights_fit or stationary_tiles):  # output-stationary: staged where that costs less
-        return _staged_where_cheaper(config, plan, vectors, fetch_batch, include_weight_load, dram_activation_bits)
+        return _staged_where_cheaper(config, plan, vectors, fetch_batch, include_weight_load, dram_activation_bits,
+                                     map_bits)
     direct = not weights_fit if direct is None else direct
     fetches = int(include_weight_load) if weights_fit else vectors if direct and not stationary_tiles else batches
     input_reads, spills, weight_reads, register_bits = _dataflow_counts(b, plan, vectors, batches, direct)
     partial_sum_bits = vectors * n_out * spills * plan.accumulator_bits
+    mapped = map_bits is not None and map_bits < in_bits_per_vector  # a conv's map: written once, not per window
     return BaselineTraffic(
         macs=vectors * n_in * n_out, register_bits=register_bits,
         sram_weight_read_bits=weight_reads, sram_weight_write_bits=0 if direct else fetches * weight_bits,
         sram_activation_read_bits=vectors * (in_bits_per_vector * input_reads + out_bits_per_vector),
-        sram_activation_write_bits=vectors * (in_bits_per_vector + out_bits_per_vector),
+        sram_activation_write_bits=round(vectors * ((map_bits if mapped else in_bits_per_vector)
+                                                    + out_bits_per_vector)),
         sram_partial_sum_read_bits=partial_sum_bits, sram_partial_sum_write_bits=partial_sum_bits,
         dram_weight_bits=fetches * weight_bits,
         dram_activation_bits=(vectors * (in_bits_per_vector + out_bits_per_vector) if dram_activation_bits is None
                               else dram_activation_bits),
         weights_fit=weights_fit, weight_fetches=fetches, weights_direct=direct, fetch_batch=fetch_batch,
-        vectors=vectors)
+        vectors=vectors, map_bits_per_vector=map_bits if mapped else None)
 
 
 def _energy_model(config: Config, energy_model: str | None) -> str:
@@ -285,9 +295,10 @@ def _memory_ns(b: BaselineConfig, dram_bits: int, sram_bits: int, dram_gbps: flo
 def baseline_breakdown(config: Config, vectors: int, *, include_weight_load: bool,
                        dram_activation_bits: int | None = None, energy_model: str | None = None,
                        weight_bits: int | None = None, one_off_load: bool = False,
-                       held_input_bits: float | None = None) -> Breakdown:
+                       held_input_bits: float | None = None, map_input_bits: float | None = None) -> Breakdown:
     """Energy, latency and area of the baseline processor running ``vectors`` vectors of the layer
-    (``dram_activation_bits``, ``weight_bits``, ``held_input_bits`` as in :func:`baseline_traffic`). ``one_off_load``:
+    (``dram_activation_bits``, ``weight_bits``, ``held_input_bits``, ``map_input_bits`` as in
+    :func:`baseline_traffic`). ``one_off_load``:
     the weight load is a one-off fetch before the vectors (as the chip's), latency = max(roofline, fetch + the
     steady run's roofline).
 
@@ -299,7 +310,7 @@ def baseline_breakdown(config: Config, vectors: int, *, include_weight_load: boo
     model = _energy_model(config, energy_model)
     t = baseline_traffic(config, vectors, include_weight_load=include_weight_load,
                          dram_activation_bits=dram_activation_bits, weight_bits=weight_bits,
-                         held_input_bits=held_input_bits)
+                         held_input_bits=held_input_bits, map_input_bits=map_input_bits)
     plan = _plan(config, weight_bits)
     units, mem, dram_pj, dram_gbps = macs_per_cycle(b, max(plan.weight_bits, plan.input_bits)), onchip_memory(
         config), dram_energy_pj_per_bit(b.dram), _dram_gbps(b)

@@ -48,6 +48,10 @@ class BaselineTraffic:
     weights_fit_streamed: bool = False
     """the weights fit on chip but are streamed: that costs less energy, in no more time, than keeping them, whose
     room leaves sub-batches of few vectors (a weight-stationary unit reloads its registers per sub-batch)"""
+    map_bits_per_vector: float | None = None
+    """a conv's input-map bits per output position, written on chip once as the map arrives while each position
+    reads its window (k x k x C_in inputs: the im2col copy is read, never written); None: each vector's own inputs
+    written, as a dense layer's"""
 
     @property
     def sram_bits(self) -> int:

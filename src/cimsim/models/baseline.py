@@ -35,8 +35,8 @@ from ..cost.vector_unit import VectorUnit, baseline_vector_unit, with_vector_ene
 from ..mapping import plan_layer
 from .ops import MatrixOp, Model
 
-__all__ = ["price_baseline", "product_config", "product_runs", "items_per_fetch", "baseline_blocks", "exceeds_sram",
-           "activation_products", "RUN_FETCH"]
+__all__ = ["price_baseline", "product_config", "product_runs", "items_per_fetch", "baseline_blocks", "conv_map_bits",
+           "exceeds_sram", "activation_products", "RUN_FETCH"]
 
 RUN_FETCH = "fetched once per run (together they exceed baseline.sram_kib)"
 """how the baseline fetches static weights that fit its on-chip memory one layer at a time but not together"""
@@ -83,15 +83,24 @@ def items_per_fetch(layer: Config, vectors: int, per_item: int, load: bool, held
     return t.vectors_per_fetch / per_item
 
 
+def conv_map_bits(held_input_bits: float | None, routed_fraction: float, tap_fraction: float) -> float | None:
+    """the input-map bits a conv's vector writes on chip (``map_input_bits`` of
+    :func:`cimsim.cost.baseline.baseline_traffic`): its share of the map it holds, for a plain conv; None for a
+    routed expert or a transposed conv (its vectors priced as their routed or real share), whose inputs are written
+    per vector (an over-count where a transposed conv's windows overlap)"""
+    return held_input_bits if routed_fraction == 1 and tap_fraction == 1 else None
+
+
 def baseline_blocks(block: Config, vectors: int, groups: int, *, include_weight_load: bool, io_bits: int,
-                    one_off_load: bool, held_input_bits: float | None = None) -> list[Breakdown]:
+                    one_off_load: bool, held_input_bits: float | None = None,
+                    map_input_bits: float | None = None) -> list[Breakdown]:
     """The baseline of one matrix layer run ``vectors`` times: a grouped conv as its ``groups`` blocks (``block``,
     :func:`cimsim.models.baseline.product_config` of in / groups x out / groups; the first moves the ``io_bits``
     crossing the DRAM interface), not as its block-diagonal matrix (groups times the MACs and weights);
     ``one_off_load``: a weight load is the one-off fetch before the run (not the run's own fetch, RUN_FETCH);
-    ``held_input_bits`` as in :func:`cimsim.cost.baseline.baseline_traffic`."""
+    ``held_input_bits``, ``map_input_bits`` as in :func:`cimsim.cost.baseline.baseline_traffic`."""
     kinds = {"include_weight_load": include_weight_load, "one_off_load": one_off_load,
-             "held_input_bits": held_input_bits}
+             "held_input_bits": held_input_bits, "map_input_bits": map_input_bits}
     first = baseline_breakdown(block, vectors, dram_activation_bits=io_bits, **kinds)
     return [first] + ([baseline_breakdown(block, vectors, dram_activation_bits=0, **kinds)] * (groups - 1)
                       if groups > 1 else [])
@@ -101,7 +110,8 @@ def _products(config: Config, model: Model, items: int, kv_cache: str, too_big: 
               cache: dict[tuple, Breakdown]) -> tuple[Breakdown, float | None]:
     """the matrix products of ``items`` items run together (sharing weight fetches per baseline.batch), and the
     fewest items a streamed fetch serves where some static weights are fetched per batch (:func:`items_per_fetch`;
-    below one where an item's vectors take several), else None. A conv's positions hold their input map, not their im2col copies, while weights stream past."""
+    below one where an item's vectors take several), else None. A conv's positions hold their input map, not their
+    im2col copies, while weights stream past, and write it once (:func:`conv_map_bits`)."""
     bits, last = config.dac.input_bits, model.static_ops[-1]
     out_bits = model.output_elements_per_item * plan_layer(config, last.in_features, last.out_features).accumulator_bits
     ops = tuple(model.of_type(MatrixOp))  # by position: one op object may stand at several places
@@ -122,13 +132,16 @@ def _products(config: Config, model: Model, items: int, kv_cache: str, too_big: 
         # the input bits a vector adds to a streamed batch: its share of the values the op reads (a conv's map)
         held = (op.input_elements_per_item * bits / (op.groups * op.vectors_per_item * op.routed_fraction)
                 if op.input_elements_per_item else None)
+        written = conv_map_bits(held, op.routed_fraction, op.tap_fraction)
         if op.static and not fits:
             together = min(together or items, items_per_fetch(layer, run_vectors, op.vectors_per_item, load, held))
         for vectors, weight in vector_runs:
-            key = (op.in_features, op.out_features, vectors, layer.baseline.batch, load, dram_bits, w_bits, held)
+            key = (op.in_features, op.out_features, vectors, layer.baseline.batch, load, dram_bits, w_bits, held,
+                   written)
             if key not in cache:
                 cache[key] = baseline_breakdown(layer, vectors, include_weight_load=load, held_input_bits=held,
-                                                dram_activation_bits=dram_bits, weight_bits=w_bits)
+                                                dram_activation_bits=dram_bits, weight_bits=w_bits,
+                                                map_input_bits=written)
             parts.append(repeated(cache[key], runs * op.groups * weight))
     return in_sequence(parts, config.baseline.name, items, shared_hardware=True), together
 
@@ -231,7 +244,8 @@ def price_baseline(config: Config, model: Model, items: int, kv_cache: str, unit
         f"they do not fit in baseline.sram_kib ({b.sram_kib:g} KiB) beside what it keeps there.")
     leak = (f" The vector unit leaks {unit.leakage_uw:.4g} uW besides the leakage above, over the whole run (as the "
             "leakage of the parts does, the time the vector work and KV writes add included)." if held else "")
-    assumptions = (seq.assumptions + (_sentence(config, model, kv_cache, too_big, unit.lanes, step, together) + leak + moved,)
+    assumptions = (seq.assumptions
+                   + (_sentence(config, model, kv_cache, too_big, unit.lanes, step, together) + leak + moved,)
                    + _unbatched_decode(config, model, sequences, together))
     area = dict(seq.area_um2)
     if held:
@@ -242,7 +256,7 @@ def price_baseline(config: Config, model: Model, items: int, kv_cache: str, unit
                        macs=model.macs(items))  # the chip's count: exact, where the parts' float shares round
     if not together:
         return priced
-    batch = min(b.batch, step, max(1, int(together)))  # one batch's products, and its share of the vector work and KV writes
+    batch = min(b.batch, step, max(1, int(together)))  # one batch's products, its share of vector work and KV writes
     batch_ns = _products(config, model, batch, kv_cache, too_big, cache)[0].latency_ns
     return in_batches(priced, batch, batch_ns, seq.latency_ns)
 

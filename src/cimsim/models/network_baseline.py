@@ -9,7 +9,7 @@ from ..breakdown import Breakdown, repeated
 from ..config.schema import Config
 from ..mapping import Plan
 from ..network import MatrixShape
-from .baseline import baseline_blocks, items_per_fetch, product_runs
+from .baseline import baseline_blocks, conv_map_bits, items_per_fetch, product_runs
 
 
 @dataclass(frozen=True)
@@ -55,14 +55,16 @@ class NetworkRun:
                                              shape.routed_fraction, shape.tap_fraction, self.load)
             held = (m.map_values * shape.routed_fraction / shape.groups / per_item * p.input_bits
                     if m.map_values is not None else None)
+            written = conv_map_bits(held, shape.routed_fraction, shape.tap_fraction)
             if not fits:
                 together = min(together or items, items_per_fetch(block, vectors, per_item, self.load, held))
             for n, weight in runs:
                 key = (shape.in_features, shape.out_features, shape.groups, n, block.baseline.batch,
-                       in_bits + out_bits, held)
+                       in_bits + out_bits, held, written)
                 if key not in self._cache:
                     self._cache[key] = baseline_blocks(block, n, shape.groups, include_weight_load=self.load,
-                                                       held_input_bits=held, io_bits=in_bits + out_bits,
+                                                       held_input_bits=held, map_input_bits=written,
+                                                       io_bits=in_bits + out_bits,
                                                        one_off_load=not self.too_big)
                 parts += [repeated(b, weight) for b in self._cache[key]]
         return parts, together
