@@ -8,6 +8,7 @@ import os
 import pickle
 import re
 import subprocess
+import warnings
 import sys
 from pathlib import Path
 
@@ -1061,3 +1062,28 @@ def test_a_drift_reference_after_the_read_time_is_idle_without_drift():
     assert config_from_dict({"device": {"preset": "rram", "drift_t0_s": 5.0}}, "x").device.drift_t0_s == 5.0
     err = error_of({"device": {"preset": "pcm", "drift_t0_s": 5000.0}})
     assert err.fields == ["device.drift_time_s"]
+
+
+@pytest.mark.parametrize("field, slip", [("baseline.dram_bandwidth_gbps", 2.039e12),
+                                         ("baseline.sram_bandwidth_gbps", 5.12e11), ("baseline.dram_gb", 80e9)])
+def test_a_bandwidth_or_capacity_in_bytes_is_refused(field, slip):
+    """an A100's 2,039 GB/s typed in B/s had passed (no upper bound), the baseline then nearly free of memory time
+    (a configs probe); the shipped presets' figures stay inside the bounds"""
+    with pytest.raises(ConfigError, match=re.escape(f"'{field}' must be")):
+        config_from_dict({field.split(".")[0]: {field.split(".")[1]: slip}})
+    for name in ("a100", "h100", "cpu", "tpu-v1", "dadiannao", "digital-accelerator"):
+        config_from_dict({"baseline": {"preset": name}})
+
+
+def test_a_device_preset_setting_says_which_of_the_files_fields_it_drops():
+    """`--set device.preset=pcm` on a file whose [device] states bits_per_cell = 2 and no preset had replaced the
+    table without a word (2-bit cells became pcm's 7; a configs probe); a file table that names a preset keeps its
+    other fields, and nothing is said"""
+    base = load_config(Path(__file__).parents[1] / "configs" / "isaac-like.toml")
+    with pytest.warns(UserWarning, match=r"device\.preset = 'pcm' replaces the file's \[device\] table, dropping "
+                                         r"device\.bits_per_cell = 2"):
+        assert with_overrides(base, {"device.preset": "pcm"}).device.bits_per_cell == 7
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        kept = with_overrides(base, {"device.preset": "pcm", "device.bits_per_cell": 2})
+        assert kept.device.bits_per_cell == 2

@@ -386,3 +386,19 @@ def test_a_multi_config_report_says_a_digital_design_has_no_adc():
     share = 100 * analog.cim.area_um2["adc"] / sum(analog.cim.area_um2.values())
     assert lines[0].endswith(f"ADCs take {share:.1f} % of the area.") and share > 0
     assert lines[1].endswith("No ADC: its arrays sum digitally.")
+
+
+def test_a_pulse_encoding_of_one_level_reads_is_a_voltage_read():
+    """the neurram preset's pulse_count inputs read bit-serially (one level a read): the design line had said
+    "pulse count inputs", the timing "pulse-count reads" and the products had left the int8 units for "pulse inputs",
+    where the run is identical to voltage reads (a configs probe)"""
+    from cimsim.mapping import plan_layer
+    from cimsim.numerics.products import off_the_units
+    from cimsim.report_design import design_line
+
+    serial = config_from_dict({"preset": "neurram", "dac": {"mode": "bit_serial"}})
+    assert serial.dac.encoding == "pulse_count" and plan_layer(serial).dac_encoding == "voltage"
+    assert "pulse" not in design_line(serial) and off_the_units(plan_layer(serial), False) is None
+    parallel = config_from_dict({"preset": "neurram"})
+    assert plan_layer(parallel).dac_encoding == "pulse_count" and "pulse count inputs" in design_line(parallel)
+    assert "pulse inputs" in off_the_units(plan_layer(parallel), False)

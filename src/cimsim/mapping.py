@@ -51,7 +51,8 @@ class Plan:
     bits_per_read: int
     """input magnitude bits applied per read (all of them when parallel, 1 when bit-serial)"""
     dac_encoding: InputEncoding
-    """how a read's code reaches a row (config.dac.encoding)"""
+    """how a read's code reaches a row (config.dac.encoding; voltage where a read applies one level: one pulse of the
+    full read voltage, whatever its encoding)"""
     family: ArrayFamily
     """how a cell computes (config.array.family)"""
     cell_chain: bool
@@ -322,7 +323,7 @@ def plan_layer(config: Config, in_features: int | None = None, out_features: int
         weight_bits=m.weight_bits, bits_per_cell=config.device.bits_per_cell,
         signed_encoding=m.signed_encoding, analog_subtraction=m.subtraction == Subtraction.ANALOG,
         input_bits=d.input_bits, dac_mode=d.mode, signed_inputs=d.signed_inputs,
-        bits_per_read=resolved_bits_per_read(d), dac_encoding=d.encoding,
+        bits_per_read=(k := resolved_bits_per_read(d)), dac_encoding=d.encoding if k > 1 else InputEncoding.VOLTAGE,
         family=config.array.family, cell_chain=config.array.digital_adders == DigitalAdders.CELL_CHAIN,
         plane_accumulation=config.adc.accumulation in (Accumulation.PLANES, Accumulation.PLANES_AND_SLICES),
         slice_accumulation=config.adc.accumulation in (Accumulation.SLICES, Accumulation.PLANES_AND_SLICES),

@@ -17,10 +17,11 @@ __all__ = ["design_line"]
 def design_line(cfg: Config) -> str:
     """one sentence on ``cfg``'s design: its arrays, cells, inputs, read-out and device"""
     d, a = cfg.dac, cfg.adc
-    per_read, timing = (f", {d.bits_per_read} bits per read" if d.mode == DacMode.SLICED else "",
-                        "" if d.encoding == InputEncoding.VOLTAGE else f", {d.encoding.replace('_', ' ')} inputs")
+    plan = plan_layer(cfg, 1, 1)
+    per_read, timing = (f", {d.bits_per_read} bits per read" if d.mode == DacMode.SLICED else "", "" if
+                        plan.dac_encoding == InputEncoding.VOLTAGE else f", {d.encoding.replace('_', ' ')} inputs")
     sign = "binary +/-1" if binary_inputs(d.input_bits, d.signed_inputs) else d.signed_inputs
-    parts = summed_parts(a.accumulation, plan_layer(cfg, 1, 1))  # what there is more than one of to sum
+    parts = summed_parts(a.accumulation, plan)  # what there is more than one of to sum
     summed = f", {parts.replace('_', ' ')} summed before a conversion" * (parts != Accumulation.NONE)
     summed += f", {a.groups_per_conversion} row groups a conversion" * (a.groups_per_conversion > 1)
     summed += (f"; charge cells of {cfg.array.cell_capacitance_ff:g} fF, kT/C noise at {cfg.technology.vdd_v:g} V"

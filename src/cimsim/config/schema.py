@@ -54,7 +54,8 @@ class ArrayConfig:
 class DeviceConfig:
     """The memory cell: conductance levels and read conditions."""
 
-    name: str = field(default="rram", metadata=rule(Text(one_line=True), "label of the device technology"))
+    name: str = field(default="rram", metadata=rule(Text(one_line=True), "the device technology; on a resistive "
+                      "array its first word prices the cell (rram/reram, pcm, mram/stt/sot, sram; else RRAM's)"))
     g_min_us: float = field(default=10.0 / 17.0, metadata=rule(
         Float(0.0, 1e6), "conductance of the lowest level, microsiemens (> 0 means a finite on/off ratio)"))
     g_max_us: float = field(default=10.0, metadata=rule(
@@ -65,8 +66,7 @@ class DeviceConfig:
         Float(1e-3, 2.0), "row voltage of the full-scale DAC code of a resistive array, volts (an SRAM family's lines "
         "swing technology.vdd_v; at least 1e-3, a millivolt, 26x below the thermal voltage kT/q)"))
     read_pulse_ns: float = field(default=10.0, metadata=rule(
-        Float(1e-3, 1e9), "duration of one read pulse (array settling), nanoseconds (1e-3 to 1e9: a picosecond, "
-        "below any gate's delay, to a second)"))
+        Float(1e-3, 1e9), "one read pulse (array settling), ns (a picosecond, below any gate, to a second)"))
     preset: str | None = field(default=None, metadata=rule(
         Text(optional=True), "device preset this table starts from (`cimsim presets` lists them)"))
     program_sigma: float = field(default=0.0, metadata=rule(
@@ -255,7 +255,7 @@ class BaselineConfig:
         "1e9, about a terabyte; each of its onchip_banks banks at least 1 KiB: the memory laws are anchored at 8 KB "
         "and 64 KB)"))
     sram_bandwidth_gbps: float = field(default=512.0, metadata=rule(
-        Float(1e-6, None), "on-chip memory bandwidth, GB/s (at least 1e-6, a kilobyte a second)"))
+        Float(1e-6, 1e8), "on-chip memory bandwidth, GB/s (1e-6, a kilobyte a second, to 1e8, past a wafer's 2e7)"))
     onchip_memory: MemoryTechnology = field(default=MemoryTechnology.SRAM, metadata=rule(
         Choice(MemoryTechnology), "technology of the on-chip memory"))
     onchip_banks: int = field(default=1, metadata=rule(
@@ -264,11 +264,11 @@ class BaselineConfig:
     dram: DramTechnology = field(default=DramTechnology.LPDDR4, metadata=rule(
         Choice(DramTechnology), "off-chip memory technology (energy per bit and bandwidth)"))
     dram_bandwidth_gbps: float | None = field(default=None, metadata=rule(
-        OptionalFloat(1e-6, None), "DRAM bandwidth, GB/s (at least 1e-6, a kilobyte a second; left out: the "
-                                   "technology's default)"))
+        OptionalFloat(1e-6, 1e6), "DRAM bandwidth, GB/s (1e-6, a kilobyte a second, to 1e6, past any GPU's 8e3; "
+                                  "left out: the technology's default)"))
     dram_gb: float | None = field(default=None, metadata=rule(
-        OptionalFloat(0.0, None, low_open=True), "DRAM capacity, GB (1e9 bytes; left out: not checked); a layer's "
-                                                 "weights, or a model's with its DRAM KV cache, above it cannot run"))
+        OptionalFloat(0.0, 1e6, low_open=True), "DRAM capacity, GB (1e9 bytes, at most 1e6; left out: not checked): "
+                                                "weights (and a DRAM KV cache) above it are refused"))
     batch: int = field(default=16, metadata=rule(
         Int(1, 1 << 20), "vectors sharing one weight fetch (a model or network: items, whose vectors all share it)"))
     energy_model: EnergyModel = field(default=EnergyModel.COMPONENTS, metadata=rule(

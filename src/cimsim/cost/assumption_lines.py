@@ -65,7 +65,7 @@ def array_line(config: Config, plan: Plan, p: CimParameters) -> str:
     resistive = p.family == ArrayFamily.RESISTIVE
     lines = "0.2 fF/um at the full read voltage, an upper bound" if resistive else "ZigZag-IMC per-cell loads at V_DD"
     passes = tree_passes(plan)
-    reads = f"{config.dac.encoding.replace('_', '-')} reads summed x {p.read_ns * passes:g} ns"
+    reads = f"{plan.dac_encoding.replace('_', '-')} reads summed x {p.read_ns * passes:g} ns"
     turns = f", {passes} of {p.read_ns:g} ns each, one for each output a tree sums in turn" if passes > 1 else ""
     cycle = (f"no ADC: a round is {reads} (the adders sum within each read{turns})" if p.family == ArrayFamily.DIGITAL
              else f"sample-and-hold lets the ADCs convert one round while the next is read: a round is max({reads}, "
