@@ -262,9 +262,14 @@ def test_an_item_whose_vectors_take_several_fetches_is_said_as_such():
         return [a for a in base.assumptions if a.startswith("Model")][0], base
 
     text, base = sentence("prefill")
-    assert "once per batch of 1 sequence" in text and "again for each part of a sequence's vectors" in text
+    assert "once per batch of 1 sequence" in text and "again for each part of the batch's vectors" in text
     assert any("(2 to 7) fetches" in a for a in base.assumptions)
     assert "again for each part" not in sentence("decode")[0]  # a token: one vector, one fetch
+    # a batch of 16 images of which a fetch serves 10.4 (a review: "once per batch of 16" beside layers' 2 fetches)
+    images = price_model(config, get_model("resnet18"), items=16).baseline
+    line = [a for a in images.assumptions if a.startswith("Model")][0]
+    assert "once per batch of 16 images, and again for each part of the batch's vectors" in line
+    assert "(10.4 images a fetch at the fewest" in line and any("(2 fetches)" in a for a in images.assumptions)
 
 
 def test_kv_caches_that_do_not_fit_on_chip_are_in_the_baselines_dram():

@@ -140,5 +140,5 @@ def test_a_decodes_line_says_what_bounds_its_token_interval():
     assert one.interval_ns == pytest.approx(one.item_latency_ns, rel=1e-12) and "leave the chips idle" in text
     needed = int(text.split("(")[-1].split()[0])  # "(N sequences in flight would)"
     full, text = line(needed)
-    assert "fill the pipeline" in text and full.interval_ns < one.interval_ns / (needed - 1)
+    assert "keep the chips busy" in text and full.interval_ns < one.interval_ns / (needed - 1)
     assert "leave the chips idle" in line(needed - 1)[1]

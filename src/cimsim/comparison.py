@@ -75,7 +75,7 @@ class Comparison:
         return self.runs[0]
 
     def __getattr__(self, name: str):  # a Simulation's name (vs_float, counts, ...): where a Comparison holds it
-        first = self.__dict__.get("runs", (None,))[0]  # (none while a copy is built)
+        first = (self.__dict__.get("runs") or (None,))[0]  # (none while a copy is built, or given none)
         where = f": the first trial's is comp.run.{name}" * (not name.startswith("_") and hasattr(first, name))
         raise AttributeError(f"'Comparison' object has no attribute {name!r}{where}")
 

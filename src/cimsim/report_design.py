@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from .config.checks import binary_inputs
 from .config.conditional import summed_parts
-from .config.modes import Accumulation, ArrayFamily, DacMode, DriftCompensation, InputEncoding, ProgramError
+from .config.modes import Accumulation, AdcRange, ArrayFamily, DacMode, DriftCompensation, InputEncoding, ProgramError
 from .config.schema import AdcConfig, Config, DeviceConfig
 from .cost.assumption_lines import digital_adders
 from .mapping import plan_layer
@@ -27,7 +27,7 @@ def design_line(cfg: Config) -> str:
     summed += (f"; charge cells of {cfg.array.cell_capacitance_ff:g} fF, kT/C noise at {cfg.technology.vdd_v:g} V"
                if cfg.array.family == ArrayFamily.CHARGE else "")
     converters = (f"{digital_adders(cfg)} (no ADC)" if (digital := cfg.array.family == ArrayFamily.DIGITAL) else
-                  f"{a.bits}-bit {a.type} ADCs (range {a.range}, {a.cols_per_adc} columns each{_adc_errors(a)}"
+                  f"{a.bits}-bit {a.type} ADCs (range {_adc_range(a)}, {a.cols_per_adc} columns each{_adc_errors(a)}"
                   f"{summed})")
     wires = (f" (IR drop: {cfg.array.wire_resistance_ohm:g}-ohm wire segments, {cfg.array.ir_drop} solve)"
              if cfg.array.wire_resistance_ohm else "")
@@ -58,6 +58,14 @@ def _device(dev: DeviceConfig) -> str:
     parts = [p for p in parts if p]
     preset = f"device preset \"{dev.preset}\"" if dev.preset else f"device \"{dev.name}\""
     return f"{preset} ({', '.join(parts)})" if parts else f"{preset} (no device error: ideal levels)"
+
+
+def _adc_range(a: AdcConfig) -> str:
+    """the ADCs' full scale: max, calibrated at its percentile and scope, or fixed at its fraction"""
+    if a.range == AdcRange.CALIBRATED:
+        return (f"calibrated at the {a.percentile:g}th percentile of {a.calibration_vectors} vectors, per "
+                f"{a.calibration_scope}")
+    return f"fixed at {a.full_scale_fraction:g} of the largest sum" if a.range == AdcRange.FIXED else f"{a.range}"
 
 
 def _adc_errors(a: AdcConfig) -> str:

@@ -153,11 +153,10 @@ def baseline_assumptions(config: Config, plan: Plan, t: BaselineTraffic, mem: On
         f"Off-chip memory: {b.dram} at {dram_pj:g} pJ/bit and {dram_gbps:g} GB/s; "
         + ("the workload's inputs read and outputs written once; activations between layers stay on chip."
            if io_given else "inputs read and outputs written once.")
-        + f" Outputs move at their sums' {acc_bits} bits (not requantised to {x_bits})."
-        + (f" A conv's input map is written on chip once, {t.map_bits_per_vector:.4g} bits a position; each position "
-           "reads its window as gathered (no reuse between overlapping windows)." if t.map_bits_per_vector else ""),
+        + f" Outputs move at their sums' {acc_bits} bits (not requantised to {x_bits}).",
         "Latency is a roofline: max(compute at full utilisation, DRAM time, on-chip memory time).",
-    ]
+    ] + ([f"A conv's input map is written on chip once, {t.map_bits_per_vector:.4g} bits a position; each position "
+          "reads its window as gathered (no reuse between overlapping windows)."] if t.map_bits_per_vector else [])
 
 
 def board_power_sentence(config: Config, latency_ns: float, components_pj: float | None, whole: str = "") -> str:

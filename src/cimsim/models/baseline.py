@@ -95,15 +95,14 @@ def baseline_blocks(block: Config, vectors: int, groups: int, *, include_weight_
                     one_off_load: bool, held_input_bits: float | None = None,
                     map_input_bits: float | None = None) -> list[Breakdown]:
     """The baseline of one matrix layer run ``vectors`` times: a grouped conv as its ``groups`` blocks (``block``,
-    :func:`cimsim.models.baseline.product_config` of in / groups x out / groups; the first moves the ``io_bits``
-    crossing the DRAM interface), not as its block-diagonal matrix (groups times the MACs and weights);
+    :func:`cimsim.models.baseline.product_config` of in / groups x out / groups; each moves its share of the
+    ``io_bits`` crossing the DRAM interface, as the shapes route's do), not as its block-diagonal matrix (groups
+    times the MACs and weights);
     ``one_off_load``: a weight load is the one-off fetch before the run (not the run's own fetch, RUN_FETCH);
     ``held_input_bits``, ``map_input_bits`` as in :func:`cimsim.cost.baseline.baseline_traffic`."""
     kinds = {"include_weight_load": include_weight_load, "one_off_load": one_off_load,
              "held_input_bits": held_input_bits, "map_input_bits": map_input_bits}
-    first = baseline_breakdown(block, vectors, dram_activation_bits=io_bits, **kinds)
-    return [first] + ([baseline_breakdown(block, vectors, dram_activation_bits=0, **kinds)] * (groups - 1)
-                      if groups > 1 else [])
+    return [baseline_breakdown(block, vectors, dram_activation_bits=io_bits // groups, **kinds)] * groups
 
 
 def _products(config: Config, model: Model, items: int, kv_cache: str, too_big: bool,
@@ -192,9 +191,10 @@ def _sentence(config: Config, model: Model, kv_cache: str, too_big: bool, lanes:
     filled = min(b.batch, step)
     per_batch = (f"once per batch of {filled} {model.item}{'' if filled == 1 else 's'}"
                  + (f" (baseline.batch {b.batch}: {step} priced)" if filled < b.batch else ""))
-    if together is not None and together < 1:  # the vectors of one item outnumber what a fetch serves
-        per_batch += (f", and again for each part of a {model.item}'s vectors whose inputs and outputs the on-chip "
-                      "memory holds beside it (each layer's line gives its fetches)")
+    if together is not None and together < filled:  # a fetch serves fewer vectors than the batch has
+        per_batch += (f", and again for each part of the batch's vectors whose inputs the on-chip memory holds "
+                      f"beside it ({together:.3g} {model.item}s a fetch at the fewest; each layer's line gives its "
+                      "fetches)")
     streaming = b.dataflow == Dataflow.WEIGHT_STREAMING
     if streaming:
         fetched = f"every layer's fetched from DRAM {per_batch} (weight_streaming keeps no weight on chip)"

@@ -178,7 +178,7 @@ def _decode_line(sequences: int, item_ns: float, interval_ns: float, chips_ns: f
     if reload:
         return f"{start} pass the reloaded parts together, a step at a time."
     if interval_ns <= chips_ns:
-        return f"{start} fill the pipeline: a token every {chips_ns / 1e3:.4g} us, as the chips take them."
+        return f"{start} keep the chips busy: a token every {chips_ns / 1e3:.4g} us, as the chips take them."
     return (f"{start} leave the chips idle part of the time: a token every {interval_ns / 1e3:.4g} us (a token's "
             f"{item_ns / 1e3:.4g} us over {sequences}), where the chips could take one every {chips_ns / 1e3:.4g} us "
             f"({math.ceil(item_ns / chips_ns)} sequences in flight would).")

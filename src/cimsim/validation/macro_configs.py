@@ -278,13 +278,14 @@ def _priced(macro_key: str, index: int, file: str | None) -> tuple[Config, Plan,
 
 
 def _chip_adc_um2(macro_key: str, index: int, file: str | None) -> float:
-    """the ADC area of point ``index``'s chip: the largest of the usable points priced alike but for supply, clock and
-    read pulse (one chip; a converter clocked alike at a lower supply is closer to its fastest: alone, a larger one)"""
+    """the ADC area of point ``index``'s chip: the largest of the usable points priced alike but for how they run
+    (supply, clock, read pulse, rows a read, data); a converter clocked alike at a lower supply is, alone, larger"""
     own = _priced(macro_key, index, file)[0]
 
-    def chip(c: Config) -> Config:  # c at point ``index``'s supply, clock and read pulse
+    def chip(c: Config) -> Config:  # c run as point ``index``
         return replace(c, name="", source="", device=replace(c.device, read_pulse_ns=own.device.read_pulse_ns),
-                       technology=replace(c.technology, vdd_v=own.technology.vdd_v, clock_ghz=own.technology.clock_ghz))
+                       technology=replace(c.technology, vdd_v=own.technology.vdd_v, clock_ghz=own.technology.clock_ghz),
+                       array=replace(c.array, rows_per_read=own.array.rows_per_read), workload=own.workload)
     areas = [0.0]
     for j in range(len(find_macro(macro_key, file).points)):
         with contextlib.suppress(Unusable):
@@ -332,8 +333,7 @@ def point_model(macro_key: str, index: int, file: str | None = None) -> dict[str
 
 def _columns_converted(plan: Plan) -> tuple[int, int]:
     """(columns the fullest array converts a read, of which the offset encoding's reference columns)"""
-    outputs = plan.outputs_of_col_tile(0)
-    converted = plan.converted_cols(outputs)
+    converted = plan.converted_cols(outputs := plan.outputs_of_col_tile(0))
     return converted, converted - outputs * plan.converted_cols_per_output
 
 
