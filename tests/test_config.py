@@ -8,7 +8,6 @@ import os
 import pickle
 import re
 import subprocess
-import warnings
 import sys
 from pathlib import Path
 
@@ -1074,16 +1073,3 @@ def test_a_bandwidth_or_capacity_in_bytes_is_refused(field, slip):
     for name in ("a100", "h100", "cpu", "tpu-v1", "dadiannao", "digital-accelerator"):
         config_from_dict({"baseline": {"preset": name}})
 
-
-def test_a_device_preset_setting_says_which_of_the_files_fields_it_drops():
-    """`--set device.preset=pcm` on a file whose [device] states bits_per_cell = 2 and no preset had replaced the
-    table without a word (2-bit cells became pcm's 7; a configs probe); a file table that names a preset keeps its
-    other fields, and nothing is said"""
-    base = load_config(Path(__file__).parents[1] / "configs" / "isaac-like.toml")
-    with pytest.warns(UserWarning, match=r"device\.preset = 'pcm' replaces the file's \[device\] table, dropping "
-                                         r"device\.bits_per_cell = 2"):
-        assert with_overrides(base, {"device.preset": "pcm"}).device.bits_per_cell == 7
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")
-        kept = with_overrides(base, {"device.preset": "pcm", "device.bits_per_cell": 2})
-        assert kept.device.bits_per_cell == 2

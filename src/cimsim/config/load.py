@@ -36,7 +36,7 @@ from .keys import (
 from .presets_merge import (
     SECTION_PRESETS, as_loaded, dotted_settings, drop_stale_derived, is_template, merged_table, remember_stated,
     preset_origins, section_tables, stated_tables, warn_preset_replaced_in_code, warn_restated_preset,
-    warn_table_replaced)
+)
 from .rules import Choice, Text
 from .schema import SECTIONS, Config
 from .toml_file import read_toml, relative_dir, resolve_data_paths
@@ -258,7 +258,6 @@ def with_overrides(config: Config, overrides: Mapping[str, Any],
         if key in ("name", "description"):  # a description is checked as text and, as in a file, not kept
             data[key] = value
         elif name == "preset" and section in SECTION_PRESETS and section not in kept and value is not None:
-            warn_table_replaced(config.source, section, value, stated, overrides)
             data[section] = {"preset": value, **{k.partition(".")[2]: v for k, v in overrides.items()
                                                  if k.startswith(f"{section}.")}}
         elif section in SECTIONS and name in SECTION_FIELDS[section]:

@@ -24,7 +24,7 @@ from .schema import SECTIONS, Config
 __all__ = ["SECTION_PRESETS", "section_tables", "DERIVED_FIELDS", "merged_table", "drop_stale_derived",
            "remember_stated", "stated_tables", "changed_since_loaded", "preset_changed_in_code", "as_loaded",
            "dotted_settings", "is_template", "preset_origins", "warn_defaults_over_preset", "warn_restated_preset",
-           "without_stale_derived", "warn_preset_replaced_in_code", "warn_unread_settings", "warn_table_replaced"]
+           "without_stale_derived", "warn_preset_replaced_in_code", "warn_unread_settings"]
 
 SECTION_PRESETS = {"device": "devices", "baseline": "baselines"}
 """tables that can start from a shipped preset of their own -> folder of those presets"""
@@ -73,19 +73,6 @@ def warn_restated_preset(source: str, section: str, design_preset: str, inherite
                       f"dropping what preset {design_preset!r} sets in it beside: {'; '.join(dropped)}; to keep "
                       f"them, state them beside it, in its table or as settings (a sweep's [set]: {example}), or "
                       "leave its preset line out", UserWarning, stacklevel=caller_stacklevel())
-
-
-def warn_table_replaced(source: str, section: str, preset: Any, stated: Mapping[str, Any] | None,
-                        overrides: Mapping[str, Any]) -> None:
-    """A warning where a setting ``{section}.preset`` replaces a table the file (``stated``: its tables, None for
-    a config built in code) states without a preset: the file's fields in it are dropped, as a file's table naming
-    a new preset drops what the preset before it set (warn_restated_preset); named with the values they had."""
-    dropped = [f"{section}.{key} = {value!r}" for key, value in ((stated or {}).get(section) or {}).items()
-               if f"{section}.{key}" not in overrides]
-    if dropped:
-        warnings.warn(f"{source}: {section}.preset = {preset!r} replaces the file's [{section}] table, dropping "
-                      f"{'; '.join(dropped)}; to keep them, give them as settings too", UserWarning,
-                      stacklevel=caller_stacklevel())
 
 
 def merged_table(section: str, inherited: Mapping[str, Any], stated: Mapping[str, Any]) -> dict[str, Any]:
