@@ -106,13 +106,15 @@ def test_the_density_check_reads_the_figures_the_comparison_compares(tmp_path, n
         assert result.exit_code == 2 and f"{stated} state two measurements three times" in result.output
 
 
-@pytest.mark.parametrize("area, refused", [(120000.0, True), (70687.0, True), (800.0, False), (2e-4, False)])
-def test_an_area_larger_than_a_wafer_is_refused_as_um2_written_as_mm2(tmp_path, area, refused):
+@pytest.mark.parametrize("area, refused", [(120000.0, True), (2396.0, True), (858.5, True), (800.0, False),
+                                           (2e-4, False)])
+def test_an_area_larger_than_a_reticle_is_refused_as_um2_written_as_mm2(tmp_path, area, refused):
+    """a wafer's 70 686 mm2 had been the bound: Dong et al.'s 2396 um2 macro written as mm2 passed (a chips probe)"""
     path = tmp_path / "m.toml"
     path.write_text(MACRO.format(macro="", point=f"area_mm2 = {area}"))
     result = CliRunner().invoke(main, ["macros", str(path)])
-    wafer = f"area_mm2 = {area:g} is larger than a 300 mm wafer (70686 mm2): an area in um2 written as mm2?"
-    assert (result.exit_code == 2 and wafer in result.output) == refused, result.output
+    reticle = f"area_mm2 = {area:g} is larger than a reticle (26 x 33 mm, 858 mm2), no die is: an area in um2"
+    assert (result.exit_code == 2 and reticle in result.output) == refused, result.output
 
 
 @pytest.mark.parametrize("macro, point", [("vdd_v = 0.9", "vdd_v = 0.8"), ("", 'source = "its own figure"')])

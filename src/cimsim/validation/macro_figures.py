@@ -13,7 +13,7 @@ from typing import Any
 
 from ..config.keys import as_written
 
-__all__ = ["ADC_CONVERSION", "FULL_ARRAY_ENERGY", "MVM_MACS", "WAFER_AREA_MM2", "as_toml", "check_figures",
+__all__ = ["ADC_CONVERSION", "FULL_ARRAY_ENERGY", "MVM_MACS", "RETICLE_AREA_MM2", "as_toml", "check_figures",
            "check_invocation", "check_density"]
 
 ADC_CONVERSION = "one ADC conversion"
@@ -26,21 +26,21 @@ MVM_MACS = re.compile(r"\((\d{1,15}) MACs?\)")
 _DOUBTFUL_FIGURES = ("tops_per_w", "tops", "tops_per_mm2", "tops_per_w_1b_norm", "tops_1b_norm", "tops_per_mm2_1b_norm",
                      "energy_fj_per_mac", "energy_pj", "area_mm2")
 """the figures a point may flag as doubtful (``doubtful_figure``, with its ``doubtful_reason``)"""
-WAFER_AREA_MM2 = 70_686.0
-"""area of a 300 mm wafer, mm2 (pi x 150**2): no macro or chip is larger, so an area_mm2 above it is a slip (um2
-written as mm2: 120 000 mm2 had been compared as a -100 % miss)"""
+RETICLE_AREA_MM2 = 858.0
+"""a lithographic reticle's field, 26 x 33 mm, mm2: no macro or chip die is larger, so an area_mm2 above it is a slip
+(um2 written as mm2: a 2396 um2 macro had been compared as a -7e5 % miss)"""
 
 
 def check_figures(file: str, where: str, values: Mapping[str, Any]) -> None:
     """A ValueError where a table's figures contradict themselves: a doubtful flag without its figure or reason
     (:func:`_check_doubtful`), a UIUC figure without its B_x and B_w (:func:`_check_uiuc`), one measurement stated
-    twice (:func:`_check_restated`), an area larger than a wafer (:data:`WAFER_AREA_MM2`)"""
+    twice (:func:`_check_restated`), an area larger than a reticle (:data:`RETICLE_AREA_MM2`)"""
     _check_doubtful(file, where, values)
     _check_uiuc(file, where, values)
     _check_restated(file, where, values)
-    if values.get("area_mm2", 0) > WAFER_AREA_MM2:
-        raise ValueError(f"{file}: {where}: area_mm2 = {values['area_mm2']:g} is larger than a 300 mm wafer "
-                         f"({WAFER_AREA_MM2:g} mm2): an area in um2 written as mm2? (1 mm2 = 1e6 um2)")
+    if values.get("area_mm2", 0) > RETICLE_AREA_MM2:
+        raise ValueError(f"{file}: {where}: area_mm2 = {values['area_mm2']:g} is larger than a reticle (26 x 33 mm, "
+                         f"{RETICLE_AREA_MM2:g} mm2), no die is: an area in um2 written as mm2? (1 mm2 = 1e6 um2)")
 
 
 def as_toml(value: Any) -> str:
