@@ -1073,3 +1073,13 @@ def test_a_bandwidth_or_capacity_in_bytes_is_refused(field, slip):
     for name in ("a100", "h100", "cpu", "tpu-v1", "dadiannao", "digital-accelerator"):
         config_from_dict({"baseline": {"preset": name}})
 
+
+@pytest.mark.parametrize("line", ["adc.bits = 6", '"adc.bits" = 6'])
+def test_a_tables_field_written_under_another_tables_header_says_so(tmp_path, line):
+    """`adc.bits = 6` after a [workload] header lands in [workload]: it had been told "did you mean
+    'workload.kind'?" (a configs probe)"""
+    path = tmp_path / "c.toml"
+    path.write_text(f"[workload]\nin_features = 64\n{line}\n")
+    with pytest.raises(ConfigError, match=r"\[adc\] is a table of its own, not a field of \[workload\] .*: state its "
+                                          r"fields under \[adc\]"):
+        load_config(path)

@@ -59,6 +59,11 @@ def unknown_key(key: str, top_level: tuple[list[str], str], errors: list) -> str
         return (f"'{key}' (a whole-design preset) cannot be given as an override: state it in the config file "
                 f"(preset = \"NAME\" above its tables; `cimsim presets` lists them); a table's preset can be "
                 f"overridden: {table_presets}")
+    table, _, inner = key.partition(".")
+    if table in SECTIONS and (inner.partition(".")[0] in SECTIONS or inner in DOTTED_FIELDS):  # [workload] adc.bits
+        home = inner.partition(".")[0]
+        return (f"unknown key '{key}': [{home}] is a table of its own, not a field of [{table}] (in TOML a dotted or "
+                f"quoted key after the [{table}] header belongs to it): state its fields under [{home}]")
     candidates = DOTTED_FIELDS if "." in key else [*keys, *DOTTED_FIELDS]
     if key in DOTTED_FIELDS:  # "adc.bits" as one key, where its table is expected
         section, field = key.split(".", 1)
