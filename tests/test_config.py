@@ -1083,3 +1083,11 @@ def test_a_tables_field_written_under_another_tables_header_says_so(tmp_path, li
     with pytest.raises(ConfigError, match=r"\[adc\] is a table of its own, not a field of \[workload\] .*: state its "
                                           r"fields under \[adc\]"):
         load_config(path)
+
+
+def test_a_tables_field_named_with_its_own_table_inside_it_says_to_drop_the_name(tmp_path):
+    """[adc] then adc.bits = 6 had been told "[adc] is a table of its own, not a field of [adc]" (a review)"""
+    path = tmp_path / "c.toml"
+    path.write_text("[adc]\nadc.bits = 6\n")
+    with pytest.raises(ConfigError, match=r"inside \[adc\] its fields take no table name \(bits = \.\.\., not adc\.bits"):
+        load_config(path)

@@ -157,3 +157,23 @@ def test_the_baselines_conv_map_is_priced_alike_on_the_network_and_shapes_routes
     assert base.latency_ns == pytest.approx(model.latency_ns, rel=1e-9)
     written = any("input map is written on chip once" in a for a in base.assumptions)
     assert written == (kernel > stride)  # windows overlap: the map is written once; a strided 1 x 1's windows do not
+
+
+@pytest.mark.parametrize("preset", [{}, {"baseline.preset": "tpu-v1"}])
+def test_a_depthwise_last_layers_output_leaves_at_a_groups_sum_width_on_both_routes(preset):
+    """a network ending in a depthwise conv: the network route had priced its DRAM output at the packed plan's sum
+    width (28 groups' 252 rows), the shapes route at a group's 9 (energy 1.09x, latency 1.14x; a review)"""
+    import warnings
+
+    from cimsim.comparison import price_from_shapes
+    from cimsim.config import with_overrides
+
+    net = Network((Conv2d(RNG.standard_normal((32, 16, 1, 1))), ReLU(),
+                   Conv2d(RNG.standard_normal((32, 1, 3, 3)), padding=1, groups=32)), (16, 14, 14))
+    config = with_overrides(Config(), {"workload.kind": "network", "workload.vectors": 4, **preset})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # (a network priced without its data: the notes say so)
+        _, base = price_from_shapes(config, measured=False, network=net)
+    model = price_model(config, model_from_network(net), items=4).baseline
+    assert base.energy_pj == pytest.approx(model.energy_pj, rel=1e-9)
+    assert base.latency_ns == pytest.approx(model.latency_ns, rel=1e-9)

@@ -113,7 +113,7 @@ def test_an_area_larger_than_a_reticle_is_refused_as_um2_written_as_mm2(tmp_path
     path = tmp_path / "m.toml"
     path.write_text(MACRO.format(macro="", point=f"area_mm2 = {area}"))
     result = CliRunner().invoke(main, ["macros", str(path)])
-    reticle = f"area_mm2 = {area:g} is larger than a reticle (26 x 33 mm, 858 mm2), no die is: an area in um2"
+    reticle = f"area_mm2 = {area:g} is larger than a reticle (26 x 33 mm, 858 mm2), a die's limit: an area in um2"
     assert (result.exit_code == 2 and reticle in result.output) == refused, result.output
 
 

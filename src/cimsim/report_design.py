@@ -63,7 +63,7 @@ def _device(dev: DeviceConfig) -> str:
 def _adc_range(a: AdcConfig) -> str:
     """the ADCs' full scale: max, calibrated at its percentile and scope, or fixed at its fraction"""
     if a.range == AdcRange.CALIBRATED:
-        return (f"calibrated at the {a.percentile:g}th percentile of {a.calibration_vectors} vectors, per "
+        return (f"calibrated at percentile {a.percentile:g} of up to {a.calibration_vectors} vectors, per "
                 f"{a.calibration_scope}")
     return f"fixed at {a.full_scale_fraction:g} of the largest sum" if a.range == AdcRange.FIXED else f"{a.range}"
 

@@ -62,6 +62,10 @@ def unknown_key(key: str, top_level: tuple[list[str], str], errors: list) -> str
     table, _, inner = key.partition(".")
     if table in SECTIONS and (inner.partition(".")[0] in SECTIONS or inner in DOTTED_FIELDS):  # [workload] adc.bits
         home = inner.partition(".")[0]
+        if home == table:  # [adc] then adc.bits = 6
+            field = inner.partition(".")[2] or next(iter(SECTION_FIELDS[table]))
+            return (f"unknown key '{key}': inside [{table}] its fields take no table name ({field} = ..., not "
+                    f"{table}.{field} = ...)")
         return (f"unknown key '{key}': [{home}] is a table of its own, not a field of [{table}] (in TOML a dotted or "
                 f"quoted key after the [{table}] header belongs to it): state its fields under [{home}]")
     candidates = DOTTED_FIELDS if "." in key else [*keys, *DOTTED_FIELDS]

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from ..breakdown import Breakdown, repeated
 from ..config.schema import Config
-from ..mapping import Plan
+from ..mapping import Plan, plan_layer
 from ..network import MatrixShape
 from .baseline import baseline_blocks, conv_map_bits, items_per_fetch, product_runs
 
@@ -47,7 +47,9 @@ class NetworkRun:
         for index, m in enumerate(self.matrices):
             p, shape = m.plan, m.shape
             in_bits = items * self.input_elements * p.input_bits if index == 0 else 0
-            out_bits = items * self.output_elements * p.accumulator_bits if index == last else 0
+            out_bits = (items * self.output_elements * plan_layer(  # at a group's sum width, as the shapes route's
+                self.config, shape.in_features // shape.groups, shape.out_features // shape.groups).accumulator_bits
+                if index == last else 0)  # (a packed plan's is its whole block's rows')
             vectors = m.vectors if items == self.samples else max(1, round(m.vectors * items / self.samples))
             per_item = max(1, round(vectors / items)) if items else 1  # a sample's vectors share a fetch
             block, fits, runs = product_runs(self.config, shape.in_features // shape.groups,

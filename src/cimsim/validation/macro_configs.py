@@ -278,19 +278,17 @@ def _priced(macro_key: str, index: int, file: str | None) -> tuple[Config, Plan,
 
 
 def _chip_adc_um2(macro_key: str, index: int, file: str | None) -> float:
-    """the ADC area of point ``index``'s chip: the largest of the usable points priced alike but for how they run
-    (supply, clock, read pulse, rows a read, data); a converter clocked alike at a lower supply is, alone, larger"""
-    own = _priced(macro_key, index, file)[0]
-
-    def chip(c: Config) -> Config:  # c run as point ``index``
-        return replace(c, name="", source="", device=replace(c.device, read_pulse_ns=own.device.read_pulse_ns),
-                       technology=replace(c.technology, vdd_v=own.technology.vdd_v, clock_ghz=own.technology.clock_ghz),
-                       array=replace(c.array, rows_per_read=own.array.rows_per_read), workload=own.workload)
-    areas = [0.0]
+    """the ADC area of point ``index``'s chip, the largest among the usable points of one silicon: node, array,
+    cell and converters alike (supply, clock, precision, rows a read and data are how it runs; a converter clocked
+    alike at a lower supply is nearer its fastest rate: priced alone, a larger one)"""
+    def chip(c: Config) -> tuple:
+        a = c.array
+        return c.technology.node_nm, a.rows, a.cols, a.family, c.device.name, c.adc.type, c.adc.bits, c.adc.cols_per_adc
+    own, areas = chip(_priced(macro_key, index, file)[0]), [0.0]
     for j in range(len(find_macro(macro_key, file).points)):
         with contextlib.suppress(Unusable):
             other = _priced(macro_key, j, file)
-            areas += [other[3].area_um2.get("adc", 0.0)] * (chip(other[0]) == chip(own))
+            areas += [other[3].area_um2.get("adc", 0.0)] * (chip(other[0]) == own)
     return max(areas)
 
 

@@ -27,8 +27,8 @@ _DOUBTFUL_FIGURES = ("tops_per_w", "tops", "tops_per_mm2", "tops_per_w_1b_norm",
                      "energy_fj_per_mac", "energy_pj", "area_mm2")
 """the figures a point may flag as doubtful (``doubtful_figure``, with its ``doubtful_reason``)"""
 RETICLE_AREA_MM2 = 858.0
-"""a lithographic reticle's field, 26 x 33 mm, mm2: no macro or chip die is larger, so an area_mm2 above it is a slip
-(um2 written as mm2: a 2396 um2 macro had been compared as a -7e5 % miss)"""
+"""a lithographic reticle's field, 26 x 33 mm, mm2: the largest die a stepper prints, so a macro's or chip's area_mm2
+above it is a slip (um2 written as mm2: a 2396 um2 macro had been compared as a -7e5 % miss)"""
 
 
 def check_figures(file: str, where: str, values: Mapping[str, Any]) -> None:
@@ -40,7 +40,7 @@ def check_figures(file: str, where: str, values: Mapping[str, Any]) -> None:
     _check_restated(file, where, values)
     if values.get("area_mm2", 0) > RETICLE_AREA_MM2:
         raise ValueError(f"{file}: {where}: area_mm2 = {values['area_mm2']:g} is larger than a reticle (26 x 33 mm, "
-                         f"{RETICLE_AREA_MM2:g} mm2), no die is: an area in um2 written as mm2? (1 mm2 = 1e6 um2)")
+                         f"{RETICLE_AREA_MM2:g} mm2), a die's limit: an area in um2 written as mm2? (1 mm2 = 1e6 um2)")
 
 
 def as_toml(value: Any) -> str:
