@@ -798,17 +798,20 @@ def test_a_differential_pair_subtracted_after_the_adc_is_converted_column_by_col
 def test_one_chip_at_two_supplies_and_one_clock_keeps_its_area(tmp_path):
     """a chip clocked alike at 1.0 and 0.6 V had been priced a 27 % larger ADC at 0.6 V (its converter nearer its
     fastest rate there, as a design of its own; a chips probe): one chip's converters are sized for its most
-    demanding point; a point of other ADC bits is another design"""
+    demanding point, whatever precision (the ADCs' too) each point runs at; a point of other columns is another
+    design"""
     point = '\n[[macro.point]]\nlabel = "{v} V {b}b"\nvdd_v = {v}\nadc_bits = {b}\ncycle_ns = 10\ntops = 6.5\n'
     text = ('[[macro]]\nkey = "fixed-clock"\ntitle = "t"\nsource = "s"\nread_via = "primary"\nfamily = "sram-charge"\n'
             'node_nm = 28\nvdd_v = 1.0\nrows = 256\ncols = 128\nrows_per_read = 256\ninput_bits = 1\nweight_bits = 1\n'
             'bits_per_read = 1\nadcs = 128\n'
             + "".join(point.format(v=v, b=b) for v, b in ((1.0, 6), (0.6, 6), (0.6, 4)))
             + point.format(v=1.0, b=6).replace('label = "1.0 V 6b"', 'label = "sparse"') + "input_zero_fraction = 0.5\n"
-            + "rows_per_read = 128\n")
+            + "rows_per_read = 128\ninput_bits = 2\nbits_per_read = 2\n"
+            + point.format(v=0.6, b=6).replace('label = "0.6 V 6b"', 'label = "narrow"') + "cols = 64\n")
     m = macro_data.find_macro("fixed-clock", macro_file(tmp_path, text))
-    high, low, four, sparse = (macro_configs.model_point(m, p) for p in m.points)
-    assert high["area_mm2"] == low["area_mm2"] == sparse["area_mm2"] and four["area_mm2"] < low["area_mm2"]
+    high, low, four, sparse, narrow = (macro_configs.model_point(m, p) for p in m.points)
+    assert high["area_mm2"] == low["area_mm2"] == sparse["area_mm2"] == four["area_mm2"]
+    assert narrow["area_mm2"] < low["area_mm2"]  # half the columns and ADCs: another design
     assert high["tops"] == pytest.approx(low["tops"], rel=1e-3)  # the stated cycle (a slower ADC: 0.02 % more fill)
     alone = macro_configs._priced("fixed-clock", 1, m.file)[3]  # the 0.6 V point priced as a design of its own
     assert alone.area_um2["adc"] > macro_configs._priced("fixed-clock", 0, m.file)[3].area_um2["adc"]

@@ -277,31 +277,30 @@ def _priced(macro_key: str, index: int, file: str | None) -> tuple[Config, Plan,
     return config, plan, counts, cim_breakdown(config, plan, counts)
 
 
-def _chip_adc_um2(macro_key: str, index: int, file: str | None) -> float:
-    """the ADC area of point ``index``'s chip, the largest among the usable points of one silicon: node, array,
-    cell and converters alike (supply, clock, precision, rows a read and data are how it runs; a converter clocked
-    alike at a lower supply is nearer its fastest rate: priced alone, a larger one)"""
+def _chip_area_um2(macro_key: str, index: int, file: str | None) -> dict[str, float]:
+    """the macro area of point ``index``'s chip by component, um2: each the largest among the usable points of one
+    silicon (node, array, cell and converters' type and sharing alike; supply, clock, precision, rows a read and data
+    are how it runs: a converter clocked alike at a lower supply is nearer its fastest rate, priced alone larger)"""
     def chip(c: Config) -> tuple:
         a = c.array
-        return c.technology.node_nm, a.rows, a.cols, a.family, c.device.name, c.adc.type, c.adc.bits, c.adc.cols_per_adc
-    own, areas = chip(_priced(macro_key, index, file)[0]), [0.0]
+        return c.technology.node_nm, a.rows, a.cols, a.family, c.device.name, c.adc.type, c.adc.cols_per_adc
+    own, area = chip(_priced(macro_key, index, file)[0]), {}
     for j in range(len(find_macro(macro_key, file).points)):
         with contextlib.suppress(Unusable):
-            other = _priced(macro_key, j, file)
-            areas += [other[3].area_um2.get("adc", 0.0)] * (chip(other[0]) == own)
-    return max(areas)
+            if chip((other := _priced(macro_key, j, file))[0]) == own:
+                for k, v in other[3].area_um2.items():
+                    area[k] = max(area.get(k, 0.0), v)
+    return {k: v for k, v in area.items() if k not in NON_MACRO_COMPONENTS}
 
 
 @cached_per_file
 def point_model(macro_key: str, index: int, file: str | None = None) -> dict[str, Any]:
-    """cimsim's figures of point ``index`` of a macro of ``file``, cached (:func:`model_point`; ADC area per chip)"""
+    """cimsim's figures of point ``index`` of a macro of ``file``, cached (:func:`model_point`; area: its chip's)"""
     m = find_macro(macro_key, file)
     point = m.points[index]
     config, plan, counts, b = _priced(macro_key, index, file)
     energy = {k: v for k, v in b.energy_pj.items() if k not in NON_MACRO_COMPONENTS}
-    area = {k: v for k, v in b.area_um2.items() if k not in NON_MACRO_COMPONENTS}
-    if "adc" in area:
-        area["adc"] = _chip_adc_um2(macro_key, index, file)
+    area = _chip_area_um2(macro_key, index, file)
     energy_pj, area_mm2, seconds = sum(energy.values()), sum(area.values()) * 1e-6, b.compute_ns * 1e-9
     ops = float(point.values.get("ops_per_mac", 2)) * b.macs
     tops = ops / seconds / 1e12 if seconds > 0 else math.inf
