@@ -167,3 +167,11 @@ def test_a_config_of_nul_bytes_or_of_nothing_is_named(tmp_path):
         with pytest.warns(UserWarning, match=rf"{name}: the config file states nothing \({said}\): the schema's "
                                              "defaults run, under any settings given"):
             load_config(tmp_path / name)
+
+
+def test_a_text_holding_a_path_of_undecodable_bytes_is_written_with_them_escaped(tmp_path):
+    """compare's report.md had failed after the whole run ("'utf-8' codec can't encode characters ... surrogates not
+    allowed") where the network file's name held non-UTF-8 bytes, as the OS hands them over (a network-files probe)"""
+    name = os.fsdecode(b"bad\xff\xfename.npz")
+    write_atomic(tmp_path / "report.md", f"network: {name}\n")
+    assert (tmp_path / "report.md").read_text(encoding="utf-8") == "network: bad\\udcff\\udcfename.npz\n"

@@ -50,9 +50,10 @@ def write_atomic(path: str | os.PathLike, text: str) -> None:
     written through it, at its place (a redirect's ``>>`` appends, each command of ``{ ...; } >`` in turn).
     An OSError names ``path`` (a loop of symbolic links is one);
     :class:`~.sweep.OutputLocked` (a ConfigError), nothing written, where a sweep of another process is writing the
-    file (it holds the file's lock, :func:`.sweep.lock.check_free`)."""
+    file (it holds the file's lock, :func:`.sweep.lock.check_free`). Written as UTF-8; a name of undecodable bytes
+    in ``text`` (a path's, as the OS handed it over) is written with its bytes escaped (``\\udcff``)."""
     with _naming(path):
-        _write(path, lambda fh: fh.write(text.encode("utf-8")))
+        _write(path, lambda fh: fh.write(text.encode("utf-8", "backslashreplace")))
 
 
 @contextlib.contextmanager
