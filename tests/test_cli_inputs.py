@@ -190,6 +190,33 @@ def test_run_refuses_labels_out_of_range_as_validate_does(tmp_path):
                 "'workload.dataset_file' must be class numbers in [0, 10)")
 
 
+@pytest.mark.parametrize("name, hint", [("net.onnx", "an ONNX network, where data is expected? give it as a network"),
+                                        ("net.bin", "an ONNX model? give it the .onnx suffix")])
+def test_an_onnx_file_given_as_data_is_named_as_a_network(tmp_path, name, hint):
+    """an ONNX model given as the dataset had been told to take the .onnx suffix it had (a network-files probe)"""
+    data = tmp_path / name
+    data.write_bytes(b"\x08\x08\x12\x07pytorch:\x00")  # an ONNX ModelProto's first fields
+    refused(invoke("validate", mlp(tmp_path), "--set", 'workload.dataset="file"', "--set",
+                   f'workload.dataset_file="{data}"'), hint)
+
+
+def test_a_datasets_values_beyond_float64_are_named_as_such_in_its_field(tmp_path):
+    """a longdouble x of 1e400 (finite) had been refused as the network file's "NaN or infinite values", after a
+    raw numpy overflow warning (a network-files probe)"""
+    if np.isinf(np.longdouble("1e400")):
+        pytest.skip("this platform's longdouble is float64: it holds no value beyond float64's range")
+    data = tmp_path / "d.npz"
+    x = np.zeros((4, 64), dtype=np.longdouble)
+    x[1, 3] = np.longdouble("1e400")
+    np.savez(data, x=x, y=np.arange(4))
+    settings = ("--set", 'workload.dataset="file"', "--set", f'workload.dataset_file="{data}"', "--set",
+                "workload.vectors=4")
+    result = invoke("validate", mlp(tmp_path), *settings)
+    refused(result, "'workload.dataset_file': 'x' in",
+            "holds values beyond float64's range (finite, but the largest is about 1e400")
+    assert "overflow" not in result.output
+
+
 @pytest.mark.parametrize("suffix, magic", [(".png", b"\x89PNG"), (".pdf", b"%PDF"), (".svg", b"<?xml")])
 def test_pareto_writes_the_format_its_suffix_names(tmp_path, suffix, magic):
     results = tmp_path / "r.csv"

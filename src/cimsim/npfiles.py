@@ -46,7 +46,7 @@ def _name(path: str | os.PathLike) -> str:
     return repr(text) if len(text) <= 120 else f"{text[:80]!r}... ({len(text)} characters)"
 
 
-def _what(head: bytes) -> str:
+def _what(head: bytes, path: str | os.PathLike = "") -> str:
     if not head:
         return "is empty"
     if head.startswith(_NPY_MAGIC):
@@ -54,7 +54,9 @@ def _what(head: bytes) -> str:
     if head.startswith(_ZIP_MAGIC):
         return "is a zip archive (.npz)"
     protobuf = len(head) > 2 and head[0] == 8 and head[1] < 128 and (head[2] & 7) in (0, 2)  # ir_version, a field
-    onnx = "; an ONNX model? give it the .onnx suffix" * protobuf
+    onnx = ("; an ONNX network, where data is expected? give it as a network (workload.network_file, or "
+            "price-model's MODEL)" if str(path).lower().endswith(".onnx") else
+            "; an ONNX model? give it the .onnx suffix") * protobuf
     return f"is not a numpy file (it starts with {head[:8]!r}{onnx})"
 
 
@@ -96,7 +98,7 @@ def read_npy(path: str | os.PathLike, mmap: bool = True) -> np.ndarray:
     declares is refused (numpy had loaded the first of two arrays saved into one file, unsaid)."""
     head = _head(path)
     if not head.startswith(_NPY_MAGIC):
-        raise ValueError(f"{_name(path)} {_what(head)}; expected a .npy array (numpy.save)")
+        raise ValueError(f"{_name(path)} {_what(head, path)}; expected a .npy array (numpy.save)")
     with open(path, "rb") as file:
         if wrong := _mismatch(file, os.fstat(file.fileno()).st_size):
             raise ValueError(f"{_name(path)} {wrong}")
@@ -119,7 +121,7 @@ def _open_npz(path: str | os.PathLike):
     """the open archive ``path``, or a ValueError when it is none or names one member twice"""
     head = _head(path)
     if not head.startswith(_ZIP_MAGIC):
-        raise ValueError(f"{_name(path)} {_what(head)}; expected an .npz archive (numpy.savez)")
+        raise ValueError(f"{_name(path)} {_what(head, path)}; expected an .npz archive (numpy.savez)")
     try:
         data = np.load(path, allow_pickle=False)
     except Exception as exc:  # noqa: BLE001  (zipfile and numpy raise many types for a damaged archive)

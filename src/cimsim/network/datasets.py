@@ -24,6 +24,7 @@ from ..config.modes import Dataset
 from ..config.schema import Config
 from ..errors import ConfigError
 from ..npfiles import npz_names, read_npz, refuse_booleans
+from ..numerics.checks import real_numbers
 from .arguments import positive_shape
 
 __all__ = ["DIGITS_SCALE", "digits_test_path", "load_dataset", "shaped_samples"]
@@ -124,6 +125,11 @@ def _read_file(config: Config, field: str, path: str | None) -> tuple[np.ndarray
     except ValueError as exc:
         raise _error(config, field, str(exc)) from None
     x, y = arrays["x"], arrays.get("y")
+    if x.dtype.kind == "f" and x.dtype.itemsize > 8:  # a longdouble beyond float64's range (it had read "NaN or inf")
+        try:
+            real_numbers(f"'x' in {path!r}", x)
+        except ValueError as exc:
+            raise _error(config, field, str(exc)) from None
     if x.dtype.kind not in "iuf" or x.ndim < 2 or x.shape[0] == 0:
         raise _error(config, field, f"'x' in {path!r} must be real numbers of shape (samples, ...); got "
                                     f"{x.dtype} {x.shape}")
