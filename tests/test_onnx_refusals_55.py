@@ -176,3 +176,23 @@ def test_an_onnx_pipe_nothing_writes_to_and_a_device_are_refused(tmp_path):
     (tmp_path / "zero.onnx").symlink_to("/dev/zero")
     with pytest.raises(ValueError, match=r"zero.onnx: names a device or socket, not a regular file"):
         load_network(tmp_path / "zero.onnx")
+
+
+@pytest.mark.parametrize("kind, elem", [("int", "INT64"), ("int", "UINT8"), ("bool", "BOOL")])
+def test_an_integer_or_boolean_input_is_said_to_take_its_values_as_given(tmp_path, kind, elem):
+    """a model typed for uint8 pixels, Cast to float first: the Cast of an integer is no-op, so scaled samples (pixels
+    / 16) had gone through without a word, 15.4 off what a runtime computes on the values it can take (a probe)"""
+    from onnx import TensorProto, helper, numpy_helper
+
+    weight = numpy_helper.from_array(np.ones((3, 4), dtype=np.float32), "W")
+    nodes = [helper.make_node("Cast", ["x"], ["xf"], to=TensorProto.FLOAT),
+             helper.make_node("Gemm", ["xf", "W"], ["y"], transB=1)]
+    graph = helper.make_graph(nodes, "g", [helper.make_tensor_value_info("x", getattr(TensorProto, elem), ["N", 4])],
+                              [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["N", 3])], [weight])
+    path = tmp_path / "m.onnx"
+    onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)]), str(path))
+    taken = "0 or 1" if kind == "bool" else "integers"
+    with pytest.warns(UserWarning, match=rf"input 'x' is typed {kind} and cast to float: .* a runtime takes {taken} "
+                                         "alone"):
+        net = load_network(path)
+    np.testing.assert_allclose(net.forward(np.array([[0.5, 1.0, 2.0, 0.25]])), [[3.75] * 3])  # as given

@@ -30,6 +30,8 @@ picks per value. Intermediate tensors are named ``out#part``.
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 
 from ._onnx_checks import NON_NUMERIC, array_kind, type_kind
@@ -183,6 +185,11 @@ def _cast(g, op, attrs, names, outs, name):
         g.append(Unary("abs"), [x], f"{out}#magnitude", name)
         g.append(Unary("step"), [f"{out}#magnitude"], out, name)
     else:
+        if source != "float" and target == "float" and g.value.get(x) == 0:  # the model's input: values as given
+            warnings.warn(f"the model's input {x!r} is typed {source} and cast to float: cimsim feeds it the samples "
+                          f"as they are, where a runtime takes {'0 or 1' if source == 'bool' else 'integers'} alone; "
+                          "give them as the model takes them (raw integer values, not scaled ones)", UserWarning,
+                          stacklevel=2)
         g.alias(out, x)
 
 
