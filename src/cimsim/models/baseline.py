@@ -194,8 +194,7 @@ def _sentence(config: Config, model: Model, kv_cache: str, too_big: bool, lanes:
     if together is not None and together < filled:  # a fetch serves fewer vectors than the batch has
         per_batch += (f", and again for each part of the batch's vectors whose inputs the on-chip memory holds "
                       f"beside it ({together:.3g} {model.item}{'s' * (together != 1)} a fetch at the fewest; each "
-                      "layer's line gives its "
-                      "fetches)")
+                      "layer's line gives its fetches)")
     streaming = b.dataflow == Dataflow.WEIGHT_STREAMING
     if streaming:
         fetched = f"every layer's fetched from DRAM {per_batch} (weight_streaming keeps no weight on chip)"
