@@ -107,13 +107,15 @@ def test_the_density_check_reads_the_figures_the_comparison_compares(tmp_path, n
 
 
 @pytest.mark.parametrize("area, refused", [(120000.0, True), (2396.0, True), (858.5, True), (800.0, False),
-                                           (2e-4, False)])
-def test_an_area_larger_than_a_reticle_is_refused_as_um2_written_as_mm2(tmp_path, area, refused):
-    """a wafer's 70 686 mm2 had been the bound: Dong et al.'s 2396 um2 macro written as mm2 passed (a chips probe)"""
+                                           (2e-4, False), (2e-7, True)])
+def test_an_area_no_die_has_is_refused_as_a_unit_slip(tmp_path, area, refused):
+    """a wafer's 70 686 mm2 had been the bound: Dong et al.'s 2396 um2 macro written as mm2 passed; 0.2 um2, no lower
+    bound (chips probes)"""
     path = tmp_path / "m.toml"
     path.write_text(MACRO.format(macro="", point=f"area_mm2 = {area}"))
     result = CliRunner().invoke(main, ["macros", str(path)])
-    reticle = f"area_mm2 = {area:g} is larger than a reticle (26 x 33 mm, 858 mm2), a die's limit: an area in um2"
+    reticle = (f"area_mm2 = {area:g} is below 1 um2, a few bit cells: an area in m2" if area < 1e-6 else
+               f"area_mm2 = {area:g} is larger than a reticle (26 x 33 mm, 858 mm2), a die's limit: an area in um2")
     assert (result.exit_code == 2 and reticle in result.output) == refused, result.output
 
 

@@ -34,10 +34,13 @@ above it is a slip (um2 written as mm2: a 2396 um2 macro had been compared as a 
 def check_figures(file: str, where: str, values: Mapping[str, Any]) -> None:
     """A ValueError where a table's figures contradict themselves: a doubtful flag without its figure or reason
     (:func:`_check_doubtful`), a UIUC figure without its B_x and B_w (:func:`_check_uiuc`), one measurement stated
-    twice (:func:`_check_restated`), an area larger than a reticle (:data:`RETICLE_AREA_MM2`)"""
+    twice (:func:`_check_restated`), an area larger than a reticle (:data:`RETICLE_AREA_MM2`) or below 1 um2"""
     _check_doubtful(file, where, values)
     _check_uiuc(file, where, values)
     _check_restated(file, where, values)
+    if 0 < values.get("area_mm2", 1.0) < 1e-6:  # a square micrometre: a few bit cells, no macro
+        raise ValueError(f"{file}: {where}: area_mm2 = {values['area_mm2']:g} is below 1 um2, a few bit cells: an area "
+                         "in m2 written as mm2? (1 mm2 = 1e-6 m2)")
     if values.get("area_mm2", 0) > RETICLE_AREA_MM2:
         raise ValueError(f"{file}: {where}: area_mm2 = {values['area_mm2']:g} is larger than a reticle (26 x 33 mm, "
                          f"{RETICLE_AREA_MM2:g} mm2), a die's limit: an area in um2 written as mm2? (1 mm2 = 1e6 um2)")
