@@ -190,6 +190,23 @@ def test_run_refuses_labels_out_of_range_as_validate_does(tmp_path):
                 "'workload.dataset_file' must be class numbers in [0, 10)")
 
 
+@pytest.mark.parametrize("field", ["weights", "inputs"])
+def test_a_npy_workload_file_beyond_float64_is_named_as_such(tmp_path, field):
+    """a longdouble 1e400 in weights_file or inputs_file had read "NaN or infinite values", after numpy's raw overflow
+    warning, where the dataset file's had been fixed (a review)"""
+    if np.isinf(np.longdouble("1e400")):
+        pytest.skip("this platform's longdouble is float64: it holds no value beyond float64's range")
+    shape = (8, 16) if field == "weights" else (10, 16)
+    values = np.ones(shape, dtype=np.longdouble)
+    values[2, 3] = np.longdouble("1e400")
+    np.save(path := tmp_path / f"{field}.npy", values)
+    result = invoke("validate", ROOT / "configs" / "default.toml", "--set", f'workload.{field}="file"', "--set",
+                    f'workload.{field}_file="{path}"', "--set", "workload.in_features=16", "--set",
+                    "workload.out_features=8", "--set", "workload.vectors=10")
+    refused(result, f"'workload.{field}_file': '{path}' holds values beyond float64's range")
+    assert "overflow" not in result.output
+
+
 @pytest.mark.parametrize("name, hint", [("net.onnx", "an ONNX network, where data is expected? give it as a network"),
                                         ("net.bin", "an ONNX model? give it the .onnx suffix")])
 def test_an_onnx_file_given_as_data_is_named_as_a_network(tmp_path, name, hint):

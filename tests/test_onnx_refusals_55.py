@@ -178,15 +178,17 @@ def test_an_onnx_pipe_nothing_writes_to_and_a_device_are_refused(tmp_path):
         load_network(tmp_path / "zero.onnx")
 
 
-@pytest.mark.parametrize("kind, elem", [("int", "INT64"), ("int", "UINT8"), ("bool", "BOOL")])
-def test_an_integer_or_boolean_input_is_said_to_take_its_values_as_given(tmp_path, kind, elem):
+@pytest.mark.parametrize("kind, elem, alias", [("int", "INT64", False), ("int", "UINT8", False),
+                                              ("bool", "BOOL", False), ("int", "INT64", True)])
+def test_an_integer_or_boolean_input_is_said_to_take_its_values_as_given(tmp_path, kind, elem, alias):
     """a model typed for uint8 pixels, Cast to float first: the Cast of an integer is no-op, so scaled samples (pixels
     / 16) had gone through without a word, 15.4 off what a runtime computes on the values it can take (a probe)"""
     from onnx import TensorProto, helper, numpy_helper
 
     weight = numpy_helper.from_array(np.ones((3, 4), dtype=np.float32), "W")
-    nodes = [helper.make_node("Cast", ["x"], ["xf"], to=TensorProto.FLOAT),
-             helper.make_node("Gemm", ["xf", "W"], ["y"], transB=1)]
+    nodes = [helper.make_node("Identity", ["x"], ["xi"])] * alias + [  # an alias of the input is named as the input
+        helper.make_node("Cast", ["xi" if alias else "x"], ["xf"], to=TensorProto.FLOAT),
+        helper.make_node("Gemm", ["xf", "W"], ["y"], transB=1)]
     graph = helper.make_graph(nodes, "g", [helper.make_tensor_value_info("x", getattr(TensorProto, elem), ["N", 4])],
                               [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["N", 3])], [weight])
     path = tmp_path / "m.onnx"

@@ -21,6 +21,7 @@ from .config.modes import InputSource, SignedInputs, WeightSource
 from .config.schema import Config
 from .errors import ConfigError
 from .npfiles import read_npy, refuse_booleans
+from .numerics.checks import real_numbers
 
 __all__ = ["INPUT_BLOCK", "PEAK_FLOOR_PROBABILITY", "load_weights", "file_peaks", "generated_peaks", "row_peaks",
            "sampled_weights", "input_blocks", "spread_inputs", "spread_picks"]
@@ -53,6 +54,7 @@ def _open_npy(config: Config, field: str, path: str, shape: tuple[int | None, in
     try:
         arr = read_npy(path)
         refuse_booleans(repr(path), arr)
+        real_numbers(repr(path), arr)  # a longdouble beyond float64's range named (it had read "NaN or infinite")
     except ValueError as exc:
         raise _error(config, field, str(exc)) from None
     want = " x ".join("vectors" if s is None else str(s) for s in shape)

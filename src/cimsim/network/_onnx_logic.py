@@ -186,10 +186,10 @@ def _cast(g, op, attrs, names, outs, name):
         g.append(Unary("step"), [f"{out}#magnitude"], out, name)
     else:
         if source != "float" and target == "float" and g.value.get(x) == 0:  # the model's input: values as given
-            warnings.warn(f"the model's input {x!r} is typed {source} and cast to float: cimsim feeds it the samples "
-                          f"as they are, where a runtime takes {'0 or 1' if source == 'bool' else 'integers'} alone; "
-                          "give them as the model takes them (raw integer values, not scaled ones)", UserWarning,
-                          stacklevel=2)
+            warnings.warn(f"the model's input {next(iter(g.value))!r} is typed {source} and cast to float: cimsim "
+                          f"feeds it the samples as they are, where a runtime takes "
+                          f"{'0 or 1' if source == 'bool' else 'integers'} alone; give them as the model takes them "
+                          "(raw integer values, not scaled ones)", UserWarning, stacklevel=2)
         g.alias(out, x)
 
 
