@@ -180,15 +180,14 @@ def baseline_traffic(config: Config, vectors: int, *, include_weight_load: bool,
     resident, streamed = _residence(b, weight_bits, in_bits_per_vector + out_bits_per_vector, n_in * plan.weight_bits,
                                     in_bits_per_vector if held_input_bits is None else
                                     check_real("held_input_bits", held_input_bits, 0.0, low_open=True))
-    mapped = {"map_bits": None if map_input_bits is None else check_real("map_input_bits", map_input_bits, 0.0,
-                                                                           low_open=True)}
+    map_bits = None if map_input_bits is None else check_real("map_input_bits", map_input_bits, 0.0, low_open=True)
     if resident is None:
-        return _traffic(config, plan, vectors, streamed, include_weight_load, dram_activation_bits, **mapped)
+        return _traffic(config, plan, vectors, streamed, include_weight_load, dram_activation_bits, map_bits=map_bits)
     kept = _traffic(config, plan, vectors, resident, include_weight_load, dram_activation_bits, weights_fit=True,
-                    **mapped)
+                    map_bits=map_bits)
     if include_weight_load:  # loaded once and kept (streamed, they would be fetched again)
         return kept
-    moved = _traffic(config, plan, vectors, streamed, include_weight_load, dram_activation_bits, **mapped)
+    moved = _traffic(config, plan, vectors, streamed, include_weight_load, dram_activation_bits, map_bits=map_bits)
     pays = (_energy_pj(config, plan, moved) < _energy_pj(config, plan, kept)
             and max(_times_ns(b, plan, moved)) <= max(_times_ns(b, plan, kept)))
     return replace(moved, weights_fit_streamed=True) if pays else kept
@@ -298,9 +297,8 @@ def baseline_breakdown(config: Config, vectors: int, *, include_weight_load: boo
                        held_input_bits: float | None = None, map_input_bits: float | None = None) -> Breakdown:
     """Energy, latency and area of the baseline processor running ``vectors`` vectors of the layer
     (``dram_activation_bits``, ``weight_bits``, ``held_input_bits``, ``map_input_bits`` as in
-    :func:`baseline_traffic`). ``one_off_load``:
-    the weight load is a one-off fetch before the vectors (as the chip's), latency = max(roofline, fetch + the
-    steady run's roofline).
+    :func:`baseline_traffic`). ``one_off_load``: the weight load is a one-off fetch before the vectors (as the
+    chip's), latency = max(roofline, fetch + the steady run's roofline).
 
     ``energy_model`` overrides ``config.baseline.energy_model`` (e.g. ``"components"`` for the dynamic view of a
     GPU preset priced by board power).

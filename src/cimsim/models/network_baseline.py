@@ -47,14 +47,13 @@ class NetworkRun:
         for index, m in enumerate(self.matrices):
             p, shape = m.plan, m.shape
             in_bits = items * self.input_elements * p.input_bits if index == 0 else 0
-            out_bits = (items * self.output_elements * plan_layer(  # at a group's sum width, as the shapes route's
-                self.config, shape.in_features // shape.groups, shape.out_features // shape.groups).accumulator_bits
-                if index == last else 0)  # (a packed plan's is its whole block's rows')
             vectors = m.vectors if items == self.samples else max(1, round(m.vectors * items / self.samples))
             per_item = max(1, round(vectors / items)) if items else 1  # a sample's vectors share a fetch
             block, fits, runs = product_runs(self.config, shape.in_features // shape.groups,
                                              shape.out_features // shape.groups, per_item, vectors,
                                              shape.routed_fraction, shape.tap_fraction, self.load)
+            # the output at a group's sum width, as the shapes route's (a packed plan's is its whole block's rows')
+            out_bits = items * self.output_elements * plan_layer(block).accumulator_bits if index == last else 0
             held = (m.map_values * shape.routed_fraction / shape.groups / per_item * p.input_bits
                     if m.map_values is not None else None)
             written = conv_map_bits(held, shape.routed_fraction, shape.tap_fraction)

@@ -185,7 +185,8 @@ def _cast(g, op, attrs, names, outs, name):
         g.append(Unary("abs"), [x], f"{out}#magnitude", name)
         g.append(Unary("step"), [f"{out}#magnitude"], out, name)
     else:
-        if source != "float" and target == "float" and g.value.get(x) == 0:  # the model's input: values as given
+        if source != "float" and target == "float" and g.value.get(x) == 0:  # the model's input (g.value's first
+            # name; 0 is its value, an alias's too): its samples go in as given
             warnings.warn(f"the model's input {next(iter(g.value))!r} is typed {source} and cast to float: cimsim "
                           f"feeds it the samples as they are, where a runtime takes "
                           f"{'0 or 1' if source == 'bool' else 'integers'} alone; give them as the model takes them "
