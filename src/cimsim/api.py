@@ -237,15 +237,17 @@ def estimate(config, settings: Mapping[str, Any] | None = None, *, weights=None,
                     tuple(name for name in ("network", "weights", "inputs") if name in data))
 
 
-ESTIMATE_UNREAD = ("simulation.trials", "simulation.int8_products")
-"""the settings an estimate does not read: it runs no trials and no crossbar products"""
+ESTIMATE_UNREAD = ("simulation.trials", "simulation.int8_products", "simulation.batch_size",
+                   "simulation.memory_limit_gib")
+"""the settings an estimate does not read: it runs no trials and no crossbar products, and holds no work arrays"""
 
 
 def warn_unread_by_estimate(settings: Mapping[str, Any], prefix: str = "") -> None:
     """A warning naming each of the ``settings`` (dotted or as tables; ``prefix``: the CLI's "--set ") that an
     estimate does not read (:data:`ESTIMATE_UNREAD`): set, they had changed nothing, unsaid."""
     warn_unread_settings(settings, ESTIMATE_UNREAD.__contains__, "an estimate", "it prices the shapes once, running no "
-                         "trials and no crossbar products; simulate and compare do", prefix)
+                         "trials and no crossbar products and holding no work arrays; simulate and compare do",
+                         prefix)
 
 
 def compare(config, settings: Mapping[str, Any] | None = None, *, weights=None, inputs=None, network=None,
