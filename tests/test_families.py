@@ -13,8 +13,8 @@ from cimsim.config.schema import Config
 from cimsim.errors import ConfigError
 from cimsim.cost import cells, cim_breakdown, cim_parameters, cim_timing, gates, periphery, pricing_table
 from cimsim.cost.cim import layer_area_um2, layer_energy_pj
-from cimsim.analytic import uniform_cell_activity
-from cimsim.cost.families import CHAIN_TOGGLE_RATE, adder_tree_full_adders, chain_registers
+from cimsim.analytic import uniform_cell_activity, uniform_level_fractions
+from cimsim.cost.families import CHAIN_TOGGLE_RATE, adder_tree_full_adders, chain_registers, tree_toggle_rate
 from cimsim.analytic import analytic_counts
 from cimsim.mapping import plan_layer
 
@@ -125,6 +125,38 @@ def test_digital_adder_trees_toggle_at_the_measured_product_bit_rate():
         + xbar.counts.reference_sums * p.reference_sum_energy_pj)
 
 
+@pytest.mark.parametrize("encoding, signed", [("differential", "two_phase"), ("offset", "unsigned")])
+def test_digital_adder_tree_energy_falls_with_fewer_wider_reads(encoding, signed):
+    """7 one-bit reads against 4 two-bit reads of the same data: each full adder evaluated costs alike (its toggle
+    rate measured alike), so the trees' energy follows their evaluations, N (p + 1) - (p + ceil(log2 N) + 1) a sum.
+    Wider reads had been priced at 0.375 whatever the encoding: 2.7x the 1-bit reads' energy on the default
+    encodings, with their zeros (a differential pair's idle side, a two-phase input's idle phase)."""
+    import numpy as np
+    from cimsim.cost.families import _switching, _product_bits
+    from cimsim.numerics import Crossbar
+
+    rng = np.random.default_rng(5)
+    weights, x = rng.uniform(-1, 1, (64, 64)), rng.uniform(-1 if signed == "two_phase" else 0, 1, (64, 64))
+    energy, rate = {}, {}
+    for k, mode in ((1, {"dac.mode": "bit_serial"}), (2, {"dac.mode": "sliced", "dac.bits_per_read": 2})):
+        config = with_overrides(BASE, {"array.family": "digital", "device.bits_per_cell": 1, "workload.in_features": 64,
+                                       "workload.out_features": 64, "array.rows": 64, "array.cols": 64,
+                                       "array.rows_per_read": 64, "mapping.signed_encoding": encoding,
+                                       "dac.signed_inputs": signed, **mode})
+        xbar = Crossbar(config)
+        xbar.program(weights)
+        xbar.mvm(x)
+        energy[k] = cim_breakdown(config, xbar.plan, xbar.counts).energy_pj["adder_tree"]
+        rate[k] = tree_toggle_rate(xbar.plan, xbar.counts)
+        adders = _switching(xbar.plan, _product_bits(xbar.plan)) * xbar.counts.adder_tree_sums
+        energy[k] /= adders  # per full adder evaluated
+    assert rate[2] == pytest.approx(rate[1], rel=0.25) and energy[2] == pytest.approx(energy[1], rel=0.25)
+    if encoding == "differential":
+        assert rate[2] < 0.375 / 2
+    else:  # unsigned uniform data: the basis, 2 q (1 - q) at q = 1/4
+        assert rate[2] == pytest.approx(0.375, rel=0.1)
+
+
 def test_digital_family_has_adder_trees_and_no_converters():
     config, plan, p, counts = _priced({"array.family": "digital", "dac.mode": "bit_serial",
                                        "array.rows_per_read": 256})
@@ -137,7 +169,12 @@ def test_digital_family_has_adder_trees_and_no_converters():
     assert p.adder_tree_energy_pj == pytest.approx(2032 * gates.FULL_ADDER_CAP_FF * 0.81e-3 * 0.375)
     assert counts.adder_tree_sums == 10 * plan.n_planes * plan.out_features  # a sum per output, plane and vector
     assert p.cell_compute_energy_pj == pytest.approx(1 * 2 * 0.5 * gates.NAND2_CAP_FF * 0.81e-3)
-    assert b.energy_pj["adder_tree"] == pytest.approx(counts.adder_tree_sums * p.adder_tree_energy_pj)
+    # uniform data's product bits: an input bit set in one of a two-phase input's two phases, 1/2 x 1/2, and a cell's
+    # level 0.209 of its top (the differential pair's idle side; 8 cells of 2, 2, 2 and 1 magnitude bits)
+    q = 0.5 * 0.5 * uniform_level_fractions(plan)[0] / (plan.n_slices * plan.polarities)
+    assert q == pytest.approx(0.0523, abs=1e-4) and tree_toggle_rate(plan, counts) == pytest.approx(2 * q * (1 - q))
+    assert b.energy_pj["adder_tree"] == pytest.approx(counts.adder_tree_sums * p.adder_tree_energy_pj
+                                                      * 2 * q * (1 - q) / 0.375)
     assert b.area_um2["adder_tree"] > 0
     assert any(a.startswith("No ADC") for a in b.assumptions) and not any(a.startswith("ADC:") for a in b.assumptions)
 

@@ -19,7 +19,7 @@ from .bit_slices import slice_bits
 from .mapping import Plan
 
 __all__ = ["DataStats", "analytic_counts", "code_energy", "plane_top_codes", "uniform_cell_activity",
-           "uniform_level_fractions"]
+           "unsigned_uniform_activity", "uniform_level_fractions"]
 
 
 @dataclass(frozen=True)
@@ -293,6 +293,15 @@ def _level_fractions(encoding: SignedEncoding, bits: int, bits_per_cell: int, sl
     per_output = sum(float(weights @ held[(s >> k) & mask]) for s in stored for k, mask in slices) / top
     reference = sum(float(held[(2 ** (bits - 1) >> k) & mask]) for k, mask in slices) / top if references else 0.0
     return per_output, reference
+
+
+@checked_types
+def unsigned_uniform_activity(plan: Plan) -> float:
+    """Mean of (x / c_max)**2 (l / l_max) over cell reads of unsigned uniform data with no zero of an encoding's
+    making: each plane's code uniform on 0..c_j (binary inputs +/-1: 1), each cell's level uniform on 0..l_max
+    (mean 1/2); no idle phase of a two-phase input, no idle side of a differential pair. 1/4 for bit-serial inputs
+    on 1-bit cells: the share of their 1-bit products that are 1."""
+    return (1.0 if plan.binary_inputs else _mean_square_fraction(plan)) / 2
 
 
 def _input_activity(plan: Plan) -> float:

@@ -19,9 +19,9 @@
   ``array.adder_trees`` trees (default one per output) sum its outputs in turn, a read pulse each (each output's
   cells read once: the read lasts longer, its energy unchanged)
   (:func:`trees`, :func:`tree_passes`: yan-isscc2022's one tree serves its 8 outputs). Its full adders
-  switch at the toggle rate 2 q (1 - q) of product bits that are 1 with probability q: measured from the data for
-  bit-serial inputs on 1-bit cells (:func:`tree_toggle_rate`), else uniform data's q = 1/4, 0.375 (ZigZag-IMC's
-  DIMC validation applies the same "37.5 % input toggle rate"). With
+  switch at the toggle rate 2 q (1 - q) of product bits that are 1 with probability q, measured from the data
+  (:func:`tree_toggle_rate`: uniform unsigned data's q = 1/4, 0.375, which ZigZag-IMC's DIMC validation applies as
+  its "37.5 % input toggle rate", scaled by the cells' measured activity). With
   ``array.digital_adders = "cell_chain"`` (Colonnade: Kim et al., JSSC 2021) every bit cell holds a full adder
   instead: each of the N rows adds its p-bit product into the output's running sum, w = p + ceil(log2 N) bits wide
   (the paper's "B + 7 columns" for B-bit weights and 128 rows), so an output sum takes N w full adders, switching
@@ -43,6 +43,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from ..analytic import unsigned_uniform_activity
 from ..argcheck import check_int, checked_types
 from ..config.modes import ArrayFamily
 from ..config.schema import Config
@@ -177,13 +178,18 @@ ADDER_TREE_TOGGLE_RATE = 2 * PRODUCT_BIT_ONE_PROBABILITY * (1 - PRODUCT_BIT_ONE_
 fully-active full-adder energy by (its "37.5 % input toggle rate")"""
 @checked_types
 def tree_toggle_rate(plan: Plan, counts: Counts) -> float:
-    """The toggle rate of an adder tree's input bits, 2 q (1 - q), with q the fraction of 1-bit products that are 1
-    as the counts measured it (``Counts.cell_activity`` / ``cells_read``: bit-serial inputs and 1-bit cells, where a
-    cell's activity is its product bit); ADDER_TREE_TOGGLE_RATE (uniform data) otherwise. The analytic counts give
-    q = 1/2 x the mean stored bit of uniform weight codes (about 1/4 for unsigned inputs: near the uniform rate)."""
-    if plan.cell_chain or plan.bits_per_read != 1 or plan.bits_per_cell != 1 or not counts.cells_read:
+    """The toggle rate of an adder tree's input bits, 2 q (1 - q), with q the fraction of its product bits that are
+    1 (at most 1) as the counts measured it: 1/4 (PRODUCT_BIT_ONE_PROBABILITY) x the measured cell activity
+    (``Counts.cell_activity`` / ``cells_read``) over :func:`~cimsim.analytic.unsigned_uniform_activity`'s. For
+    bit-serial inputs on 1-bit cells q is the measured share of 1-bit products that are 1; wider reads and cells
+    scale uniform data's 1/4 by the same measure, so the zeros of a differential pair's idle cell and a two-phase
+    input's idle phase count as on 1-bit reads (they had been priced at 0.375 whatever the data: at 2-bit reads
+    3.8x the 1-bit reads' energy on the default encodings). ADDER_TREE_TOGGLE_RATE where nothing was read and for
+    a cell chain (its running sums toggle at CHAIN_TOGGLE_RATE, whatever the products)."""
+    if plan.cell_chain or not counts.cells_read:
         return ADDER_TREE_TOGGLE_RATE
-    q = counts.cell_activity / counts.cells_read
+    q = PRODUCT_BIT_ONE_PROBABILITY * counts.cell_activity / counts.cells_read / unsigned_uniform_activity(plan)
+    q = min(q, 1.0)
     return 2.0 * q * (1.0 - q)
 
 
