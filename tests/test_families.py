@@ -15,7 +15,7 @@ from cimsim.cost import cells, cim_breakdown, cim_parameters, cim_timing, gates,
 from cimsim.cost.cim import layer_area_um2, layer_energy_pj
 from cimsim.analytic import uniform_cell_activity, uniform_level_fractions
 from cimsim.cost.families import CHAIN_TOGGLE_RATE, adder_tree_full_adders, chain_registers, tree_toggle_rate
-from cimsim.analytic import analytic_counts
+from cimsim.analytic import analytic_counts, plane_top_codes
 from cimsim.mapping import plan_layer
 
 BASE = with_overrides(Config(), {"workload.in_features": 256, "workload.out_features": 64, "device.name": "sram",
@@ -309,7 +309,15 @@ def test_digital_inputs_reach_rows_as_bits_without_a_dac():
     one_bit = _priced({"array.family": "digital", "dac.mode": "bit_serial", "dac.signed_inputs": "unsigned"})[2]
     assert p.dac_area_um2 == pytest.approx(3 * one_bit.dac_area_um2)
     wire_chain_pj = periphery.driver_chain_energy_pj(bit_cells * per_cell_ff, p.line_voltage_v, config.technology)
-    assert p.driver_energy_pj == pytest.approx(3 * wire_chain_pj) and wire_chain_pj > 0  # a chain per wire
+    # a chain per wire that carries a 1: 8 unsigned bits read as planes of 3, 3 and 2 bits; codes 1..7 hold 12 ones
+    # in 7, codes 1..3 4 in 3 (a wire carrying 0 does not swing: 3 wires charged per read had made 3-bit reads
+    # dearer than 1-bit ones for the same bits)
+    assert sorted(plane_top_codes(plan).tolist()) == [3, 7, 7]
+    ones = (12 / 7 + 12 / 7 + 4 / 3) / 3
+    assert p.driver_energy_pj == pytest.approx(ones * wire_chain_pj) and wire_chain_pj > 0
+    assert p.row_charge_energy_pj == pytest.approx(ones / 3 * p.row_line_capacitance_ff * p.line_voltage_v ** 2 * 1e-3)
+    assert p.cell_compute_energy_pj == pytest.approx((3 + 3 + 2) / 3 * 2 * gates.product_bit_energy_pj(
+        config.technology))  # the products of the bits each plane carries, 2-bit cells
     b = cim_breakdown(config, plan, counts)
     assert b.energy_pj["dac"] == pytest.approx(counts.row_activations * (p.row_charge_energy_pj + p.driver_energy_pj))
     analog = _priced({**overrides, "array.family": "current"})[2]

@@ -11,7 +11,7 @@
 - ``current`` (SRAM cells discharging a precharged bit line): lines as SRAM lines swinging the supply; the
   bit line's swing is the cells' work, priced as a full-swing charge (an upper bound, as for resistive lines).
 - ``digital`` (bitwise products and adder trees; ZigZag-IMC ``DimcArrayUnit``): SRAM lines; each
-  cell read forms k x b 1-bit products (k input bits per read, b bits per cell); each output's sum is a ripple
+  cell read forms k x b 1-bit products (k input bits the read's plane carries, b bits per cell); each output's sum is a ripple
   adder tree of N(p + 1) - (p + ceil(log2 N) + 1) full adders over N rows of p-bit products of the input code
   and the whole stored weight (``DimcArrayUnit.get_peak_energy_single_cycle``), exact; no ADC; its energy counts
   the adders with a live input (rows past the layer feed it constant zeros: :func:`_switching`), its area all N.
@@ -34,8 +34,9 @@ by side on its word line, each on a bit line of its own, the cell column's b lin
 :func:`.cells.array_cell`); the lines swing V_DD
 (the SRAM's read voltage is its supply: ``device.read_voltage_v`` does not apply). A digital array has no DAC:
 a read's input code reaches a row as bits, one wire per bit (``Plan.dac_bits`` wires, each driven by a 1-bit
-driver and priced as a word line is, one charge per read, plus its driver's inverter chain:
-:func:`.periphery.driver_chain_energy_pj`).
+driver and priced as a word line is, plus its driver's inverter chain: :func:`.periphery.driver_chain_energy_pj`);
+a driven row's wires carrying a 1 are charged, uniform codes' mean (:func:`set_input_bits`), and a read's cells
+form the products of the bits its plane carries (a sliced input's remainder slice fewer).
 """
 
 from __future__ import annotations
@@ -43,7 +44,9 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from ..analytic import unsigned_uniform_activity
+import numpy as np
+
+from ..analytic import plane_top_codes, unsigned_uniform_activity
 from ..argcheck import check_int, checked_types
 from ..config.modes import ArrayFamily
 from ..config.schema import Config
@@ -52,7 +55,7 @@ from ..mapping import Plan
 from . import gates, periphery
 from .cells import CellFamily, cell_pitch_um
 
-__all__ = ["Lines", "line_model", "cell_compute_energy_pj", "ADDER_TREE_TOGGLE_RATE", "tree_toggle_rate",
+__all__ = ["Lines", "line_model", "cell_compute_energy_pj", "set_input_bits", "ADDER_TREE_TOGGLE_RATE", "tree_toggle_rate",
            "CHAIN_TOGGLE_RATE", "adder_tree_full_adders", "reference_sum_full_adders", "chain_registers",
            "adder_tree_energy_pj", "reference_sum_energy_pj", "adder_tree_area_um2", "trees", "tree_passes"]
 
@@ -91,8 +94,25 @@ def cell_compute_energy_pj(plan: Plan, config: Config) -> float:
     if plan.family == ArrayFamily.CHARGE:  # b bit cells, a capacitor each (activity l / l_max: their mean share set)
         return plan.bits_per_cell * gates.switch_energy_pj(config.array.cell_capacitance_ff, tech.vdd_v)
     if plan.family == ArrayFamily.DIGITAL:
-        return plan.bits_per_read * plan.bits_per_cell * gates.product_bit_energy_pj(tech)
+        return _mean_plane_bits(plan) * plan.bits_per_cell * gates.product_bit_energy_pj(tech)
     return 0.0
+
+
+def _mean_plane_bits(plan: Plan) -> float:
+    """input bits a read of a digital array carries, the mean over its planes (a sliced input's remainder slice or a
+    two's-complement sign plane fewer than bits_per_read: its other wires and product gates idle)"""
+    return float(np.mean([int(top).bit_length() for top in plane_top_codes(plan)]))
+
+
+@checked_types
+def set_input_bits(plan: Plan) -> float:
+    """Input-bit wires a driven row of a digital array charges on one read: the 1 bits of its non-zero code, the mean
+    over uniform codes 1..c_j of each plane (a wire carrying 0 does not swing; bit-serial reads: 1), and a bipolar
+    code's sign wire half the time; 1 for the other families (one word line a row)."""
+    if plan.family != ArrayFamily.DIGITAL:
+        return 1.0
+    ones = np.mean([np.mean([bin(code).count("1") for code in range(1, int(top) + 1)]) for top in plane_top_codes(plan)])
+    return float(ones) + 0.5 * (plan.dac_bits - plan.bits_per_read)
 
 
 def _product_bits(plan: Plan) -> int:

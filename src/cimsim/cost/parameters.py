@@ -55,13 +55,13 @@ class CimParameters:
     dac_area_um2: float
     """one row's DAC / driver"""
     driver_energy_pj: float
-    """one row activation's line-driver chains beyond the line (a digital row's input-bit wires; any other row's
-    one driver, the output stage of its DAC)"""
+    """one row activation's line-driver chains beyond the line (a digital row's input-bit wires that carry a 1,
+    :func:`.families.set_input_bits`; any other row's one driver, the output stage of its DAC)"""
     line_voltage_v: float
     """swing of the word and bit lines: the device's read voltage (resistive), the supply (SRAM families)"""
     row_line_capacitance_ff: float
     row_charge_energy_pj: float
-    """one word line charged to the line voltage"""
+    """one word line charged to the line voltage (a digital row: its input-bit wires that carry a 1)"""
     bitline_capacitance_ff: float
     bitline_charge_energy_pj: float
     """one bit line charged to the line voltage"""
@@ -225,13 +225,14 @@ def _array_fields(config: Config, plan: Plan, cell: cells.CellFamily) -> dict:
     tech = config.technology
     lines = families.line_model(plan, config, cell)
     wires = plan.dac_bits if plan.family == ArrayFamily.DIGITAL else 1  # a digital row's input bits, each its wire
+    switched = families.set_input_bits(plan)  # the wires a driven row charges: a digital code's 1 bits
     # every row line has its driver: a 1-bit driver, or a multi-bit DAC's output stage (the DAC core on top)
-    chain_pj = wires * periphery.driver_chain_energy_pj(lines.row_cap_ff / wires, lines.voltage_v, tech)
+    chain_pj = switched * periphery.driver_chain_energy_pj(lines.row_cap_ff / wires, lines.voltage_v, tech)
     return dict(
         driver_energy_pj=chain_pj,
         line_voltage_v=lines.voltage_v,
         row_line_capacitance_ff=lines.row_cap_ff,
-        row_charge_energy_pj=gates.switch_energy_pj(lines.row_cap_ff, lines.voltage_v),
+        row_charge_energy_pj=gates.switch_energy_pj(lines.row_cap_ff * switched / wires, lines.voltage_v),
         bitline_capacitance_ff=lines.bitline_cap_ff,
         bitline_charge_energy_pj=gates.switch_energy_pj(lines.bitline_cap_ff, lines.voltage_v),
         cell_compute_energy_pj=families.cell_compute_energy_pj(plan, config),
