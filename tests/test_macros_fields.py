@@ -520,6 +520,23 @@ def test_a_stated_weight_accumulation_false_is_taken(tmp_path):
         assert point_config("c", 0, str(path))[0].adc.accumulation == summed, stated
 
 
+def test_a_weight_group_inferred_from_another_points_uiuc_row_is_said(tmp_path):
+    """a UIUC B_w >= 2 at one point sums a weight's columns before the ADC at every point of the chip (the silicon's
+    structure); a point without UIUC figures had changed with the other point's row, its notes unchanged"""
+    from cimsim.validation.macro_configs import point_config
+
+    path = tmp_path / "c.toml"
+    uiuc = "\n[[macro.point]]\nlabel = \"row\"\nuiuc_b_x = 1\nuiuc_b_w = 4\nuiuc_alpha = 1\ntops_per_w_1b_norm = 100.0"
+    path.write_text(CHIP.format(macro="cycle_ns = 20\ninput_bits = 1\nweight_bits = 4", point="tops_per_w = 5.0")
+                    + uiuc)
+    config, notes = point_config("c", 0, str(path))
+    assert config.adc.accumulation == "slices"
+    assert any("summed before the ADC" in n and "UIUC B_w = 4 at 'row'" in n for n in notes), notes
+    path.write_text(CHIP.format(macro="cycle_ns = 20\ninput_bits = 1\nweight_bits = 4", point="tops_per_w = 5.0"))
+    config, notes = point_config("c", 0, str(path))
+    assert config.adc.accumulation == "none" and not any("summed before the ADC" in n for n in notes)
+
+
 RESISTIVE = CHIP.replace('family = "sram-charge"', 'family = "{family}"').replace(
     "{macro}", "cycle_ns = 100\ninput_bits = 1\nweight_bits = 1\n{macro}")
 

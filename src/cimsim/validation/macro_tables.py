@@ -66,10 +66,14 @@ def stated_adc_enob(stated_bits: float) -> float | None:
     return at_low + (stated_bits - low) * (at_high - at_low)
 
 
-def _uiuc_weight_group(macro: Macro) -> bool:
-    """Whether the UIUC database gives the macro a group of >= 2 weight bits per analog dot product (B_w): in a
-    1-bit-per-cell SRAM array those bits' columns are summed in the analog domain before one conversion."""
-    return any(float(p.values.get("uiuc_b_w", 1)) >= 2 for p in macro.points)
+def _uiuc_weight_group(macro: Macro) -> str | None:
+    """Where the UIUC database gives the macro a group of >= 2 weight bits per analog dot product (B_w), its first
+    such point's B_w and label (in a 1-bit-per-cell SRAM array those bits' columns are summed in the analog domain
+    before one conversion: a property of the silicon, so of its every point); None where none does."""
+    for p in macro.points:
+        if float(p.values.get("uiuc_b_w", 1)) >= 2:
+            return f"UIUC B_w = {float(p.values['uiuc_b_w']):g} at '{p.label}'"
+    return None
 
 
 def adc_table(macro: Macro, f: Mapping[str, Any], family: str, weight_bits: int, bits_per_cell: int,
@@ -118,8 +122,11 @@ def adc_table(macro: Macro, f: Mapping[str, Any], family: str, weight_bits: int,
     elif int(f.get("adcs", 0)) > int(f["cols"]):
         notes.append(f"{f['adcs']} adcs for {f['cols']} columns: one ADC built per column")
     planes = bool(f.get("analog_accumulation"))
-    weights = (bool(f["weight_accumulation"]) if "weight_accumulation" in f  # as stated, true or false
-               else family in ("charge", "current") and _uiuc_weight_group(macro))
+    group = None if "weight_accumulation" in f or family not in ("charge", "current") else _uiuc_weight_group(macro)
+    weights = bool(f["weight_accumulation"]) if "weight_accumulation" in f else group is not None  # as stated
+    if group:  # a point without UIUC figures of its own had changed unsaid with another point's
+        notes.append(f"weight-bit columns summed before the ADC (adc.accumulation with slices): the chip's, from "
+                     f"{group} (state weight_accumulation = false where it does not)")
     if planes or weights:
         adc["accumulation"] = {(True, False): "planes", (False, True): "slices",
                                (True, True): "planes_and_slices"}[(planes, weights)]
