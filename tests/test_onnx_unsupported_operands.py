@@ -63,3 +63,23 @@ def test_strings_are_refused():
         network_from_onnx(_model([cast], ["N", 3]))
     with pytest.raises(ValueError, match=r"input 'x' holds STRING values"):
         network_from_onnx(_model([helper.make_node("Identity", ["x"], ["y"])], ["N", 3], in_type=TP.STRING))
+
+
+@pytest.mark.parametrize("to", [TP.COMPLEX64, TP.COMPLEX128])
+def test_a_cast_of_real_values_to_complex_is_read_as_real_and_said(to):
+    """torch's TorchScript exporter writes Cast(to=15), COMPLEX128, for a cast to bfloat16 (torch's own code 15;
+    Falcon's ALiBi): refused as complex, such a model (every value real, imaginary parts 0) had not imported; a
+    constant's Cast had gone through numpy's complex with its ComplexWarning"""
+    nodes = [helper.make_node("Cast", ["x"], ["xc"], name="on_data", to=to),
+             helper.make_node("Cast", ["s"], ["sc"], name="on_constant", to=to),
+             helper.make_node("Mul", ["xc", "sc"], ["m"]),
+             helper.make_node("Cast", ["m"], ["y"], to=TP.FLOAT)]
+    scale = np.array([0.5, -2.0, 3.0], np.float32)
+    with pytest.warns(UserWarning) as record:
+        net = network_from_onnx(_model(nodes, ["N", 3], {"s": scale}))
+    said = [str(w.message) for w in record]
+    for node in ("on_data", "on_constant"):
+        assert [s for s in said if f"node '{node}' (Cast): Cast of real values to COMPLEX" in s and "read as real" in s]
+    assert not [w for w in record if issubclass(w.category, np.exceptions.ComplexWarning)]
+    x = RNG.standard_normal((4, 3))
+    np.testing.assert_array_equal(net.forward(x), x * scale)

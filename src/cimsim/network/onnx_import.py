@@ -21,7 +21,7 @@ from ..footprint import check_process_memory
 from ._onnx_batch import BatchSize, kept_apart
 from ._onnx_checks import (MAX_SAMPLE_VALUES, bounded, check_domain, check_external_data, check_node,
                             check_single_assignment, declared_shapes, element_types, initializer_arrays, input_shape,
-                            node_label, prod, unbuilt_output)
+                            node_label, prod, real_cast, unbuilt_output)
 from ._onnx_control import CONTROL_OPS, control_node
 from ._onnx_fold import FOLDABLE, NARROW_INTEGERS, constant_attr, fold, narrow_type
 from ._onnx_functions import function_nodes, with_local_functions_inlined
@@ -191,7 +191,7 @@ class _Graph:
 
     def _add(self, onnx, node, where: str) -> None:
         check_process_memory(where)  # a clear error, before the machine's out-of-memory killer
-        attrs = {a.name: onnx.helper.get_attribute_value(a) for a in node.attribute}
+        attrs = real_cast(node.op_type, {a.name: onnx.helper.get_attribute_value(a) for a in node.attribute}, where)
         names = list(node.input)
         check_domain(node, where)
         if node.op_type == "Constant":
