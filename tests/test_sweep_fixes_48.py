@@ -5,6 +5,7 @@ axes, and Pareto plot labels that tell two axes of one field name apart."""
 from __future__ import annotations
 
 import builtins
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -101,3 +102,18 @@ def test_plot_labels_tell_axes_of_one_field_name_apart_and_round_draws():
                                      "read_noise_sigma=0.2698, preset=rram")
     assert [plot.short_value(c) for c in ("65536.11", "549755813888123", "1.2345678901234567e-07", "inf", "x")] == [
         "65536.11", "549755813888123", "1.235e-07", "inf", "x"]
+
+
+def test_a_functional_points_accuracy_of_identical_trials_is_their_value():
+    """3 identical trials of 0.97 had read 0.9700000000000001 in a sweep's row (a plain mean) where run reports
+    0.97: a sweep's point equals a single run of it"""
+    from cimsim.config.load import load_config, with_overrides
+    from cimsim.sweep.metrics import _functional
+    from cimsim.trials import trial_mean
+
+    assert np.mean([0.97] * 3) != 0.97 and trial_mean([0.97] * 3) == 0.97
+    assert trial_mean([0.2, 0.4]) == np.mean([0.2, 0.4]) and np.isnan(trial_mean([np.nan, 1.0]))
+    config = with_overrides(load_config(Path(__file__).resolve().parents[1] / "configs" / "digits-mlp.toml"),
+                            {"device.preset": "ideal", "workload.vectors": 200, "simulation.trials": 3})
+    point = _functional(config)
+    assert point["accuracy"] == point["digital_accuracy"] == 0.97

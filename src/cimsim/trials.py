@@ -20,9 +20,15 @@ from .inference import NetworkResult, simulate_network
 from .preflight import check_pricing
 from .run import RunResult, simulate
 
-__all__ = ["Result", "Spread", "Spreads", "run_trials", "spreads", "metric_label"]
+__all__ = ["Result", "Spread", "Spreads", "run_trials", "spreads", "metric_label", "trial_mean"]
 
 Result = RunResult | NetworkResult
+
+
+def trial_mean(values) -> float:
+    """The mean of trials' ``values``, within their [min, max] (identical trials: their value, not 0.97 read back as
+    0.9700000000000001)"""
+    return float(np.clip(np.mean(values), np.min(values), np.max(values)))
 
 
 @dataclass(frozen=True)
@@ -44,7 +50,7 @@ class Spread:
     @property
     def mean(self) -> float:
         """the mean, within [min, max] of the trials (identical trials: their value, no rounding residue)"""
-        return float(np.clip(np.mean(self.values), np.min(self.values), np.max(self.values)))
+        return trial_mean(self.values)
 
     @property
     def std(self) -> float:

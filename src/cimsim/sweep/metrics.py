@@ -13,8 +13,6 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
-import numpy as np
-
 from ..breakdown import Breakdown
 from ..config.schema import Config
 from ..errors import ConfigError
@@ -161,15 +159,17 @@ def _analytic(config: Config) -> dict[str, float]:
 
 def _functional(config: Config) -> dict[str, float]:
     """Simulate (every Monte Carlo trial) and price what ran, as ``cimsim compare`` does; each accuracy metric is
-    its mean over the trials: NaN where a result has no such figure (a network without classes has no top-1
-    accuracy), inf where a trial is exact (an infinite SNR); so are the shares of inputs and conversions clipped."""
+    its mean over the trials (within their range: identical trials give their value, as run reports it): NaN where
+    a result has no such figure (a network without classes has no top-1 accuracy), inf where a trial is exact (an
+    infinite SNR); so are the shares of inputs and conversions clipped."""
     from ..comparison import compare
     from ..run import adc_clipped_fraction
+    from ..trials import trial_mean
 
     comp = compare(config)
     kind = config.workload.kind
-    accuracy = {name: float(np.mean([r.metrics().get(_SOURCE.get(name, name), math.nan) for r in comp.runs]))
+    accuracy = {name: trial_mean([r.metrics().get(_SOURCE.get(name, name), math.nan) for r in comp.runs])
                 for name in (*_ACCURACY[kind], *(OUTPUT_METRICS if kind == "network" else ()))}
-    clipped = {"input_clipped_fraction": float(np.mean([r.input_clipped_fraction for r in comp.runs])),
-               "adc_clipped_fraction": float(np.mean([adc_clipped_fraction(r) for r in comp.runs]))}
+    clipped = {"input_clipped_fraction": trial_mean([r.input_clipped_fraction for r in comp.runs]),
+               "adc_clipped_fraction": trial_mean([adc_clipped_fraction(r) for r in comp.runs])}
     return {**accuracy, **clipped, **_costs(config, comp.cim, comp.baseline)}
