@@ -159,3 +159,22 @@ def test_the_command_line_does_not_warn_binary_inputs_to_raise_input_max():
     assert result.exit_code == 0, result.output
     assert "warning" not in result.stderr
     assert "binary inputs: each value read as sign(x) x dac.input_max = 0.5 (none saturates)" in result.stdout
+
+
+def test_inputs_near_float64s_largest_saturate_without_an_overflow_warning():
+    """|x| = 1e308 times the largest code overflows to inf in the clip tally: numpy's 'overflow encountered in
+    multiply' had reached the user (an error under -W error); the values saturate as any value past full scale"""
+    import warnings
+
+    config = with_overrides(load_config(DEFAULT), {**FIXED, "device.preset": "ideal", "adc.range": "max",
+                                                   "workload.in_features": 64,
+                                                   "workload.out_features": 8})
+    weights = np.random.default_rng(3).uniform(-1, 1, (8, 64))
+    huge, full = build_crossbar(config), build_crossbar(config)
+    huge.program(weights)
+    full.program(weights)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        got = huge.mvm(np.full((2, 64), 1e308))
+    np.testing.assert_array_equal(got, full.mvm(np.full((2, 64), 1.0)))
+    assert huge.counts.inputs_clipped == 128

@@ -96,7 +96,8 @@ def fixed_range_tally(x: np.ndarray, plan: Plan, dac: DacConfig) -> tuple[int, i
         return 0, 0, 0
     m, rows, tally, peak = plan.max_input_code, max(1, _CLIP_COUNT_BLOCK // x.shape[1]), [0, 0, 0], 0.0
     for k in range(0, x.shape[0], rows):
-        scaled = np.abs(x[k:k + rows]) * m
+        with np.errstate(over="ignore"):  # a finite |x| near float64's largest times m: inf, saturated as it is
+            scaled = np.abs(x[k:k + rows]) * m
         nonzero, peak = int(np.count_nonzero(scaled)), max(peak, float(scaled.max()))
         tally[0] += int(np.count_nonzero(scaled >= (m + 0.5) * input_max))
         tally[1] += int(np.count_nonzero(scaled < 0.5 * input_max)) - (scaled.size - nonzero)
