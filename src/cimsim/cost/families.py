@@ -41,6 +41,7 @@ form the products of the bits its plane carries (a sliced input's remainder slic
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 
@@ -111,8 +112,14 @@ def set_input_bits(plan: Plan) -> float:
     code's sign wire half the time; 1 for the other families (one word line a row)."""
     if plan.family != ArrayFamily.DIGITAL:
         return 1.0
-    ones = np.mean([np.mean([bin(code).count("1") for code in range(1, int(top) + 1)]) for top in plane_top_codes(plan)])
+    ones = np.mean([_mean_ones(int(top)) for top in plane_top_codes(plan)])
     return float(ones) + 0.5 * (plan.dac_bits - plan.bits_per_read)
+
+
+@functools.cache
+def _mean_ones(top: int) -> float:
+    """the mean number of 1 bits of the codes 1..top"""
+    return sum(bin(code).count("1") for code in range(1, top + 1)) / top
 
 
 def _product_bits(plan: Plan) -> int:
