@@ -63,10 +63,9 @@ and its model's initializer; measured at 4096 x 4096)"""
 SESSION_BYTES = 76 << 10
 """bytes a held session keeps whatever its size (onnxruntime 1.32: 75 KiB each, measured over 100 sessions of 8 x 64)"""
 EXTRA_MIN_BYTES = 4 << 20
-"""the held sessions and float32 copies of one layer's row groups (the faster paths) may hold 4 MiB, or half the
-layer's own int8 matrix where that is larger: a layer of 8 MiB of cells or more holds at most about 1.5 bytes per
-cell however many row groups partial activation cuts it into, a smaller one up to 4 MiB besides its cells (about 4
-bytes per cell at 1024 x 1024); groups past the budget bind their rows per call"""
+"""the held sessions and float32 copies of one layer's row groups may hold 4 MiB, or half its int8 matrix where
+that is larger: at most about 1.5 bytes per cell from 8 MiB of cells on (however many row groups), up to 4 MiB besides
+a smaller layer's cells (4 bytes per cell at 1024 x 1024); groups past the budget bind their rows per call"""
 MIN_SPEEDUP = 1.25
 """smallest :func:`speedup` at which products go to the int8 units: below it the work around each product (a
 contiguous copy of a group's uint8 columns, the session call) eats the gain"""
