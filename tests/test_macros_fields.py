@@ -642,3 +642,20 @@ def test_figures_stated_as_the_format_reads_them_stay_accepted(tmp_path, point):
     path.write_text(MACRO.format(macro="", point=point))
     result = CliRunner().invoke(main, ["macros", str(path)])
     assert _loaded(result), result.output  # (nothing to compare: the template's point lacks the design fields)
+
+
+@pytest.mark.parametrize("cycle_ns, noted", [(2.5, True), (300.0, False)])
+def test_a_unit_pulse_shorter_than_a_gate_delay_is_noted(tmp_path, cycle_ns, noted):
+    """an 8-bit pulse-width input read in a 2.5 ns cycle has 255 unit pulses of 9.8 ps, below one NAND2 delay at
+    65 nm (ZigZag-IMC's 47.8 ps at 28 nm and 0.9 V, slower at 65 nm and 0.7 V): taken without a word, it made the
+    input bits' time free (a chips probe)"""
+    from cimsim.cost.gates import nand2_delay_ns
+    from cimsim.validation.macro_configs import point_config
+
+    path = tmp_path / "c.toml"
+    path.write_text(CHIP.format(macro=f'cycle_ns = {cycle_ns}\ninput_bits = 8\nweight_bits = 1\n'
+                                      'input_encoding = "pulse_width"', point="tops_per_w = 100.0"))
+    config, notes = point_config("c", 0, str(path))
+    gate_ns = nand2_delay_ns(65, 0.7)
+    assert nand2_delay_ns(28, 0.9) == 0.0478 and 0.0478 < gate_ns < 1.0 and config.device.read_pulse_ns == pytest.approx(cycle_ns / 255)
+    assert any(f"is shorter than one NAND2 delay at 65 nm and 0.7 V ({gate_ns:.3g} ns" in n for n in notes) == noted

@@ -25,6 +25,7 @@ __all__ = [
     "DFF_CAP_FF", "DFF_AREA_UM2", "FULL_ADDER_CAP_FF", "FULL_ADDER_AREA_UM2", "SRAM_LINE_CAP_FF_PER_CELL",
     "capacitance_ff", "switch_energy_pj", "energy_scale", "full_adder_energy_pj", "product_bit_energy_pj",
     "register_bit_energy_pj", "full_adder_area_um2", "product_bit_area_um2", "register_bit_area_um2",
+    "NAND2_DELAY_NS", "nand2_delay_ns",
 ]
 
 MAX_BITS = 64
@@ -54,6 +55,14 @@ FULL_ADDER_AREA_UM2 = 3 * NAND2_AREA_UM2 + 2 * XOR2_AREA_UM2
 """1-bit full adder area at 28 nm, um2: 4.79 (ZigZag-IMC get_1b_adder_area)"""
 SRAM_LINE_CAP_FF_PER_CELL = NAND2_CAP_FF / 2
 """word- or bit-line load of one SRAM cell at 28 nm, fF (ZigZag-IMC wl_cap = bl_cap = nd2_cap / 2)"""
+NAND2_DELAY_NS = 0.0478
+"""NAND2 delay at 28 nm and 0.9 V, ns (ZigZag-IMC nd2_dly)"""
+
+
+def nand2_delay_ns(node_nm: float, vdd_v: float) -> float:
+    """One NAND2 delay at ``node_nm`` and ``vdd_v``, ns: NAND2_DELAY_NS scaled by the delay law
+    (:func:`.technology.delay_scale`); the shortest pulse a gate can form"""
+    return NAND2_DELAY_NS * technology.delay_scale(ZIGZAG_NODE_NM, ZIGZAG_VDD_V, node_nm, vdd_v)
 
 
 @checked_types

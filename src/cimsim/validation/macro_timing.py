@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..config.schema import TechnologyConfig
+from ..cost.gates import NAND2_DELAY_NS, nand2_delay_ns
 from ..cost.technology import NODES_NM, delay_scale
 from .macro_data import Macro, MacroPoint, Unusable
 from .macro_defaults import preset_read_pulse_ns
@@ -102,6 +103,12 @@ def clocking(macro: Macro, point: MacroPoint, device: dict[str, Any], technology
     device["read_pulse_ns"] = stated or cycle * slower / pulses
     if pulses > 1:
         notes.append(f"{encoding} input: one read of {pulses} unit pulses per {cycle * slower:.3g} ns cycle")
+        gate_ns = nand2_delay_ns(technology["node_nm"], technology["vdd_v"])
+        if device["read_pulse_ns"] < gate_ns:
+            notes.append(f"its unit pulse, {device['read_pulse_ns']:.3g} ns, is shorter than one NAND2 delay at "
+                         f"{technology['node_nm']:g} nm and {technology['vdd_v']:g} V ({gate_ns:.3g} ns: ZigZag-IMC's "
+                         f"{NAND2_DELAY_NS * 1e3:g} ps at 28 nm and 0.9 V, scaled by the delay law): no driver forms "
+                         "it, so the time of the input bits is understated")
     if resistive and not stated:
         notes.append("the cells conduct for the whole cycle (device.read_pulse_ns from it: the entry states no "
                      "read_pulse_ns), an upper bound on their energy where the chip's pulse is shorter than its clock")
