@@ -16,8 +16,8 @@ from ._onnx_opset import LATEST_OPSET, check_as_latest
 __all__ = ["MAX_FOLDED_VALUES", "MAX_SAMPLE_VALUES", "bounded", "check_node", "check_domain", "prod", "element_types",
            "type_kind", "array_kind", "MICROSOFT_OPS", "input_shape", "check_external_data", "unbuilt_output",
            "in_range", "NON_NUMERIC", "real_cast", "constant_weights", "declared_shapes", "check_declared",
-           "DATA_DEPENDENT_SHAPES", "data_dependent_reason", "ONLY_FOLDED", "unsupported_operator", "node_label", "initializer_arrays",
-           "RANDOM_OPS", "check_single_assignment", "gelu_kind"]
+           "DATA_DEPENDENT_SHAPES", "data_dependent_reason", "ONLY_FOLDED", "unsupported_operator", "node_label",
+           "initializer_arrays", "RANDOM_OPS", "check_single_assignment", "gelu_kind"]
 
 ONLY_FOLDED = ": only of constants (folded at import)"
 """why an operator the importer evaluates on constants is refused on an activation"""
@@ -85,9 +85,10 @@ def real_cast(op: str, attrs: dict, where: str) -> dict:
     if op != "Cast" or attrs.get("to") not in (14, 15):
         return attrs
     warnings.warn(f"{where}: Cast of real values to {NON_NUMERIC[attrs['to']]} read as real (imaginary part 0; cimsim "
-                  "computes with real numbers); torch's TorchScript exporter writes this type, 15, for a cast to "
-                  "bfloat16, whose rounding is then not applied", stacklevel=2)
+                  "computes with real numbers); torch's TorchScript exporter writes COMPLEX128 (15, torch's own code "
+                  "for bfloat16) for a cast to bfloat16, whose rounding is then not applied", stacklevel=2)
     return {**attrs, "to": 11}
+
 
 MICROSOFT_OPS = frozenset({"QLinearAdd", "QLinearMul", "QGemm", "QLinearAveragePool", "QLinearGlobalAveragePool",
                            "QLinearSigmoid", "QLinearLeakyRelu", "QLinearSoftmax", "QLinearConcat", "QuantizeLinear",

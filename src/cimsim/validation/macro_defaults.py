@@ -34,8 +34,8 @@ DEFAULTS: dict[str, str] = {
                       "pulse (the simulator's definition, docs/cost_cim.md)",
     "analog_accumulation": "none (every input plane converted) when not stated; true -> adc.accumulation = planes; "
                            "weight_accumulation = true (weight-bit columns summed before the ADC), or an SRAM macro "
-                           "whose UIUC B_w (weight bits per analog dot product) is >= 2 at any of its points (the chip's "
-                           "structure: every point, noted there) and that does not state "
+                           "whose UIUC B_w (weight bits per analog dot product) is >= 2 at any of its points (the "
+                           "chip's structure: every point, noted there) and that does not state "
                            "weight_accumulation = false -> slices (both: "
                            "planes_and_slices), and an ADC serves cols_per_adc / (columns per weight) summed columns; "
                            "row_groups_per_conversion g -> adc.groups_per_conversion = g (1: every read converted)",
