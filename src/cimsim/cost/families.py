@@ -13,8 +13,9 @@
 - ``digital`` (bitwise products and adder trees; ZigZag-IMC ``DimcArrayUnit``): SRAM lines; each
   cell read forms k x b 1-bit products (k input bits the read's plane carries, b bits per cell); each output's
   sum is a ripple adder tree of N(p + 1) - (p + ceil(log2 N) + 1) full adders over N rows of p-bit products of
-  the input code and the whole stored weight (``DimcArrayUnit.get_peak_energy_single_cycle``), exact; no ADC; its energy counts
-  the adders with a live input (rows past the layer feed it constant zeros: :func:`_switching`), its area all N.
+  the input code and the whole stored weight (``DimcArrayUnit.get_peak_energy_single_cycle``), exact; no ADC; its
+  energy counts the adders with a live input (rows past the layer feed it constant zeros: :func:`_switching`), its
+  area all N.
   An array's
   ``array.adder_trees`` trees (default one per output) sum its outputs in turn, a read pulse each (each output's
   cells read once: the read lasts longer, its energy unchanged)
@@ -58,7 +59,8 @@ from .cells import CellFamily, cell_pitch_um
 
 __all__ = ["Lines", "line_model", "cell_compute_energy_pj", "set_input_bits", "ADDER_TREE_TOGGLE_RATE",
            "tree_toggle_rate", "CHAIN_TOGGLE_RATE", "adder_tree_full_adders", "reference_sum_full_adders",
-           "chain_registers", "adder_tree_energy_pj", "reference_sum_energy_pj", "adder_tree_area_um2", "trees", "tree_passes"]
+           "chain_registers", "adder_tree_energy_pj", "reference_sum_energy_pj", "adder_tree_area_um2", "trees",
+           "tree_passes"]
 
 @dataclass(frozen=True)
 class Lines:
