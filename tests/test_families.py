@@ -157,6 +157,25 @@ def test_digital_adder_tree_energy_falls_with_fewer_wider_reads(encoding, signed
         assert rate[2] == pytest.approx(0.375, rel=0.1)
 
 
+def test_digital_adder_trees_of_dense_data_on_wider_reads_toggle_at_uniform_datas_rate():
+    """every input and weight at its largest code, read 4 bits at a time: the cells' charge measure, (x / c_max)**2,
+    grows faster than the share of 1 bits, and had given q = 1 (no toggling: adder trees free, 9.4 -> 4.5 fJ/MAC in a
+    chips probe); data denser than uniform unsigned data is priced at its rate (1-bit reads measure q itself)"""
+    import numpy as np
+    from cimsim.numerics import Crossbar
+
+    config = with_overrides(BASE, {"array.family": "digital", "device.bits_per_cell": 1, "workload.in_features": 64,
+                                   "workload.out_features": 8, "array.rows": 64, "array.cols": 64,
+                                   "array.rows_per_read": 64, "mapping.signed_encoding": "offset",
+                                   "dac.signed_inputs": "unsigned", "dac.input_bits": 4, "mapping.weight_bits": 4,
+                                   "dac.mode": "sliced", "dac.bits_per_read": 4})
+    xbar = Crossbar(config)
+    xbar.program(np.ones((8, 64)))
+    xbar.mvm(np.ones((16, 64)))
+    assert xbar.counts.cell_activity / xbar.counts.cells_read > 0.25 * 3  # the charge measure, past 1/4 x 3
+    assert tree_toggle_rate(xbar.plan, xbar.counts) == pytest.approx(0.375)
+
+
 def test_digital_family_has_adder_trees_and_no_converters():
     config, plan, p, counts = _priced({"array.family": "digital", "dac.mode": "bit_serial",
                                        "array.rows_per_read": 256})

@@ -208,17 +208,20 @@ fully-active full-adder energy by (its "37.5 % input toggle rate")"""
 @checked_types
 def tree_toggle_rate(plan: Plan, counts: Counts) -> float:
     """The toggle rate of an adder tree's input bits, 2 q (1 - q), with q the fraction of its product bits that are
-    1 (at most 1) as the counts measured it: 1/4 (PRODUCT_BIT_ONE_PROBABILITY) x the measured cell activity
-    (``Counts.cell_activity`` / ``cells_read``) over :func:`~cimsim.analytic.unsigned_uniform_activity`'s. For
-    bit-serial inputs on 1-bit cells q is the measured share of 1-bit products that are 1; wider reads and cells
-    scale uniform data's 1/4 by the same measure, so the zeros of a differential pair's idle cell and a two-phase
-    input's idle phase count as on 1-bit reads (they had been priced at 0.375 whatever the data: at 2-bit reads
-    3.8x the 1-bit reads' energy on the default encodings). ADDER_TREE_TOGGLE_RATE where nothing was read and for
-    a cell chain (its running sums toggle at CHAIN_TOGGLE_RATE, whatever the products)."""
+    1 as the counts measured it. For bit-serial inputs on 1-bit cells q is the measured share of 1-bit products that
+    are 1 (``Counts.cell_activity`` / ``cells_read``). Wider reads and cells scale uniform unsigned data's 1/4
+    (PRODUCT_BIT_ONE_PROBABILITY) by the measured activity over :func:`~cimsim.analytic.unsigned_uniform_activity`'s,
+    at most 1, so the zeros of a differential pair's idle cell and a two-phase input's idle phase, and sparse data,
+    count as on 1-bit reads (a fixed 0.375 had priced 2-bit reads at 3.8x the 1-bit reads' energy on the default
+    encodings). Data denser than that is priced at its rate: the measure, (x / c_max)**2 of the codes, outgrows the
+    share of 1 bits (full-scale codes had given q = 1, no toggling), and 2 q (1 - q) is the same at 3/4 as at 1/4.
+    ADDER_TREE_TOGGLE_RATE where nothing was read and for a cell chain (its running sums toggle at
+    CHAIN_TOGGLE_RATE, whatever the products)."""
     if plan.cell_chain or not counts.cells_read:
         return ADDER_TREE_TOGGLE_RATE
-    q = PRODUCT_BIT_ONE_PROBABILITY * counts.cell_activity / counts.cells_read / unsigned_uniform_activity(plan)
-    q = min(q, 1.0)
+    q = counts.cell_activity / counts.cells_read
+    if plan.bits_per_read != 1 or plan.bits_per_cell != 1:
+        q = PRODUCT_BIT_ONE_PROBABILITY * min(1.0, q / unsigned_uniform_activity(plan))
     return 2.0 * q * (1.0 - q)
 
 
