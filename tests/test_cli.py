@@ -595,9 +595,9 @@ def test_a_setting_a_command_does_not_read_is_said(command, field, said):
     assert result.exit_code == 0 and said in result.output, result.output
 
 
-@pytest.mark.parametrize("field, value", [("batch_size", 1), ("memory_limit_gib", 1e-6)])
+@pytest.mark.parametrize("field, value", [("memory_limit_gib", 1e-6)])
 def test_an_estimate_is_unchanged_by_the_work_array_settings_it_says_it_does_not_read(field, value):
-    """estimate --set simulation.batch_size=1 or a memory limit of 1 KiB had changed nothing, unsaid"""
+    """estimate --set simulation.memory_limit_gib to 1 KiB had changed nothing, unsaid"""
     default = str(Path(__file__).resolve().parents[1] / "configs" / "default.toml")
     with pytest.warns(UserWarning, match=f"^simulation.{field}: an estimate does not read it"):
         changed = cimsim.estimate(default, {"simulation": {field: value}})

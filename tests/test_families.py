@@ -6,6 +6,7 @@ import dataclasses
 import math
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from cimsim.config.load import load_config, with_overrides
@@ -13,7 +14,7 @@ from cimsim.config.schema import Config
 from cimsim.errors import ConfigError
 from cimsim.cost import cells, cim_breakdown, cim_parameters, cim_timing, gates, periphery, pricing_table
 from cimsim.cost.cim import layer_area_um2, layer_energy_pj
-from cimsim.analytic import uniform_cell_activity, uniform_level_fractions
+from cimsim.analytic import uniform_cell_activity
 from cimsim.cost.families import CHAIN_TOGGLE_RATE, adder_tree_full_adders, chain_registers, tree_toggle_rate
 from cimsim.analytic import analytic_counts, plane_top_codes
 from cimsim.mapping import plan_layer
@@ -125,43 +126,65 @@ def test_digital_adder_trees_toggle_at_the_measured_product_bit_rate():
         + xbar.counts.reference_sums * p.reference_sum_energy_pj)
 
 
-@pytest.mark.parametrize("encoding, signed", [("differential", "two_phase"), ("offset", "unsigned")])
-def test_digital_adder_tree_energy_falls_with_fewer_wider_reads(encoding, signed):
-    """7 one-bit reads against 4 two-bit reads of the same data: each full adder evaluated costs alike (its toggle
-    rate measured alike), so the trees' energy follows their evaluations, N (p + 1) - (p + ceil(log2 N) + 1) a sum.
-    Wider reads had been priced at 0.375 whatever the encoding: 2.7x the 1-bit reads' energy on the default
-    encodings, with their zeros (a differential pair's idle side, a two-phase input's idle phase)."""
-    import numpy as np
-    from cimsim.cost.families import _switching, _product_bits
+def _popcount(a):
+    a, count = a.astype(np.int64), np.zeros(a.shape, np.int64)
+    while a.any():
+        count += a & 1
+        a >>= 1
+    return count
+
+
+@pytest.mark.parametrize("data", ["uniform", "relu"])
+def test_digital_adder_trees_toggle_at_their_operands_bit_rate_at_every_read_width(data):
+    """The tree's operands are the p-bit products of each plane's code and the stored (offset) weight code: the model's
+    2 q (1 - q) against q counted from those products (offset weights, unsigned 8-bit inputs at the per-vector range).
+    A fixed 0.375 had priced 2-bit reads at 2.7x the tree energy of 1-bit reads on the default encodings; a squared
+    code measure then gave ReLU data 0.13 where its products' bits toggle at 0.32 (a review)."""
+    from cimsim.cost.families import _product_bits
     from cimsim.numerics import Crossbar
 
-    rng = np.random.default_rng(5)
-    weights, x = rng.uniform(-1, 1, (64, 64)), rng.uniform(-1 if signed == "two_phase" else 0, 1, (64, 64))
-    energy, rate = {}, {}
-    for k, mode in ((1, {"dac.mode": "bit_serial"}), (2, {"dac.mode": "sliced", "dac.bits_per_read": 2})):
+    rng = np.random.default_rng(0)
+    weights = rng.uniform(-1, 1, (16, 64))
+    x = rng.uniform(0, 1, (200, 64)) if data == "uniform" else np.maximum(rng.normal(0, 1, (200, 64)), 0)
+    codes = np.rint(x / x.max(axis=1, keepdims=True) * 255).astype(np.int64)  # the per-vector range's codes
+    stored = np.rint(weights / np.abs(weights).max() * 127).astype(np.int64) + 128  # offset codes 1..255
+    for k, mode in ((2, {"dac.mode": "sliced", "dac.bits_per_read": 2}),
+                    (4, {"dac.mode": "sliced", "dac.bits_per_read": 4}), (8, {"dac.mode": "parallel"})):
         config = with_overrides(BASE, {"array.family": "digital", "device.bits_per_cell": 1, "workload.in_features": 64,
-                                       "workload.out_features": 64, "array.rows": 64, "array.cols": 64,
-                                       "array.rows_per_read": 64, "mapping.signed_encoding": encoding,
-                                       "dac.signed_inputs": signed, **mode})
+                                       "workload.out_features": 16, "array.rows": 64, "array.cols": 64,
+                                       "array.rows_per_read": 64, "mapping.signed_encoding": "offset",
+                                       "dac.signed_inputs": "unsigned", **mode})
         xbar = Crossbar(config)
         xbar.program(weights)
         xbar.mvm(x)
-        energy[k] = cim_breakdown(config, xbar.plan, xbar.counts).energy_pj["adder_tree"]
-        rate[k] = tree_toggle_rate(xbar.plan, xbar.counts)
-        adders = _switching(xbar.plan, _product_bits(xbar.plan)) * xbar.counts.adder_tree_sums
-        energy[k] /= adders  # per full adder evaluated
-    assert rate[2] == pytest.approx(rate[1], rel=0.25) and energy[2] == pytest.approx(energy[1], rel=0.25)
-    if encoding == "differential":
-        assert rate[2] < 0.375 / 2
-    else:  # unsigned uniform data: the basis, 2 q (1 - q) at q = 1/4
-        assert rate[2] == pytest.approx(0.375, rel=0.1)
+        planes = [(codes >> (j * k)) & (2 ** k - 1) for j in range(-(-8 // k))]
+        q = np.mean([_popcount(plane[:, :, None] * stored.T[None]).mean() for plane in planes]) / _product_bits(
+            xbar.plan)
+        assert tree_toggle_rate(xbar.plan, xbar.counts) == pytest.approx(2 * q * (1 - q), rel=0.05), k
 
 
-def test_digital_adder_trees_of_dense_data_on_wider_reads_toggle_at_uniform_datas_rate():
-    """every input and weight at its largest code, read 4 bits at a time: the cells' charge measure, (x / c_max)**2,
-    grows faster than the share of 1 bits, and had given q = 1 (no toggling: adder trees free, 9.4 -> 4.5 fJ/MAC in a
-    chips probe); data denser than uniform unsigned data is priced at its rate (1-bit reads measure q itself)"""
-    import numpy as np
+@pytest.mark.parametrize("mode", [{"dac.mode": "bit_serial"}, {"dac.mode": "sliced", "dac.bits_per_read": 3}])
+def test_uniform_product_bit_share_counts_the_encodings_zero_products(mode):
+    """the default encodings (a differential pair, a two-phase input): half the products of each are 0, an idle side
+    or phase; the share of 1 bits by enumeration against random uniform draws of codes"""
+    from cimsim.analytic import plane_top_codes, uniform_product_bit_share
+    from cimsim.mapping import plan_layer
+
+    plan = plan_layer(with_overrides(BASE, {"array.family": "digital", "device.bits_per_cell": 1, **mode}))
+    rng = np.random.default_rng(2)
+    q = rng.integers(-127, 128, 200_000)  # 8-bit weights
+    side = np.where(rng.integers(0, 2, q.size) == 0, np.maximum(q, 0), np.maximum(-q, 0))  # a polarity's cell
+    tops = plane_top_codes(plan)
+    x = rng.integers(0, tops[rng.integers(0, len(tops), q.size)] + 1) * rng.integers(0, 2, q.size)  # idle phase 0
+    drawn = _popcount(x * side).mean() / (int(tops.max()) * 127).bit_length()
+    assert uniform_product_bit_share(plan) == pytest.approx(drawn, rel=0.02)
+
+
+def test_digital_adder_trees_of_dense_data_on_wider_reads_toggle_at_uniform_datas_share():
+    """every input and weight at its largest code, read 4 bits at a time: a squared code measure had given q = 1 (no
+    toggling: adder trees free, 9.4 -> 4.5 fJ/MAC in a chips probe); every code non-zero, it is uniform data's share
+    (1-bit reads measure q itself)"""
+    from cimsim.analytic import uniform_product_bit_share
     from cimsim.numerics import Crossbar
 
     config = with_overrides(BASE, {"array.family": "digital", "device.bits_per_cell": 1, "workload.in_features": 64,
@@ -172,8 +195,8 @@ def test_digital_adder_trees_of_dense_data_on_wider_reads_toggle_at_uniform_data
     xbar = Crossbar(config)
     xbar.program(np.ones((8, 64)))
     xbar.mvm(np.ones((16, 64)))
-    assert xbar.counts.cell_activity / xbar.counts.cells_read > 0.25 * 3  # the charge measure, past 1/4 x 3
-    assert tree_toggle_rate(xbar.plan, xbar.counts) == pytest.approx(0.375)
+    q = uniform_product_bit_share(xbar.plan)
+    assert 0.25 < q < 0.5 and tree_toggle_rate(xbar.plan, xbar.counts) == pytest.approx(2 * q * (1 - q))
 
 
 def test_digital_family_has_adder_trees_and_no_converters():
@@ -188,10 +211,12 @@ def test_digital_family_has_adder_trees_and_no_converters():
     assert p.adder_tree_energy_pj == pytest.approx(2032 * gates.FULL_ADDER_CAP_FF * 0.81e-3 * 0.375)
     assert counts.adder_tree_sums == 10 * plan.n_planes * plan.out_features  # a sum per output, plane and vector
     assert p.cell_compute_energy_pj == pytest.approx(1 * 2 * 0.5 * gates.NAND2_CAP_FF * 0.81e-3)
-    # uniform data's product bits: an input bit set in one of a two-phase input's two phases, 1/2 x 1/2, and a cell's
-    # level 0.209 of its top (the differential pair's idle side; 8 cells of 2, 2, 2 and 1 magnitude bits)
-    q = 0.5 * 0.5 * uniform_level_fractions(plan)[0] / (plan.n_slices * plan.polarities)
-    assert q == pytest.approx(0.0523, abs=1e-4) and tree_toggle_rate(plan, counts) == pytest.approx(2 * q * (1 - q))
+    # uniform data's product bits: an input bit set in one of a two-phase input's two phases, 1/2 x 1/2, times the
+    # share of 1 bits of a pair's stored 7-bit magnitude (its idle side 0)
+    codes = np.arange(-127, 128)
+    magnitude_bits = np.mean([_popcount(np.maximum(side * codes, 0)).mean() for side in (1, -1)]) / 7
+    q = 0.5 * 0.5 * magnitude_bits
+    assert tree_toggle_rate(plan, counts) == pytest.approx(2 * q * (1 - q))
     assert b.energy_pj["adder_tree"] == pytest.approx(counts.adder_tree_sums * p.adder_tree_energy_pj
                                                       * 2 * q * (1 - q) / 0.375)
     assert b.area_um2["adder_tree"] > 0
@@ -644,3 +669,17 @@ def test_a_digital_arrays_read_is_at_least_one_clock_cycle():
     assert "reads summed x 10 ns" in line
     analog = {ghz: cimsim.estimate(sram, {"technology.clock_ghz": ghz}).cim for ghz in (0.1, 1.0)}
     assert analog[0.1].compute_ns < 1.01 * analog[1.0].compute_ns  # an analog read is the pulse's (its tail clocked)
+
+
+def test_the_readout_line_says_the_toggle_rate_of_its_per_sum_energy():
+    """the report's 'X pJ per output sum' is the tree at uniform unsigned data's 0.375, the energy weighted by the
+    data's own rate: the line had not said so, and read as the priced energy per sum (1.54 pJ against 4.92 said)"""
+    from cimsim.cost.assumption_lines import converter_line
+
+    for adders, rate in (("tree", "uniform unsigned data's toggle rate, 0.375"), ("cell_chain", "toggle rate, 0.5")):
+        overrides = {"array.family": "digital", "dac.mode": "bit_serial", "array.digital_adders": adders,
+                     "device.bits_per_cell": 1}
+        config, plan, p, _ = _priced(overrides if adders == "cell_chain" else
+                                     {k: v for k, v in overrides.items() if k != "array.digital_adders"})
+        line = converter_line(config, plan, p, cim_timing(plan, p))
+        assert f"{p.adder_tree_energy_pj:.3g} pJ per output sum at " in line and rate in line, line

@@ -535,6 +535,10 @@ def test_a_weight_group_inferred_from_another_points_uiuc_row_is_said(tmp_path):
     path.write_text(CHIP.format(macro="cycle_ns = 20\ninput_bits = 1\nweight_bits = 4", point="tops_per_w = 5.0"))
     config, notes = point_config("c", 0, str(path))
     assert config.adc.accumulation == "none" and not any("summed before the ADC" in n for n in notes)
+    path.write_text(CHIP.format(macro="cycle_ns = 20\ninput_bits = 1\nweight_bits = 1", point="tops_per_w = 5.0")
+                    + uiuc)  # one column a weight: nothing summed, nothing said (valavi-vlsi2018's note had said so)
+    config, notes = point_config("c", 0, str(path))
+    assert config.adc.accumulation == "none" and not any("summed before the ADC" in n for n in notes)
 
 
 RESISTIVE = CHIP.replace('family = "sram-charge"', 'family = "{family}"').replace(

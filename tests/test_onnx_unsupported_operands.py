@@ -83,3 +83,15 @@ def test_a_cast_of_real_values_to_complex_is_read_as_real_and_said(to):
     assert not [w for w in record if issubclass(w.category, np.exceptions.ComplexWarning)]
     x = RNG.standard_normal((4, 3))
     np.testing.assert_array_equal(net.forward(x), x * scale)
+
+
+def test_complex_constants_are_refused_naming_them():
+    """a complex initializer or Constant (invalid ONNX for every operator the import takes) had been read through
+    numpy's complex-to-real cast, its imaginary part dropped with a ComplexWarning: (x * 1j) * 1j imported as 0, not -x"""
+    value = np.array([1j, 1j, 1j], np.complex64)
+    nodes = [helper.make_node("Mul", ["x", "c"], ["y"])]
+    with pytest.raises(ValueError, match=r"initializer 'c' holds COMPLEX64 values: cimsim computes with real"):
+        network_from_onnx(_model(nodes, ["N", 3], {"c": value}))
+    constant = helper.make_node("Constant", [], ["c"], name="k", value=numpy_helper.from_array(value))
+    with pytest.raises(ValueError, match=r"node 'k' \(Constant\): it holds complex64 values"):
+        network_from_onnx(_model([constant] + nodes, ["N", 3]))

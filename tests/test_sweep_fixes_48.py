@@ -117,3 +117,21 @@ def test_a_functional_points_accuracy_of_identical_trials_is_their_value():
                             {"device.preset": "ideal", "workload.vectors": 200, "simulation.trials": 3})
     point = _functional(config)
     assert point["accuracy"] == point["digital_accuracy"] == 0.97
+
+
+def test_an_analytic_sweep_along_a_setting_its_points_do_not_read_says_so():
+    """an analytic sweep along simulation.trials or memory_limit_gib had given identical points, unsaid, and its
+    summary had said 'Not checked against published trends: simulation.trials (the cost's trend along it is the
+    model's alone)' (a review)"""
+    import warnings
+
+    from cimsim.cost.trust import axis_trend_lines
+
+    default = str(Path(__file__).resolve().parents[1] / "configs" / "default.toml")
+    spec = {"base": default, "axes": {"simulation.trials": [1, 2], "adc.bits": [6, 8]}}
+    with pytest.warns(UserWarning, match=r"^simulation.trials: an analytic sweep does not read it"):
+        spec_from_dict(spec)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        spec_from_dict({**spec, "kind": "functional"})
+    assert not any("simulation.trials" in line for line in axis_trend_lines(["simulation.trials", "adc.bits"]))

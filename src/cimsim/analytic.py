@@ -19,7 +19,7 @@ from .bit_slices import slice_bits
 from .mapping import Plan
 
 __all__ = ["DataStats", "analytic_counts", "code_energy", "plane_top_codes", "uniform_cell_activity",
-           "unsigned_uniform_activity", "uniform_level_fractions"]
+           "uniform_product_bit_share", "uniform_level_fractions"]
 
 
 @dataclass(frozen=True)
@@ -281,13 +281,7 @@ def _level_fractions(encoding: SignedEncoding, bits: int, bits_per_cell: int, sl
     m = 2 ** (bits - 1) - 1
     codes = np.array([-1, 1]) if bits == 1 else np.arange(-m, m + 1)
     weights = np.full(codes.size, (1.0 - zero_fraction) / codes.size) + zero_fraction * (codes == 0)
-    if encoding == SignedEncoding.DIFFERENTIAL:
-        stored = [np.maximum(codes, 0), np.maximum(-codes, 0)]
-    elif encoding == SignedEncoding.TWOS_COMPLEMENT:
-        stored = [codes & (2 ** bits - 1)]
-    else:  # offset: the stored code (q + offset) / step, the reference the offset's
-        step = 2 if bits == 1 else 1
-        stored = [(codes + 2 ** (bits - 1)) // step]
+    stored = _stored_codes(encoding, bits)  # the offset's reference: its own code, below
     top = 2 ** bits_per_cell - 1  # slices: (lowest bit, highest level) of each (Plan.weight_slices)
     held = np.arange(top + 1.0) if cell_levels is None else np.asarray(cell_levels)  # what each level holds
     per_output = sum(float(weights @ held[(s >> k) & mask]) for s in stored for k, mask in slices) / top
@@ -296,12 +290,38 @@ def _level_fractions(encoding: SignedEncoding, bits: int, bits_per_cell: int, sl
 
 
 @checked_types
-def unsigned_uniform_activity(plan: Plan) -> float:
-    """Mean of (x / c_max)**2 (l / l_max) over cell reads of unsigned uniform data with no zero of an encoding's
-    making: each plane's code uniform on 0..c_j (binary inputs +/-1: 1), each cell's level uniform on 0..l_max
-    (mean 1/2); no idle phase of a two-phase input, no idle side of a differential pair. 1/4 for bit-serial inputs
-    on 1-bit cells: the share of their 1-bit products that are 1."""
-    return (1.0 if plan.binary_inputs else _mean_square_fraction(plan)) / 2
+def uniform_product_bit_share(plan: Plan) -> float:
+    """The share of 1 bits in a digital array's adder-tree operands over uniform data: the p-bit products (p the
+    largest one's bits) of a read's plane code, uniform on 0..c_j (binary inputs: 1), and a stored weight code, the
+    weight codes uniform on [-m, m] in the plan's encoding (a differential pair's idle side 0), a two-phase input 0
+    in its idle phase; the mean over planes and polarities. For bit-serial inputs on 1-bit cells it is the share of
+    1-bit products that are 1, as :func:`uniform_cell_activity` has it."""
+    p = (plan.max_plane_code * (2 ** plan.stored_bits - 1)).bit_length()
+    share = _product_bit_share(_plane_tops(plan), plan.signed_encoding, plan.weight_bits, p, plan.binary_inputs)
+    return share / 2 if plan.signed_inputs == SignedInputs.TWO_PHASE else share
+
+
+@functools.cache
+def _product_bit_share(tops: tuple[int, ...], encoding: SignedEncoding, bits: int, p: int, binary: bool) -> float:
+    shares = []
+    for top in tops:
+        x = np.ones(1, np.uint64) if binary else np.arange(top + 1, dtype=np.uint64)
+        for stored in _stored_codes(encoding, bits):
+            products = np.multiply.outer(x, stored.astype(np.uint64)).astype("<u8")
+            shares.append(np.unpackbits(products.view(np.uint8)).sum() / (products.size * p))
+    return float(np.mean(shares))
+
+
+@functools.cache
+def _stored_codes(encoding: SignedEncoding, bits: int) -> tuple[np.ndarray, ...]:
+    """the stored codes of each polarity's cells for the weight codes -m..m (binary: -1, 1), in order"""
+    m = 2 ** (bits - 1) - 1
+    codes = np.array([-1, 1]) if bits == 1 else np.arange(-m, m + 1)
+    if encoding == SignedEncoding.DIFFERENTIAL:
+        return np.maximum(codes, 0), np.maximum(-codes, 0)
+    if encoding == SignedEncoding.TWOS_COMPLEMENT:
+        return (codes & (2 ** bits - 1),)
+    return ((codes + 2 ** (bits - 1)) // (2 if bits == 1 else 1),)  # offset: (q + offset) / step
 
 
 def _input_activity(plan: Plan) -> float:

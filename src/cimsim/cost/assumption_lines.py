@@ -44,9 +44,12 @@ def converter_line(config: Config, plan: Plan, p: CimParameters, t: CimTiming) -
         shared = f"; {trees(plan)} trees an array for its {used} outputs, in {passes} turns" if passes > 1 else ""
         adders = ("a full adder in every bit cell (a cell chain)" if config.array.digital_adders ==
                   DigitalAdders.CELL_CHAIN else f"a ripple adder tree (ZigZag-IMC DIMC model{shared})")
+        chain = config.array.digital_adders == DigitalAdders.CELL_CHAIN
+        rate = ("its running sums' toggle rate, 0.5" if chain else "uniform unsigned data's toggle rate, 0.375, "
+                "the energy weighted by the data's own (docs/cost_cim.md)")
         return (f"No ADC: each output sums its 1-bit products exactly in {adders}, "
-                f"{p.adder_tree_energy_pj:.3g} pJ per output sum; no DAC either: its 'dac' row prices the input-bit "
-                "wires along each row, their charge and their drivers.")
+                f"{p.adder_tree_energy_pj:.3g} pJ per output sum at {rate}; no DAC either: its 'dac' row prices the "
+                "input-bit wires along each row, their charge and their drivers.")
     cycles = f"{p.adc_bits} bit-cycle{'s' * (p.adc_bits != 1)}"
     enob = priced_enob(config)  # an idle one prices nothing
     detail = ("" if enob is None else f", ENOB {enob:g}") + ("" if config.adc.built_bits in (

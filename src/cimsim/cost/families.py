@@ -48,9 +48,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..analytic import plane_top_codes, unsigned_uniform_activity
+from ..analytic import plane_top_codes, uniform_product_bit_share
 from ..argcheck import check_int, checked_types
-from ..config.modes import ArrayFamily
+from ..config.modes import ArrayFamily, SignedInputs
 from ..config.schema import Config
 from ..counts import Counts
 from ..mapping import Plan
@@ -110,12 +110,13 @@ def _mean_plane_bits(plan: Plan) -> float:
 @checked_types
 def set_input_bits(plan: Plan) -> float:
     """Input-bit wires a driven row of a digital array charges on one read: the 1 bits of its non-zero code, the mean
-    over uniform codes 1..c_j of each plane (a wire carrying 0 does not swing; bit-serial reads: 1), and a bipolar
-    code's sign wire half the time; 1 for the other families (one word line a row)."""
+    over uniform codes 1..c_j of each plane (a wire carrying 0 does not swing; bit-serial reads: 1; a digital array
+    takes no bipolar inputs, so no sign wire); 1 for the other families (one word line a row). The analytic path's
+    upper bound drives every plane of a non-zero input, so there bit-serial reads' wires count up to twice the
+    simulated."""
     if plan.family != ArrayFamily.DIGITAL:
         return 1.0
-    ones = np.mean([_mean_ones(int(top)) for top in plane_top_codes(plan)])
-    return float(ones) + 0.5 * (plan.dac_bits - plan.bits_per_read)
+    return float(np.mean([_mean_ones(int(top)) for top in plane_top_codes(plan)]))
 
 
 @functools.cache
@@ -207,22 +208,30 @@ ADDER_TREE_TOGGLE_RATE = 2 * PRODUCT_BIT_ONE_PROBABILITY * (1 - PRODUCT_BIT_ONE_
 fully-active full-adder energy by (its "37.5 % input toggle rate")"""
 @checked_types
 def tree_toggle_rate(plan: Plan, counts: Counts) -> float:
-    """The toggle rate of an adder tree's input bits, 2 q (1 - q), with q the fraction of its product bits that are
-    1 as the counts measured it. For bit-serial inputs on 1-bit cells q is the measured share of 1-bit products that
-    are 1 (``Counts.cell_activity`` / ``cells_read``). Wider reads and cells scale uniform unsigned data's 1/4
-    (PRODUCT_BIT_ONE_PROBABILITY) by the measured activity over :func:`~cimsim.analytic.unsigned_uniform_activity`'s,
-    at most 1, so the zeros of a differential pair's idle cell and a two-phase input's idle phase, and sparse data,
-    count as on 1-bit reads (a fixed 0.375 had priced 2-bit reads at 3.8x the 1-bit reads' energy on the default
-    encodings). Data denser than that is priced at its rate: the measure, (x / c_max)**2 of the codes, outgrows the
-    share of 1 bits (full-scale codes had given q = 1, no toggling), and 2 q (1 - q) is the same at 3/4 as at 1/4.
-    ADDER_TREE_TOGGLE_RATE where nothing was read and for a cell chain (its running sums toggle at
-    CHAIN_TOGGLE_RATE, whatever the products)."""
+    """The toggle rate of an adder tree's input bits, 2 q (1 - q), q the share of its operands' bits that are 1. For
+    bit-serial inputs on 1-bit cells q is measured: the share of 1-bit products that are 1 (``Counts.cell_activity``
+    / ``cells_read``). Wider reads and cells take uniform data's share for the plan's encodings
+    (:func:`~cimsim.analytic.uniform_product_bit_share`: a differential pair's idle side and a two-phase input's idle
+    phase make zero products) times the measured share of non-zero plane codes over uniform data's, at most 1 (a
+    zero input makes a zero product; the analytic path's upper bound on driven rows gives uniform data's). A fixed
+    0.375 had priced 2-bit reads at 2.7x the adder-tree energy of 1-bit reads on the default encodings; a squared
+    code measure then underpriced skewed data. ADDER_TREE_TOGGLE_RATE where nothing was read and for a cell chain
+    (its running sums toggle at CHAIN_TOGGLE_RATE, whatever the products)."""
     if plan.cell_chain or not counts.cells_read:
         return ADDER_TREE_TOGGLE_RATE
-    q = counts.cell_activity / counts.cells_read
-    if plan.bits_per_read != 1 or plan.bits_per_cell != 1:
-        q = PRODUCT_BIT_ONE_PROBABILITY * min(1.0, q / unsigned_uniform_activity(plan))
+    if plan.bits_per_read == 1 and plan.bits_per_cell == 1:
+        q = counts.cell_activity / counts.cells_read
+    else:
+        live = counts.row_activations / counts.dac_conversions if counts.dac_conversions else 1.0
+        q = uniform_product_bit_share(plan) * min(1.0, live / _uniform_live_share(plan))
     return 2.0 * q * (1.0 - q)
+
+
+def _uniform_live_share(plan: Plan) -> float:
+    """the share of a digital array's row reads whose plane code is not 0 under uniform data: c_j / (c_j + 1) a
+    plane, the mean over planes, halved for a two-phase input (0 in its idle phase)"""
+    share = float(np.mean([top / (top + 1.0) for top in plane_top_codes(plan)]))
+    return share / 2 if plan.signed_inputs == SignedInputs.TWO_PHASE else share
 
 
 CHAIN_TOGGLE_RATE = 2 * 0.5 * (1 - 0.5)

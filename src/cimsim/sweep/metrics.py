@@ -173,3 +173,15 @@ def _functional(config: Config) -> dict[str, float]:
     clipped = {"input_clipped_fraction": trial_mean([r.input_clipped_fraction for r in comp.runs]),
                "adc_clipped_fraction": trial_mean([adc_clipped_fraction(r) for r in comp.runs])}
     return {**accuracy, **clipped, **_costs(config, comp.cim, comp.baseline)}
+
+
+def warn_unread_axes(kind: str, fields: Sequence[str]) -> None:
+    """A warning naming each axis field an analytic sweep's points do not read (``api.ESTIMATE_UNREAD``: the
+    simulation's trials, products and memory limit): along it every point had been the same, unsaid."""
+    from ..api import ESTIMATE_UNREAD
+    from ..config.presets_merge import warn_unread_settings
+
+    if kind == "analytic":
+        warn_unread_settings({field: 0 for field in fields}, ESTIMATE_UNREAD.__contains__, "an analytic sweep",
+                             "its points are estimates, priced from the shapes: every point alike; kind = "
+                             "\"functional\" simulates them")

@@ -27,7 +27,7 @@ from ..config.toml_file import read_toml, relative_dir
 from ..errors import ConfigError
 from .axis_values import (FIELD_RULES, choice_names, field_error, has_control, missing_network,
                           range_end_errors)
-from .metrics import available_metrics, default_metrics
+from .metrics import available_metrics, default_metrics, warn_unread_axes
 from .sampling import Axis, combinations, steps
 
 __all__ = ["Axis", "SweepSpec", "load_spec", "spec_from_dict", "KINDS", "MODES", "MAX_POINTS", "FIELD_RULES"]
@@ -115,6 +115,7 @@ def spec_from_dict(data: Mapping[str, Any], source: str = "<dict>", base_dir: st
             errors.append(("set" if "set" in data else "base", why))
     if errors:
         raise ConfigError(source, errors)
+    warn_unread_axes(kind, [axis.field for axis in axes])
     if is_template(loaded := base if origin is None else origin):  # its file's problems unless a point completes it
         completed(loaded, ({**fixed, **values} for values in points()), Path(base_dir))
     return SweepSpec(source, base, kind, mode, axes, objectives, samples, seed, str(base_dir), tuple(fixed.items()),

@@ -124,7 +124,8 @@ def adc_table(macro: Macro, f: Mapping[str, Any], family: str, weight_bits: int,
     planes = bool(f.get("analog_accumulation"))
     group = None if "weight_accumulation" in f or family not in ("charge", "current") else _uiuc_weight_group(macro)
     weights = bool(f["weight_accumulation"]) if "weight_accumulation" in f else group is not None  # as stated
-    if group:  # a point without UIUC figures of its own had changed unsaid with another point's
+    if group and weight_bits > bits_per_cell:  # (one column a weight: nothing to sum) a point without UIUC figures
+        # of its own had changed unsaid with another point's
         notes.append(f"weight-bit columns summed before the ADC (adc.accumulation with slices): the chip's, from "
                      f"{group} (state weight_accumulation = false where it does not)")
     if planes or weights:
