@@ -815,3 +815,31 @@ def test_one_chip_at_two_supplies_and_one_clock_keeps_its_area(tmp_path):
     assert high["tops"] == pytest.approx(low["tops"], rel=1e-3)  # the stated cycle (a slower ADC: 0.02 % more fill)
     alone = macro_configs._priced("fixed-clock", 1, m.file)[3]  # the 0.6 V point priced as a design of its own
     assert alone.area_um2["adc"] > macro_configs._priced("fixed-clock", 0, m.file)[3].area_um2["adc"]
+
+
+def test_points_of_other_adders_or_cell_access_are_other_designs(tmp_path):
+    """one digital entry's points of 64 and 16 adder trees and of a cell chain had all been priced at the 64-tree
+    area (the chip key left out the digital converters' sharing): the 16-tree point's density 2.9x low (a chips
+    probe); a crosspoint point beside a 1T1R one likewise"""
+    head = ('[[macro]]\nkey = "{key}"\ntitle = "t"\nsource = "s"\nread_via = "primary"\nfamily = "{family}"\n'
+            'node_nm = 22\nvdd_v = 0.72\nrows = 256\ncols = 256\ncycle_ns = 10\ninput_bits = 4\nweight_bits = 4\n'
+            'bits_per_read = 1\n{more}')
+    point = '\n[[macro.point]]\nlabel = "{label}"\n{field}\ntops_per_mm2 = 1\n'
+    designs = (("64 trees", "adcs = 64"), ("16 trees", "adcs = 16"), ("chain", 'digital_adders = "cell_chain"'))
+    digital = dict(family="digital", more="")
+    text = head.format(key="mixed", **digital) + "".join(point.format(label=a, field=b) for a, b in designs)
+    text += "".join(head.format(key=f"alone-{k}", **digital) + point.format(label=a, field=b)
+                    for k, (a, b) in enumerate(designs))
+    resistive = dict(family="rram", more="adc_bits = 4\nadcs = 64\n")
+    text += head.format(key="cells", **resistive) + "".join(
+        point.format(label=a, field=f'cell_access = "{a}"') for a in ("1t1r", "crosspoint"))
+    text += head.format(key="crosspoint", **resistive) + point.format(label="x", field='cell_access = "crosspoint"')
+    file = macro_file(tmp_path, text)
+    mixed = macro_data.find_macro("mixed", file)
+    for k, p in enumerate(mixed.points):
+        alone = macro_data.find_macro(f"alone-{k}", file)
+        assert macro_configs.model_point(mixed, p)["area_mm2"] == macro_configs.model_point(
+            alone, alone.points[0])["area_mm2"], p.label
+    cells, crosspoint = macro_data.find_macro("cells", file), macro_data.find_macro("crosspoint", file)
+    assert macro_configs.model_point(cells, cells.points[1])["area_mm2"] == macro_configs.model_point(
+        crosspoint, crosspoint.points[0])["area_mm2"] < macro_configs.model_point(cells, cells.points[0])["area_mm2"]

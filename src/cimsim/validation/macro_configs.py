@@ -281,9 +281,10 @@ def _chip_area_um2(macro_key: str, index: int, file: str | None) -> dict[str, fl
     """the macro area of point ``index``'s chip by component, um2: each the largest among the usable points of one
     silicon (node, array, cell and converters' type and sharing alike; supply, clock, precision, rows a read and data
     are how it runs: a converter clocked alike at a lower supply is nearer its fastest rate, priced alone larger)"""
-    def chip(c: Config) -> tuple:
+    def chip(c: Config) -> tuple:  # a digital macro's converters are its adder trees or cell chains
         a = c.array
-        return c.technology.node_nm, a.rows, a.cols, a.family, c.device.name, c.adc.type, c.adc.cols_per_adc
+        return (c.technology.node_nm, a.rows, a.cols, a.family, a.cell_access, c.device.name, c.adc.type,
+                c.adc.cols_per_adc, a.adder_trees, a.digital_adders, a.chain_register_rows)
     own, area = chip(_priced(macro_key, index, file)[0]), {}
     for j in range(len(find_macro(macro_key, file).points)):
         with contextlib.suppress(Unusable):
