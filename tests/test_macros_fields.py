@@ -663,4 +663,4 @@ def test_a_unit_pulse_shorter_than_a_gate_delay_is_noted(tmp_path, cycle_ns, not
     gate_ns = nand2_delay_ns(65, 0.7)
     assert nand2_delay_ns(28, 0.9) == 0.0478 and 0.0478 < gate_ns < 1.0
     assert config.device.read_pulse_ns == pytest.approx(cycle_ns / 255)
-    assert any(f"is shorter than one NAND2 delay at 65 nm and 0.7 V ({gate_ns:.3g} ns" in n for n in notes) == noted
+    assert any(f"is shorter than one gate delay at 65 nm and 0.7 V ({gate_ns:.3g} ns" in n for n in notes) == noted

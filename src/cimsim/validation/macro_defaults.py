@@ -29,7 +29,7 @@ DEFAULTS: dict[str, str] = {
                     "last)",
     "input_encoding": "voltage when not stated; for pulse encodings the cycle is one read of 2**bits_per_read - 1 "
                       "unit pulses (device.read_pulse_ns = cycle / unit pulses, or the entry's read_pulse_ns; one "
-                      "shorter than a NAND2 delay at the node and supply is noted); with "
+                      "shorter than one gate delay at the node and supply is noted); with "
                       "no clock stated each unit pulse lasts the entry's read_pulse_ns, else the device preset's read "
                       "pulse (the simulator's definition, docs/cost_cim.md)",
     "analog_accumulation": "none (every input plane converted) when not stated; true -> adc.accumulation = planes; "

@@ -105,7 +105,7 @@ def clocking(macro: Macro, point: MacroPoint, device: dict[str, Any], technology
         notes.append(f"{encoding} input: one read of {pulses} unit pulses per {cycle * slower:.3g} ns cycle")
         gate_ns = nand2_delay_ns(technology["node_nm"], technology["vdd_v"])
         if device["read_pulse_ns"] < gate_ns:
-            notes.append(f"its unit pulse, {device['read_pulse_ns']:.3g} ns, is shorter than one NAND2 delay at "
+            notes.append(f"its unit pulse, {device['read_pulse_ns']:.3g} ns, is shorter than one gate delay at "
                          f"{technology['node_nm']:g} nm and {technology['vdd_v']:g} V ({gate_ns:.3g} ns: ZigZag-IMC's "
                          f"{NAND2_DELAY_NS * 1e3:g} ps at 28 nm and 0.9 V, scaled by the delay law): no driver forms "
                          "it, so the time of the input bits is understated")
