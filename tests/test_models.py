@@ -826,3 +826,34 @@ def test_a_models_energy_gain_has_the_range_every_comparison_gives():
     assert price.as_dict()["energy_gain_range"] == expected
     assert f"{price.gain['energy']:.3g}x{trust.gain_range_cell(expected)} |" in price_table([price])
     assert expected["low"] <= expected["median"] <= expected["high"]
+
+
+def test_a_model_without_a_kv_cache_says_nothing_of_one():
+    """ResNet-18 and every network file had read 'KV cache in sram banks of 256 KiB' with kv_cache 'sram' in the
+    JSON, where the CLI refuses --kv-cache for them (a probe); a decoder's decode keeps its line"""
+    from cimsim.models import Decoder, price_model, resnet18
+
+    config = load_config(Path(__file__).resolve().parents[1] / "configs" / "default.toml")
+    cnn = price_model(config, resnet18())
+    assert cnn.kv_cache is None and cnn.as_dict()["kv_cache"] is None
+    assert not any("KV cache" in line for line in cnn.cim.assumptions)
+    decoder = Decoder("d", layers=2, d_model=64, heads=4, kv_heads=2, d_ff=128, vocab=1000, max_context=64)
+    decode = price_model(config, decoder.decode(32))
+    assert decode.kv_cache == "sram" and any(line.startswith("KV cache in sram") for line in decode.cim.assumptions)
+
+
+@pytest.mark.parametrize("tokens", [16, 64])
+def test_operands_rewritten_on_arrays_are_charged_their_own_cells(tokens):
+    """K and V of 16-wide heads packed block-diagonally (2 heads an array at 16 tokens): the pack's zero cells do not
+    change, yet had been charged a write pulse every item, 2x the operand's cells (a probe)"""
+    from cimsim.cost.cells import array_cell
+    from cimsim.models import Decoder, price_model
+
+    config = load_config(Path(__file__).resolve().parents[1] / "configs" / "default.toml")
+    decoder = Decoder("d", layers=2, d_model=64, heads=4, kv_heads=2, d_ff=128, vocab=1000, max_context=256,
+                      gated_mlp=True, bias=False, norm="rmsnorm", learned_positions=False, tied_embeddings=False)
+    price = price_model(config, decoder.prefill(tokens), activation_products="arrays")
+    cells_per_value = 4 * 2  # 8-bit weights as 4 two-bit slices, a differential pair each
+    operand_cells = 2 * 2 * 2 * 16 * tokens * cells_per_value  # layers x (K, V) x kv heads x head width x tokens
+    pulse_pj = array_cell(config.device.name, config.array.family, config.device.bits_per_cell)[0].write_energy_pj
+    assert price.cim.energy_pj["array_rewrite"] == pytest.approx(operand_cells * pulse_pj, rel=1e-9)

@@ -82,15 +82,12 @@ class DoesNotFitError(ValueError):
 
 def _rewrites(part: ChipPart, config: Config) -> tuple[float, float]:
     """(energy pJ, time ns) per item of writing the operands of the part's activation products on arrays: one
-    pulse per cell, a row of every array at a time (:func:`cimsim.cost.cim.programming_pulses`), the products one
-    after another."""
+    pulse per cell that holds an operand (a block-diagonal pack's zeros stay: they had been charged every item), a
+    row of every array at a time (:func:`cimsim.cost.cim.programming_pulses`), the products one after another."""
     family, _ = array_cell(config.device.name, config.array.family, config.device.bits_per_cell)
-    pj = ns = 0.0
-    for placed in part.placed:
-        if placed.rewritten:
-            pj += placed.cells * family.write_energy_pj
-            ns += programming_pulses(placed.plan, placed.cells) * family.write_ns
-    return pj, ns
+    rewritten = [placed for placed in part.placed if placed.rewritten]
+    return (sum(placed.weight_cells for placed in rewritten) * family.write_energy_pj,
+            sum(programming_pulses(placed.plan, placed.cells) for placed in rewritten) * family.write_ns)
 
 
 def _extras(part: ChipPart, unit: VectorUnit, config: Config, after: ChipPart | None) -> PerItem:
@@ -318,6 +315,7 @@ def price_model(config: Config, model: Model, *, items: int = 1, chips: int | No
         op.macs(items) for op in model.of_type(MatrixOp) if not op.static and op.name not in rewritten))
     cim, lifetime = with_wear(config, cim, rewritten, runs, len(parts))
     vector_ops = list(model.of_type(VectorOp))  # the baseline runs attention's products as matrix products
+    cached = any(True for _ in model.of_type(CacheOp))  # a KV cache kept (a CNN, a network file: none)
     baseline = price_baseline(config, model, items, kv_cache, unit,
                               sum(v.elements_per_item * unit.element_energy_pj(v.kind) for v in vector_ops),
                               sum(v.elements_per_item * unit.element_cycles(v.kind) for v in vector_ops),
@@ -327,7 +325,7 @@ def price_model(config: Config, model: Model, *, items: int = 1, chips: int | No
         model=model.name, phase=model.phase, item=model.item, tokens_per_item=model.tokens_per_item, items=items,
         cim=cim, baseline=baseline, chips=1 if reload_weights else len(parts), chips_needed=len(parts),
         weight_parts=len(parts) if reloaded else 1, arrays=arrays, tiles=sum(p.tiles for p in parts),
-        arrays_per_chip=chip_cfg.tiles * chip_cfg.arrays_per_tile, kv_cache=kv_cache,
+        arrays_per_chip=chip_cfg.tiles * chip_cfg.arrays_per_tile, kv_cache=kv_cache if cached else None,
         global_buffer_kib=tuple(c[2] for c in chips_priced),
         cell_utilisation=sum(p.weight_cells for p in placed) / (arrays * config.array.rows * config.array.cols),
         parameters=model.parameters, macs_per_item=model.macs_per_item, cell_lifetime_s=lifetime, config=config,

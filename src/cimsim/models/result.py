@@ -34,7 +34,8 @@ class ModelPrice:
     arrays: int
     """crossbar arrays holding the weights"""
     arrays_per_chip: int
-    kv_cache: str
+    kv_cache: str | None
+    """where the KV cache lives ('sram', 'dram'); None for a model that keeps none"""
     global_buffer_kib: tuple[float, ...]
     """global buffer of each chip (part), KiB: chip.global_buffer_kib or what its layer boundaries need"""
     cell_utilisation: float
