@@ -390,3 +390,31 @@ def test_a_calibrated_range_over_non_integer_sums_gets_its_finer_step():
     assert error < 0.03  # a one-level step left 0.57 (and 0.255 at a drift to 0.7)
     error, setting, _ = run(read_noise_sigma=0.01)
     assert 0.0 < error < 0.05 and (setting.lsb <= 1.0 / 8).all()  # the noise is converted, not rounded away
+
+
+@pytest.mark.parametrize("family", ["charge", "current"])
+def test_sram_mismatch_leaves_a_stored_zero_holding_nothing(family):
+    """capacitor or transistor mismatch (program_sigma, absolute: the sram preset's) on an SRAM bit that stores 0:
+    its capacitor is uncharged, its read transistor off; a draw clipped at 0 had biased every stored 0 upward,
+    -1.28 levels an output of all-zero two's-complement weights over 64 rows (a probe; closed form:
+    0.05 / sqrt(2 pi) x 64 x (-8 + 4 + 2 + 1)); a stored 1 keeps its mismatch"""
+    overrides = {"array.family": family, "device.preset": "sram", "device.bits_per_cell": 1,
+                 "device.program_sigma": 0.05, "array.rows": 64, "array.cols": 64, "array.rows_per_read": 64,
+                 "mapping.weight_bits": 4, "mapping.signed_encoding": "twos_complement",
+                 "mapping.subtraction": "digital", "dac.input_bits": 1, "dac.signed_inputs": "unsigned",
+                 "dac.mode": "parallel", "adc.bits": 16, "adc.range": "max", "adc.cols_per_adc": 1,
+                 "workload.in_features": 64, "workload.out_features": 16}
+    if family == "charge":
+        overrides["array.cell_capacitance_ff"] = 1000.0  # kT/C noise far below the mismatch
+    config = with_overrides(Config(), overrides)
+    weights = np.zeros((16, 64))
+    weights[:, 0] = [7.0] + [0.0] * 15  # output 0 (three stored 1s) sets the scale; 1..15 hold all-zero weights
+    x = np.ones((1, 64))
+    errors = []
+    for trial in range(20):
+        xbar = Crossbar(config, key=(trial,))
+        xbar.program(weights)
+        errors.append((xbar.mvm(x) - xbar.digital_reference(x))[0])
+    errors = np.array(errors)
+    assert abs(errors[:, 1:].mean()) < 0.1  # had been -1.28
+    assert errors[:, 0].std() > 0.01  # 3 stored 1s of 0.05 x (4 + 2 + 1) level mismatch each

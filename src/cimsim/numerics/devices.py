@@ -50,13 +50,16 @@ class ProgrammedCells:
 
 
 def _programming_error(target: np.ndarray, r: float, max_level: int, device: DeviceConfig,
-                       rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray | None]:
+                       rng: np.random.Generator, off_exact: bool) -> tuple[np.ndarray, np.ndarray | None]:
     """Error each programmed cell holds (level units, clipped at conductance 0: what a verify read sees) and the
-    writes each took (None: one each, no verify)."""
+    writes each took (None: one each, no verify); none at level 0 where ``off_exact`` (an SRAM cell storing 0:
+    its capacitor uncharged, its read transistor off, whatever their mismatch)."""
     if device.program_sigma == 0:
         return np.zeros(target.shape), None
     sigma = device.program_sigma * (max_level if device.program_error == ProgramError.ABSOLUTE else target + r)
     error = np.maximum(sigma * rng.standard_normal(target.shape), -(target + r))
+    if off_exact:  # a clipped draw at 0 had biased every stored 0 upward (two's complement kept the bias)
+        error[target == 0] = 0.0
     if device.program_verify_tolerance is None:
         return error, None
     tolerance = device.program_verify_tolerance * max_level
@@ -94,14 +97,15 @@ def _stuck(target: np.ndarray, r: float, max_level: int, device: DeviceConfig, p
 
 @checked_types
 def program_cells(target: np.ndarray, r: float, max_level: int, device: DeviceConfig,
-                  rng: np.random.Generator) -> ProgrammedCells:
-    """Program cells to integer ``target`` levels; returns their deviation from the ideal at read time.
+                  rng: np.random.Generator, off_exact: bool = False) -> ProgrammedCells:
+    """Program cells to integer ``target`` levels; returns their deviation from the ideal at read time (``off_exact``:
+    cells at level 0 hold no error, :func:`_programming_error`).
 
     ``device`` must pass the loader's rules (:func:`_checked_device`), else a :class:`ConfigError` names each field."""
     _checked_device(device)
     if ideal_cells(device):  # ideal cells hold their targets: no draws, no arithmetic over every cell
         return ProgrammedCells(np.zeros(target.shape), np.ones(()), target.size, at_target=True)
-    error, cell_writes = _programming_error(target, r, max_level, device, rng)
+    error, cell_writes = _programming_error(target, r, max_level, device, rng, off_exact)
     programmed = target + r + error  # at or above 0: the error is clipped where the conductance would be negative
     writes = target.size if cell_writes is None else int(cell_writes.sum(dtype=np.int64))
     stuck = None

@@ -14,7 +14,7 @@ import numpy as np
 
 from .. import iv_curve as iv
 from ..argcheck import checked_types
-from ..config.modes import DriftCompensation, IrDropModel, WeightScale
+from ..config.modes import ArrayFamily, DriftCompensation, IrDropModel, WeightScale
 from ..config.schema import Config
 from ..mapping import Plan
 from .checks import finite_matrix
@@ -90,7 +90,8 @@ def program_layer(config: Config, plan: Plan, weights, rng: np.random.Generator)
     codes, scale = _quantize_weights(w, p.weight_bits, per_output)
     lay = layout(*_weight_levels(codes, p), p)
     step, r = level_step_us(p)
-    cells = program_cells(lay.targets, r, p.max_level, device, rng)
+    sram = p.family in (ArrayFamily.CHARGE, ArrayFamily.CURRENT)  # a stored 0 holds nothing, mismatch or not
+    cells = program_cells(lay.targets, r, p.max_level, device, rng, sram)
     phys = lay.targets if cells.at_target else lay.targets + cells.deviation  # conductance - g_min, level units
     ideal = cells.at_target and config.array.wire_resistance_ohm == 0  # every cell read as its target level
     # ideal: from the weight codes when asked for; a cell clipped at 0 S comes back as (target + deviation + r) x
