@@ -167,7 +167,8 @@ def test_digital_adder_trees_toggle_at_their_operands_bit_rate_at_every_read_wid
 def test_uniform_product_bit_share_counts_the_encodings_zero_products(mode):
     """the default encodings (a differential pair, a two-phase input): half the products of each are 0, an idle side
     or phase; the share of 1 bits by enumeration against random uniform draws of codes"""
-    from cimsim.analytic import plane_top_codes, uniform_product_bit_share
+    from cimsim.analytic import plane_top_codes
+    from cimsim.cost.families import uniform_product_bit_share
     from cimsim.mapping import plan_layer
 
     plan = plan_layer(with_overrides(BASE, {"array.family": "digital", "device.bits_per_cell": 1, **mode}))
@@ -184,7 +185,7 @@ def test_digital_adder_trees_of_dense_data_on_wider_reads_toggle_at_uniform_data
     """every input and weight at its largest code, read 4 bits at a time: a squared code measure had given q = 1 (no
     toggling: adder trees free, 9.4 -> 4.5 fJ/MAC in a chips probe); every code non-zero, it is uniform data's share
     (1-bit reads measure q itself)"""
-    from cimsim.analytic import uniform_product_bit_share
+    from cimsim.cost.families import uniform_product_bit_share
     from cimsim.numerics import Crossbar
 
     config = with_overrides(BASE, {"array.family": "digital", "device.bits_per_cell": 1, "workload.in_features": 64,

@@ -12,14 +12,14 @@ from dataclasses import dataclass
 import numpy as np
 
 from .argcheck import check_int, checked_types
-from .config.modes import InputEncoding, SignedEncoding, SignedInputs
+from .config.modes import ArrayFamily, InputEncoding, SignedEncoding, SignedInputs
 from .counts import Counts
 from .iv_curve import read_levels
 from .bit_slices import slice_bits
 from .mapping import Plan
 
 __all__ = ["DataStats", "analytic_counts", "code_energy", "plane_top_codes", "uniform_cell_activity",
-           "uniform_product_bit_share", "uniform_level_fractions"]
+           "stored_codes", "uniform_level_fractions"]
 
 
 @dataclass(frozen=True)
@@ -213,13 +213,16 @@ def _mean_energy_fraction(plan: Plan) -> float:
 
 def _input_factors(plan: Plan, data: DataStats) -> tuple[int | float, float, float]:
     """(row activations per DAC conversion, a cell's mean V**2 t in units of V_read**2 x one read pulse, the mean of
-    (x / c_max)**2 over the reads): uniform codes (row activations at their upper bound) for the non-zero inputs,
-    halved for two-phase inputs (each is 0 in one of its phases), or the means over measured ``data.input_codes``
-    (no halving for two-phase inputs: their codes hold both phases' reads)"""
+    (x / c_max)**2 over the reads): uniform codes (row activations at their upper bound, every plane of a non-zero
+    input; a digital array's, whose rows carry bits, only its non-zero plane codes, c_j / (c_j + 1) of them) for the
+    non-zero inputs, halved for two-phase inputs (each is 0 in one of its phases), or the means over measured
+    ``data.input_codes`` (no halving for two-phase inputs: their codes hold both phases' reads)"""
     c, pulse_count = plan.max_plane_code, plan.dac_encoding == InputEncoding.PULSE_COUNT
     if data.input_codes is None:
         live, pulses = _live_inputs(plan, data), c if pulse_count else 1
         driven = live / 2 if plan.signed_inputs == SignedInputs.TWO_PHASE else live  # driven in one of two phases
+        if plan.family == ArrayFamily.DIGITAL:  # a zero plane code charges no wire (bit-serial: half the planes)
+            driven *= float(np.mean([t / (t + 1.0) for t in _plane_tops(plan)]))
         rate = pulses if driven == 1.0 else driven * pulses  # an int where exact
         return rate, live * _mean_energy_fraction(plan), live * _input_activity(plan)
     shares, k = np.asarray(data.input_codes), np.arange(c + 1)
@@ -281,7 +284,7 @@ def _level_fractions(encoding: SignedEncoding, bits: int, bits_per_cell: int, sl
     m = 2 ** (bits - 1) - 1
     codes = np.array([-1, 1]) if bits == 1 else np.arange(-m, m + 1)
     weights = np.full(codes.size, (1.0 - zero_fraction) / codes.size) + zero_fraction * (codes == 0)
-    stored = _stored_codes(encoding, bits)  # the offset's reference: its own code, below
+    stored = stored_codes(encoding, bits)  # the offset's reference: its own code, below
     top = 2 ** bits_per_cell - 1  # slices: (lowest bit, highest level) of each (Plan.weight_slices)
     held = np.arange(top + 1.0) if cell_levels is None else np.asarray(cell_levels)  # what each level holds
     per_output = sum(float(weights @ held[(s >> k) & mask]) for s in stored for k, mask in slices) / top
@@ -289,31 +292,8 @@ def _level_fractions(encoding: SignedEncoding, bits: int, bits_per_cell: int, sl
     return per_output, reference
 
 
-@checked_types
-def uniform_product_bit_share(plan: Plan) -> float:
-    """The share of 1 bits in a digital array's adder-tree operands over uniform data: the p-bit products (p the
-    largest one's bits) of a read's plane code, uniform on 0..c_j (binary inputs: 1), and a stored weight code, the
-    weight codes uniform on [-m, m] in the plan's encoding (a differential pair's idle side 0), a two-phase input 0
-    in its idle phase; the mean over planes and polarities. For bit-serial inputs on 1-bit cells it is the share of
-    1-bit products that are 1, as :func:`uniform_cell_activity` has it."""
-    p = (plan.max_plane_code * (2 ** plan.stored_bits - 1)).bit_length()
-    share = _product_bit_share(_plane_tops(plan), plan.signed_encoding, plan.weight_bits, p, plan.binary_inputs)
-    return share / 2 if plan.signed_inputs == SignedInputs.TWO_PHASE else share
-
-
 @functools.cache
-def _product_bit_share(tops: tuple[int, ...], encoding: SignedEncoding, bits: int, p: int, binary: bool) -> float:
-    shares = []
-    for top in tops:
-        x = np.ones(1, np.uint64) if binary else np.arange(top + 1, dtype=np.uint64)
-        for stored in _stored_codes(encoding, bits):
-            products = np.multiply.outer(x, stored.astype(np.uint64)).astype("<u8")
-            shares.append(np.unpackbits(products.view(np.uint8)).sum() / (products.size * p))
-    return float(np.mean(shares))
-
-
-@functools.cache
-def _stored_codes(encoding: SignedEncoding, bits: int) -> tuple[np.ndarray, ...]:
+def stored_codes(encoding: SignedEncoding, bits: int) -> tuple[np.ndarray, ...]:
     """the stored codes of each polarity's cells for the weight codes -m..m (binary: -1, 1), in order"""
     m = 2 ** (bits - 1) - 1
     codes = np.array([-1, 1]) if bits == 1 else np.arange(-m, m + 1)

@@ -48,19 +48,19 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..analytic import plane_top_codes, uniform_product_bit_share
+from ..analytic import plane_top_codes, stored_codes
 from ..argcheck import check_int, checked_types
-from ..config.modes import ArrayFamily, SignedInputs
+from ..config.modes import ArrayFamily, SignedEncoding, SignedInputs
 from ..config.schema import Config
 from ..counts import Counts
 from ..mapping import Plan
 from . import gates, periphery
 from .cells import CellFamily, cell_pitch_um
 
-__all__ = ["Lines", "line_model", "cell_compute_energy_pj", "set_input_bits", "ADDER_TREE_TOGGLE_RATE",
-           "tree_toggle_rate", "CHAIN_TOGGLE_RATE", "adder_tree_full_adders", "reference_sum_full_adders",
-           "chain_registers", "adder_tree_energy_pj", "reference_sum_energy_pj", "adder_tree_area_um2", "trees",
-           "tree_passes"]
+__all__ = ["Lines", "line_model", "cell_compute_energy_pj", "set_input_bits", "uniform_product_bit_share",
+           "PRODUCT_PAIRS", "ADDER_TREE_TOGGLE_RATE", "tree_toggle_rate", "CHAIN_TOGGLE_RATE", "adder_tree_full_adders",
+           "reference_sum_full_adders", "chain_registers", "adder_tree_energy_pj", "reference_sum_energy_pj",
+           "adder_tree_area_um2", "trees", "tree_passes"]
 
 @dataclass(frozen=True)
 class Lines:
@@ -111,9 +111,7 @@ def _mean_plane_bits(plan: Plan) -> float:
 def set_input_bits(plan: Plan) -> float:
     """Input-bit wires a driven row of a digital array charges on one read: the 1 bits of its non-zero code, the mean
     over uniform codes 1..c_j of each plane (a wire carrying 0 does not swing; bit-serial reads: 1; a digital array
-    takes no bipolar inputs, so no sign wire); 1 for the other families (one word line a row). The analytic path's
-    upper bound drives every plane of a non-zero input, so there bit-serial reads' wires count up to twice the
-    simulated."""
+    takes no bipolar inputs, so no sign wire); 1 for the other families (one word line a row)."""
     if plan.family != ArrayFamily.DIGITAL:
         return 1.0
     return float(np.mean([_mean_ones(int(top)) for top in plane_top_codes(plan)]))
@@ -211,9 +209,9 @@ def tree_toggle_rate(plan: Plan, counts: Counts) -> float:
     """The toggle rate of an adder tree's input bits, 2 q (1 - q), q the share of its operands' bits that are 1. For
     bit-serial inputs on 1-bit cells q is measured: the share of 1-bit products that are 1 (``Counts.cell_activity``
     / ``cells_read``). Wider reads and cells take uniform data's share for the plan's encodings
-    (:func:`~cimsim.analytic.uniform_product_bit_share`: a differential pair's idle side and a two-phase input's idle
+    (:func:`uniform_product_bit_share`: a differential pair's idle side and a two-phase input's idle
     phase make zero products) times the measured share of non-zero plane codes over uniform data's, at most 1 (a
-    zero input makes a zero product; the analytic path's upper bound on driven rows gives uniform data's). A fixed
+    zero input makes a zero product; the analytic path counts a digital array's non-zero plane codes too). A fixed
     0.375 had priced 2-bit reads at 2.7x the adder-tree energy of 1-bit reads on the default encodings; a squared
     code measure then underpriced skewed data. ADDER_TREE_TOGGLE_RATE where nothing was read and for a cell chain
     (its running sums toggle at CHAIN_TOGGLE_RATE, whatever the products)."""
@@ -225,6 +223,42 @@ def tree_toggle_rate(plan: Plan, counts: Counts) -> float:
         live = counts.row_activations / counts.dac_conversions if counts.dac_conversions else 1.0
         q = uniform_product_bit_share(plan) * min(1.0, live / _uniform_live_share(plan))
     return 2.0 * q * (1.0 - q)
+
+
+@checked_types
+def uniform_product_bit_share(plan: Plan) -> float:
+    """The share of 1 bits in a digital array's adder-tree operands over uniform data: the p-bit products (p the
+    largest one's bits) of a read's plane code, uniform on 0..c_j (binary inputs: 1), and a stored weight code, the
+    weight codes uniform on [-m, m] in the plan's encoding (a differential pair's idle side 0), a two-phase input 0
+    in its idle phase; the mean over planes and polarities. For bit-serial inputs on 1-bit cells it is the share of
+    1-bit products that are 1, as :func:`~cimsim.analytic.uniform_cell_activity` has it."""
+    p = (plan.max_plane_code * (2 ** plan.stored_bits - 1)).bit_length()
+    tops = tuple(int(t) for t in plane_top_codes(plan))
+    share = _product_bit_share(tops, plan.signed_encoding, plan.weight_bits, p, plan.binary_inputs)
+    return share / 2 if plan.signed_inputs == SignedInputs.TWO_PHASE else share
+
+
+PRODUCT_PAIRS = 1 << 20
+"""most (plane code, weight code) pairs :func:`uniform_product_bit_share` enumerates a plane and polarity; wider
+operands (16-bit inputs and weights: 2**32 pairs, 32 GiB) take this many uniform draws of a fixed seed instead (the
+share's standard error below 0.001)"""
+
+
+@functools.cache
+def _product_bit_share(tops: tuple[int, ...], encoding: SignedEncoding, bits: int, p: int, binary: bool) -> float:
+    shares = []
+    for top in tops:
+        x = np.ones(1, np.uint64) if binary else np.arange(top + 1, dtype=np.uint64)
+        for stored in stored_codes(encoding, bits):
+            stored = stored.astype(np.uint64)
+            if x.size * stored.size <= PRODUCT_PAIRS:
+                products = np.multiply.outer(x, stored).astype("<u8")
+            else:
+                draws = np.random.default_rng(0)
+                products = (x[draws.integers(0, x.size, PRODUCT_PAIRS)]
+                            * stored[draws.integers(0, stored.size, PRODUCT_PAIRS)]).astype("<u8")
+            shares.append(np.unpackbits(products.view(np.uint8)).sum() / (products.size * p))
+    return float(np.mean(shares))
 
 
 def _uniform_live_share(plan: Plan) -> float:

@@ -15,7 +15,7 @@ from ._onnx_opset import LATEST_OPSET, check_as_latest
 
 __all__ = ["MAX_FOLDED_VALUES", "MAX_SAMPLE_VALUES", "bounded", "check_node", "check_domain", "prod", "element_types",
            "type_kind", "array_kind", "MICROSOFT_OPS", "input_shape", "check_external_data", "unbuilt_output",
-           "in_range", "NON_NUMERIC", "real_cast", "real_values", "constant_weights", "declared_shapes",
+           "in_range", "NON_NUMERIC", "real_cast", "constant_weights", "declared_shapes",
            "check_declared", "DATA_DEPENDENT_SHAPES", "data_dependent_reason", "ONLY_FOLDED", "unsupported_operator",
            "node_label", "initializer_arrays", "RANDOM_OPS", "check_single_assignment", "gelu_kind"]
 
@@ -77,19 +77,10 @@ NON_NUMERIC = {8: "STRING", 14: "COMPLEX64", 15: "COMPLEX128"}
 """ONNX element types (TensorProto.DataType) of no real numbers, which cimsim cannot compute with"""
 
 
-def real_values(array: np.ndarray, where: str = "") -> np.ndarray:
-    """``array`` (a constant's or an initializer's values), refused where it holds complex numbers (the error led by
-    ``where``)"""
-    if array.dtype.kind == "c":
-        raise ValueError(f"{where}{': ' * bool(where)}it holds {array.dtype.name} values: cimsim computes with real "
-                         "numbers")
-    return array
-
-
 def real_cast(op: str, attrs: dict, where: str) -> dict:
     """``attrs``, a Cast to a complex type read as one to DOUBLE, with a warning: every value cimsim holds is real,
-    and a real value cast to complex has imaginary part 0 (a complex constant, initializer or input is refused:
-    :func:`real_values`). torch's
+    and a real value cast to complex has imaginary part 0 (a node reading a complex constant or initializer, or a
+    complex input, is refused). torch's
     TorchScript exporter writes 15 (COMPLEX128), torch's own code for bfloat16, where a model casts to bfloat16
     (Falcon's ALiBi): it had been refused as complex, and a constant's Cast had gone through numpy's complex."""
     if op != "Cast" or attrs.get("to") not in (14, 15):
@@ -263,9 +254,6 @@ def initializer_arrays(graph, source: str) -> dict[str, np.ndarray]:
         if tensor.name in arrays:  # onnxruntime reads the first, onnx's reference evaluator the last
             raise ValueError(f"{source}: initializer {tensor.name!r} is given twice: which one the graph reads is "
                              "open (onnxruntime takes the first, onnx's reference evaluator the last); keep one")
-        if tensor.data_type in (14, 15):
-            raise ValueError(f"{source}: initializer {tensor.name!r} holds {NON_NUMERIC[tensor.data_type]} values: "
-                             "cimsim computes with real numbers")
         try:
             arrays[tensor.name] = tensor_array(tensor)
         except ValueError as exc:

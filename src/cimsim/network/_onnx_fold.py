@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._onnx_checks import bounded, gelu_kind, in_range, prod, real_values
+from ._onnx_checks import bounded, gelu_kind, in_range, prod
 from ._onnx_quant import dequantize
 from .ops import UNARY_FUNCTIONS, special
 
@@ -209,11 +209,11 @@ def narrow_type(onnx, node, narrow: dict[str, int]) -> int | None:
     return found if found in NARROW_INTEGERS else None
 
 
-def tensor_array(tensor, where: str = "") -> np.ndarray:
-    """An ONNX tensor as a numpy array (:func:`_held`; complex values refused, the error led by ``where``)."""
+def tensor_array(tensor) -> np.ndarray:
+    """An ONNX tensor as a numpy array (:func:`_held`)."""
     from onnx import numpy_helper
 
-    return _held(real_values(numpy_helper.to_array(tensor), where))
+    return _held(numpy_helper.to_array(tensor))
 
 
 def _held(array: np.ndarray) -> np.ndarray:
@@ -340,7 +340,7 @@ def fold(onnx, op: str, attrs: dict, operands: list, outputs: int = 1) -> list[n
 def constant_attr(attrs: dict, where: str) -> np.ndarray:
     """The value of a Constant node of attributes ``attrs``."""
     if "value" in attrs:
-        return tensor_array(attrs["value"], where)
+        return tensor_array(attrs["value"])
     for key in ("value_float", "value_int"):
         if key in attrs:
             return np.array(attrs[key])

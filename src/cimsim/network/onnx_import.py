@@ -197,6 +197,9 @@ class _Graph:
         if node.op_type == "Constant":
             self.consts[node.output[0]] = constant_attr(attrs, where)
             return self.made_up.add(node.output[0])
+        if complex_read := [n for n in names if n in self.consts and np.iscomplexobj(self.consts[n])]:
+            raise ValueError(f"{where} reads {complex_read[0]!r}, which holds complex values: cimsim computes with "
+                             "real numbers")  # (an unused one is no matter: it had been refused)
         unknown = [n for n in names if n and not self.known(n)]
         if unknown and unknown[0] in self.unbuilt:
             raise ValueError(f"{self.unbuilt[unknown[0]]}; {where.split(': ', 1)[-1]} reads it")

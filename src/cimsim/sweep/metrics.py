@@ -176,12 +176,14 @@ def _functional(config: Config) -> dict[str, float]:
 
 
 def warn_unread_axes(kind: str, fields: Sequence[str]) -> None:
-    """A warning naming each axis field an analytic sweep's points do not read (``api.ESTIMATE_UNREAD``: the
-    simulation's trials, products and memory limit): along it every point had been the same, unsaid."""
+    """A warning naming each axis field along which an analytic sweep's points are all alike (``api.ESTIMATE_UNREAD``,
+    the simulation's trials, products and memory limit, and its batch size, which chunks a network's range check
+    alone): they had been, unsaid."""
     from ..api import ESTIMATE_UNREAD
     from ..config.presets_merge import warn_unread_settings
 
     if kind == "analytic":
-        warn_unread_settings({field: 0 for field in fields}, ESTIMATE_UNREAD.__contains__, "an analytic sweep",
+        alike = (*ESTIMATE_UNREAD, "simulation.batch_size").__contains__
+        warn_unread_settings({field: 0 for field in fields}, alike, "an analytic sweep",
                              "its points are estimates, priced from the shapes: every point alike; kind = "
                              "\"functional\" simulates them")

@@ -281,14 +281,16 @@ def _chip_area_um2(macro_key: str, index: int, file: str | None) -> dict[str, fl
     """the macro area of point ``index``'s chip by component, um2: each the largest among the usable points of one
     silicon (node, array, cell and converters' type and sharing alike; supply, clock, precision, rows a read and data
     are how it runs: a converter clocked alike at a lower supply is nearer its fastest rate, priced alone larger)"""
-    def chip(c: Config) -> tuple:  # a digital macro's converters are its adder trees or cell chains
-        a = c.array
+    points = find_macro(macro_key, file).points
+
+    def chip(c: Config, j: int) -> tuple:  # a digital macro's converters: its stated adder trees (array.adder_trees
+        a = c.array  # follows the precision: 0 where a tree serves each output) or cell chains
         return (c.technology.node_nm, a.rows, a.cols, a.family, a.cell_access, c.device.name, c.adc.type,
-                c.adc.cols_per_adc, a.adder_trees, a.digital_adders, a.chain_register_rows)
-    own, area = chip(_priced(macro_key, index, file)[0]), {}
-    for j in range(len(find_macro(macro_key, file).points)):
+                c.adc.cols_per_adc, points[j].fields.get("adcs"), a.digital_adders, a.chain_register_rows)
+    own, area = chip(_priced(macro_key, index, file)[0], index), {}
+    for j in range(len(points)):
         with contextlib.suppress(Unusable):
-            if chip((other := _priced(macro_key, j, file))[0]) == own:
+            if chip((other := _priced(macro_key, j, file))[0], j) == own:
                 for k, v in other[3].area_um2.items():
                     area[k] = max(area.get(k, 0.0), v)
     return {k: v for k, v in area.items() if k not in NON_MACRO_COMPONENTS}

@@ -92,14 +92,16 @@ DEFAULTS: dict[str, str] = {
     "adc.range": "max (the ADC covers the largest possible sum; no calibration data)",
     "data": "codes uniform over their range, but for the shares of zero inputs / weights input_zero_fraction / "
             "weight_zero_fraction state, and every row driven each read (the analytic path's upper bound on row "
-            "activations, cimsim.analytic.DataStats(): a pulse input's rows take its largest code's pulses; "
+            "activations, cimsim.analytic.DataStats(): a pulse input's rows take its largest code's pulses; a "
+            "digital macro's rows, whose wires carry bits, their non-zero plane codes: half a bit-serial input's; "
             "`cimsim estimate` of the same design measures its workload's own data, inputs half of whose 1-bit codes "
             "drive no row and the config's weights, so its macro energy can be lower: 0.61-1.0x over the usable "
             "points, median 0.93x, measured 2026-12-05); data = \"full_scale\": every input and weight at its "
             "largest (positive) code: dearer than uniform data for a resistive or charge array (its currents and "
             "charges grow with the codes; a current-domain array's row pulses are priced at their upper bound either "
-            "way), but no worst case for a digital macro (its adder trees switch less when every code is the same; a "
-            "cell chain prices the same)",
+            "way), but no worst case for a digital macro (its adder trees switch less when every code is the same, its "
+            "input wires all carry 1s; a "
+            "cell chain's adders price the same)",
 }
 """every value cimsim needs that an entry may leave out, with the one global rule used for it"""
 

@@ -103,7 +103,10 @@ def clocking(macro: Macro, point: MacroPoint, device: dict[str, Any], technology
     device["read_pulse_ns"] = stated or cycle * slower / pulses
     if pulses > 1:
         notes.append(f"{encoding} input: one read of {pulses} unit pulses per {cycle * slower:.3g} ns cycle")
-        gate_ns = nand2_delay_ns(technology["node_nm"], technology["vdd_v"])
+        try:
+            gate_ns = nand2_delay_ns(technology["node_nm"], technology["vdd_v"])
+        except ValueError:  # a node or supply outside the delay law's range: the config refuses the point
+            gate_ns = 0.0
         if device["read_pulse_ns"] < gate_ns:
             notes.append(f"its unit pulse, {device['read_pulse_ns']:.3g} ns, is shorter than one gate delay at "
                          f"{technology['node_nm']:g} nm and {technology['vdd_v']:g} V ({gate_ns:.3g} ns: ZigZag-IMC's "
