@@ -284,9 +284,11 @@ def test_an_output_in_the_cimsim_package_is_refused(tmp_path, no_run, monkeypatc
 
 @pytest.mark.parametrize("option, field", [("--seed", "simulation.seed"), ("--trials", "simulation.trials")])
 def test_an_option_and_a_set_of_its_field_must_agree(no_run, option, field):
-    """'--seed 5 --set simulation.seed=7' had used 5 silently"""
+    """'--seed 5 --set simulation.seed=7' had used 5 silently; a --set the field refuses is refused as it is alone
+    ('--seed 1 --set simulation.seed=1.0' had been taken as agreeing, the 1.0 replaced: a probe)"""
     refused(invoke("run", DEFAULT, option, "5", "--set", f"{field}=7"), f"{option} 5 and --set {field}=7 disagree")
-    refused(invoke("compare", DEFAULT, option, "5", "--set", f"{field}=true"), "disagree")
+    for value in ("true", "5.0"):
+        refused(invoke("compare", DEFAULT, option, "5", "--set", f"{field}={value}"), f"'{field}' must be an integer")
     from cimsim.cli_settings import load_with_options
 
     given = {"seed": None, "trials": None, option[2:]: 5}
@@ -298,6 +300,8 @@ def test_a_field_set_twice_must_have_one_value(no_run):
     """'--set workload.vectors=8 --set workload.vectors=9' had used 9 silently"""
     twice = ("--set", "workload.vectors=8", "--set", "workload.vectors=9")
     refused(invoke("run", DEFAULT, *twice), "--set workload.vectors=8 and --set workload.vectors=9 disagree; give one")
+    refused(invoke("validate", DEFAULT, "--set", "adc.type=sar", "--set", 'adc.type="flash"'),  # as typed, no reprs
+            '--set adc.type=sar and --set adc.type="flash" disagree; give one')
     refused(invoke("compare", DEFAULT, "--set", "adc.bits=1", "--set", "adc.bits=true"), "disagree")
     from cimsim.cli_settings import load_with_options
 

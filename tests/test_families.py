@@ -684,3 +684,22 @@ def test_the_readout_line_says_the_toggle_rate_of_its_per_sum_energy():
                                      {k: v for k, v in overrides.items() if k != "array.digital_adders"})
         line = converter_line(config, plan, p, cim_timing(plan, p))
         assert f"{p.adder_tree_energy_pj:.3g} pJ per output sum at " in line and rate in line, line
+
+
+def test_the_product_bit_share_of_wide_operands_is_drawn_within_its_error():
+    """16-bit inputs and weights had asked 32 GiB to enumerate every product (a review): past PRODUCT_PAIRS pairs the
+    share is drawn at a fixed seed, here against the exact share of 11-bit offset weights and unsigned inputs"""
+    from cimsim.cost.families import PRODUCT_PAIRS, uniform_product_bit_share
+    from cimsim.mapping import plan_layer
+
+    def plan(bits):
+        return plan_layer(with_overrides(BASE, {"array.family": "digital", "device.bits_per_cell": 1,
+                                                "dac.input_bits": bits, "mapping.weight_bits": bits,
+                                                "dac.mode": "parallel", "dac.signed_inputs": "unsigned",
+                                                "mapping.signed_encoding": "offset"}))
+    wide = plan(11)
+    x, stored = np.arange(2 ** 11), np.arange(1, 2 ** 11)  # offset codes of -1023..1023
+    assert x.size * stored.size > PRODUCT_PAIRS
+    exact = _popcount(np.multiply.outer(x, stored)).mean() / (2047 * 2047).bit_length()
+    assert uniform_product_bit_share(wide) == pytest.approx(exact, abs=2e-3)
+    assert 0.4 < uniform_product_bit_share(plan(16)) < 0.5  # drawn, not enumerated

@@ -92,3 +92,7 @@ def test_cli_splits_networks_only():
     result = runner.invoke(main, ["run", str(ROOT / "configs" / "default.toml"), "--workers", "2"])
     assert result.exit_code == 2 and "--workers splits a network's samples; " in result.output
     assert "default.toml's workload is 'dense'" in result.output and "--scheduler" not in result.output
+    # a network beside the dense layer: the refusal alone, no warning on --workers before it (a cli probe)
+    result = runner.invoke(main, ["compare", str(ROOT / "configs" / "digits-mlp.toml"),
+                                  str(ROOT / "configs" / "default.toml"), "--workers", "1"])
+    assert result.exit_code == 2 and "warning" not in result.output, result.output

@@ -73,13 +73,12 @@ def _check_runs(cfgs, workers, scheduler) -> None:
     if workers and scheduler:  # as sweep refuses them: no local process would start
         raise click.UsageError("--workers sets local processes; a Dask cluster (--scheduler) has its own workers")
     notes = []
-    for cfg in cfgs:
-        if cfg.workload.kind != WorkloadKind.NETWORK:
-            if workers or scheduler:
-                option = "--workers" if workers else "--scheduler"
-                raise click.UsageError(f"{option} splits a network's samples; {cfg.source}'s workload is "
-                                       f"{cfg.workload.kind.value!r}")
-            continue
+    for cfg in cfgs:  # every refusal before any note (a warning on --workers had come before its refusal)
+        if cfg.workload.kind != WorkloadKind.NETWORK and (workers or scheduler):
+            option = "--workers" if workers else "--scheduler"
+            raise click.UsageError(f"{option} splits a network's samples; {cfg.source}'s workload is "
+                                   f"{cfg.workload.kind.value!r}")
+    for cfg in (cfg for cfg in cfgs if cfg.workload.kind == WorkloadKind.NETWORK):
         note = split_note(cfg, cfg.workload.vectors, workers, scheduler)
         if note and note not in notes:
             notes.append(note)
@@ -169,8 +168,8 @@ def compare(configs, outdir, seed, settings, trials, workers, scheduler):
     click.echo(comparison_summary(comps[0]) if len(comps) == 1 else multi_markdown(comps, outdir))
     for comp in comps:
         _warn_result_notes(comp.run)
-    for line in wrote:
-        click.echo(line)
+    for line in wrote:  # what was written; a notice (plots skipped) on stderr
+        click.echo(line, err=not line.startswith("wrote "))
 
 
 @main.command()

@@ -216,7 +216,7 @@ def record_outputs(outdir: str | os.PathLike, written: Sequence[Path], possible:
         counts = [f"{n} {word}{'s' * (n > 1)}" for n, word in (
             (sum(g.endswith("/") for g in gone), "folder"), (sum(not g.endswith("/") for g in gone), "file")) if n]
         click.echo(f"removed {' and '.join(counts)} of an earlier run in {out} that this run did not write: "
-                   + ", ".join(gone))
+                   + ", ".join(gone), err=True)  # a notice: stdout holds the report alone
     named = {why.partition(" (")[0] for why in left}
     others = (p.relative_to(out).as_posix() for p in possible if p.name != MANIFEST and os.path.lexists(p))
     left += [f"{rel} (no record of which run wrote it)" for rel in others if _key(rel) not in keys and rel not in named]

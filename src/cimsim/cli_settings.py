@@ -40,7 +40,7 @@ def settings_overrides(settings: tuple[str, ...]) -> dict:
     """``--set FIELD=VALUE`` items as overrides; a UsageError for an item without '=' or holding a control
     character (a newline had cut the value short, TOML reading the rest as another key), or for a field set twice
     to different values (the last had won silently)."""
-    overrides = {}
+    overrides, given = {}, {}
     for item in settings:
         field, sep, value = item.partition("=")
         if not sep or not field.strip():
@@ -57,9 +57,8 @@ def settings_overrides(settings: tuple[str, ...]) -> dict:
             raise click.UsageError(f"--set {field}= leaves '{field}' out, which only an optional field can be; "
                                    f"'{field}' must be {rule.expected}")
         if field in overrides and _key(overrides[field], field) != _key(value, field):
-            raise click.UsageError(f"--set {field}={overrides[field]!r} and --set {field}={value!r} disagree; "
-                                   "give one")
-        overrides[field] = value
+            raise click.UsageError(f"--set {field}={given[field]} and --set {field}={text} disagree; give one")
+        overrides[field], given[field] = value, text
     return overrides
 
 
@@ -107,7 +106,9 @@ def load_with_options(path: str, seed: int | None, settings: tuple[str, ...], tr
     for option, field, value in (("--seed", "simulation.seed", seed), ("--trials", "simulation.trials", trials)):
         if value is None:
             continue
-        if field in overrides and (overrides[field] != value or isinstance(overrides[field], bool)):
+        if field in overrides and type(overrides[field]) is not int:
+            continue  # refused by the loader as given (1.0, true: no integer), as without the option
+        if field in overrides and overrides[field] != value:
             raise click.UsageError(f"{option} {value} and --set {field}={overrides[field]!r} disagree; give one")
         overrides[field] = value
     config = load_config(path, overrides or None)
