@@ -97,7 +97,7 @@ def analytic_counts(plan: Plan, vectors: int, data: DataStats = UNIFORM_DATA) ->
     Data-independent fields equal the functional path's exactly. The data-dependent fields are estimated for the
     data ``data`` describes (default: uniform codes): ``row_activations`` at its upper bound over the non-zero
     inputs (each driven row whose input is not 0 non-zero on every read of its phase: a two-phase input in one of
-    its two; every unit pulse of a pulse-count input),
+    its two; every unit pulse of a pulse-count input; a digital array's non-zero plane codes only),
     ``array_gv2t_fj`` for weight codes uniform over their range (each cell at the mean conductance of its level as
     programmed, :func:`uniform_level_fractions`) and each plane's input code uniform over its own range (0 to the
     largest code of the bits it carries, :func:`plane_top_codes`; voltage inputs: energy ~ code**2; time-domain

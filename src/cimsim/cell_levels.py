@@ -49,9 +49,11 @@ class CellLevels:
 
 
 @functools.lru_cache(maxsize=256)
-def expected_levels(device: DeviceConfig) -> CellLevels | None:
+def expected_levels(device: DeviceConfig, off_exact: bool = False) -> CellLevels | None:
     """What a ``device`` cell programmed to each level 0..max_level holds on average (max_level =
-    2**bits_per_cell - 1), or None where its cells hold their targets exactly (held per device: 0.1-10 ms)."""
+    2**bits_per_cell - 1), or None where its cells hold their targets exactly (held per device: 0.1-10 ms);
+    ``off_exact``: a cell at level 0 holds nothing but where stuck high (an SRAM cell storing 0, as the simulation
+    programs it: :func:`cimsim.numerics.devices.program_cells`)."""
     if ideal_cells(device) or device.g_max_us <= device.g_min_us:  # the loader refuses the second: no level step
         return None
     stuck_low, stuck_high = device.stuck_at_gmin_rate, device.stuck_at_gmax_rate
@@ -60,7 +62,10 @@ def expected_levels(device: DeviceConfig) -> CellLevels | None:
     mu, free = np.arange(top + 1, dtype=np.float64) + r, 1.0 - stuck_low - stuck_high
     held = stuck_low * r + stuck_high * (top + r) + free * _above(device, mu, top, 0.0) * _mean_drift_factor(device)
     stored = stuck_high * top + free * _stored_drifted(device, mu, top, r)
-    return CellLevels(tuple(float(v) for v in held - r), tuple(float(v) for v in stored))
+    held = held - r
+    if off_exact:
+        held[0] = stored[0] = stuck_high * top
+    return CellLevels(tuple(float(v) for v in held), tuple(float(v) for v in stored))
 
 
 def _stored_drifted(device: DeviceConfig, mu: np.ndarray, top: int, r: float) -> np.ndarray:

@@ -333,7 +333,8 @@ def plan_layer(config: Config, in_features: int | None = None, out_features: int
         read_voltage_v=(config.device.read_voltage_v if config.array.family == ArrayFamily.RESISTIVE
                         else config.technology.vdd_v),
         read_pulse_ns=config.device.read_pulse_ns, iv_nonlinearity=config.device.iv_nonlinearity,
-        cell_levels=expected_levels(config.device), adder_trees=config.array.adder_trees,
+        cell_levels=expected_levels(config.device, config.array.family in (ArrayFamily.CHARGE, ArrayFamily.CURRENT)),
+        adder_trees=config.array.adder_trees,
     )
     if plan.groups_per_conversion != 1 and not plan.has_adc:
         raise ValueError("a digital array has no analog sum: adc.groups_per_conversion must be 1")
