@@ -19,7 +19,7 @@ from .bit_slices import slice_bits
 from .mapping import Plan
 
 __all__ = ["DataStats", "analytic_counts", "code_energy", "plane_top_codes", "uniform_cell_activity",
-           "stored_codes", "uniform_level_fractions"]
+           "stored_codes", "nonzero_plane_share", "uniform_level_fractions"]
 
 
 @dataclass(frozen=True)
@@ -188,6 +188,11 @@ def _tops(k: int, bits: int, signed: SignedInputs) -> tuple[int, ...]:
     return tuple(tops + [1] if signed == SignedInputs.TWOS_COMPLEMENT else tops)  # the sign bit last
 
 
+def nonzero_plane_share(plan: Plan) -> float:
+    """the share of uniform plane codes 0..c_j that are not 0, c_j / (c_j + 1), the mean over the planes"""
+    return float(np.mean([top / (top + 1.0) for top in _plane_tops(plan)]))
+
+
 def _mean_square_fraction(plan: Plan) -> float:
     """the mean over the planes j of E[k**2] / c**2 for k uniform on 0..c_j (c_j the plane's largest code, c
     ``max_plane_code``): (2 c_j + 1) c_j / (6 c**2)"""
@@ -222,7 +227,7 @@ def _input_factors(plan: Plan, data: DataStats) -> tuple[int | float, float, flo
         live, pulses = _live_inputs(plan, data), c if pulse_count else 1
         driven = live / 2 if plan.signed_inputs == SignedInputs.TWO_PHASE else live  # driven in one of two phases
         if plan.family == ArrayFamily.DIGITAL:  # a zero plane code charges no wire (bit-serial: half the planes)
-            driven *= float(np.mean([t / (t + 1.0) for t in _plane_tops(plan)]))
+            driven *= nonzero_plane_share(plan)
         rate = pulses if driven == 1.0 else driven * pulses  # an int where exact
         return rate, live * _mean_energy_fraction(plan), live * _input_activity(plan)
     shares, k = np.asarray(data.input_codes), np.arange(c + 1)

@@ -48,7 +48,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..analytic import plane_top_codes, stored_codes
+from ..analytic import nonzero_plane_share, plane_top_codes, stored_codes
 from ..argcheck import check_int, checked_types
 from ..config.modes import ArrayFamily, SignedEncoding, SignedInputs
 from ..config.schema import Config
@@ -264,7 +264,7 @@ def _product_bit_share(tops: tuple[int, ...], encoding: SignedEncoding, bits: in
 def _uniform_live_share(plan: Plan) -> float:
     """the share of a digital array's row reads whose plane code is not 0 under uniform data: c_j / (c_j + 1) a
     plane, the mean over planes, halved for a two-phase input (0 in its idle phase)"""
-    share = float(np.mean([top / (top + 1.0) for top in plane_top_codes(plan)]))
+    share = nonzero_plane_share(plan)
     return share / 2 if plan.signed_inputs == SignedInputs.TWO_PHASE else share
 
 
