@@ -72,7 +72,7 @@ def test_pareto_and_its_markdown_check_maximize_y_and_the_columns(tmp_path):
     with pytest.raises(ValueError, match="maximize_y must be True or False"):
         sweep.pareto_front(table, "energy_pj", "area_mm2", maximize_y="no")
     _, front = sweep.pareto_front(table, "energy_pj", "area_mm2")
-    with pytest.raises(ConfigError, match="no column 'energy_pk' for --x; columns: point_id, adc.bits"):
+    with pytest.raises(ConfigError, match="no column 'energy_pk' for x \\(--x\\); columns: point_id, adc.bits"):
         sweep.front_markdown(table, front, 1, "energy_pk", "area_mm2", False)
     with pytest.raises(ValueError, match="maximize_y must be True or False"):
         sweep.front_markdown(table, front, 1, "energy_pj", "area_mm2", "no")

@@ -352,6 +352,21 @@ def test_measured_shares_given_as_a_list_are_kept_hashable():
         DataStats(weight_levels="half")
 
 
+def test_numpy_scalars_are_taken_as_the_numbers_they_hold():
+    """any real numpy scalar is a share (stored as a float: one cache key for 0.5 however it came), and a refusal
+    names the field and what it holds"""
+    given = DataStats(np.float32(0.5), np.int64(0), weight_levels=None, coupling=np.float32(1.0),
+                      activity_coupling=np.int64(2))
+    assert given == DataStats(0.5, 0.0, coupling=1.0, activity_coupling=2.0)
+    assert all(type(v) is float for v in (given.input_zero_fraction, given.weight_zero_fraction, given.coupling))
+    assert type(DataStats(weight_levels=np.float32(0.25)).weight_levels) is float
+    for kwargs, name in ((dict(input_zero_fraction=np.float32(1.5)), "input_zero_fraction"),
+                         (dict(weight_zero_fraction=True), "weight_zero_fraction"),
+                         (dict(coupling=np.float64("nan")), "coupling"), (dict(activity_coupling=-1), "activity")):
+        with pytest.raises(ValueError, match=f"{name}.* must be a finite number"):
+            DataStats(**kwargs)
+
+
 def test_a_grouped_conv_op_samples_each_groups_vectors_and_weights():
     """a grouped op multiplies each group's input vector by that group's weights: its samples are the network's
     input vectors split by group, and each output's own weights"""

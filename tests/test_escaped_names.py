@@ -99,7 +99,7 @@ def test_a_results_column_with_a_newline_is_one_escaped_line(tmp_path):
     with pytest.raises(ConfigError, match=r"columns: a, b\\nerror: fake$") as exc:
         pareto_front(table, "a", "zz", notice=None)
     _one_line(str(exc.value))
-    with pytest.raises(ConfigError, match=r"no column 'z\\u0000z' for --x"):
+    with pytest.raises(ConfigError, match=r"no column 'z\\u0000z' for x \(--x\)"):
         pareto_front(table, "z\x00z", "a", notice=None)
     assert _cli_error("pareto", path, "--x", "a", "--y", "zz").endswith("columns: a, b\\nerror: fake")
 

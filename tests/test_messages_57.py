@@ -63,9 +63,9 @@ def test_a_sweep_specs_kind_in_another_case_gets_the_lower_case_hint(tmp_path, t
 
 
 @pytest.mark.parametrize("args, message", [
-    (["--x", "energy_pjj", "--y", "area_mm2"], "no column 'energy_pjj' for --x; columns: point_id, adc.bits, "
+    (["--x", "energy_pjj", "--y", "area_mm2"], "no column 'energy_pjj' for x (--x); columns: point_id, adc.bits, "
                                                "energy_pj, area_mm2, status; did you mean \"energy_pj\"?"),
-    (["--x", "energy_pj", "--y", "Area_mm2"], "no column 'Area_mm2' for --y; columns: point_id, adc.bits, "
+    (["--x", "energy_pj", "--y", "Area_mm2"], "no column 'Area_mm2' for y (--y); columns: point_id, adc.bits, "
                                               "energy_pj, area_mm2, status; did you mean \"area_mm2\"?"),
 ])
 def test_pareto_suggests_the_nearest_column(tmp_path, args, message):
@@ -85,7 +85,7 @@ def test_pareto_refuses_one_column_as_both_objectives(tmp_path, flags):
     result = invoke("pareto", results, "--x", "energy_pj", "--y", "energy_pj", *flags)
     assert result.exit_code == 2, result.output
     assert "Pareto front" not in result.output
-    assert "--x and --y both name the column 'energy_pj'" in result.output, result.output
+    assert "x and y (--x, --y) both name the column 'energy_pj'" in result.output, result.output
     assert "a front trades two different columns" in result.output
 
 
@@ -95,7 +95,7 @@ def test_pareto_api_refuses_one_column_as_both_objectives(tmp_path):
 
     results = tmp_path / "r.csv"
     results.write_text(RESULTS)
-    with pytest.raises(ConfigError, match="--x and --y both name the column 'area_mm2'"):
+    with pytest.raises(ConfigError, match=r"x and y \(--x, --y\) both name the column 'area_mm2'"):
         pareto_front(read_table(results), "area_mm2", "area_mm2")
 
 

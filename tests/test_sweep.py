@@ -692,7 +692,7 @@ def test_array_rows_under_an_output_stationary_baseline_is_refused_not_ignored()
 def test_pareto_unknown_column_lists_the_columns(tmp_path):
     result = invoke("pareto", write(tmp_path, PARETO, "t.csv"), "--x", "energy", "--y", "relative_error")
     assert result.exit_code == 2
-    assert "no column 'energy' for --x; columns: point_id, adc.bits, energy_pj" in result.output
+    assert "no column 'energy' for x (--x); columns: point_id, adc.bits, energy_pj" in result.output
 
 
 @pytest.mark.parametrize("given", [DEFAULT, (ROOT / "configs" / "sweep-adc.toml").as_posix(), "one column"])

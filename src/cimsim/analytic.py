@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .argcheck import check_int, checked_types
+from .argcheck import check_int, check_real, checked_types, finite_float, shown
 from .config.modes import ArrayFamily, InputEncoding, SignedEncoding, SignedInputs
 from .counts import Counts
 from .iv_curve import read_levels
@@ -49,10 +49,8 @@ class DataStats:
     fall below g_min: :class:`cimsim.cell_levels.CellLevels`); None: ``weight_levels``"""
 
     def __post_init__(self):
-        for name in ("input_zero_fraction", "weight_zero_fraction"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0.0 <= value <= 1.0:
-                raise ValueError(f"{name} must be a number in [0, 1]; got {value!r}")
+        for name in ("input_zero_fraction", "weight_zero_fraction"):  # numpy scalars too, stored as floats
+            object.__setattr__(self, name, check_real(name, getattr(self, name), 0.0, 1.0))
         if self.input_codes is not None:
             shares = np.asarray(self.input_codes, dtype=float)
             if (shares.ndim != 1 or shares.size < 2 or not np.isfinite(shares).all() or (shares < 0).any()
@@ -63,16 +61,17 @@ class DataStats:
             object.__setattr__(self, "input_codes", tuple(float(v) for v in shares))  # hashable, as a cache key
         for name in ("weight_levels", "weight_stored_levels"):
             levels = getattr(self, name)
-            if levels is not None and (isinstance(levels, bool) or not isinstance(levels, (int, float))
-                                       or not (0.0 if name == "weight_stored_levels" else -float("inf")) <= levels
-                                       < float("inf") or self.weight_zero_fraction):
+            if levels is None:
+                continue
+            value = finite_float(levels)
+            if value is None or (name == "weight_stored_levels" and value < 0) or self.weight_zero_fraction:
                 raise ValueError(f"{name} must be a finite share (stored levels >= 0; held ones < 0 where drift takes "
                                  f"the cells below g_min), with weight_zero_fraction 0 (it holds the zero weights); "
-                                 f"got {levels!r}")
+                                 f"got {shown(levels)}")
+            object.__setattr__(self, name, value)
         for name in ("coupling", "activity_coupling"):
-            if (value := getattr(self, name)) is not None and (isinstance(value, bool) or not isinstance(
-                    value, (int, float)) or not 0.0 <= value < float("inf")):
-                raise ValueError(f"{name} must be a finite number >= 0 or None; got {value!r}")
+            if (value := getattr(self, name)) is not None:
+                object.__setattr__(self, name, check_real(f"{name} (or None)", value, 0.0))
 
     @classmethod
     def of(cls, config) -> "DataStats":

@@ -215,12 +215,13 @@ def _check_columns(table: Table, x: str, y: str, maximize_y: bool, maximize_x: b
     unknown = [(opt, c) for opt, c in (("x", x), ("y", y)) if c not in table.columns]
     if unknown:
         shown = [escaped(column) for column in table.columns]
-        raise ConfigError(table.source, [(opt, f"no column '{escaped(c)}' for --{opt}; columns: {', '.join(shown)}"
+        raise ConfigError(table.source, [(opt, f"no column '{escaped(c)}' for {opt} (--{opt}); columns: "
+                                          f"{', '.join(shown)}"
                                           + did_you_mean(shown, c).replace(" (values are lower case)", ""))
                                          for opt, c in unknown])
     if x == y:  # every point would tie with itself: a front of the one best value, no trade-off
-        raise ConfigError(table.source, [("y", f"--x and --y both name the column '{escaped(x)}': a front trades two "
-                                               "different columns; give another column to --y (or --x)")])
+        raise ConfigError(table.source, [("y", f"x and y (--x, --y) both name the column '{escaped(x)}': a front "
+                                               "trades two different columns; give another column to y (or x)")])
 
 
 def pareto_front(table: Table, x: str, y: str, maximize_y: bool = False,
