@@ -94,7 +94,7 @@ def cell_compute_energy_pj(plan: Plan, config: Config) -> float:
     ``Counts.cell_activity``), a digital cell's k x b 1-bit products; 0 for resistive (counted from the data) and
     current cells (the bit line)."""
     tech = config.technology
-    if plan.family == ArrayFamily.CHARGE:  # b bit cells, a capacitor each (activity l / l_max: their mean share set)
+    if plan.family == ArrayFamily.CHARGE:  # b bit cells' capacitors, b C binary-weighted: l / l_max of it switches
         return plan.bits_per_cell * gates.switch_energy_pj(config.array.cell_capacitance_ff, tech.vdd_v)
     if plan.family == ArrayFamily.DIGITAL:
         return _mean_plane_bits(plan) * plan.bits_per_cell * gates.product_bit_energy_pj(tech)
