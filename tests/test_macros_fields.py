@@ -276,7 +276,13 @@ def test_a_misspelt_family_gets_the_nearest_family(tmp_path, family):
                                                ("nor flash", "fefet is the nearest"),
                                                ("nor-flash", "fefet is the nearest"), ("eflash", "fefet"),
                                                ("DRAM", "sram-charge"), ("3T-DRAM", "sram-charge"),
-                                               ("gain-cell", "sram-charge"), ("FeRAM", "fefet, a ferroelectric")])
+                                               ("gain-cell", "sram-charge"), ("FeRAM", "(FeRAM / FeCAP, 1T1C): "
+                                                                              "sram-charge is the nearest"),
+                                               ("fecap", "sram-charge is the nearest"), ("1T1C", "sram-charge"),
+                                               ("ferroelectric", "a ferroelectric transistor: fefet"),
+                                               ("memristor", "cell: rram"), ("ReRAM", "cell: rram"),
+                                               ("STT-MRAM", "mram"), ("phase-change", "pcm"),
+                                               ("dcim", "digital CIM): digital"), ("2T1C eDRAM", "sram-charge")])
 def test_a_cell_without_a_family_is_told_its_nearest_stand_in(tmp_path, family, stand_in):
     """the probe of 2026-12-03: 'edram' got "did you mean 'rram'?" (two letters alike, nothing alike as a cell)"""
     text = CHIP.format(macro="", point="tops_per_w = 1.0").replace('"sram-charge"', f'"{family}"')

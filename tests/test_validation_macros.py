@@ -185,10 +185,11 @@ def test_a_figure_the_entry_flags_as_doubtful_is_left_out_with_its_reason(one_en
 @pytest.mark.parametrize("notes, count", [
     ("48 CIM cores of 256 x 256 1T1R RRAM", 48), ("64 AIMC cores of 256 x 256 PCM unit cells", 64),
     ("core size 64 kb, N_core 4, B_x", 4), ("32 input x 6 output channels per bank, 64 banks, 0.9 V", 64),
-    ("16 cores", 16), ("one core of 256 rows, 8 outputs per bank", None)])
+    ("16 cores", 16), ("one core of 256 rows, 8 outputs per bank", None), ("processor of 16 CIM macros", 16),
+    ("4 macros", 4), ("one macro of 64 rows", None)])
 def test_the_core_count_is_read_from_the_notes_in_any_wording(notes, count):
-    """'N cores' and 'N <kind> cores' count as UIUC's 'N_core N' and 'N banks' do (NeuRRAM's '48 CIM cores' and
-    Le Gallo's '64 AIMC cores' had read as one core)"""
+    """'N cores', 'N <kind> cores' and 'N <kind> macros' count as UIUC's 'N_core N' and 'N banks' do (NeuRRAM's
+    '48 CIM cores' and Le Gallo's '64 AIMC cores' had read as one core, a processor of '16 CIM macros' too)"""
     import dataclasses
     macro = dataclasses.replace(macro_data.find_macro("jia-jssc2020"), notes=notes)
     assert macro_checks.n_core(macro.notes) == count

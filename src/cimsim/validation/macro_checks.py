@@ -39,16 +39,28 @@ FAMILIES = ("rram", "pcm", "mram", "fefet", "sram-charge", "sram-current", "digi
 """an entry's ``family``: the cell technology and, for SRAM, the compute domain"""
 RESISTIVE_FAMILIES = FAMILIES[:4]
 """the families of resistive cells (G V**2 t), the only ones whose entries state :data:`DEVICE_FIELDS`"""
-FAMILY_HINTS = {("dram", "gain"): "cimsim has no such family; an eDRAM (gain) cell that computes on its storage "
-                                  "capacitor: sram-charge is the nearest (its 1-bit cells; a multi-level cell has no "
-                                  "stand-in); eDRAM that only stores the weights or lookup tables of digital logic "
-                                  "(adder trees, LUTs): digital",
+_CAPACITOR = "sram-charge is the nearest (a capacitor per cell, C V**2 per switched line"
+FAMILY_HINTS = {("feram", "fecap", "ferroelectric cap", "ferroelectric-cap", "1t1c"):
+                "cimsim has no such family; a cell that computes on the charge of its capacitor (FeRAM / FeCAP, "
+                f"1T1C): {_CAPACITOR}; a multi-level cell has no stand-in); a ferroelectric transistor: fefet",
+                ("dram", "gain", "2t1c", "3t1c"): "cimsim has no such family; an eDRAM (gain) cell that computes on "
+                                                  f"its storage capacitor: {_CAPACITOR}: its 1-bit cells; a "
+                                                  "multi-level cell has no stand-in); eDRAM that only stores the "
+                                                  "weights or lookup tables of digital logic (adder trees, LUTs): "
+                                                  "digital",
                 ("flash",): "cimsim has no such family; a flash cell is a programmable-threshold transistor: fefet is "
                             "the nearest (priced as the RRAM 1T1R cell)",
-                ("feram", "ferro"): "cimsim has no such family; a FeRAM cell is a ferroelectric capacitor: fefet, a "
-                                    "ferroelectric transistor, is the nearest (priced as the RRAM 1T1R cell)"}
+                ("ferro",): "cimsim has no such family; a ferroelectric transistor: fefet (priced as the RRAM 1T1R "
+                            f"cell); a ferroelectric capacitor computing on its charge: {_CAPACITOR})",
+                ("memristor", "reram", "oxram", "cbram"): "cimsim has no such family; a resistive switching "
+                                                          "(memristor) cell: rram",
+                ("pcram", "phase"): "cimsim has no such family; a phase-change cell: pcm",
+                ("stt-", "sttram", "stt "): "cimsim has no such family; a magnetic tunnel junction cell: mram",
+                ("dcim", "dimc", "adder"): "cimsim has no such family; bitwise products summed by adder "
+                                           "trees (digital CIM): digital"}
 """words found in a family cimsim has none for -> what its refusal says (difflib had suggested 'rram' for 'edram',
-'dram' and 'feram', letters alike); 'sram' alone is told the three SRAM families"""
+'dram' and 'feram', letters alike, and nothing for 'fecap', 'memristor' or 'dcim'); the first that matches;
+'sram' alone is told the three SRAM families"""
 
 
 def _family_hint(family: str) -> str | None:
@@ -66,11 +78,12 @@ CHOICES: dict[str, tuple[str, ...]] = {"family": FAMILIES, "data": DATA_CONDITIO
                                        "cell_access": tuple(m.value for m in CellAccess),
                                        "uiuc_area_of": ("core", "design")}
 """the fields with a fixed set of values (``adc_type`` is free text: :func:`cimsim.validation.macro_data.adc_type`)"""
-_N_CORE = re.compile(r"N_core (\d{1,9})\b|\b(\d{1,9}) (?:[A-Za-z][\w-]* )?(?:cores|banks)\b")  # a count, not 400 digits
+_N_CORE = re.compile(r"N_core (\d{1,9})\b|\b(\d{1,9}) (?:[A-Za-z][\w-]* )?(?:cores|banks|macros)\b")  # not 400 digits
 
 
 def n_core(notes: str) -> int | None:
-    """cores ('N_core N', 'N cores', 'N <kind> cores') or banks ('N banks') an entry's ``notes`` give, else None"""
+    """cores ('N_core N', 'N cores', 'N <kind> cores'), banks or macros ('N banks', 'N CIM macros': a processor of
+    several macros) an entry's ``notes`` give, else None"""
     match = _N_CORE.search(notes)
     return int(match.group(1) or match.group(2)) if match else None
 
