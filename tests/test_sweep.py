@@ -21,7 +21,7 @@ from cimsim.cli import main
 from cimsim.comparison import compare, price_from_shapes
 from cimsim.config import config_to_dict, load_config, with_overrides
 from cimsim.sweep import COST_METRICS, OutputLocked, expand, load_spec, pareto_front, read_table, spec_from_dict
-from cimsim.sweep.points import point_id
+from cimsim.sweep.points import identity, point_id
 from cimsim.sweep import lock
 from cimsim.sweep.lock import lock_path, output_lock
 
@@ -84,10 +84,11 @@ def test_local_sweep_gives_one_row_per_point_with_the_direct_numbers(tmp_path, a
     assert [(r["adc.bits"], r["device.bits_per_cell"]) for r in rows] == [
         (a, b) for a in ("4", "8") for b in ("1", "2", "3")]
     assert {r["status"] for r in rows} == {"ok"} and {r["error"] for r in rows} == {""}
-    # the id is the sha256 of the point's full config and its kind as canonical JSON; the numbers are the cost
-    # models'
+    # the id is the sha256 of the point's identity (its config's tables less how it is run, and its kind) as
+    # canonical JSON; the numbers are the cost models'
     cfg = with_overrides(load_config(DEFAULT), {"adc.bits": 8, "device.bits_per_cell": 3})
-    canonical = json.dumps({**config_to_dict(cfg), "kind": "analytic"}, sort_keys=True, separators=(",", ":"))
+    canonical = json.dumps(identity(cfg, "analytic"), sort_keys=True, separators=(",", ":"))
+    assert "batch_size" in config_to_dict(cfg)["simulation"] and "batch_size" not in identity(cfg)["simulation"]
     row = rows[-1]
     assert row["point_id"] == hashlib.sha256(canonical.encode()).hexdigest()[:16]
     cim, base = price_from_shapes(cfg)
@@ -681,8 +682,8 @@ def test_array_rows_under_an_output_stationary_baseline_is_refused_not_ignored()
     assert "'baseline.array_rows' applies only when 'baseline.dataflow' is \"weight_stationary\"" in points[0].error
     base = load_config(DEFAULT)
     ids = {p.values: p.id for p in points}  # a weight-stationary point's id is what it was: its tables as before
-    assert ids[("weight_stationary", 128)] == point_id({**config_to_dict(with_overrides(base, {
-        "baseline.dataflow": "weight_stationary", "baseline.array_rows": 128})), "kind": "analytic"})
+    assert ids[("weight_stationary", 128)] == point_id(identity(with_overrides(base, {
+        "baseline.dataflow": "weight_stationary", "baseline.array_rows": 128}), "analytic"))
     tpu = with_overrides(base, {"baseline.preset": "tpu-v1", "baseline.dataflow": "output_stationary"})
     assert tpu.baseline.array_rows == 256 and "array_rows" not in config_to_dict(tpu)["baseline"]  # the preset's
     # value, not stated, is left in the config but out of its tables (the id): one design, one id

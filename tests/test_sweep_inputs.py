@@ -16,7 +16,7 @@ from cimsim.config import config_to_dict, load_config, with_overrides
 from cimsim.errors import ConfigError
 from cimsim.sweep import expand, load_spec, point_id, run_sweep, spec_from_dict
 from cimsim.sweep import points
-from cimsim.sweep.points import identity
+from cimsim.sweep.points import RUN_SETTINGS, identity
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT = (ROOT / "configs" / "default.toml").as_posix()
@@ -112,13 +112,34 @@ def test_a_failed_row_of_a_missing_data_file_runs_again_once_the_file_exists(tmp
     assert f"2 ok rows hold the axis values of this sweep's points under other point ids ({named})" in result.output
 
 
+def _design(config) -> dict:
+    """a config's tables less the settings of how it is run (what a point's id hashes)"""
+    tables = config_to_dict(config)
+    return {**tables, "simulation": {k: v for k, v in tables["simulation"].items() if k not in RUN_SETTINGS}}
+
+
 def test_a_sweep_without_data_files_keeps_the_ids_of_its_configs():
-    """a functional point's id is its config's; an analytic point's folds in its kind"""
+    """a functional point's id is its config's tables less how it is run; an analytic point's folds in its kind"""
     spec = spec_from_dict({"base": DEFAULT, "axes": {"adc.bits": [4, 6]}, "kind": "functional"})
-    assert [p.id for p in expand(spec)] == [point_id(config_to_dict(p.config)) for p in expand(spec)]
+    assert [p.id for p in expand(spec)] == [point_id(_design(p.config)) for p in expand(spec)]
     spec = spec_from_dict({"base": DEFAULT, "axes": {"adc.bits": [4, 6]}})
-    assert [p.id for p in expand(spec)] == [point_id({**config_to_dict(p.config), "kind": "analytic"})
+    assert [p.id for p in expand(spec)] == [point_id({**_design(p.config), "kind": "analytic"})
                                             for p in expand(spec)]
+
+
+@pytest.mark.parametrize("kind", ["functional", "analytic"])
+def test_settings_of_how_a_point_is_run_leave_its_id(kind):
+    """simulation.batch_size, memory_limit_gib and int8_products change no number: set in [set] (as the memory
+    refusal advises), they had made every finished row of a sweep stale; the seed and trials still count"""
+    axes = {"adc.bits": [4, 6]}
+    ids = [p.id for p in expand(spec_from_dict({"base": DEFAULT, "axes": axes, "kind": kind}))]
+    for fixed in ({"simulation.batch_size": 7}, {"simulation.memory_limit_gib": 0.5},
+                  {"simulation.int8_products": "off"}):
+        assert [p.id for p in expand(spec_from_dict({"base": DEFAULT, "axes": axes, "kind": kind, "set": fixed}))
+                ] == ids, fixed
+    for fixed in ({"simulation.seed": 3}, {"simulation.trials": 2}):
+        assert not set(ids) & {p.id for p in expand(spec_from_dict({"base": DEFAULT, "axes": axes, "kind": kind,
+                                                                    "set": fixed}))}, fixed
 
 
 @pytest.mark.parametrize("recent_ns", [2_000_000_000, 0])

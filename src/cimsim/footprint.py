@@ -37,7 +37,7 @@ __all__ = ["HELD_BYTES_PER_CELL", "HELD_BYTES_PER_WEIGHT", "PROGRAMMING_BYTES_PE
            "PROGRAMMING_BYTES_PER_IDEAL_CELL", "BYTES_PER_VECTOR_INPUT", "IR_DROP_BYTES_PER_CELL_BIT",
            "OUTPUT_ARRAYS", "machine_memory_bytes",
            "IMPORT_MEMORY_FRACTION", "check_process_memory",
-           "estimate_bytes", "check_memory"]
+           "estimate_bytes", "check_memory", "MemoryLimitError"]
 
 HELD_BYTES_PER_CELL = 8
 """bytes per used cell a programmed layer keeps: float32 conductances and product matrix (measured 4.0 to 7.9)"""
@@ -211,15 +211,21 @@ def _estimate(plans: Sequence[Plan], *args) -> tuple[float, float]:
     return found
 
 
+class MemoryLimitError(ConfigError):
+    """A simulation refused before allocating: its estimated peak memory exceeds the limit (:func:`check_memory`).
+    A failure of the run's settings and machine, not of the design: a sweep runs such a point again on a resume."""
+
+
 @checked_types
 def check_memory(config: Config, plans: Sequence[Plan], shape_field: str, activation_values: int = 0,
                  rows_values: int = 0, chunk: int | None = None,
                  vectors_field: str | None = "workload.vectors") -> None:
-    """A ConfigError when the estimate exceeds ``simulation.memory_limit_gib`` (default: the machine's memory),
-    naming the setting whose change brings the estimate within it: ``simulation.batch_size`` (fewer vectors read
-    at once), ``adc.calibration_vectors`` (calibrated at once), ``vectors_field`` (fewer vectors in all; None where
-    the caller's own call sets them), else ``shape_field`` (what sizes the layers). ``chunk``: vectors of one call
-    (a network's samples, run a batch at a time; default: the batch size)."""
+    """A :class:`MemoryLimitError` (a ConfigError) when the estimate exceeds ``simulation.memory_limit_gib``
+    (default: the machine's memory), naming the setting whose change brings the estimate within it:
+    ``simulation.batch_size`` (fewer vectors read at once), ``adc.calibration_vectors`` (calibrated at once),
+    ``vectors_field`` (fewer vectors in all; None where the caller's own call sets them), else ``shape_field`` (what
+    sizes the layers). ``chunk``: vectors of one call (a network's samples, run a batch at a time; default: the
+    batch size)."""
     limit = config.simulation.memory_limit_gib
     limit_bytes = limit * GIB if limit is not None else machine_memory_bytes()
     if limit_bytes is None:
@@ -247,7 +253,7 @@ def check_memory(config: Config, plans: Sequence[Plan], shape_field: str, activa
                                   (vectors_field, lambda: vectors_field and fits(n=1, rows=1, calibrated=1)))
                   if ok()), shape_field)
     where = "simulation.memory_limit_gib" if limit is not None else "this machine's memory"
-    raise ConfigError(config.source, [(field, (
+    raise MemoryLimitError(config.source, [(field, (
         f"'{field}': the simulation would need about {(layers + chunk_bytes) / GIB:.3g} GiB (layers on crossbars "
         f"{layers / GIB:.3g} GiB, a chunk of {vectors} in flight, read {min(vectors, batch)} at a time"
         + (f", {min(calibration, vectors)} calibrated at once" if calibration and not network else "")

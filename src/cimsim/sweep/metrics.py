@@ -19,7 +19,8 @@ from ..errors import ConfigError
 from . import fingerprint as model
 
 __all__ = ["COST_METRICS", "OUTPUT_METRICS", "CLIPPING_METRICS", "RANGE_METRICS", "BETTER_HIGHER", "available_metrics",
-           "default_metrics", "Task", "Outcome", "evaluate", "error_text", "MISSING_PACKAGE"]
+           "default_metrics", "Task", "Outcome", "evaluate", "error_text", "MISSING_PACKAGE", "OVER_MEMORY",
+           "RERUN_FAILURES"]
 
 COST_METRICS = ("energy_pj", "latency_ns", "throughput_per_s", "area_mm2", "tops_per_w", "tops_per_mm2",
                 "energy_gain", "latency_gain", "throughput_gain", "edp_gain")
@@ -51,6 +52,12 @@ _SOURCE = {"accuracy": "analog_accuracy"}
 MISSING_PACKAGE = "missing package (the point runs again once it is installed): "
 """how the error of a point that failed for want of a package starts (an ImportError raised or led to it): the
 environment's failure, not the point's, so a resumed sweep runs it again (:func:`.results.read_results`)"""
+OVER_MEMORY = "over the memory limit (the point runs again on a resume): "
+"""how the error of a point refused for its estimated memory starts (:class:`cimsim.footprint.MemoryLimitError`):
+the run's settings' failure (simulation.memory_limit_gib, batch_size), which are no part of its id, so a resumed
+sweep runs it again"""
+RERUN_FAILURES = (MISSING_PACKAGE, OVER_MEMORY)
+"""the starts of the errors of failed rows a resumed sweep runs again"""
 
 
 def default_metrics(kind: str, workload_kind: str) -> tuple[str, ...]:
@@ -104,7 +111,8 @@ def evaluate(tasks: Sequence[Task]) -> list[Outcome]:
     """Run each task; a point that raises is returned with its error and the others go on. A broken installation
     (an ImportError: the worker cannot load cimsim's code) is not a point's result: it stops the run, so that a
     resume after the repair runs those points instead of keeping them as failed; nor is a point that failed for want
-    of a package (its error starts with :data:`MISSING_PACKAGE`: a resume runs it again)."""
+    of a package (its error starts with :data:`MISSING_PACKAGE`: a resume runs it again), nor one refused for its
+    memory (:data:`OVER_MEMORY`)."""
     outcomes = []
     for task in tasks:
         try:
@@ -113,16 +121,21 @@ def evaluate(tasks: Sequence[Task]) -> list[Outcome]:
         except ImportError:
             raise
         except Exception as exc:  # noqa: BLE001 -- any other error of one point is that point's result
-            outcomes.append(Outcome(task.point_id, {}, _missing(exc) + error_text(exc)))
+            outcomes.append(Outcome(task.point_id, {}, _environment(exc) + error_text(exc)))
     return [replace(o, source=model.fingerprint()) for o in outcomes]
 
 
-def _missing(exc: BaseException | None) -> str:
-    """:data:`MISSING_PACKAGE` where an ImportError is ``exc`` or its cause or context (at any depth), else ''"""
+def _environment(exc: BaseException | None) -> str:
+    """:data:`MISSING_PACKAGE` where an ImportError is ``exc`` or its cause or context (at any depth),
+    :data:`OVER_MEMORY` where a memory refusal is, else ''"""
+    from ..footprint import MemoryLimitError
+
     seen = set()
     while exc is not None and id(exc) not in seen:
         if isinstance(exc, ImportError):
             return MISSING_PACKAGE
+        if isinstance(exc, MemoryLimitError):
+            return OVER_MEMORY
         seen.add(id(exc))
         exc = exc.__cause__ or exc.__context__
     return ""

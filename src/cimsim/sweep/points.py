@@ -1,10 +1,11 @@
 """The points of a sweep: every combination of the axes (grid) or a seeded sample, each with a stable id.
 
 A point's id is the first 16 hex digits of the sha256 of its full config as canonical JSON
-(``config_to_dict``, sorted keys, no spaces), with the sha256 of each data file the config names
-(``workload.*_file``) when it names any, and ``"kind": "analytic"`` for an analytic point (a functional point's id
-is its config's, as before the kind was folded in): the same design on the same data, priced the same way, gets
-the same id in every run, which is what lets an interrupted sweep resume; a data file changed since, or another
+(``config_to_dict``, sorted keys, no spaces; less the simulation's :data:`RUN_SETTINGS`, which change no number),
+with the sha256 of each data file the config names (``workload.*_file``) when it names any, and
+``"kind": "analytic"`` for an analytic point (a functional point's id is its config's, as before the kind was
+folded in): the same design on the same data, priced the same way, gets the same id in every run, which is what
+lets an interrupted sweep resume; a data file changed since, or another
 kind, makes its points new ones. Each point
 states its axis values and the spec's ``[set]`` fields, as ``--set`` does; a combination that breaks a rule between
 them gets no config: its id hashes the base config and the fields the point sets on it (not the other points'
@@ -35,7 +36,7 @@ from .metrics import error_text
 from .sampling import combinations
 from .spec import FIELD_RULES, SweepSpec
 
-__all__ = ["Point", "expand", "point_id", "identity"]
+__all__ = ["Point", "expand", "point_id", "identity", "RUN_SETTINGS"]
 
 _RECENT_NS = 2_000_000_000
 """a data file changed less than this long ago (ns; 2 s, the tick of the coarsest file-system clock, FAT's) is hashed
@@ -92,11 +93,18 @@ def _unfit(value: Any, field: str) -> tuple[str, Any] | None:
     return next((found for name, v in items if (found := _unfit(v, name)) is not None), None)
 
 
+RUN_SETTINGS = ("batch_size", "memory_limit_gib", "int8_products")
+"""the ``simulation`` fields that say how a point is run, not what it computes (its numbers are the same whatever they
+are: vectors read at once, the memory it may take, the product kernel), left out of its id: set in ``[set]`` after a
+point failed over the memory limit, they had made every finished row stale"""
+
+
 def identity(config: Config, kind: str = "functional") -> dict[str, Any]:
-    """What a point's id hashes: the config's tables (``config_to_dict``); where it names data files, the sha256
-    of each file's contents (``"file_sha256"``: dotted field -> hex digest); ``"kind": "analytic"`` where the
-    sweep's ``kind`` is analytic, whose numbers are not a simulation's."""
+    """What a point's id hashes: the config's tables (``config_to_dict``) less the :data:`RUN_SETTINGS`; where it
+    names data files, the sha256 of each file's contents (``"file_sha256"``: dotted field -> hex digest);
+    ``"kind": "analytic"`` where the sweep's ``kind`` is analytic, whose numbers are not a simulation's."""
     data = config_to_dict(config)
+    data["simulation"] = {k: v for k, v in data["simulation"].items() if k not in RUN_SETTINGS}
     files = {f"workload.{key}": _digest(path) for key, path in data["workload"].items() if key.endswith("_file")}
     data = {**data, "file_sha256": files} if files else data
     return {**data, "kind": kind} if kind != "functional" else data

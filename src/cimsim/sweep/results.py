@@ -12,7 +12,8 @@ newline, has every field, its checksum matches, its status is ok / failed, an ok
 (a failed row's are empty) and its axis cells are its point's values. Any other line is damaged: it is
 reported by line number and left out, so its point runs again; so is a failed row of a point's axis values under
 another id (its inputs changed since: a data file it missed now exists), or a failed row whose error says a package
-was missing (:data:`.metrics.MISSING_PACKAGE`: it may be installed now), which is no finished work (both where
+was missing (:data:`.metrics.MISSING_PACKAGE`: it may be installed now) or its memory over the limit
+(:data:`.metrics.OVER_MEMORY`: the limit or batch size may be set since), which is no finished work (both where
 :func:`read_results` is given the sweep's points, as a resumed run does). A sound row
 written by another cimsim (another fingerprint; a file written before rows recorded it: the same columns without
 ``cimsim``, and without ``checksum`` if written before checksums too, read with every check but the checksum) is no
@@ -40,7 +41,7 @@ from ..atomic import is_stream, write_atomic, write_atomic_with
 from .lock import check_named, hold
 from . import fingerprint as model
 from .fingerprint import COLUMN, foreign_note
-from .metrics import MISSING_PACKAGE
+from .metrics import MISSING_PACKAGE, RERUN_FAILURES
 from .points import Point
 from .spec import SweepSpec
 
@@ -116,7 +117,8 @@ def read_results(path: str | os.PathLike, spec: SweepSpec, points: Sequence[Poin
     holds the axis values of one of ``points`` under another id (the error names its line and id): it was computed
     from other inputs (the kind, the base config, ``[set]`` or a data file changed since) and would
     stand beside the new row unnoticed. A failed row so is left out as damaged: its point runs again; so is a failed
-    row of one of ``points`` whose error says a package was missing (:data:`.metrics.MISSING_PACKAGE`). Under the
+    row of one of ``points`` whose error says a package was missing (:data:`.metrics.MISSING_PACKAGE`) or its memory
+    was over the limit (:data:`.metrics.OVER_MEMORY`). Under the
     sweep's lock, an OSError where the file it holds there was replaced, moved or removed (:func:`.lock.check_named`).
     """
     path = Path(path)
@@ -151,8 +153,9 @@ def read_results(path: str | os.PathLike, spec: SweepSpec, points: Sequence[Poin
             why = ("a failed row of axis values this sweep's point now has under another id (its inputs changed: "
                    "a data file made or changed, the base config, [set] or the kind)")
         if not why and row["point_id"] in values and row["status"] == "failed" and row["error"].startswith(
-                MISSING_PACKAGE):  # the environment's failure, not the point's
-            why = "a point that failed for want of a package (installed since?)"
+                RERUN_FAILURES):  # the environment's failure, not the point's
+            why = ("a point that failed for want of a package (installed since?)" if row["error"].startswith(
+                MISSING_PACKAGE) else "a point refused over the memory limit (its limit or batch size set since?)")
         if why:
             damaged.append(f"line {number}: {why}")
         else:
