@@ -83,6 +83,24 @@ def test_a_changed_data_file_makes_new_points_and_its_old_rows_are_not_resumed(t
     assert out.read_text() == text
 
 
+def test_a_point_refused_over_the_memory_limit_runs_again_when_the_limit_is_raised(tmp_path):
+    """the refusal advises raising simulation.memory_limit_gib: done in [set], every finished row had been stale
+    (exit 2); the limit is no part of a point's id, so the ok rows are kept and the refused point runs again"""
+    spec_path = tmp_path / "spec.toml"
+    base = f'base = "{DEFAULT}"\nkind = "functional"\n[axes]\n"workload.out_features" = [16, 8192]\n[set]\n'
+    spec_path.write_text(base + '"workload.vectors" = 8\n"simulation.memory_limit_gib" = 0.02\n')
+    out = tmp_path / "r.csv"
+    summary = run_sweep(spec_path, out, workers=1)
+    assert (summary.ok, summary.failed) == (1, 1)
+    (error, _), = summary.errors
+    assert error.startswith("over the memory limit (the point runs again on a resume): ") and "GiB" in error
+    spec_path.write_text(base + '"workload.vectors" = 8\n"simulation.memory_limit_gib" = 4.0\n')
+    notes = []
+    summary = run_sweep(spec_path, out, workers=1, notice=notes.append)
+    assert (summary.ok, summary.failed, summary.skipped) == (2, 0, 1)
+    assert len(notes) == 1 and "a point refused over the memory limit" in notes[0], notes
+
+
 def test_a_failed_row_of_a_missing_data_file_runs_again_once_the_file_exists(tmp_path):
     """a point failed for a missing weights file hashed the path; once the file existed its id hashed the contents,
     and the whole results file had been refused as holding stale rows: a failed row is no finished work, so it is
