@@ -137,3 +137,28 @@ def test_an_analytic_sweep_along_a_setting_its_points_do_not_read_says_so():
         warnings.simplefilter("error")
         spec_from_dict({**spec, "kind": "functional"})
     assert not any("simulation.trials" in line for line in axis_trend_lines(["simulation.trials", "adc.bits"]))
+
+
+def test_a_sweep_says_the_axes_along_which_no_objective_moved(tmp_path):
+    """an analytic sweep along device.read_noise_sigma gave identical rows, unsaid, and its summary said 'Not
+    checked against published trends: device.read_noise_sigma (the cost's trend along it is the model's alone)': a
+    trend it has not (a probe, 2026-12-06); the axes are found from the rows, so any field a kind does not read is"""
+    from click.testing import CliRunner
+
+    from cimsim.cli import main
+    from cimsim.sweep.metrics import alike_axes
+
+    rows = [{"status": "ok", "a": a, "b": b, "e": str(float(b)), "t": "1"} for a in "12" for b in "34"]
+    assert alike_axes(["a", "b"], ["e", "t"], rows) == ("a",)
+    assert alike_axes(["a", "b"], ["t"], rows) == ("a", "b")
+    assert alike_axes(["a", "b"], ["e"], rows[:1] + rows[3:]) == ()  # no two rows differ in one axis alone
+    assert alike_axes(["a"], ["e"], [{**rows[0], "status": "failed"}, rows[2]]) == ()  # failed rows hold none
+    default = str(Path(__file__).resolve().parents[1] / "configs" / "default.toml")
+    spec = tmp_path / "s.toml"
+    spec.write_text(f'base = "{default}"\nobjectives = ["energy_pj", "area_mm2"]\n[axes]\n'
+                    '"device.read_noise_sigma" = [0.0, 0.1]\n"adc.bits" = [6, 8]\n')
+    result = CliRunner().invoke(main, ["sweep", str(spec), "-o", str(tmp_path / "r.csv"), "--workers", "1"])
+    assert result.exit_code == 0, result.output
+    assert ("warning: device.read_noise_sigma: every point alike along it (no objective moved: the figures of this "
+            "analytic sweep do not read it)") in result.output
+    assert "adc.bits: the model's trends" in result.output and "Not checked" not in result.output

@@ -253,6 +253,7 @@ def sweep(spec, output, workers, scheduler):
     from .cli_checks import sweep_inputs
     from .cost.trust import axis_trend_lines
     from .sweep import DASK_MISSING, load_spec, run_sweep
+    from .sweep.metrics import unread_fields
 
     if workers is not None and scheduler is not None:
         raise click.UsageError("--workers sets local processes; a Dask cluster (--scheduler) has its own workers")
@@ -273,7 +274,10 @@ def sweep(spec, output, workers, scheduler):
     if plan.mode == "random" and summary.total < plan.samples:
         click.echo(f"{plan.samples} samples drew {summary.total} distinct {points.split()[1]}: a draw that repeats one "
                    "(a range of few values drawn with replacement) or gives the same config runs once")
-    for line in axis_trend_lines(axis.field for axis in plan.axes):  # how far published trends back each axis
+    for field in (f for f in summary.alike if f not in unread_fields(plan.kind)):  # (those said before it ran)
+        click.echo(f"warning: {field}: every point alike along it (no objective moved: the figures of this "
+                   f"{plan.kind} sweep do not read it)", err=True)  # an analytic sweep along a device's read noise
+    for line in axis_trend_lines(a.field for a in plan.axes if a.field not in summary.alike):  # published trends
         click.echo(line)
     if summary.stopped:
         click.echo(f"stopped: {summary.stopped}; {summary.total - summary.ok - summary.failed} points not run. "
@@ -283,7 +287,8 @@ def sweep(spec, output, workers, scheduler):
         for error, count in summary.errors[:3]:  # what failed, said (it had been in the CSV's error column alone)
             click.echo(f"failed ({count} point{'s' * (count != 1)}): {error}", err=True)
         if len(summary.errors) > 3:
-            click.echo(f"... and {len(summary.errors) - 3} other errors: the 'error' column of {output}", err=True)
+            others = len(summary.errors) - 3
+            click.echo(f"... and {others} other error{'s' * (others != 1)}: the 'error' column of {output}", err=True)
         sys.exit(1)
 
 

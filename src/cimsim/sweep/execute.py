@@ -31,7 +31,7 @@ from ..cores import usable_cores
 from ..errors import ConfigError
 from .executors import (DASK_MISSING, _LocalPool, _check_started, _dask_client, check_not_bootstrapping,
                         open_executor, sigint_blocked, signals_as, stop_workers)
-from .metrics import Outcome, Task, available_metrics, evaluate
+from .metrics import Outcome, Task, alike_axes, available_metrics, evaluate
 from .points import Point, expand
 from .lock import LOCK_SUFFIX, output_lock
 from .results import (REMOVED_SUFFIX, append_rows, columns, format_row, put_aside, read_results, removed_path,
@@ -67,6 +67,8 @@ class Summary:
     checksums or not) moved to the side file (:func:`.results.removed_path`)"""
     errors: tuple[tuple[str, int], ...] = ()
     """the failed points' errors, each distinct one with its count, the commonest first"""
+    alike: tuple[str, ...] = ()
+    """the axis fields along which no objective moved, of a complete sweep (:func:`.metrics.alike_axes`)"""
 
     @property
     def complete(self) -> bool:
@@ -164,11 +166,13 @@ def _run(spec: SweepSpec, points: list[Point], output: str | os.PathLike, worker
     summary = Summary(len(points), *done, skipped, None if signalled and sum(done) == len(points) else stopped, notes,
                       tuple(Counter(s for s in status.values() if s is not None).most_common()))
     if summary.complete:
+        rows = read_results(output, spec).rows
         try:
             with _writing(output):  # a full disk: the file keeps every row, unordered; the same command resumes
-                write_rows(output, header, read_results(output, spec).rows, [p.id for p in points])
+                write_rows(output, header, rows, [p.id for p in points])
         except _WriteFailed as exc:
             return replace(summary, stopped=str(exc))
+        summary = replace(summary, alike=alike_axes([a.field for a in spec.axes], spec.objectives, rows.values()))
     return summary
 
 

@@ -10,7 +10,7 @@ state's; TOPS/mm² and the energy, latency and EDP gains are of the whole worklo
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from ..breakdown import Breakdown
@@ -20,7 +20,7 @@ from . import fingerprint as model
 
 __all__ = ["COST_METRICS", "OUTPUT_METRICS", "CLIPPING_METRICS", "RANGE_METRICS", "BETTER_HIGHER", "available_metrics",
            "default_metrics", "Task", "Outcome", "evaluate", "error_text", "MISSING_PACKAGE", "OVER_MEMORY",
-           "RERUN_FAILURES"]
+           "RERUN_FAILURES", "alike_axes", "unread_fields"]
 
 COST_METRICS = ("energy_pj", "latency_ns", "throughput_per_s", "area_mm2", "tops_per_w", "tops_per_mm2",
                 "energy_gain", "latency_gain", "throughput_gain", "edp_gain")
@@ -188,15 +188,38 @@ def _functional(config: Config) -> dict[str, float]:
     return {**accuracy, **clipped, **_costs(config, comp.cim, comp.baseline)}
 
 
+def unread_fields(kind: str) -> tuple[str, ...]:
+    """the settings a sweep of ``kind`` never reads (an analytic one: ``api.ESTIMATE_UNREAD`` and the simulation's
+    batch size, which chunks a network's range check alone), said before it runs (:func:`warn_unread_axes`)"""
+    from ..api import ESTIMATE_UNREAD
+
+    return (*ESTIMATE_UNREAD, "simulation.batch_size") if kind == "analytic" else ()
+
+
 def warn_unread_axes(kind: str, fields: Sequence[str]) -> None:
     """A warning naming each axis field along which an analytic sweep's points are all alike (``api.ESTIMATE_UNREAD``,
     the simulation's trials, products and memory limit, and its batch size, which chunks a network's range check
     alone): they had been, unsaid."""
-    from ..api import ESTIMATE_UNREAD
     from ..config.presets_merge import warn_unread_settings
 
     if kind == "analytic":
-        alike = (*ESTIMATE_UNREAD, "simulation.batch_size").__contains__
-        warn_unread_settings({field: 0 for field in fields}, alike, "an analytic sweep",
+        warn_unread_settings({field: 0 for field in fields}, unread_fields(kind).__contains__, "an analytic sweep",
                              "its points are estimates, priced from the shapes: every point alike; kind = "
                              "\"functional\" simulates them")
+
+
+def alike_axes(axes: Sequence[str], objectives: Sequence[str], rows: Iterable[Mapping[str, str]]) -> tuple[str, ...]:
+    """The axis fields along which no objective moved: every set of ok ``rows`` (results cells) that differ in that
+    axis alone, over two of its values at least, has each objective's cell the same in all its rows (a field the
+    sweep's figures do not read: an analytic sweep along a device's read noise); none where no two rows differ in
+    that axis alone (a random sample)."""
+    ok = [row for row in rows if row["status"] == "ok"]
+    alike = []
+    for i, field in enumerate(axes):
+        groups: dict[tuple[str, ...], list[Mapping[str, str]]] = {}
+        for row in ok:
+            groups.setdefault(tuple(row[a] for j, a in enumerate(axes) if j != i), []).append(row)
+        compared = [g for g in groups.values() if len({row[field] for row in g}) > 1]
+        if compared and all(len({tuple(row[m] for m in objectives) for row in g}) == 1 for g in compared):
+            alike.append(field)
+    return tuple(alike)
