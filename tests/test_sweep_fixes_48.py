@@ -162,3 +162,16 @@ def test_a_sweep_says_the_axes_along_which_no_objective_moved(tmp_path):
     assert ("warning: device.read_noise_sigma: every point alike along it (no objective moved: the figures of this "
             "analytic sweep do not read it)") in result.output
     assert "adc.bits: the model's trends" in result.output and "Not checked" not in result.output
+
+
+def test_an_invalid_points_error_says_its_value_came_from_an_axis_or_the_set_table():
+    """a point failing on an axis value had said '(given as an override)', the --set wording (a probe, 2026-12-06)"""
+    default = str(Path(__file__).resolve().parents[1] / "configs" / "default.toml")
+    points = expand(spec_from_dict({"base": default, "axes": {"device.bits_per_cell": [1, 8]},
+                                    "set": {"mapping.weight_bits": 2}}))
+    (bad,) = [p for p in points if p.config is None]
+    assert bad.error.endswith("(this point's axis value)") and "given as an override" not in bad.error
+    points = expand(spec_from_dict({"base": default, "axes": {"mapping.weight_bits": [2, 8]},
+                                    "set": {"device.bits_per_cell": 4}}))
+    (bad,) = [p for p in points if p.config is None]
+    assert bad.error.startswith("'device.bits_per_cell' (4)") and bad.error.endswith("(the spec's [set])"), bad.error

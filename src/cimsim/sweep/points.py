@@ -38,6 +38,8 @@ from .spec import FIELD_RULES, SweepSpec
 
 __all__ = ["Point", "expand", "point_id", "identity", "RUN_SETTINGS"]
 
+_OVERRIDE = " (given as an override)"
+"""how a config error marks a value given beside the config file (:func:`cimsim.config.with_overrides`)"""
 _RECENT_NS = 2_000_000_000
 """a data file changed less than this long ago (ns; 2 s, the tick of the coarsest file-system clock, FAT's) is hashed
 again at each use"""
@@ -159,8 +161,10 @@ def _point(spec: SweepSpec, values: tuple[Any, ...]) -> Point:
     start = spec.origin if spec.origin is not None and is_template(spec.origin) else spec.base  # a template: whole
     try:
         config = with_overrides(start, {**dict(spec.fixed), **axes}, base_dir=spec.base_dir)
-    except ConfigError as exc:
-        return Point(point_id(_invalid_identity(spec, axes)), values, None, error_text(exc))
+    except ConfigError as exc:  # a value is the point's axis value or the spec's [set] field, not a --set override
+        errors = [(f, m.removesuffix(_OVERRIDE) + (" (this point's axis value)" if f in axes else " (the spec's [set])")
+                   if m.endswith(_OVERRIDE) else m) for f, m in exc.errors]
+        return Point(point_id(_invalid_identity(spec, axes)), values, None, error_text(ConfigError(exc.source, errors)))
     return Point(point_id(identity(config, spec.kind)), values, config)
 
 
