@@ -83,6 +83,25 @@ def test_output_stationary_batch_stages_each_fetch_in_sram():
     assert any("which keeps each fetch" in a for a in assumptions)
 
 
+@pytest.mark.parametrize("batch", [1000, 64])
+def test_resident_weights_stationary_vectors_sharing_a_register_load_finish_together(batch):
+    """with the weights on chip, a weight-stationary unit's sub-batch shares one register load: its vectors finish
+    together, so one's latency is that sub-batch's run, as a streamed fetch's batch is; it had been latency /
+    vectors, 502 ps on the a100 at batch 1000 (shorter than one 1.41 GHz cycle; a probe, 2026-12-06); an
+    output-stationary unit's vectors run one after another (latency / vectors)"""
+    config = config_from_dict({"baseline": {"preset": "a100", "batch": batch, "dataflow": "weight_stationary"}})
+    bd = baseline_breakdown(config, 1000, include_weight_load=False)
+    assert baseline_traffic(config, 1000, include_weight_load=False).weights_fit
+    shared = min(batch, 1000)
+    alone = baseline_breakdown(config, shared, include_weight_load=False)
+    assert bd.item_latency_ns == pytest.approx(alone.latency_ns, rel=1e-9) and bd.item_latency_ns > 1 / 1.41
+    assert bd.interval_ns == pytest.approx(bd.latency_ns / 1000) and bd.item_latency_ns <= bd.latency_ns
+    out = baseline_breakdown(config_from_dict({"baseline": {"preset": "a100", "batch": batch,
+                                                            "dataflow": "output_stationary"}}), 1000,
+                             include_weight_load=False)
+    assert out.item_latency_ns == pytest.approx(out.latency_ns / 1000)
+
+
 @pytest.mark.parametrize("dataflow, staged_bits", [("output_stationary", 32 * 8), ("weight_stationary", 0)])
 def test_a_batch_shares_a_fetch_only_as_far_as_the_memory_holds_its_vectors(dataflow, staged_bits):
     """Streamed weights serve a batch whose inputs the on-chip memory holds (outputs leave as they are done; beside

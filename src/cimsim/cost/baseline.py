@@ -200,13 +200,17 @@ def _times_ns(b: BaselineConfig, plan: Plan, t: BaselineTraffic) -> tuple[float,
 
 
 def _batch_ns(config: Config, plan: Plan, t: BaselineTraffic, include_weight_load: bool,
-              dram_activation_bits: int | None) -> float:
-    """time of one whole batch of the streamed run ``t``, ns: a fetch and the vectors it serves, each its share of
-    ``dram_activation_bits`` (the run's last batch may hold fewer: latency x batch / vectors over-charges)"""
+              dram_activation_bits: int | None) -> float | None:
+    """time of one whole batch of the run ``t``, whose vectors finish together, ns: a streamed fetch and the vectors
+    it serves, or with the weights on chip a weight-stationary unit's register load and its sub-batch, each vector
+    its share of ``dram_activation_bits`` (the run's last batch may hold fewer: latency x batch / vectors
+    over-charges); None where each vector runs alone (resident weights, output-stationary: latency / vectors)"""
+    if t.weights_fit and config.baseline.dataflow != Dataflow.WEIGHT_STATIONARY:
+        return None
     shared = t.vectors_per_fetch
     io = None if dram_activation_bits is None else round(dram_activation_bits * shared / t.vectors)
-    one = _traffic(config, plan, shared, t.fetch_batch, include_weight_load, io, direct=t.weights_direct,
-                   map_bits=t.map_bits_per_vector)
+    one = _traffic(config, plan, shared, t.fetch_batch, include_weight_load, io, t.weights_fit, t.weights_direct,
+                   t.map_bits_per_vector)
     return max(_times_ns(config.baseline, plan, one))
 
 
@@ -337,7 +341,6 @@ def baseline_breakdown(config: Config, vectors: int, *, include_weight_load: boo
     return Breakdown(
         name=b.name, energy_pj=energy_pj, area_um2=area, latency_ns=latency_ns,
         compute_ns=compute_ns, memory_ns=memory_ns, mvms=int(vectors), macs=t.macs, assumptions=tuple(assumptions),
-        # vectors sharing a streamed fetch finish together: one waits for its whole batch
-        item_latency_ns=None if t.weights_fit else _batch_ns(config, plan, t, include_weight_load,
-                                                             dram_activation_bits),
+        # vectors sharing a streamed fetch or a register load finish together: one waits for its whole batch
+        item_latency_ns=_batch_ns(config, plan, t, include_weight_load, dram_activation_bits),
     )
