@@ -291,6 +291,11 @@ def test_only_chips_with_vector_work_hold_a_vector_unit(config):
     assert "vector_unit" not in matrices.area_um2 and "vector_unit" not in matrices.energy_pj
     no_unit = price_model(config, Model("fc", "item", (MatrixOp("fc", 64, 64, 1),), 64, 64)).baseline
     assert "vector_unit" not in no_unit.area_um2  # nor on the baseline
+    assert not any("With its vector unit" in a for a in no_unit.assumptions)
+    held = price_model(config, Model("fc", "item", (MatrixOp("fc", 64, 64, 1), VectorOp("act", "relu", 64)), 64,
+                                     64)).baseline
+    total = sum(held.area_um2.values()) / 1e6  # the area line had stated the parts' area without the unit, unsaid
+    assert f"the baseline's area is {total:.4g} mm2." in " ".join(held.assumptions)
     relu = price_model(config, Model("fc", "item", (MatrixOp("fc", 64, 64, 1), VectorOp("act", "relu", 64)), 64,
                                      64)).cim
     assert relu.area_um2["vector_unit"] == unit.area_um2

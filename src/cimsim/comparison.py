@@ -26,7 +26,7 @@ from .cost.chip import Stage, chip_breakdown, cim_breakdown
 from .cost.chip_capacity import check_fits
 from .cost.cim import MACRO_COMPONENTS
 from .counts import Counts
-from .cost.vector_unit import baseline_vector_unit, vector_unit, with_vector_energy
+from .cost.vector_unit import baseline_vector_unit, vector_unit, with_vector_area, with_vector_energy
 from .inference import NetworkResult, config_network, load_workload_network, shape_notes
 from .models.baseline import RUN_FETCH, activation_products, exceeds_sram
 from .models.network_baseline import NetworkMatrix, NetworkRun
@@ -288,10 +288,10 @@ def _with_vector_unit(config: Config, work: tuple, samples: int, cim: Breakdown,
     held = base_cycles and config.baseline.die_area_mm2 is None  # a unit with work; a published die holds its own
     base_energy = with_vector_energy(base.energy_pj, config.baseline, samples * base_pj, samples * base_vec_ns,
                                      base.latency_ns, base_unit if held else None)
-    base = replace(base, energy_pj=base_energy, latency_ns=base.latency_ns + samples * base_vec_ns,
-                   area_um2={**base.area_um2, "vector_unit": base_unit.area_um2} if held else base.area_um2,
+    area, said = with_vector_area(base.area_um2, base_unit if held else None)
+    base = replace(base, energy_pj=base_energy, latency_ns=base.latency_ns + samples * base_vec_ns, area_um2=area,
                    compute_ns=base.compute_ns + samples * base_vec_ns, item_latency_ns=None, interval_ns=None,
-                   assumptions=kept + (line,))
+                   assumptions=kept + (line, *said))
     return cim, base
 
 

@@ -31,7 +31,7 @@ from ..config.schema import Config
 from ..cost.baseline import baseline_breakdown, baseline_traffic, check_dram_capacity, onchip_memory
 from ..cost.memory import dram_bandwidth_gbps, dram_energy_pj_per_bit
 from ..cost.routing import real_runs, routed_runs
-from ..cost.vector_unit import VectorUnit, baseline_vector_unit, with_vector_energy
+from ..cost.vector_unit import VectorUnit, baseline_vector_unit, with_vector_area, with_vector_energy
 from ..mapping import plan_layer
 from .ops import MatrixOp, Model
 
@@ -244,12 +244,10 @@ def price_baseline(config: Config, model: Model, items: int, kv_cache: str, unit
         f"they do not fit in baseline.sram_kib ({b.sram_kib:g} KiB) beside what it keeps there.")
     leak = (f" The vector unit leaks {unit.leakage_uw:.4g} uW besides the leakage above, over the whole run (as the "
             "leakage of the parts does, the time the vector work and KV writes add included)." if held else "")
+    area, said = with_vector_area(seq.area_um2, unit if held else None)
     assumptions = (seq.assumptions
                    + (_sentence(config, model, kv_cache, too_big, unit.lanes, step, together) + leak + moved,)
-                   + _unbatched_decode(config, model, sequences, together))
-    area = dict(seq.area_um2)
-    if held:
-        area["vector_unit"] = unit.area_um2
+                   + said + _unbatched_decode(config, model, sequences, together))
     priced = Breakdown(name=b.name, energy_pj=energy, area_um2=area,
                        latency_ns=seq.latency_ns + vector_ns + kv_ns, compute_ns=seq.compute_ns + vector_ns,
                        memory_ns=seq.memory_ns + kv_ns, mvms=items, assumptions=assumptions,
