@@ -256,6 +256,22 @@ def test_peak_tops_uses_the_wide_rate_above_eight_bits():
     assert peak_tops(BaselineConfig(macs_per_cycle=256), 16) == pytest.approx(0.512)  # 0: one rate
 
 
+def test_peak_tops_uses_the_narrow_rate_at_four_bits_or_fewer():
+    """the A100's datasheet INT4 rate, 1,248 dense TOPS, twice its INT8 624: 4-bit work had run at the INT8 rate
+    (a probe, 2026-12-06), halving the GPU's throughput and doubling a CIM gain at 4 bits"""
+    b = BaselineConfig(macs_per_cycle=256, narrow_macs_per_cycle=512, clock_ghz=1.0)
+    assert peak_tops(b, 4) == peak_tops(b, 1) == pytest.approx(1.024) and peak_tops(b, 5) == pytest.approx(0.512)
+    a100 = config_from_dict({"baseline": {"preset": "a100"}}).baseline
+    assert [round(peak_tops(a100, bits)) for bits in (4, 8, 16)] == [1247, 624, 312]
+    h100 = config_from_dict({"baseline": {"preset": "h100"}}).baseline
+    assert peak_tops(h100, 4) == peak_tops(h100, 8)  # its datasheet lists no INT4 rate
+    layer = {"workload": {"in_features": 4096, "out_features": 4096}, "baseline": {"preset": "a100", "batch": 1000}}
+    narrow = baseline_breakdown(config_from_dict({**layer, "mapping": {"weight_bits": 4}, "dac": {"input_bits": 4}}),
+                                1000, include_weight_load=False)
+    wide = baseline_breakdown(config_from_dict(layer), 1000, include_weight_load=False)
+    assert narrow.compute_ns == pytest.approx(wide.compute_ns / 2, rel=1e-9)
+
+
 def test_wide_operands_compute_at_the_wide_rate():
     config = Config(technology=TECH, workload=WorkloadConfig(in_features=4, out_features=4),
                     mapping=MappingConfig(weight_bits=16), dac=DacConfig(input_bits=16),
@@ -358,6 +374,7 @@ def test_board_power_energy_is_power_times_roofline_time():
 @pytest.mark.parametrize("table, field", [
     ({"energy_model": "board_power"}, "baseline.board_power_w"),
     ({"macs_per_cycle": 64, "wide_macs_per_cycle": 128}, "baseline.wide_macs_per_cycle"),
+    ({"macs_per_cycle": 64, "narrow_macs_per_cycle": 32}, "baseline.narrow_macs_per_cycle"),
     ({"sram_kib": 64.0, "onchip_banks": 128}, "baseline.onchip_banks"),
 ])
 def test_bad_combinations_name_the_field(table, field):

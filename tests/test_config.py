@@ -38,6 +38,7 @@ CONSISTENCY_FIELDS = {
     "device.stuck_at_gmax_rate", "workload.network_file", "workload.dataset_file", "device.preset",
     "baseline.preset", "dac.input_bits", "dac.bits_per_read", "dac.encoding", "adc.accumulation", "array.family",
     "baseline.board_power_w", "baseline.wide_macs_per_cycle", "baseline.onchip_banks", "mapping.subtraction",
+    "baseline.narrow_macs_per_cycle",
     "adc.enob", "adc.bits", "array.digital_adders", "array.chain_register_rows", "array.cell_access",
     "technology.vdd_v", "device.iv_nonlinearity", "mapping.weight_bits", "adc.groups_per_conversion",
     "adc.built_bits", "workload.input_zero_fraction", "workload.weight_zero_fraction", "chip.tile_buffer_kib",
@@ -818,6 +819,8 @@ def consistent_dicts(draw) -> dict:
     device["stuck_at_gmax_rate"] = draw(st.floats(0.0, 1.0 - device["stuck_at_gmin_rate"]))
     baseline = data["baseline"]
     baseline["wide_macs_per_cycle"] = draw(st.integers(0, baseline["macs_per_cycle"]))
+    baseline["narrow_macs_per_cycle"] = draw(st.integers(baseline["macs_per_cycle"], 1 << 26)) if draw(
+        st.booleans()) else 0
     baseline["sram_kib"] = max(baseline["sram_kib"], 1.0)  # a bank holds at least 1 KiB (tested by the checks)
     baseline["onchip_banks"] = draw(st.integers(1, min(1 << 20, int(baseline["sram_kib"]))))
     if baseline["onchip_memory"] == "edram":  # banks of at most 8 KiB: within the eDRAM energy law's range

@@ -69,6 +69,10 @@ def baseline_errors(baseline: BaselineConfig) -> list[tuple[str, str]]:
         errors.append(("baseline.wide_macs_per_cycle", (
             f"'baseline.wide_macs_per_cycle' ({baseline.wide_macs_per_cycle}) must not exceed "
             f"'baseline.macs_per_cycle' ({baseline.macs_per_cycle}): wider operands do not run faster")))
+    if 0 < baseline.narrow_macs_per_cycle < baseline.macs_per_cycle:
+        errors.append(("baseline.narrow_macs_per_cycle", (
+            f"'baseline.narrow_macs_per_cycle' ({baseline.narrow_macs_per_cycle}) must be 0 (as macs_per_cycle) or "
+            f"at least 'baseline.macs_per_cycle' ({baseline.macs_per_cycle}): narrower operands do not run slower")))
     if baseline.onchip_banks > 1 and (bank_kib := baseline.sram_kib / baseline.onchip_banks) < MIN_BANK_KIB:
         errors.append(("baseline.onchip_banks", (
             f"'baseline.onchip_banks' ({baseline.onchip_banks}) leaves banks of {bank_kib:g} "

@@ -44,10 +44,11 @@ def section_tables(section: str) -> dict[str, dict[str, Any]]:
     return tables
 
 
-_DIE = ("macs_per_cycle", "wide_macs_per_cycle", "sram_kib", "onchip_memory", "vector_lanes")
+_DIE = ("macs_per_cycle", "wide_macs_per_cycle", "narrow_macs_per_cycle", "sram_kib", "onchip_memory", "vector_lanes")
 DERIVED_FIELDS: dict[str, dict[str, tuple[str, ...]]] = {
     "baseline": {
         "dram_bandwidth_gbps": ("dram",), "dram_gb": ("dram",), "wide_macs_per_cycle": ("macs_per_cycle",),
+        "narrow_macs_per_cycle": ("macs_per_cycle",),
         "vector_lanes": ("macs_per_cycle",), "array_rows": ("macs_per_cycle",), "die_area_mm2": _DIE,
     },
 }

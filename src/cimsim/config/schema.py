@@ -16,10 +16,8 @@ from .modes import (
 )
 from .rules import Choice, Float, Int, OptionalFloat, OptionalInt, Text, rule
 
-__all__ = [
-    "ArrayConfig", "DeviceConfig", "MappingConfig", "DacConfig", "AdcConfig", "TechnologyConfig",
-    "WorkloadConfig", "BaselineConfig", "ChipConfig", "SimulationConfig", "Config", "SECTIONS",
-]
+__all__ = ["ArrayConfig", "DeviceConfig", "MappingConfig", "DacConfig", "AdcConfig", "TechnologyConfig",
+           "WorkloadConfig", "BaselineConfig", "ChipConfig", "SimulationConfig", "Config", "SECTIONS"]
 
 
 @dataclass(frozen=True)
@@ -244,16 +242,17 @@ class BaselineConfig:
     wide_macs_per_cycle: int = field(default=0, metadata=rule(
         Int(0, 1 << 24), "parallel MAC units when weights or inputs have more than 8 bits, e.g. a GPU's FP16/BF16 "
                          "tensor rate (0: macs_per_cycle at every precision)"))
+    narrow_macs_per_cycle: int = field(default=0, metadata=rule(Int(0, 1 << 26), "parallel MAC units when weights "
+        "and inputs have at most 4 bits, e.g. the A100's INT4 tensor rate (0: macs_per_cycle)"))
     array_rows: int | None = field(default=None, metadata=rule(
         OptionalInt(1, 1 << 24), "inputs (rows) of the weight_stationary / weight_streaming MAC array, its columns the "
                                  "MAC units over them, e.g. TPU v1's 256 x 256 (left out: each layer's tiling of least "
                                  "on-chip traffic, as a compiler picks one)"))
     clock_ghz: float = field(default=1.0, metadata=rule(
         Float(1e-6, 10.0), "MAC clock, GHz (at least 1e-6, a kilohertz)"))
-    sram_kib: float = field(default=512.0, metadata=rule(
-        Float(0.0, 1e9, low_open=True), "on-chip memory capacity, KiB (SRAM or eDRAM, see onchip_memory; at most "
-        "1e9, about a terabyte; each of its onchip_banks banks at least 1 KiB: the memory laws are anchored at 8 KB "
-        "and 64 KB)"))
+    sram_kib: float = field(default=512.0, metadata=rule(Float(0.0, 1e9, low_open=True), "on-chip memory capacity, "
+        "KiB (SRAM or eDRAM, see onchip_memory; at most 1e9, about a terabyte; each of its onchip_banks banks at least "
+        "1 KiB: the memory laws are anchored at 8 KB and 64 KB)"))
     sram_bandwidth_gbps: float = field(default=512.0, metadata=rule(
         Float(1e-6, 1e8), "on-chip memory bandwidth, GB/s (1e-6, a kilobyte a second, to 1e8, past a wafer's 2e7)"))
     onchip_memory: MemoryTechnology = field(default=MemoryTechnology.SRAM, metadata=rule(

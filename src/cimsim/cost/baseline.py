@@ -60,17 +60,18 @@ ENERGY_MODELS: tuple[EnergyModel, ...] = tuple(EnergyModel)
 
 @checked_types
 def macs_per_cycle(baseline: BaselineConfig, operand_bits: int = 8) -> int:
-    """MAC units working per cycle at operands of ``operand_bits`` (the wider of weights and inputs)."""
+    """MAC units working per cycle at operands of ``operand_bits`` (the wider of weights and inputs): above 8 bits
+    ``wide_macs_per_cycle``, at most 4 ``narrow_macs_per_cycle``, where set."""
     checked_baseline(baseline)
-    if check_int("operand_bits", operand_bits, 1, 64) > 8 and baseline.wide_macs_per_cycle > 0:
-        return int(baseline.wide_macs_per_cycle)
-    return int(baseline.macs_per_cycle)
+    bits = check_int("operand_bits", operand_bits, 1, 64)
+    rate = baseline.wide_macs_per_cycle if bits > 8 else baseline.narrow_macs_per_cycle if bits <= 4 else 0
+    return int(rate or baseline.macs_per_cycle)
 
 
 @checked_types
 def peak_tops(baseline: BaselineConfig, operand_bits: int = 8) -> float:
     """Peak throughput, tera-operations per second: 2 operations (multiply, add) per MAC unit per cycle, at
-    operands of ``operand_bits`` (above 8 bits: ``wide_macs_per_cycle`` when set)."""
+    operands of ``operand_bits`` (:func:`macs_per_cycle`)."""
     return 2 * macs_per_cycle(baseline, operand_bits) * float(baseline.clock_ghz) / 1e3
 
 
