@@ -158,6 +158,15 @@ def test_settings_of_how_a_point_is_run_leave_its_id(kind):
     for fixed in ({"simulation.seed": 3}, {"simulation.trials": 2}):
         assert not set(ids) & {p.id for p in expand(spec_from_dict({"base": DEFAULT, "axes": axes, "kind": kind,
                                                                     "set": fixed}))}, fixed
+    # an axis of them is the sweep's own: each value a point (a review: all but the first had been dropped, unsaid)
+    for field, values in (("simulation.batch_size", [8, 32]), ("simulation.memory_limit_gib", [0.0001, 4.0]),
+                          ("simulation.int8_products", ["auto", "off"])):
+        points = expand(spec_from_dict({"base": DEFAULT, "axes": {field: values, **axes}, "kind": kind}))
+        assert len({p.id for p in points}) == len(points) == 4, field
+    invalid = [p.id for fixed in ({}, {"simulation.memory_limit_gib": 4.0}) for p in expand(spec_from_dict(
+        {"base": DEFAULT, "axes": {"device.bits_per_cell": [1, 8]}, "set": {"mapping.weight_bits": 2, **fixed}}))
+        if p.config is None]
+    assert len(invalid) == 2 and invalid[0] == invalid[1]  # nor of an invalid point's
 
 
 @pytest.mark.parametrize("recent_ns", [2_000_000_000, 0])

@@ -265,9 +265,8 @@ def _collect(executor: Executor, tasks: list[list[Task]], by_id: dict[str, Point
              record: Callable[[list[tuple[Point, Outcome | None]]], None]) -> str | None:
     """Submit the tasks and record each as it finishes; the reason the run stopped early, or None. Local workers hold
     no more tasks than they run (one Ctrl-C had run two queued points more), a cluster all. Ctrl-C only sets a flag,
-    read between waits (:func:`.executors.signals_as`): the points in progress on local workers then finish and are
-    written, unless a second Ctrl-C comes, which ends them at once, as SIGTERM does; a cluster's tasks are all
-    cancelled, running ones too (Dask's cancel ends them)."""
+    read between waits (:func:`.executors.signals_as`): local workers' points in progress then finish and are written
+    (a cluster's are cancelled, Dask's cancel ending them) unless a 2nd Ctrl-C ends them at once, as SIGTERM does."""
     stops: list[int] = []  # the signals received
     pending, futures, queued = set(), [], iter(tasks)
     window = executor.workers if isinstance(executor, _LocalPool) else len(tasks)

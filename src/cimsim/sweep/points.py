@@ -97,8 +97,10 @@ def _unfit(value: Any, field: str) -> tuple[str, Any] | None:
 
 RUN_SETTINGS = ("batch_size", "memory_limit_gib", "int8_products")
 """the ``simulation`` fields that say how a point is run, not what it computes (its numbers are the same whatever they
-are: vectors read at once, the memory it may take, the product kernel), left out of its id: set in ``[set]`` after a
-point failed over the memory limit, they had made every finished row stale"""
+are: vectors read at once, the memory it may take, the product kernel), left out of its id unless they are the
+sweep's axes (a sweep of run times, or of what fits): set in ``[set]`` after a point failed over the memory limit,
+they had made every finished row stale"""
+_RUN_FIELDS = tuple(f"simulation.{name}" for name in RUN_SETTINGS)
 
 
 def identity(config: Config, kind: str = "functional") -> dict[str, Any]:
@@ -165,15 +167,17 @@ def _point(spec: SweepSpec, values: tuple[Any, ...]) -> Point:
         errors = [(f, m.removesuffix(_OVERRIDE) + (" (this point's axis value)" if f in axes else " (the spec's [set])")
                    if m.endswith(_OVERRIDE) else m) for f, m in exc.errors]
         return Point(point_id(_invalid_identity(spec, axes)), values, None, error_text(ConfigError(exc.source, errors)))
-    return Point(point_id(identity(config, spec.kind)), values, config)
+    run = {field: value for field, value in axes.items() if field in _RUN_FIELDS}  # axes of how it runs: its own
+    return Point(point_id({**identity(config, spec.kind), **({"run_axes": run} if run else {})}), values, config)
 
 
 def _invalid_identity(spec: SweepSpec, axes: dict[str, Any]) -> dict[str, Any]:
     """What an invalid point's id hashes, the same whatever the order of the axes and their values: the base config
     and the fields the point sets on it, its axis values and the ``[set]`` fields ``spec.base`` does not hold (all
     of them over ``spec.origin`` where ``[set]`` needs axis values; else those of a table its preset replaces)."""
-    if spec.origin is not None:
-        return {"base": identity(spec.origin), "overrides": {**dict(spec.fixed), **axes}}
+    if spec.origin is not None:  # (a run setting of [set] no part of it, as of a valid point's)
+        return {"base": identity(spec.origin), "overrides": {**{f: v for f, v in spec.fixed if f not in _RUN_FIELDS},
+                                                             **axes}}
     reset = {field.partition(".")[0] for field in axes if field.endswith(".preset")}  # tables a preset replaces
     return {"base": identity(spec.base), "overrides": {**{f: v for f, v in spec.fixed if f.partition(".")[0] in reset},
                                                        **axes}}

@@ -12,9 +12,8 @@ newline, has every field, its checksum matches, its status is ok / failed, an ok
 (a failed row's are empty) and its axis cells are its point's values. Any other line is damaged: it is
 reported by line number and left out, so its point runs again; so is a failed row of a point's axis values under
 another id (its inputs changed since: a data file it missed now exists), or a failed row whose error says a package
-was missing (:data:`.metrics.MISSING_PACKAGE`: it may be installed now) or its memory over the limit
-(:data:`.metrics.OVER_MEMORY`: the limit or batch size may be set since), which is no finished work (both where
-:func:`read_results` is given the sweep's points, as a resumed run does). A sound row
+was missing or its memory over the limit (:data:`.metrics.RERUN_FAILURES`: installed or set since?), which is no
+finished work (both where :func:`read_results` is given the sweep's points, as a resumed run does). A sound row
 written by another cimsim (another fingerprint; a file written before rows recorded it: the same columns without
 ``cimsim``, and without ``checksum`` if written before checksums too, read with every check but the checksum) is no
 finished work of this one: it is kept apart (:attr:`Contents.foreign`). No cimsim wrote the ``cimsim`` column
@@ -117,9 +116,9 @@ def read_results(path: str | os.PathLike, spec: SweepSpec, points: Sequence[Poin
     holds the axis values of one of ``points`` under another id (the error names its line and id): it was computed
     from other inputs (the kind, the base config, ``[set]`` or a data file changed since) and would
     stand beside the new row unnoticed. A failed row so is left out as damaged: its point runs again; so is a failed
-    row of one of ``points`` whose error says a package was missing (:data:`.metrics.MISSING_PACKAGE`) or its memory
-    was over the limit (:data:`.metrics.OVER_MEMORY`). Under the
-    sweep's lock, an OSError where the file it holds there was replaced, moved or removed (:func:`.lock.check_named`).
+    row of one of ``points`` whose error says a package was missing or its memory over the limit (the run's failure,
+    :data:`.metrics.RERUN_FAILURES`). Under the sweep's lock, an OSError where the file it holds there was replaced,
+    moved or removed (:func:`.lock.check_named`).
     """
     path = Path(path)
     try:
