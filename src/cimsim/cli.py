@@ -275,9 +275,9 @@ def sweep(spec, output, workers, scheduler):
         click.echo(f"{plan.samples} samples drew {summary.total} distinct {points.split()[1]}: a draw that repeats one "
                    "(a range of few values drawn with replacement) or gives the same config runs once")
     for field in (f for f in summary.alike if f not in unread_fields(plan.kind)):  # (those said before it ran)
-        click.echo(f"warning: {field}: every point alike along it (no objective moved: the figures of this "
-                   f"{plan.kind} sweep do not read it)", err=True)  # an analytic sweep along a device's read noise
-    for line in axis_trend_lines(a.field for a in plan.axes if a.field not in summary.alike):  # published trends
+        click.echo(f"warning: {field}: no objective ({', '.join(plan.objectives)}) moved along it: every point alike "
+                   "along it", err=True)  # an analytic sweep along a device's read noise
+    for line in axis_trend_lines((a.field for a in plan.axes), summary.alike):  # how far published trends back each
         click.echo(line)
     if summary.stopped:
         click.echo(f"stopped: {summary.stopped}; {summary.total - summary.ok - summary.failed} points not run. "

@@ -226,18 +226,19 @@ SHARED_DRAM_FIELDS = ("baseline.preset", "baseline.dram", "baseline.dram_bandwid
 """baseline fields that set the DRAM both sides price (a sweep along one changes the CIM design's figures too)"""
 
 
-def axis_trend_lines(fields: Iterable[str]) -> list[str]:
+def axis_trend_lines(fields: Iterable[str], alike: Iterable[str] = ()) -> list[str]:
     """For a sweep along ``fields`` (config fields): one line per field whose operating variable has published
     trends in the record, saying how many of them the model held within tolerance, one line naming the fields
-    no published trend checks (their trends in cost are the model's alone), and one naming the baseline fields that
-    move the CIM side too (:data:`SHARED_DRAM_FIELDS`)."""
-    fields, record = list(fields), validation_record()
+    no published trend checks (their trends in cost are the model's alone; not those ``alike``, along which no
+    figure of the sweep moved: they have no trend), and one naming the baseline fields that move the CIM side too
+    (:data:`SHARED_DRAM_FIELDS`)."""
+    fields, record, alike = list(fields), validation_record(), set(alike)
     trends, lines, unchecked = record["trends_by_variable"], [], []
     tolerance = 100 * record["trend_tolerance"]
     for field in fields:
         entry = trends.get(TREND_VARIABLES.get(field, ""))
         if entry is None:
-            unchecked += [] if field.startswith("simulation.") else [field]  # how it is simulated: no cost trend
+            unchecked += [] if field.startswith("simulation.") or field in alike else [field]  # no cost trend
             continue
         lines.append(f"{field}: the model's trends in {TREND_VARIABLES[field]} held within ±{tolerance:.0f} % in "
                      f"{entry['within']} of {entry['cases']} published cases, on {entry['macros']} "
