@@ -282,13 +282,23 @@ def test_a_misspelt_family_gets_the_nearest_family(tmp_path, family):
                                                ("ferroelectric", "a ferroelectric transistor: fefet"),
                                                ("memristor", "cell: rram"), ("ReRAM", "cell: rram"),
                                                ("STT-MRAM", "mram"), ("phase-change", "pcm"),
-                                               ("dcim", "digital CIM): digital"), ("2T1C eDRAM", "sram-charge")])
+                                               ("dcim", "digital CIM): digital"), ("2T1C eDRAM", "sram-charge"),
+                                               ("C-2C ladder", "(C-2C ladders, charge sharing): sram-charge"),
+                                               ("PCRAM", "pcm")])
 def test_a_cell_without_a_family_is_told_its_nearest_stand_in(tmp_path, family, stand_in):
     """the probe of 2026-12-03: 'edram' got "did you mean 'rram'?" (two letters alike, nothing alike as a cell)"""
     text = CHIP.format(macro="", point="tops_per_w = 1.0").replace('"sram-charge"', f'"{family}"')
     refusal = _refusal(tmp_path, text)
     assert f"got '{family}': cimsim has no such family; " in refusal and stand_in in refusal
     assert "did you mean" not in refusal
+
+
+@pytest.mark.parametrize("family", ["two-phase sram", "ladder-sram"])
+def test_a_hint_matches_a_cell_word_not_a_piece_of_another(tmp_path, family):
+    """'two-phase sram' had been told 'a phase-change cell: pcm' and 'C-2C ladder' digital (its 'adder'; a review)"""
+    text = CHIP.format(macro="", point="tops_per_w = 1.0").replace('"sram-charge"', f'"{family}"')
+    refusal = _refusal(tmp_path, text)
+    assert "phase-change cell" not in refusal and "adder trees" not in refusal, refusal
 
 
 def test_sram_alone_is_told_the_compute_domains(tmp_path):

@@ -186,7 +186,8 @@ def test_a_figure_the_entry_flags_as_doubtful_is_left_out_with_its_reason(one_en
     ("48 CIM cores of 256 x 256 1T1R RRAM", 48), ("64 AIMC cores of 256 x 256 PCM unit cells", 64),
     ("core size 64 kb, N_core 4, B_x", 4), ("32 input x 6 output channels per bank, 64 banks, 0.9 V", 64),
     ("16 cores", 16), ("one core of 256 rows, 8 outputs per bank", None), ("processor of 16 CIM macros", 16),
-    ("4 macros", 4), ("one macro of 64 rows", None)])
+    ("4 macros", 4), ("one macro of 64 rows", None), ("2.5x the efficiency of 3 prior macros", None),
+    ("16 Cores", 16)])
 def test_the_core_count_is_read_from_the_notes_in_any_wording(notes, count):
     """'N cores', 'N <kind> cores' and 'N <kind> macros' count as UIUC's 'N_core N' and 'N banks' do (NeuRRAM's
     '48 CIM cores' and Le Gallo's '64 AIMC cores' had read as one core, a processor of '16 CIM macros' too)"""

@@ -48,16 +48,19 @@ FAMILY_HINTS = {("feram", "fecap", "ferroelectric cap", "ferroelectric-cap", "1t
                                                   "multi-level cell has no stand-in); eDRAM that only stores the "
                                                   "weights or lookup tables of digital logic (adder trees, LUTs): "
                                                   "digital",
+                ("c-2c", "c2c", "capacitor", "charge-domain", "charge domain"):
+                "cimsim has no such family; a cell whose products are charge on capacitors (C-2C ladders, charge "
+                "sharing): sram-charge",
                 ("flash",): "cimsim has no such family; a flash cell is a programmable-threshold transistor: fefet is "
                             "the nearest (priced as the RRAM 1T1R cell)",
                 ("ferro",): "cimsim has no such family; a ferroelectric transistor: fefet (priced as the RRAM 1T1R "
                             f"cell); a ferroelectric capacitor computing on its charge: {_CAPACITOR})",
                 ("memristor", "reram", "oxram", "cbram"): "cimsim has no such family; a resistive switching "
                                                           "(memristor) cell: rram",
-                ("pcram", "phase"): "cimsim has no such family; a phase-change cell: pcm",
+                ("pcram", "phase-change", "phase change"): "cimsim has no such family; a phase-change cell: pcm",
                 ("stt-", "sttram", "stt "): "cimsim has no such family; a magnetic tunnel junction cell: mram",
-                ("dcim", "dimc", "adder"): "cimsim has no such family; bitwise products summed by adder "
-                                           "trees (digital CIM): digital"}
+                ("dcim", "dimc", "adder tree", "adder-tree"): "cimsim has no such family; bitwise products summed "
+                                                              "by adder trees (digital CIM): digital"}
 """words found in a family cimsim has none for -> what its refusal says (difflib had suggested 'rram' for 'edram',
 'dram' and 'feram', letters alike, and nothing for 'fecap', 'memristor' or 'dcim'); the first that matches;
 'sram' alone is told the three SRAM families"""
@@ -78,14 +81,15 @@ CHOICES: dict[str, tuple[str, ...]] = {"family": FAMILIES, "data": DATA_CONDITIO
                                        "cell_access": tuple(m.value for m in CellAccess),
                                        "uiuc_area_of": ("core", "design")}
 """the fields with a fixed set of values (``adc_type`` is free text: :func:`cimsim.validation.macro_data.adc_type`)"""
-_N_CORE = re.compile(r"N_core (\d{1,9})\b|\b(\d{1,9}) (?:[A-Za-z][\w-]* )?(?:cores|banks|macros)\b")  # not 400 digits
+_N_CORE = re.compile(r"N_core (\d{1,9})\b|\b(\d{1,9}) (?:[A-Za-z][\w-]* )?(?:cores|banks)\b"  # not 400 digits
+                     r"|\b(\d{1,9}) (?:(?:CIM|IMC|SRAM|RRAM|PCM|MRAM|analog|digital)[\w-]* )?macros\b", re.IGNORECASE)
 
 
 def n_core(notes: str) -> int | None:
     """cores ('N_core N', 'N cores', 'N <kind> cores'), banks or macros ('N banks', 'N CIM macros': a processor of
     several macros) an entry's ``notes`` give, else None"""
     match = _N_CORE.search(notes)
-    return int(match.group(1) or match.group(2)) if match else None
+    return int(match.group(1) or match.group(2) or match.group(3)) if match else None
 
 
 _POSITIVE_INTS = ("rows", "cols", "rows_per_read", "input_bits", "bits_per_read", "weight_bits", "weight_levels",
