@@ -180,3 +180,6 @@ def test_an_invalid_points_error_says_its_value_came_from_an_axis_or_the_set_tab
                                     "set": {"device.bits_per_cell": 4}}))
     (bad,) = [p for p in points if p.config is None]
     assert bad.error.startswith("'device.bits_per_cell' (4)") and bad.error.endswith("(the spec's [set])"), bad.error
+    with pytest.raises(ConfigError) as info:  # a [set] refused as a whole: '[set] ...', not --set's wording
+        spec_from_dict({"base": default, "axes": {"adc.bits": [6]}, "set": {"device.bits_per_cell": 9}})
+    assert "[set] 'device.bits_per_cell' must be" in str(info.value) and "given as an override" not in str(info.value)

@@ -309,7 +309,7 @@ def _with_set(base: Config, table: Any, overrides: dict[str, Any], axes: tuple[A
         alone = exc.errors
     own = all(f in ("name", "description") or (f in FIELD_RULES and field_error(f, v) is None)
               for f, v in overrides.items())  # each field's own rule holds (one broken is broken at every point)
-    errors.extend((f"set.'{field}'", f"[set] {message}") for field, message in alone if not own)
+    errors.extend((f"set.'{field}'", f"[set] {message.removesuffix(_OVERRIDE)}") for field, message in alone if not own)
     first = None
     for values in points() if own and points is not None else ():  # unknown points (bad axes): not checked
         try:
@@ -321,10 +321,11 @@ def _with_set(base: Config, table: Any, overrides: dict[str, Any], axes: tuple[A
     if first is not None:  # each message named by its [set] field, or by "set" where an axis field breaks a rule
         at, given = (", ".join(f"{f} = {v!r}" for f, v in fields.items()) for fields in (first[0], overrides))
         errors.extend((f"set.'{field}'" if field in overrides else "set", f"[set] {given} is valid at no point of the "
-                       f"sweep (its first: {at}): {message}") for field, message in first[1])
+                       f"sweep (its first: {at}): {message.removesuffix(_OVERRIDE)}") for field, message in first[1])
     return None, None
 
 
+_OVERRIDE = " (given as an override)"  # --set's wording, which a [set] message, said as one, does without
 _SWEEPS = tuple((kind, load) for kind in ("analytic", "functional") for load in ("dense", "network"))  # every sweep's
 
 
