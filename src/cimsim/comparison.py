@@ -28,7 +28,7 @@ from .cost.cim import MACRO_COMPONENTS
 from .counts import Counts
 from .cost.vector_unit import baseline_vector_unit, vector_unit, with_vector_area, with_vector_energy
 from .inference import NetworkResult, config_network, load_workload_network, shape_notes
-from .models.baseline import RUN_FETCH, activation_products, exceeds_sram
+from .models.baseline import RUN_FETCH, activation_products, exceeds_sram, finishing_together
 from .models.network_baseline import NetworkMatrix, NetworkRun
 from .models.from_network import input_samples, model_from_network, sample_rows
 from .models.ops import MatrixOp, VectorOp
@@ -208,7 +208,7 @@ def price_network(config: Config, layers: Sequence[tuple[Plan, Counts]], samples
     if config.baseline.energy_model == EnergyModel.BOARD_POWER:  # the run's figures; its parts state their own
         base = replace(base, assumptions=base.assumptions + (
             board_power_sentence(config, base.latency_ns, None, "The whole run: "),))
-    if not together:
+    if not (together := finishing_together(config, together, samples)):
         return cim, base
     batch = min(config.baseline.batch, samples, max(1, int(together)))  # its products, its share of the vector work
     batch_ns = in_sequence(on_baseline.products(batch)[0], base.name, batch, shared_hardware=True).latency_ns

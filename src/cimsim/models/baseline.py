@@ -83,6 +83,16 @@ def items_per_fetch(layer: Config, vectors: int, per_item: int, load: bool, held
     return t.vectors_per_fetch / per_item
 
 
+def finishing_together(config: Config, together: float | None, items: int) -> float | None:
+    """the items that finish together on the baseline: ``together``, those a streamed fetch serves (None where no
+    weight streams), else, where every weight stays on chip, those a weight-stationary unit's register load serves
+    (its batch; a dense layer's vectors so: :func:`cimsim.cost.baseline.baseline_breakdown`, where a network's and a
+    model's item had been latency / items, 0.117 ns for digits-mlp on the a100 at batch 64; a review), else None"""
+    b = config.baseline
+    shared = min(b.batch, items) if b.dataflow == Dataflow.WEIGHT_STATIONARY else 1
+    return together if together is not None else float(shared) if shared > 1 else None
+
+
 def conv_map_bits(held_input_bits: float | None, routed_fraction: float, tap_fraction: float) -> float | None:
     """the input-map bits a conv's vector writes on chip (``map_input_bits`` of
     :func:`cimsim.cost.baseline.baseline_traffic`): its share of the map it holds, for a plain conv; None for a
@@ -252,7 +262,7 @@ def price_baseline(config: Config, model: Model, items: int, kv_cache: str, unit
                        latency_ns=seq.latency_ns + vector_ns + kv_ns, compute_ns=seq.compute_ns + vector_ns,
                        memory_ns=seq.memory_ns + kv_ns, mvms=items, assumptions=assumptions,
                        macs=model.macs(items))  # the chip's count: exact, where the parts' float shares round
-    if not together:
+    if not (together := finishing_together(config, together, step)):
         return priced
     batch = min(b.batch, step, max(1, int(together)))  # one batch's products, its share of vector work and KV writes
     batch_ns = _products(config, model, batch, kv_cache, too_big, cache)[0].latency_ns
