@@ -680,3 +680,14 @@ def test_a_unit_pulse_shorter_than_a_gate_delay_is_noted(tmp_path, cycle_ns, not
     assert nand2_delay_ns(28, 0.9) == 0.0478 and 0.0478 < gate_ns < 1.0
     assert config.device.read_pulse_ns == pytest.approx(cycle_ns / 255)
     assert any(f"is shorter than one gate delay at 65 nm and 0.7 V ({gate_ns:.3g} ns" in n for n in notes) == noted
+
+
+@pytest.mark.parametrize("macro, said", [
+    ("adc_enob = 4", "a digital macro has no ADC and sums exactly; it states adc_enob = 4"),
+    ('subtraction = "analog"', "a digital macro has no ADC and sums exactly; it states subtraction = 'analog'"),
+    ('input_encoding = "pulse_count"', "a digital macro's inputs reach its rows as bits on wires; it states "
+                                       "input_encoding = 'pulse_count'")])
+def test_a_digital_macros_analog_fields_are_refused_not_dropped(tmp_path, macro, said):
+    """adc_enob and a time-domain input had been accepted and priced as without them, analog subtraction refused as
+    a two's-complement encoding's rule (a probe, 2026-12-06)"""
+    assert f"FILE: macro 'd': {said}" in _refusal(tmp_path, DIGITAL.format(macro=macro))

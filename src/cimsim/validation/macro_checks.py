@@ -259,11 +259,17 @@ def _check_family(file: str, where: str, family: str, fields: Mapping[str, Any])
         stated = [f"{n} = true" for n in _ANALOG_ONLY if fields.get(n)]
         stated += [f"adc_bits = {adc_bits!r}"] if adc_bits else []
         stated += [f"adc_type = {adc_type!r}"] if adc_type.lower() not in ("", "none") else []
+        stated += [f"adc_enob = {fields['adc_enob']!r}"] if "adc_enob" in fields else []  # (had been dropped, unsaid)
+        stated += [f"subtraction = {fields['subtraction']!r}"] if fields.get("subtraction") == "analog" else []
         per_adc, adcs = fields.get("cols_per_adc"), fields.get("adcs")
         stated += [f"cols_per_adc = {per_adc}"] if per_adc and per_adc * (adcs or 0) != fields.get("cols") else []
         if stated:
             raise ValueError(f"{file}: {where}: a digital macro has no ADC and sums exactly; it states "
                              f"{', '.join(stated)} (leave them out, or give an analog family)")
+        if str(fields.get("input_encoding", "voltage")) != "voltage":  # (a pulse had been priced as bits, unsaid)
+            raise ValueError(f"{file}: {where}: a digital macro's inputs reach its rows as bits on wires; it states "
+                             f"input_encoding = {fields['input_encoding']!r} (a time-domain input is an analog "
+                             "family's: leave it out, or give one)")
         return
     if adc_type.lower() == "none" or adc_bits == 0:
         field = f"adc_type = {adc_type!r}" if adc_type.lower() == "none" else "adc_bits = 0"
