@@ -691,3 +691,15 @@ def test_a_digital_macros_analog_fields_are_refused_not_dropped(tmp_path, macro,
     """adc_enob and a time-domain input had been accepted and priced as without them, analog subtraction refused as
     a two's-complement encoding's rule (a probe, 2026-12-06)"""
     assert f"FILE: macro 'd': {said}" in _refusal(tmp_path, DIGITAL.format(macro=macro))
+
+
+@pytest.mark.parametrize("macro, noted", [('data = "full_scale"', True), ("weight_zero_fraction = 0.5", True),
+                                          ('data = "full_scale"\nbits_per_read = 1', False), ("", False)])
+def test_a_digital_macros_data_priced_in_part_is_said(tmp_path, macro, noted):
+    """a bit-parallel digital macro priced a full-scale point as uniform data (54.75 against 54.80 TOPS/W) and said
+    'as the entry states and cimsim prices it' (a probe, 2026-12-06): a known gap, now said on the point"""
+    path = tmp_path / "d.toml"
+    path.write_text(DIGITAL.format(macro=macro))
+    (case,) = [c for c in macro_comparison.macro_cases(str(path)) if c.kind == "absolute"]
+    assert ("priced in part: a digital array's reads or cells of more than one bit" in case.why) == noted, case.why
+    assert ("cimsim prices it" in case.why) == (macro.startswith("data") and not noted)

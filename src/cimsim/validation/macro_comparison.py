@@ -2,16 +2,16 @@
 
 Every usable published figure is an absolute case (tolerance 15 %); the ratio of a point's figure to an earlier
 point's of the same macro is a trend case (tolerance 10 %), the two points paired so that they differ in as few
-operating variables as the macro's points allow (:mod:`.macro_trends`). A point that cannot be priced honestly is
-left out with its reason (:func:`excluded_points`). ``expected`` of every case is pinned in ``macro_expected.json``
-(regenerate with ``benchmarks/validate_published.py --write-expected`` after a cost-model change).
+operating variables as the macro's points allow (:mod:`.macro_trends`). A point that cannot be priced honestly is left
+out with its reason (:func:`excluded_points`). ``expected`` of every case is pinned in ``macro_expected.json``
+(``benchmarks/validate_published.py --write-expected`` regenerates it after a cost-model change).
 
-A throughput (tops) whose model time per vector is its reads at the stated cycle or clock each, unscaled (the
-model's ``at_stated_cycle``), is bookkeeping, not a prediction: the figure made of the entry's own fields. It is
-shown and held to its tolerance, labelled derived (``bookkeeping``), and counted apart from the predictions'
-statistics, as are a trend between two such throughputs and a density (tops_per_mm2) trend between two points whose
-throughputs are both derived (over one chip's published area it tests the model's area ratio alone). A throughput
-the model's converter speed or supply delay law sets, and every absolute density, is a prediction.
+A throughput (tops) whose model time per vector is its reads at the stated cycle or clock each, unscaled (the model's
+``at_stated_cycle``), is bookkeeping, not a prediction: the figure made of the entry's own fields. It is shown and
+held to its tolerance, labelled derived (``bookkeeping``), and counted apart from the predictions' statistics, as
+are a trend between two such throughputs and a density (tops_per_mm2) trend between two points whose throughputs are
+both derived (over one chip's published area it tests the model's area ratio alone). A throughput the model's
+converter speed or supply delay law sets, and every absolute density, is a prediction.
 """
 
 from __future__ import annotations
@@ -46,8 +46,7 @@ TREND_TOLERANCE = 0.10
 
 # quantity -> (unit, raw field, 1b-normalised field)
 _QUANTITIES: dict[str, tuple[str, str | None, str | None]] = {
-    "tops_per_w": ("TOPS/W", "tops_per_w", "tops_per_w_1b_norm"),
-    "tops": ("TOPS", "tops", "tops_1b_norm"),
+    "tops_per_w": ("TOPS/W", "tops_per_w", "tops_per_w_1b_norm"), "tops": ("TOPS", "tops", "tops_1b_norm"),
     "tops_per_mm2": ("TOPS/mm2", "tops_per_mm2", "tops_per_mm2_1b_norm"),
     "energy_fj_per_mac": ("fJ/MAC", "energy_fj_per_mac", None), "energy_pj_per_mvm": ("pJ/MVM", None, None),
     "adc_energy_pj": ("pJ/conv", None, None), "area_mm2": ("mm2", "area_mm2", None)}
@@ -266,7 +265,8 @@ def _why(u: UsablePoint, fig: Figure, model: Mapping[str, Any], value: float) ->
     if "ops_per_mac" not in u.point.values and fig.quantity in ("tops_per_w", "tops", "tops_per_mm2"):
         parts.append("ops per MAC not stated: 2")
     if u.point.fields.get("data") == "full_scale":
-        parts.append("every input and weight at its largest code, as the entry states and cimsim prices it")
+        parts.append("every input and weight at its largest code, as the entry states" + (  # (a note says where not)
+            "" if any("priced in part" in note for note in u.notes) else " and cimsim prices it"))
     elif "avg_output_value" in u.point.values:
         parts.append(f"data-dependent (average output {u.point.values['avg_output_value']}); cimsim prices "
                      "uniform codes with every row driven each read (a pulse input: its largest code's pulses)")

@@ -4,9 +4,8 @@
 needs a value the entry does not state, one global default is used, the same for every macro (:data:`DEFAULTS`).
 One full macro is the workload (``in_features`` = rows, ``out_features`` = the outputs one array holds) and the
 analytic counts of :data:`VECTORS` vectors are priced by :func:`cimsim.cost.cim_breakdown` (:func:`model_point`).
-Macro-level figures leave out everything outside the macro (:data:`NON_MACRO_COMPONENTS`): energy and area are
-the sums over the other components, time is ``compute_ns``.
-"""
+Macro-level figures leave out everything outside the macro (:data:`NON_MACRO_COMPONENTS`): energy and area are the
+sums over the other components, time is ``compute_ns``."""
 
 from __future__ import annotations
 
@@ -31,7 +30,7 @@ from ..mapping import Plan, plan_layer
 from ..numerics.samples import plane_code_shares, weight_level_share
 from .macro_checks import DEVICE_FIELDS
 from .macro_data import Macro, MacroPoint, Unusable, cached_per_file, file_name, find_macro
-from .macro_defaults import DEFAULTS
+from .macro_defaults import DEFAULTS, unpriced_data
 from .macro_uiuc import compared_uiuc, whole_weight
 from .macro_tables import adc_table, dac_table
 from .macro_timing import clocking, cycle_ns
@@ -204,7 +203,8 @@ def point_config(macro_key: str, index: int, file: str | None = None) -> tuple[C
     except ValueError as exc:
         raise Unusable(f"cimsim cannot map the macro: {exc}") from None
     uiuc_b_w = point.values.get("uiuc_b_w") if compared_uiuc(point.values) else None
-    data["workload"]["out_features"] = _served_outputs(plan, config, point.fields, uiuc_b_w, notes := list(notes))
+    notes = [*notes, *unpriced_data(plan, point.fields)]
+    data["workload"]["out_features"] = _served_outputs(plan, config, point.fields, uiuc_b_w, notes)
     trees = int(point.fields.get("adcs", plan.outputs_per_array))  # a digital macro's adcs: its adder trees
     if not (plan.has_adc or plan.cell_chain) and trees != plan.outputs_per_array:
         if trees < plan.outputs_per_array:

@@ -11,7 +11,7 @@ from ..config.schema import DeviceConfig
 from ..cost.adc_survey import SURVEY_ENOB_FLOOR
 from .macro_checks import DEVICE_FIELDS
 
-__all__ = ["DEFAULTS", "ENTRY_FIELDS", "in_entry_terms", "preset_read_pulse_ns"]
+__all__ = ["DEFAULTS", "ENTRY_FIELDS", "in_entry_terms", "preset_read_pulse_ns", "unpriced_data"]
 
 DEFAULTS: dict[str, str] = {
     "input_bits / weight_bits": "as stated; a point that states neither and whose figures are all UIUC "
@@ -146,3 +146,17 @@ def preset_read_pulse_ns(device: Mapping[str, Any]) -> float:
     """The read pulse, ns, of a [device] table's shipped preset, else the schema's default device"""
     values = section_preset("device", device["preset"]) if "preset" in device else {}
     return float(values.get("read_pulse_ns", DeviceConfig.read_pulse_ns))
+
+
+def unpriced_data(plan, fields: Mapping[str, Any]) -> list[str]:
+    """a note where a digital macro's stated data moves less of its price than it would: its reads or cells of more
+    than one bit price their input wires and adder-tree toggles at uniform codes' bits, moved only by the share of
+    non-zero input codes (a full-scale point's wires all carry 1s; zero weights make zero products), a known gap;
+    none otherwise (``plan``: the point's :class:`~cimsim.mapping.Plan`, ``fields``: its entry's)"""
+    if plan.has_adc or plan.cell_chain or (plan.bits_per_read == 1 and plan.bits_per_cell == 1):
+        return []
+    stated = [f"{k} = {fields[k]!r}" for k in ("data", "weight_zero_fraction")
+              if fields.get(k) not in (None, "uniform", 0, 0.0)]
+    return [f"{' and '.join(stated)} priced in part: a digital array's reads or cells of more than one bit take "
+            "uniform codes' input bits and adder-tree toggles, moved by the non-zero input codes alone (a known "
+            "gap)"] if stated else []
