@@ -149,6 +149,9 @@ def test_the_vector_unit_sentence_gives_each_side_its_own_figures():
     assert chip_nj != pytest.approx(base_nj, rel=0.01)
     assert f"on the chip, with the activation products, {chip_nj:.4g} nJ" in line
     assert f"on the baseline on the same unit, {base_nj:.4g} nJ" in line
+    mlp = load_config(Path(__file__).resolve().parents[1] / "configs" / "digits-mlp.toml")  # no attention: none said
+    line = next(a for a in price_from_shapes(mlp)[1].assumptions if "vector unit" in a)
+    assert "Digital layers on a" in line and "activation products" not in line
 
 
 def test_a_sequences_assumptions_mark_a_parts_figures_as_per_part():

@@ -269,11 +269,12 @@ def _with_vector_unit(config: Config, work: tuple, samples: int, cim: Breakdown,
     base_vec_ns = base_unit.time_ns(base_cycles)
     where = ("the same unit" if base_unit is unit
              else f"its own {base_unit.lanes} lanes at {base_unit.clock_ghz:g} GHz (baseline.vector_lanes)")
+    acts = any(not op.static for op in model.of_type(MatrixOp))  # attention's products (had been said of every net)
     line = (f"Digital layers on a {unit.lanes}-lane vector unit at {unit.clock_ghz:g} GHz (I-BERT integer algorithms "
-            f"at Horowitz's energies): on the chip, with the activation products, {pj / 1e3:.4g} nJ and {vec_ns:.4g} "
-            f"ns per inference; on the baseline on {where}, {base_pj / 1e3:.4g} nJ and {base_vec_ns:.4g} ns (its "
-            "activation products as matrix products on its MAC units, as a shapes-only model prices them); the "
-            f"units leak {unit.leakage_uw:.4g} uW on the chip and "
+            f"at Horowitz's energies): on the chip{', with the activation products,' * acts} {pj / 1e3:.4g} nJ and "
+            f"{vec_ns:.4g} ns per inference; on the baseline on {where}, {base_pj / 1e3:.4g} nJ and {base_vec_ns:.4g} "
+            "ns" + " (its activation products as matrix products on its MAC units, as a shapes-only model prices them)"
+            * acts + f"; the units leak {unit.leakage_uw:.4g} uW on the chip and "
             + ("within its published die on the baseline" if config.baseline.die_area_mm2 is not None else
                f"{base_unit.leakage_uw:.4g} uW on the baseline") + ", besides each side's other leakage, over its run.")
     energy = {**cim.energy_pj, "vector_unit": samples * pj}
