@@ -862,3 +862,21 @@ def test_operands_rewritten_on_arrays_are_charged_their_own_cells(tokens):
     operand_cells = 2 * 2 * 2 * 16 * tokens * cells_per_value  # layers x (K, V) x kv heads x head width x tokens
     pulse_pj = array_cell(config.device.name, config.array.family, config.device.bits_per_cell)[0].write_energy_pj
     assert price.cim.energy_pj["array_rewrite"] == pytest.approx(operand_cells * pulse_pj, rel=1e-9)
+
+
+def test_the_model_outputs_of_a_last_matrix_cut_across_chips_move_at_the_accumulators_width(config):
+    """GPT-2's LM head cut in two (chip.tiles 49): its first piece's logits had moved at dac.input_bits on the mesh,
+    in the global buffer and over the link, so one tile fewer a chip and one chip crossing more made a token 12 %
+    faster and 4.5 % cheaper (a probe, 2026-12-06); every piece's outputs are the model's, at the accumulator's
+    width, and a cut costs what it must"""
+    from cimsim.models.placement import place_model
+
+    model = get_model("gpt2-small", phase="decode", seq_len=64)
+    whole, cut = (price_model(with_overrides(config, {"chip.tiles": tiles}), model, items=4,
+                              chips=400).cim for tiles in (50, 49))
+    assert cut.item_latency_ns > whole.item_latency_ns and cut.total_energy_pj > whole.total_energy_pj
+    parts = place_model(with_overrides(config, {"chip.tiles": 49}), model)
+    head = [p for part in parts for p in part.placed if p.final]
+    assert len(head) == 2 and head[0].carried == 0 and head[1].carried == head[0].op.out_features  # one token
+    assert parts[-1].inbound_bits(8) == ((parts[-1].inbound_elements_per_item - head[1].carried) * 8
+                                         + head[1].carried * head[1].plan.accumulator_bits)

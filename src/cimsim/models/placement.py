@@ -17,7 +17,8 @@ by output columns (every piece reads the whole input; the outputs of earlier pie
 grouped one by whole packed blocks of groups (each piece reads its groups' share of the input; the inputs of later
 pieces and the outputs of earlier ones travel on beside it). Non-matrix ops
 run on the chip of the matrix before them. What crosses from one chip to the next, per item: the input and the
-skip activations (``MatrixOp.skip_elements_per_item``) of the next chip's first matrix.
+skip activations (``MatrixOp.skip_elements_per_item``) of the next chip's first matrix (the model's outputs among them,
+a cut last matrix's, at the accumulator's width: :meth:`ChipPart.inbound_bits`).
 """
 
 from __future__ import annotations
@@ -49,6 +50,11 @@ class Placed:
     """an activation product on arrays, its operand written every item (not a weight fetched and programmed)"""
     last: Plan | None = None
     """the plan of one copy of a part-filled last packed block (its own groups only); None: every block full"""
+    final: bool = False
+    """a piece of the model's last matrix: its outputs leave the model, at the accumulator's width"""
+    carried: int = 0
+    """of its skip activations per item, the model's outputs earlier pieces of its last matrix made (a dense one cut
+    by columns): carried at the accumulator's width (at the inputs' they had made a cut head cheaper; a probe)"""
 
     @property
     def vectors_per_item(self) -> int:
@@ -99,6 +105,12 @@ class ChipPart:
         """activations it receives from the chip before, per item"""
         first = self.placed[0].op
         return first.input_elements_per_item + first.skip_elements_per_item
+
+    def inbound_bits(self, bits: int) -> int:
+        """bits it receives from the chip before, per item: activations at ``bits``, the model's outputs it carries
+        (:attr:`Placed.carried`) at their accumulator's width"""
+        carried = self.placed[0].carried
+        return (self.inbound_elements_per_item - carried) * bits + carried * self.placed[0].plan.accumulator_bits
 
 
 @checked_types
@@ -182,7 +194,8 @@ def place_model(config: Config, model: Model, rewritten: frozenset[str] = frozen
 
     limit, per_tile = config.chip.tiles, config.chip.arrays_per_tile
     parts = [ChipPart()]
-    for op in model.ops:
+    final = max((i for i, op in enumerate(model.ops) if isinstance(op, MatrixOp) and op.static), default=-1)
+    for index, op in enumerate(model.ops):
         part = parts[-1]
         if isinstance(op, VectorOp):
             part.vector_ops.append(op)
@@ -196,6 +209,8 @@ def place_model(config: Config, model: Model, rewritten: frozenset[str] = frozen
                 tiles = tiles_for_arrays(plan.n_arrays, per_tile)
                 if parts[-1].placed and parts[-1].tiles + tiles > limit:
                     parts.append(ChipPart())
-                parts[-1].placed.append(Placed(piece, plan, blocks, op.name in rewritten, last))
+                carried = piece.skip_elements_per_item - op.skip_elements_per_item if op.groups == 1 else 0
+                parts[-1].placed.append(Placed(piece, plan, blocks, op.name in rewritten, last, index == final,
+                                               carried if index == final else 0))
                 parts[-1].tiles += tiles
     return parts

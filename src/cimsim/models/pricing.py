@@ -100,7 +100,7 @@ def _extras(part: ChipPart, unit: VectorUnit, config: Config, after: ChipPart | 
         kv_read_bits=sum(c.read_elements_per_item for c in part.cache_ops) * bits,
         kv_held_bits=sum(c.held_elements for c in part.cache_ops) * bits,
         rewrite=_rewrites(part, config), vector_ns=unit.time_ns(vector_cycles),
-        out_bits=0 if after is None else after.inbound_elements_per_item * bits,
+        out_bits=0 if after is None else after.inbound_bits(bits),
     )
 
 
@@ -192,7 +192,7 @@ class _Pricer:
                                           if last else 0),
                          cell_writes=writes)
         group_vectors = op.vectors_per_item * op.routed_fraction * op.groups  # no part-filled block's empty groups
-        final = (op.places or (op.vectors_per_item,))[-1] * op.routed_fraction * op.groups if last else 0.0
+        final = (op.places or (op.vectors_per_item,))[-1] * op.routed_fraction * op.groups if placed.final else 0.0
         out_bits = op.out_features * ((group_vectors - final) * bits + final * plan.accumulator_bits)
         read = min(1.0, op.input_elements_per_item / (group_vectors * op.in_features))  # a conv reads its map
         return Stage(plan, counts, placed.busy_vectors_per_item, round(group_vectors * op.in_features * bits * read),
