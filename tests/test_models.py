@@ -880,3 +880,15 @@ def test_the_model_outputs_of_a_last_matrix_cut_across_chips_move_at_the_accumul
     assert len(head) == 2 and head[0].carried == 0 and head[1].carried == head[0].op.out_features  # one token
     assert parts[-1].inbound_bits(8) == ((parts[-1].inbound_elements_per_item - head[1].carried) * 8
                                          + head[1].carried * head[1].plan.accumulator_bits)
+
+
+def test_the_placement_line_says_the_arrays_chip_balance_adds():
+    """with chip.balance's copies the line had said one copy's 1454 arrays on 28 tiles of a chip priced with 5408 on
+    62, where mapping.replication's copies are counted (a probe, 2026-12-06)"""
+    args = ["price-model", "resnet18", "--image-side", "32", "--items", "100"]
+    balanced = CliRunner().invoke(main, [*args, "--set", 'chip.balance="replicate"', "--set", 'chip.pipeline="none"'])
+    plain = CliRunner().invoke(main, args)
+    assert balanced.exit_code == plain.exit_code == 0, balanced.output
+    line = next(line for line in balanced.output.splitlines() if line.startswith("on "))
+    assert "1454 arrays" in line and "priced with chip.balance's copies: " in line
+    assert "chip.balance" not in next(line for line in plain.output.splitlines() if line.startswith("on "))

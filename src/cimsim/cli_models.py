@@ -113,9 +113,12 @@ def _placement_line(cfg, overrides: dict, first) -> str:
     """the design and where the first price's weights sit: arrays, tiles (each matrix on whole tiles, which is why
     more chips may be needed than arrays / arrays a chip), chips"""
     changed = " with " + ", ".join(f"{k}={v}" for k, v in overrides.items()) if overrides else ""
+    arrays, tiles = (sum(getattr(s, k) for s in first.cim.stages) for k in ("arrays", "tiles"))
+    copies = (f"; priced with chip.balance's copies: {arrays} arrays on {tiles} tiles" if (arrays, tiles) != (
+        first.arrays, first.tiles) and first.cim.stages and not first.weight_parts > 1 else "")  # (a probe: unsaid)
     return (f"on {cfg.name}{changed}: {first.arrays} arrays ({first.cell_utilisation:.1%} of their cells hold a "
             f"weight) on {first.tiles} tiles (each matrix on whole tiles), {first.chips_needed} chip(s) of "
-            f"{cfg.chip.tiles} tiles of {cfg.chip.arrays_per_tile} arrays needed\n")
+            f"{cfg.chip.tiles} tiles of {cfg.chip.arrays_per_tile} arrays needed{copies}\n")
 
 
 PRICED_WORKLOAD = ("workload.input_zero_fraction", "workload.weight_zero_fraction")
