@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 import time
@@ -892,3 +893,25 @@ def test_the_placement_line_says_the_arrays_chip_balance_adds():
     line = next(line for line in balanced.output.splitlines() if line.startswith("on "))
     assert "1454 arrays" in line and "priced with chip.balance's copies: " in line
     assert "chip.balance" not in next(line for line in plain.output.splitlines() if line.startswith("on "))
+    reload = [*args, "--reload-weights", "--set", "chip.tiles=12"]  # each reloaded part's copies too (a review)
+    for extra, said in (([], False), (["--set", 'chip.balance="replicate"', "--set", 'chip.pipeline="none"'], True)):
+        result = CliRunner().invoke(main, [*reload, *extra])
+        line = next(line for line in result.output.splitlines() if line.startswith("on "))
+        assert result.exit_code == 0 and ("priced with chip.balance's copies" in line) == said, result.output
+
+
+def test_a_grouped_last_matrix_cut_across_chips_carries_its_outputs_at_the_accumulators_width(config):
+    """a depthwise last layer cut by groups had carried its earlier pieces' outputs at dac.input_bits (carried 0; a
+    review): each piece carries the outputs of the groups before it"""
+    from cimsim.models.placement import place_model
+
+    model = Model("dw", "item", (MatrixOp("fc", 64, 1024, 1), MatrixOp("dw", 9, 1, 16, groups=1024)), 64, 1024 * 16)
+    parts = place_model(with_overrides(config, {"chip.tiles": 8, "chip.arrays_per_tile": 1}), model)
+    head = [(part, p) for part in parts for p in part.placed if p.final]
+    assert len(head) > 2
+    starts = [0] + list(itertools.accumulate(p.op.groups for _, p in head))[:-1]
+    assert [p.carried for _, p in head] == [16 * start for start in starts]
+    for part, p in head:
+        if part.placed[0] is p:
+            acc = p.plan.accumulator_bits
+            assert part.inbound_bits(8) == (part.inbound_elements_per_item - p.carried) * 8 + p.carried * acc

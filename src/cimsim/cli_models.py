@@ -115,7 +115,7 @@ def _placement_line(cfg, overrides: dict, first) -> str:
     changed = " with " + ", ".join(f"{k}={v}" for k, v in overrides.items()) if overrides else ""
     arrays, tiles = (sum(getattr(s, k) for s in first.cim.stages) for k in ("arrays", "tiles"))
     copies = (f"; priced with chip.balance's copies: {arrays} arrays on {tiles} tiles" if (arrays, tiles) != (
-        first.arrays, first.tiles) and first.cim.stages and not first.weight_parts > 1 else "")  # (a probe: unsaid)
+        first.arrays, first.tiles) and first.cim.stages else "")  # (they had been unsaid; a probe)
     return (f"on {cfg.name}{changed}: {first.arrays} arrays ({first.cell_utilisation:.1%} of their cells hold a "
             f"weight) on {first.tiles} tiles (each matrix on whole tiles), {first.chips_needed} chip(s) of "
             f"{cfg.chip.tiles} tiles of {cfg.chip.arrays_per_tile} arrays needed{copies}\n")

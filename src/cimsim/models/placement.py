@@ -53,8 +53,8 @@ class Placed:
     final: bool = False
     """a piece of the model's last matrix: its outputs leave the model, at the accumulator's width"""
     carried: int = 0
-    """of its skip activations per item, the model's outputs earlier pieces of its last matrix made (a dense one cut
-    by columns): carried at the accumulator's width (at the inputs' they had made a cut head cheaper; a probe)"""
+    """of its skip activations per item, the model's outputs earlier pieces of its last matrix made (cut by columns
+    or by groups): carried at the accumulator's width (at the inputs' they had made a cut head cheaper; a probe)"""
 
     @property
     def vectors_per_item(self) -> int:
@@ -204,13 +204,14 @@ def place_model(config: Config, model: Model, rewritten: frozenset[str] = frozen
         elif not op.static:
             part.activation_ops.append(op)
         else:
+            made = 0  # the outputs per item the op's earlier pieces made
             for piece in _pieces(config, op, *plan_of(op)[:2]):
                 plan, blocks, last = plan_of(piece)
                 tiles = tiles_for_arrays(plan.n_arrays, per_tile)
                 if parts[-1].placed and parts[-1].tiles + tiles > limit:
                     parts.append(ChipPart())
-                carried = piece.skip_elements_per_item - op.skip_elements_per_item if op.groups == 1 else 0
                 parts[-1].placed.append(Placed(piece, plan, blocks, op.name in rewritten, last, index == final,
-                                               carried if index == final else 0))
+                                               made if index == final else 0))
                 parts[-1].tiles += tiles
+                made += piece.vectors_per_item * piece.out_features * piece.groups
     return parts
