@@ -103,7 +103,7 @@ DEFAULTS: dict[str, str] = {
             "way), but no worst case for a digital macro (its adder trees switch less when every code is the same, its "
             "input wires all carry 1s; a cell chain's adders price the same; priced so for bit-serial reads of 1-bit "
             "cells, while wider reads or cells take uniform codes' bits, moved by the non-zero codes alone, and no "
-            "zero weights: a known gap, the point's note says so)",
+            "zero weights: not modelled, the point's note says so)",
 }
 """every value cimsim needs that an entry may leave out, with the one global rule used for it"""
 
@@ -152,11 +152,11 @@ def preset_read_pulse_ns(device: Mapping[str, Any]) -> float:
 def unpriced_data(plan, fields: Mapping[str, Any]) -> list[str]:
     """a note where a digital macro's stated data moves less of its price than it would, or none: its reads or cells
     of more than one bit price their input wires and adder-tree toggles at uniform codes' bits, moved only by the
-    share of non-zero input codes (a full-scale point's wires all carry 1s; zero weights make zero products), a known
-    gap; none otherwise (``plan``: the point's :class:`~cimsim.mapping.Plan`, ``fields``: its entry's)"""
+    share of non-zero input codes (a full-scale point's wires all carry 1s; zero weights make zero products), not
+    modelled; none otherwise (``plan``: the point's :class:`~cimsim.mapping.Plan`, ``fields``: its entry's)"""
     if plan.has_adc or plan.cell_chain or (plan.bits_per_read == 1 and plan.bits_per_cell == 1):
         return []
     said = {"data": "priced in part", "weight_zero_fraction": "not priced"}
     stated = [f"{k} = {fields[k]!r} {said[k]}" for k in said if fields.get(k) not in (None, "uniform", 0, 0.0)]
     return [f"{'; '.join(stated)}: a digital array's reads or cells of more than one bit take uniform codes' input "
-            "bits and adder-tree toggles, moved by the non-zero input codes alone (a known gap)"] if stated else []
+            "bits and adder-tree toggles, moved by the non-zero input codes alone (not modelled)"] if stated else []
