@@ -211,8 +211,8 @@ def warn_unread_axes(kind: str, fields: Sequence[str]) -> None:
 def alike_axes(axes: Sequence[str], objectives: Sequence[str], rows: Iterable[Mapping[str, str]]) -> tuple[str, ...]:
     """The axis fields along which no objective moved: every set of ok ``rows`` (results cells) that differ in that
     axis alone, over two of its values at least, has each objective's cell the same in all its rows (a field the
-    sweep's figures do not read: an analytic sweep along a device's read noise); none where no two rows differ in
-    that axis alone (a random sample)."""
+    objectives do not follow: an analytic sweep's device read noise, or a field only other metrics follow); none
+    where no two rows differ in that axis alone (a random sample)."""
     ok = [row for row in rows if row["status"] == "ok"]
     alike = []
     for i, field in enumerate(axes):
