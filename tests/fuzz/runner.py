@@ -381,13 +381,15 @@ def _worker_main(conn, fix: str, hang_s: float) -> None:
         if case is None:
             return
         with open(fixd / "hang-stack.txt", "w") as stack_file:  # reopened: a case may close a file descriptor
+            faulthandler.enable(file=stack_file)  # a fatal signal (a crash) leaves its stack there too
             faulthandler.dump_traceback_later(max(0.5, hang_s - 1.0), repeat=False, file=stack_file)
             result = execute(case, fixd)
             faulthandler.cancel_dump_traceback_later()
+            faulthandler.disable()
         conn.send(result)
 
 
-def _hang_where(fix: Path) -> str:
+def _hang_where(fix: Path) -> str:  # (or a crash's: faulthandler writes a fatal signal's stack there too)
     try:
         text = (fix / "hang-stack.txt").read_text(errors="replace")
     except OSError:
@@ -478,7 +480,7 @@ class Pool:
                     except (EOFError, OSError):
                         code = w.proc.exitcode if not w.proc.is_alive() else None
                         result = {"outcome": "crash", "stage": "?", "exc_type": f"worker exit code {code}",
-                                  "message": "the worker process died", "last_tb_line": "", "where": "?",
+                                  "message": "the worker process died", "last_tb_line": "", "where": _hang_where(w.fix),
                                   "seconds": round(time.monotonic() - w.started, 2)}
                         w.case = None
                         self._replace(i)
