@@ -361,7 +361,7 @@ def _worker_main(conn, fix: str, hang_s: float) -> None:
     try:
         import resource
 
-        limit = 8 << 30
+        limit = 16 << 30  # (8 GiB: a cold kernel compile in CI died of SIGSEGV once, suspected an address-space limit)
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
     except (ImportError, ValueError, OSError):
         pass
