@@ -15,8 +15,9 @@ from fuzz.strategies import CATEGORIES, case, cases_of
 FORBIDDEN = {"traceback", "hang", "crash", "harness_error"}
 HANG_S = 30.0
 """seconds a case may take: a kernel's first compile in a fresh worker (numba's cache cold, as in a new venv) took over
-5 s twice under the suite's load on 2 cores (a neurram case with offset weights in CI and in the Quick start,
-2026-12-06, where warm caches had passed); a real hang still fails the test, and the full harness keeps its own"""
+5 s twice under the suite's load on 2 cores (a neurram case with offset weights in the Quick start, 2026-12-06, where
+warm caches had passed; in CI its worker died, exit -11, where unknown then: a crash now names its frame); a real
+hang still fails the test, and the full harness keeps its own"""
 
 
 @pytest.fixture(scope="module")

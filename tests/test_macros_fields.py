@@ -697,7 +697,7 @@ def test_a_digital_macros_analog_fields_are_refused_not_dropped(tmp_path, macro,
                                           ('data = "full_scale"\nbits_per_read = 1', False), ("", False)])
 def test_a_digital_macros_data_priced_in_part_is_said(tmp_path, macro, noted):
     """a bit-parallel digital macro priced a full-scale point as uniform data (54.75 against 54.80 TOPS/W) and said
-    'as the entry states and cimsim prices it' (a probe, 2026-12-06): a known gap, now said on the point"""
+    'as the entry states and cimsim prices it' (a probe, 2026-12-06): not modelled, now said on the point"""
     path = tmp_path / "d.toml"
     path.write_text(DIGITAL.format(macro=macro))
     (case,) = [c for c in macro_comparison.macro_cases(str(path)) if c.kind == "absolute"]

@@ -23,6 +23,7 @@ The CLI adds ``wrong_exit`` (a bad input answered with an exit code other than 2
 
 from __future__ import annotations
 
+import contextlib
 import faulthandler
 import math
 import multiprocessing as mp
@@ -361,7 +362,7 @@ def _worker_main(conn, fix: str, hang_s: float) -> None:
     try:
         import resource
 
-        limit = 16 << 30  # (8 GiB: a cold kernel compile in CI died of SIGSEGV once, suspected an address-space limit)
+        limit = 8 << 30
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
     except (ImportError, ValueError, OSError):
         pass
@@ -381,19 +382,26 @@ def _worker_main(conn, fix: str, hang_s: float) -> None:
         if case is None:
             return
         with open(fixd / "hang-stack.txt", "w") as stack_file:  # reopened: a case may close a file descriptor
-            faulthandler.enable(file=stack_file)  # a fatal signal (a crash) leaves its stack there too
-            faulthandler.dump_traceback_later(max(0.5, hang_s - 1.0), repeat=False, file=stack_file)
+            fd = os.dup(stack_file.fileno())  # its own: a case that closes the file's and opens one writes no stack
+            faulthandler.enable(file=fd)  # a fatal signal (a crash) leaves its stack there too
+            faulthandler.dump_traceback_later(max(0.5, hang_s - 1.0), repeat=False, file=fd)
             result = execute(case, fixd)
             faulthandler.cancel_dump_traceback_later()
             faulthandler.disable()
+            with contextlib.suppress(OSError):
+                os.close(fd)
         conn.send(result)
 
 
-def _hang_where(fix: Path) -> str:  # (or a crash's: faulthandler writes a fatal signal's stack there too)
+def _hang_where(fix: Path, crash: bool = False) -> str:
+    """the cimsim frame of a hang's stack dump, or of a crash's (``crash``: the fatal signal's section alone, after a
+    hang's dump the same case may have left), '?' where there is none"""
     try:
         text = (fix / "hang-stack.txt").read_text(errors="replace")
     except OSError:
         return "?"
+    if crash:
+        text = text.partition("Fatal Python error")[2]
     for line in text.splitlines():  # most recent call first
         m = re.search(r'File "([^"]+)", line (\d+) in (\S+)', line)
         if m and "/cimsim/" in m.group(1):
@@ -478,9 +486,11 @@ class Pool:
                     try:
                         result = w.conn.recv()
                     except (EOFError, OSError):
-                        code = w.proc.exitcode if not w.proc.is_alive() else None
+                        w.proc.join(1)  # reaped: the pipe can close before the process ends
+                        code = w.proc.exitcode
                         result = {"outcome": "crash", "stage": "?", "exc_type": f"worker exit code {code}",
-                                  "message": "the worker process died", "last_tb_line": "", "where": _hang_where(w.fix),
+                                  "message": "the worker process died", "last_tb_line": "",
+                                  "where": _hang_where(w.fix, crash=True),
                                   "seconds": round(time.monotonic() - w.started, 2)}
                         w.case = None
                         self._replace(i)
