@@ -23,7 +23,7 @@ from ..cost.memory import (dram_bandwidth_gbps, dram_energy_pj_per_bit, sram_are
 from ..cost.pipelining import steady_interval_ns
 from ..cost.routing import reach_probability
 from ..cost.vector_unit import VectorUnit
-from .ops import CacheOp, MatrixOp, Model
+from .ops import MatrixOp, Model
 from .placement import ChipPart
 
 __all__ = ["PerItem", "compose", "reached", "LINK_ENERGY_PJ_PER_BIT", "LINK_BANDWIDTH_GBPS"]
@@ -300,7 +300,7 @@ def _assumptions(config: Config, chips: list, unit: VectorUnit, kv_cache: str, r
         f"(Kim et al. 2021) at Horowitz's energies ({unit.multiply_energy_pj:.3g} pJ per multiply, "
         f"{unit.add_energy_pj:.3g} pJ per add, registers included), attention products at {unit.input_bits} bits.",
     ]
-    if any(True for _ in model.of_type(CacheOp)):  # (a CNN or a network file keeps none: the line had been said)
+    if model.keeps_cache:  # (a CNN or a network file keeps none: the line had been said)
         out.append(f"KV cache in {kv_cache}" + (_dram_kv(config, chips, reload_runs) if kv_cache == "dram" else
                                                 f" banks of {config.chip.global_buffer_kib:g} KiB (Horowitz), no "
                                                 "time charged."))

@@ -269,6 +269,11 @@ class Model:
         return sum(op.elements_per_item for op in self.of_type(VectorOp))
 
     @property
+    def keeps_cache(self) -> bool:
+        """whether it keeps a KV cache between items (a CNN, a network file: none)"""
+        return any(self.of_type(CacheOp))
+
+    @property
     def cache_elements(self) -> int:
         """KV-cache elements held between items"""
         return sum(op.held_elements for op in self.of_type(CacheOp))

@@ -54,7 +54,7 @@ from ..mapping import Plan
 from ..numerics.checks import validated_config
 from .baseline import price_baseline
 from .compose import LINK_BANDWIDTH_GBPS, LINK_ENERGY_PJ_PER_BIT, PerItem, compose, reached
-from .ops import CacheOp, MatrixOp, Model, VectorOp
+from .ops import MatrixOp, Model, VectorOp
 from .placement import ChipPart, Placed, check_arguments, place_model
 from .result import ModelPrice
 from .wear import with_wear
@@ -260,7 +260,7 @@ def _check_options_apply(model: Model, kv_cache: str, sequences: int, activation
     """a ValueError for an option ``model`` would ignore (as the CLI refuses it): a KV cache's place for a model
     without a KV cache, sequences decoded at once for a model that does not decode, activation products on arrays
     for a model without any"""
-    if kv_cache != "sram" and not any(True for _ in model.of_type(CacheOp)):
+    if kv_cache != "sram" and not model.keeps_cache:
         raise ValueError(f"kv_cache={kv_cache!r} does not apply to {model.name}: it has no KV cache (the shapes "
                          "route's decoders have one; a network priced from its graph is one pass, no cache kept)")
     if sequences != 1 and model.phase != "decode":
@@ -315,7 +315,6 @@ def price_model(config: Config, model: Model, *, items: int = 1, chips: int | No
         op.macs(items) for op in model.of_type(MatrixOp) if not op.static and op.name not in rewritten))
     cim, lifetime = with_wear(config, cim, rewritten, runs, len(parts))
     vector_ops = list(model.of_type(VectorOp))  # the baseline runs attention's products as matrix products
-    cached = any(True for _ in model.of_type(CacheOp))  # a KV cache kept (a CNN, a network file: none)
     baseline = price_baseline(config, model, items, kv_cache, unit,
                               sum(v.elements_per_item * unit.element_energy_pj(v.kind) for v in vector_ops),
                               sum(v.elements_per_item * unit.element_cycles(v.kind) for v in vector_ops),
@@ -325,7 +324,7 @@ def price_model(config: Config, model: Model, *, items: int = 1, chips: int | No
         model=model.name, phase=model.phase, item=model.item, tokens_per_item=model.tokens_per_item, items=items,
         cim=cim, baseline=baseline, chips=1 if reload_weights else len(parts), chips_needed=len(parts),
         weight_parts=len(parts) if reloaded else 1, arrays=arrays, tiles=sum(p.tiles for p in parts),
-        arrays_per_chip=chip_cfg.tiles * chip_cfg.arrays_per_tile, kv_cache=kv_cache if cached else None,
+        arrays_per_chip=chip_cfg.tiles * chip_cfg.arrays_per_tile, kv_cache=kv_cache if model.keeps_cache else None,
         global_buffer_kib=tuple(c[2] for c in chips_priced),
         cell_utilisation=sum(p.weight_cells for p in placed) / (arrays * config.array.rows * config.array.cols),
         parameters=model.parameters, macs_per_item=model.macs_per_item, cell_lifetime_s=lifetime, config=config,
