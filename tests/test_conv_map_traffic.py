@@ -177,3 +177,31 @@ def test_a_depthwise_last_layers_output_leaves_at_a_groups_sum_width_on_both_rou
     model = price_model(config, model_from_network(net), items=4).baseline
     assert base.energy_pj == pytest.approx(model.energy_pj, rel=1e-9)
     assert base.latency_ns == pytest.approx(model.latency_ns, rel=1e-9)
+
+
+@pytest.mark.parametrize("kernel, stride, groups", [(1, 1, 1), (3, 1, 1), (5, 1, 1), (3, 2, 1), (1, 2, 1), (3, 1, 2)])
+def test_a_conv_writes_its_input_map_to_its_tiles_once_and_reads_every_window(kernel, stride, groups):
+    """the tile buffers: a conv's map written once as it arrives (a line buffer), each window's inputs read from there
+    per column tile, each output written and read out, on the network path and the shapes path alike (the tiles had
+    been written every window's inputs, k x k times the map: resnet18's energy 6 % high)"""
+    config, net, samples = Config(), network(kernel, stride, groups), 3
+    layers = [(plan, analytic_counts(plan, samples * shape.rows_per_sample)) for shape in net.matrix_shapes()
+              for plan in [plan_layer(config, shape.in_features, shape.out_features)]]
+    cim, _ = price_network(config, layers, samples, math.prod(net.input_shape), math.prod(net.output_shape),
+                           include_weight_load=False, network=net)
+    model = price_model(config, model_from_network(net), items=samples).cim
+    assert cim.energy_pj["buffers"] == pytest.approx(model.energy_pj["buffers"], rel=1e-9)
+    if groups > 1:
+        return
+    p, bits = cim_parameters(config, layers[0][0]), config.dac.input_bits
+    (conv, conv_counts), (head, head_counts) = layers
+    windows = samples * net.matrix_shapes()[0].rows_per_sample
+    conv_outputs = windows * conv.out_features * conv.accumulator_bits
+    read_values = min(net.matrix_input_values()[0], windows // samples * conv.in_features)  # a strided 1 x 1's: fewer
+    conv_writes = samples * read_values * bits + conv_outputs
+    conv_reads = windows * conv.in_features * bits * conv.col_tiles + conv_outputs
+    head_writes, head_reads = head_counts.buffer_write_bits, head_counts.buffer_read_bits
+    want = ((conv_writes + head_writes) * p.buffer_write_energy_pj_per_bit
+            + (conv_reads + head_reads) * p.buffer_read_energy_pj_per_bit)
+    assert cim.energy_pj["buffers"] == pytest.approx(want, rel=1e-9)
+    assert conv_counts.buffer_write_bits > conv_writes or kernel <= stride  # the windows' copies, overlapping

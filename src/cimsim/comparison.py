@@ -22,7 +22,7 @@ from .cost.baseline import baseline_breakdown, check_dram_capacity
 from .cost.baseline_notes import board_power_sentence
 from .breakdown import Breakdown, in_batches, in_sequence
 from .config.schema import Config
-from .cost.chip import Stage, chip_breakdown, cim_breakdown
+from .cost.chip import Stage, chip_breakdown, cim_breakdown, map_written_once
 from .cost.chip_capacity import check_fits
 from .cost.cim import MACRO_COMPONENTS
 from .counts import Counts
@@ -219,9 +219,9 @@ def _chip_stage(p: Plan, counts: Counts, shape: MatrixShape, samples: int, dram:
                 last: bool, map_values: int | None, blocks: int) -> Stage:
     """A network layer as a chip stage; ``dram``: (input bits read, output bits written, weight bits fetched once);
     ``map_values``: values per sample its places read (``Network.matrix_input_values``; None: its vectors'): a conv
-    reads its input map from the global buffer (windows formed in its tiles), as the baseline holds it. A routed
-    expert (share f), as :mod:`cimsim.models.pricing` prices it: activations for the mean f x v of an item's v
-    vectors, compute busy for ceil(f x v), at least one a place; a grouped conv: ``blocks`` packed blocks
+    reads its input map from the global buffer, written once to its tiles (windows formed there), as the baseline
+    holds it. A routed expert (share f), as :mod:`cimsim.models.pricing` prices it: activations for the mean f x v of
+    an item's v vectors, compute busy for ceil(f x v), at least one a place; a grouped conv: ``blocks`` packed blocks
     (:mod:`cimsim.packing`), each reading every vector its groups' share of the values (the counts' MACs are the
     groups' own: TOPS/W counts the network's products, as the baseline does); a transposed conv: its taps' MACs that
     meet input values; a shared matrix: its places' vectors (``MatrixShape.rows_per_use``, at least one each), a
@@ -238,6 +238,7 @@ def _chip_stage(p: Plan, counts: Counts, shape: MatrixShape, samples: int, dram:
     final = (places or (vectors,))[-1] * share if last else 0.0  # those leaving the chip at accumulator width
     out_bits = round(shape.out_features / blocks * ((mean - final) * p.input_bits + final * p.accumulator_bits))
     read = 1.0 if map_values is None else min(1.0, map_values / (shape.rows_per_sample * shape.in_features))
+    counts = map_written_once(counts, counts.mvms / blocks * shape.in_features * p.input_bits, read)  # every block's
     return Stage(p, counts, busy_vectors, round(mean * shape.in_features / blocks * p.input_bits * read), out_bits,
                  mean / busy_vectors, fetched_bits=fetched, places=busy, blocks=blocks)
 

@@ -42,7 +42,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from ..argcheck import check_instance, check_int, check_real, checked_types
 from ..breakdown import Breakdown, StageTime
@@ -56,7 +56,7 @@ from .chip_capacity import check_fits, check_global_buffer, tiles_for_arrays
 from .cim import CimTiming, check_counts, cim_timing, layer_area_um2, layer_energy_pj, pricing_table
 from .parameters import CimParameters, cim_parameters
 
-__all__ = ["Stage", "ChipMapping", "dense_stage", "tiles_for_arrays", "check_fits", "map_stages", "chip_breakdown",
+__all__ = ["Stage", "ChipMapping", "dense_stage", "map_written_once", "tiles_for_arrays", "check_fits", "map_stages", "chip_breakdown",
            "cim_breakdown", "LOGIC_AREA_KEYS"]
 
 LOGIC_AREA_KEYS = ("shift_add", "accumulate", "adder_tree", "noc")  # area keys that leak as logic
@@ -109,6 +109,14 @@ class ChipMapping:
     @property
     def total_tiles(self) -> int:
         return sum(self.tiles)
+
+
+def map_written_once(counts: Counts, window_bits: float, read: float) -> Counts:
+    """``counts`` of a layer whose tiles write its input map once: of the ``window_bits`` of inputs counted written to
+    the tile buffers (every vector's: a conv's windows, each value k x k times), the share ``read`` (the map's values
+    over them, as :attr:`Stage.in_bits_per_item` takes) is written, each value as it arrives; the windows read it
+    from there, those reads counted every window (a line buffer)"""
+    return replace(counts, buffer_write_bits=counts.buffer_write_bits - round(window_bits * (1.0 - read)))
 
 
 @checked_types

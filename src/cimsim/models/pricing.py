@@ -43,7 +43,7 @@ from ..breakdown import Breakdown, in_sequence, repeated
 from ..config.modes import MemoryTechnology
 from ..config.schema import Config
 from ..cost.cells import array_cell
-from ..cost.chip import Stage, chip_breakdown, staged_bits
+from ..cost.chip import Stage, chip_breakdown, map_written_once, staged_bits
 from ..cost.chip_capacity import global_buffer_need_bits
 from ..cost.cim import programming_pulses
 from ..cost.edram import beyond_depth_law
@@ -195,6 +195,7 @@ class _Pricer:
         final = (op.places or (op.vectors_per_item,))[-1] * op.routed_fraction * op.groups if placed.final else 0.0
         out_bits = op.out_features * ((group_vectors - final) * bits + final * plan.accumulator_bits)
         read = min(1.0, op.input_elements_per_item / (group_vectors * op.in_features))  # a conv reads its map
+        counts = map_written_once(counts, items * group_vectors * op.in_features * bits, read)  # every block's
         return Stage(plan, counts, placed.busy_vectors_per_item, round(group_vectors * op.in_features * bits * read),
                      round(out_bits), mean / placed.busy_vectors_per_item, places=placed.busy_places,
                      blocks=placed.blocks)
