@@ -202,6 +202,21 @@ def test_the_stated_adcs_of_differential_pairs_convert_the_pairs(tmp_path):
     assert [n for n in notes if "one ADC per converted column priced, the others idle" in n]
 
 
+def test_differential_weights_summed_before_the_adc_count_a_sides_magnitude_columns(tmp_path):
+    """a 4-bit differential weight stores 3 magnitude bits a side: its columns summed before the ADC are 2 x 3, so
+    12 physical columns an ADC convert 2 outputs and the stated 8 ADCs of 96 columns are built (4 columns a side had
+    been assumed: 1 output an ADC, 16 ADCs, the area doubled; a chips probe, 2026-12-06)"""
+    file = _file(tmp_path, "summed.toml", [
+        ("summed", "sram-charge", 1, 'weight_encoding = "differential"\nweight_accumulation = true\nadc_bits = 9\n'
+         'cols_per_adc = 12', [("p", "")])])
+    Path(file).write_text(Path(file).read_text().replace("cols = 128", "cols = 96").replace("adcs = 32", "adcs = 8"))
+    config, notes = macro_configs.point_config("summed", 0, file)
+    plan = macro_configs.plan_layer(config)
+    assert (plan.n_slices, plan.polarities) == (3, 2)
+    assert config.adc.cols_per_adc == 2 and plan.adcs_per_array == 8
+    assert not [n for n in notes if "converted column" in n]
+
+
 def test_adcs_dropped_by_a_contradicting_cols_per_adc_are_said_and_the_paced_read_named(tmp_path):
     """32 ADCs of 128 columns each for a 128-column array: one ADC is built (one per cols_per_adc columns), converting
     its columns in turn, so a read outlasts the stated 5 ns cycle; the note says how many ADCs were built against the

@@ -7,7 +7,7 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
-from ..config.checks import input_magnitude_bits
+from ..config.checks import input_magnitude_bits, stored_weight_bits
 from ..cost.adc import adc_default_enob
 from ..cost.adc_survey import SURVEY_ENOB_FLOOR
 from .macro_data import Macro, adc_type, adc_type_hint
@@ -131,7 +131,8 @@ def adc_table(macro: Macro, f: Mapping[str, Any], family: str, weight_bits: int,
     if planes or weights:
         adc["accumulation"] = {(True, False): "planes", (False, True): "slices",
                                (True, True): "planes_and_slices"}[(planes, weights)]
-    _per_conversion(adc, f, math.ceil(weight_bits / bits_per_cell) if weights else 1, notes)
+    stored = stored_weight_bits(weight_bits, f.get("weight_encoding", "offset"))  # a differential side's: magnitude
+    _per_conversion(adc, f, math.ceil(stored / bits_per_cell) if weights else 1, notes)
     return adc
 
 
