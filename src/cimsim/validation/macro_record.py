@@ -5,6 +5,7 @@ silicon (``validation/record.json``, written by ``benchmarks/validate_published.
 from __future__ import annotations
 
 import json
+import math
 import statistics
 from collections.abc import Iterable
 
@@ -12,7 +13,7 @@ from .macro_comparison import ABSOLUTE_TOLERANCE, TREND_TOLERANCE, MacroCase, ma
 from .macro_data import load_macros
 
 __all__ = ["FIGURE_KINDS", "figure_kind", "measured_over_model", "measured_over_model_quartiles",
-           "macro_medians_quartiles", "trends_by_variable", "records_by_family", "records_by_family_json"]
+           "macro_medians_quartiles", "ratio_quartiles", "trends_by_variable", "records_by_family", "records_by_family_json"]
 
 
 FIGURE_KINDS = {"tops_per_w": "energy", "energy_fj_per_mac": "energy", "energy_pj_per_mvm": "energy",
@@ -37,9 +38,7 @@ def measured_over_model(c: MacroCase) -> float:
 def measured_over_model_quartiles(cases: Iterable[MacroCase]) -> list[float]:
     """[lower quartile, median, upper quartile] of silicon / model over ``cases`` (absolute cases, at least one; 3
     significant digits): which way the model errs and how far"""
-    ratios = [measured_over_model(c) for c in cases]
-    quartiles = statistics.quantiles(ratios, n=4, method="inclusive") if len(ratios) > 1 else ratios * 3
-    return [float(f"{q:.3g}") for q in quartiles]
+    return ratio_quartiles([measured_over_model(c) for c in cases])
 
 
 def macro_medians_quartiles(cases: Iterable[MacroCase]) -> list[float]:
@@ -48,9 +47,15 @@ def macro_medians_quartiles(cases: Iterable[MacroCase]) -> list[float]:
     ratios: dict[str, list[float]] = {}
     for c in cases:
         ratios.setdefault(c.macro, []).append(measured_over_model(c))
-    medians = [statistics.median(v) for v in ratios.values()]
-    quartiles = statistics.quantiles(medians, n=4, method="inclusive") if len(medians) > 1 else medians * 3
-    return [float(f"{q:.3g}") for q in quartiles]
+    return ratio_quartiles([math.exp(statistics.median(map(math.log, v))) for v in ratios.values()])
+
+
+def ratio_quartiles(ratios: list[float]) -> list[float]:
+    """[lower quartile, median, upper quartile] of positive ratios (3 significant digits), interpolated between
+    neighbours geometrically, as ratios compose: the middle of 0.37x and 3.6x is 1.15x, not 2x (a chips probe)"""
+    logs = [math.log(r) for r in ratios]
+    quartiles = statistics.quantiles(logs, n=4, method="inclusive") if len(logs) > 1 else logs * 3
+    return [float(f"{math.exp(q):.3g}") for q in quartiles]
 
 
 def trends_by_variable(cases: Iterable[MacroCase]) -> dict:
