@@ -72,7 +72,7 @@ def test_a_float_range_holds_its_stop_and_no_float_noise_at_any_magnitude():
     """float sums had dropped the stop (65536.1 to 65536.12 by 0.01: two values) and written 12345.800000000001"""
     for start, stop, step, count in [(65536.1, 65536.12, 0.01, 3), (999999.1, 999999.2, 0.01, 11),
                                      (12345.6, 12346.6, 0.1, 11), (1e-13, 1e-12, 1e-13, 10), (0.5, 0.9, 0.1, 5)]:
-        values = range_values("baseline.sram_kib" if start > 0.1 else "adc.offset_lsb", start, stop, step)
+        values = range_values("baseline.sram_kib" if start > 1 else "adc.offset_lsb", start, stop, step)
         exact = [decimal.Decimal(repr(start)) + k * decimal.Decimal(repr(step)) for k in range(count)]
         assert values == tuple(float(v) for v in exact), (start, stop, step)
         assert values[-1] == stop
@@ -243,3 +243,20 @@ def test_a_range_end_problem_names_no_float_where_the_step_is_fractional_nor_one
     assert "write integers" not in half
     one = refused({"axes": {"adc.bits": {"start": 40, "stop": 40, "step": 1}}}, "the range reaches 40")
     assert "40 and 40" not in one
+
+
+def test_axes_valid_at_no_point_are_refused_as_their_values_in_set_would_be(tmp_path):
+    """a one-value axis breaking a rule between fields at every point (dac.input_max with per-vector ranges) had
+    run, every row failed (exit 1, a results file of failures), where the same value in [set] is refused (exit 2,
+    no file; a bad-configs probe): the sweep is refused naming the first point; an axis with one valid value runs"""
+    per_vector = {"dac.input_range": "per_vector"}
+    refused({"set": per_vector, "axes": {"dac.input_max": [1.0], "adc.bits": [4, 5]}},
+            "axes are valid at no point of the sweep (its first: dac.input_max = 1.0, adc.bits = 4)",
+            "'dac.input_max' applies only when 'dac.input_range' is \"fixed\"")
+    refused({"axes": {"baseline.sram_kib": [0.5, 0.75]}}, "valid at no point", "baseline.sram_kib = 0.5")
+    spec = spec_from_dict({"base": DEFAULT, "axes": {"baseline.sram_kib": [0.5, 64.0]}})  # the second point runs
+    assert spec.axes[0].values == (0.5, 64.0)
+    file = tmp_path / "spec.toml"
+    file.write_text(f'base = "{DEFAULT}"\n[set]\n"dac.input_range" = "per_vector"\n[axes]\n"dac.input_max" = [1.0]\n')
+    result = invoke("sweep", file, "-o", tmp_path / "r.csv")
+    assert result.exit_code == 2 and "valid at no point" in result.output and not (tmp_path / "r.csv").exists()

@@ -1,20 +1,27 @@
 """What a sweep axis may list for a config field: each value checked by the field's own rule (a table's preset by
-the shipped presets' names), as one cell of a one-line CSV row; and whether a network sweep has its network."""
+the shipped presets' names), as one cell of a one-line CSV row; whether a network sweep has its network, and whether
+any point of a sweep is a valid config."""
 
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Iterable
+from pathlib import Path
 from typing import Any
 
 from ..argcheck import has_control_character
-from ..config import SECTION_PRESETS, SECTIONS, Config, list_section_presets
+from ..config import SECTION_PRESETS, SECTIONS, Config, list_section_presets, with_overrides
 from ..config.rules import Choice
+from ..errors import ConfigError
 
-__all__ = ["FIELD_RULES", "field_error", "range_end_errors", "choice_names", "has_control", "missing_network"]
+__all__ = ["FIELD_RULES", "OVERRIDE", "field_error", "range_end_errors", "choice_names", "has_control",
+           "missing_network", "valid_nowhere"]
 
 FIELD_RULES = {f"{section}.{f.name}": f.metadata["rule"] for section, cls in SECTIONS.items()
                for f in dataclasses.fields(cls)}
 """dotted config field -> its rule (an axis value is checked, and stored, by it)"""
+OVERRIDE = " (given as an override)"
+"""--set's wording, which a sweep's messages (of its [set] or axis values, said as such) do without"""
 
 
 def has_control(value: Any) -> bool:
@@ -67,3 +74,21 @@ def missing_network(base: Config, axes, errors: list[tuple[str, str]]) -> str | 
         return None
     return ("a network workload needs 'workload.network_file' (a sweep has no network in memory): give it in the "
             "base config, [set] or an axis")
+
+
+def valid_nowhere(base: Config, points: Iterable[dict[str, Any]], base_dir: Path) -> list[tuple[str, str]]:
+    """the errors of the sweep's first point where none of its ``points`` (field -> axis value) on ``base`` is a valid
+    config, each named by its axis field (``axes`` for another field's); [] at the first valid one (a one-value axis
+    refused as its value in [set] would be: it had run, every row failed; a bad-configs probe)"""
+    first = None
+    for values in points:
+        try:
+            with_overrides(base, values, base_dir=base_dir)
+            return []
+        except ConfigError as exc:
+            first = first or (values, exc.errors)
+    if first is None:
+        return []
+    at = ", ".join(f"{f} = {v!r}" for f, v in first[0].items())
+    return [(f"axes.'{f}'" if f in first[0] else "axes", f"the axes are valid at no point of the sweep (its first: "
+             f"{at}): {message.removesuffix(OVERRIDE)}") for f, message in first[1]]

@@ -32,14 +32,13 @@ from ..config import Config, config_to_dict, with_overrides
 from ..config.load import is_template
 from ..config.rules import Float
 from ..errors import ConfigError
+from .axis_values import OVERRIDE
 from .metrics import error_text
 from .sampling import combinations
 from .spec import FIELD_RULES, SweepSpec
 
 __all__ = ["Point", "expand", "point_id", "identity", "RUN_SETTINGS"]
 
-_OVERRIDE = " (given as an override)"
-"""how a config error marks a value given beside the config file (:func:`cimsim.config.with_overrides`)"""
 _RECENT_NS = 2_000_000_000
 """a data file changed less than this long ago (ns; 2 s, the tick of the coarsest file-system clock, FAT's) is hashed
 again at each use"""
@@ -164,8 +163,8 @@ def _point(spec: SweepSpec, values: tuple[Any, ...]) -> Point:
     try:
         config = with_overrides(start, {**dict(spec.fixed), **axes}, base_dir=spec.base_dir)
     except ConfigError as exc:  # a value is the point's axis value or the spec's [set] field, not a --set override
-        errors = [(f, m.removesuffix(_OVERRIDE) + (" (this point's axis value)" if f in axes else " (the spec's [set])")
-                   if m.endswith(_OVERRIDE) else m) for f, m in exc.errors]
+        errors = [(f, m.removesuffix(OVERRIDE) + (" (this point's axis value)" if f in axes else " (the spec's [set])")
+                   if m.endswith(OVERRIDE) else m) for f, m in exc.errors]
         return Point(point_id(_invalid_identity(spec, axes)), values, None, error_text(ConfigError(exc.source, errors)))
     run = {field: value for field, value in axes.items() if field in _RUN_FIELDS}  # axes of how it runs: its own
     return Point(point_id({**identity(config, spec.kind), **({"run_axes": run} if run else {})}), values, config)

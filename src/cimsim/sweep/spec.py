@@ -25,8 +25,8 @@ from ..config.rules import Float
 from ..config.keys import as_written, did_you_mean
 from ..config.toml_file import read_toml, relative_dir
 from ..errors import ConfigError
-from .axis_values import (FIELD_RULES, choice_names, field_error, has_control, missing_network,
-                          range_end_errors)
+from .axis_values import (FIELD_RULES, OVERRIDE, choice_names, field_error, has_control, missing_network,
+                          range_end_errors, valid_nowhere)
 from .metrics import available_metrics, default_metrics, warn_unread_axes
 from .sampling import Axis, combinations, steps
 
@@ -113,6 +113,8 @@ def spec_from_dict(data: Mapping[str, Any], source: str = "<dict>", base_dir: st
                                  default_metrics(kind, base.workload.kind), errors)
         if why := missing_network(base, axes, errors):  # (every point had failed)
             errors.append(("set" if "set" in data else "base", why))
+    if not errors and origin is None and not is_template(base):  # (else a point was valid, or left to completed)
+        errors.extend(valid_nowhere(base, points(), Path(base_dir)))
     if errors:
         raise ConfigError(source, errors)
     warn_unread_axes(kind, [axis.field for axis in axes])
@@ -309,7 +311,7 @@ def _with_set(base: Config, table: Any, overrides: dict[str, Any], axes: tuple[A
         alone = exc.errors
     own = all(f in ("name", "description") or (f in FIELD_RULES and field_error(f, v) is None)
               for f, v in overrides.items())  # each field's own rule holds (one broken is broken at every point)
-    errors.extend((f"set.'{field}'", f"[set] {message.removesuffix(_OVERRIDE)}") for field, message in alone if not own)
+    errors.extend((f"set.'{field}'", f"[set] {message.removesuffix(OVERRIDE)}") for field, message in alone if not own)
     first = None
     for values in points() if own and points is not None else ():  # unknown points (bad axes): not checked
         try:
@@ -321,11 +323,10 @@ def _with_set(base: Config, table: Any, overrides: dict[str, Any], axes: tuple[A
     if first is not None:  # each message named by its [set] field, or by "set" where an axis field breaks a rule
         at, given = (", ".join(f"{f} = {v!r}" for f, v in fields.items()) for fields in (first[0], overrides))
         errors.extend((f"set.'{field}'" if field in overrides else "set", f"[set] {given} is valid at no point of the "
-                       f"sweep (its first: {at}): {message.removesuffix(_OVERRIDE)}") for field, message in first[1])
+                       f"sweep (its first: {at}): {message.removesuffix(OVERRIDE)}") for field, message in first[1])
     return None, None
 
 
-_OVERRIDE = " (given as an override)"  # --set's wording, which a [set] message, said as one, does without
 _SWEEPS = tuple((kind, load) for kind in ("analytic", "functional") for load in ("dense", "network"))  # every sweep's
 
 
