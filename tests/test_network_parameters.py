@@ -170,6 +170,32 @@ def test_masks_along_the_tokens_are_no_parameters_and_untrained_gains_are():
         assert (model.parameters, model.dram_parameters) == (_torch_count(module), module.tokens.weight.numel())
 
 
+def test_a_loop_over_the_tokens_counts_its_constants_once_at_every_length():
+    """a learned per-channel decay applied in a Python loop over the tokens (RWKV-like): the export unrolls it, each
+    step holding its own copy of the folded decay, which had counted once a step (372, 404, 468 parameters at 2, 4,
+    8 tokens; a networks probe, 2026-12-06); copies of one varied content count once, uniform ones (the zero state
+    it starts from) once an array"""
+    torch = torch_or_skip()
+    from cimsim.network import from_torch
+    nn = torch.nn
+
+    class Decay(nn.Module):
+        def __init__(self, width=16):
+            super().__init__()
+            self.inp, self.out, self.w = nn.Linear(width, width), nn.Linear(width, 4), nn.Parameter(torch.randn(width))
+
+        def forward(self, x):
+            u, h = self.inp(x), torch.zeros_like(x[:, 0])
+            for t in range(x.shape[1]):
+                h = h * torch.exp(-torch.exp(self.w)) + u[:, t]
+            return self.out(h)
+
+    torch.manual_seed(0)
+    module = Decay().eval()
+    counts = {n: model_from_network(from_torch(module, torch.randn(2, n, 16))).parameters for n in (2, 4, 8)}
+    assert set(counts.values()) == {_torch_count(module) + 16}, counts  # torch's, and the zero state's 16
+
+
 def test_a_depthwise_convs_samples_are_priced_as_its_packed_block_reads_them(tmp_path):
     """`price-model FILE --samples` on 28 depthwise channels (one packed 252 x 28 block): each group's sampled
     inputs in its rows, its weights in the block-diagonal matrix, as `cimsim estimate` prices that matrix whole:

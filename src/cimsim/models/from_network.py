@@ -24,8 +24,10 @@ bias per window, an attention mask), and a scale or shift that is a mask along a
 change with the example's length.
 Unlike torch's count, then: no position table (ViT's, added whole, neither), a batch norm folded into the matrix
 before it counts C (the bias) for torch's 2 C, a recurrent layer's W and R biases summed at import count once
-(docs/models.md), a digital layer applied at several places (a shared LayerNorm) counts at each, the import giving
-each place its own copy, and a matrix read transposed (a tied decoder) is a second matrix (``Network``: weight
+(docs/models.md), a digital layer applied at several places (a shared LayerNorm) counts once where its constants
+vary (copies of one content count once: a loop unrolled over the tokens copies them at every step) but at each place
+where they are uniform (all ones: an untrained gain, which distinct layers hold alike), the import giving each place
+its own copy, and a matrix read transposed (a tied decoder) is a second matrix (``Network``: weight
 sharing), counted again.
 """
 
@@ -71,12 +73,20 @@ _MOVES = {"reshape", "transpose", "slice", "concat", "join_constant", "flatten",
           "embedding", "scatter", "take_along", "put_along", "constant"}
 
 
-def _counted(array: np.ndarray | None, seen: set[int], vectors_only: bool = False) -> int:
-    """the parameters ``array`` adds (module doc): 0 for None or an array counted before (``seen``: the ids of
-    those, updated); ``vectors_only``: 0 too unless exactly one axis is longer than 1"""
-    if array is None or id(array) in seen:
+def _counted(array: np.ndarray | None, seen: set, vectors_only: bool = False, by_content: bool = False) -> int:
+    """the parameters ``array`` adds (module doc): 0 for None or an array counted before (``seen``: the keys of
+    those, updated): the same array, or with ``by_content`` one of the same varied values (a digital layer's
+    constant: a loop over the tokens unrolled by the export holds a copy of it at every step, counted once, not once
+    a step; matrices of equal values, a deep-copied layer's, stay apart); ``vectors_only``: 0 too unless exactly one
+    axis is longer than 1"""
+    if array is None:
         return 0
-    seen.add(id(array))
+    flat = np.ravel(array)
+    key = (id(array) if not by_content or flat.size < 2 or np.all(flat == flat[0]) else  # uniform: ones, zeros alike
+           (array.shape, str(array.dtype), hashlib.sha256(np.ascontiguousarray(array)).hexdigest()))
+    if key in seen:
+        return 0
+    seen.add(key)
     return 0 if vectors_only and (sum(n > 1 for n in array.shape) != 1 or _index_grid(array)) else int(array.size)
 
 
@@ -117,7 +127,7 @@ def _positional(array: np.ndarray | None, operand: tuple[int, ...], positions: s
     return mask and not features
 
 
-def _vector_ops(layer: DigitalLayer, name: str, shapes: list[tuple[int, ...]], seen: set[int],
+def _vector_ops(layer: DigitalLayer, name: str, shapes: list[tuple[int, ...]], seen: set,
                 positions: set[int]) -> list[VectorOp]:
     """the vector-unit ops of a digital layer, with the parameters it holds that no earlier op counted (``seen``);
     none for a mask along a position axis of the example (``positions``, :func:`_positional`)"""
@@ -132,7 +142,7 @@ def _vector_ops(layer: DigitalLayer, name: str, shapes: list[tuple[int, ...]], s
     if layer.kind == "affine":  # a scalar scale is folded into the quantisation scales (free: cost.vector_unit)
         n = layer.work(*shapes)
         return [VectorOp(f"{name}/{part}", kind, n, 0 if _positional(getattr(layer, part), shapes[0], positions)
-                         else _counted(getattr(layer, part), seen, vectors_only=True))
+                         else _counted(getattr(layer, part), seen, vectors_only=True, by_content=True))
                 for part, kind in (("scale", "mul"), ("shift", "add")) if getattr(layer, part) is not None
                 and not (part == "scale" and np.size(layer.scale) == 1)]
     if layer.kind == "interpolate" and layer.selects:  # a nearest resize only moves data
@@ -158,7 +168,7 @@ def _tied(table, network: Network) -> bool:
                for layer in network.layers)
 
 
-def _memory_parameters(network: Network, seen: set[int]) -> int:
+def _memory_parameters(network: Network, seen: set) -> int:
     """trained values only read from memory (``Model.dram_parameters``): the embedding tables no matrix layer holds
     (:func:`_tied`), each content once (an import gives each lookup of one table its own copy), and the joined
     constants of one axis longer than 1 (a class token)"""
@@ -245,7 +255,7 @@ def model_from_network(network: Network, name: str = "network", inputs=None) -> 
     values, taps = network.shapes(), [shape.tap_fraction for shape in network.matrix_shapes()]
     ops: list = []
     shared: dict[int, int] = {}  # matrix index -> the position of its op in ops
-    seen: set[int] = set()  # the arrays whose parameters an op holds already
+    seen: set = set()  # the arrays whose parameters an op holds already
     positions, places = _positions(network, values), Counter(network.matrix_indices())
     siblings: dict[int, tuple] = {}  # a static op's position in ops -> what its siblings share (sibling_key)
     for layer, reads, layer_name, index, share in zip(network.layers, network.inputs, network.names,
