@@ -131,13 +131,14 @@ PUBLISHED: tuple[Published, ...] = (
        "array (offset reference columns) where ISAAC packs 16 (one unit column)"),
     _p("isaac.power_efficiency", 627.5, "GOPS/W", _ISAAC_T4,
        "independent, the whole chip (the layer widened to fill its 168 tiles, one global buffer for them all; until "
-       "2026-12-06 one tile carrying the whole global buffer, +64 %): cimsim has no router, IR/OR buffers or "
-       "HyperTransport (10.4 W, 16 % of chip power), its DAC power is ~0 and its ADC power low (see those cases), so "
+       "2026-12-06 one tile carrying the whole global buffer, +64 %): cimsim prices the routers (ISAAC's, a "
+       "quarter a tile) but no IR/OR buffers or HyperTransport link (10.4 W, 16 % of chip power), its DAC "
+       "power is ~0 and its ADC power low (see those cases), so "
        "it comes out high", expected="gap"),
     _p("isaac.computational_efficiency", 478.95, "GOPS/s/mm2", _ISAAC_T4,
        "independent, the whole chip (as the power efficiency; until 2026-12-06 one tile with the whole chip's "
        "global buffer, 24 % of its area: -123 %): the survey-regression ADC area (4.7x ISAAC's: 71 % of the model's "
-       "128 mm2 against ISAAC's 85.4) outweighs the missing router and HyperTransport area", expected="gap"),
+       "128 mm2 against ISAAC's 85.4) outweighs the missing IR/OR buffers' and HyperTransport link's area", expected="gap"),
     # ---- PUMA ---------------------------------------------------------------------------------------------
     _p("puma.mvmu_energy", 43.97, "nJ", _PUMA + ": 16,384 MACs",
        "independent: the macro's components (MACRO_COMPONENTS, as every macro figure) at PUMA's configuration: ADC "
