@@ -217,6 +217,20 @@ def test_differential_weights_summed_before_the_adc_count_a_sides_magnitude_colu
     assert not [n for n in notes if "converted column" in n]
 
 
+def test_stated_adcs_delivering_more_outputs_than_the_array_holds_are_said(tmp_path):
+    """32 ADCs of 4 columns each deliver 32 outputs a read, but the offset encoding spends one of the 32 column
+    groups on its reference: 31 are priced, now with a note (it had gone unsaid, the energy per MAC 32/31 of the
+    stated design's; a chips probe); two's complement weights, no reference, hold the 32 and say nothing"""
+    file = _file(tmp_path, "refs.toml", [("refs", "rram", 4, "adc_bits = 6", [("p", "")]),
+                                         ("twos", "rram", 4, 'adc_bits = 6\nweight_encoding = "twos_complement"',
+                                          [("p", "")])])
+    config, notes = macro_configs.point_config("refs", 0, file)
+    assert config.workload.out_features == 31
+    assert [n for n in notes if n.startswith("32 outputs its 32 ADCs convert per read, but its 128 columns hold 31")]
+    config, notes = macro_configs.point_config("twos", 0, file)
+    assert config.workload.out_features == 32 and not [n for n in notes if "but its" in n]
+
+
 def test_adcs_dropped_by_a_contradicting_cols_per_adc_are_said_and_the_paced_read_named(tmp_path):
     """32 ADCs of 128 columns each for a 128-column array: one ADC is built (one per cols_per_adc columns), converting
     its columns in turn, so a read outlasts the stated 5 ns cycle; the note says how many ADCs were built against the

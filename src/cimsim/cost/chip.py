@@ -56,8 +56,8 @@ from .chip_capacity import check_fits, check_global_buffer, tiles_for_arrays
 from .cim import CimTiming, check_counts, cim_timing, layer_area_um2, layer_energy_pj, pricing_table
 from .parameters import CimParameters, cim_parameters
 
-__all__ = ["Stage", "ChipMapping", "dense_stage", "map_written_once", "tiles_for_arrays", "check_fits", "map_stages", "chip_breakdown",
-           "cim_breakdown", "LOGIC_AREA_KEYS"]
+__all__ = ["Stage", "ChipMapping", "dense_stage", "map_written_once", "tiles_for_arrays", "check_fits", "map_stages",
+           "chip_breakdown", "cim_breakdown", "LOGIC_AREA_KEYS"]
 
 LOGIC_AREA_KEYS = ("shift_add", "accumulate", "adder_tree", "noc")  # area keys that leak as logic
 

@@ -31,7 +31,7 @@ from ..numerics.samples import plane_code_shares, weight_level_share
 from .macro_checks import DEVICE_FIELDS
 from .macro_data import Macro, MacroPoint, Unusable, cached_per_file, file_name, find_macro
 from .macro_defaults import DEFAULTS, unpriced_data
-from .macro_uiuc import compared_uiuc, whole_weight
+from .macro_uiuc import compared_uiuc, served_outputs
 from .macro_tables import adc_table, dac_table
 from .macro_timing import clocking, cycle_ns
 
@@ -204,7 +204,7 @@ def point_config(macro_key: str, index: int, file: str | None = None) -> tuple[C
         raise Unusable(f"cimsim cannot map the macro: {exc}") from None
     uiuc_b_w = point.values.get("uiuc_b_w") if compared_uiuc(point.values) else None
     notes = [*notes, *unpriced_data(plan, point.fields)]
-    data["workload"]["out_features"] = _served_outputs(plan, config, point.fields, uiuc_b_w, notes)
+    data["workload"]["out_features"] = served_outputs(plan, config, point.fields, uiuc_b_w, notes)
     trees = int(point.fields.get("adcs", plan.outputs_per_array))  # a digital macro's adcs: its adder trees
     if not (plan.has_adc or plan.cell_chain) and trees != plan.outputs_per_array:
         if trees < plan.outputs_per_array:
@@ -213,33 +213,6 @@ def point_config(macro_key: str, index: int, file: str | None = None) -> tuple[C
             notes.append(f"{trees} adder trees for the {plan.outputs_per_array} outputs its {plan.cols} columns "
                          "hold: one per output priced")
     return _validated(data, source), tuple(notes)
-
-
-def _served_outputs(plan: Plan, config: Config, fields: Mapping[str, Any], uiuc_b_w: float | None,
-                    notes: list[str]) -> int:
-    """The workload's out_features: the outputs one array holds, or fewer where the entry's stated ADCs deliver
-    fewer per read (a peak figure counts the dot products its converters deliver; a digital macro's adcs are its
-    adder trees, one dot product each), with a note; the cost model spreads them over the array's ADCs, each
-    converting one output's columns (:func:`~cimsim.cost.parameters.conversions_per_adc`). A UIUC figure
-    (``uiuc_b_w``: its B_w) counts N_ADC dot products of B_w weight bits per invocation (N_1b = 2 N N_ADC B_x B_w):
-    N_ADC x B_w / weight_bits outputs, or N_ADC where B_w is one whole weight's (:func:`.whole_weight`: ternary)."""
-    if "adcs" not in fields:
-        return plan.outputs_per_array
-    adcs = int(fields["adcs"])
-    if not plan.has_adc:
-        served, what = adcs, f"its {adcs} adder trees sum"
-    elif whole_weight(fields, uiuc_b_w):
-        served, what = adcs, f"UIUC counts an invocation (N_ADC {adcs}, each of one whole {uiuc_b_w:g}-bit weight)"
-    elif uiuc_b_w is not None:
-        served = int(adcs * uiuc_b_w) // config.mapping.weight_bits
-        what = f"UIUC counts an invocation (N_ADC {adcs} x B_w {uiuc_b_w:g} / {config.mapping.weight_bits} weight bits)"
-    else:
-        served, what = adcs * config.adc.cols_per_adc // plan.converted_cols_per_output, f"its {adcs} ADCs convert"
-    if served >= plan.outputs_per_array:
-        return plan.outputs_per_array
-    notes.append(f"workload of the {max(1, served)} outputs {what} per read (of the {plan.outputs_per_array} its "
-                 f"{plan.cols} columns hold)")
-    return max(1, served)
 
 
 def macro_config(macro: Macro | str, point: MacroPoint | str) -> Config:

@@ -13,7 +13,8 @@ from .macro_comparison import ABSOLUTE_TOLERANCE, TREND_TOLERANCE, MacroCase, ma
 from .macro_data import load_macros
 
 __all__ = ["FIGURE_KINDS", "figure_kind", "measured_over_model", "measured_over_model_quartiles",
-           "macro_medians_quartiles", "ratio_quartiles", "trends_by_variable", "records_by_family", "records_by_family_json"]
+           "macro_medians_quartiles", "ratio_quartiles", "trends_by_variable", "records_by_family",
+           "records_by_family_json"]
 
 
 FIGURE_KINDS = {"tops_per_w": "energy", "energy_fj_per_mac": "energy", "energy_pj_per_mvm": "energy",

@@ -6,7 +6,8 @@ B_w is the bits of the weight one ADC's dot product holds: a slice of a wider we
 a fractional B_w (1.5: a ternary weight) is a whole weight's, as is any B_w of a weight stated as levels.
 Its throughput (1b-TOPS = N_1b / T_core) is one core's whatever the design's N_core; its density (1b-TOPS/mm2)
 divides that one core's throughput by an area whose extent it does not state: one core's for some designs, the
-whole design's for others (:func:`per_core_density`).
+whole design's for others (:func:`per_core_density`). How many outputs a point's stated ADCs deliver a read, UIUC's
+count or the converters' (:func:`served_outputs`).
 """
 
 from __future__ import annotations
@@ -14,7 +15,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-__all__ = ["NORMALISED", "compared_uiuc", "whole_weight", "uiuc_raw", "per_core_density", "uiuc_figure"]
+from ..config.schema import Config
+from ..mapping import Plan
+
+__all__ = ["NORMALISED", "compared_uiuc", "whole_weight", "uiuc_raw", "per_core_density", "uiuc_figure",
+           "served_outputs"]
 
 NORMALISED = {"tops_per_w": "tops_per_w_1b_norm", "tops": "tops_1b_norm", "tops_per_mm2": "tops_per_mm2_1b_norm"}
 """raw figure -> its UIUC 1b-normalised figure"""
@@ -76,3 +81,33 @@ def uiuc_figure(precision: tuple[int, float] | None, fields: Mapping[str, Any], 
     if isinstance(scale, str):
         return *raw, scale
     return raw[0] * scale[0], "; ".join(filter(None, (raw[1], scale[1]))), ""
+
+
+def served_outputs(plan: Plan, config: Config, fields: Mapping[str, Any], uiuc_b_w: float | None,
+                    notes: list[str]) -> int:
+    """The workload's out_features: the outputs one array holds, or fewer where the entry's stated ADCs deliver
+    fewer per read (a peak figure counts the dot products its converters deliver; a digital macro's adcs are its
+    adder trees, one dot product each), with a note; the cost model spreads them over the array's ADCs, each
+    converting one output's columns (:func:`~cimsim.cost.parameters.conversions_per_adc`); more than it holds, said.
+    A UIUC figure (B_w ``uiuc_b_w``) counts N_ADC dot products of B_w weight bits an invocation (N_1b = 2 N N_ADC B_x
+    B_w): N_ADC x B_w / weight_bits outputs, or N_ADC where B_w is one whole weight's (ternary)."""
+    if "adcs" not in fields:
+        return plan.outputs_per_array
+    adcs = int(fields["adcs"])
+    if not plan.has_adc:
+        served, what = adcs, f"its {adcs} adder trees sum"
+    elif whole_weight(fields, uiuc_b_w):
+        served, what = adcs, f"UIUC counts an invocation (N_ADC {adcs}, each of one whole {uiuc_b_w:g}-bit weight)"
+    elif uiuc_b_w is not None:
+        served = int(adcs * uiuc_b_w) // config.mapping.weight_bits
+        what = f"UIUC counts an invocation (N_ADC {adcs} x B_w {uiuc_b_w:g} / {config.mapping.weight_bits} weight bits)"
+    else:
+        served, what = adcs * config.adc.cols_per_adc // plan.converted_cols_per_output, f"its {adcs} ADCs convert"
+    if served > plan.outputs_per_array:  # an offset encoding's reference columns among them (a chips probe)
+        notes.append(f"{served} outputs {what} per read, but its {plan.cols} columns hold {plan.outputs_per_array} "
+                     "(the weights' columns and any reference columns): those priced")
+    if served >= plan.outputs_per_array:
+        return plan.outputs_per_array
+    notes.append(f"workload of the {max(1, served)} outputs {what} per read (of the {plan.outputs_per_array} its "
+                 f"{plan.cols} columns hold)")
+    return max(1, served)

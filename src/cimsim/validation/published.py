@@ -138,7 +138,8 @@ PUBLISHED: tuple[Published, ...] = (
     _p("isaac.computational_efficiency", 478.95, "GOPS/s/mm2", _ISAAC_T4,
        "independent, the whole chip (as the power efficiency; until 2026-12-06 one tile with the whole chip's "
        "global buffer, 24 % of its area: -123 %): the survey-regression ADC area (4.7x ISAAC's: 71 % of the model's "
-       "128 mm2 against ISAAC's 85.4) outweighs the missing IR/OR buffers' and HyperTransport link's area", expected="gap"),
+       "128 mm2 against ISAAC's 85.4) outweighs the missing IR/OR buffers' and HyperTransport link's area",
+       expected="gap"),
     # ---- PUMA ---------------------------------------------------------------------------------------------
     _p("puma.mvmu_energy", 43.97, "nJ", _PUMA + ": 16,384 MACs",
        "independent: the macro's components (MACRO_COMPONENTS, as every macro figure) at PUMA's configuration: ADC "
