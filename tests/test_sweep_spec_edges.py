@@ -260,3 +260,10 @@ def test_axes_valid_at_no_point_are_refused_as_their_values_in_set_would_be(tmp_
     file.write_text(f'base = "{DEFAULT}"\n[set]\n"dac.input_range" = "per_vector"\n[axes]\n"dac.input_max" = [1.0]\n')
     result = invoke("sweep", file, "-o", tmp_path / "r.csv")
     assert result.exit_code == 2 and "valid at no point" in result.output and not (tmp_path / "r.csv").exists()
+
+
+def test_a_random_sweep_without_samples_says_they_are_missing():
+    """a spec that states no 'samples' had been told "got None", a value it never wrote (a bad-configs probe)"""
+    message = refused({"mode": "random", "axes": {"adc.bits": [4, 5, 6]}},
+                      "'samples' must be an integer >= 1 with mode = \"random\"; it is missing")
+    assert "None" not in message
