@@ -414,3 +414,12 @@ def test_a_warning_raised_as_an_error_by_the_filters_is_said_as_one(tmp_path):
     assert result.exit_code == 1 and "internal error" not in result.output
     assert "UserWarning: " in result.output and "(a warning raised as an error, as the warning filters ask" in \
         result.output
+
+
+def test_validate_says_a_network_workload_asks_for_more_samples_than_its_dataset_holds(tmp_path):
+    """run warns that workload.vectors asks for more samples than the dataset holds (all of them run); validate had
+    said only "540 samples" (a dense layer's file with too few rows is refused by both; a bad-configs probe)"""
+    result = invoke("validate", mlp(tmp_path), "--set", "workload.vectors=100000")
+    assert result.exit_code == 0, result.output
+    assert "540 samples; workload.vectors asks for 100000, the dataset holds 540: all of them run" in result.output
+    assert "asks for" not in invoke("validate", mlp(tmp_path), "--set", "workload.vectors=540").output

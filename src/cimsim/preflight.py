@@ -313,8 +313,10 @@ def preflight(config: Config) -> str:
         plans = check_network(config, network, len(x))
         check_float_range(config, network, x)  # the float pass a run makes
         check_pricing(config, measured=True)
+        fewer = (f"; workload.vectors asks for {config.workload.vectors}, the dataset holds {len(x)}: all of them "
+                 "run" if len(x) < config.workload.vectors else "")  # as the run warns (a bad-configs probe)
         return (f"a network of {len(plans)} matrix layers on {sum(p.n_arrays for p in plans)} arrays of "
-                f"{config.array.rows} x {config.array.cols}, {len(x)} samples")
+                f"{config.array.rows} x {config.array.cols}, {len(x)} samples{fewer}")
     plan = plan_layer(config)
     check_dense(config, plan)
     check_pricing(config, measured=True)  # its sample's check: files' every row, generated inputs' bounds
