@@ -452,10 +452,13 @@ def test_an_onnxruntime_that_cannot_be_imported_leaves_float32_products_with_a_w
     ({"dac.signed_inputs": "bipolar", "dac.input_bits": 9}, "input plane codes up to 255 in magnitude, past the "
                                                             "units' 127"),
     ({"device.read_noise_sigma": 0.01, "device.read_noise_path": "cell"}, "read noise drawn cell by cell"),
-    ({"device.iv_nonlinearity": 10.0}, "a non-linear I-V")])
+    ({"device.iv_nonlinearity": 10.0}, "a non-linear I-V"),
+    ({"device.program_sigma": 0.02}, "its cells hold no integer levels (programming error, drift or IR drop)"),
+    ({"array.wire_resistance_ohm": 1.0}, "its cells hold no integer levels")])
 def test_a_design_whose_planes_cannot_go_to_the_int8_units_keeps_float32_and_says_so(overrides, why):
     """such a layer had been compacted to int8 (then converted back to float32 on every product: slower than
-    "off") and its run's JSON had said "int8 units" (a probe counted no int8 call)"""
+    "off") and its run's JSON had said "int8 units" (a probe counted no int8 call); cells off their integer levels
+    and row groups too narrow for a session had been said to run there too (an int8 probe, 2026-12-06)"""
     from cimsim.report_json import products_path
     from cimsim.run import simulate
 
@@ -467,6 +470,21 @@ def test_a_design_whose_planes_cannot_go_to_the_int8_units_keeps_float32_and_say
     assert path.startswith("float32 BLAS (no product of this design can run on the int8 units: ") and why in path
     assert products_path(design(**{"workload.vectors": 4}), simulate(design(**{"workload.vectors": 4}))
                          ).startswith("int8 units")
+
+
+def test_a_design_of_row_groups_too_narrow_for_the_units_says_float32(monkeypatch):
+    """16 rows a read: no row group is int8.MIN_SIDE rows wide, so no layer gets a session (int8.compact), and the
+    run's JSON says float32 with why (it had said "int8 units"; an int8 probe, 2026-12-06)"""
+    from cimsim.report_json import products_path
+    from cimsim.run import simulate
+
+    monkeypatch.setattr(int8, "MIN_SIDE", 32)  # the shipped width (the fixture opens the units to every product)
+    config = design(**{"array.rows_per_read": 16, "workload.vectors": 4})
+    xbar = Crossbar(config)
+    xbar.program(np.random.default_rng(0).uniform(-1, 1, (70, 300)))
+    assert xbar._integer is None
+    assert products_path(config, simulate(config)) == ("float32 BLAS (no product of this design can run on the int8 "
+                                                       "units: every row group is under 32 rows or columns wide)")
 
 
 @pytest.mark.parametrize("overrides, uint8", [({}, True), ({"dac.encoding": "pulse_count"}, False),

@@ -200,7 +200,7 @@ def products_path(config: Config, result: Result | None = None) -> str:
         layer.plan for layer in result.layers]
     if config.simulation.int8_products != Int8Products.AUTO:
         return "float32 BLAS (simulation.int8_products = \"off\")"
-    if plans and (why := off_the_units(plans[0], cell_noise(config.device))):
+    if plans and (why := off_the_units(plans[0], cell_noise(config.device)) or _off_levels(config, plans)):
         return f"float32 BLAS (no product of this design can run on the int8 units: {why})"
     if not int8.available():
         return ("float32 BLAS (onnxruntime, for the int8 units, is not installed or cannot be imported: pip install "
@@ -216,6 +216,20 @@ def products_path(config: Config, result: Result | None = None) -> str:
             "cells hold integer levels in [-128, 127] (no programming error, drift or IR drop), for the products of "
             f"row groups at least {int8.MIN_SIDE} x {int8.MIN_SIDE} that hold at least {int8.ALWAYS_CELLS} cells or "
             f"multiply at least {int8.MIN_MACS} plane-row MACs in a call; float32 BLAS for the others")
+
+
+def _off_levels(config: Config, plans: list) -> str | None:
+    """why no layer of ``plans`` is compacted to int8 codes (:func:`.numerics.int8.compact`): cells off their integer
+    levels, or no row group :data:`~.numerics.int8.MIN_SIDE` rows and columns wide (an int8 probe: both had been
+    said to run on the units); else None"""
+    from .numerics.int8 import MIN_SIDE
+
+    device = config.device
+    if device.program_sigma or device.drift_nu or device.drift_nu_sigma or config.array.wire_resistance_ohm:
+        return "its cells hold no integer levels (programming error, drift or IR drop)"
+    if not any(p.cols >= MIN_SIDE and any(b - a >= MIN_SIDE for a, b in p.conversion_groups()) for p in plans):
+        return f"every row group is under {MIN_SIDE} rows or columns wide"
+    return None
 
 
 def given_in_memory(result: Result) -> list[str]:
