@@ -418,3 +418,35 @@ def test_an_lm_head_is_scored_against_a_label_per_position(tmp_path):
     with pytest.raises(ConfigError, match=r"of shape \(samples, 6\), for the network's outputs \(6, 10\); got shape "
                                           r"\(5, 3\)"):
         simulate_network(filed)
+
+
+def test_an_lm_heads_logits_keep_their_top1_through_log_softmax_a_temperature_and_a_soft_cap():
+    """a head's logits passed through log_softmax, a temperature, a soft-cap (Gemma-2's 30 tanh(z / 30)) or a
+    scalar shift had been refused labels as "no class axis" and given no top-1 (a networks probe, 2026-12-06); a
+    residual add of hidden states still has none"""
+    from extras import torch_or_skip
+
+    from cimsim.evaluation import has_classes
+    from cimsim.network import from_torch
+
+    torch = torch_or_skip()
+    nn, F = torch.nn, torch.nn.functional
+
+    class LM(nn.Module):
+        def __init__(self, tail):
+            super().__init__()
+            self.tokens, self.head, self.tail = nn.Embedding(50, 16), nn.Linear(16, 50), tail
+
+        def forward(self, ids):
+            h = torch.tanh(self.tokens(ids))
+            return self.tail(self.head(h), h)
+
+    tails = {"log_softmax": lambda z, h: F.log_softmax(z, -1), "temperature": lambda z, h: z / 2,
+             "soft-cap": lambda z, h: 30 * torch.tanh(z / 30), "shift": lambda z, h: z + 1,
+             "log(softmax)": lambda z, h: torch.log(torch.softmax(z, -1))}
+    torch.manual_seed(0)
+    ids = torch.randint(0, 50, (1, 6))
+    for name, tail in tails.items():
+        assert has_classes(from_torch(LM(tail).eval(), ids)), name
+    hidden = LM(lambda z, h: F.pad(h, (0, 34)) + z).eval()  # the logits mixed with the hidden states
+    assert not has_classes(from_torch(hidden, ids))

@@ -28,7 +28,7 @@ from .accuracy import ErrorStats
 from .config.schema import Config
 from .counts import Counts
 from .mapping import Plan
-from .network import Dense, MatrixLayer, Network, Reshape, Slice, Softmax
+from .network import Affine, Dense, Elementwise, MatrixLayer, Network, Reshape, Slice, Softmax, Unary
 from .numerics import AdcSetting, ReplicatedCrossbar, build_crossbar
 from .numerics.grouped import GroupedCrossbar
 from .numerics.replicated import spanning_adc
@@ -228,19 +228,41 @@ def has_classes(network: Network) -> bool:
     return len(shape) == 1 or isinstance(head := _head(network), Dense) and head.matrix_shape[0] == shape[-1]
 
 
+_RISING = frozenset({"tanh", "sigmoid", "exp", "log", "erf", "softplus", "sqrt"})
+"""unary functions that rise strictly: applied to logits they keep which is largest"""
+
+
 def _head(network: Network) -> MatrixLayer | None:
     """the matrix layer that writes the network's output, through layers that keep its last axis's values apart
-    (a softmax, a slice, a reshape); None where another layer mixes them first (a residual add, a norm: an
-    encoder's hidden states are no classes)"""
-    needed = {len(network.layers)}  # value numbers (value k + 1: layer k's output)
+    and in order (a softmax, a slice, a reshape, a rising function, a positive scale and a shift the same along
+    that axis: a temperature, a soft-cap; a value the same along it added or subtracted: log_softmax's); None
+    where another layer mixes them first (a residual add, a norm: an encoder's hidden states are no classes)"""
+    needed, shapes = {len(network.layers)}, network.shapes()  # value numbers (value k + 1: layer k's output)
     for k in range(len(network.layers) - 1, -1, -1):
         if k + 1 in needed:
-            if isinstance(network.layers[k], MatrixLayer):
-                return network.layers[k]
-            if not isinstance(network.layers[k], (Softmax, Slice, Reshape)):
+            layer, inputs = network.layers[k], network.inputs[k]
+            if isinstance(layer, MatrixLayer):
+                return layer
+            if isinstance(layer, Elementwise) and layer.op in ("add", "sub") and len(inputs) == 2:
+                per_row = [shapes[i][-1:] == (1,) for i in inputs]  # one value along the last axis, broadcast
+                inputs = inputs[:1] if per_row[1] and not per_row[0] else (
+                    inputs[1:] if per_row[0] and not per_row[1] and layer.op == "add" else None)
+            elif not (isinstance(layer, (Softmax, Slice, Reshape)) or _keeps_order(layer)):
+                inputs = None
+            if inputs is None:
                 return None
-            needed.update(network.inputs[k])
+            needed.update(inputs)
     return None
+
+
+def _keeps_order(layer) -> bool:
+    """whether a digital layer keeps the order of the values along the last axis: a rising function, or a positive
+    scalar scale and a shift the same along that axis"""
+    if isinstance(layer, Unary):
+        return layer.function in _RISING
+    return isinstance(layer, Affine) and (layer.scale is None or np.size(layer.scale) == 1 and
+                                          float(np.ravel(layer.scale)[0]) > 0) and (
+        layer.shift is None or np.shape(layer.shift)[-1:] in ((), (1,)))
 
 
 def _programmed(config: Config, layer, shape, trial: int) -> list:

@@ -101,8 +101,9 @@ def check_labels(network: Network, labels, where: str = "labels") -> None:
         raise ValueError(f"{where} need two or more classes (outputs) at each output position for a top-1; the "
                          f"network gives {network.output_shape}, one value per position or no class axis (a "
                          "regression, a one-logit binary classifier: give it two outputs; a conv's channel-first "
-                         "map; hidden states a norm or residual add writes: an encoder without its head); leave "
-                         "labels out to compare its outputs with float")
+                         "map; hidden states a norm or residual add writes: an encoder without its head; a head's "
+                         "outputs are followed through softmaxes, log-softmaxes, slices, reshapes, rising functions "
+                         "and positive scales); leave labels out to compare its outputs with float")
     positions, classes = tuple(network.output_shape[:-1]), network.output_shape[-1]
     if labels.shape[1:] != positions:
         raise ValueError(f"{where} must be one class number per sample{' and output position' * bool(positions)}, of "
