@@ -20,8 +20,8 @@ arithmetic's (GELU's 1 / sqrt 2, an attention scale), a vector of evenly spaced 
 classes ``one_hot`` compares against, position ids) and a constant of several axes longer than 1 an expansion
 whose source the network does not keep (BERT's position rows for the example's tokens, Swin's relative-position
 bias per window, an attention mask), and a scale or shift that is a mask along a position axis of the example
-(:func:`_positional`: DeBERTa's ones for its tokens, a padding mask's zeros): none counts, so the count does not
-change with the example's length.
+(:func:`.network_parameters.positional`: DeBERTa's ones for its tokens, a padding mask's zeros): none counts, so
+the count does not change with the example's length.
 Unlike torch's count, then: no position table (ViT's, added whole, neither), a batch norm folded into the matrix
 before it counts C (the bias) for torch's 2 C, a recurrent layer's W and R biases summed at import count once
 (docs/models.md), a digital layer applied at several places (a shared LayerNorm) counts once where its constants
@@ -33,7 +33,6 @@ sharing), counted again.
 
 from __future__ import annotations
 
-import hashlib
 import math
 from collections import Counter
 from dataclasses import replace
@@ -48,6 +47,7 @@ from ..network.layers import DigitalLayer
 from ..network.ops import VALUE_TESTS
 from ..numerics.samples import SAMPLE_VALUES, SAMPLE_VECTORS, sample_vectors, weight_sample_rows
 from .fusion import fused, operand_repeats, sibling_key
+from .network_parameters import counted, memory_parameters, positional
 from .ops import MatrixOp, Model, VectorOp
 from .routed_shares import scaled, work_shares
 
@@ -73,36 +73,6 @@ _MOVES = {"reshape", "transpose", "slice", "concat", "join_constant", "flatten",
           "embedding", "scatter", "take_along", "put_along", "constant"}
 
 
-def _counted(array: np.ndarray | None, seen: set, vectors_only: bool = False, by_content: bool = False) -> int:
-    """the parameters ``array`` adds (module doc): 0 for None or an array counted before (``seen``: the keys of
-    those, updated): the same array, or with ``by_content`` one of the same varied values (a digital layer's
-    constant: a loop over the tokens unrolled by the export holds a copy of it at every step, counted once, not once
-    a step; matrices of equal values, a deep-copied layer's, stay apart); ``vectors_only``: 0 too unless exactly one
-    axis is longer than 1"""
-    if array is None:
-        return 0
-    flat = np.ravel(array)
-    key = (id(array) if not by_content or flat.size < 2 or np.all(flat == flat[0]) else  # uniform: ones, zeros alike
-           (array.shape, str(array.dtype), hashlib.sha256(np.ascontiguousarray(array)).hexdigest()))
-    if key in seen:
-        return 0
-    seen.add(key)
-    return 0 if vectors_only and (sum(n > 1 for n in array.shape) != 1 or _index_grid(array)) else int(array.size)
-
-
-def _index_grid(array: np.ndarray) -> bool:
-    """whether ``array`` holds evenly spaced integers, two different at least (one_hot's classes, position ids):
-    positions the network computes against, not trained values"""
-    values = np.ravel(array)
-    steps = np.diff(values)
-    return bool(np.all(np.isfinite(values)) and np.all(values == np.round(values)) and steps[0] != 0
-                and np.all(steps == steps[0]))
-
-
-MASK_FILL = -1e4
-"""a constant's value at or below this (or -inf), beside zeros, is a mask's fill: the attention scores it removes"""
-
-
 def _positions(network: Network, shapes: list) -> set[int]:
     """the lengths of the example's position axes, which another example's length changes: every axis of token ids
     (:func:`_tokens`), all but the last (the features) of a float input of two axes (a sequence), all but the first
@@ -111,26 +81,10 @@ def _positions(network: Network, shapes: list) -> set[int]:
     return set(axes if _tokens(network, shapes) > 1 else axes[:-1] if len(axes) == 2 else axes[1:])
 
 
-def _positional(array: np.ndarray | None, operand: tuple[int, ...], positions: set[int]) -> bool:
-    """whether an affine layer's constant, read with a value of shape ``operand``, is one the export computed from
-    the example's shape, not a trained value: a mask (values 0 and 1, or 0 and a fill, :data:`MASK_FILL`; all ones
-    or all zeros too) of one axis longer than 1, of a length in ``positions`` (:func:`_positions`), unless along
-    the operand's features (its last axis, an image's first of three) and broadcast over its other axes, as a
-    norm's gains, all ones untrained, are"""
-    long = [k for k, n in enumerate(np.shape(array)) if n > 1]
-    if array is None or len(long) != 1 or array.shape[long[0]] not in positions:
-        return False
-    values = np.unique(array)
-    mask = set(values.tolist()) <= {0.0, 1.0} or (len(values) == 2 and values[1] == 0 and values[0] <= MASK_FILL)
-    axis = len(operand) - array.ndim + long[0]  # the operand's axis it runs along
-    features = (axis == len(operand) - 1 or (axis == 0 and len(operand) == 3)) and array.size < math.prod(operand)
-    return mask and not features
-
-
 def _vector_ops(layer: DigitalLayer, name: str, shapes: list[tuple[int, ...]], seen: set,
                 positions: set[int]) -> list[VectorOp]:
     """the vector-unit ops of a digital layer, with the parameters it holds that no earlier op counted (``seen``);
-    none for a mask along a position axis of the example (``positions``, :func:`_positional`)"""
+    none for a mask along a position axis of the example (``positions``, :func:`.network_parameters.positional`)"""
     if getattr(layer, "reduction", "none") != "none":  # a scatter that combines: one operation per update
         return [VectorOp(name, _ELEMENTWISE_KINDS[layer.reduction], math.prod(shapes[1]))]
     if layer.kind in _MOVES:
@@ -141,8 +95,8 @@ def _vector_ops(layer: DigitalLayer, name: str, shapes: list[tuple[int, ...]], s
         return [VectorOp(name, _ELEMENTWISE_KINDS[layer.op], layer.work(*shapes))]
     if layer.kind == "affine":  # a scalar scale is folded into the quantisation scales (free: cost.vector_unit)
         n = layer.work(*shapes)
-        return [VectorOp(f"{name}/{part}", kind, n, 0 if _positional(getattr(layer, part), shapes[0], positions)
-                         else _counted(getattr(layer, part), seen, vectors_only=True, by_content=True))
+        return [VectorOp(f"{name}/{part}", kind, n, 0 if positional(getattr(layer, part), shapes[0], positions)
+                         else counted(getattr(layer, part), seen, vectors_only=True, by_content=True))
                 for part, kind in (("scale", "mul"), ("shift", "add")) if getattr(layer, part) is not None
                 and not (part == "scale" and np.size(layer.scale) == 1)]
     if layer.kind == "interpolate" and layer.selects:  # a nearest resize only moves data
@@ -157,25 +111,8 @@ def _vector_ops(layer: DigitalLayer, name: str, shapes: list[tuple[int, ...]], s
         return [VectorOp(name, ("relu", "relu6")[bounds - 1], layer.work(*shapes))] if bounds else []
     if layer.kind not in DIGITAL_KINDS:
         raise ValueError(f"layer {name!r} ({layer.kind}) has no vector-unit cost model")
-    parameters = sum(_counted(getattr(layer, part, None), seen) for part in ("weight", "bias"))
+    parameters = sum(counted(getattr(layer, part, None), seen) for part in ("weight", "bias"))
     return [VectorOp(name, DIGITAL_KINDS[layer.kind], layer.work(*shapes), parameters)]
-
-
-def _tied(table, network: Network) -> bool:
-    """whether an embedding table is also a matrix layer's weight (a language model's head tied to its token
-    embeddings, as GPT-2's): it is then counted once, on the crossbars"""
-    return any(isinstance(layer, Dense) and layer.weight.shape == table.shape and np.array_equal(layer.weight, table)
-               for layer in network.layers)
-
-
-def _memory_parameters(network: Network, seen: set) -> int:
-    """trained values only read from memory (``Model.dram_parameters``): the embedding tables no matrix layer holds
-    (:func:`_tied`), each content once (an import gives each lookup of one table its own copy), and the joined
-    constants of one axis longer than 1 (a class token)"""
-    tables = {(t.shape, hashlib.sha256(np.ascontiguousarray(t)).hexdigest()): t.size for t in
-              (layer.table for layer in network.layers if layer.kind == "embedding") if not _tied(t, network)}
-    return sum(tables.values()) + sum(_counted(layer.constant, seen, vectors_only=True) for layer in network.layers
-                                      if layer.kind == "join_constant")
 
 
 def check_pass_memory(network: Network) -> None:
@@ -295,12 +232,12 @@ def model_from_network(network: Network, name: str = "network", inputs=None) -> 
                 siblings[len(ops)] = sibling_key(layer, reads[0], places[index], op)
                 ops.append(op)
             if layer.bias is not None:
-                ops.append(VectorOp(f"{layer_name}/bias", "add", op.routed_elements(out), _counted(layer.bias, seen)))
+                ops.append(VectorOp(f"{layer_name}/bias", "add", op.routed_elements(out), counted(layer.bias, seen)))
     if not any(isinstance(layer, (Dense, Conv2d, Conv3d)) for layer in network.layers):
         raise ValueError(f"network {name!r} has no matrix layer to put on crossbars")
     matrices = fused(list(ops), siblings)
     return Model(name, "inference", matrices, _dram_inputs(network, values), math.prod(network.output_shape),
-                 tokens_per_item=_tokens(network, values), dram_parameters=_memory_parameters(network, seen),
+                 tokens_per_item=_tokens(network, values), dram_parameters=memory_parameters(network, seen),
                  source="network file" + _fusion_note(len(ops) - len(matrices)) + _zeros_note(measured))
 
 
@@ -337,8 +274,8 @@ def _tokens(network: Network, shapes: list) -> int:
 
 def _dram_inputs(network: Network, shapes: list) -> int:
     """the activations read from DRAM per inference: the network's input unless it is token ids, and the rows every
-    embedding lookup reads (its table kept in DRAM, :func:`_memory_parameters`), as the shapes route reads a
-    decoder's token embeddings"""
+    embedding lookup reads (its table kept in DRAM, :func:`.network_parameters.memory_parameters`), as the shapes
+    route reads a decoder's token embeddings"""
     rows = sum(math.prod(shapes[k + 1]) for k, layer in enumerate(network.layers) if layer.kind == "embedding")
     return rows + (0 if _lookups_of_ids(network) else math.prod(network.input_shape))
 
