@@ -1045,6 +1045,7 @@ def test_dynamic_control_flow_is_refused():
                                          r"not its control flow") as info:  # it had blamed control flow
         from_torch(PositiveOnly(), np.ones((1, 4)))
     assert "trace depends on the input values" not in str(info.value)
+    assert "a float example's probes negate, double, shift and mirror its values" in str(info.value)  # not the ids'
 
     class Logs(nn.Module):  # a shape check and NaN on the negated probe, in torch and in the network alike
         def forward(self, x):

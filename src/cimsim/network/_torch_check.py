@@ -32,8 +32,8 @@ def check_network(net: Network, model, example: np.ndarray, tracer: list, name: 
         if (own := _example_error(model, example, torch)) is not None:  # the example, not a probe made from it
             raise ValueError(f"torch model {name}: the example does not fit the model: {own}") from None
         raise ValueError(f"torch model {name}: {exc}, so its trace cannot be checked: the probe input made it raise, "
-                         "not its control flow (a probe holds, at each position, values of the range the example's "
-                         "samples hold there); give an example whose samples span the values the model takes") from None
+                         f"not its control flow ({_PROBED_IDS if example.dtype.kind in 'iu' else _PROBED_FLOATS})"
+                         ) from None
     overflow = next((found for found in (alone, disagreement) if found and _OVERFLOWS in found), None)
     if overflow is not None and _float_overflows(model, pair, example.dtype, torch):
         raise ValueError(f"torch model {name}: {overflow}: the model's float overflows there (a float64 copy of it "
@@ -208,6 +208,14 @@ def _float64_agrees(net: Network, model, example: np.ndarray, pair: np.ndarray, 
         return _disagreement(net, copied(model, torch).to(torch.float64), example, torch, [pair], tolerance) is None
     except Exception:  # a model that will not run in float64 (its own code may raise anything): the warning stands
         return False
+
+
+_PROBED_IDS = ("a probe holds, at each position, ids of the range the example's samples hold there); give an example "
+               "whose samples span the ids the model takes")
+_PROBED_FLOATS = ("a float example's probes negate, double, shift and mirror its values and draw normal ones, so a "
+                  "model that reads some of its float inputs as ids or indices (x[:, k].long() into an embedding) "
+                  "meets ids out of range); give the ids as an integer input, which the probes keep within the "
+                  "example's range")
 
 
 def _probes(x: np.ndarray) -> list[np.ndarray]:
