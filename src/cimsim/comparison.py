@@ -238,7 +238,7 @@ def _chip_stage(p: Plan, counts: Counts, shape: MatrixShape, samples: int, dram:
     final = (places or (vectors,))[-1] * share if last else 0.0  # those leaving the chip at accumulator width
     out_bits = round(shape.out_features / blocks * ((mean - final) * p.input_bits + final * p.accumulator_bits))
     read = 1.0 if map_values is None else min(1.0, map_values / (shape.rows_per_sample * shape.in_features))
-    counts = map_written_once(counts, counts.mvms / blocks * shape.in_features * p.input_bits, read)  # every block's
+    counts = map_written_once(counts, samples * mean * shape.in_features / blocks * p.input_bits, read)  # as models'
     return Stage(p, counts, busy_vectors, round(mean * shape.in_features / blocks * p.input_bits * read), out_bits,
                  mean / busy_vectors, fetched_bits=fetched, places=busy, blocks=blocks)
 

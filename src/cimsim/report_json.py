@@ -34,7 +34,8 @@ __all__ = ["run_dict", "comparison_dict", "multi_dict", "to_json", "json_safe", 
 
 COUNTS_NOTE = ("counts: the events the arrays performed, measured (macs: the arrays' multiply-accumulate slots, a "
                "transposed conv's inserted zeros included, a grouped conv's its groups' own (not the zeros of its "
-               "packed blocks), products run on the vector unit left out); cim.macs counts the workload's own "
+               "packed blocks), products run on the vector unit left out; buffer_write_bits: a conv's inputs at "
+               "every window, where its tiles are priced writing its map once); cim.macs counts the workload's own "
                "products (arrays and vector unit), and the TOPS/W figures count those")
 """what report.json's ``counts`` hold, beside the cost's MACs (two MAC figures a reader had taken for a mismatch)"""
 
