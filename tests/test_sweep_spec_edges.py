@@ -256,6 +256,13 @@ def test_axes_valid_at_no_point_are_refused_as_their_values_in_set_would_be(tmp_
     refused({"axes": {"baseline.sram_kib": [0.5, 0.75]}}, "valid at no point", "baseline.sram_kib = 0.5")
     spec = spec_from_dict({"base": DEFAULT, "axes": {"baseline.sram_kib": [0.5, 64.0]}})  # the second point runs
     assert spec.axes[0].values == (0.5, 64.0)
+    # each point is checked as it runs: a preset axis replaces its table, the [set] fields of it stated again on top
+    # (the first check had left them out and refused this valid sweep; a review)
+    valid = spec_from_dict({"preset": "neurram", "set": {"device.bits_per_cell": 3},
+                            "axes": {"device.preset": ["rram", "pcm"]}})
+    assert len(expand(valid)) == 2 and all(p.config is not None for p in expand(valid))
+    refused({"set": {"adc.bits": 4, "dac.input_range": "per_vector"}, "axes": {"dac.input_max": [1.0]}},
+            "valid at no point")  # (the same, its [set] field named as such where a rule fails on it)
     file = tmp_path / "spec.toml"
     file.write_text(f'base = "{DEFAULT}"\n[set]\n"dac.input_range" = "per_vector"\n[axes]\n"dac.input_max" = [1.0]\n')
     result = invoke("sweep", file, "-o", tmp_path / "r.csv")

@@ -76,19 +76,22 @@ def missing_network(base: Config, axes, errors: list[tuple[str, str]]) -> str | 
             "base config, [set] or an axis")
 
 
-def valid_nowhere(base: Config, points: Iterable[dict[str, Any]], base_dir: Path) -> list[tuple[str, str]]:
-    """the errors of the sweep's first point where none of its ``points`` (field -> axis value) on ``base`` is a valid
-    config, each named by its axis field (``axes`` for another field's); [] at the first valid one (a one-value axis
-    refused as its value in [set] would be: it had run, every row failed; a bad-configs probe)"""
+def valid_nowhere(base: Config, fixed: dict[str, Any], points: Iterable[dict[str, Any]],
+                  base_dir: Path) -> list[tuple[str, str]]:
+    """the errors of the sweep's first point where none of its ``points`` (field -> axis value) is a valid config,
+    each point built as it runs (``base`` with the ``[set]`` fields ``fixed`` and its axis values: a preset axis
+    replaces its table, [set]'s fields of it stated again), each error named by its axis field, its [set] field
+    (``set.<field>``) or ``axes``; [] at the first valid one (a one-value axis refused as its value in [set] would
+    be: it had run, every row failed; a bad-configs probe)"""
     first = None
     for values in points:
         try:
-            with_overrides(base, values, base_dir=base_dir)
+            with_overrides(base, {**fixed, **values}, base_dir=base_dir)
             return []
         except ConfigError as exc:
             first = first or (values, exc.errors)
     if first is None:
         return []
     at = ", ".join(f"{f} = {v!r}" for f, v in first[0].items())
-    return [(f"axes.'{f}'" if f in first[0] else "axes", f"the axes are valid at no point of the sweep (its first: "
-             f"{at}): {message.removesuffix(OVERRIDE)}") for f, message in first[1]]
+    return [(f"axes.'{f}'" if f in first[0] else f"set.'{f}'" if f in fixed else "axes", f"the axes are valid at no "
+             f"point of the sweep (its first: {at}): {message.removesuffix(OVERRIDE)}") for f, message in first[1]]

@@ -114,7 +114,7 @@ def spec_from_dict(data: Mapping[str, Any], source: str = "<dict>", base_dir: st
         if why := missing_network(base, axes, errors):  # (every point had failed)
             errors.append(("set" if "set" in data else "base", why))
     if not errors and origin is None and not is_template(base):  # (else a point was valid, or left to completed)
-        errors.extend(valid_nowhere(base, points(), Path(base_dir)))
+        errors.extend(valid_nowhere(base, fixed, points(), Path(base_dir)))
     if errors:
         raise ConfigError(source, errors)
     warn_unread_axes(kind, [axis.field for axis in axes])
