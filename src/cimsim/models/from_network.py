@@ -24,10 +24,8 @@ bias per window, an attention mask), and a scale or shift that is a mask along a
 the count does not change with the example's length.
 Unlike torch's count, then: no position table (ViT's, added whole, neither), a batch norm folded into the matrix
 before it counts C (the bias) for torch's 2 C, a recurrent layer's W and R biases summed at import count once
-(docs/models.md), a digital layer applied at several places (a shared LayerNorm) counts once where its constants
-vary (copies of one content count once: a loop unrolled over the tokens copies them at every step) but at each place
-where they are uniform (all ones: an untrained gain, which distinct layers hold alike), the import giving each place
-its own copy, and a matrix read transposed (a tied decoder) is a second matrix (``Network``: weight
+(docs/models.md), a digital layer applied at several places (a shared LayerNorm, a loop over the tokens unrolled
+by the export) counts at each, the import giving each place its own copy, and a matrix read transposed (a tied decoder) is a second matrix (``Network``: weight
 sharing), counted again.
 """
 
@@ -81,7 +79,7 @@ def _positions(network: Network, shapes: list) -> set[int]:
     return set(axes if _tokens(network, shapes) > 1 else axes[:-1] if len(axes) == 2 else axes[1:])
 
 
-def _vector_ops(layer: DigitalLayer, name: str, shapes: list[tuple[int, ...]], seen: set,
+def _vector_ops(layer: DigitalLayer, name: str, shapes: list[tuple[int, ...]], seen: set[int],
                 positions: set[int]) -> list[VectorOp]:
     """the vector-unit ops of a digital layer, with the parameters it holds that no earlier op counted (``seen``);
     none for a mask along a position axis of the example (``positions``, :func:`.network_parameters.positional`)"""
@@ -96,7 +94,7 @@ def _vector_ops(layer: DigitalLayer, name: str, shapes: list[tuple[int, ...]], s
     if layer.kind == "affine":  # a scalar scale is folded into the quantisation scales (free: cost.vector_unit)
         n = layer.work(*shapes)
         return [VectorOp(f"{name}/{part}", kind, n, 0 if positional(getattr(layer, part), shapes[0], positions)
-                         else counted(getattr(layer, part), seen, vectors_only=True, by_content=True))
+                         else counted(getattr(layer, part), seen, vectors_only=True))
                 for part, kind in (("scale", "mul"), ("shift", "add")) if getattr(layer, part) is not None
                 and not (part == "scale" and np.size(layer.scale) == 1)]
     if layer.kind == "interpolate" and layer.selects:  # a nearest resize only moves data
@@ -192,7 +190,7 @@ def model_from_network(network: Network, name: str = "network", inputs=None) -> 
     values, taps = network.shapes(), [shape.tap_fraction for shape in network.matrix_shapes()]
     ops: list = []
     shared: dict[int, int] = {}  # matrix index -> the position of its op in ops
-    seen: set = set()  # the arrays whose parameters an op holds already
+    seen: set[int] = set()  # the arrays whose parameters an op holds already
     positions, places = _positions(network, values), Counter(network.matrix_indices())
     siblings: dict[int, tuple] = {}  # a static op's position in ops -> what its siblings share (sibling_key)
     for layer, reads, layer_name, index, share in zip(network.layers, network.inputs, network.names,

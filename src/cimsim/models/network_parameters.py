@@ -1,6 +1,6 @@
 """Which arrays of an imported network count as its parameters (``Model.parameters``, ``Model.dram_parameters``;
-:mod:`cimsim.models.from_network`'s module doc says what counts): each array once, copies of one digital constant's
-varied values once, masks along a position axis of the example and index grids not at all."""
+:mod:`cimsim.models.from_network`'s module doc says what counts): each array once, each embedding table's content
+once, masks along a position axis of the example and index grids not at all."""
 
 from __future__ import annotations
 
@@ -14,20 +14,14 @@ from ..network import Dense, Network
 __all__ = ["MASK_FILL", "counted", "positional", "memory_parameters"]
 
 
-def counted(array: np.ndarray | None, seen: set, vectors_only: bool = False, by_content: bool = False) -> int:
-    """the parameters ``array`` adds (module doc): 0 for None or an array counted before (``seen``: the keys of
-    those, updated): the same array, or with ``by_content`` one of the same varied values (a digital layer's
-    constant: a loop over the tokens unrolled by the export holds a copy of it at every step, counted once, not once
-    a step; matrices of equal values, a deep-copied layer's, stay apart); ``vectors_only``: 0 too unless exactly one
-    axis is longer than 1"""
-    if array is None:
+def counted(array: np.ndarray | None, seen: set[int], vectors_only: bool = False) -> int:
+    """the parameters ``array`` adds (module doc): 0 for None or an array counted before (``seen``: the ids of
+    those, updated); ``vectors_only``: 0 too unless exactly one axis is longer than 1. Arrays of equal values count
+    apart (distinct layers may hold equal values: a deep copy, a deterministic init such as Mamba's A_log), so the
+    copies a loop over the tokens unrolled by the export makes of its constants count once a step (docs/models.md)"""
+    if array is None or id(array) in seen:
         return 0
-    flat = np.ravel(array)
-    key = (id(array) if not by_content or flat.size < 2 or np.all(flat == flat[0]) else  # uniform: ones, zeros alike
-           (array.shape, str(array.dtype), hashlib.sha256(np.ascontiguousarray(array)).hexdigest()))
-    if key in seen:
-        return 0
-    seen.add(key)
+    seen.add(id(array))
     return 0 if vectors_only and (sum(n > 1 for n in array.shape) != 1 or _index_grid(array)) else int(array.size)
 
 
@@ -67,7 +61,7 @@ def _tied(table, network: Network) -> bool:
                for layer in network.layers)
 
 
-def memory_parameters(network: Network, seen: set) -> int:
+def memory_parameters(network: Network, seen: set[int]) -> int:
     """trained values only read from memory (``Model.dram_parameters``): the embedding tables no matrix layer holds
     (:func:`_tied`), each content once (an import gives each lookup of one table its own copy), and the joined
     constants of one axis longer than 1 (a class token)"""
