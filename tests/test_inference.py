@@ -450,3 +450,5 @@ def test_an_lm_heads_logits_keep_their_top1_through_log_softmax_a_temperature_an
         assert has_classes(from_torch(LM(tail).eval(), ids)), name
     hidden = LM(lambda z, h: F.pad(h, (0, 34)) + z).eval()  # the logits mixed with the hidden states
     assert not has_classes(from_torch(hidden, ids))
+    across = LM(lambda z, h: torch.softmax(z, 1)).eval()  # over the positions: the order along the classes moves
+    assert not has_classes(from_torch(across, ids))  # (any softmax had been followed; a review)

@@ -234,7 +234,7 @@ _RISING = frozenset({"tanh", "sigmoid", "exp", "log", "erf", "softplus", "sqrt"}
 
 def _head(network: Network) -> MatrixLayer | None:
     """the matrix layer that writes the network's output, through layers that keep its last axis's values apart
-    and in order (a softmax, a slice, a reshape, a rising function, a positive scale and a shift the same along
+    and in order (a softmax along it, a slice, a reshape, a rising function, a positive scale and a shift the same along
     that axis: a temperature, a soft-cap; a value the same along it added or subtracted: log_softmax's); None
     where another layer mixes them first (a residual add, a norm: an encoder's hidden states are no classes)"""
     needed, shapes = {len(network.layers)}, network.shapes()  # value numbers (value k + 1: layer k's output)
@@ -247,7 +247,8 @@ def _head(network: Network) -> MatrixLayer | None:
                 per_row = [shapes[i][-1:] == (1,) for i in inputs]  # one value along the last axis, broadcast
                 inputs = inputs[:1] if per_row[1] and not per_row[0] else (
                     inputs[1:] if per_row[0] and not per_row[1] and layer.op == "add" else None)
-            elif not (isinstance(layer, (Softmax, Slice, Reshape)) or _keeps_order(layer)):
+            elif not (isinstance(layer, (Slice, Reshape)) or _keeps_order(layer) or isinstance(layer, Softmax)
+                      and layer.axis % len(shapes[inputs[0]]) == len(shapes[inputs[0]]) - 1):  # along the classes
                 inputs = None
             if inputs is None:
                 return None

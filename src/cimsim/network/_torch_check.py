@@ -32,7 +32,7 @@ def check_network(net: Network, model, example: np.ndarray, tracer: list, name: 
         if (own := _example_error(model, example, torch)) is not None:  # the example, not a probe made from it
             raise ValueError(f"torch model {name}: the example does not fit the model: {own}") from None
         raise ValueError(f"torch model {name}: {exc}, so its trace cannot be checked: the probe input made it raise, "
-                         f"not its control flow ({_PROBED_IDS if example.dtype.kind in 'iu' else _PROBED_FLOATS})"
+                         f"not its control flow ({_PROBED_IDS if example.dtype.kind in 'iu' else _PROBED_FLOATS}"
                          ) from None
     overflow = next((found for found in (alone, disagreement) if found and _OVERFLOWS in found), None)
     if overflow is not None and _float_overflows(model, pair, example.dtype, torch):
@@ -212,10 +212,10 @@ def _float64_agrees(net: Network, model, example: np.ndarray, pair: np.ndarray, 
 
 _PROBED_IDS = ("a probe holds, at each position, ids of the range the example's samples hold there); give an example "
                "whose samples span the ids the model takes")
-_PROBED_FLOATS = ("a float example's probes negate, double, shift and mirror its values and draw normal ones, so a "
-                  "model that reads some of its float inputs as ids or indices (x[:, k].long() into an embedding) "
-                  "meets ids out of range); give the ids as an integer input, which the probes keep within the "
-                  "example's range")
+_PROBED_FLOATS = ("a float example's probes negate, double, shift and mirror its values and draw normal ones: a model "
+                  "that takes only some values, positive inputs or ids read from floats (x[:, k].long() into an "
+                  "embedding), meets others); give an example whose samples span the values the model takes, and "
+                  "ids as an integer input, whose probes stay within the example's range")
 
 
 def _probes(x: np.ndarray) -> list[np.ndarray]:
