@@ -287,3 +287,19 @@ def test_the_configuration_line_says_what_is_summed_before_a_conversion(accumula
     line = config_summary(with_overrides(Config(), {"adc.accumulation": accumulation, "array.rows_per_read": 64,
                                                     "adc.groups_per_conversion": 1 + (accumulation == "none")}))
     assert said in line and ("2 row groups per conversion" in line) == (accumulation == "none")
+
+
+@pytest.mark.parametrize("adc", ["flash", "ramp", "vco", "sar"])
+def test_a_one_bit_point_of_a_macro_is_priced_on_its_chips_area_whatever_its_converters_type(tmp_path, adc):
+    """a 1-bit point's converter is one comparator, its config naming no type: its chip had been told apart from the
+    macro's other points by that missing type, a flash macro's 1-bit point priced on 0.0064 mm2 against its 4-bit
+    point's 0.28 (a density trend of 0.023 between two modes of one silicon; a chips probe, 2026-12-06)"""
+    from cimsim.validation.macro_comparison import macro_cases
+
+    text = (f'[[macro]]\nkey = "modes"\ntitle = "t"\nsource = "t"\nread_via = "t"\nfamily = "sram-charge"\n'
+            f'node_nm = 28\nvdd_v = 0.9\nrows = 256\ncols = 64\ninput_bits = 1\nweight_bits = 1\ncols_per_adc = 1\n'
+            f'clock_mhz = 100\nadc_type = "{adc}"\n' + "".join(
+                f'[[macro.point]]\nlabel = "{b}b"\nadc_bits = {b}\ntops_per_mm2 = 10.0\n' for b in (1, 4)))
+    (file := tmp_path / "modes.toml").write_text(text)
+    densities = [c.model for c in macro_cases(str(file)) if c.quantity == "tops_per_mm2" and c.kind == "absolute"]
+    assert len(densities) == 2 and densities[0] == pytest.approx(densities[1], rel=1e-2)  # one area (times differ)

@@ -29,7 +29,7 @@ from ..breakdown import Breakdown
 from ..mapping import Plan, plan_layer
 from ..numerics.samples import plane_code_shares, weight_level_share
 from .macro_checks import DEVICE_FIELDS
-from .macro_data import Macro, MacroPoint, Unusable, cached_per_file, file_name, find_macro
+from .macro_data import Macro, MacroPoint, Unusable, adc_type, cached_per_file, file_name, find_macro
 from .macro_defaults import DEFAULTS, unpriced_data
 from .macro_uiuc import compared_uiuc, served_outputs
 from .macro_tables import adc_table, dac_table
@@ -258,8 +258,9 @@ def _chip_area_um2(macro_key: str, index: int, file: str | None) -> dict[str, fl
 
     def chip(c: Config, j: int) -> tuple:  # a digital macro's converters: its stated adder trees (array.adder_trees
         a = c.array  # follows the precision: 0 where a tree serves each output) or cell chains
-        return (c.technology.node_nm, a.rows, a.cols, a.family, a.cell_access, c.device.name, c.adc.type,
-                c.adc.cols_per_adc, points[j].fields.get("adcs"), a.digital_adders, a.chain_register_rows)
+        return (c.technology.node_nm, a.rows, a.cols, a.family, a.cell_access, c.device.name,  # the stated type: a
+                adc_type(points[j].fields.get("adc_type")), c.adc.cols_per_adc,  # 1-bit point's config has none
+                points[j].fields.get("adcs"), a.digital_adders, a.chain_register_rows)
     own, area = chip(_priced(macro_key, index, file)[0], index), {}
     for j in range(len(points)):
         with contextlib.suppress(Unusable):
