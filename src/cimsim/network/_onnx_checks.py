@@ -15,9 +15,10 @@ from ._onnx_opset import LATEST_OPSET, check_as_latest
 
 __all__ = ["MAX_FOLDED_VALUES", "MAX_SAMPLE_VALUES", "bounded", "check_node", "check_domain", "prod", "element_types",
            "type_kind", "array_kind", "MICROSOFT_OPS", "input_shape", "check_external_data", "unbuilt_output",
-           "in_range", "NON_NUMERIC", "real_cast", "constant_weights", "declared_shapes",
-           "check_declared", "DATA_DEPENDENT_SHAPES", "data_dependent_reason", "ONLY_FOLDED", "unsupported_operator",
-           "node_label", "initializer_arrays", "RANDOM_OPS", "check_single_assignment", "gelu_kind"]
+           "in_range", "squeezed", "check_pad_count", "scalar", "NON_NUMERIC", "real_cast", "constant_weights",
+           "declared_shapes", "check_declared", "DATA_DEPENDENT_SHAPES", "data_dependent_reason", "ONLY_FOLDED",
+           "unsupported_operator", "node_label", "initializer_arrays", "RANDOM_OPS", "check_single_assignment",
+           "gelu_kind"]
 
 ONLY_FOLDED = ": only of constants (folded at import)"
 """why an operator the importer evaluates on constants is refused on an activation"""
@@ -154,6 +155,27 @@ def _checker_accepts(onnx, node, opset: int) -> bool:
     except onnx.checker.ValidationError:
         return False
     return True
+
+
+def squeezed(full: list[int], drop: set[int]) -> list[int]:
+    """``full`` without the axes ``drop``; a ValueError naming the first of them not of size 1 (a probe: the reshape
+    after it had said only that the values differ)"""
+    if wide := sorted(k for k in drop if full[k] != 1):
+        raise ValueError(f"Squeeze of axis {wide[0]} of {tuple(full)}: only axes of size 1 can be squeezed")
+    return [s for k, s in enumerate(full) if k not in drop]
+
+
+def scalar(value, what: str) -> float:
+    """a constant of one value as a float; a ValueError naming ``what`` for more (a TypeError had been said)"""
+    if np.size(value) != 1:
+        raise ValueError(f"{what} must be scalars; got {np.ravel(value).tolist()[:8]}")
+    return float(np.ravel(value)[0])
+
+
+def check_pad_count(pads: list[int], axes: int) -> None:
+    """a ValueError unless Pad's ``pads`` hold 2 values for each of its ``axes`` (an IndexError had been said)"""
+    if len(pads) != 2 * axes:
+        raise ValueError(f"Pad's pads must hold 2 values for each of its {axes} axes; got {len(pads)}")
 
 
 def in_range(indices, size: int, what: str) -> np.ndarray:

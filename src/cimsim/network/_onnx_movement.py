@@ -9,7 +9,7 @@ import math
 
 import numpy as np
 
-from ._onnx_checks import in_range
+from ._onnx_checks import check_pad_count, in_range, squeezed
 from ._onnx_fold import flatten_axis, int_list, text_attr
 from ._onnx_slices import slices
 from .indexing import TakeAlong
@@ -101,8 +101,7 @@ def _gather_computed(g, attrs: dict, names: list[str], out: str, name: str) -> N
 
 
 def _squeeze(g, op: str, attrs: dict, names: list[str], out: str, name: str) -> None:
-    axes = int_list(attrs, [None, g.operand(names, 1, f"{op}'s axes")], "axes", 1)
-    full = list(g.full_shape(names[0]))
+    axes, full = int_list(attrs, [None, g.operand(names, 1, f"{op}'s axes")], "axes", 1), list(g.full_shape(names[0]))
     if op == "Unsqueeze":
         for a in sorted(g.onnx_axis(a, names[0], len(axes)) for a in axes):
             full.insert(a, 1)
@@ -110,7 +109,7 @@ def _squeeze(g, op: str, attrs: dict, names: list[str], out: str, name: str) -> 
                 _symbolic_batch(g, "an Unsqueeze at axis 0 puts an axis before the batch axis")
     else:
         drop = {g.onnx_axis(a, names[0]) for a in axes} if axes else {k for k, s in enumerate(full) if s == 1}
-        full = [s for k, s in enumerate(full) if k not in drop]
+        full = squeezed(full, drop)
     g.append(Reshape(g.sample_shape(tuple(full))), [names[0]], out, name)
 
 
@@ -186,9 +185,9 @@ def _pad(g, op, attrs, names, outs, name):
     pads = int_list(attrs, operands, "pads", 1)
     if pads is None or any(n and not (n in g.consts) for n in names[1:]):
         raise ValueError("Pad needs constant pads, value and axes")
-    nd = g.full_ndim(names[0])
-    given = operands[3] if len(operands) > 3 else None
+    nd, given = g.full_ndim(names[0]), operands[3] if len(operands) > 3 else None
     axes = [g.onnx_axis(a, names[0]) for a in np.ravel(given)] if given is not None else list(range(nd))
+    check_pad_count(pads, len(axes))
     full = [0] * (2 * nd)
     for k, a in enumerate(axes):
         full[a], full[nd + a] = pads[k], pads[len(axes) + k]

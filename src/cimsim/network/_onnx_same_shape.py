@@ -9,7 +9,7 @@ from dataclasses import replace
 
 import numpy as np
 
-from ._onnx_checks import gelu_kind
+from ._onnx_checks import gelu_kind, scalar
 from ._onnx_logic import data_where, value_where
 from ._onnx_movement import widened
 from ._onnx_reduce import REDUCTION_HANDLERS
@@ -176,7 +176,8 @@ def _integer_power(g, x: str, n: int, out: str, name: str) -> None:
 def _clip(g, op, attrs, names, outs, name):
     given = g.operand(names, 1, "Clip's min"), g.operand(names, 2, "Clip's max")
     low, high = (attrs.get(k) if v is None else v for k, v in zip(("min", "max"), given))
-    g.append(Clip(*(None if v is None else float(v) for v in (low, high))), names[:1], outs[0], name)
+    g.append(Clip(*(None if v is None else scalar(v, "Clip's min and max") for v in (low, high))), names[:1], outs[0],
+             name)
 
 
 def _hard_sigmoid(g, op, attrs, names, outs, name):
