@@ -205,3 +205,23 @@ def test_a_conv_writes_its_input_map_to_its_tiles_once_and_reads_every_window(ke
             + (conv_reads + head_reads) * p.buffer_read_energy_pj_per_bit)
     assert cim.energy_pj["buffers"] == pytest.approx(want, rel=1e-9)
     assert conv_counts.buffer_write_bits > conv_writes or kernel <= stride  # the windows' copies, overlapping
+
+
+@pytest.mark.parametrize("share, pads, samples", [(0.25, (1, 0, 1, 0), 3), (0.3, (2, 0, 3, 0), 7),
+                                                  (1.0, (1, 0, 1, 0), 3)])
+def test_a_routed_expert_over_a_padded_map_moves_the_same_bits_on_both_routes(share, pads, samples):
+    """an expert reading a map its Pad lengthened: its share of the map's values, whole ones, on both routes (the
+    network route had taken the share unrounded, its window bits from the share-rounded vectors: buffers, global
+    buffer and NoC 0.1-0.2 % apart; two reviews, 2026-12-06)"""
+    from cimsim.network.movement import Pad
+
+    net = Network((Dense(RNG.standard_normal((16, 16))), Pad(pads),
+                   Dense(RNG.standard_normal((16, 16)), routed_fraction=share)), (8, 16))
+    config = Config()
+    layers = [(plan, analytic_counts(plan, samples * shape.rows_per_sample)) for shape in net.matrix_shapes()
+              for plan in [plan_layer(config, shape.in_features, shape.out_features)]]
+    cim, _ = price_network(config, layers, samples, math.prod(net.input_shape), math.prod(net.output_shape),
+                           include_weight_load=False, network=net)
+    model = price_model(config, model_from_network(net), items=samples).cim
+    for part in ("buffers", "global_buffer", "noc"):
+        assert cim.energy_pj[part] == pytest.approx(model.energy_pj[part], rel=1e-12), part

@@ -261,8 +261,9 @@ def test_axes_valid_at_no_point_are_refused_as_their_values_in_set_would_be(tmp_
     valid = spec_from_dict({"preset": "neurram", "set": {"device.bits_per_cell": 3},
                             "axes": {"device.preset": ["rram", "pcm"]}})
     assert len(expand(valid)) == 2 and all(p.config is not None for p in expand(valid))
-    refused({"set": {"adc.bits": 4, "dac.input_range": "per_vector"}, "axes": {"dac.input_max": [1.0]}},
-            "valid at no point")  # (the same, its [set] field named as such where a rule fails on it)
+    with pytest.raises(ConfigError) as info:  # a rule failing on a [set] field: named as such
+        spec_from_dict({"base": DEFAULT, "set": {"device.bits_per_cell": 3}, "axes": {"mapping.weight_bits": [2]}})
+    assert [f for f, _ in info.value.errors] == ["set.'device.bits_per_cell'"], info.value.errors
     file = tmp_path / "spec.toml"
     file.write_text(f'base = "{DEFAULT}"\n[set]\n"dac.input_range" = "per_vector"\n[axes]\n"dac.input_max" = [1.0]\n')
     result = invoke("sweep", file, "-o", tmp_path / "r.csv")

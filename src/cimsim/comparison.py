@@ -220,12 +220,11 @@ def _chip_stage(p: Plan, counts: Counts, shape: MatrixShape, samples: int, dram:
     """A network layer as a chip stage; ``dram``: (input bits read, output bits written, weight bits fetched once);
     ``map_values``: values per sample its places read (``Network.matrix_input_values``; None: its vectors'): a conv
     reads its input map from the global buffer, written once to its tiles (windows formed there), as the baseline
-    holds it. A routed expert (share f), as :mod:`cimsim.models.pricing` prices it: activations for the mean f x v of
-    an item's v vectors, compute busy for ceil(f x v), at least one a place; a grouped conv: ``blocks`` packed blocks
-    (:mod:`cimsim.packing`), each reading every vector its groups' share of the values (the counts' MACs are the
-    groups' own: TOPS/W counts the network's products, as the baseline does); a transposed conv: its taps' MACs that
-    meet input values; a shared matrix: its places' vectors (``MatrixShape.rows_per_use``, at least one each), a
-    chain of which the last place's output leaves the chip (the network's last matrix: at accumulator width)."""
+    holds it. A routed expert (share f), as :mod:`cimsim.models.pricing` prices it: activations of the mean f x v of
+    an item's v vectors (of a map, ceil(f x its values)), busy ceil(f x v), at least one a place; a grouped conv:
+    ``blocks`` packed blocks (:mod:`cimsim.packing`), each reading every vector its groups' share of the values (MACs:
+    the groups' own); a transposed conv: its taps' MACs that meet input values; a shared matrix: its places' vectors
+    (``MatrixShape.rows_per_use``, one at least), the last place's output leaving the chip where it is the last."""
     in_bits, out_bits, fetched = dram
     share, vectors = shape.routed_fraction, max(1, round(counts.mvms / samples)) if samples else 1
     counts = replace(shared := counts.share(share), macs=round(shared.macs * shape.tap_fraction),
@@ -237,7 +236,8 @@ def _chip_stage(p: Plan, counts: Counts, shape: MatrixShape, samples: int, dram:
     busy_vectors, mean = sum(busy) or max(1, math.ceil(vectors * share)), vectors * share
     final = (places or (vectors,))[-1] * share if last else 0.0  # those leaving the chip at accumulator width
     out_bits = round(shape.out_features / blocks * ((mean - final) * p.input_bits + final * p.accumulator_bits))
-    read = 1.0 if map_values is None else min(1.0, map_values / (shape.rows_per_sample * shape.in_features))
+    read = 1.0 if map_values is None else min(1.0, math.ceil(map_values * share) / (shape.rows_per_sample * share
+                                                                                       * shape.in_features))
     counts = map_written_once(counts, samples * mean * shape.in_features / blocks * p.input_bits, read)  # as models'
     return Stage(p, counts, busy_vectors, round(mean * shape.in_features / blocks * p.input_bits * read), out_bits,
                  mean / busy_vectors, fetched_bits=fetched, places=busy, blocks=blocks)

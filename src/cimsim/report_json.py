@@ -221,15 +221,16 @@ def products_path(config: Config, result: Result | None = None) -> str:
 
 def _off_levels(config: Config, plans: list) -> str | None:
     """why no layer of ``plans`` is compacted to int8 codes (:func:`.numerics.int8.compact`): cells off their integer
-    levels, or no row group :data:`~.numerics.int8.MIN_SIDE` rows long (an int8 probe: both had been
+    levels, or no row group :data:`~.numerics.int8.MIN_SIDE` rows and columns wide (an int8 probe: both had been
     said to run on the units); else None"""
     from .numerics.int8 import MIN_SIDE
 
     device = config.device
     if device.program_sigma or device.drift_nu or device.drift_nu_sigma or config.array.wire_resistance_ohm:
         return "its cells hold no integer levels (programming error, drift or IR drop)"
-    if not any(b - a >= MIN_SIDE for p in plans for a, b in p.conversion_groups()):  # (a layer's columns: its matrix's)
-        return f"every row group is under {MIN_SIDE} rows"
+    if not any(p.converted_cols(p.out_features) >= MIN_SIDE and any(b - a >= MIN_SIDE for a, b in p.conversion_groups())
+               for p in plans):  # a layer's columns: its product matrix's (an array's narrower ones are compacted)
+        return f"no layer has a row group of {MIN_SIDE} rows and {MIN_SIDE} converted columns"
     return None
 
 

@@ -103,7 +103,7 @@ def served_outputs(plan: Plan, config: Config, fields: Mapping[str, Any], uiuc_b
         what = f"UIUC counts an invocation (N_ADC {adcs} x B_w {uiuc_b_w:g} / {config.mapping.weight_bits} weight bits)"
     else:
         served, what = adcs * config.adc.cols_per_adc // plan.converted_cols_per_output, f"its {adcs} ADCs convert"
-    if served > plan.outputs_per_array and plan.has_adc:  # a reference among them (a chips probe; adder trees: said)
+    if served > plan.outputs_per_array and (plan.has_adc or plan.cell_chain):  # (adder trees: said by point_config)
         notes.append(f"{served} outputs {what} per read, but its {plan.cols} columns hold {plan.outputs_per_array} "
                      "(the weights' columns and any reference columns): those priced")
     if served >= plan.outputs_per_array:
