@@ -483,8 +483,9 @@ def test_a_design_of_row_groups_too_narrow_for_the_units_says_float32(monkeypatc
     xbar = Crossbar(config)
     xbar.program(np.random.default_rng(0).uniform(-1, 1, (70, 300)))
     assert xbar._integer is None
-    assert products_path(config, simulate(config)) == ("float32 BLAS (no product of this design can run on the int8 "
-                                                       "units: no layer has a row group of 32 rows and 32 converted columns)")
+    assert products_path(config, simulate(config)) == (
+        "float32 BLAS (no product of this design can run on the int8 units: no layer has a row group of 32 rows and "
+        "32 converted columns)")
 
 
 @pytest.mark.parametrize("overrides, uint8", [({}, True), ({"dac.encoding": "pulse_count"}, False),

@@ -276,7 +276,7 @@ def _sampling(data: Mapping[str, Any], mode: str | None, axes: tuple[Axis, ...],
         return None, 0
     samples, seed = data.get("samples"), data.get("seed", 0)
     if not (is_int(samples) and samples >= 1):
-        errors.append(("samples", f"'samples' must be an integer >= 1 with mode = \"random\"; "
+        errors.append(("samples", "'samples' must be an integer >= 1 with mode = \"random\"; "
                                   + ("it is missing" if samples is None else f"got {samples!r}")))
         samples = None
     if not (is_int(seed) and seed >= 0):
