@@ -2,14 +2,15 @@
 defines as functions of others, from a body of the schema (Mish, Swish, Softsign, Shrink, ThresholdedRelu,
 MeanVarianceNormalization, AffineGrid, SwiGLU, the signal windows) or one the schema builds for the node's input
 types (RotaryEmbedding, CenterCropPad). The body's inputs, outputs and attribute references are bound to the node's;
-its inner tensors are named ``<first output>#<name>``.
+its inner tensors are named ``<first output>#<name>``. Nodes the output does not need are left out
+(:func:`without_dead_nodes`).
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["function_nodes", "with_local_functions_inlined"]
+__all__ = ["function_nodes", "with_local_functions_inlined", "without_dead_nodes"]
 
 
 def with_local_functions_inlined(onnx, model, source: str):
@@ -23,6 +24,33 @@ def with_local_functions_inlined(onnx, model, source: str):
         raise ValueError(f"{source}: the model calls functions of its own ({', '.join(f.name for f in model.functions)}"
                          "), which need onnx >= 1.16 to inline: pip install -U onnx") from None
     return inline_local_functions(model)
+
+
+def without_dead_nodes(model):
+    """``model`` without the nodes its output does not need (a copy; the model itself where every node is needed):
+    a dead node, which onnxruntime runs or skips without a word, had refused the model for an operator cimsim lacks
+    (an ONNX-files probe). A node of a subgraph (If, Loop) needs the outer tensors it reads."""
+    graph, needed, live = model.graph, {o.name for o in model.graph.output}, []
+    for node in reversed(graph.node):
+        if any(name in needed for name in node.output):
+            live.append(node)
+            needed.update(name for name in _reads(node) if name)
+    if len(live) == len(graph.node):
+        return model
+    pruned = type(model)()
+    pruned.CopyFrom(model)
+    del pruned.graph.node[:]
+    pruned.graph.node.extend(live[::-1])
+    return pruned
+
+
+def _reads(node) -> list[str]:
+    """the tensors ``node`` reads: its inputs and, through its subgraphs, every name their nodes read"""
+    names = list(node.input)
+    for attribute in node.attribute:
+        for body in ([attribute.g] if attribute.HasField("g") else []) + list(attribute.graphs):
+            names.extend(name for inner in body.node for name in _reads(inner))
+    return names
 
 
 def function_nodes(onnx, g, node, opset: int) -> list | None:

@@ -24,7 +24,7 @@ from ._onnx_checks import (MAX_SAMPLE_VALUES, bounded, check_domain, check_exter
                             node_label, prod, real_cast, unbuilt_output)
 from ._onnx_control import CONTROL_OPS, control_node
 from ._onnx_fold import FOLDABLE, NARROW_INTEGERS, constant_attr, fold, narrow_type
-from ._onnx_functions import function_nodes, with_local_functions_inlined
+from ._onnx_functions import function_nodes, with_local_functions_inlined, without_dead_nodes
 from ._onnx_images import per_stacked_image
 from ._onnx_legacy import older_form
 from ._onnx_logic import materialized
@@ -80,7 +80,7 @@ def network_from_onnx(model, source: str = "ONNX model") -> Network:
     """The network of an in-memory ``onnx.ModelProto``; ``source`` names it in error messages."""
     onnx = _onnx()
     check_external_data(model, source)
-    model = with_local_functions_inlined(onnx, model, source)
+    model = without_dead_nodes(with_local_functions_inlined(onnx, model, source))
     graph = model.graph
     consts = initializer_arrays(graph, source)
     check_single_assignment(graph, source)
