@@ -13,9 +13,12 @@ def _numba_threads_readable(text: str) -> bool:
 
 
 if "numba" not in _sys.modules and not _numba_threads_readable(_os.environ.get("NUMBA_NUM_THREADS", "1")):
-    raise ValueError(f"the environment variable NUMBA_NUM_THREADS={_os.environ['NUMBA_NUM_THREADS']!r} must be a "
-                     "whole number of at least 1 for numba to import (0 stops it, other text prints its traceback); "
-                     "cimsim's worker threads follow the usable cores, not this variable: unset it")
+    from ..errors import ConfigError  # a setting of the run's, as a config's (the CLI's exit 2: bad usage)
+
+    raise ConfigError("the environment", [("NUMBA_NUM_THREADS", (
+        f"NUMBA_NUM_THREADS={_os.environ['NUMBA_NUM_THREADS']!r} must be a whole number of "
+        "at least 1 for numba to import (0 stops it, other text prints its traceback); cimsim's worker threads "
+        "follow the usable cores, not this variable: unset it"))])
 
 from .converters import AdcSetting
 from .crossbar import Crossbar
