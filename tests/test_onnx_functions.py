@@ -108,25 +108,32 @@ def test_log_softmax_of_far_apart_values_matches_onnxruntime(axis, opset):
 
 def test_nodes_the_output_does_not_need_are_left_out_but_a_subgraphs_outer_reads_are_kept():
     """a NonZero whose output nothing reads had refused the whole model (onnxruntime runs it; an ONNX-files probe,
-    2026-12-06); a node an If's branch reads from outside is needed though no node lists it as an input"""
-    from cimsim.network._onnx_functions import without_dead_nodes
+    2026-12-06); a node an If's branch reads or returns from outside is needed though no node lists it as an input;
+    a dead node that reads a name nothing defines, or redefines one, is still refused, as onnxruntime refuses it"""
+    from cimsim.network._onnx_functions import live_nodes
 
     w = RNG.standard_normal((4, 3)).astype(np.float32)
-    graph = helper.make_graph(
-        [helper.make_node("NonZero", ["x"], ["unused"]), helper.make_node("MatMul", ["x", "w"], ["y"])], "g",
-        [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["N", 4])],
-        [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["N", 3])], [numpy_helper.from_array(w, "w")])
-    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
-    x = RNG.standard_normal((2, 4)).astype(np.float32)
-    np.testing.assert_allclose(network_from_onnx(model).forward(x), x @ w, rtol=1e-6)
-    assert [n.op_type for n in without_dead_nodes(model).graph.node] == ["MatMul"] and len(model.graph.node) == 2
+    x_info = helper.make_tensor_value_info("x", TensorProto.FLOAT, ["N", 4])
+    y_info = helper.make_tensor_value_info("y", TensorProto.FLOAT, ["N", 3])
 
-    branch = helper.make_graph([helper.make_node("Identity", ["outer"], ["b"])], "then", [],
-                               [helper.make_tensor_value_info("b", TensorProto.FLOAT, None)])
-    nodes = [helper.make_node("Relu", ["x"], ["outer"]), helper.make_node("Neg", ["x"], ["dead"]),
-             helper.make_node("If", ["c"], ["y"], then_branch=branch, else_branch=branch)]
-    graph = helper.make_graph(nodes, "g", [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["N", 4])],
-                              [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)],
-                              [numpy_helper.from_array(np.array(True), "c")])
-    kept = without_dead_nodes(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)]))
-    assert [n.op_type for n in kept.graph.node] == ["Relu", "If"]
+    def model(*nodes, consts=(("w", w),)):
+        graph = helper.make_graph(list(nodes), "g", [x_info], [y_info],
+                                  [numpy_helper.from_array(np.asarray(v), k) for k, v in consts])
+        return helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+
+    product = helper.make_node("MatMul", ["x", "w"], ["y"])
+    dead = model(helper.make_node("NonZero", ["x"], ["unused"]), product)
+    x = RNG.standard_normal((2, 4)).astype(np.float32)
+    np.testing.assert_allclose(network_from_onnx(dead).forward(x), x @ w, rtol=1e-6)
+    assert [n.op_type for n in live_nodes(dead.graph, "m")] == ["MatMul"] and len(dead.graph.node) == 2
+    for body in (helper.make_graph([helper.make_node("Identity", ["outer"], ["b"])], "then", [],
+                                   [helper.make_tensor_value_info("b", TensorProto.FLOAT, None)]),
+                 helper.make_graph([], "then", [], [helper.make_tensor_value_info("outer", TensorProto.FLOAT, None)])):
+        branches = model(helper.make_node("Relu", ["x"], ["outer"]), helper.make_node("Neg", ["x"], ["unused"]),
+                         helper.make_node("If", ["c"], ["y"], then_branch=body, else_branch=body),
+                         consts=(("c", np.array(True)),))
+        assert [n.op_type for n in live_nodes(branches.graph, "m")] == ["Relu", "If"]
+    with pytest.raises(ValueError, match=r"reads \['nowhere'\], which no earlier node produced"):
+        network_from_onnx(model(helper.make_node("Neg", ["nowhere"], ["d"]), product))
+    with pytest.raises(ValueError, match="defines each name once"):
+        network_from_onnx(model(helper.make_node("Neg", ["x"], ["w"]), product))

@@ -3,14 +3,16 @@ defines as functions of others, from a body of the schema (Mish, Swish, Softsign
 MeanVarianceNormalization, AffineGrid, SwiGLU, the signal windows) or one the schema builds for the node's input
 types (RotaryEmbedding, CenterCropPad). The body's inputs, outputs and attribute references are bound to the node's;
 its inner tensors are named ``<first output>#<name>``. Nodes the output does not need are left out
-(:func:`without_dead_nodes`).
+(:func:`live_nodes`).
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["function_nodes", "with_local_functions_inlined", "without_dead_nodes"]
+from ._onnx_checks import node_label
+
+__all__ = ["function_nodes", "live_nodes", "with_local_functions_inlined"]
 
 
 def with_local_functions_inlined(onnx, model, source: str):
@@ -26,30 +28,31 @@ def with_local_functions_inlined(onnx, model, source: str):
     return inline_local_functions(model)
 
 
-def without_dead_nodes(model):
-    """``model`` without the nodes its output does not need (a copy; the model itself where every node is needed):
-    a dead node, which onnxruntime runs or skips without a word, had refused the model for an operator cimsim lacks
-    (an ONNX-files probe). A node of a subgraph (If, Loop) needs the outer tensors it reads."""
-    graph, needed, live = model.graph, {o.name for o in model.graph.output}, []
+def live_nodes(graph, source: str) -> list:
+    """the nodes of ``graph`` its output needs, in order (a dead node, which onnxruntime runs or skips without a word,
+    had refused the model for an operator cimsim lacks: an ONNX-files probe); a node of a subgraph (If, Loop) needs
+    the outer tensors it reads or returns. A dead node that reads a name nothing defined before it is refused, as
+    onnxruntime refuses it (two definitions of a name: :func:`._onnx_checks.check_single_assignment`, on every node)."""
+    needed, live = {o.name for o in graph.output}, []
     for node in reversed(graph.node):
         if any(name in needed for name in node.output):
             live.append(node)
             needed.update(name for name in _reads(node) if name)
-    if len(live) == len(graph.node):
-        return model
-    pruned = type(model)()
-    pruned.CopyFrom(model)
-    del pruned.graph.node[:]
-    pruned.graph.node.extend(live[::-1])
-    return pruned
+    defined, kept = {t.name for t in graph.initializer} | {i.name for i in graph.input}, {id(n) for n in live}
+    for node in graph.node:  # (a live node's reads: checked as it is built)
+        if id(node) not in kept and (unknown := [name for name in node.input if name and name not in defined]):
+            raise ValueError(f"{source}: node {node_label(node)} ({node.op_type}) reads {unknown}, which no earlier "
+                             "node produced")
+        defined.update(node.output)
+    return live[::-1]
 
 
 def _reads(node) -> list[str]:
-    """the tensors ``node`` reads: its inputs and, through its subgraphs, every name their nodes read"""
+    """the tensors ``node`` reads: its inputs and, through its subgraphs, every name their nodes read or they return"""
     names = list(node.input)
     for attribute in node.attribute:
         for body in ([attribute.g] if attribute.HasField("g") else []) + list(attribute.graphs):
-            names.extend(name for inner in body.node for name in _reads(inner))
+            names.extend([o.name for o in body.output] + [name for inner in body.node for name in _reads(inner)])
     return names
 
 

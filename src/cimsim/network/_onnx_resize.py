@@ -106,7 +106,7 @@ def _resize(g, op, attrs, names, outs, name):
         raise ValueError("Resize needs constant scales or sizes")
     full = np.shape(g.consts[x]) if x in g.consts else g.full_shape(x)
     given = operands[2] if len(operands) > 2 and operands[2] is not None and np.size(operands[2]) else None
-    sizes = operands[3] if len(operands) > 3 and operands[3] is not None and np.size(operands[3]) else None
+    sizes = operands[3] if len(operands) > 3 and operands[3] is not None else None
     if given is not None and sizes is not None:  # (ONNX allows one; the sizes had been taken silently: a probe)
         raise ValueError("Resize takes scales or sizes, not both")
     scales, sizes = _scales_and_sizes(attrs, full, given, sizes)

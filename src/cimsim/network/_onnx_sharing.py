@@ -20,6 +20,7 @@ from dataclasses import replace
 import numpy as np
 
 from ._onnx_checks import node_label
+from ._onnx_functions import live_nodes
 from .layers import MatrixLayer
 
 __all__ = ["derived", "unified", "shared_note"]
@@ -76,10 +77,10 @@ def shared_note(graph, source: str) -> None:
     which is right for a module applied at several places (ALBERT) but not for distinct layers an exporter merged
     because they held equal values (torch merges equal initializers: an untrained ``nn.TransformerEncoder``'s deep
     copies). A recurrent node's own matrices, shared by its steps, are one node's: not warned of."""
-    matrices = {t.name for t in graph.initializer if len(t.dims) >= 2}
-    alias = {n.output[0]: n.input[0] for n in graph.node if n.op_type == "Identity" and n.input[0] in matrices}
+    matrices, nodes = {t.name for t in graph.initializer if len(t.dims) >= 2}, live_nodes(graph, source)
+    alias = {n.output[0]: n.input[0] for n in nodes if n.op_type == "Identity" and n.input[0] in matrices}
     readers = defaultdict(list)
-    for node in graph.node:
+    for node in nodes:  # the imported ones (a dead reader is not priced)
         if node.op_type in _MATRIX_OPS:
             for name in dict.fromkeys(alias.get(name, name) for name in node.input):
                 if name in matrices:

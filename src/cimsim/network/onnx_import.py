@@ -24,7 +24,7 @@ from ._onnx_checks import (MAX_SAMPLE_VALUES, bounded, check_domain, check_exter
                             node_label, prod, real_cast, unbuilt_output)
 from ._onnx_control import CONTROL_OPS, control_node
 from ._onnx_fold import FOLDABLE, NARROW_INTEGERS, constant_attr, fold, narrow_type
-from ._onnx_functions import function_nodes, with_local_functions_inlined, without_dead_nodes
+from ._onnx_functions import function_nodes, live_nodes, with_local_functions_inlined
 from ._onnx_images import per_stacked_image
 from ._onnx_legacy import older_form
 from ._onnx_logic import materialized
@@ -80,10 +80,11 @@ def network_from_onnx(model, source: str = "ONNX model") -> Network:
     """The network of an in-memory ``onnx.ModelProto``; ``source`` names it in error messages."""
     onnx = _onnx()
     check_external_data(model, source)
-    model = without_dead_nodes(with_local_functions_inlined(onnx, model, source))
+    model = with_local_functions_inlined(onnx, model, source)
     graph = model.graph
     consts = initializer_arrays(graph, source)
     check_single_assignment(graph, source)
+    nodes = live_nodes(graph, source)  # (the others: not imported)
     data_inputs = [i for i in graph.input if i.name not in consts]
     if len(data_inputs) != 1 or len(graph.output) != 1:
         raise ValueError(f"{source}: {ONE_OUTPUT}; got {len(data_inputs)} ({', '.join(i.name for i in data_inputs)}) "
@@ -91,10 +92,10 @@ def network_from_onnx(model, source: str = "ONNX model") -> Network:
                          "model so that it takes one tensor and returns one")
     batch, shape, symbolic = input_shape(source, data_inputs[0])
     inputs = (batch, shape, (default_opset(onnx, model, source), element_types(onnx, model), symbolic))
-    consumers = Counter(name for node in graph.node for name in node.input)
+    consumers = Counter(name for node in nodes for name in node.input)
     consumers[graph.output[0].name] += 1
     try:
-        return _build(onnx, graph, source, inputs, consts, consumers, batch_as_axis=False)
+        return _build(onnx, graph, nodes, source, inputs, consts, consumers, batch_as_axis=False)
     except BatchAxisError as exc:
         refusal = (f"{exc} (a graph exported with batch 1 is imported with its batch axis as a per-sample axis of size "
                    f"1{'; this one has the symbolic batch ' + symbolic if symbolic else ''})")
@@ -102,23 +103,23 @@ def network_from_onnx(model, source: str = "ONNX model") -> Network:
             raise ValueError(f"{refusal}; this one was exported with a batch of {batch}: export it again with one "
                              "sample, e.g. torch.onnx.export(model, (x[:1],), path, ...)") from None
         try:
-            network = _build(onnx, graph, source, inputs, consts, consumers, batch_as_axis=True)
+            network = _build(onnx, graph, nodes, source, inputs, consts, consumers, batch_as_axis=True)
         except ValueError as second:  # a symbolic batch: the batch axis is the cause (a scale shaped for a batch)
             raise (ValueError(f"{refusal}; with its batch axis per sample: {second}") if symbolic else second) from None
         return kept_apart(onnx, model, data_inputs[0].name, network, refusal) if symbolic else network
 
 
-def _build(onnx, graph, source: str, inputs: tuple, consts: dict, consumers: dict[str, int],
+def _build(onnx, graph, nodes: list, source: str, inputs: tuple, consts: dict, consumers: dict[str, int],
            batch_as_axis: bool) -> Network:
-    """The network of ``graph``; ``inputs``: (export batch, per-sample input shape, (opset, element types, the
-    batch dimension's name where it is symbolic))"""
+    """The network of ``graph``'s ``nodes``; ``inputs``: (export batch, per-sample input shape, (opset, element
+    types, the batch dimension's name where it is symbolic))"""
     batch, shape, (opset, types, symbolic) = inputs
     graph_state = _Graph(graph.input[[i.name for i in graph.input].index(_data_input(graph, consts))].name,
                          shape, batch, dict(consts), consumers, batch_as_axis, opset, types)
     graph_state.batch_size = BatchSize(symbolic)
     graph_state.narrow = {t.name: t.data_type for t in graph.initializer if t.data_type in NARROW_INTEGERS}
     graph_state.declared = declared_shapes(graph)
-    for node in graph.node:
+    for node in nodes:
         graph_state.add(onnx, node, f"{source}: node {node_label(node)} ({node.op_type})")
     try:
         return assembled(graph_state, graph.output[0].name)
