@@ -238,9 +238,9 @@ def _chip_stage(p: Plan, counts: Counts, shape: MatrixShape, samples: int, dram:
     out_bits = round(shape.out_features / blocks * ((mean - final) * p.input_bits + final * p.accumulator_bits))
     read = 1.0 if map_values is None else min(1.0, math.ceil(map_values * share) / (shape.rows_per_sample * share
                                                                                        * shape.in_features))
-    counts = map_written_once(counts, samples * mean * shape.in_features / blocks * p.input_bits, read)  # as models'
-    return Stage(p, counts, busy_vectors, round(mean * shape.in_features / blocks * p.input_bits * read), out_bits,
-                 mean / busy_vectors, fetched_bits=fetched, places=busy, blocks=blocks)
+    window_bits = mean * shape.in_features / blocks * p.input_bits  # a sample's vectors' inputs, a block's
+    return Stage(p, map_written_once(counts, samples * window_bits, read), busy_vectors, round(window_bits * read),
+                 out_bits, mean / busy_vectors, fetched_bits=fetched, places=busy, blocks=blocks)
 
 
 def _vector_work(config: Config, network: Network) -> tuple:

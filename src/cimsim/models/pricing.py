@@ -195,10 +195,10 @@ class _Pricer:
         final = (op.places or (op.vectors_per_item,))[-1] * op.routed_fraction * op.groups if placed.final else 0.0
         out_bits = op.out_features * ((group_vectors - final) * bits + final * plan.accumulator_bits)
         read = min(1.0, op.input_elements_per_item / (group_vectors * op.in_features))  # a conv reads its map
-        counts = map_written_once(counts, items * group_vectors * op.in_features * bits, read)  # every block's
-        return Stage(plan, counts, placed.busy_vectors_per_item, round(group_vectors * op.in_features * bits * read),
-                     round(out_bits), mean / placed.busy_vectors_per_item, places=placed.busy_places,
-                     blocks=placed.blocks)
+        window_bits = group_vectors * op.in_features * bits  # an item's vectors' inputs, every block's
+        return Stage(plan, map_written_once(counts, items * window_bits, read), placed.busy_vectors_per_item,
+                     round(window_bits * read), round(out_bits), mean / placed.busy_vectors_per_item,
+                     places=placed.busy_places, blocks=placed.blocks)
 
     def vector_counts(self, placed: Placed) -> Counts:
         """counts of one vector of ``placed.op`` through all its packed blocks: the full ones alike, a part-filled
