@@ -216,3 +216,40 @@ def test_an_operator_changed_after_the_opset_cimsim_follows_is_read_as_there_or_
                                          r"23, the newest whose operators cimsim follows: export the model at opset "
                                          r"23 or below"):
         network_from_onnx(_model(nodes, {}, (1, 4, 4), opset=28))
+
+
+SPLIT_FORMS = {  # (num_outputs, split sizes, outputs): what onnxruntime refuses at opset 18
+    "neither": (None, None, 2, "neither its split input nor num_outputs"),
+    "both": (2, [3, 3], 2, "both its split input and num_outputs"),
+    "count": (2, None, 3, "num_outputs = 2 and 3 outputs"),  # (onnx 1.23's shape inference aborts on it)
+}
+
+
+@pytest.mark.parametrize("case", list(SPLIT_FORMS))
+@pytest.mark.parametrize("in_subgraph", [False, True])
+def test_a_split_of_opset_18_takes_one_of_its_sizes_and_num_outputs(case, in_subgraph):
+    """from opset 18 a Split takes its sizes or num_outputs, not both or neither, and num_outputs equal to its
+    outputs; checked in subgraphs too, before any shape inference"""
+    parts, sizes, outputs, said = SPLIT_FORMS[case]
+    outs = [f"p{k}" for k in range(outputs)]
+    split = helper.make_node("Split", ["x"] + (["s"] if sizes else []), outs, axis=1, name="cut",
+                             **({} if parts is None else {"num_outputs": parts}))
+    nodes, consts = [split, helper.make_node("Concat", outs[::-1], ["y"], axis=1)], (
+        {"s": np.array(sizes, np.int64)} if sizes else {})
+    if in_subgraph:  # the same Split inside an If's branch
+        branch = helper.make_graph(nodes[:1] + [helper.make_node("Concat", outs[::-1], ["b"], axis=1)], "branch", [],
+                                   [helper.make_tensor_value_info("b", TensorProto.FLOAT, None)])
+        nodes = [helper.make_node("If", ["c"], ["y"], then_branch=branch, else_branch=branch)]
+        consts["c"] = np.array(True)
+    with pytest.raises(ValueError, match=rf"Split 'cut' at opset 18 has {said}; from opset 18 a Split takes exactly"):
+        network_from_onnx(_model(nodes, consts, (6,), opset=18))
+
+
+def test_a_split_into_equal_parts_that_run_out_is_refused():
+    """5 into 4 parts of 2 (the last smaller) leaves no values for the fourth: refused, not read as a reversed
+    slice (onnxruntime refuses the graph too)"""
+    outs = ["a", "b", "c", "d"]
+    nodes = [helper.make_node("Split", ["x"], outs, axis=1, num_outputs=4, name="cut"),
+             helper.make_node("Concat", outs, ["y"], axis=1)]
+    with pytest.raises(ValueError, match=r"'cut' \(Split\): Split of an axis of 5 into 4 parts of 2 runs out"):
+        network_from_onnx(_model(nodes, {}, (5,), opset=18))

@@ -46,9 +46,7 @@ def _cumsum(x: np.ndarray, operands: list, attrs: dict) -> np.ndarray:
     (e.g. position ids counted along an all-ones mask)"""
     axis = int(np.ravel(operands[1])[0])
     y = np.flip(x, axis) if attrs.get("reverse", 0) else x
-    out = np.cumsum(y, axis=axis, dtype=x.dtype)
-    if attrs.get("exclusive", 0):
-        out = out - y
+    out = np.cumsum(y, axis=axis, dtype=x.dtype) - (y if attrs.get("exclusive", 0) else 0)
     return np.flip(out, axis) if attrs.get("reverse", 0) else out
 
 
@@ -250,6 +248,8 @@ def split_sizes(attrs: dict, operands: list, size: int, parts: int) -> list[int]
             raise ValueError(f"Split sizes {given} do not cut an axis of {size} into {parts} parts")
         return given
     step = -(-size // parts)
+    if size - (parts - 1) * step < 0:  # (a negative part had been read as a reversed Slice)
+        raise ValueError(f"Split of an axis of {size} into {parts} parts of {step} runs out before the last one")
     return [min(step, size - k * step) for k in range(parts)]
 
 

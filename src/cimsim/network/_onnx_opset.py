@@ -3,7 +3,7 @@ follow them (opset 23 and earlier)."""
 
 from __future__ import annotations
 
-__all__ = ["LATEST_OPSET", "default_opset", "check_as_latest"]
+__all__ = ["LATEST_OPSET", "default_opset", "check_as_latest", "check_split_forms"]
 
 LATEST_OPSET = 23
 """the newest ONNX opset whose operators cimsim's handlers follow: a node of a later version is read as at it where
@@ -11,8 +11,8 @@ it uses nothing newer, else refused (:func:`check_as_latest`)"""
 
 
 def default_opset(onnx, model, source: str) -> int:
-    """The opset ``model`` imports for the default ONNX domain, or a ValueError naming ``source`` where it names
-    none (onnx's checker and onnxruntime refuse such a model: cimsim had read it as the newest, and a graph written
+    """The opset ``model`` imports for the default ONNX domain, its Splits' forms checked at it
+    (:func:`check_split_forms`), or a ValueError naming ``source`` where it names none (onnx's checker and onnxruntime refuse such a model: cimsim had read it as the newest, and a graph written
     for opset 11 computed other numbers, Softmax over its last axis), several, one below 1 or one past the newest
     the installed onnx knows"""
     opsets = sorted({o.version for o in model.opset_import if o.domain in ("", "ai.onnx")})
@@ -27,7 +27,37 @@ def default_opset(onnx, model, source: str) -> int:
                          if opsets else "names no opset for the default ONNX domain") + f"; expected one from 1 to "
                          f"{newest} (the installed onnx's newest), as the graph's operators mean different things at "
                          f"different opsets (Softmax's axis, Squeeze's axes ...): {way}")
-    return opsets[0]
+    return check_split_forms(model.graph, opsets[0], source)
+
+
+def check_split_forms(graph, opset: int, source: str) -> int:
+    """``opset``, or a ValueError naming ``source`` where a Split of ``graph`` (or of its subgraphs) at opset 18 or
+    later has neither its ``split`` input nor ``num_outputs``, both, or ``num_outputs`` other than its outputs'
+    count: ONNX's rule, which onnxruntime enforces (cimsim had cut the axis evenly), checked before onnx's shape
+    inference, which aborts the process on the last (onnx 1.23)"""
+    if opset < 18:
+        return opset
+    for node in _all_nodes(graph):
+        if node.op_type != "Split" or node.domain not in ("", "ai.onnx"):
+            continue
+        parts = next((a.i for a in node.attribute if a.name == "num_outputs"), None)
+        sizes = len(node.input) > 1 and bool(node.input[1])
+        if (parts is None) == (not sizes) or (parts is not None and parts != len(node.output)):
+            said = ("neither its split input nor num_outputs" if parts is None else "both its split input and "
+                    "num_outputs" if sizes else f"num_outputs = {parts} and {len(node.output)} outputs")
+            label = repr(node.name or (node.output[0] if node.output else "(unnamed)"))
+            raise ValueError(f"{source}: Split {label} at opset {opset} has {said}; from opset 18 a Split takes "
+                             "exactly one of them, num_outputs equal to its outputs' count")
+    return opset
+
+
+def _all_nodes(graph):
+    """the nodes of ``graph`` and of its nodes' subgraphs (If, Loop, Scan bodies), depth first"""
+    for node in graph.node:
+        yield node
+        for attribute in node.attribute:
+            for body in ([attribute.g] if attribute.HasField("g") else []) + list(attribute.graphs):
+                yield from _all_nodes(body)
 
 
 def check_as_latest(onnx, node, schema, opset: int) -> None:
