@@ -207,6 +207,20 @@ def test_estimate_takes_weights_and_inputs_in_memory_as_their_files_would_give_t
     assert given.to_dict()["cim"] == by_dataset.to_dict()["cim"]
 
 
+def test_estimate_samples_weights_given_in_memory_as_it_samples_their_file(tmp_path):
+    """a matrix of more rows than the estimate measures: in memory it had been measured whole, its file on a sample,
+    so a script and the CLI priced one matrix apart (an API probe: 512 x 300, array energy 8e-5 apart)"""
+    rng = np.random.default_rng(6)
+    w = rng.standard_normal((900, 16)) * np.linspace(0.01, 1, 900)[:, None] ** 3  # rows of many scales
+    w[rng.random(w.shape) < 0.4] = 0.0
+    np.save(tmp_path / "w.npy", w)
+    files = {"workload.weights": "file", "workload.weights_file": str(tmp_path / "w.npy"),
+             "workload.in_features": 16, "workload.out_features": 900, "workload.vectors": 30}
+    by_file = cimsim.estimate(CONFIGS / "default.toml", files)
+    in_memory = cimsim.estimate(CONFIGS / "default.toml", {"workload.vectors": 30}, weights=w)
+    assert in_memory.to_dict()["cim"] == by_file.to_dict()["cim"] and in_memory.gain == by_file.gain
+
+
 @pytest.mark.parametrize("scale, side, said", [(1e300, "weights", "overflow"), (1e-320, "inputs", "underflow")])
 def test_estimate_refuses_data_that_a_run_refuses(scale, side, said):
     """estimate(weights=, inputs=) had priced weights of 1e300 and inputs of 1e-320, which simulate refuses: the

@@ -167,18 +167,18 @@ def checked_sample(config: Config, rows: int, weights: np.ndarray | None = None,
                    inputs: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """(about ``rows`` of a dense workload's input vectors (:func:`.workload.spread_inputs`; given in memory: in runs
     spread over them, :func:`.workload.spread_picks`), about ``rows`` of its weight rows to measure
-    (:func:`.workload.sampled_weights`; given in memory: all)), refused as a run refuses them where their magnitudes
-    leave float64 (:func:`check_magnitudes`: a file's every row, :func:`.workload.file_peaks`; generated data's
-    bounds, :func:`.workload.generated_peaks`), and inputs given in memory below 0 for unsigned inputs"""
+    (:func:`.workload.sampled_weights`; given in memory: as a file's)), refused as a run refuses them where their
+    magnitudes leave float64 (:func:`check_magnitudes`: a file's every row, :func:`.workload.file_peaks`; generated
+    data's bounds, :func:`.workload.generated_peaks`), and inputs given in memory below 0 for unsigned inputs"""
     if inputs is not None and config.dac.signed_inputs == SignedInputs.UNSIGNED:
         check_unsigned(inputs)
     w_peaks, x_peaks = file_peaks(config, weights is None, inputs is None)  # first: every row checked
     x = spread_inputs(config, rows) if inputs is None else inputs[spread_picks(len(inputs), rows)]
-    w = sampled_weights(config, rows, w_peaks) if weights is None else weights
     if x_peaks is None:  # given in memory: their own; generated: the bounds of every draw a run may make
         x_peaks = peaks(inputs) if inputs is not None else generated_peaks(config)
     if w_peaks is None:
         w_peaks = peaks(weights) if weights is not None else generated_peaks(config, weights=True)
+    w = sampled_weights(config, rows, w_peaks, weights)
     check_magnitudes(config, magnitude_field(config, weights is not None, inputs is not None), w_peaks, x_peaks,
                      config.workload.in_features)
     return x, w

@@ -163,17 +163,20 @@ def _weight_peaks(config: Config) -> np.ndarray:
 
 
 @checked_types
-def sampled_weights(config: Config, rows: int, peaks: np.ndarray | None = None) -> np.ndarray:
-    """About ``rows`` of the workload's weight rows (float64) to measure its levels on: a weights file's evenly spaced
-    over all of them and the row holding the largest |w| (the tensor's scale; ``peaks``: :func:`file_peaks`'s, read
-    here when None) (a file's first rows had stood for it all: a layer pruned at the front came out 58 % below its
-    run); generated weights' first rows (independent draws)."""
-    wl = config.workload
-    if wl.weights != WeightSource.FILE:
+def sampled_weights(config: Config, rows: int, peaks: np.ndarray | None = None,
+                    weights: np.ndarray | None = None) -> np.ndarray:
+    """About ``rows`` of the workload's weight rows (float64) to measure its levels on: a weights file's, or
+    ``weights`` given in memory (sampled as a file is: a script and the CLI price one matrix alike), evenly spaced
+    over all of them and the row holding the largest |w| (the tensor's scale; ``peaks``: :func:`file_peaks`'s, or the
+    given rows', read here when None) (a file's first rows had stood for it all: a layer pruned at the front came out
+    58 % below its run); generated weights' first rows (independent draws)."""
+    if weights is None and config.workload.weights != WeightSource.FILE:
         return load_weights(config, rows)
-    peaks = _weight_peaks(config) if peaks is None else peaks
-    picks = np.round(np.linspace(0, wl.out_features - 1, min(rows, wl.out_features))).astype(np.int64)
-    return np.array(_weights_file(config)[np.union1d(picks, [int(peaks.argmax())])], dtype=np.float64)
+    matrix = _weights_file(config) if weights is None else weights
+    if peaks is None:
+        peaks = _weight_peaks(config) if weights is None else row_peaks(weights)
+    picks = np.round(np.linspace(0, len(matrix) - 1, min(rows, len(matrix)))).astype(np.int64)
+    return np.array(matrix[np.union1d(picks, [int(peaks.argmax())])], dtype=np.float64)
 
 
 @checked_types
