@@ -116,6 +116,9 @@ def test_reprs_are_short_and_notebooks_get_markdown():
         assert len(repr(obj)) < 200 and "\n" not in repr(obj)
         assert "|" in obj._repr_markdown_()
     assert "energy gain" in repr(comp) and "rel. error" in repr(sim)
+    network = cimsim.simulate(ROOT / "configs" / "digits-mlp.toml", {"workload.vectors": 8}).trials[0]
+    assert repr(sim.trials[0]) == f"RunResult('default': dense, {sim.trials[0].headline})"  # (4.6 KB: the whole config)
+    assert repr(network) == f"NetworkResult('digits-mlp': network, {network.headline})"  # (10.9 KB)
     rows = comp.rows()
     assert {r["side"] for r in rows} == {"cim", "baseline"}
     cim_energy = sum(r["energy_pj"] for r in rows if r["side"] == "cim" and r["scenario"] == "steady")

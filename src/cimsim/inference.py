@@ -41,7 +41,7 @@ from .numerics import USABLE_CORES, AdcSetting
 from .numerics.checks import as_array, validated_config
 from .numerics.threads import one_blas_thread
 from .preflight import check_float_range, check_labels, check_network
-from .run import NanEqualResult, input_clipped_fraction
+from .run import NanEqualResult, ShortRepr, input_clipped_fraction
 
 __all__ = ["LayerResult", "NetworkResult", "simulate_network", "load_workload_network", "config_network",
            "config_dataset", "shape_notes"]
@@ -69,8 +69,8 @@ class LayerResult:
         return input_clipped_fraction([(self.counts, self.plan)])
 
 
-@dataclass(frozen=True, eq=False)
-class NetworkResult(NanEqualResult):
+@dataclass(frozen=True, eq=False, repr=False)
+class NetworkResult(NanEqualResult, ShortRepr):
     config: Config
     samples: int
     float_accuracy: float

@@ -29,9 +29,9 @@ from .poor_outputs import poor_outputs_note
 from .preflight import check_dense, check_magnitudes, magnitude_field, peaks
 from .workload import INPUT_BLOCK, input_blocks, load_weights
 
-__all__ = ["RunResult", "simulate", "input_clipped_fraction", "clipped_inputs_note", "CLIPPED_INPUTS_WARNED",
-           "zero_coded_inputs_note", "ZERO_CODED_INPUTS_WARNED", "adc_clipped_fraction", "adc_clipped_note",
-           "result_notes"]
+__all__ = ["ShortRepr", "RunResult", "simulate", "input_clipped_fraction", "clipped_inputs_note",
+           "CLIPPED_INPUTS_WARNED", "zero_coded_inputs_note", "ZERO_CODED_INPUTS_WARNED", "adc_clipped_fraction",
+           "adc_clipped_note", "result_notes"]
 
 CLIPPED_INPUTS_WARNED = 0.01
 """share of the input values beyond 'dac.input_max' above which run and compare warn (the CLI on stderr, the API with
@@ -58,8 +58,16 @@ class NanEqualResult:
         return hash(self._compared())
 
 
-@dataclass(frozen=True)
-class RunResult:
+class ShortRepr:
+    """A trial result's repr: its class, config, workload and accuracy (the dataclass's printed the whole config and
+    every error statistic: 4.6 KB a dense trial, 10.9 KB a network's)."""
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.config.name!r}: {self.config.workload.kind}, {self.headline})"
+
+
+@dataclass(frozen=True, repr=False)
+class RunResult(ShortRepr):
     """What one functional simulation measured."""
 
     config: Config
