@@ -78,6 +78,18 @@ def test_pareto_and_its_markdown_check_maximize_y_and_the_columns(tmp_path):
         sweep.front_markdown(table, front, 1, "energy_pj", "area_mm2", "no")
 
 
+def test_a_front_table_lists_x_then_y_when_an_axis_is_one_of_them(tmp_path):
+    """an axis column chosen as y had been listed among the axes, before x (a sweeps probe)"""
+    from cimsim import sweep
+
+    path = tmp_path / "t.csv"
+    path.write_text("point_id,adc.bits,technology.vdd_v,energy_pj,status,error\np1,4,0.8,1.0,ok,\np2,6,0.9,0.5,ok,\n")
+    table = sweep.read_table(path)
+    _, front = sweep.pareto_front(table, "energy_pj", "technology.vdd_v")
+    header = sweep.front_markdown(table, front, 2, "energy_pj", "technology.vdd_v", False).splitlines()[2]
+    assert header == "| point_id | adc.bits | energy_pj | technology.vdd_v |"
+
+
 def test_point_ids_read_numpy_scalars_as_their_numbers_and_name_a_nan():
     from cimsim.sweep import point_id
 

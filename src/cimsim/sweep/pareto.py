@@ -283,8 +283,7 @@ def front_markdown(table: Table, front: list[Row], candidates: int, x: str, y: s
     column: :func:`pareto_front`'s ConfigError); its heading counts the rows left out, failed and without a
     number."""
     _check_columns(table, x, y, maximize_y, maximize_x)
-    shown = [c for c in table.columns if c == "point_id" or "." in c]
-    shown += [c for c in (x, y) if c not in shown]
+    shown = list(dict.fromkeys([c for c in table.columns if c == "point_id" or "." in c and c not in (x, y)] + [x, y]))
     aims = (f"{'maximise' if up else 'minimise'} {c}" for c, up in ((x, maximize_x), (y, maximize_y)))
     lines = [f"Pareto front of {table.source}: {', '.join(aims)} ({len(front)} of {candidates} points"
              f"{_left_out_note(table, candidates, x, y)})", "",
