@@ -68,6 +68,26 @@ def test_validate_shipped_configs(name):
     assert "valid" in result.output
 
 
+def test_validate_checks_a_sweep_spec_point_by_point(tmp_path):
+    """a sweep spec had been refused by validate ("run it with cimsim sweep"): no way to check one without running it
+    (a sweeps probe); each point is built and checked as a run checks it"""
+    spec = write(tmp_path, f'base = "{DEFAULT}"\nkind = "analytic"\n[axes]\n"adc.bits" = [4, 8]\n'
+                           '"array.rows" = [64, 256]\n', "s.toml")
+    result = invoke("validate", spec)
+    assert result.exit_code == 1, result.output
+    assert result.output.splitlines() == [
+        f"{spec}: a valid sweep spec: 4 points (analytic, grid over adc.bits, array.rows); 2 of them would fail (a "
+        "sweep runs the others and writes each failure's error in its row):",
+        "  2 points: 'array.rows_per_read' (256) must not exceed 'array.rows' (64)"]
+    good = write(tmp_path, spec.read_text().replace("[64, 256]", "[128, 256]") + '[set]\n"array.rows_per_read" = 128\n',
+                 "g.toml")
+    result = invoke("validate", good)
+    assert result.exit_code == 0 and "4 points" in result.output and "each valid" in result.output, result.output
+    assert invoke("validate", good, "--set", "adc.bits=4").exit_code == 2
+    bad = invoke("validate", write(tmp_path, spec.read_text().replace("adc.bits", "adc.bitz"), "b.toml"))
+    assert bad.exit_code == 2 and "no config field 'adc.bitz'" in bad.output
+
+
 def test_run_prints_accuracy_and_cost_and_writes_json(tmp_path):
     out = tmp_path / "run.json"
     result = invoke("run", DEFAULT, "-o", out, *SMALL)
