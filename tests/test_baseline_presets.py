@@ -537,6 +537,26 @@ def test_peak_rates_refuse_a_wide_rate_above_the_8_bit_one():
         peak_tops(wide, 16)
 
 
+def test_a_presets_die_with_changed_parts_is_that_die_with_them_repriced():
+    """a GPU's L2 doubled had dropped its published die (826 mm2) for its parts alone (294 mm2): its area fell as its
+    memory grew (a baseline probe); the die less the preset's parts is kept, the parts re-priced, and said"""
+    areas = {}
+    for kib in (20480.0, 40960.0, 81920.0):
+        bd = baseline_breakdown(preset("a100", sram_kib=kib), 1, include_weight_load=False)
+        areas[kib] = sum(bd.area_um2.values()) / 1e6
+    assert areas[20480.0] < areas[40960.0] == 826.0 < areas[81920.0]
+    config = preset("a100", sram_kib=81920.0)
+    parts = {}  # the parts alone: a baseline of the same fields, no preset, no die
+    for kib in (40960.0, 81920.0):
+        own = preset("a100", sram_kib=kib)
+        own = replace(own, baseline=replace(own.baseline, preset=None, die_area_mm2=None))
+        parts[kib] = sum(baseline_breakdown(own, 1, include_weight_load=False).area_um2.values()) / 1e6
+    assert areas[81920.0] == pytest.approx(826.0 + parts[81920.0] - parts[40960.0], rel=1e-12)
+    line = next(a for a in baseline_breakdown(config, 1, include_weight_load=False).assumptions if "Area" in a)
+    assert line == (f"Area is the published die area of a100, 826 mm2, with the parts this config changes (sram_kib "
+                    f"40960 -> 81920) re-priced at cimsim's laws and the rest of the die kept: {areas[81920.0]:.4g} mm2.")
+
+
 def test_a_baselines_area_says_what_it_covers():
     """a baseline of priced parts (cpu: 662 mm2 die in its source, tens of mm2 priced) says what it leaves out; a
     published die says so; the report says outputs leave at their sums' width, and a preset's fixed units wider than

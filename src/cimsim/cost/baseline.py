@@ -338,7 +338,7 @@ def baseline_breakdown(config: Config, vectors: int, *, include_weight_load: boo
         leakage_uw = baseline_leakage_uw(config, area)
         energy_pj = {**components, "leakage": leakage_uw * latency_ns * 1e-3}  # uW x ns = fJ
         assumptions.append(leakage_sentence(area, leakage_uw, b.onchip_memory))
-    assumptions.append(area_sentence(area))
+    assumptions.append(area_sentence(config, area))
     return Breakdown(
         name=b.name, energy_pj=energy_pj, area_um2=area, latency_ns=latency_ns,
         compute_ns=compute_ns, memory_ns=memory_ns, mvms=int(vectors), macs=t.macs, assumptions=tuple(assumptions),

@@ -1,19 +1,18 @@
-"""The area of a baseline processor (:func:`cimsim.cost.baseline.baseline_breakdown`): its published die, or its
-MAC units, their registers and its on-chip memory; and their leakage."""
+"""The area of a baseline processor (:func:`cimsim.cost.baseline.baseline_breakdown`): its published die (the parts
+a config changes re-priced), or its MAC units, their registers and its on-chip memory; and their leakage."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from dataclasses import replace
 
+from ..config.presets_merge import DERIVED_FIELDS, section_tables
 from ..config.schema import BaselineConfig, Config
 from ..mapping import Plan
 from .digital import mac_area_um2, register_area_um2_per_bit
 from .leakage import ALADDIN_LOGIC_LEAKAGE_UW_PER_UM2, buffer_leakage_uw, logic_leakage_uw
+from .onchip import OnChipMemory, onchip_memory
 
-if TYPE_CHECKING:
-    from .baseline import OnChipMemory
-
-__all__ = ["NATIVE_OPERAND_BITS", "NATIVE_ACCUMULATOR_BITS", "built_unit_bits", "baseline_area_um2",
+__all__ = ["NATIVE_OPERAND_BITS", "NATIVE_ACCUMULATOR_BITS", "built_unit_bits", "baseline_area_um2", "published_die",
            "baseline_leakage_uw", "leakage_sentence"]
 
 NATIVE_OPERAND_BITS, NATIVE_ACCUMULATOR_BITS = 8, 32
@@ -35,10 +34,39 @@ def built_unit_bits(b: BaselineConfig, plan: Plan) -> tuple[int, int, int]:
 
 
 def baseline_area_um2(config: Config, plan: Plan, mem: OnChipMemory) -> dict[str, float]:
-    """Area, um2: the published die, else the MAC units (as :func:`built_unit_bits` builds them), registers, memory."""
-    b, tech = config.baseline, config.technology
+    """Area, um2: the published die; a preset's die whose parts the config changed (``sram_kib``, ``macs_per_cycle``
+    ...: the loader drops the die then, :data:`cimsim.config.presets_merge.DERIVED_FIELDS`), that die with those parts
+    re-priced, the rest of it (control, I/O, interconnect) kept: at least the parts themselves (a GPU's doubled L2
+    had been priced as its parts alone, 294 against 826 mm2, its area falling as its memory grew: a baseline probe);
+    else the MAC units (as :func:`built_unit_bits` builds them), registers and memory."""
+    b = config.baseline
     if b.die_area_mm2 is not None:
         return {"die": b.die_area_mm2 * 1e6}
+    parts = _parts_um2(config, plan, mem)
+    preset = published_die(b)
+    if preset is None:
+        return parts
+    die_mm2, as_published = preset
+    then = replace(config, baseline=as_published)
+    rest = die_mm2 * 1e6 - sum(_parts_um2(then, plan, onchip_memory(then)).values())
+    return {"die": max(rest, 0.0) + sum(parts.values())}
+
+
+def published_die(b: BaselineConfig) -> tuple[float, BaselineConfig] | None:
+    """(the published die area of ``b``'s preset, mm2, and ``b`` with the parts that die describes as the preset
+    states them), or None where ``b`` states its own die, starts from no preset or from one without a die"""
+    if b.die_area_mm2 is not None or b.preset is None:
+        return None
+    table = section_tables("baseline").get(b.preset, {})
+    if "die_area_mm2" not in table:
+        return None
+    parts = {f: table[f] for f in DERIVED_FIELDS["baseline"]["die_area_mm2"] if f in table}
+    return float(table["die_area_mm2"]), replace(b, **parts)
+
+
+def _parts_um2(config: Config, plan: Plan, mem: OnChipMemory) -> dict[str, float]:
+    """the MAC units (as :func:`built_unit_bits` builds them), their registers and the on-chip memory, um2"""
+    b, tech = config.baseline, config.technology
     w_bits, x_bits, acc_bits = built_unit_bits(b, plan)
     return {
         "mac_units": b.macs_per_cycle * mac_area_um2(w_bits, x_bits, tech, acc_bits),
@@ -47,13 +75,26 @@ def baseline_area_um2(config: Config, plan: Plan, mem: OnChipMemory) -> dict[str
     }
 
 
-def area_sentence(area_um2: dict[str, float]) -> str:
-    """the assumption line of the baseline's area: a published die, or the parts priced (what they leave out)"""
+def area_sentence(config: Config, area_um2: dict[str, float]) -> str:
+    """the assumption line of the baseline's area: a published die (its changed parts re-priced), or the parts
+    priced (what they leave out)"""
+    preset = published_die(config.baseline) if "die" in area_um2 else None
+    if preset is not None:
+        return (f"Area is the published die area of {config.baseline.preset}, {preset[0]:g} mm2, with the parts this "
+                f"config changes ({', '.join(_changed(config.baseline, preset[1]))}) re-priced at cimsim's laws and "
+                f"the rest of the die kept: {area_um2['die'] / 1e6:.4g} mm2.")
     if "die" in area_um2:
         return f"Area is the published die area, {area_um2['die'] / 1e6:g} mm2."
     return (f"Area is the parts priced, {sum(area_um2.values()) / 1e6:.4g} mm2: the MAC units, their registers and "
             "the on-chip memory's arrays; control, I/O, interconnect and caches or memories not modelled are left "
             "out (a whole die is larger: state baseline.die_area_mm2 to compare with one).")
+
+
+def _changed(now: BaselineConfig, published: BaselineConfig) -> list[str]:
+    """the die's parts ``now`` states otherwise than its preset ('sram_kib 40960 -> 81920')"""
+    return [f"{f} {getattr(published, f):g} -> {getattr(now, f):g}" if isinstance(getattr(now, f), (int, float))
+            else f"{f} {getattr(published, f)} -> {getattr(now, f)}" for f in DERIVED_FIELDS["baseline"]["die_area_mm2"]
+            if getattr(now, f) != getattr(published, f)]
 
 
 def baseline_leakage_uw(config: Config, area_um2: dict[str, float]) -> float:
