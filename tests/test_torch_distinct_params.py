@@ -11,7 +11,7 @@ import numpy as np
 from cimsim.config import load_config
 from cimsim.models import price_model
 from cimsim.models.from_network import model_from_network
-from cimsim.network import Dense, Embedding, Network, Reshape
+from cimsim.network import Concat, Dense, Elementwise, Embedding, Network, Reshape, Slice
 from extras import torch_or_skip
 
 RNG = np.random.default_rng(83)
@@ -122,6 +122,19 @@ def test_token_ids_read_after_a_reshape_count_and_other_inputs_are_one_item():
     assert model_from_network(ids).tokens_per_item == 6
     floats = Network((Dense(RNG.standard_normal((3, 4))),), (5, 4))
     assert model_from_network(floats).tokens_per_item == 1
+
+
+def test_token_ids_looked_up_apart_count_each_position_once():
+    """two lookups of a pair's halves (ids[:, 0] and ids[:, 1], joined along the sequence) are all its 12 tokens,
+    where the most ids one lookup read had been taken (6: energy a token 2x, a models probe); two tables reading the
+    same ids are one token each"""
+    table = RNG.standard_normal((10, 4))
+    halves = Network((Slice(0, 0, 1), Slice(0, 1, 2), Embedding(table), Embedding(table), Concat(0),
+                      Dense(RNG.standard_normal((3, 4)))), (2, 6), inputs=((0,), (0,), (1,), (2,), (3, 4), (5,)))
+    assert model_from_network(halves).tokens_per_item == 12
+    same = Network((Embedding(table), Embedding(RNG.standard_normal((10, 4))), Elementwise(), Dense(
+        RNG.standard_normal((3, 4)))), (6,), inputs=((0,), (0,), (1, 2), (3,)))
+    assert model_from_network(same).tokens_per_item == 6
 
 
 def test_a_pending_backward_pass_and_odd_tensors_survive_the_export():

@@ -76,7 +76,7 @@ def _positions(network: Network, shapes: list) -> set[int]:
     (:func:`_tokens`), all but the last (the features) of a float input of two axes (a sequence), all but the first
     (the channels) of one of three or more (an image); none of a vector (``shapes``: ``Network.shapes()``)"""
     axes = network.input_shape
-    return set(axes if _tokens(network, shapes) > 1 else axes[:-1] if len(axes) == 2 else axes[1:])
+    return set(axes if _tokens(network) > 1 else axes[:-1] if len(axes) == 2 else axes[1:])
 
 
 def _vector_ops(layer: DigitalLayer, name: str, shapes: list[tuple[int, ...]], seen: set[int],
@@ -235,7 +235,7 @@ def model_from_network(network: Network, name: str = "network", inputs=None) -> 
         raise ValueError(f"network {name!r} has no matrix layer to put on crossbars")
     matrices = fused(list(ops), siblings)
     return Model(name, "inference", matrices, _dram_inputs(network, values), math.prod(network.output_shape),
-                 tokens_per_item=_tokens(network, values), dram_parameters=memory_parameters(network, seen),
+                 tokens_per_item=_tokens(network), dram_parameters=memory_parameters(network, seen),
                  source="network file" + _fusion_note(len(ops) - len(matrices)) + _zeros_note(measured))
 
 
@@ -252,22 +252,26 @@ _ID_MOVES = {"reshape", "transpose", "slice", "flatten"}
 """data movements after which values of the input are still its token ids, one each"""
 
 
-def _lookups_of_ids(network: Network) -> list[int]:
-    """the embedding layers that look up the network's input as token ids (reading it directly or after
-    :data:`_ID_MOVES`)"""
-    ids, lookups = {0}, []  # value 0: the network input
+def _ids_looked_up(network: Network) -> list[np.ndarray]:
+    """for each embedding layer that looks up the network's input as token ids (reading it directly or after
+    :data:`_ID_MOVES`), the input positions it reads (the input's flat indices, moved as the ids are)"""
+    values, read = {0: np.arange(math.prod(network.input_shape), dtype=np.float64)[None]}, []  # 0: the input
+    values[0] = values[0].reshape((1, *network.input_shape))
     for k, (layer, reads) in enumerate(zip(network.layers, network.inputs)):
-        if layer.kind == "embedding" and reads[0] in ids:
-            lookups.append(k)
-        elif layer.kind in _ID_MOVES and reads and all(v in ids for v in reads):
-            ids.add(k + 1)  # value k + 1: layer k's output
-    return lookups
+        if layer.kind == "embedding" and reads[0] in values:
+            read.append(values[reads[0]])
+        elif layer.kind in _ID_MOVES and reads and all(v in values for v in reads):
+            values[k + 1] = layer(*(values[v] for v in reads))  # value k + 1: layer k's output
+    return read
 
 
-def _tokens(network: Network, shapes: list) -> int:
-    """the tokens of one inference of a network whose input is token ids (:func:`_lookups_of_ids`): the most ids
-    one lookup reads, one token each; 1 for any other network (``shapes``: its values' shapes, ``Network.shapes()``)"""
-    return max((math.prod(shapes[network.inputs[k][0]]) for k in _lookups_of_ids(network)), default=1)
+def _tokens(network: Network) -> int:
+    """the tokens of one inference of a network whose input is token ids (:func:`_ids_looked_up`): the input
+    positions its lookups read, each once (a pair's halves looked up apart are all its tokens; the same ids read by
+    two tables, one token each; the most ids one lookup read had been taken: half a pair's tokens, a models probe);
+    1 for any other network"""
+    read = _ids_looked_up(network)
+    return int(np.unique(np.concatenate([r.ravel() for r in read])).size) if read else 1
 
 
 def _dram_inputs(network: Network, shapes: list) -> int:
@@ -275,7 +279,7 @@ def _dram_inputs(network: Network, shapes: list) -> int:
     embedding lookup reads (its table kept in DRAM, :func:`.network_parameters.memory_parameters`), as the shapes
     route reads a decoder's token embeddings"""
     rows = sum(math.prod(shapes[k + 1]) for k, layer in enumerate(network.layers) if layer.kind == "embedding")
-    return rows + (0 if _lookups_of_ids(network) else math.prod(network.input_shape))
+    return rows + (0 if _ids_looked_up(network) else math.prod(network.input_shape))
 
 
 def _zeros_note(measured: list[DataStats] | None) -> str:
