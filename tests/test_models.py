@@ -185,8 +185,9 @@ def test_fewer_tokens_than_sequences_are_priced_in_the_same_steady_state():
     cfg = load_config(ROOT / "configs" / "default.toml")
     model = get_model("gpt2-small", phase="decode", seq_len=256)
     with pytest.warns(RuntimeWarning, match=r"items=1 is less than one decode step of the 8 sequences: the chip's "
-                                         r"energy per token carries a whole step's leakage"):  # the two sides' bases
-        one = price_model(cfg, model, chips=2, items=1, sequences=8)  # differ there (a probe: a gain 20x off)
+                                         r"energy per token carries a whole step's leakage .*\(its latency too: the "
+                                         r"latency gain sets"):  # the two sides' bases differ there (a probe: a gain
+        one = price_model(cfg, model, chips=2, items=1, sequences=8)  # 20x off; the latency gain's, another probe)
     eight = price_model(cfg, model, chips=2, items=8, sequences=8)
     assert one.baseline.throughput_items_per_s == pytest.approx(eight.baseline.throughput_items_per_s, rel=1e-9)
     assert one.cim.throughput_items_per_s == pytest.approx(eight.cim.throughput_items_per_s, rel=1e-9)

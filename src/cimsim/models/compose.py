@@ -194,8 +194,9 @@ def compose(config: Config, model: Model, chips: list[tuple[ChipPart, Breakdown,
     reload = reload_runs > 0
     short = "" if reload or model.phase != "decode" or items >= sequences else (  # (reloaded: a share of a step)
         f"items={items} is less than one decode step of the {sequences} sequences: the chip's energy per token "
-        "carries a whole step's leakage and caches, the baseline its share of the step; price at least "
-        f"{sequences} items (--items) to compare them")
+        "carries a whole step's leakage and caches, the baseline its share of the step (its latency too: the "
+        f"latency gain sets that share against a token's latency); price at least {sequences} items (--items) to "
+        "compare them")
     if short:
         warnings.warn(short, RuntimeWarning, stacklevel=4)  # price_model's caller (a checked_types wrapper between)
     kv_prices = _kv_prices(config, kv_cache)
