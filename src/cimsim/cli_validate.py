@@ -3,36 +3,46 @@ as a run checks it before simulating (:func:`cimsim.sweep.dry_run.point_errors`)
 
 from __future__ import annotations
 
+import re
 import sys
-import tomllib
 from pathlib import Path
 
 import click
 
-__all__ = ["is_sweep_spec", "validate_sweep"]
+from .config.toml_file import MAX_TOML_BYTES
+
+__all__ = ["may_be_sweep_spec", "validate_sweep"]
 
 SHOWN_ERRORS = 3
 """distinct point errors printed (the rest counted)"""
 
+_AXES = re.compile(rb"""^[ \t]*(\[[ \t]*(axes|"axes"|'axes')[ \t]*[\].]|(axes|"axes"|'axes')[ \t]*=)""", re.MULTILINE)
+"""a line that opens a top-level ``axes`` table or sets ``axes``: what a sweep spec has and a config has not"""
 
-def is_sweep_spec(path: str) -> bool:
-    """whether ``path`` is a regular file of TOML with an ``axes`` table (a pipe or a file that does not parse goes to
-    the config loader, which reads it once and names its problems)"""
+
+def may_be_sweep_spec(path: str) -> bool:
+    """whether ``path`` is a regular file with a line that opens or sets ``axes`` (a text scan, not a parse: the
+    config loader parses each file once, and names a bad one's problems; a pipe goes to it too)"""
     try:
-        return Path(path).is_file() and "axes" in tomllib.loads(Path(path).read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        if not Path(path).is_file():
+            return False
+        with open(path, "rb") as file:  # (no more than the loader reads)
+            return _AXES.search(file.read(MAX_TOML_BYTES + 1)) is not None
+    except OSError:
         return False
 
 
-def validate_sweep(spec: str, settings: tuple[str, ...]) -> None:
-    """Print how many points the sweep ``spec`` holds and why any would fail; exit 1 where some would, 2 for a bad
-    spec (a ConfigError, through the CLI's guard) or ``--set`` (a spec states its fields in ``[set]``)."""
-    from .sweep import load_spec
+def validate_sweep(spec: str, data: dict, settings: tuple[str, ...]) -> None:
+    """Print how many points the sweep ``spec`` (its parsed ``data``) holds and why any would fail; exit 1 where some
+    would, 2 for a bad spec (a ConfigError, through the CLI's guard) or ``--set`` (a spec states its fields in
+    ``[set]``)."""
+    from .config.toml_file import relative_dir
+    from .sweep import spec_from_dict
     from .sweep.dry_run import point_errors
 
     if settings:
         raise click.UsageError(f"{spec} is a sweep spec: --set overrides a config; a spec sets its fields in [set]")
-    plan = load_spec(spec)
+    plan = spec_from_dict(data, spec, relative_dir(spec))
     total, errors = point_errors(plan)
     axes = ", ".join(a.field for a in plan.axes)
     said = f"{spec}: a valid sweep spec: {total} point{'s' * (total != 1)} ({plan.kind}, {plan.mode} over {axes})"

@@ -181,7 +181,8 @@ def _built(data: Mapping[str, Any], source: str, base_dir: str | os.PathLike | N
     if not isinstance(data, Mapping):
         raise ConfigError(source, [("", f"a config must be a table of settings; got {as_written(data)}")])
     if "axes" in data:  # one clear error for a sweep spec given where a config is asked for
-        raise ConfigError(source, [("", "a sweep spec ([axes]) where a config is asked for: run it with cimsim sweep")])
+        raise ConfigError(source, [("", "a sweep spec ([axes]) where a config is asked for: run it with cimsim sweep "
+                                        "(cimsim validate checks one given as a regular file)")])
     errors: list[tuple[str, str]] = []
     for key in data:
         if key not in TOP_LEVEL and key not in SECTIONS:
