@@ -221,24 +221,21 @@ def test_bad_vectors_raise(vectors):
 
 
 def test_weight_stationary_tiny_layer_hand_computed():
-    # 2 units hold a tile of k = 2 inputs x m = 1 output: T = 2 input tiles, 4 output tiles; two batches of 2 vectors
-    # (one batch streams its one fetch straight to the registers: cheaper than writing it on chip and reading it back)
+    # 2 units hold a tile of k = 2 inputs x m = 1 output: T = 2 input tiles, 4 output tiles; one batch of 2 vectors
     config = tiny(dataflow="weight_stationary", array_rows=2)
-    assert baseline_traffic(config, 2, include_weight_load=True).weights_fit_streamed
-    t = baseline_traffic(config, 4, include_weight_load=True)
-    assert t.weights_fit and not t.weights_fit_streamed
-    assert t.register_bits == 64 * (8 + 18) + 2 * 128  # input + accumulator per MAC; weight registers once a batch
-    assert t.sram_weight_read_bits == 2 * 128 and t.sram_weight_write_bits == 128
-    assert t.sram_activation_read_bits == 4 * (32 * 4 + 72)  # each input read once per output tile
-    assert t.sram_activation_write_bits == 4 * (32 + 72)
+    t = baseline_traffic(config, 2, include_weight_load=True)
+    assert t.register_bits == 32 * (8 + 18) + 128  # input + accumulator per MAC; each weight register written once
+    assert t.sram_weight_read_bits == 128 and t.sram_weight_write_bits == 128
+    assert t.sram_activation_read_bits == 2 * (32 * 4 + 72)  # each input read once per output tile
+    assert t.sram_activation_write_bits == 2 * (32 + 72)
     # each of the 4 outputs leaves the array after the first input tile: written and read back once per vector
-    assert t.sram_partial_sum_read_bits == t.sram_partial_sum_write_bits == 4 * 4 * 1 * 18
-    assert t.dram_weight_bits == 128 and t.dram_activation_bits == 4 * (32 + 72)
-    bd = baseline_breakdown(config, 4, include_weight_load=True)
+    assert t.sram_partial_sum_read_bits == t.sram_partial_sum_write_bits == 2 * 4 * 1 * 18
+    assert t.dram_weight_bits == 128 and t.dram_activation_bits == 2 * (32 + 72)
+    bd = baseline_breakdown(config, 2, include_weight_load=True)
     sram_read = sram_read_energy_pj_per_bit(1024, TECH)
     sram_write = sram_write_energy_pj_per_bit(1024, TECH)
-    assert bd.energy_pj["sram_partial_sums"] == pytest.approx(288 * (sram_read + sram_write))
-    assert bd.energy_pj["register_file"] == pytest.approx(1920 * register_file_energy_pj_per_bit(TECH))
+    assert bd.energy_pj["sram_partial_sums"] == pytest.approx(144 * (sram_read + sram_write))
+    assert bd.energy_pj["register_file"] == pytest.approx(960 * register_file_energy_pj_per_bit(TECH))
     assert any(a.startswith("Weight-stationary") and "batch of 2 vectors" in a for a in bd.assumptions)
 
 
@@ -798,19 +795,3 @@ def test_the_weights_line_gives_the_matrix_out_by_in_as_the_workload_line_does()
                     baseline=BaselineConfig(sram_kib=8.0))
     assumptions = baseline_breakdown(config, 20, include_weight_load=False).assumptions
     assert any(a.startswith("The weights (100x300 x 8 bit) do not fit in the 8 KiB SRAM") for a in assumptions)
-
-
-def test_weights_that_fit_stream_where_that_pays_with_their_load_included_too():
-    """a weight-stationary layer that just fits, its one-off load in series, had been kept on chip unweighed:
-    1016 outputs priced 10.77 pJ a MAC and 160 us, 1017 that stream 9.99 pJ and 136 us (a baseline probe); with the
-    load the plans are weighed as without it, the kept one timed with its load first"""
-    def config(out):
-        return config_from_dict({"baseline": {"dataflow": "weight_stationary"}, "workload": {
-            "in_features": 512, "out_features": out, "vectors": 64}})
-
-    fits, over = (baseline_breakdown(config(n), 64, include_weight_load=True, one_off_load=True) for n in (1016, 1017))
-    assert baseline_traffic(config(1016), 64, include_weight_load=True).weights_fit  # (fits, as before)
-    t = baseline_traffic(config(1016), 64, include_weight_load=True, one_off_load=True)
-    assert t.weights_fit_streamed and not baseline_traffic(config(1017), 64, include_weight_load=True).weights_fit
-    per_mac = [sum(b.energy_pj.values()) / b.macs for b in (fits, over)]
-    assert per_mac[0] < per_mac[1] and fits.latency_ns < over.latency_ns

@@ -15,9 +15,9 @@ and a DRAM, at the config's node and supply; B = ``batch`` vectors share a weigh
 - ``weight_streaming``: that tiling, but every batch fetches all weights from DRAM straight into the registers.
 
 Weights fit when they and one vector's activations fit on chip (never with ``weight_streaming``): fetched once
-(with ``include_weight_load``), larger batches run in sub-batches, so a batch never adds weight traffic; with
-the load or without, streamed where that costs less energy in no more time, a one-off load timed in series
-(sub-batches of few vectors reloading a weight-stationary array). Otherwise they stream from DRAM once per batch (of as many vectors as the memory holds
+(with ``include_weight_load``), larger batches run in sub-batches, so a batch never adds weight traffic; without
+the load, streamed where that costs less energy and no more time (sub-batches of few vectors reloading a
+weight-stationary array). Otherwise they stream from DRAM once per batch (of as many vectors as the memory holds
 the inputs of, at most B; outputs leave as each is done), straight into the registers with the weight-stationary
 tilings; ``output_stationary`` reuses a fetch only by staging it on chip (written once, read per vector), batch by
 batch where that costs less energy as priced (board power, or the events and leakage, over each plan's time) than
@@ -156,8 +156,7 @@ def _plan(config: Config, weight_bits: int | None) -> Plan:
 @checked_types
 def baseline_traffic(config: Config, vectors: int, *, include_weight_load: bool,
                      dram_activation_bits: int | None = None, weight_bits: int | None = None,
-                     held_input_bits: float | None = None, map_input_bits: float | None = None,
-                     one_off_load: bool = False) -> BaselineTraffic:
+                     held_input_bits: float | None = None, map_input_bits: float | None = None) -> BaselineTraffic:
     """Traffic at each level of the baseline for ``vectors`` vectors of the config's dense layer.
 
     ``dram_activation_bits``: input and output bits that cross the DRAM interface; None: every input vector
@@ -167,7 +166,7 @@ def baseline_traffic(config: Config, vectors: int, *, include_weight_load: bool,
     streamed fetch's batch holds on chip (None: its in_features inputs; a conv's positions share their inputs, its
     input map's bits over its positions). ``map_input_bits``: a conv's input map bits over its positions, written on
     chip once as the map arrives, each position reading its window as gathered (None, or no fewer than a vector's
-    inputs: each vector's inputs written, as a dense layer's); ``one_off_load`` as in :func:`baseline_breakdown`
+    inputs: each vector's inputs written, as a dense layer's)
     """
     vectors = check_int("vectors", vectors)
     include_weight_load = check_bool("include_weight_load", include_weight_load)
@@ -187,18 +186,12 @@ def baseline_traffic(config: Config, vectors: int, *, include_weight_load: bool,
         return _traffic(config, plan, vectors, streamed, include_weight_load, dram_activation_bits, map_bits=map_bits)
     kept = _traffic(config, plan, vectors, resident, include_weight_load, dram_activation_bits, weights_fit=True,
                     map_bits=map_bits)
+    if include_weight_load:  # loaded once and kept (streamed, they would be fetched again)
+        return kept
     moved = _traffic(config, plan, vectors, streamed, include_weight_load, dram_activation_bits, map_bits=map_bits)
     pays = (_energy_pj(config, plan, moved) < _energy_pj(config, plan, kept)
-            and _run_ns(b, plan, moved, False) <= _run_ns(b, plan, kept, check_bool("one_off_load", one_off_load)))
+            and max(_times_ns(b, plan, moved)) <= max(_times_ns(b, plan, kept)))
     return replace(moved, weights_fit_streamed=True) if pays else kept
-
-
-def _run_ns(b: BaselineConfig, plan: Plan, t: BaselineTraffic, one_off_load: bool) -> float:
-    """the roofline time of ``t``, ns; a one-off load of weights kept on chip first, in series with the rest"""
-    compute_ns, memory_ns = _times_ns(b, plan, t)
-    fetch, dram_gbps = t.dram_weight_bits if one_off_load and t.weights_fit else 0, _dram_gbps(b)
-    steady_ns = max(compute_ns, _memory_ns(b, t.dram_bits - fetch, t.sram_bits - fetch, dram_gbps))
-    return max(compute_ns, memory_ns, fetch / 8 / dram_gbps + steady_ns if fetch else 0.0)
 
 
 def _times_ns(b: BaselineConfig, plan: Plan, t: BaselineTraffic) -> tuple[float, float]:
@@ -320,17 +313,21 @@ def baseline_breakdown(config: Config, vectors: int, *, include_weight_load: boo
     model = _energy_model(config, energy_model)
     t = baseline_traffic(config, vectors, include_weight_load=include_weight_load,
                          dram_activation_bits=dram_activation_bits, weight_bits=weight_bits,
-                         held_input_bits=held_input_bits, map_input_bits=map_input_bits, one_off_load=one_off_load)
+                         held_input_bits=held_input_bits, map_input_bits=map_input_bits)
     plan = _plan(config, weight_bits)
     units, mem, dram_pj, dram_gbps = macs_per_cycle(b, max(plan.weight_bits, plan.input_bits)), onchip_memory(
         config), dram_energy_pj_per_bit(b.dram), _dram_gbps(b)
     components = _component_energy_pj(config, plan, t, mem, dram_pj)
     compute_ns, memory_ns = _times_ns(b, plan, t)
-    latency_ns = _run_ns(b, plan, t, one_off_load)  # (checked by baseline_traffic)
+    latency_ns = max(compute_ns, memory_ns)
     assumptions = baseline_assumptions(config, plan, t, mem, units, dram_pj, dram_gbps,
                                        include_weight_load=include_weight_load,
                                        io_given=dram_activation_bits is not None)
-    if fetch := t.dram_weight_bits if one_off_load and t.weights_fit else 0:  # resident weights' one-off fetch
+    # resident weights' one fetch (and its write on chip) with a one-off load
+    fetch = t.dram_weight_bits if check_bool("one_off_load", one_off_load) and t.weights_fit else 0
+    if fetch:  # then the steady run: the same traffic less that fetch and its write on chip
+        steady_ns = max(compute_ns, _memory_ns(b, t.dram_bits - fetch, t.sram_bits - fetch, dram_gbps))
+        latency_ns = max(latency_ns, fetch / 8 / dram_gbps + steady_ns)
         assumptions.append(f"The one-off weight load ({fetch / 8 / dram_gbps:.4g} ns from DRAM) runs before the "
                            f"vectors, in series with their steady run: {latency_ns:.4g} ns in all, as on the chip.")
     area = baseline_area_um2(config, plan, mem)

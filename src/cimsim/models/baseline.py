@@ -67,8 +67,7 @@ def product_runs(config: Config, in_features: int, out_features: int, vectors_pe
     (:func:`cimsim.cost.routing.routed_runs`); a transposed conv's real products only (``real_runs``);
     ``weight_bits`` as in :func:`cimsim.cost.baseline.baseline_traffic`."""
     layer = product_config(config, in_features, out_features, max(1, round(vectors_per_item * tap_fraction)))
-    t = baseline_traffic(layer, 1, include_weight_load=include_weight_load, weight_bits=weight_bits)
-    fits = t.weights_fit or t.weights_fit_streamed  # on chip, whether one vector keeps or streams them
+    fits = baseline_traffic(layer, 1, include_weight_load=include_weight_load, weight_bits=weight_bits).weights_fit
     runs = routed_runs(vectors, routed_fraction, layer.baseline.batch, routed_fraction == 1 or fits)
     return layer, fits, real_runs(runs, tap_fraction)
 
