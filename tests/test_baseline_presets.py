@@ -539,22 +539,34 @@ def test_peak_rates_refuse_a_wide_rate_above_the_8_bit_one():
 
 def test_a_presets_die_with_changed_parts_is_that_die_with_them_repriced():
     """a GPU's L2 doubled had dropped its published die (826 mm2) for its parts alone (294 mm2): its area fell as its
-    memory grew (a baseline probe); the die less the preset's parts is kept, the parts re-priced, and said"""
+    memory grew (a baseline probe); the change in the parts is priced onto the die, scaled by die / parts where the
+    preset's parts priced at the node exceed its die (a review: at 130 nm one KiB more had made 826 mm2 3342), and
+    said; the die holds its units (a vector unit's area is not added to it: a review)"""
     areas = {}
     for kib in (20480.0, 40960.0, 81920.0):
         bd = baseline_breakdown(preset("a100", sram_kib=kib), 1, include_weight_load=False)
         areas[kib] = sum(bd.area_um2.values()) / 1e6
     assert areas[20480.0] < areas[40960.0] == 826.0 < areas[81920.0]
-    config = preset("a100", sram_kib=81920.0)
     parts = {}  # the parts alone: a baseline of the same fields, no preset, no die
     for kib in (40960.0, 81920.0):
         own = preset("a100", sram_kib=kib)
         own = replace(own, baseline=replace(own.baseline, preset=None, die_area_mm2=None))
         parts[kib] = sum(baseline_breakdown(own, 1, include_weight_load=False).area_um2.values()) / 1e6
+    assert parts[40960.0] < 826.0  # at 32 nm the A100's parts lie within its die: the change itself is added
     assert areas[81920.0] == pytest.approx(826.0 + parts[81920.0] - parts[40960.0], rel=1e-12)
-    line = next(a for a in baseline_breakdown(config, 1, include_weight_load=False).assumptions if "Area" in a)
-    assert line == (f"Area is the published die area of a100, 826 mm2, with the parts this config changes (sram_kib "
-                    f"40960 -> 81920) re-priced at cimsim's laws and the rest of the die kept: {areas[81920.0]:.4g} mm2.")
+    line = next(a for a in baseline_breakdown(preset("a100", sram_kib=81920.0), 1,
+                                              include_weight_load=False).assumptions if "Area" in a)
+    assert line == (f"Area is the published die area of a100, 826 mm2, with the change in the parts this config changes "
+                    f"(sram_kib 40960 -> 81920) priced at cimsim's laws (its units inside it): {areas[81920.0]:.4g} mm2.")
+    old = [sum(baseline_breakdown(preset("a100", node_nm=130.0, sram_kib=kib), 1, include_weight_load=False)
+               .area_um2.values()) / 1e6 for kib in (40959.0, 40960.0, 40961.0, 81920.0)]
+    assert old[0] < old[1] == 826.0 < old[2] < old[3] < 2 * 826.0  # parts above the die: the change scaled to it
+    from cimsim.models import get_model, price_model
+    model = price_model(preset("a100", sram_kib=81920.0), get_model("resnet18"), chips=200).baseline
+    assert model.area_um2 == {"die": pytest.approx(areas[81920.0] * 1e6, rel=1e-12)}  # (no vector unit beside it)
+    lanes = baseline_breakdown(preset("h100", vector_lanes=8449), 1, include_weight_load=False)
+    assert lanes.area_um2 == {"die": 814e6} and any("changes none of the parts its area prices" in a
+                                                    for a in lanes.assumptions)
 
 
 def test_a_baselines_area_says_what_it_covers():

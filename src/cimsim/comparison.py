@@ -17,7 +17,7 @@ import numpy as np
 from .api_arguments import given_data
 from .argcheck import check_bool, checked_types
 from .config.modes import EnergyModel, Pipeline, WorkloadKind
-from .cost import pipelining, trust
+from .cost import baseline_area, pipelining, trust
 from .cost.baseline import baseline_breakdown, check_dram_capacity
 from .cost.baseline_notes import board_power_sentence
 from .breakdown import Breakdown, in_batches, in_sequence
@@ -276,7 +276,7 @@ def _with_vector_unit(config: Config, work: tuple, samples: int, cim: Breakdown,
             f"{vec_ns:.4g} ns per inference; on the baseline on {where}, {base_pj / 1e3:.4g} nJ and {base_vec_ns:.4g} "
             "ns" + " (its activation products as matrix products on its MAC units, as a shapes-only model prices them)"
             * acts + f"; the units leak {unit.leakage_uw:.4g} uW on the chip and "
-            + ("within its published die on the baseline" if config.baseline.die_area_mm2 is not None else
+            + ("within its published die on the baseline" if baseline_area.has_die(config.baseline) else
                f"{base_unit.leakage_uw:.4g} uW on the baseline") + ", besides each side's other leakage, over its run.")
     energy = {**cim.energy_pj, "vector_unit": samples * pj}
     energy["leakage"] = (cim.leakage_uw + unit.leakage_uw) * latency * 1e-3  # the chip's and the unit's; uW x ns = fJ
@@ -287,7 +287,7 @@ def _with_vector_unit(config: Config, work: tuple, samples: int, cim: Breakdown,
                   item_latency_ns=cim.item_latency_ns + vec_ns, assumptions=cim.assumptions + (line,))
     kept = base.assumptions  # merged once; the vector-unit line says how the activation products run
     base = in_sequence([base, *activation_products(config, model, samples)], base.name, samples, shared_hardware=True)
-    held = base_cycles and config.baseline.die_area_mm2 is None  # a unit with work; a published die holds its own
+    held = base_cycles and not baseline_area.has_die(config.baseline)  # a unit with work; a die holds its own
     base_energy = with_vector_energy(base.energy_pj, config.baseline, samples * base_pj, samples * base_vec_ns,
                                      base.latency_ns, base_unit if held else None)
     area, said = with_vector_area(base.area_um2, base_unit if held else None)

@@ -12,7 +12,7 @@ from .digital import mac_area_um2, register_area_um2_per_bit
 from .leakage import ALADDIN_LOGIC_LEAKAGE_UW_PER_UM2, buffer_leakage_uw, logic_leakage_uw
 from .onchip import OnChipMemory, onchip_memory
 
-__all__ = ["NATIVE_OPERAND_BITS", "NATIVE_ACCUMULATOR_BITS", "built_unit_bits", "baseline_area_um2", "published_die",
+__all__ = ["NATIVE_OPERAND_BITS", "NATIVE_ACCUMULATOR_BITS", "built_unit_bits", "baseline_area_um2", "published_die", "has_die",
            "baseline_leakage_uw", "leakage_sentence"]
 
 NATIVE_OPERAND_BITS, NATIVE_ACCUMULATOR_BITS = 8, 32
@@ -35,26 +35,27 @@ def built_unit_bits(b: BaselineConfig, plan: Plan) -> tuple[int, int, int]:
 
 def baseline_area_um2(config: Config, plan: Plan, mem: OnChipMemory) -> dict[str, float]:
     """Area, um2: the published die; a preset's die whose parts the config changed (``sram_kib``, ``macs_per_cycle``
-    ...: the loader drops the die then, :data:`cimsim.config.presets_merge.DERIVED_FIELDS`), that die with those parts
-    re-priced, the rest of it (control, I/O, interconnect) kept: at least the parts themselves (a GPU's doubled L2
-    had been priced as its parts alone, 294 against 826 mm2, its area falling as its memory grew: a baseline probe);
-    else the MAC units (as :func:`built_unit_bits` builds them), registers and memory."""
+    ...: the loader drops the die then, :data:`cimsim.config.presets_merge.DERIVED_FIELDS`), that die with the change
+    in its parts priced (a GPU's doubled L2 had been priced as its parts alone, 294 against 826 mm2, its area falling
+    as its memory grew: a baseline probe), the change scaled by die / parts where the preset's parts priced at this
+    node exceed its die (an older node than its own: they are the die there), so the area grows with every part and
+    is the die where none changes; else the MAC units (as :func:`built_unit_bits` builds them), registers, memory."""
     b = config.baseline
     if b.die_area_mm2 is not None:
         return {"die": b.die_area_mm2 * 1e6}
-    parts = _parts_um2(config, plan, mem)
+    parts = sum(_parts_um2(config, plan, mem).values())
     preset = published_die(b)
     if preset is None:
-        return parts
-    die_mm2, as_published = preset
-    then = replace(config, baseline=as_published)
-    rest = die_mm2 * 1e6 - sum(_parts_um2(then, plan, onchip_memory(then)).values())
-    return {"die": max(rest, 0.0) + sum(parts.values())}
+        return _parts_um2(config, plan, mem)
+    die_um2, then = preset[0] * 1e6, replace(config, baseline=preset[1])
+    published_parts = sum(_parts_um2(then, plan, onchip_memory(then)).values())
+    return {"die": die_um2 + (parts - published_parts) * min(1.0, die_um2 / published_parts)}
 
 
 def published_die(b: BaselineConfig) -> tuple[float, BaselineConfig] | None:
     """(the published die area of ``b``'s preset, mm2, and ``b`` with the parts that die describes as the preset
-    states them), or None where ``b`` states its own die, starts from no preset or from one without a die"""
+    states them), or None where ``b`` states its own die, starts from no preset or from one without a die; a die
+    either way holds its own units (a vector unit's area is not added to it)"""
     if b.die_area_mm2 is not None or b.preset is None:
         return None
     table = section_tables("baseline").get(b.preset, {})
@@ -62,6 +63,11 @@ def published_die(b: BaselineConfig) -> tuple[float, BaselineConfig] | None:
         return None
     parts = {f: table[f] for f in DERIVED_FIELDS["baseline"]["die_area_mm2"] if f in table}
     return float(table["die_area_mm2"]), replace(b, **parts)
+
+
+def has_die(b: BaselineConfig) -> bool:
+    """whether the baseline's area is a die, stated or its preset's (:func:`published_die`): its units inside it"""
+    return b.die_area_mm2 is not None or published_die(b) is not None
 
 
 def _parts_um2(config: Config, plan: Plan, mem: OnChipMemory) -> dict[str, float]:
@@ -75,14 +81,23 @@ def _parts_um2(config: Config, plan: Plan, mem: OnChipMemory) -> dict[str, float
     }
 
 
+_PRICED = ("macs_per_cycle", "sram_kib", "onchip_memory")
+"""the fields of a die's parts that its re-pricing prices (the others the loader drops with them)"""
+
+
 def area_sentence(config: Config, area_um2: dict[str, float]) -> str:
     """the assumption line of the baseline's area: a published die (its changed parts re-priced), or the parts
     priced (what they leave out)"""
     preset = published_die(config.baseline) if "die" in area_um2 else None
     if preset is not None:
-        return (f"Area is the published die area of {config.baseline.preset}, {preset[0]:g} mm2, with the parts this "
-                f"config changes ({', '.join(_changed(config.baseline, preset[1]))}) re-priced at cimsim's laws and "
-                f"the rest of the die kept: {area_um2['die'] / 1e6:.4g} mm2.")
+        changed = [f"{f} {_shown(getattr(preset[1], f))} -> {_shown(getattr(config.baseline, f))}" for f in _PRICED
+                   if getattr(config.baseline, f) != getattr(preset[1], f)]
+        if not changed:
+            return (f"Area is the published die area of {config.baseline.preset}, {preset[0]:g} mm2 (this config "
+                    "changes none of the parts its area prices).")
+        return (f"Area is the published die area of {config.baseline.preset}, {preset[0]:g} mm2, with the change in "
+                f"the parts this config changes ({', '.join(changed)}) priced at cimsim's laws (its units inside "
+                f"it): {area_um2['die'] / 1e6:.4g} mm2.")
     if "die" in area_um2:
         return f"Area is the published die area, {area_um2['die'] / 1e6:g} mm2."
     return (f"Area is the parts priced, {sum(area_um2.values()) / 1e6:.4g} mm2: the MAC units, their registers and "
@@ -90,11 +105,9 @@ def area_sentence(config: Config, area_um2: dict[str, float]) -> str:
             "out (a whole die is larger: state baseline.die_area_mm2 to compare with one).")
 
 
-def _changed(now: BaselineConfig, published: BaselineConfig) -> list[str]:
-    """the die's parts ``now`` states otherwise than its preset ('sram_kib 40960 -> 81920')"""
-    return [f"{f} {getattr(published, f):g} -> {getattr(now, f):g}" if isinstance(getattr(now, f), (int, float))
-            else f"{f} {getattr(published, f)} -> {getattr(now, f)}" for f in DERIVED_FIELDS["baseline"]["die_area_mm2"]
-            if getattr(now, f) != getattr(published, f)]
+def _shown(value) -> str:
+    """a field's value for the area line (40960, not 40960.0)"""
+    return f"{value:g}" if isinstance(value, float) else str(value)
 
 
 def baseline_leakage_uw(config: Config, area_um2: dict[str, float]) -> float:

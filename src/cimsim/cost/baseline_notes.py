@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from ..config.modes import Dataflow, EnergyModel, MemoryTechnology
 from ..config.schema import Config
 from ..mapping import Plan
-from .baseline_area import NATIVE_ACCUMULATOR_BITS, NATIVE_OPERAND_BITS, built_unit_bits
+from .baseline_area import NATIVE_ACCUMULATOR_BITS, NATIVE_OPERAND_BITS, built_unit_bits, has_die
 from .technology import stated_clock_note
 
 if TYPE_CHECKING:
@@ -107,7 +107,7 @@ def _built_note(config: Config, plan: Plan) -> str:
     a wide rate has fixed 8 x 8-bit units with 32-bit accumulators (wider work runs at the wide rate, a sum past 32
     bits is priced as if they held it); one without is built as wide as the work in each width, never narrower"""
     built, b = built_unit_bits(config.baseline, plan), config.baseline
-    if built == (plan.weight_bits, plan.input_bits, plan.accumulator_bits) or b.die_area_mm2 is not None:
+    if built == (plan.weight_bits, plan.input_bits, plan.accumulator_bits) or has_die(b):
         return ""
     units = f"{built[0]} x {built[1]}-bit units with {built[2]}-bit accumulators"
     if b.wide_macs_per_cycle > 0:

@@ -29,6 +29,7 @@ from ..breakdown import Breakdown, in_batches, in_sequence, repeated
 from ..config.modes import Dataflow, EnergyModel, WorkloadKind
 from ..config.schema import Config
 from ..cost.baseline import baseline_breakdown, baseline_traffic, check_dram_capacity, onchip_memory
+from ..cost.baseline_area import has_die
 from ..cost.memory import dram_bandwidth_gbps, dram_energy_pj_per_bit
 from ..cost.routing import real_runs, routed_runs
 from ..cost.vector_unit import VectorUnit, baseline_vector_unit, with_vector_area, with_vector_energy
@@ -242,7 +243,7 @@ def price_baseline(config: Config, model: Model, items: int, kv_cache: str, unit
     kv_bits = items * kv_write_bits_per_item
     kv_ns = kv_bits / (8.0 * (b.dram_bandwidth_gbps or dram_bandwidth_gbps(b.dram))) if kv_cache == "dram" else 0.0
     # board power: the board over the vector work's and the KV writes' time, as over the products' (one component)
-    held = b.die_area_mm2 is None and vector_cycles_per_item  # a unit with work; a published die holds its own
+    held = not has_die(b) and vector_cycles_per_item  # a unit with work; a die holds its own
     energy = with_vector_energy(seq.energy_pj, b, items * vector_pj_per_item, vector_ns + kv_ns, seq.latency_ns,
                                 unit if held else None)
     if kv_bits and b.energy_model != EnergyModel.BOARD_POWER:
