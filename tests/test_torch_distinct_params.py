@@ -132,6 +132,9 @@ def test_token_ids_looked_up_apart_count_each_position_once():
     halves = Network((Slice(0, 0, 1), Slice(0, 1, 2), Embedding(table), Embedding(table), Concat(0),
                       Dense(RNG.standard_normal((3, 4)))), (2, 6), inputs=((0,), (0,), (1,), (2,), (3, 4), (5,)))
     assert model_from_network(halves).tokens_per_item == 12
+    joined = Network((Slice(0, 0, 1), Slice(0, 1, 2), Concat(0), Embedding(table), Dense(RNG.standard_normal((3, 4)))),
+                     (2, 6), inputs=((0,), (0,), (1, 2), (3,), (4,)))
+    assert model_from_network(joined).tokens_per_item == 12  # ids joined before the lookup (a review: 1, no tokens)
     same = Network((Embedding(table), Embedding(RNG.standard_normal((10, 4))), Elementwise(), Dense(
         RNG.standard_normal((3, 4)))), (6,), inputs=((0,), (0,), (1, 2), (3,)))
     assert model_from_network(same).tokens_per_item == 6

@@ -71,10 +71,10 @@ _MOVES = {"reshape", "transpose", "slice", "concat", "join_constant", "flatten",
           "embedding", "scatter", "take_along", "put_along", "constant"}
 
 
-def _positions(network: Network, shapes: list) -> set[int]:
+def _positions(network: Network) -> set[int]:
     """the lengths of the example's position axes, which another example's length changes: every axis of token ids
     (:func:`_tokens`), all but the last (the features) of a float input of two axes (a sequence), all but the first
-    (the channels) of one of three or more (an image); none of a vector (``shapes``: ``Network.shapes()``)"""
+    (the channels) of one of three or more (an image); none of a vector"""
     axes = network.input_shape
     return set(axes if _tokens(network) > 1 else axes[:-1] if len(axes) == 2 else axes[1:])
 
@@ -191,7 +191,7 @@ def model_from_network(network: Network, name: str = "network", inputs=None) -> 
     ops: list = []
     shared: dict[int, int] = {}  # matrix index -> the position of its op in ops
     seen: set[int] = set()  # the arrays whose parameters an op holds already
-    positions, places = _positions(network, values), Counter(network.matrix_indices())
+    positions, places = _positions(network), Counter(network.matrix_indices())
     siblings: dict[int, tuple] = {}  # a static op's position in ops -> what its siblings share (sibling_key)
     for layer, reads, layer_name, index, share in zip(network.layers, network.inputs, network.names,
                                                       network.matrix_indices(), work_shares(network)):
@@ -248,8 +248,8 @@ def _fusion_note(joined: int) -> str:
             "arrays read at once (`cimsim estimate` / `compare` price each matrix as a stage of its own)")
 
 
-_ID_MOVES = {"reshape", "transpose", "slice", "flatten"}
-"""data movements after which values of the input are still its token ids, one each"""
+_ID_MOVES = {"reshape", "transpose", "slice", "flatten", "concat"}
+"""data movements after which values of the input are still its token ids, one each (a concat of ids alone)"""
 
 
 def _ids_looked_up(network: Network) -> list[np.ndarray]:
