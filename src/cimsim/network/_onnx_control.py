@@ -161,9 +161,9 @@ def _split(g, onnx, names: list[str], out: str, attrs: dict, where: str) -> None
         step = int(split[0])
         split = [step] * (length // step) + [length % step] * (length % step > 0) if step > 0 else [step]
     sizes = [1] * length if split is None else [int(v) for v in split]
-    if not sizes or min(sizes) < 1 or sum(sizes) != length:
+    if not sizes or min(sizes) < 0 or sum(sizes) != length:  # (an empty piece: torch.chunk's, as onnxruntime takes)
         raise ValueError(f"{where}: SplitToSequence sizes {sizes} do not split axis {axis} of length {length} "
-                         "(positive sizes summing to it)")
+                         "(sizes of 0 or more summing to it)")
     pieces = [f"{out}#piece{k}" for k in range(len(sizes))]
     g.consts[f"{out}#sizes"] = np.array(sizes, np.int64)
     g.add(onnx, onnx.helper.make_node("Split", [x, f"{out}#sizes"], pieces, axis=axis) if g.opset >= 13

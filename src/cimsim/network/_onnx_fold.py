@@ -240,16 +240,16 @@ def int_list(attrs: dict, operands: list, attr: str, index: int):
 
 
 def split_sizes(attrs: dict, operands: list, size: int, parts: int) -> list[int]:
-    """The part sizes of a Split of an axis of ``size`` into ``parts``: given, or equal with the last part smaller
-    (ONNX's rule when the axis does not divide)."""
+    """The part sizes of a Split of an axis of ``size`` into ``parts``: given, or equal, the last smaller (opset 18)."""
     given = int_list(attrs, operands, "split", 1)
     if given is not None:
         if sum(given) != size or len(given) != parts:
             raise ValueError(f"Split sizes {given} do not cut an axis of {size} into {parts} parts")
         return given
-    step = -(-size // parts)
-    if size - (parts - 1) * step < 0:  # (a negative part had been read as a reversed Slice)
-        raise ValueError(f"Split of an axis of {size} into {parts} parts of {step} runs out before the last one")
+    step, even = -(-size // parts), attrs.get("__even")  # even: before opset 18 (:func:`._onnx_legacy.older_form`)
+    if size - (parts - 1) * step < 0 or even and size % parts:  # (a negative part had been a reversed Slice)
+        raise ValueError(f"Split of an axis of {size} into {parts} " + ("equal parts: before opset 18 they must divide "
+                         "it, as onnxruntime requires" if even else f"parts of {step} runs out before the last one"))
     return [min(step, size - k * step) for k in range(parts)]
 
 
