@@ -82,7 +82,17 @@ def test_validate_checks_a_sweep_spec_point_by_point(tmp_path):
     good = write(tmp_path, spec.read_text().replace("[64, 256]", "[128, 256]") + '[set]\n"array.rows_per_read" = 128\n',
                  "g.toml")
     result = invoke("validate", good)
-    assert result.exit_code == 0 and "4 points" in result.output and "each valid" in result.output, result.output
+    assert result.exit_code == 0 and "4 points" in result.output, result.output
+    assert "each valid and priced as the sweep prices it" in result.output
+    big = write(tmp_path, f'base = "{DEFAULT}"\nkind = "analytic"\n[axes]\n"workload.out_features" = [4096, 65536]\n'
+                          '[set]\n"workload.in_features" = 65536\n"simulation.memory_limit_gib" = 0.01\n'
+                          '"chip.tiles" = 100000\n', "big.toml")
+    assert invoke("validate", big).exit_code == 0  # priced, not held to a simulation's memory (a review)
+    import subprocess
+    import sys
+    piped = subprocess.run([sys.executable, "-m", "cimsim", "validate", "/dev/stdin"], input=spec.read_text(),
+                           capture_output=True, text=True, timeout=120)  # a pipe is read once (it had been refused)
+    assert piped.returncode == 1 and "/dev/stdin: a valid sweep spec: 4 points" in piped.stdout, piped.stderr
     assert invoke("validate", good, "--set", "adc.bits=4").exit_code == 2
     bad = invoke("validate", write(tmp_path, spec.read_text().replace("adc.bits", "adc.bitz"), "b.toml"))
     assert bad.exit_code == 2 and "no config field 'adc.bitz'" in bad.output

@@ -213,13 +213,12 @@ def validate(config, settings):
     """Check CONFIG as a run would, short of simulating: every field and cross-field rule, every file it reads
     (loaded, shapes, values), chip capacity and estimated memory. Exit 0 if valid, 2 if not. A sweep spec
     ([axes]) is checked point by point: exit 1 where some points would fail (their errors said)."""
-    from .cli_validate import may_be_sweep_spec, validate_sweep
-    from .config.toml_file import read_toml
+    from .cli_validate import sweep_spec_or_config, validate_sweep
     from .preflight import preflight
 
-    if may_be_sweep_spec(config) and "axes" in (data := read_toml(config, "config file or sweep spec")):
+    if "axes" in (data := sweep_spec_or_config(config) or {}):
         return validate_sweep(config, data, settings)
-    cfg = load_with_options(config, None, settings, None)
+    cfg = load_with_options(config, None, settings, None, data or None)
     click.echo(f"{config}: valid ({cfg.name}: {preflight(cfg)})")
 
 

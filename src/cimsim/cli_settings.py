@@ -95,11 +95,12 @@ def _required_rule(field: str):
     return rule if rule is not None and not rule.accepts(None) else None
 
 
-def load_with_options(path: str, seed: int | None, settings: tuple[str, ...], trials: int | None):
+def load_with_options(path: str, seed: int | None, settings: tuple[str, ...], trials: int | None,
+                      data: dict | None = None):
     """The config at ``path`` with the ``--set`` overrides, ``--seed`` and ``--trials``, validated once with the
     file's tables (a file they complete is accepted); a UsageError where an option and a ``--set`` of its field
     disagree (the option had won silently) or a ``--set`` is malformed, said before the file is read (the file's own
-    problems had come first, those of a file the options complete too)."""
+    problems had come first, those of a file the options complete too); ``data``: its tables, where already read."""
     from .config import load_config
 
     overrides = settings_overrides(settings)
@@ -111,7 +112,7 @@ def load_with_options(path: str, seed: int | None, settings: tuple[str, ...], tr
         if field in overrides and overrides[field] != value:
             raise click.UsageError(f"{option} {value} and --set {field}={overrides[field]!r} disagree; give one")
         overrides[field] = value
-    config = load_config(path, overrides or None)
+    config = load_config(path, overrides or None, data=data)
     _warn_idle_file_fields(path, config, overrides)
     return config
 

@@ -11,7 +11,7 @@ import click
 
 from .config.toml_file import MAX_TOML_BYTES
 
-__all__ = ["may_be_sweep_spec", "validate_sweep"]
+__all__ = ["sweep_spec_or_config", "validate_sweep"]
 
 SHOWN_ERRORS = 3
 """distinct point errors printed (the rest counted)"""
@@ -20,16 +20,22 @@ _AXES = re.compile(rb"""^[ \t]*(\[[ \t]*(axes|"axes"|'axes')[ \t]*[\].]|(axes|"a
 """a line that opens a top-level ``axes`` table or sets ``axes``: what a sweep spec has and a config has not"""
 
 
-def may_be_sweep_spec(path: str) -> bool:
-    """whether ``path`` is a regular file with a line that opens or sets ``axes`` (a text scan, not a parse: the
-    config loader parses each file once, and names a bad one's problems; a pipe goes to it too)"""
-    try:
-        if not Path(path).is_file():
-            return False
-        with open(path, "rb") as file:  # (no more than the loader reads)
-            return _AXES.search(file.read(MAX_TOML_BYTES + 1)) is not None
-    except OSError:
-        return False
+def sweep_spec_or_config(path: str) -> dict | None:
+    """The tables of ``path`` where it may be a sweep spec (a pipe, read once here; a regular file with a line that
+    opens or sets ``axes``, found by a text scan), else None: a config file, which the config loader reads, parsing
+    it once (a parse to tell the two apart had raised RecursionError on TOML nested thousands deep; the full suite)"""
+    from .config.toml_file import read_toml
+
+    if Path(path).is_file():
+        try:
+            with open(path, "rb") as file:  # (no more than the loader reads)
+                if _AXES.search(file.read(MAX_TOML_BYTES + 1)) is None:
+                    return None
+        except OSError:
+            return None  # (the loader names it)
+    elif not Path(path).exists() or Path(path).is_dir():
+        return None
+    return read_toml(path, "config file or sweep spec")
 
 
 def validate_sweep(spec: str, data: dict, settings: tuple[str, ...]) -> None:
@@ -48,10 +54,11 @@ def validate_sweep(spec: str, data: dict, settings: tuple[str, ...]) -> None:
     said = f"{spec}: a valid sweep spec: {total} point{'s' * (total != 1)} ({plan.kind}, {plan.mode} over {axes})"
     failing = sum(errors.values())
     if not failing:
-        click.echo(f"{said}, each valid and passing the checks a run makes before simulating")
+        click.echo(f"{said}, each valid and " + ("priced as the sweep prices it" if plan.kind == "analytic" else
+                                                   "passing the checks a run makes before simulating"))
         return
-    click.echo(f"{said}; {failing} of them would fail (a sweep runs the others and writes each failure's error in "
-               "its row):")
+    click.echo(f"{said}; " + ("all would fail:" if failing == total else f"{failing} of them would fail (a sweep "
+                                 "runs the others and writes each failure's error in its row):"))
     for error, count in errors.most_common(SHOWN_ERRORS):
         click.echo(f"  {count} point{'s' * (count != 1)}: {error}")
     if len(errors) > SHOWN_ERRORS:

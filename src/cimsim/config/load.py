@@ -48,7 +48,8 @@ __all__ = ["load_config", "config_from_dict", "config_to_dict", "with_overrides"
 _OVERRIDABLE = {"name", "description", *DOTTED_FIELDS}
 
 
-def load_config(path: str | os.PathLike, overrides: Mapping[str, Any] | None = None, template: bool = False) -> Config:
+def load_config(path: str | os.PathLike, overrides: Mapping[str, Any] | None = None, template: bool = False, *,
+                data: Mapping[str, Any] | None = None) -> Config:
     """Read and validate a TOML config file; ``name`` defaults to the file's stem, relative paths resolve against its
     folder (the working directory for a pipe: ``<(cat cfg.toml)``, /dev/stdin). ``overrides`` (as
     :func:`with_overrides` takes them) are validated once with the file's tables, so a file they complete
@@ -56,11 +57,11 @@ def load_config(path: str | os.PathLike, overrides: Mapping[str, Any] | None = N
     rules between fields refuse alone is returned as a template (:func:`is_template`), which ``with_overrides`` and
     the API's calls validate whole. Raises :class:`ConfigError` naming the file when it cannot be read, is not valid
     TOML (with the line and column), or fails validation: with the file's problems that the overrides leave and
-    the overrides' own (an unknown key, a value its field refuses: "given as an override")."""
-    data = read_toml(path, "config file")  # first: it refuses what is no path, naming it
+    the overrides' own (an unknown key, a value its field refuses: "given as an override"). ``data``: the file's
+    tables where the caller read them (``cimsim validate``, telling a sweep spec from a config: a pipe is read once)."""
+    data = read_toml(path, "config file") if data is None else dict(data)  # first: it refuses what is no path
     source, base_dir = str(path), relative_dir(path)
-    if "name" not in data:
-        data["name"] = Path(path).stem
+    data.setdefault("name", Path(path).stem)
     try:
         config = config_from_dict(data, source, base_dir=base_dir)
     except ConfigError as alone:
@@ -181,8 +182,7 @@ def _built(data: Mapping[str, Any], source: str, base_dir: str | os.PathLike | N
     if not isinstance(data, Mapping):
         raise ConfigError(source, [("", f"a config must be a table of settings; got {as_written(data)}")])
     if "axes" in data:  # one clear error for a sweep spec given where a config is asked for
-        raise ConfigError(source, [("", "a sweep spec ([axes]) where a config is asked for: run it with cimsim sweep "
-                                        "(cimsim validate checks one given as a regular file)")])
+        raise ConfigError(source, [("", "a sweep spec ([axes]) where a config is asked for: run it with cimsim sweep")])
     errors: list[tuple[str, str]] = []
     for key in data:
         if key not in TOP_LEVEL and key not in SECTIONS:

@@ -121,8 +121,14 @@ def evaluate(tasks: Sequence[Task]) -> list[Outcome]:
         except ImportError:
             raise
         except Exception as exc:  # noqa: BLE001 -- any other error of one point is that point's result
-            outcomes.append(Outcome(task.point_id, {}, _environment(exc) + error_text(exc)))
+            outcomes.append(Outcome(task.point_id, {}, point_error(exc)))
     return [replace(o, source=model.fingerprint()) for o in outcomes]
+
+
+def point_error(exc: Exception) -> str:
+    """a point's error as its results row holds it: :func:`error_text`, after why a resume runs it again (a missing
+    package, the memory limit) where that is the cause"""
+    return _environment(exc) + error_text(exc)
 
 
 def _environment(exc: BaseException | None) -> str:
