@@ -93,6 +93,13 @@ def test_validate_checks_a_sweep_spec_point_by_point(tmp_path):
     piped = subprocess.run([sys.executable, "-m", "cimsim", "validate", "/dev/stdin"], input=spec.read_text(),
                            capture_output=True, text=True, timeout=120)  # a pipe is read once (it had been refused)
     assert piped.returncode == 1 and "/dev/stdin: a valid sweep spec: 4 points" in piped.stdout, piped.stderr
+    for text in (f'base = "{DEFAULT}"\nkind = "analytic"\naxes."adc.bits" = [4, 8]\n',  # a dotted key; a BOM
+                 f'\ufeffaxes = {{ "adc.bits" = [4, 8] }}\nbase = "{DEFAULT}"\nkind = "analytic"\n'):  # (a review)
+        result = invoke("validate", write(tmp_path, text, "d.toml"))
+        assert result.exit_code == 0 and "a valid sweep spec: 2 points" in result.output, result.output
+    piped = subprocess.run([sys.executable, "-m", "cimsim", "validate", "/dev/stdin"], input="# nothing yet\n",
+                           capture_output=True, text=True, timeout=120)  # a config through a pipe: read once
+    assert piped.returncode == 0 and "states nothing (comments only)" in piped.stderr, piped.stderr
     assert invoke("validate", good, "--set", "adc.bits=4").exit_code == 2
     bad = invoke("validate", write(tmp_path, spec.read_text().replace("adc.bits", "adc.bitz"), "b.toml"))
     assert bad.exit_code == 2 and "no config field 'adc.bitz'" in bad.output

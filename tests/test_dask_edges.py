@@ -158,7 +158,7 @@ def test_a_point_failed_for_a_missing_package_runs_again_on_resume(tmp_path, mon
                                              (_fails_itself, "ValueError: this point cannot work", 2)):
             output.unlink(missing_ok=True)
             with monkeypatch.context() as patch:
-                patch.setattr(metrics, "_analytic", failure)
+                patch.setattr(metrics, "analytic_metrics", failure)
                 first = run_sweep(spec, output, scheduler=address)
             assert (first.ok, first.failed) == (0, 2) and output.read_text().count(f",failed,{error}") == 2
             notes = []

@@ -216,9 +216,9 @@ def validate(config, settings):
     from .cli_validate import sweep_spec_or_config, validate_sweep
     from .preflight import preflight
 
-    if "axes" in (data := sweep_spec_or_config(config) or {}):
+    if (data := sweep_spec_or_config(config)) is not None and "axes" in data:
         return validate_sweep(config, data, settings)
-    cfg = load_with_options(config, None, settings, None, data or None)
+    cfg = load_with_options(config, None, settings, None, data)  # (a pipe's tables as read: it is read once)
     click.echo(f"{config}: valid ({cfg.name}: {preflight(cfg)})")
 
 

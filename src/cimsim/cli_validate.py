@@ -3,39 +3,45 @@ as a run checks it before simulating (:func:`cimsim.sweep.dry_run.point_errors`)
 
 from __future__ import annotations
 
+import os
 import re
+import stat
 import sys
 from pathlib import Path
 
 import click
 
-from .config.toml_file import MAX_TOML_BYTES
+from .config.toml_file import MAX_TOML_BYTES, is_descriptor
 
 __all__ = ["sweep_spec_or_config", "validate_sweep"]
 
 SHOWN_ERRORS = 3
 """distinct point errors printed (the rest counted)"""
 
-_AXES = re.compile(rb"""^[ \t]*(\[[ \t]*(axes|"axes"|'axes')[ \t]*[\].]|(axes|"axes"|'axes')[ \t]*=)""", re.MULTILINE)
-"""a line that opens a top-level ``axes`` table or sets ``axes``: what a sweep spec has and a config has not"""
+_AXES = re.compile(rb"""^(\xef\xbb\xbf)?[ \t]*(\[[ \t]*(axes|"axes"|'axes')[ \t]*[\].]|(axes|"axes"|'axes')[ \t]*[=.])""",
+                   re.MULTILINE)
+"""a line that opens a top-level ``axes`` table or sets ``axes`` (a dotted key too; after a UTF-8 byte-order mark on
+the first line): what a sweep spec has and a config has not"""
 
 
 def sweep_spec_or_config(path: str) -> dict | None:
     """The tables of ``path`` where it may be a sweep spec (a pipe, read once here; a regular file with a line that
-    opens or sets ``axes``, found by a text scan), else None: a config file, which the config loader reads, parsing
-    it once (a parse to tell the two apart had raised RecursionError on TOML nested thousands deep; the full suite)"""
+    opens or sets ``axes``, found by a text scan), else None: a config file or a device, which the config loader reads
+    and names (a parse to tell the two apart had raised RecursionError on TOML nested thousands deep; the full suite)"""
     from .config.toml_file import read_toml
 
-    if Path(path).is_file():
-        try:
+    try:
+        if Path(path).is_file():
             with open(path, "rb") as file:  # (no more than the loader reads)
-                if _AXES.search(file.read(MAX_TOML_BYTES + 1)) is None:
-                    return None
-        except OSError:
-            return None  # (the loader names it)
-    elif not Path(path).exists() or Path(path).is_dir():
+                return None if _AXES.search(file.read(MAX_TOML_BYTES + 1)) is None else read_toml(path, _WHAT)
+        if not (stat.S_ISFIFO(os.stat(path).st_mode) or is_descriptor(path)):
+            return None
+    except OSError:  # (a name too long, a missing file: the loader names it)
         return None
-    return read_toml(path, "config file or sweep spec")
+    return read_toml(path, _WHAT)
+
+
+_WHAT = "config file or sweep spec"
 
 
 def validate_sweep(spec: str, data: dict, settings: tuple[str, ...]) -> None:

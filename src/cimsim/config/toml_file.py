@@ -67,7 +67,7 @@ def read_toml(path: str | os.PathLike, what: str) -> dict[str, Any]:
         raise ConfigError(str(path), [("", "invalid TOML: arrays or tables nested too deeply to read")]) from None
     except ValueError:  # tomllib's int() of an integer past Python's 4300 digits (sys.int_info)
         raise ConfigError(str(path), [("", f"invalid TOML: {LONG_INTEGER}")]) from None
-    if not data and what == "config file":  # a truncated or failed write had run the default design, unsaid
+    if not data and what.startswith("config file"):  # a truncated or failed write had run the default design
         empty = not raw.removeprefix(codecs.BOM_UTF8).strip()
         warnings.warn(f"{path}: the config file states nothing ({'empty' if empty else 'comments only'}): the "
                       "schema's defaults run, under any settings given", UserWarning, stacklevel=caller_stacklevel())

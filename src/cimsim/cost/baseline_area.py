@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from ..config.presets_merge import DERIVED_FIELDS, section_tables
+from ..config.presets_merge import section_tables
 from ..config.schema import BaselineConfig, Config
 from ..mapping import Plan
 from .digital import mac_area_um2, register_area_um2_per_bit
@@ -52,17 +52,22 @@ def baseline_area_um2(config: Config, plan: Plan, mem: OnChipMemory) -> dict[str
     return {"die": die_um2 + (parts - published_parts) * min(1.0, die_um2 / published_parts)}
 
 
+_PRICED = ("macs_per_cycle", "sram_kib", "onchip_memory")
+"""the fields of a die's parts its re-pricing prices: its MAC units' count (at the widths it is built for), its
+on-chip memory's size and kind"""
+
+
 def published_die(b: BaselineConfig) -> tuple[float, BaselineConfig] | None:
-    """(the published die area of ``b``'s preset, mm2, and ``b`` with the parts that die describes as the preset
-    states them), or None where ``b`` states its own die, starts from no preset or from one without a die; a die
-    either way holds its own units (a vector unit's area is not added to it)"""
+    """(the published die area of ``b``'s preset, mm2, and ``b`` with the parts its area prices as the preset states
+    them, :data:`_PRICED`; its units' widths as ``b``'s: a die holds its published units, so a wide rate the loader
+    dropped with the MAC count prices no wider units onto it, a review), or None where ``b`` states its own die,
+    starts from no preset or from one without a die; a die either way holds its own units (no vector unit is added)"""
     if b.die_area_mm2 is not None or b.preset is None:
         return None
     table = section_tables("baseline").get(b.preset, {})
     if "die_area_mm2" not in table:
         return None
-    parts = {f: table[f] for f in DERIVED_FIELDS["baseline"]["die_area_mm2"] if f in table}
-    return float(table["die_area_mm2"]), replace(b, **parts)
+    return float(table["die_area_mm2"]), replace(b, **{f: table[f] for f in _PRICED if f in table})
 
 
 def has_die(b: BaselineConfig) -> bool:
@@ -79,10 +84,6 @@ def _parts_um2(config: Config, plan: Plan, mem: OnChipMemory) -> dict[str, float
         "register_file": b.macs_per_cycle * (w_bits + x_bits + acc_bits) * register_area_um2_per_bit(tech),
         "sram": mem.area_um2,
     }
-
-
-_PRICED = ("macs_per_cycle", "sram_kib", "onchip_memory")
-"""the fields of a die's parts that its re-pricing prices (the others the loader drops with them)"""
 
 
 def area_sentence(config: Config, area_um2: dict[str, float]) -> str:

@@ -19,8 +19,8 @@ from ..errors import ConfigError
 from . import fingerprint as model
 
 __all__ = ["COST_METRICS", "OUTPUT_METRICS", "CLIPPING_METRICS", "RANGE_METRICS", "BETTER_HIGHER", "available_metrics",
-           "default_metrics", "Task", "Outcome", "evaluate", "error_text", "MISSING_PACKAGE", "OVER_MEMORY",
-           "RERUN_FAILURES", "alike_axes", "unread_fields"]
+           "default_metrics", "Task", "Outcome", "evaluate", "error_text", "point_error", "analytic_metrics",
+           "MISSING_PACKAGE", "OVER_MEMORY", "RERUN_FAILURES", "alike_axes", "unread_fields"]
 
 COST_METRICS = ("energy_pj", "latency_ns", "throughput_per_s", "area_mm2", "tops_per_w", "tops_per_mm2",
                 "energy_gain", "latency_gain", "throughput_gain", "edp_gain")
@@ -116,7 +116,7 @@ def evaluate(tasks: Sequence[Task]) -> list[Outcome]:
     outcomes = []
     for task in tasks:
         try:
-            values = _analytic(task.config) if task.kind == "analytic" else _functional(task.config)
+            values = analytic_metrics(task.config) if task.kind == "analytic" else _functional(task.config)
             outcomes.append(Outcome(task.point_id, {m: values[m] for m in task.metrics}))
         except ImportError:
             raise
@@ -169,7 +169,7 @@ def _costs(config: Config, cim: Breakdown, baseline: Breakdown) -> dict[str, flo
     }
 
 
-def _analytic(config: Config) -> dict[str, float]:
+def analytic_metrics(config: Config) -> dict[str, float]:
     """Cost from shapes alone (:func:`cimsim.comparison.price_from_shapes`: a dense layer or a network's layers)."""
     from ..comparison import price_from_shapes
 
