@@ -596,8 +596,9 @@ def test_a_presets_die_with_changed_parts_is_that_die_with_them_repriced():
     assert areas[81920.0] == pytest.approx(826.0 + parts[81920.0] - parts[40960.0], rel=1e-12)
     line = next(a for a in baseline_breakdown(preset("a100", sram_kib=81920.0), 1,
                                               include_weight_load=False).assumptions if "Area" in a)
-    assert line == (f"Area is the published die area of a100, 826 mm2, with the change in the parts this config changes "
-                    f"(sram_kib 40960 -> 81920) priced at cimsim's laws (its units inside it): {areas[81920.0]:.4g} mm2.")
+    assert line == ("Area is the published die area of a100, 826 mm2, with the change in the parts this config "
+                    "changes (sram_kib 40960 -> 81920) priced at cimsim's laws (its units inside it): "
+                    f"{areas[81920.0]:.4g} mm2.")
     old = [sum(baseline_breakdown(preset("a100", node_nm=130.0, sram_kib=kib), 1, include_weight_load=False)
                .area_um2.values()) / 1e6 for kib in (40959.0, 40960.0, 40961.0, 81920.0)]
     assert old[0] < old[1] == 826.0 < old[2] < old[3] < 2 * 826.0  # parts above the die: the change scaled to it

@@ -272,7 +272,8 @@ def test_a_split_before_opset_18_into_parts_that_do_not_divide_its_axis_is_refus
     """equal parts with the last smaller came with opset 18; before it onnxruntime refuses an axis they do not divide
     (7 into 3 had been cut 3, 3, 1: a review); a divided axis imports"""
     outs = ["a", "b", "c"]
-    nodes = [helper.make_node("Split", ["x"], outs, axis=1, name="cut"), helper.make_node("Concat", outs, ["y"], axis=1)]
+    nodes = [helper.make_node("Split", ["x"], outs, axis=1, name="cut"),
+             helper.make_node("Concat", outs, ["y"], axis=1)]
     with pytest.raises(ValueError, match=r"'cut' \(Split\): Split of an axis of 7 into 3 equal parts: before opset 18"):
         network_from_onnx(_model(nodes, {}, (7,), opset=opset))
     x = np.arange(6.0)[None]

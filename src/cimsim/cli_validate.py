@@ -18,8 +18,8 @@ __all__ = ["sweep_spec_or_config", "validate_sweep"]
 SHOWN_ERRORS = 3
 """distinct point errors printed (the rest counted)"""
 
-_AXES = re.compile(rb"""^(\xef\xbb\xbf)?[ \t]*(\[[ \t]*(axes|"axes"|'axes')[ \t]*[\].]|(axes|"axes"|'axes')[ \t]*[=.])""",
-                   re.MULTILINE)
+_KEY = rb"""(axes|"axes"|'axes')"""
+_AXES = re.compile(rb"^(\xef\xbb\xbf)?[ \t]*(\[[ \t]*" + _KEY + rb"[ \t]*[\].]|" + _KEY + rb"[ \t]*[=.])", re.MULTILINE)
 """a line that opens a top-level ``axes`` table or sets ``axes`` (a dotted key too; after a UTF-8 byte-order mark on
 the first line): what a sweep spec has and a config has not"""
 

@@ -12,8 +12,8 @@ from .digital import mac_area_um2, register_area_um2_per_bit
 from .leakage import ALADDIN_LOGIC_LEAKAGE_UW_PER_UM2, buffer_leakage_uw, logic_leakage_uw
 from .onchip import OnChipMemory, onchip_memory
 
-__all__ = ["NATIVE_OPERAND_BITS", "NATIVE_ACCUMULATOR_BITS", "built_unit_bits", "baseline_area_um2", "published_die", "has_die",
-           "baseline_leakage_uw", "leakage_sentence"]
+__all__ = ["NATIVE_OPERAND_BITS", "NATIVE_ACCUMULATOR_BITS", "built_unit_bits", "baseline_area_um2", "published_die",
+           "has_die", "baseline_leakage_uw", "leakage_sentence"]
 
 NATIVE_OPERAND_BITS, NATIVE_ACCUMULATOR_BITS = 8, 32
 """a preset's MAC unit, bits: operands as ``macs_per_cycle`` is stated ("up to 8 bits"), accumulator as TPU v1's

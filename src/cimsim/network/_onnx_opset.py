@@ -12,9 +12,9 @@ it uses nothing newer, else refused (:func:`check_as_latest`)"""
 
 def default_opset(onnx, model, source: str) -> int:
     """The opset ``model`` imports for the default ONNX domain, its Splits' forms checked at it
-    (:func:`check_split_forms`), or a ValueError naming ``source`` where it names none (onnx's checker and onnxruntime refuse such a model: cimsim had read it as the newest, and a graph written
-    for opset 11 computed other numbers, Softmax over its last axis), several, one below 1 or one past the newest
-    the installed onnx knows"""
+    (:func:`check_split_forms`), or a ValueError naming ``source`` where it names none (onnx's checker and onnxruntime
+    refuse such a model: cimsim had read it as the newest, and a graph written for opset 11 computed other numbers,
+    Softmax over its last axis), several, one below 1 or one past the newest the installed onnx knows"""
     opsets = sorted({o.version for o in model.opset_import if o.domain in ("", "ai.onnx")})
     newest = onnx.defs.onnx_opset_version()
     if len(opsets) > 1:  # onnxruntime takes the last import, other readers the first: which the graph means is open
