@@ -171,10 +171,6 @@ def test_gpu_batching_amortises_the_weight_fetch_up_to_the_ridge(name):
 def test_gpu_reads_a_batch_one_images_weights_once(name):
     # batch 1 counts images: ResNet-50's conv positions share one fetch of its 25.5 MB of int8 weights from HBM
     # (before 2026-12 each output position fetched them again: one HBM byte per MAC, 160 x the time)
-    for name, macs in (("a100", 221184), ("h100", 540672)):  # 16-bit work: the loader drops the wide rate with the
-        widths = [sum(baseline_breakdown(preset(name, bits=16, macs_per_cycle=m), 1, include_weight_load=False)  # MAC
-                      .area_um2.values()) for m in (macs // 2, macs - 1, macs, macs + 1)]  # count, whose units' widths
-        assert widths[0] < widths[1] <= widths[2] <= widths[3]  # the die holds (one MAC more had priced 1600 mm2)
     from cimsim.models import get_model, price_model
     config, model = preset(name, node_nm=7.0), get_model("resnet50")
     weight_ns = sum(op.parameters for op in model.static_ops) / config.baseline.dram_bandwidth_gbps
@@ -187,10 +183,6 @@ def test_gpu_reads_a_batch_one_images_weights_once(name):
 def test_gpu_runs_element_wise_work_on_its_own_lanes(name, lanes):
     # before 2026-12 a GPU's norms, softmax and activations ran on the CIM chip's 256-lane vector unit: 89 % (A100)
     # of its ResNet-50 time, and --vector-lanes, a CIM option, moved the GPU's figures 6-20x
-    for name, macs in (("a100", 221184), ("h100", 540672)):  # 16-bit work: the loader drops the wide rate with the
-        widths = [sum(baseline_breakdown(preset(name, bits=16, macs_per_cycle=m), 1, include_weight_load=False)  # MAC
-                      .area_um2.values()) for m in (macs // 2, macs - 1, macs, macs + 1)]  # count, whose units' widths
-        assert widths[0] < widths[1] <= widths[2] <= widths[3]  # the die holds (one MAC more had priced 1600 mm2)
     from cimsim.models import get_model, price_model
     from cimsim.models.ops import VectorOp
     config, model = preset(name, node_nm=7.0), get_model("resnet50")
@@ -252,10 +244,6 @@ def test_a_networks_attention_is_priced_alike_from_a_file_and_from_its_shapes(na
 
 def test_a_part_filled_batch_is_said_as_such():
     # one image priced at baseline.batch 64 had been said to be fetched "once per batch of 64 images"
-    for name, macs in (("a100", 221184), ("h100", 540672)):  # 16-bit work: the loader drops the wide rate with the
-        widths = [sum(baseline_breakdown(preset(name, bits=16, macs_per_cycle=m), 1, include_weight_load=False)  # MAC
-                      .area_um2.values()) for m in (macs // 2, macs - 1, macs, macs + 1)]  # count, whose units' widths
-        assert widths[0] < widths[1] <= widths[2] <= widths[3]  # the die holds (one MAC more had priced 1600 mm2)
     from cimsim.models import get_model, price_model
     config = preset("a100", node_nm=7.0, batch=64)
     sentences = [[a for a in price_model(config, get_model("resnet50"), items=n).baseline.assumptions
@@ -269,10 +257,6 @@ def test_an_item_whose_vectors_take_several_fetches_is_said_as_such():
     # 1024 tokens beside a layer's weights, so a layer is fetched 2 to 7 times a sequence; the model line had said
     # "once per batch of 1 sequence"
     from cimsim.config import load_config
-    for name, macs in (("a100", 221184), ("h100", 540672)):  # 16-bit work: the loader drops the wide rate with the
-        widths = [sum(baseline_breakdown(preset(name, bits=16, macs_per_cycle=m), 1, include_weight_load=False)  # MAC
-                      .area_um2.values()) for m in (macs // 2, macs - 1, macs, macs + 1)]  # count, whose units' widths
-        assert widths[0] < widths[1] <= widths[2] <= widths[3]  # the die holds (one MAC more had priced 1600 mm2)
     from cimsim.models import get_model, price_model
     config = load_config(Path(__file__).resolve().parents[1] / "configs" / "default.toml")
 
@@ -293,10 +277,6 @@ def test_an_item_whose_vectors_take_several_fetches_is_said_as_such():
 
 def test_kv_caches_that_do_not_fit_on_chip_are_in_the_baselines_dram():
     # TPU v1 (28 MiB on chip) decoding LLaMA-7B at 64 sequences had held their 34 GB of KV caches on chip
-    for name, macs in (("a100", 221184), ("h100", 540672)):  # 16-bit work: the loader drops the wide rate with the
-        widths = [sum(baseline_breakdown(preset(name, bits=16, macs_per_cycle=m), 1, include_weight_load=False)  # MAC
-                      .area_um2.values()) for m in (macs // 2, macs - 1, macs, macs + 1)]  # count, whose units' widths
-        assert widths[0] < widths[1] <= widths[2] <= widths[3]  # the die holds (one MAC more had priced 1600 mm2)
     from cimsim.models import get_model, price_model
     config, model = preset("tpu-v1", node_nm=28.0), get_model("llama-7b", phase="decode", seq_len=512)
     asked_sram, dram = (price_model(config, model, chips=66, items=8, sequences=8, kv_cache=place).baseline
@@ -325,10 +305,6 @@ def test_vectors_sharing_a_streamed_fetch_wait_for_their_batch():
 def test_a_models_items_sharing_a_streamed_fetch_wait_for_their_batch(name, node_nm, streams):
     # a model's baseline had stated latency / items as one image's latency, where a batch's images share each streamed
     # fetch and finish together (the A100 at batch 8: 16.5 us of a 132 us batch); ResNet-50 stays on the CPU's chip
-    for name, macs in (("a100", 221184), ("h100", 540672)):  # 16-bit work: the loader drops the wide rate with the
-        widths = [sum(baseline_breakdown(preset(name, bits=16, macs_per_cycle=m), 1, include_weight_load=False)  # MAC
-                      .area_um2.values()) for m in (macs // 2, macs - 1, macs, macs + 1)]  # count, whose units' widths
-        assert widths[0] < widths[1] <= widths[2] <= widths[3]  # the die holds (one MAC more had priced 1600 mm2)
     from cimsim.models import get_model, price_model
     for model, options in ((get_model("resnet50"), {}),
                            (get_model("gpt2-small", phase="decode", seq_len=128), {"sequences": 16})):
@@ -448,10 +424,6 @@ def test_tpu_is_a_256_by_256_array_and_its_weight_memory_8_gib():
     # 8 GiB DDR3 Weight Memory: a model and KV caches above it are refused, as on the GPU presets
     from cimsim.config import with_overrides
     from cimsim.errors import ConfigError
-    for name, macs in (("a100", 221184), ("h100", 540672)):  # 16-bit work: the loader drops the wide rate with the
-        widths = [sum(baseline_breakdown(preset(name, bits=16, macs_per_cycle=m), 1, include_weight_load=False)  # MAC
-                      .area_um2.values()) for m in (macs // 2, macs - 1, macs, macs + 1)]  # count, whose units' widths
-        assert widths[0] < widths[1] <= widths[2] <= widths[3]  # the die holds (one MAC more had priced 1600 mm2)
     from cimsim.models import get_model, price_model
     assert config.baseline.dram_gb * 1e9 == 8 * 2**30
     model = get_model("llama-7b", phase="decode")
@@ -505,10 +477,6 @@ def test_a_kv_cache_in_dram_says_each_chip_has_a_channel_of_its_own():
     # the line had said "DRAM energy and bandwidth of baseline.dram": 66 chips' channels read as the baseline's one
     # (a probe: llama-7b's CIM side read 7.8 TB/s of KV cache against one A100's 2039 GB/s)
     from cimsim.config import Config, with_overrides
-    for name, macs in (("a100", 221184), ("h100", 540672)):  # 16-bit work: the loader drops the wide rate with the
-        widths = [sum(baseline_breakdown(preset(name, bits=16, macs_per_cycle=m), 1, include_weight_load=False)  # MAC
-                      .area_um2.values()) for m in (macs // 2, macs - 1, macs, macs + 1)]  # count, whose units' widths
-        assert widths[0] < widths[1] <= widths[2] <= widths[3]  # the die holds (one MAC more had priced 1600 mm2)
     from cimsim.models import get_model, price_model
 
     config = with_overrides(Config(), {"baseline.preset": "a100"})
@@ -527,10 +495,6 @@ def test_a_streaming_baseline_says_why_its_kv_caches_are_in_dram():
     # an a100 baseline's caches (gpt2-small's 18.9 MB against its 40 MiB L2) had been said not to fit there; its
     # weight_streaming dataflow keeps nothing on chip (a probe)
     from cimsim.config import Config, with_overrides
-    for name, macs in (("a100", 221184), ("h100", 540672)):  # 16-bit work: the loader drops the wide rate with the
-        widths = [sum(baseline_breakdown(preset(name, bits=16, macs_per_cycle=m), 1, include_weight_load=False)  # MAC
-                      .area_um2.values()) for m in (macs // 2, macs - 1, macs, macs + 1)]  # count, whose units' widths
-        assert widths[0] < widths[1] <= widths[2] <= widths[3]  # the die holds (one MAC more had priced 1600 mm2)
     from cimsim.models import get_model, price_model
 
     config = with_overrides(Config(), {"baseline.preset": "a100"})
@@ -546,10 +510,6 @@ def test_a_streaming_baseline_s_unbatched_decode_refetches_every_layer():
     import warnings
 
     from cimsim.config import Config, with_overrides
-    for name, macs in (("a100", 221184), ("h100", 540672)):  # 16-bit work: the loader drops the wide rate with the
-        widths = [sum(baseline_breakdown(preset(name, bits=16, macs_per_cycle=m), 1, include_weight_load=False)  # MAC
-                      .area_um2.values()) for m in (macs // 2, macs - 1, macs, macs + 1)]  # count, whose units' widths
-        assert widths[0] < widths[1] <= widths[2] <= widths[3]  # the die holds (one MAC more had priced 1600 mm2)
     from cimsim.models import get_model, price_model
 
     config = with_overrides(Config(), {"baseline.preset": "a100"})
