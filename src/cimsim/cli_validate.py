@@ -17,6 +17,8 @@ __all__ = ["sweep_spec_or_config", "validate_sweep"]
 
 SHOWN_ERRORS = 3
 """distinct point errors printed (the rest counted)"""
+_WHAT = "config file or sweep spec"
+"""what a file read here is called in its errors"""
 
 _KEY = rb"""(axes|"axes"|'axes')"""
 _AXES = re.compile(rb"^(\xef\xbb\xbf)?[ \t]*(\[[ \t]*" + _KEY + rb"[ \t]*[\].]|" + _KEY + rb"[ \t]*[=.])", re.MULTILINE)
@@ -39,9 +41,6 @@ def sweep_spec_or_config(path: str) -> dict | None:
     except OSError:  # (a name too long, a missing file: the loader names it)
         return None
     return read_toml(path, _WHAT)
-
-
-_WHAT = "config file or sweep spec"
 
 
 def validate_sweep(spec: str, data: dict, settings: tuple[str, ...]) -> None:

@@ -43,13 +43,12 @@ def baseline_area_um2(config: Config, plan: Plan, mem: OnChipMemory) -> dict[str
     b = config.baseline
     if b.die_area_mm2 is not None:
         return {"die": b.die_area_mm2 * 1e6}
-    parts = sum(_parts_um2(config, plan, mem).values())
-    preset = published_die(b)
+    parts, preset = _parts_um2(config, plan, mem), published_die(b)
     if preset is None:
-        return _parts_um2(config, plan, mem)
+        return parts
     die_um2, then = preset[0] * 1e6, replace(config, baseline=preset[1])
     published_parts = sum(_parts_um2(then, plan, onchip_memory(then)).values())
-    return {"die": die_um2 + (parts - published_parts) * min(1.0, die_um2 / published_parts)}
+    return {"die": die_um2 + (sum(parts.values()) - published_parts) * min(1.0, die_um2 / published_parts)}
 
 
 _PRICED = ("macs_per_cycle", "sram_kib", "onchip_memory")
