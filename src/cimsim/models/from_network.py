@@ -255,8 +255,8 @@ _ID_MOVES = {"reshape", "transpose", "slice", "flatten", "concat"}
 def _ids_looked_up(network: Network) -> list[np.ndarray]:
     """for each embedding layer that looks up the network's input as token ids (reading it directly or after
     :data:`_ID_MOVES`), the input positions it reads (the input's flat indices, moved as the ids are)"""
-    values, read = {0: np.arange(math.prod(network.input_shape), dtype=np.float64)[None]}, []  # 0: the input
-    values[0] = values[0].reshape((1, *network.input_shape))
+    flat = np.arange(math.prod(network.input_shape), dtype=np.float64)
+    values, read = {0: flat.reshape((1, *network.input_shape))}, []  # value 0: the input
     for k, (layer, reads) in enumerate(zip(network.layers, network.inputs)):
         if layer.kind == "embedding" and reads[0] in values:
             read.append(values[reads[0]])
