@@ -11,7 +11,7 @@ import numpy as np
 from cimsim.config import load_config
 from cimsim.models import price_model
 from cimsim.models.from_network import model_from_network
-from cimsim.network import Concat, Dense, Elementwise, Embedding, Network, Reshape, Slice
+from cimsim.network import Concat, Dense, Elementwise, Embedding, JoinConstant, Network, Reshape, Slice
 from extras import torch_or_skip
 
 RNG = np.random.default_rng(83)
@@ -135,6 +135,8 @@ def test_token_ids_looked_up_apart_count_each_position_once():
     joined = Network((Slice(0, 0, 1), Slice(0, 1, 2), Concat(0), Embedding(table), Dense(RNG.standard_normal((3, 4)))),
                      (2, 6), inputs=((0,), (0,), (1, 2), (3,), (4,)))
     assert model_from_network(joined).tokens_per_item == 12  # ids joined before the lookup (a review: 1, no tokens)
+    classed = Network((JoinConstant(0, np.array([7.0])), Embedding(table), Dense(RNG.standard_normal((3, 4)))), (6,))
+    assert model_from_network(classed).tokens_per_item == 7  # a class id prepended: a token (a review: no tokens)
     same = Network((Embedding(table), Embedding(RNG.standard_normal((10, 4))), Elementwise(), Dense(
         RNG.standard_normal((3, 4)))), (6,), inputs=((0,), (0,), (1, 2), (3,)))
     assert model_from_network(same).tokens_per_item == 6

@@ -254,14 +254,18 @@ _ID_MOVES = {"reshape", "transpose", "slice", "flatten", "concat"}
 
 def _ids_looked_up(network: Network) -> list[np.ndarray]:
     """for each embedding layer that looks up the network's input as token ids (reading it directly or after
-    :data:`_ID_MOVES`), the input positions it reads (the input's flat indices, moved as the ids are)"""
+    :data:`_ID_MOVES` or a join of constant ids), the positions it reads (the input's flat indices, moved as the ids
+    are; a joined constant id's a negative one of its own: a prepended class token is a token)"""
     flat = np.arange(math.prod(network.input_shape), dtype=np.float64)
-    values, read = {0: flat.reshape((1, *network.input_shape))}, []  # value 0: the input
+    values, read, joined = {0: flat.reshape((1, *network.input_shape))}, [], 0  # value 0: the input
     for k, (layer, reads) in enumerate(zip(network.layers, network.inputs)):
         if layer.kind == "embedding" and reads[0] in values:
             read.append(values[reads[0]])
         elif layer.kind in _ID_MOVES and reads and all(v in values for v in reads):
             values[k + 1] = layer(*(values[v] for v in reads))  # value k + 1: layer k's output
+        elif layer.kind == "join_constant" and reads[0] in values:  # ids joined by constant ones (a class token's):
+            own = -1.0 - joined - np.arange(layer.constant.size).reshape(layer.constant.shape)  # positions of their
+            values[k + 1], joined = replace(layer, constant=own)(values[reads[0]]), joined + layer.constant.size  # own
     return read
 
 
