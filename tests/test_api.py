@@ -119,6 +119,9 @@ def test_reprs_are_short_and_notebooks_get_markdown():
     network = cimsim.simulate(ROOT / "configs" / "digits-mlp.toml", {"workload.vectors": 8}).trials[0]
     assert repr(sim.trials[0]) == f"RunResult('default': dense, {sim.trials[0].headline})"  # (4.6 KB: the whole config)
     assert repr(network) == f"NetworkResult('digits-mlp': network, {network.headline})"  # (10.9 KB)
+    unlabelled = cimsim.simulate(ROOT / "configs" / "digits-mlp.toml", inputs=np.random.default_rng(0).uniform(
+        0, 16, (8, 64))).trials[0]  # its figure is top-1 agreement with the float network, not an accuracy (a review)
+    assert not unlabelled.labelled and " % agreement (digital " in repr(unlabelled)
     rows = comp.rows()
     assert {r["side"] for r in rows} == {"cim", "baseline"}
     cim_energy = sum(r["energy_pj"] for r in rows if r["side"] == "cim" and r["scenario"] == "steady")

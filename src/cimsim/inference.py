@@ -103,9 +103,9 @@ class NetworkResult(NanEqualResult, ShortRepr):
     @property
     def headline(self) -> str:
         """the accuracy in a few words (a network with no classes: its outputs' relative error)"""
-        if math.isnan(self.analog_accuracy):  # no top-1
-            return f"outputs {self.vs_float.relative_error:.3g} relative error"
-        return f"{100 * self.analog_accuracy:.2f} % (digital {100 * self.digital_accuracy:.2f} %)"
+        said = "" if self.labelled else " agreement"  # (no labels: top-1 agreement with the float network)
+        return (f"outputs {self.vs_float.relative_error:.3g} relative error" if math.isnan(self.analog_accuracy) else
+                f"{100 * self.analog_accuracy:.2f} %{said} (digital {100 * self.digital_accuracy:.2f} %)")
 
     def metrics(self) -> dict[str, float]:
         """the accuracy figures of this trial, by name: top-1 accuracies (NaN without classes) and the analog
