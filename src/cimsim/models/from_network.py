@@ -71,12 +71,12 @@ _MOVES = {"reshape", "transpose", "slice", "concat", "join_constant", "flatten",
           "embedding", "scatter", "take_along", "put_along", "constant"}
 
 
-def _positions(network: Network) -> set[int]:
+def _positions(network: Network, tokens: int) -> set[int]:
     """the lengths of the example's position axes, which another example's length changes: every axis of token ids
-    (:func:`_tokens`), all but the last (the features) of a float input of two axes (a sequence), all but the first
-    (the channels) of one of three or more (an image); none of a vector"""
+    (``tokens`` above 1, :func:`_tokens`), all but the last (the features) of a float input of two axes (a sequence),
+    all but the first (the channels) of one of three or more (an image); none of a vector"""
     axes = network.input_shape
-    return set(axes if _tokens(network) > 1 else axes[:-1] if len(axes) == 2 else axes[1:])
+    return set(axes if tokens > 1 else axes[:-1] if len(axes) == 2 else axes[1:])
 
 
 def _vector_ops(layer: DigitalLayer, name: str, shapes: list[tuple[int, ...]], seen: set[int],
@@ -191,7 +191,7 @@ def model_from_network(network: Network, name: str = "network", inputs=None) -> 
     ops: list = []
     shared: dict[int, int] = {}  # matrix index -> the position of its op in ops
     seen: set[int] = set()  # the arrays whose parameters an op holds already
-    positions, places = _positions(network), Counter(network.matrix_indices())
+    positions, places = _positions(network, _tokens(read := _ids_looked_up(network))), Counter(network.matrix_indices())
     siblings: dict[int, tuple] = {}  # a static op's position in ops -> what its siblings share (sibling_key)
     for layer, reads, layer_name, index, share in zip(network.layers, network.inputs, network.names,
                                                       network.matrix_indices(), work_shares(network)):
@@ -234,8 +234,8 @@ def model_from_network(network: Network, name: str = "network", inputs=None) -> 
     if not any(isinstance(layer, (Dense, Conv2d, Conv3d)) for layer in network.layers):
         raise ValueError(f"network {name!r} has no matrix layer to put on crossbars")
     matrices = fused(list(ops), siblings)
-    return Model(name, "inference", matrices, _dram_inputs(network, values), math.prod(network.output_shape),
-                 tokens_per_item=_tokens(network), dram_parameters=memory_parameters(network, seen),
+    return Model(name, "inference", matrices, _dram_inputs(network, values, read), math.prod(network.output_shape),
+                 tokens_per_item=_tokens(read), dram_parameters=memory_parameters(network, seen),
                  source="network file" + _fusion_note(len(ops) - len(matrices)) + _zeros_note(measured))
 
 
@@ -269,21 +269,20 @@ def _ids_looked_up(network: Network) -> list[np.ndarray]:
     return read
 
 
-def _tokens(network: Network) -> int:
-    """the tokens of one inference of a network whose input is token ids (:func:`_ids_looked_up`): the input
-    positions its lookups read, each once (a pair's halves looked up apart are all its tokens; the same ids read by
-    two tables, one token each; the most ids one lookup read had been taken: half a pair's tokens, a models probe);
-    1 for any other network"""
-    read = _ids_looked_up(network)
+def _tokens(read: list[np.ndarray]) -> int:
+    """the tokens of one inference of a network whose input is token ids, its lookups reading the input positions
+    ``read`` (:func:`_ids_looked_up`): each position once (a pair's halves looked up apart are all its tokens; the
+    same ids read by two tables, one token each; the most ids one lookup read had been taken: half a pair's tokens, a
+    models probe); 1 for any other network"""
     return int(np.unique(np.concatenate([r.ravel() for r in read])).size) if read else 1
 
 
-def _dram_inputs(network: Network, shapes: list) -> int:
-    """the activations read from DRAM per inference: the network's input unless it is token ids, and the rows every
-    embedding lookup reads (its table kept in DRAM, :func:`.network_parameters.memory_parameters`), as the shapes
-    route reads a decoder's token embeddings"""
+def _dram_inputs(network: Network, shapes: list, read: list[np.ndarray]) -> int:
+    """the activations read from DRAM per inference: the network's input unless it is token ids (its lookups read
+    positions ``read``, :func:`_ids_looked_up`), and the rows every embedding lookup reads (its table kept in DRAM,
+    :func:`.network_parameters.memory_parameters`), as the shapes route reads a decoder's token embeddings"""
     rows = sum(math.prod(shapes[k + 1]) for k, layer in enumerate(network.layers) if layer.kind == "embedding")
-    return rows + (0 if _ids_looked_up(network) else math.prod(network.input_shape))
+    return rows + (0 if read else math.prod(network.input_shape))
 
 
 def _zeros_note(measured: list[DataStats] | None) -> str:
