@@ -152,3 +152,30 @@ def test_the_tree_limit_is_checked_only_where_trees_sum():
         with_overrides(Config(), {"array.adder_trees": 64})
     assert "more than" not in str(info.value)
 
+
+
+
+def test_a_cell_chain_carry_columns_hold_no_conductance_in_the_analytic_sums():
+    """A cell chain's carry columns are adders: the analytic G V**2 t had counted them as cells at g_min (7-17 % over
+    the functional path's, moving with the rows read at once, where the run's does not)."""
+    import numpy as np
+
+    from cimsim.analytic import DataStats
+    from cimsim.numerics import Crossbar
+    from cimsim.numerics.samples import plane_code_shares, weight_level_share
+
+    rng = np.random.default_rng(5)
+    w, x = rng.standard_normal((10, 20)), rng.standard_normal((7, 20))
+    estimates = []
+    for rows_per_read in (4, 16):
+        xbar = Crossbar(with_overrides(DIGITAL, {"array.digital_adders": "cell_chain", "workload.in_features": 20,
+                                                 "array.rows_per_read": rows_per_read, "workload.out_features": 10}))
+        xbar.program(w)
+        xbar.mvm(x)
+        plan = xbar.plan
+        assert plan.chain_cols == (2 if rows_per_read == 4 else 4)
+        data = DataStats(input_codes=plane_code_shares(plan, x, None),
+                         weight_levels=weight_level_share(plan, w, False))
+        estimates.append(analytic_counts(plan, 7, data).array_gv2t_fj)
+        assert estimates[-1] == pytest.approx(xbar.counts.array_gv2t_fj, rel=0.01)  # 1.084x and 1.168x before
+    assert estimates[0] == pytest.approx(estimates[1], rel=1e-12)

@@ -150,13 +150,15 @@ def analytic_counts(plan: Plan, vectors: int, data: DataStats = UNIFORM_DATA) ->
 def _cell_sums(plan: Plan, data: DataStats, cells: int, weight_rows: int, array_rows: int) -> tuple[float, float]:
     """(conductance, uS, summed over the ``cells`` read; their stored level / max level, summed): the weights' cells
     (``weight_rows`` = cell rows read x outputs held) paired with their inputs (``data.coupling``,
-    ``activity_coupling``), the reference columns' (``array_rows`` cell rows read) and the rest at g_min"""
+    ``activity_coupling``), the reference columns' (``array_rows`` cell rows read) and the rest at g_min (a cell
+    chain's carry columns are adders: no conductance)"""
     (held, refs), (stored, stored_refs) = (_level_fractions_of(plan, data, kind) for kind in (False, True))
     paired = 1.0 if data.coupling is None else data.coupling
     weight_cells = weight_rows * plan.n_slices * plan.polarities  # the weights' cells read (no reference, no chain)
+    chain_cells = weight_rows * plan.chain_cols  # a cell chain's carry columns: adders, no conductance
     span = plan.g_max_us - plan.g_min_us
     conductance_us = (paired * (weight_cells * plan.g_min_us + weight_rows * held * span)
-                      + (cells - weight_cells) * plan.g_min_us + array_rows * refs * span)
+                      + (cells - weight_cells - chain_cells) * plan.g_min_us + array_rows * refs * span)
     activity_paired = 1.0 if data.activity_coupling is None else data.activity_coupling
     return conductance_us, weight_rows * stored * activity_paired + array_rows * stored_refs
 
