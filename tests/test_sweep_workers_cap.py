@@ -68,6 +68,15 @@ def test_a_huge_worker_count_runs_on_real_processes(tmp_path):
     assert [r["status"] for r in rows] == ["ok", "ok"] and all(float(r["energy_pj"]) > 0 for r in rows)
 
 
+def test_a_numpy_worker_count_runs_on_real_processes(tmp_path):
+    """np.int64(1) had passed the check and reached threadpoolctl in each worker, which refuses a numpy int: every
+    worker failed to start, blamed on a missing main guard (a probe)"""
+    import numpy as np
+
+    summary = run_sweep(_spec([5, 6]), tmp_path / "out.csv", workers=np.int64(1))
+    assert (summary.total, summary.ok, summary.failed, summary.stopped) == (2, 2, 0, None)
+
+
 @pytest.mark.parametrize("workers", [SEM_VALUE_MAX, SEM_VALUE_MAX + 1, 10**30])  # 2**31 - 1 on Linux
 def test_open_executor_refuses_more_processes_than_a_pool_can_count(workers):
     """no task count to cap it (a caller such as simulate_network's split): one clear error, no process started"""

@@ -141,15 +141,17 @@ def check_path(name: str, value) -> str | os.PathLike:
     raise TypeError(f"{name} must be a file path (str or os.PathLike); got {type(value).__name__} {shown(value)}")
 
 
-def check_execution(progress, workers, scheduler, called_with: str = "the number of items just finished") -> None:
+def check_execution(progress, workers, scheduler,
+                    called_with: str = "the number of items just finished") -> int | None:
     """How a run is carried out, as a script passes it: ``progress`` a callable or None, ``workers`` an int >= 1 or
     None, ``scheduler`` a Dask scheduler address (str) or None; not both (as the CLI refuses them: ``workers`` had
-    capped the pieces a whole cluster was sent)."""
+    capped the pieces a whole cluster was sent). Returns ``workers`` as a plain int (a numpy integer had reached
+    threadpoolctl in each worker, which refuses one: every worker failed to start) or None."""
     if progress is not None and not callable(progress):
         raise TypeError(f"progress must be a callable (called with {called_with}) or None; got "
                         f"{type(progress).__name__} {shown(progress)}")
     if workers is not None:
-        check_int("workers", workers, 1)
+        workers = check_int("workers", workers, 1)
     if scheduler is not None and not isinstance(scheduler, str):
         raise TypeError(f"scheduler must be a Dask scheduler address (a str such as 'tcp://host:8786') or None; got "
                         f"{type(scheduler).__name__} {shown(scheduler)}")
@@ -158,6 +160,7 @@ def check_execution(progress, workers, scheduler, called_with: str = "the number
     if workers is not None and scheduler is not None:
         raise ValueError("workers sets local processes; a Dask cluster (scheduler) has its own workers: give one of "
                          "them")
+    return workers
 
 
 _SCHEMES = ("tcp", "ws")

@@ -81,7 +81,7 @@ def run_trials(config: Config, progress: Callable[[int], None] | None = None, *,
     in-memory arrays (dense: weights, inputs; network: network, inputs, labels). The cost models' limits are checked
     first, before any crossbar is built (:func:`cimsim.preflight.check_pricing`): a design the run could not price is
     a ConfigError, as ``cimsim validate`` finds it, not one after every sample has run."""
-    check_execution(progress, workers, scheduler)
+    workers = check_execution(progress, workers, scheduler)
     if config.workload.kind == WorkloadKind.NETWORK:
         check_pricing(config, data.get("network"))
         return tuple(simulate_network(config, progress, trial, workers=workers, scheduler=scheduler, **data)

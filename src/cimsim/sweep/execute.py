@@ -91,7 +91,7 @@ def run_sweep(spec: SweepSpec | str | os.PathLike, output: str | os.PathLike, *,
     scheduler is given and Dask is not installed, :class:`~.cluster.SchedulerUnreachable` when no Dask scheduler
     answers there.
     """
-    check_execution(progress, workers, scheduler, called_with="the points done, failed and in all")
+    workers = check_execution(progress, workers, scheduler, called_with="the points done, failed and in all")
     check_not_bootstrapping("run_sweep")  # before the lock: each worker would otherwise start the sweep over
     if notice is not None and not callable(notice):
         raise TypeError(f"notice must be a callable taking a str, or None; got {type(notice).__name__}")

@@ -77,8 +77,9 @@ def _check_started(executor: Executor, exc: BaseException) -> None:
                " or its top-level code runs again in every worker" if path and os.path.isfile(path) else
                f"The main module ({path or 'no file'}) is no file a worker can import (a script piped on stdin): "
                "run the script from a file, or leave workers out")
-        raise ValueError(f"workers={executor.workers}: the worker processes could not start (each ended while "
-                         f"importing {_main_module()} as a spawned worker does first; their errors are above). "
+        raise ValueError(f"workers={executor.workers}: the worker processes could not start (each ended before it "
+                         f"was ready, most likely while importing {_main_module()} as a spawned worker does first; "
+                         "their errors are above). "
                          f"{fix}") from None
 
 
