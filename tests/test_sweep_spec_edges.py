@@ -102,6 +102,14 @@ def test_an_integer_field_says_a_float_in_its_range_made_every_value_a_float(tab
     refused({"axes": {"adc.bits": {"start": 4, "stop": 20, "step": 2}}}, "the range reaches 20")
 
 
+def test_an_integer_field_says_a_fractional_step_makes_values_that_are_no_whole_numbers():
+    """a step of 0.5 had been told by the range's (whole) ends alone (a probe)"""
+    text = refused({"axes": {"adc.bits": {"start": 4, "stop": 6, "step": 0.5}}},
+                   "the range reaches 4.0 and 6.0; with 'step' (0.5) the values between the ends are no whole numbers "
+                   "either: an integer field takes an integer start, stop and step")
+    assert text.count("the range reaches") == 1
+
+
 def test_a_step_below_the_values_digits_is_refused_rather_than_repeating_values():
     refused({"axes": {"adc.offset_lsb": {"start": 1.0, "stop": 1.000000000000001, "step": 1e-17}}},
             "axes.'adc.offset_lsb': the step is below the 15 significant digits of its values")

@@ -45,15 +45,18 @@ def range_end_errors(field: str, ends, floats: list[str], whole_numbers: bool) -
     """what is wrong with the values a range of ``field`` reaches (``ends``), each problem once with the ends that
     have it (both ends' "a float" had been two lines); where its numbers are all whole (``whole_numbers``: so is every
     value), a whole float the field would take as an integer says that ``floats`` (the range's keys written as
-    floats, as "'step' (2.0)") made it one"""
+    floats, as "'step' (2.0)") made it one; where they are not all whole, that the range's values are not (a step
+    of 0.5 on an integer field had been told by its ends alone)"""
     found: dict[tuple[str, bool], list] = {}
     for v in dict.fromkeys(ends):  # (a range of one value reaches it once)
         if (why := field_error(field, v)) is not None:
-            whole = bool(floats) and whole_numbers and float(v).is_integer() and field_error(field, int(v)) is None
+            whole = bool(floats) and float(v).is_integer() and field_error(field, int(v)) is None
             found.setdefault((why, whole), []).append(v)
-    return [f"{why}; the range reaches {' and '.join(map(repr, values))}" + (
-        f", a float: {' and '.join(floats)} written as a float makes every value of the range one; write integers"
-        if whole else "") for (why, whole), values in found.items()]
+    made = (f", a float: {' and '.join(floats)} written as a float makes every value of the range one; write "
+            "integers" if whole_numbers else f"; with {' and '.join(floats)} the values between the ends are no whole "
+            "numbers either: an integer field takes an integer start, stop and step")
+    return [f"{why}; the range reaches {' and '.join(map(repr, values))}" + (made if whole else "")
+            for (why, whole), values in found.items()]
 
 
 def choice_names(field: str) -> tuple[str, ...]:
