@@ -8,6 +8,7 @@ import inspect
 import math
 import pkgutil
 import re
+from collections.abc import Callable
 from pathlib import Path
 from unittest import mock
 
@@ -15,7 +16,7 @@ import numpy as np
 import pytest
 
 import cimsim
-from cimsim.argcheck import _dataclass_parameters, checked_types, described
+from cimsim.argcheck import _typed_parameters, checked_types, described
 from cimsim.config.schema import Config, TechnologyConfig
 from cimsim.cost import gates, leakage, noc, periphery, vector_unit
 from cimsim.cost.families import chain_registers
@@ -33,8 +34,9 @@ def _checked_parameters():
         for name in getattr(module, "__all__", []):
             func = getattr(module, name)
             if inspect.isfunction(func) and func.__module__ == info.name and func.__code__.co_name == "checked":
-                for _, parameter, classes in _dataclass_parameters(func.__wrapped__):
-                    found.append((func, parameter, classes[0]))
+                for _, parameter, classes in _typed_parameters(func.__wrapped__):
+                    if not isinstance(classes, bool):  # a dataclass (a callable's: below)
+                        found.append((func, parameter, classes[0]))
     return found
 
 
@@ -55,8 +57,8 @@ def test_an_object_of_the_wrong_type_is_named(func, parameter, cls):
     # every other checked argument an object that passes as its class (the function body is never reached)
     arguments = {name: object() for name, p in inspect.signature(func).parameters.items()
                  if p.default is p.empty and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)}
-    for _, name, classes in _dataclass_parameters(func.__wrapped__):
-        arguments[name] = mock.NonCallableMock(spec=classes[0])
+    for _, name, classes in _typed_parameters(func.__wrapped__):
+        arguments[name] = print if isinstance(classes, bool) else mock.NonCallableMock(spec=classes[0])
     arguments[parameter] = 0.5
     with pytest.raises(TypeError, match=rf"^{parameter} must be .*cimsim {cls.__name__}.*; got float 0.5$"):
         func(**arguments)
@@ -77,6 +79,30 @@ def test_checked_types_accepts_none_only_where_optional_and_leaves_defaults_alon
         f(tech, config=None)
     assert described(Plan) == "a cimsim Plan (cimsim.mapping.plan_layer(config))"
     assert f.__name__ == "f" and f.__wrapped__.__name__ == "f"
+
+
+def test_a_callable_argument_that_is_none_is_named_before_anything_runs(tmp_path):
+    """progress=3 had failed as "'int' object is not callable" after a block had run, naming no argument (a probe);
+    Network.forward's matmul likewise"""
+    @checked_types
+    def f(progress: Callable[[int], None] | None = None, *, hook: Callable[[], int]) -> str:
+        return "ran"
+
+    assert f(print, hook=print) == f(None, hook=len) == "ran"
+    with pytest.raises(TypeError, match=r"^progress must be a callable or None; got int 3$"):
+        f(3, hook=print)
+    with pytest.raises(TypeError, match=r"^hook must be a callable; got NoneType None$"):
+        f(hook=None)
+    from cimsim.network import Dense, Network
+    from cimsim.run import simulate
+
+    config = cimsim.as_config(Path(__file__).resolve().parents[1] / "configs" / "default.toml")
+    for call in (lambda: simulate(config, 3), lambda: simulate(config, progress="x")):
+        with pytest.raises(TypeError, match=r"^progress must be a callable or None; got "):
+            call()
+    net = Network((Dense(np.ones((3, 2))),), (2,))
+    with pytest.raises(TypeError, match=r"^matmul must be a callable or None; got int 3$"):
+        net.forward(np.ones((1, 2)), matmul=3)
 
 
 @pytest.mark.parametrize("bad", [math.nan, math.inf, -1.0])
@@ -236,3 +262,28 @@ def test_settings_may_give_a_table_as_a_dict():
             cimsim.estimate(_SMALL, settings)
     with pytest.raises(ValueError, match="settings give simulation.trials = 3, but the argument 2"):  # compared too
         cimsim.simulate(_SMALL, {"simulation": {"trials": 3}}, trials=2)
+
+
+def test_a_bad_trial_and_a_workload_of_the_other_kind_are_named():
+    """trial=-1 had been reported as a bad ``key`` (an argument the caller never gave); a dense config given to
+    simulate_network had run the network, its result labelled dense (a probe)"""
+    from cimsim.inference import simulate_network
+    from cimsim.network import Dense, Network
+    from cimsim.run import simulate
+
+    root = Path(__file__).resolve().parents[1] / "configs"
+    dense = cimsim.as_config(root / "default.toml")
+    for trial, shown_as in ((-1, "-1"), (1.5, "1.5"), (2 ** 32, str(2 ** 32))):
+        with pytest.raises(ValueError, match=rf"^trial must be an int >= 0 and <= 4294967295; got {shown_as}$"):
+            simulate(dense, trial=trial)
+    net = Network((Dense(np.ones((3, 4))),), (4,))
+    with pytest.raises(ValueError, match=r"a 'dense' workload is simulated by cimsim.simulate \(or "
+                                         r"cimsim.run.simulate\), not by cimsim.inference.simulate_network; a network given in "
+                                         r"memory runs with 'workload.kind' = 'network' \(no network_file needed\)$"):
+        simulate_network(dense, network=net, inputs=np.ones((2, 4)))
+    mlp = cimsim.as_config(root / "digits-mlp.toml")
+    with pytest.raises(ValueError, match=r"a 'network' workload is simulated by cimsim.simulate \(or "
+                                         r"cimsim.inference.simulate_network\), not by cimsim.run.simulate$"):
+        simulate(mlp)
+    with pytest.raises(ValueError, match=r"^trial must be an int >= 0 and <= 4294967295; got 1.5$"):
+        simulate_network(mlp, trial=1.5)

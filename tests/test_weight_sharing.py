@@ -174,7 +174,8 @@ def test_a_shared_matrixs_adc_range_spans_every_places_calibration():
     shared = Dense(rng.normal(0, 1, (16, 16)))
     net = Network((shared, ReLU(), shared, Dense(rng.normal(size=(4, 16)))), (16,))
     x = rng.normal(size=(40, 16))
-    cfg = config_from_dict({"preset": "rram-default", "adc": {"range": "calibrated", "calibration_vectors": 40}})
+    cfg = config_from_dict({"preset": "rram-default", "workload": {"kind": "network"},
+                            "adc": {"range": "calibrated", "calibration_vectors": 40}})
     layer = simulate_network(cfg, network=net, inputs=x).layers[0]
     places = _programmed(cfg, net.matrix_layers()[0], net.matrix_shapes()[0], 0)
     scales = [places[0].calibrate(x).full_scale, places[1].calibrate(np.maximum(places[0].mvm(x), 0)).full_scale]

@@ -7,6 +7,7 @@ expected; each returns the value as a plain Python number (or the path or object
 
 from __future__ import annotations
 
+import collections.abc
 import dataclasses
 import functools
 import inspect
@@ -216,37 +217,45 @@ def check_instance(name: str, value, cls: type, expected: str | None = None):
 
 def checked_types(func):
     """Decorator: every argument of ``func`` annotated with a cimsim dataclass (a Config, a Plan, a TechnologyConfig;
-    or such a class or None) must be one, else :func:`check_instance`'s TypeError naming it. The annotations are
-    read at the first call. Before, a wrong object failed deep inside ("'float' object has no attribute
-    'node_nm'"). Numbers are checked by each function, against its own bounds (:func:`check_int`,
-    :func:`check_real`)."""
-    checks: list[tuple[int, str, tuple[type, ...]]] | None = None
+    or such a class or None) must be one, else :func:`check_instance`'s TypeError naming it; one annotated as a
+    Callable (or None) must be callable, else a TypeError naming it (a progress=3 had failed as "'int' object is not
+    callable" after the first block had run). The annotations are read at the first call. Before, a wrong object
+    failed deep inside ("'float' object has no attribute 'node_nm'"). Numbers are checked by each function,
+    against its own bounds (:func:`check_int`, :func:`check_real`)."""
+    checks: list[tuple[int, str, tuple[type, ...] | bool]] | None = None
 
     @functools.wraps(func)
     def checked(*args, **kwargs):
         nonlocal checks
         if checks is None:
-            checks = _dataclass_parameters(func)
+            checks = _typed_parameters(func)
         for index, name, accepted in checks:
             if index < len(args) or name in kwargs:  # left out: the default
                 value = args[index] if index < len(args) else kwargs[name]
-                if not isinstance(value, accepted):
+                if isinstance(accepted, bool):  # a callable; None too where ``accepted``
+                    if not (callable(value) or (accepted and value is None)):
+                        raise TypeError(f"{name} must be a callable{' or None' * accepted}; got "
+                                        f"{type(value).__name__} {shown(value)}")
+                elif not isinstance(value, accepted):
                     check_instance(name, value, accepted[0])
         return func(*args, **kwargs)
 
     return checked
 
 
-def _dataclass_parameters(func) -> list[tuple[int, str, tuple[type, ...]]]:
-    """(position, name, accepted types) of each parameter of ``func`` annotated with a cimsim dataclass (alone or
-    in a union); one that is optional, or whose default is None, also accepts None"""
+def _typed_parameters(func) -> list[tuple[int, str, tuple[type, ...] | bool]]:
+    """(position, name, accepted) of each parameter of ``func`` annotated with a cimsim dataclass (alone or in a
+    union; accepted: the types) or a Callable (accepted: whether None is too); one that is optional, or whose
+    default is None, also accepts None"""
     hints = typing.get_type_hints(func)
-    checks = []
+    checks: list[tuple[int, str, tuple[type, ...] | bool]] = []
     for index, (name, parameter) in enumerate(inspect.signature(func).parameters.items()):
         hint = hints.get(name)
         options = typing.get_args(hint) if typing.get_origin(hint) in (typing.Union, types.UnionType) else (hint,)
         classes = tuple(t for t in options if dataclasses.is_dataclass(t) and t.__module__.startswith("cimsim."))
+        optional = type(None) in options or parameter.default is None
         if classes:
-            optional = type(None) in options or parameter.default is None
             checks.append((index, name, classes + (type(None),) * optional))
+        elif any(typing.get_origin(t) is collections.abc.Callable for t in options):
+            checks.append((index, name, optional))
     return checks

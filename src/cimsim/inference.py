@@ -29,7 +29,7 @@ import numpy as np
 
 from .argcheck import checked_types
 from .accuracy import ErrorStats
-from .config.modes import Dataset, ReadNoisePath, SignedInputs
+from .config.modes import Dataset, ReadNoisePath, SignedInputs, WorkloadKind
 from .config.schema import Config
 from .counts import Counts
 from .errors import ConfigError
@@ -38,7 +38,7 @@ from .models.from_network import sample_rows
 from .evaluation import RangeResult, evaluate, has_classes
 from .network import MatrixShape, Network, load_dataset, load_network
 from .numerics import USABLE_CORES, AdcSetting
-from .numerics.checks import as_array, validated_config
+from .numerics.checks import as_array, run_arguments
 from .numerics.threads import one_blas_thread
 from .preflight import check_float_range, check_labels, check_network
 from .run import NanEqualResult, ShortRepr, input_clipped_fraction
@@ -199,7 +199,7 @@ def simulate_network(config: Config, progress: Callable[[int], None] | None = No
     a multiprocessing.Pool worker, which cannot start any: with a RuntimeWarning). A ValueError naming ``workers``
     from a script without a main guard (:func:`~cimsim.sweep.execute.open_executor`).
     """
-    config = validated_config(config)
+    config, trial = run_arguments(config, trial, WorkloadKind.NETWORK)
     start, network_given = time.perf_counter(), network is not None
     if inputs is None:
         if labels is not None:

@@ -23,7 +23,7 @@ from .counts import Counts
 from .mapping import Plan, plan_layer
 from .npfiles import npz_shape, read_npy
 from .numerics import AdcSetting, build_crossbar
-from .numerics.checks import finite_matrix, validated_config
+from .numerics.checks import finite_matrix, run_arguments
 from .numerics.encoding import fixed_input_max
 from .poor_outputs import poor_outputs_note
 from .preflight import check_dense, check_magnitudes, magnitude_field, peaks
@@ -251,10 +251,7 @@ def simulate(config: Config, progress: Callable[[int], None] | None = None, tria
     the config's shape (:func:`cimsim.simulate` sets the shape from them); left out, they come from the config.
     A network config is refused here: :func:`cimsim.simulate` or :func:`cimsim.inference.simulate_network`.
     """
-    config = validated_config(config)
-    if config.workload.kind != WorkloadKind.DENSE:
-        raise ValueError(f"{config.source}: a {config.workload.kind!r} workload is simulated by cimsim.simulate "
-                         "(or cimsim.inference.simulate_network), not by cimsim.run.simulate")
+    config, trial = run_arguments(config, trial, WorkloadKind.DENSE)
     start = time.perf_counter()
     wl = config.workload
     check_dense(config, plan_layer(config))

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..argcheck import cut_short, is_int, shown
+from ..argcheck import checked_types, cut_short, is_int, shown
 from ..numerics.checks import as_array, real_numbers
 from ._onnx_checks import MAX_SAMPLE_VALUES, bounded, prod
 from .layers import DigitalLayer, Layer, MatrixLayer
@@ -222,6 +222,7 @@ class Network:
             raise ValueError(f"{name} holds NaN or infinite values")
         return arr
 
+    @checked_types
     def forward(self, x, matmul: MatMul | None = None) -> np.ndarray:
         """Outputs (batch, *output_shape) for inputs ``x`` (batch, *input_shape).
 

@@ -9,18 +9,19 @@ import numbers
 
 import numpy as np
 
-from ..argcheck import check_instance, cut_short
+from ..argcheck import check_instance, check_int, cut_short
 from ..config.checks import check_consistency, device_errors
 from ..config.conditional import CONDITIONAL_FIELDS, unused_stated_fields
 from ..config.load import field_errors, python_scalar, with_overrides
 from ..config.presets_merge import (changed_since_loaded, is_template, preset_changed_in_code, preset_origins,
                                      stated_tables, warn_defaults_over_preset, without_stale_derived)
+from ..config.modes import WorkloadKind
 from ..config.schema import SECTIONS, Config
 from ..errors import ConfigError
 from ..npfiles import refuse_booleans
 
 __all__ = ["as_array", "real_numbers", "vector_rows", "finite_matrix", "checked_inputs", "check_unsigned",
-           "finite_outputs", "checked_config", "validated_config"]
+           "finite_outputs", "checked_config", "validated_config", "run_arguments"]
 
 _CHECKED: dict[int, tuple[Config, Config]] = {}
 """the configs :func:`checked_config` passed last, by id, each with its stored form (the given one held, so an id
@@ -86,6 +87,24 @@ def validated_config(config) -> Config:
         _VALIDATED.clear()
     _VALIDATED[id(config)], _VALIDATED[id(stored)] = (config, stored), (stored, stored)
     return stored
+
+
+_RUNNERS = {WorkloadKind.DENSE: "cimsim.run.simulate", WorkloadKind.NETWORK: "cimsim.inference.simulate_network"}
+
+
+def run_arguments(config, trial, kind: WorkloadKind) -> tuple[Config, int]:
+    """(:func:`validated_config` of ``config``, ``trial`` as an int) for a run of a ``kind`` workload: a trial is
+    the first int of the random streams' key, in [0, 2**32) (a bad one had been reported as a bad ``key``); a
+    config of the other kind is refused naming the function that runs it (a dense one had run as a network, its
+    result labelled dense)."""
+    config = validated_config(config)
+    trial = check_int("trial", trial, 0, 2 ** 32 - 1)
+    if config.workload.kind != kind:
+        hint = "; a network given in memory runs with 'workload.kind' = 'network' (no network_file needed)"
+        raise ValueError(f"{config.source}: a {config.workload.kind.value!r} workload is simulated by cimsim.simulate "
+                         f"(or {_RUNNERS[config.workload.kind]}), not by {_RUNNERS[kind]}"
+                         f"{hint if kind == WorkloadKind.NETWORK else ''}")
+    return config, trial
 
 
 def _stated_fields(config: Config) -> set[str]:
