@@ -1036,6 +1036,32 @@ def test_onnx_com_microsoft_gelu_and_a_models_own_functions_import():
     np.testing.assert_allclose(network_from_onnx(model).forward(x), want, rtol=1e-6)
 
 
+def test_a_models_own_function_takes_its_default_attributes_and_one_it_cannot_expand_is_named():
+    """onnx's inliner drops a function's attribute defaults: a call that left alpha out had run LeakyRelu's own
+    0.01 where the function says 0.25 (onnxruntime: 0.25); a function whose body imports another opset than the
+    model is left as a call by the inliner, which had been refused as an unknown operator (ONNX-files probe)"""
+    pytest.importorskip("onnx")
+    from onnx import AttributeProto, helper
+
+    from cimsim.network.onnx_import import network_from_onnx
+
+    body = helper.make_node("LeakyRelu", ["a"], ["b"])
+    body.attribute.append(helper.make_attribute_ref("alpha", AttributeProto.FLOAT))
+    leaky = helper.make_function("my.dom", "Leaky", ["a"], ["b"], [body], [helper.make_opsetid("", 17)])
+    leaky.attribute_proto.append(helper.make_attribute("alpha", 0.25))  # the function's default
+    x = np.array([[-4.0, -1.0, 2.0, 3.0]])
+    calls = [helper.make_node("Leaky", ["x"], ["h"], domain="my.dom"),
+             helper.make_node("Leaky", ["h"], ["y"], domain="my.dom", alpha=0.5)]  # stated: its own value
+    net = network_from_onnx(_model_of(calls, {"my.dom": 1}, [leaky]))
+    np.testing.assert_allclose(net.forward(x), [[-0.5, -0.125, 2.0, 3.0]], rtol=1e-12)
+    older = helper.make_function("my.dom", "Soft", ["a"], ["b"], [helper.make_node("Softmax", ["a"], ["b"])],
+                                 [helper.make_opsetid("", 11)])
+    with pytest.raises(ValueError, match=r"calls the model's own function my.dom::Soft, which cannot be expanded: "
+                                         r"its body imports ai.onnx 11 \(the model: 17\)"):
+        network_from_onnx(_model_of([helper.make_node("Soft", ["x"], ["y"], domain="my.dom")], {"my.dom": 1},
+                                    [older]))
+
+
 @pytest.mark.parametrize("axis", [-1, 1, 2])
 def test_onnx_one_hot_of_activation_indices(axis):
     """OneHot of indices computed from the data (a cast of an activation): negative ones count from the end, ones

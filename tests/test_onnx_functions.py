@@ -80,6 +80,26 @@ def test_a_constant_that_varies_over_the_batch_and_a_batch_wide_function_are_ref
             network_from_onnx(helper.make_model(graph, opset_imports=[helper.make_opsetid("", opset)]))
 
 
+def test_inputs_of_the_wrong_rank_are_named():
+    """a 2-d RotaryEmbedding cache without position_ids (ONNX: 3-d then) had failed inside the body's Slice as a
+    "malformed node (IndexError ...)"; a 2-d InstanceNormalization input as an axis out of range (a probe);
+    onnxruntime refuses both"""
+    cases = [(_node("InstanceNormalization", ["x", "g", "b"]), (3,), {"g": np.ones(3, np.float32),
+                                                                      "b": np.zeros(3, np.float32)}, 17,
+              r"\(InstanceNormalization\): the input 'x' has 2 axes; it normalises each channel over the spatial "
+              r"axes after \(N, C\): it takes 3 or more")]
+    if onnx.defs.onnx_opset_version() >= 23:
+        cases.append((_node("RotaryEmbedding", ["x", "cos", "sin"]), (3, 6, 8), {"cos": COS, "sin": SIN}, 23,
+                      r"\(RotaryEmbedding\): the cache 'cos' has 2 axes; it takes 2 \(positions, dims\) with "
+                      r"position_ids, 3 \(batch, sequence, dims\) without"))
+    for nodes, shape, consts, opset, match in cases:
+        graph = helper.make_graph(nodes, "g", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [2, *shape])],
+                                  [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)],
+                                  [numpy_helper.from_array(v, k) for k, v in consts.items()])
+        with pytest.raises(ValueError, match=match):
+            network_from_onnx(helper.make_model(graph, opset_imports=[helper.make_opsetid("", opset)]))
+
+
 @pytest.mark.parametrize("axis, opset", [(-1, 17), (1, 11), (2, 13)])
 def test_log_softmax_of_far_apart_values_matches_onnxruntime(axis, opset):
     """LogSoftmax had been log(softmax(x)): values 800 below the largest gave log(0) = -inf where onnxruntime gives

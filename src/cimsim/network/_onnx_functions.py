@@ -25,7 +25,48 @@ def with_local_functions_inlined(onnx, model, source: str):
     except ImportError:
         raise ValueError(f"{source}: the model calls functions of its own ({', '.join(f.name for f in model.functions)}"
                          "), which need onnx >= 1.16 to inline: pip install -U onnx") from None
-    return inline_local_functions(model)
+    inlined = inline_local_functions(_with_default_attributes(onnx, model))
+    functions = {_called(f): f for f in model.functions}
+    for node in _all_nodes(inlined.graph):
+        if (function := functions.get(_called(node))) is not None:  # the inliner leaves a call it cannot expand
+            opsets = {o.domain or "ai.onnx": o.version for o in model.opset_import}
+            mismatch = [f"{o.domain or 'ai.onnx'} {o.version} (the model: {opsets[o.domain or 'ai.onnx']})"
+                        for o in function.opset_import if opsets.get(o.domain or "ai.onnx", o.version) != o.version]
+            why = f"its body imports {', '.join(mismatch)}" if mismatch else "onnx's inliner left its call in place"
+            raise ValueError(f"{source}: node {node_label(node)} calls the model's own function {function.domain}::"
+                             f"{function.name}, which cannot be expanded: {why}; onnx's inliner expands a function "
+                             "whose body imports the opsets the model does")
+    return inlined
+
+
+def _called(node_or_function) -> tuple[str, str, str]:
+    """the (domain, name, overload) a node calls, or a function is called by"""
+    name = getattr(node_or_function, "op_type", None) or node_or_function.name
+    return node_or_function.domain, name, getattr(node_or_function, "overload", "")
+
+
+def _all_nodes(graph):
+    """the nodes of ``graph`` (or a function's body) and of every subgraph in it (If, Loop, Scan bodies)"""
+    for node in graph.node:
+        yield node
+        for attribute in node.attribute:
+            for body in ([attribute.g] if attribute.HasField("g") else []) + list(attribute.graphs):
+                yield from _all_nodes(body)
+
+
+def _with_default_attributes(onnx, model):
+    """``model`` (a copy where anything changes) whose calls of its own functions state every attribute the function
+    gives a default (``FunctionProto.attribute_proto``): onnx's inliner (1.23) drops those defaults, so a call that
+    left one out had run with the body operator's own default (LeakyRelu's 0.01 for a function's 0.25: a probe)"""
+    defaults = {_called(f): list(f.attribute_proto) for f in model.functions if len(f.attribute_proto)}
+    if not defaults:
+        return model
+    model = onnx.ModelProto.FromString(model.SerializeToString())
+    for node in [n for body in [model.graph, *model.functions] for n in _all_nodes(body)]:
+        stated = {a.name for a in node.attribute}
+        node.attribute.extend(a for a in defaults.get(_called(node), []) if a.name not in stated)
+    return model
+
 
 
 def live_nodes(graph, source: str) -> list:
@@ -56,9 +97,23 @@ def _reads(node) -> list[str]:
     return names
 
 
-def function_nodes(onnx, g, node, opset: int) -> list | None:
+def _check_rotary_caches(g, node, where: str) -> None:
+    """RotaryEmbedding's cos and sin caches: 2-d (positions, dims) read at ``position_ids``, else 3-d (batch,
+    sequence, dims), as ONNX defines them (a 2-d cache without positions had failed inside the body's Slice)"""
+    positions = len(node.input) > 3 and bool(node.input[3])
+    for name in node.input[1:3]:
+        rank = np.ndim(g.consts[name]) if name in g.consts else g.full_ndim(name)
+        if rank != (2 if positions else 3):
+            raise ValueError(f"{where}: the cache {name!r} has {rank} axes; it takes 2 (positions, dims) with "
+                             "position_ids, 3 (batch, sequence, dims) without")
+
+
+def function_nodes(onnx, g, node, opset: int, where: str) -> list | None:
     """The nodes of ``node``'s function body at ``opset`` (graph state ``g`` gives its inputs' types), bound to the
-    node; None where its operator has no function body."""
+    node; None where its operator has no function body. A ValueError naming ``where`` for inputs its body cannot
+    take (RotaryEmbedding's caches)."""
+    if node.op_type == "RotaryEmbedding" and (node.domain or "ai.onnx") == "ai.onnx":
+        _check_rotary_caches(g, node, where)
     try:
         schema = onnx.defs.get_schema(node.op_type, opset, node.domain or "")
     except onnx.defs.SchemaError:

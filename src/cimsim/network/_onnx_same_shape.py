@@ -1,7 +1,6 @@
 """ONNX operators that keep a tensor's shape: activations, elementwise arithmetic with activations or constants, and
 normalisations, one handler each (the handler signature of :mod:`._onnx_ops`). A function ONNX defines from simpler
-ones (HardSigmoid, LeakyRelu, PRelu, Elu, Selu, LogSoftmax) becomes those layers, with intermediate tensors named
-``out#part``."""
+ones (HardSigmoid, LeakyRelu, PRelu, Elu, Selu, LogSoftmax) becomes those layers, intermediate tensors ``out#part``."""
 
 from __future__ import annotations
 
@@ -181,8 +180,7 @@ def _clip(g, op, attrs, names, outs, name):
 
 
 def _hard_sigmoid(g, op, attrs, names, outs, name):
-    """HardSigmoid: clip(alpha x + beta, 0, 1), an affine layer and a clip (alpha 0.2, beta 0.5 when not given;
-    torch exports alpha = 1/6)"""
+    """HardSigmoid: clip(alpha x + beta, 0, 1), an affine and a clip (alpha 0.2, beta 0.5 by default; torch's 1/6)"""
     line = Affine(scale=float(attrs.get("alpha", 0.2)), shift=float(attrs.get("beta", 0.5)))
     g.append(line, names[:1], f"{outs[0]}#line", name)
     g.append(Clip(0.0, 1.0), [f"{outs[0]}#line"], outs[0], name)
@@ -284,10 +282,12 @@ def learned(g, names: list[str], k: int, what: str, absent: float):
 
 
 def _instance_norm(g, op, attrs, names, outs, name):
-    """InstanceNormalization (also GroupNorm as torch exports it): a layer norm of each channel over its
-    spatial axes, with a per-channel scale and shift"""
-    x = names[0]
-    trailing = (1,) * (g.full_ndim(x) - 2)
+    """InstanceNormalization (also GroupNorm as torch exports it): a layer norm of each channel over its spatial axes
+    (at least one: a 2-d input is refused, as onnxruntime refuses it), with a per-channel scale and shift"""
+    if (rank := g.full_ndim(x := names[0])) < 3:
+        raise ValueError(f"the input {x!r} has {rank} axes; it normalises each channel over the spatial axes after "
+                         "(N, C): it takes 3 or more")
+    trailing = (1,) * (rank - 2)
     given = learned(g, names, 1, "InstanceNormalization's scale", 1), learned(g, names, 2, "its B", 0)
     scale, bias = (None if v is None else derived(g, v, trailing, lambda a: a.reshape((-1,) + trailing)) for v in given)
     g.append(LayerNorm(scale, bias, attrs.get("epsilon", 1e-5), g.sample_axis(2, x)), [x], outs[0], name)

@@ -208,7 +208,7 @@ class _Graph:
             raise ValueError(f"{where} reads {unknown}, which no earlier node produced")
         if node.op_type in CONTROL_OPS:  # If, Loop, the sequence operators: the nodes they stand for
             return control_node(self, onnx, node, attrs, where)
-        body = None if node.op_type in SUPPORTED_OPS else function_nodes(onnx, self, node, self.opset)
+        body = None if node.op_type in SUPPORTED_OPS else function_nodes(onnx, self, node, self.opset, where)
         for inner in body or ():  # an operator defined as a function of others: those nodes
             self.add(onnx, inner, f"{where} / function node {inner.op_type}")
         if body is not None:
