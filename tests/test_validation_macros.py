@@ -477,6 +477,20 @@ def test_the_record_reports_quote_is_this_run():
         "src/cimsim/validation/record.json is stale: run benchmarks/validate_published.py --write")
 
 
+def test_the_cost_docs_quote_the_records_per_macro_medians():
+    """docs/cost_cim.md's known gap quotes each family's median of its macros' silicon / model; written by hand, it
+    had gone stale and swapped families (0.43x for sram-current where the record held 0.53x; a docs probe)"""
+    import json
+
+    record = json.loads(trust.RECORD_FILE.read_text())["families"]
+    text = " ".join((ROOT / "docs" / "cost_cim.md").read_text().split())
+    for family in ("sram-current", "sram-charge", "digital"):
+        energy = record[family]["energy"]
+        median = f"{energy['macro_medians_over_model'][1]:.2g}x"
+        assert f"{median} the model's energy per operation on the {energy['macros']} {family}" in text or \
+            f"{median} on the {energy['macros']} {family}" in text, (family, median)
+
+
 def test_a_record_range_is_never_rounded_to_a_point_and_one_figure_is_one():
     """quartiles of 1.07 and 1.15 had read "silicon 1.1-1.1x" (mram density): a third digit where two would show a
     range as a point; "0 of 1 figures" now reads "0 of 1 figure"."""
