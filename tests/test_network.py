@@ -1052,8 +1052,26 @@ def test_a_models_own_function_takes_its_default_attributes_and_one_it_cannot_ex
     x = np.array([[-4.0, -1.0, 2.0, 3.0]])
     calls = [helper.make_node("Leaky", ["x"], ["h"], domain="my.dom"),
              helper.make_node("Leaky", ["h"], ["y"], domain="my.dom", alpha=0.5)]  # stated: its own value
-    net = network_from_onnx(_model_of(calls, {"my.dom": 1}, [leaky]))
-    np.testing.assert_allclose(net.forward(x), [[-0.5, -0.125, 2.0, 3.0]], rtol=1e-12)
+    model = _model_of(calls, {"my.dom": 1}, [leaky])
+    given = model.SerializeToString()
+    np.testing.assert_allclose(network_from_onnx(model).forward(x), [[-0.5, -0.125, 2.0, 3.0]], rtol=1e-12)
+    assert model.SerializeToString() == given  # the user's model is left as it was
+    # a function forwarding an attribute it gives no default to one that has one: an unset reference leaves the
+    # inner attribute unset, so the inner default applies (onnxruntime: 0.25; it had run as LeakyRelu's 0.01)
+    forward = helper.make_node("Leaky", ["p"], ["q"], domain="my.dom")
+    forward.attribute.append(helper.make_attribute_ref("alpha", AttributeProto.FLOAT))
+    outer = helper.make_function("my.dom", "Outer", ["p"], ["q"], [forward], [helper.make_opsetid("", 17),
+                                 helper.make_opsetid("my.dom", 1)], attributes=["alpha"])
+    nested = _model_of([helper.make_node("Outer", ["x"], ["y"], domain="my.dom")], {"my.dom": 1}, [leaky, outer])
+    np.testing.assert_allclose(network_from_onnx(nested).forward(x), [[-1.0, -0.25, 2.0, 3.0]], rtol=1e-12)
+    plain = helper.make_node("LeakyRelu", ["q"], ["r"])  # the same attribute read by an operator too: 0.01 unset
+    plain.attribute.append(helper.make_attribute_ref("alpha", AttributeProto.FLOAT))
+    both = helper.make_function("my.dom", "Both", ["p"], ["r"], [forward, plain], [helper.make_opsetid("", 17),
+                                helper.make_opsetid("my.dom", 1)], attributes=["alpha"])
+    with pytest.raises(ValueError, match=r"function my.dom::Both gives attribute 'alpha' no default, and the nodes "
+                                         r"that read it fall back to different values"):
+        network_from_onnx(_model_of([helper.make_node("Both", ["x"], ["y"], domain="my.dom")], {"my.dom": 1},
+                                    [leaky, both]))
     older = helper.make_function("my.dom", "Soft", ["a"], ["b"], [helper.make_node("Softmax", ["a"], ["b"])],
                                  [helper.make_opsetid("", 11)])
     with pytest.raises(ValueError, match=r"calls the model's own function my.dom::Soft, which cannot be expanded: "

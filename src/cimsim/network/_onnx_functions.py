@@ -25,7 +25,7 @@ def with_local_functions_inlined(onnx, model, source: str):
     except ImportError:
         raise ValueError(f"{source}: the model calls functions of its own ({', '.join(f.name for f in model.functions)}"
                          "), which need onnx >= 1.16 to inline: pip install -U onnx") from None
-    inlined = inline_local_functions(_with_default_attributes(onnx, model))
+    inlined = inline_local_functions(_with_default_attributes(onnx, model, source))
     functions = {_called(f): f for f in model.functions}
     for node in _all_nodes(inlined.graph):
         if (function := functions.get(_called(node))) is not None:  # the inliner leaves a call it cannot expand
@@ -54,19 +54,66 @@ def _all_nodes(graph):
                 yield from _all_nodes(body)
 
 
-def _with_default_attributes(onnx, model):
+def _with_default_attributes(onnx, model, source: str):
     """``model`` (a copy where anything changes) whose calls of its own functions state every attribute the function
     gives a default (``FunctionProto.attribute_proto``): onnx's inliner (1.23) drops those defaults, so a call that
-    left one out had run with the body operator's own default (LeakyRelu's 0.01 for a function's 0.25: a probe)"""
-    defaults = {_called(f): list(f.attribute_proto) for f in model.functions if len(f.attribute_proto)}
-    if not defaults:
+    left one out had run with the body operator's own default (LeakyRelu's 0.01 for a function's 0.25: a probe).
+    A function attribute without a default that its body forwards to such a function takes that default first
+    (:func:`_inherit_defaults`)."""
+    if not any(len(f.attribute_proto) for f in model.functions):
         return model
     model = onnx.ModelProto.FromString(model.SerializeToString())
+    _inherit_defaults(onnx, model.functions, source)
+    defaults = {_called(f): list(f.attribute_proto) for f in model.functions}
     for node in [n for body in [model.graph, *model.functions] for n in _all_nodes(body)]:
         stated = {a.name for a in node.attribute}
         node.attribute.extend(a for a in defaults.get(_called(node), []) if a.name not in stated)
     return model
 
+
+def _inherit_defaults(onnx, functions, source: str) -> None:
+    """Give each attribute of ``functions`` that has no default, and that its body passes on by reference to
+    attributes of other functions that have one, that default (until none changes: a chain of calls), so that a call
+    leaving it out runs as ONNX says (the inner function's default: an unset reference leaves the attribute unset).
+    Where the nodes that read one would fall back to different values (two defaults, or one and an operator's own:
+    valid ONNX, which one inherited default cannot express), a ValueError naming it."""
+    by_call = {_called(f): f for f in functions}
+    changed = True
+    while changed:
+        changed = False
+        for function in functions:
+            own, falls_back = {a.name for a in function.attribute_proto}, {}
+            for node in _all_nodes(function):
+                callee = by_call.get(_called(node))
+                given = {a.name: a for a in (callee.attribute_proto if callee is not None else ())}
+                for a in node.attribute:
+                    if a.ref_attr_name and a.ref_attr_name not in own:
+                        default = given.get(a.name)
+                        value = None if default is None else _unnamed(onnx, default).SerializeToString()
+                        falls_back.setdefault(a.ref_attr_name, set()).add(value)
+            for name, values in falls_back.items():
+                if len(values) > 1:
+                    raise ValueError(f"{source}: the model's own function {function.domain}::{function.name} gives "
+                                     f"attribute {name!r} no default, and the nodes that read it fall back to "
+                                     "different values where a call leaves it out (the functions' defaults, an "
+                                     "operator's own), which cimsim's inlining cannot keep apart: state it in each "
+                                     "call or give it a default")
+                if (value := values.pop()) is not None:
+                    default = onnx.AttributeProto.FromString(value)
+                    default.name = name
+                    function.attribute_proto.append(default)
+                    kept = [n for n in function.attribute if n != name]
+                    del function.attribute[:]
+                    function.attribute.extend(kept)
+                    changed = True
+
+
+def _unnamed(onnx, attribute):
+    """a copy of ``attribute`` without its name: its value alone"""
+    copy = onnx.AttributeProto()
+    copy.CopyFrom(attribute)
+    copy.name = ""
+    return copy
 
 
 def live_nodes(graph, source: str) -> list:
