@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 
 import cimsim
-from cimsim.argcheck import _typed_parameters, checked_types, described
+from cimsim.argcheck import CallableParameter, _typed_parameters, checked_types, described
 from cimsim.config.schema import Config, TechnologyConfig
 from cimsim.cost import gates, leakage, noc, periphery, vector_unit
 from cimsim.cost.families import chain_registers
@@ -35,7 +35,7 @@ def _checked_parameters():
             func = getattr(module, name)
             if inspect.isfunction(func) and func.__module__ == info.name and func.__code__.co_name == "checked":
                 for _, parameter, classes in _typed_parameters(func.__wrapped__):
-                    if not isinstance(classes, bool):  # a dataclass (a callable's: below)
+                    if isinstance(classes, tuple) and not isinstance(classes, CallableParameter):  # a dataclass
                         found.append((func, parameter, classes[0]))
     return found
 
@@ -58,7 +58,7 @@ def test_an_object_of_the_wrong_type_is_named(func, parameter, cls):
     arguments = {name: object() for name, p in inspect.signature(func).parameters.items()
                  if p.default is p.empty and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)}
     for _, name, classes in _typed_parameters(func.__wrapped__):
-        arguments[name] = print if isinstance(classes, bool) else mock.NonCallableMock(spec=classes[0])
+        arguments[name] = print if isinstance(classes, CallableParameter) else mock.NonCallableMock(spec=classes[0])
     arguments[parameter] = 0.5
     with pytest.raises(TypeError, match=rf"^{parameter} must be .*cimsim {cls.__name__}.*; got float 0.5$"):
         func(**arguments)
@@ -89,19 +89,20 @@ def test_a_callable_argument_that_is_none_is_named_before_anything_runs(tmp_path
         return "ran"
 
     assert f(print, hook=print) == f(None, hook=len) == "ran"
-    with pytest.raises(TypeError, match=r"^progress must be a callable or None; got int 3$"):
+    with pytest.raises(TypeError, match=r"^progress must be a callable \(called with int\) or None; got int 3$"):
         f(3, hook=print)
-    with pytest.raises(TypeError, match=r"^hook must be a callable; got NoneType None$"):
+    with pytest.raises(TypeError, match=r"^hook must be a callable \(called with nothing\); got NoneType None$"):
         f(hook=None)
     from cimsim.network import Dense, Network
     from cimsim.run import simulate
 
     config = cimsim.as_config(Path(__file__).resolve().parents[1] / "configs" / "default.toml")
     for call in (lambda: simulate(config, 3), lambda: simulate(config, progress="x")):
-        with pytest.raises(TypeError, match=r"^progress must be a callable or None; got "):
+        with pytest.raises(TypeError, match=r"^progress must be a callable \(called with int\) or None; got "):
             call()
     net = Network((Dense(np.ones((3, 2))),), (2,))
-    with pytest.raises(TypeError, match=r"^matmul must be a callable or None; got int 3$"):
+    with pytest.raises(TypeError, match=r"^matmul must be a callable \(called with int, MatrixLayer, ndarray\) or "
+                                        r"None; got int 3$"):
         net.forward(np.ones((1, 2)), matmul=3)
 
 
@@ -262,6 +263,17 @@ def test_settings_may_give_a_table_as_a_dict():
             cimsim.estimate(_SMALL, settings)
     with pytest.raises(ValueError, match="settings give simulation.trials = 3, but the argument 2"):  # compared too
         cimsim.simulate(_SMALL, {"simulation": {"trials": 3}}, trials=2)
+
+
+def test_the_top_level_calls_check_progress_and_workers_before_loading_anything():
+    """cimsim.simulate / compare name a bad progress or workers, with what progress is called with, before the config
+    is read (a missing file comes second)"""
+    for call in (cimsim.simulate, cimsim.compare):
+        with pytest.raises(TypeError, match=r"^progress must be a callable \(called with the number of items just "
+                                            r"finished\) or None; got int 5$"):
+            call("no such file.toml", progress=5)
+        with pytest.raises(ValueError, match=r"^workers must be an int >= 1; got 0$"):
+            call("no such file.toml", workers=0)
 
 
 def test_a_bad_trial_and_a_workload_of_the_other_kind_are_named():

@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .api_arguments import as_config, prepared
+from .argcheck import check_execution
 from .breakdown import Breakdown
 from .comparison import Comparison, gains, price, price_from_shapes
 from .comparison import compare as _compare
@@ -193,13 +194,17 @@ def _warn_notes(cfg: Config, workers: int | None, scheduler: str | None, result)
         warnings.warn(note, RuntimeWarning, stacklevel=3)
 
 
-def _not_a_starting_worker(workers: int | None, scheduler: str | None) -> None:
-    """Local workers asked for in a worker still importing its parent's script (no main guard) refused before the
-    config, network and data are loaded there for nothing (:func:`cimsim.sweep.execute.check_not_bootstrapping`)"""
+def _checked_execution(progress, workers: int | None, scheduler: str | None) -> int | None:
+    """``workers`` (a plain int or None) once ``progress``, ``workers`` and ``scheduler`` are checked
+    (:func:`cimsim.argcheck.check_execution`) before the config, network and data are loaded, and local workers
+    asked for in a worker still importing its parent's script (no main guard) refused before they are loaded there for
+    nothing (:func:`cimsim.sweep.execute.check_not_bootstrapping`)"""
+    workers = check_execution(progress, workers, scheduler)
     if workers is not None and scheduler is None:
         from .sweep.execute import check_not_bootstrapping  # here: the sweep package takes ~0.14 s to import
 
         check_not_bootstrapping(f"workers={workers}")
+    return workers
 
 
 def simulate(config, settings: Mapping[str, Any] | None = None, *, weights=None, inputs=None, network=None,
@@ -215,7 +220,7 @@ def simulate(config, settings: Mapping[str, Any] | None = None, *, weights=None,
     draws (``simulation.trials``); ``seed``: ``simulation.seed``. ``progress(n)``: called as n more items finish.
     ``workers`` (local processes) or ``scheduler`` (a Dask address) split a network's samples, results unchanged.
     Returns a :class:`Simulation`."""
-    _not_a_starting_worker(workers, scheduler)
+    workers = _checked_execution(progress, workers, scheduler)
     cfg, data = prepared(config, settings, trials, seed, weights, inputs, network, labels)
     results = run_trials(cfg, progress, workers=workers, scheduler=scheduler, **data)
     _warn_notes(cfg, workers, scheduler, results[0])  # after the run: refused arguments raise before any warning
@@ -256,7 +261,7 @@ def compare(config, settings: Mapping[str, Any] | None = None, *, weights=None, 
             scheduler: str | None = None) -> Comparison:
     """What ``cimsim compare`` does: the workload on CIM next to the config's von Neumann baseline; arguments as
     :func:`simulate`'s. Returns a :class:`~cimsim.comparison.Comparison`."""
-    _not_a_starting_worker(workers, scheduler)
+    workers = _checked_execution(progress, workers, scheduler)
     cfg, data = prepared(config, settings, trials, seed, weights, inputs, network, labels)
     comparison = _compare(cfg, progress, workers=workers, scheduler=scheduler, **data)
     _warn_notes(cfg, workers, scheduler, comparison.run)

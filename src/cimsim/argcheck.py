@@ -222,7 +222,7 @@ def checked_types(func):
     callable" after the first block had run). The annotations are read at the first call. Before, a wrong object
     failed deep inside ("'float' object has no attribute 'node_nm'"). Numbers are checked by each function,
     against its own bounds (:func:`check_int`, :func:`check_real`)."""
-    checks: list[tuple[int, str, tuple[type, ...] | bool]] | None = None
+    checks: list[tuple[int, str, tuple[type, ...] | CallableParameter]] | None = None
 
     @functools.wraps(func)
     def checked(*args, **kwargs):
@@ -232,10 +232,10 @@ def checked_types(func):
         for index, name, accepted in checks:
             if index < len(args) or name in kwargs:  # left out: the default
                 value = args[index] if index < len(args) else kwargs[name]
-                if isinstance(accepted, bool):  # a callable; None too where ``accepted``
-                    if not (callable(value) or (accepted and value is None)):
-                        raise TypeError(f"{name} must be a callable{' or None' * accepted}; got "
-                                        f"{type(value).__name__} {shown(value)}")
+                if isinstance(accepted, CallableParameter):
+                    if not (callable(value) or (accepted.optional and value is None)):
+                        raise TypeError(f"{name} must be a callable (called with {accepted.called_with})"
+                                        f"{' or None' * accepted.optional}; got {type(value).__name__} {shown(value)}")
                 elif not isinstance(value, accepted):
                     check_instance(name, value, accepted[0])
         return func(*args, **kwargs)
@@ -243,12 +243,20 @@ def checked_types(func):
     return checked
 
 
-def _typed_parameters(func) -> list[tuple[int, str, tuple[type, ...] | bool]]:
+class CallableParameter(typing.NamedTuple):
+    """what a parameter annotated as a Callable accepts: whether None too, and what the callable is called with (its
+    annotation's argument types, "int, int, int")"""
+
+    optional: bool
+    called_with: str
+
+
+def _typed_parameters(func) -> list[tuple[int, str, tuple[type, ...] | CallableParameter]]:
     """(position, name, accepted) of each parameter of ``func`` annotated with a cimsim dataclass (alone or in a
-    union; accepted: the types) or a Callable (accepted: whether None is too); one that is optional, or whose
-    default is None, also accepts None"""
+    union; accepted: the types) or a Callable (:class:`CallableParameter`); one that is optional, or whose default
+    is None, also accepts None"""
     hints = typing.get_type_hints(func)
-    checks: list[tuple[int, str, tuple[type, ...] | bool]] = []
+    checks: list[tuple[int, str, tuple[type, ...] | CallableParameter]] = []
     for index, (name, parameter) in enumerate(inspect.signature(func).parameters.items()):
         hint = hints.get(name)
         options = typing.get_args(hint) if typing.get_origin(hint) in (typing.Union, types.UnionType) else (hint,)
@@ -256,6 +264,9 @@ def _typed_parameters(func) -> list[tuple[int, str, tuple[type, ...] | bool]]:
         optional = type(None) in options or parameter.default is None
         if classes:
             checks.append((index, name, classes + (type(None),) * optional))
-        elif any(typing.get_origin(t) is collections.abc.Callable for t in options):
-            checks.append((index, name, optional))
+        elif called := [t for t in options if typing.get_origin(t) is collections.abc.Callable]:
+            arguments = typing.get_args(called[0])[0]
+            described = "anything" if arguments is Ellipsis else ", ".join(
+                getattr(a, "__name__", str(a)) for a in arguments) or "nothing"
+            checks.append((index, name, CallableParameter(optional, described)))
     return checks
