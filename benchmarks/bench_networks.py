@@ -112,8 +112,8 @@ def main() -> None:
     print(f"{args.images} images streamed in chunks of {args.chunk}: {wall:.1f} s ({args.images / wall:.0f} "
           f"images/s), peak RSS {peak_mb:.0f} MB (limit 2048 MB)")
     if args.sharded:
-        sharded(net, with_overrides(config, {"adc.range": "calibrated", "device.read_noise_sigma": 0.02}),
-                args.sharded)
+        sharded(net, with_overrides(config, {"workload.kind": "network", "adc.range": "calibrated",
+                                             "device.read_noise_sigma": 0.02}), args.sharded)
 
 
 def sharded(net: Network, config, images: int) -> None:
