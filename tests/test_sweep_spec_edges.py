@@ -108,6 +108,8 @@ def test_an_integer_field_says_a_fractional_step_makes_values_that_are_no_whole_
                    "the range reaches 4.0 and 6.0; with 'step' (0.5) the values between the ends are no whole numbers "
                    "either: an integer field takes an integer start, stop and step")
     assert text.count("the range reaches") == 1
+    for one_value in ({"start": 4, "stop": 5, "step": 1.5}, {"start": 4, "stop": 4, "step": 0.5}):  # no values between
+        refused({"axes": {"adc.bits": one_value}}, "the range reaches 4.0, a float: 'step' (")
 
 
 def test_a_step_below_the_values_digits_is_refused_rather_than_repeating_values():

@@ -3,8 +3,7 @@
 Every problem of a spec is reported at once, as one :class:`~cimsim.errors.ConfigError` naming the spec file
 and each key (``axes.'adc.bits'``, ``samples``). Axis values are checked against their field's rule here;
 rules between fields (e.g. ``device.bits_per_cell`` against ``mapping.weight_bits``) are checked per point,
-so one invalid combination fails alone.
-"""
+so one invalid combination fails alone."""
 
 from __future__ import annotations
 
@@ -255,7 +254,8 @@ def _range_axis(field: str, key: str, table: Mapping[str, Any], mode: str | None
             return None
         axis, ends = None, (value(0), value(count - 1))  # the ends checked before the values are made
     floats = [f"'{k}' ({v!r})" for k, v in numbers.items() if isinstance(v, float)]
-    if problems := range_end_errors(field, ends, floats, all(float(v).is_integer() for v in numbers.values())):
+    if problems := range_end_errors(field, ends, floats, all(float(v).is_integer() for v in (
+            ends if step is not None and count <= 2 else numbers.values()))):  # (2 values at most: the ends alone)
         errors.extend((key, f"{key}: '{field}' {p}") for p in problems)
         return None
     values = () if axis else tuple(value(k) for k in range(count))
