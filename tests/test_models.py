@@ -916,3 +916,20 @@ def test_a_grouped_last_matrix_cut_across_chips_carries_its_outputs_at_the_accum
         if part.placed[0] is p:
             acc = p.plan.accumulator_bits
             assert part.inbound_bits(8) == (part.inbound_elements_per_item - p.carried) * 8 + p.carried * acc
+
+
+def test_a_decodes_baseline_says_the_weights_it_cannot_keep_are_fetched_at_each_step():
+    """the line had said "fetched once per run" where a decode prices one fetch a step (8 steps: 8 fetches), as
+    docs/models.md says (an LLM probe)"""
+    from cimsim.models import price_model
+
+    dec = Decoder("g", layers=4, d_model=256, heads=8, d_ff=512, vocab=1000, max_context=4096, kv_heads=2,
+                  gated_mlp=True, bias=False, norm="rmsnorm", learned_positions=False, tied_embeddings=True)
+    config = load_config(DEFAULT)
+    once = dec.decode(256).crossbar_parameters * config.mapping.weight_bits
+    for model, items, words in ((dec.decode(256), 8, "fetched once per decode step of the sequences in flight"),
+                                (dec.prefill(64), 4, "fetched once per run")):
+        baseline = price_model(config, model, chips=1, items=items).baseline
+        assert any(f"the others {words} (together they exceed baseline.sram_kib)" in a for a in baseline.assumptions)
+        fetches = baseline.energy_pj["dram_weights"] / (once * dram_energy_pj_per_bit(config.baseline.dram))
+        assert fetches == pytest.approx(8 if model.phase == "decode" else 1, rel=0.01), model.phase

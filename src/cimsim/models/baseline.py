@@ -210,8 +210,10 @@ def _sentence(config: Config, model: Model, kv_cache: str, too_big: bool, lanes:
     if streaming:
         fetched = f"every layer's fetched from DRAM {per_batch} (weight_streaming keeps no weight on chip)"
     else:
+        again = (RUN_FETCH.replace("once per run", "once per decode step of the sequences in flight")
+                 if model.phase == "decode" else RUN_FETCH)  # a decode's run is its steps: fetched at each
         fetched = (f"those of a layer larger than the on-chip memory fetched from DRAM {per_batch}, the others "
-                   + (RUN_FETCH if too_big else "kept on chip"))
+                   + (again if too_big else "kept on chip"))
     kv = ("fetched from DRAM" if kv_cache == "dram" or streaming
           else "kept on chip where they fit beside a vector's activations, else streamed from DRAM")
     attention = (f"; attention's K and V, each item's own, are the weights of their products ({kv})"
