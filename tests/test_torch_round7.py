@@ -53,6 +53,20 @@ def test_frozen_torchscript_modules_import_as_their_eager_forms(kind):
     assert np.abs(net.forward(x.double().numpy()) - want).max() <= 1e-6 * np.abs(want).max()
 
 
+def test_an_eager_model_holding_a_scripted_submodule_imports():
+    """torch's exporter refuses to trace into a scripted submodule ("not part of the active trace"), and the dynamo
+    exporter the refusal named failed too (a networks probe): the model is traced first"""
+    model, x = _cnn(), torch.randn(3, 1, 8, 8, generator=torch.Generator().manual_seed(2))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # torch.jit's deprecation warnings
+        model[0] = torch.jit.script(model[0])
+    net = from_torch(model, x[:1])
+    with torch.no_grad():
+        want = model(x).numpy()
+    assert np.abs(net.forward(x.double().numpy()) - want).max() <= 1e-6 * np.abs(want).max()
+    assert [type(layer).__name__ for layer in net.layers][:2] == ["Conv2d", "ReLU"]  # the batch norm folded in
+
+
 @pytest.mark.skipif(not torch.backends.mkldnn.is_available(), reason="optimize_for_inference needs MKL-DNN")
 def test_a_model_optimised_for_inference_is_refused_naming_the_way_out():
     """torch.jit.optimize_for_inference's MKL-DNN tensors (aten::to_mkldnn, which torch's exporter refuses): the

@@ -42,7 +42,7 @@ def export(torch, onnx, model, x, opset: int, name: str, distinct: bool = True):
             with (_exportable(torch), onnx_symbolics(torch), _no_graph_dump(torch),
                   distinct_values(torch, model) if distinct else contextlib.nullcontext(False) as moved,
                   dense_experts(torch, model) as routing):
-                torch.onnx.export(_one_input(torch, model), (x.clone(),), path, dynamo=False,  # a model may write
+                torch.onnx.export(_one_input(torch, model, x), (x.clone(),), path, dynamo=False,  # a model may write
                                   opset_version=opset, do_constant_folding=True, input_names=["input"],  # into x
                                   output_names=["output"])
         except Exception as exc:  # torch raises many types for an unexportable model
@@ -56,13 +56,17 @@ def export(torch, onnx, model, x, opset: int, name: str, distinct: bool = True):
     return plain_values(onnx, exported, plain), routing
 
 
-def _one_input(torch, model):
+def _one_input(torch, model, x):
     """``model``, or where its ``forward`` takes parameters beyond the input with defaults other than None (a
     ``temperature=2.0``, ``k: int = 2``), a module calling ``model(x)`` alone: torch's TorchScript exporter passes
     each default as an argument, and makes a number a graph input; called with the input alone, the model uses its
-    defaults, which the trace holds as constants. A scripted module is exported as it is"""
+    defaults, which the trace holds as constants. A scripted module is exported as it is; an eager one holding a
+    scripted submodule is traced on ``x`` first (torch's exporter refuses to trace into one: "not part of the active
+    trace"; a networks probe), the export's rewrites active meanwhile."""
     if isinstance(model, torch.jit.ScriptModule):
         return model
+    if any(isinstance(m, torch.jit.ScriptModule) for m in model.modules()):
+        return torch.jit.trace(model, (x.clone(),), check_trace=False)
     try:
         parameters = list(inspect.signature(model.forward).parameters.values())[1:]
     except (TypeError, ValueError):  # a forward of no signature: as torch's exporter takes it
