@@ -49,9 +49,13 @@ def _all_nodes(graph):
     """the nodes of ``graph`` (or a function's body) and of every subgraph in it (If, Loop, Scan bodies)"""
     for node in graph.node:
         yield node
-        for attribute in node.attribute:
-            for body in ([attribute.g] if attribute.HasField("g") else []) + list(attribute.graphs):
-                yield from _all_nodes(body)
+        for body in _subgraphs(node):
+            yield from _all_nodes(body)
+
+
+def _subgraphs(node) -> list:
+    """the graphs ``node``'s attributes hold (If's branches, Loop's and Scan's bodies)"""
+    return [body for a in node.attribute for body in ([a.g] if a.HasField("g") else []) + list(a.graphs)]
 
 
 def _with_default_attributes(onnx, model, source: str):
@@ -138,9 +142,8 @@ def live_nodes(graph, source: str) -> list:
 def _reads(node) -> list[str]:
     """the tensors ``node`` reads: its inputs and, through its subgraphs, every name their nodes read or they return"""
     names = list(node.input)
-    for attribute in node.attribute:
-        for body in ([attribute.g] if attribute.HasField("g") else []) + list(attribute.graphs):
-            names.extend([o.name for o in body.output] + [name for inner in body.node for name in _reads(inner)])
+    for body in _subgraphs(node):
+        names.extend([o.name for o in body.output] + [name for inner in body.node for name in _reads(inner)])
     return names
 
 
