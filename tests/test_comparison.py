@@ -235,3 +235,31 @@ def test_a_conv_networks_baseline_is_priced_alike_by_the_network_and_model_route
     assert network_route.energy_pj.get("dram_weights", 0.0) > 0  # streamed, the batch bounded by the memory
     for name in ("dram_weights", "sram_weights", "sram_activations", "mac"):
         assert network_route.energy_pj[name] == pytest.approx(model_route.energy_pj[name], rel=1e-9), name
+
+
+@pytest.mark.parametrize("pipeline", ["layer", "none"])
+def test_a_vector_unit_adds_to_the_compute_time_as_a_stage_of_its_own(pipeline):
+    """A DRAM-bound layer followed by digital layers: pipelined, the vector unit is a stage of its own, so it adds its
+    first item's time and, per further item, only what it is slower than the slowest stage; one item at a time, its
+    whole time each. Its time had been added in full for every item, so a pipelined chip whose interval DRAM sets was
+    reported as computing all its run, 0 % waiting (a reports probe)."""
+    from pathlib import Path
+
+    import cimsim
+    from cimsim.cost.pipelining import added_compute_ns
+    from cimsim.network import Dense, LayerNorm, Network
+
+    default = Path(__file__).resolve().parents[1] / "configs" / "default.toml"
+    rng = np.random.default_rng(0)
+    net = Network((Dense(rng.standard_normal((256, 256)) / 16), *[LayerNorm() for _ in range(8)]), (256,))
+    settings = {"workload.kind": "network", "workload.vectors": 64, "chip.pipeline": pipeline}
+    plain = cimsim.estimate(default, settings, network=Network((net.layers[0],), (256,)), inputs=np.ones((64, 256)))
+    cim = cimsim.estimate(default, settings, network=net, inputs=np.ones((64, 256))).cim
+    vec_ns = cim.item_latency_ns - plain.cim.item_latency_ns
+    slowest = max(s.compute_interval_ns for s in plain.cim.stages)
+    assert vec_ns > slowest  # the unit is the slowest stage
+    added = vec_ns + 63 * (vec_ns - slowest if pipeline == "layer" else vec_ns)
+    assert added_compute_ns(pipeline == "layer", plain.cim.stages, vec_ns, 64) == pytest.approx(added, rel=1e-12)
+    assert cim.compute_ns == pytest.approx(min(cim.latency_ns, plain.cim.compute_ns + added), rel=1e-9)
+    if pipeline == "layer":  # DRAM sets the interval: the chip waits on it part of the run
+        assert cim.interval_ns == pytest.approx(plain.cim.interval_ns) and cim.stall_ns > 0.05 * cim.latency_ns

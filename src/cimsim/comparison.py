@@ -3,8 +3,7 @@
 Two scenarios are priced (docs/references.md, "reports must separate"): the steady state, with the weights resident in
 the arrays (CIM) or in their home memory (baseline: on-chip SRAM when they fit, else streamed from DRAM once per
 batch); and the totals including loading the weights once (programming the cells; fetching them from DRAM). The macro
-alone (converters and arrays, no buffers or DRAM) is reported too.
-"""
+alone (converters and arrays, no buffers or DRAM) is reported too."""
 
 from __future__ import annotations
 
@@ -261,8 +260,9 @@ def _with_vector_unit(config: Config, work: tuple, samples: int, cim: Breakdown,
     if not cycles:  # neither side has digital work (the baseline's is a part of the chip's)
         return cim, base
     vec_ns = unit.time_ns(cycles)
-    interval = pipelining.steady_interval_ns(  # the unit a stage of its own or after the crossbars; at least the chip's
-        config.chip.pipeline == Pipeline.LAYER, [vec_ns], [cim.stages_ns, vec_ns], cim.interval_ns)
+    pipelined = config.chip.pipeline == Pipeline.LAYER  # the unit a stage of its own, else after the crossbars
+    interval = pipelining.steady_interval_ns(pipelined, [vec_ns], [cim.stages_ns, vec_ns], cim.interval_ns)  # >= chip's
+    compute = cim.compute_ns + pipelining.added_compute_ns(pipelined, cim.stages, vec_ns, samples)
     # the chip's latency (programming, the DRAM bound kept) and the time the unit adds to the items' path
     latency = cim.latency_ns + (vec_ns + (samples - 1) * (interval - cim.interval_ns) if samples else 0.0)
     base_unit = baseline_vector_unit(config, unit)
@@ -283,7 +283,7 @@ def _with_vector_unit(config: Config, work: tuple, samples: int, cim: Breakdown,
     activation_macs = samples * sum(op.macs_per_item for op in model.of_type(MatrixOp) if not op.static)
     cim = replace(cim, vector_unit_macs=activation_macs, energy_pj=energy,
                   area_um2={**cim.area_um2, "vector_unit": unit.area_um2}, macs=cim.macs + activation_macs,
-                  latency_ns=latency, compute_ns=min(latency, cim.compute_ns + samples * vec_ns), interval_ns=interval,
+                  latency_ns=latency, compute_ns=min(latency, compute), interval_ns=interval,
                   item_latency_ns=cim.item_latency_ns + vec_ns, assumptions=cim.assumptions + (line,))
     kept = base.assumptions  # merged once; the vector-unit line says how the activation products run
     base = in_sequence([base, *activation_products(config, model, samples)], base.name, samples, shared_hardware=True)

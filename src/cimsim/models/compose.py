@@ -20,7 +20,7 @@ from ..cost.chip import LOGIC_AREA_KEYS
 from ..cost.leakage import buffer_leakage_uw, logic_leakage_uw
 from ..cost.memory import (dram_bandwidth_gbps, dram_energy_pj_per_bit, sram_area_um2, sram_read_energy_pj_per_bit,
                            sram_write_energy_pj_per_bit)
-from ..cost.pipelining import steady_interval_ns
+from ..cost.pipelining import added_compute_ns, steady_interval_ns
 from ..cost.routing import reach_probability
 from ..cost.vector_unit import VectorUnit
 from .ops import MatrixOp, Model
@@ -112,7 +112,8 @@ def _add_chip(config: Config, chips: list, j: int, items: int, reload_runs: floa
               kv_prices: tuple[float, float, float], energy: dict[str, float],
               area: dict[str, float]) -> tuple[float, ...]:
     """Adds chip part ``j``'s energy (pJ, leakage apart) and area (um2) to ``energy`` and ``area``; returns its row:
-    (item latency ns, interval ns, part time ns, chip leakage uW, crossbar compute ns, vector-unit ns of all items,
+    (item latency ns, interval ns, part time ns, chip leakage uW, crossbar compute ns, the compute ns its vector unit
+    adds (:func:`~cimsim.cost.pipelining.added_compute_ns`),
     ns the chip model's latency holds beyond its items' path: a DRAM bound, data movement ns of all items: the chip
     model's, KV-cache traffic, the outgoing link, DRAM reloads and spills; an item's ns on the chip: its item latency
     without its DRAM input and output)."""
@@ -141,7 +142,8 @@ def _add_chip(config: Config, chips: list, j: int, items: int, reload_runs: floa
     interval = steady_interval_ns(pipelined, [bd.interval_ns + rewrite_ns, vec_ns, link_ns], [chip_ns],
                                   max(bd.interval_ns, dram_ns))
     return (item_ns, interval, bd.latency_ns + items * (rewrite_ns + vec_ns + kv_ns) + move_ns, bd.leakage_uw,
-            bd.compute_ns, items * vec_ns, bd.latency_ns - bd.item_latency_ns - (items - 1) * bd.interval_ns,
+            bd.compute_ns, added_compute_ns(pipelined, bd.stages, vec_ns, items),
+            bd.latency_ns - bd.item_latency_ns - (items - 1) * bd.interval_ns,
             bd.memory_ns + items * (kv_ns + link_ns) + move_ns, chip_ns)
 
 
