@@ -4,8 +4,8 @@ in a callback the interpreter runs meanwhile (importlib's module locks), which P
 ignored" and drop, too; one dropped so while a command runs is sent again. The help or version a full stdout
 cannot take is one line, not a traceback."""
 
-import signal
-import sys
+import sys  # alone: signal is imported where it is used (its import builds enum classes, a window in which a
+# Ctrl-C before main's guard had printed a traceback on a loaded machine)
 
 
 def main() -> None:
@@ -43,6 +43,8 @@ def _interrupt_again(unraisable) -> None:
     """a Ctrl-C the interpreter dropped in a callback (a module lock's, while a command imports what it needs before
     its own handler is in place: a sweep had then run every point, exit 0) sent again, to land where it is not"""
     if issubclass(unraisable.exc_type, KeyboardInterrupt):
+        import signal
+
         signal.raise_signal(signal.SIGINT)
     else:
         sys.__unraisablehook__(unraisable)
