@@ -948,6 +948,38 @@ def test_a_scheduler_address_where_something_else_listens_is_an_error_not_a_hang
     assert not (tmp_path / "r.csv").exists()  # asked before the results file is made (a header-only file was left)
 
 
+def test_a_functional_sweep_records_no_accuracy_where_the_dataset_has_no_labels(tmp_path):
+    """a classifier over a dataset without labels: its top-1 agreement with the float network (which run reports as
+    such) had been recorded as its accuracy, beside labelled points' accuracies, and a Pareto front had ranked it
+    best (a configs probe); now NaN there, the outputs' error against float recorded when asked"""
+    import math
+
+    import numpy as np
+
+    from cimsim.network import Dense, Network, ReLU, save_network
+    from cimsim.sweep.metrics import Task, evaluate
+
+    rng = np.random.default_rng(3)
+    save_network(Network((Dense(rng.standard_normal((8, 16)) * 0.3), ReLU(), Dense(rng.standard_normal((4, 8)))),
+                         (16,)), tmp_path / "net.npz")
+    x = rng.uniform(0, 1, (20, 16))
+    np.savez(tmp_path / "x.npz", x=x)
+    np.savez(tmp_path / "xy.npz", x=x, y=rng.integers(0, 4, 20))
+    objectives = ["accuracy", "digital_accuracy", "outputs_relative_error", "energy_pj"]
+    outcomes = {}
+    for name in ("x", "xy"):
+        settings = {"workload.kind": "network", "workload.network_file": (tmp_path / "net.npz").as_posix(),
+                    "workload.dataset": "file", "workload.dataset_file": (tmp_path / f"{name}.npz").as_posix(),
+                    "workload.vectors": 20}
+        spec = spec_from_dict({"base": DEFAULT, "kind": "functional", "axes": {"adc.bits": [8]}, "set": settings,
+                               "objectives": objectives})
+        outcomes[name] = evaluate([Task(name, expand(spec)[0].config, "functional", spec.objectives)])[0]
+        assert outcomes[name].error is None, outcomes[name].error
+    assert math.isnan(outcomes["x"].metrics["accuracy"]) and math.isnan(outcomes["x"].metrics["digital_accuracy"])
+    assert 0 <= outcomes["xy"].metrics["accuracy"] <= 1 and 0 <= outcomes["xy"].metrics["digital_accuracy"] <= 1
+    assert outcomes["x"].metrics["outputs_relative_error"] == outcomes["xy"].metrics["outputs_relative_error"]
+
+
 def test_a_functional_sweep_of_a_network_without_classes_records_nan_accuracy_and_its_outputs_error(tmp_path):
     """a regression network (one output value per sample) has no top-1: every point had failed with KeyError:
     'analog_accuracy', whatever the objectives; its accuracies are NaN (docs/networks.md), its costs are those of

@@ -179,15 +179,18 @@ def analytic_metrics(config: Config) -> dict[str, float]:
 def _functional(config: Config) -> dict[str, float]:
     """Simulate (every Monte Carlo trial) and price what ran, as ``cimsim compare`` does; each accuracy metric is
     its mean over the trials (within their range: identical trials give their value, as run reports it): NaN where
-    a result has no such figure (a network without classes has no top-1 accuracy), inf where a trial is exact (an
-    infinite SNR); so are the shares of inputs and conversions clipped."""
+    a result has no such figure (a network without classes has no top-1 accuracy; a dataset without labels none
+    either: its top-1 agreement with the float network, which run reports, had been recorded as an accuracy, and a
+    Pareto front had ranked it with the labelled points'), inf where a trial is exact (an infinite SNR); so are the
+    shares of inputs and conversions clipped."""
     from ..comparison import compare
     from ..run import adc_clipped_fraction
     from ..trials import trial_mean
 
     comp = compare(config)
     kind = config.workload.kind
-    accuracy = {name: trial_mean([r.metrics().get(_SOURCE.get(name, name), math.nan) for r in comp.runs])
+    accuracy = {name: trial_mean([math.nan if name in _ACCURACY["network"] and not r.labelled else  # (agreement)
+                                  r.metrics().get(_SOURCE.get(name, name), math.nan) for r in comp.runs])
                 for name in (*_ACCURACY[kind], *(OUTPUT_METRICS if kind == "network" else ()))}
     clipped = {"input_clipped_fraction": trial_mean([r.input_clipped_fraction for r in comp.runs]),
                "adc_clipped_fraction": trial_mean([adc_clipped_fraction(r) for r in comp.runs])}
