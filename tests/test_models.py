@@ -933,3 +933,16 @@ def test_a_decodes_baseline_says_the_weights_it_cannot_keep_are_fetched_at_each_
         assert any(f"the others {words} (together they exceed baseline.sram_kib)" in a for a in baseline.assumptions)
         fetches = baseline.energy_pj["dram_weights"] / (once * dram_energy_pj_per_bit(config.baseline.dram))
         assert fetches == pytest.approx(8 if model.phase == "decode" else 1, rel=0.01), model.phase
+
+
+def test_an_image_models_json_has_no_tokens_and_a_kv_cache_is_said_per_sequence():
+    """price-model's JSON had said tokens_per_item 1 for an image model (whose per-token figures are null), and the
+    summary's KV cache line had read as the cache of every sequence in flight (a reports probe)"""
+    from cimsim.models import get_model, price_model
+
+    config = load_config(DEFAULT)
+    image = price_model(config, get_model("resnet18"), chips=1).as_dict()
+    assert image["tokens_per_item"] is None and image["cim"]["energy_per_token_pj"] is None
+    decode = get_model("gpt2-small", seq_len=64, phase="decode")
+    assert price_model(config, decode, chips=2).as_dict()["tokens_per_item"] == 1
+    assert f"KV cache: {decode.cache_elements / 1e6:,.4g} M elements held per sequence" in decode.summary()

@@ -290,7 +290,7 @@ class Model:
             f"vector-unit elements" + (f", {self.tokens_per_item} tokens" if self.tokens_per_item > 1 else ""),
         ]
         if self.cache_elements:
-            lines.append(f"  KV cache: {self.cache_elements / 1e6:,.4g} M elements held")
+            lines.append(f"  KV cache: {self.cache_elements / 1e6:,.4g} M elements held per sequence")
         if self.source:
             lines.append(f"  source: {self.source}")
         return "\n".join(lines)

@@ -98,7 +98,8 @@ class ModelPrice:
                 "tokens_per_s": self.tokens_per_s(side),
             }
         return {
-            "model": self.model, "phase": self.phase, "item": self.item, "tokens_per_item": self.tokens_per_item,
+            "model": self.model, "phase": self.phase, "item": self.item,
+            "tokens_per_item": self.tokens_per_item if self.has_tokens else None,  # (an image: no tokens)
             "items": self.items, "parameters": self.parameters, "macs_per_item": self.macs_per_item,
             "chips": self.chips, "chips_needed": self.chips_needed, "weight_parts": self.weight_parts,
             "tiles": self.tiles, "arrays": self.arrays, "arrays_per_chip": self.arrays_per_chip,
