@@ -1068,10 +1068,26 @@ def test_a_models_own_function_takes_its_default_attributes_and_one_it_cannot_ex
     plain.attribute.append(helper.make_attribute_ref("alpha", AttributeProto.FLOAT))
     both = helper.make_function("my.dom", "Both", ["p"], ["r"], [forward, plain], [helper.make_opsetid("", 17),
                                 helper.make_opsetid("my.dom", 1)], attributes=["alpha"])
-    with pytest.raises(ValueError, match=r"function my.dom::Both gives attribute 'alpha' no default, and the nodes "
-                                         r"that read it fall back to different values"):
+    with pytest.raises(ValueError, match=r"leaves out attribute 'alpha' of the model's own function my.dom::Both, "
+                                         r"which gives it no default and passes it to nodes that fall back to "
+                                         r"different values"):
         network_from_onnx(_model_of([helper.make_node("Both", ["x"], ["y"], domain="my.dom")], {"my.dom": 1},
                                     [leaky, both]))
+    stated = _model_of([helper.make_node("Both", ["x"], ["y"], domain="my.dom", alpha=0.5)], {"my.dom": 1},
+                       [both, leaky])  # every call states it: no fallback (it had been refused; a review)
+    np.testing.assert_allclose(network_from_onnx(stated).forward(x), [[-1.0, -0.25, 2.0, 3.0]], rtol=1e-12)
+    outer2 = _outer_of(helper, AttributeProto)
+    for order in ([leaky, outer, outer2], [outer2, outer, leaky]):  # two levels, either order (it had mattered)
+        model = _model_of([helper.make_node("Outer2", ["x"], ["y"], domain="my.dom")], {"my.dom": 1}, order)
+        np.testing.assert_allclose(network_from_onnx(model).forward(x), [[-1.0, -0.25, 2.0, 3.0]], rtol=1e-12)
+
+
+def _outer_of(helper, attribute_proto):
+    """a function Outer2 forwarding its alpha (no default) to Outer (none either), which forwards it to Leaky"""
+    call = helper.make_node("Outer", ["p"], ["q"], domain="my.dom")
+    call.attribute.append(helper.make_attribute_ref("alpha", attribute_proto.FLOAT))
+    return helper.make_function("my.dom", "Outer2", ["p"], ["q"], [call], [helper.make_opsetid("", 17),
+                                helper.make_opsetid("my.dom", 1)], attributes=["alpha"])
     older = helper.make_function("my.dom", "Soft", ["a"], ["b"], [helper.make_node("Softmax", ["a"], ["b"])],
                                  [helper.make_opsetid("", 11)])
     with pytest.raises(ValueError, match=r"calls the model's own function my.dom::Soft, which cannot be expanded: "

@@ -63,53 +63,65 @@ def _with_default_attributes(onnx, model, source: str):
     gives a default (``FunctionProto.attribute_proto``): onnx's inliner (1.23) drops those defaults, so a call that
     left one out had run with the body operator's own default (LeakyRelu's 0.01 for a function's 0.25: a probe).
     A function attribute without a default that its body forwards to such a function takes that default first
-    (:func:`_inherit_defaults`)."""
+    (:func:`_inherited_defaults`); a call leaving out one whose readers fall back to different values is refused."""
     if not any(len(f.attribute_proto) for f in model.functions):
         return model
     model = onnx.ModelProto.FromString(model.SerializeToString())
-    _inherit_defaults(onnx, model.functions, source)
+    unclear = _inherited_defaults(onnx, model.functions)
     defaults = {_called(f): list(f.attribute_proto) for f in model.functions}
     for node in [n for body in [model.graph, *model.functions] for n in _all_nodes(body)]:
         stated = {a.name for a in node.attribute}
+        if left := sorted(name for called, name in unclear if called == _called(node) and name not in stated):
+            raise ValueError(f"{source}: node {node_label(node)} leaves out attribute {left[0]!r} of the model's own "
+                             f"function {node.domain}::{node.op_type}, which gives it no default and passes it to "
+                             "nodes that fall back to different values (the functions' defaults, an operator's own); "
+                             "cimsim's inlining cannot keep them apart: state it in the call")
         node.attribute.extend(a for a in defaults.get(_called(node), []) if a.name not in stated)
     return model
 
 
-def _inherit_defaults(onnx, functions, source: str) -> None:
-    """Give each attribute of ``functions`` that has no default, and that its body passes on by reference to
-    attributes of other functions that have one, that default (until none changes: a chain of calls), so that a call
-    leaving it out runs as ONNX says (the inner function's default: an unset reference leaves the attribute unset).
-    Where the nodes that read one would fall back to different values (two defaults, or one and an operator's own:
-    valid ONNX, which one inherited default cannot express), a ValueError naming it."""
+_UNCLEAR = b"\0unclear"
+"""the fallback of a function attribute whose readers fall back to different values"""
+
+
+def _inherited_defaults(onnx, functions) -> set[tuple[tuple[str, str, str], str]]:
+    """Give each attribute of ``functions`` that has no default, and that its body passes on by reference only to
+    attributes that fall back to one value (a function's default, its own or inherited: a chain of calls), that
+    value as its default, so that a call leaving it out runs as ONNX says (an unset reference leaves the attribute
+    unset: the inner function's default applies). Returns the (function, attribute) pairs whose readers fall back to
+    different values (two defaults, or one and an operator's own: valid ONNX, which one default cannot express)."""
     by_call = {_called(f): f for f in functions}
-    changed = True
-    while changed:
-        changed = False
-        for function in functions:
-            own, falls_back = {a.name for a in function.attribute_proto}, {}
-            for node in _all_nodes(function):
-                callee = by_call.get(_called(node))
-                given = {a.name: a for a in (callee.attribute_proto if callee is not None else ())}
-                for a in node.attribute:
-                    if a.ref_attr_name and a.ref_attr_name not in own:
-                        default = given.get(a.name)
-                        value = None if default is None else _unnamed(onnx, default).SerializeToString()
-                        falls_back.setdefault(a.ref_attr_name, set()).add(value)
-            for name, values in falls_back.items():
-                if len(values) > 1:
-                    raise ValueError(f"{source}: the model's own function {function.domain}::{function.name} gives "
-                                     f"attribute {name!r} no default, and the nodes that read it fall back to "
-                                     "different values where a call leaves it out (the functions' defaults, an "
-                                     "operator's own), which cimsim's inlining cannot keep apart: state it in each "
-                                     "call or give it a default")
-                if (value := values.pop()) is not None:
-                    default = onnx.AttributeProto.FromString(value)
-                    default.name = name
-                    function.attribute_proto.append(default)
-                    kept = [n for n in function.attribute if n != name]
-                    del function.attribute[:]
-                    function.attribute.extend(kept)
-                    changed = True
+    readers: dict[tuple, list] = {}  # (function, attribute) -> the (function, attribute) each reader fills, or None
+    for function in functions:
+        for node in _all_nodes(function):
+            for a in node.attribute:
+                if a.ref_attr_name:
+                    target = (_called(node), a.name) if _called(node) in by_call else None  # None: an operator's
+                    readers.setdefault((_called(function), a.ref_attr_name), []).append(target)
+    resolved: dict[tuple, bytes | None] = {}
+
+    def fallback(key) -> bytes | None:
+        """the value ``key`` (function, attribute) takes where a call leaves it out: its default, or one its readers
+        agree on (None: unset, an operator's own default), or _UNCLEAR"""
+        if key not in resolved:
+            resolved[key] = None  # (a call cycle, which ONNX does not allow, ends here)
+            own = next((a for a in by_call[key[0]].attribute_proto if a.name == key[1]), None)
+            values = {None if t is None else fallback(t) for t in readers.get(key, [])}
+            resolved[key] = (_unnamed(onnx, own).SerializeToString() if own is not None else
+                             values.pop() if len(values) == 1 else _UNCLEAR if values else None)
+        return resolved[key]
+
+    for key in list(readers):
+        if (value := fallback(key)) not in (None, _UNCLEAR) and not any(
+                a.name == key[1] for a in by_call[key[0]].attribute_proto):
+            default = onnx.AttributeProto.FromString(value)
+            default.name = key[1]
+            function = by_call[key[0]]
+            function.attribute_proto.append(default)
+            kept = [n for n in function.attribute if n != key[1]]
+            del function.attribute[:]
+            function.attribute.extend(kept)
+    return {key for key, value in resolved.items() if value == _UNCLEAR}
 
 
 def _unnamed(onnx, attribute):
