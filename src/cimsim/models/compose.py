@@ -142,7 +142,9 @@ def _add_chip(config: Config, chips: list, j: int, items: int, reload_runs: floa
     interval = steady_interval_ns(pipelined, [bd.interval_ns + rewrite_ns, vec_ns, link_ns], [chip_ns],
                                   max(bd.interval_ns, dram_ns))
     return (item_ns, interval, bd.latency_ns + items * (rewrite_ns + vec_ns + kv_ns) + move_ns, bd.leakage_uw,
-            bd.compute_ns, added_compute_ns(pipelined, bd.stages, vec_ns, items),
+            bd.compute_ns + items * rewrite_ns,  # (the arrays' rewrites: their stage's time, as in the latency)
+            items * vec_ns if reload_runs else added_compute_ns(pipelined, bd.stages, vec_ns, items),  # reloaded:
+            # the parts run one after another, each item's vector work in full, as the part's time (above) has it
             bd.latency_ns - bd.item_latency_ns - (items - 1) * bd.interval_ns,
             bd.memory_ns + items * (kv_ns + link_ns) + move_ns, chip_ns)
 
