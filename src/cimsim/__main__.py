@@ -1,5 +1,7 @@
 """The ``cimsim`` command (and ``python -m cimsim``): Ctrl-C while its modules load, before the CLI's own handler is
-in place (about a tenth of a second), exits as Ctrl-C later does (130, one line), not with a traceback; one that lands
+in place (about a tenth of a second), exits as Ctrl-C later does (130, one line), not with a traceback (from the
+moment this module runs: one in the interpreter's own start-up, or the console script's imports before it, is
+Python's); one that lands
 in a callback the interpreter runs meanwhile (importlib's module locks), which Python would print as "Exception
 ignored" and drop, too; one dropped so while a command runs is sent again. The help or version a full stdout
 cannot take is one line, not a traceback."""
