@@ -299,3 +299,20 @@ def test_a_bad_trial_and_a_workload_of_the_other_kind_are_named():
         simulate(mlp)
     with pytest.raises(ValueError, match=r"^trial must be an int >= 0 and <= 4294967295; got 1.5$"):
         simulate_network(mlp, trial=1.5)
+
+
+def test_a_monte_carlo_line_of_a_network_without_labels_says_agreement():
+    """over several trials the report and the multi-config table had called a network's top-1 agreement with the
+    float network (no labels) its "analog accuracy" (a review)"""
+    from cimsim.network import Dense, Network, ReLU
+    from cimsim.report_multi import multi_markdown
+
+    rng = np.random.default_rng(4)
+    net = Network((Dense(rng.standard_normal((8, 6))), ReLU(), Dense(rng.standard_normal((3, 8)))), (6,))
+    root = Path(__file__).resolve().parents[1] / "configs"
+    comp = cimsim.compare(root / "default.toml", {"workload.kind": "network", "device.preset": "rram"}, network=net,
+                          inputs=rng.standard_normal((12, 6)), trials=2)
+    assert not comp.run.labelled
+    assert "Monte Carlo over 2 trials, analog agreement:" in comp._repr_markdown_()
+    assert "analog agreement over 2 trials:" in multi_markdown([comp, comp])
+    assert "analog accuracy" not in multi_markdown([comp, comp])

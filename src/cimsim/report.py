@@ -223,8 +223,8 @@ def _accuracy_lines(results: tuple[Result, ...]) -> list[str]:
         ]
     if len(results) > 1:
         lines = [f"The first of {len(results)} trials (the spread over all of them below):", "", *lines, ""]
-        lines += [f"Monte Carlo over {len(results)} trials, {metric_label(name)}: {spread_text(name, spread)}."
-                  for name, spread in spreads(results).items()]
+        lines += [f"Monte Carlo over {len(results)} trials, {metric_label(name, getattr(results[0], 'labelled', True))}"
+                  f": {spread_text(name, spread)}." for name, spread in spreads(results).items()]
     return lines
 
 

@@ -32,7 +32,8 @@ def _accuracy(comp: Comparison) -> str:
     if not over:
         return comp.run.headline
     name, spread = next(iter(over.items()))
-    return f"{metric_label(name)} over {len(comp.runs)} trials: {spread_text(name, spread)}"
+    return (f"{metric_label(name, getattr(comp.run, 'labelled', True))} over {len(comp.runs)} trials: "
+            f"{spread_text(name, spread)}")
 
 
 def multi_markdown(comps: Sequence[Comparison], reports: str | None = None) -> str:

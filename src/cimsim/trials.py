@@ -120,6 +120,9 @@ def spreads(results: tuple[Result, ...]) -> dict[str, Spread]:
     return out
 
 
-def metric_label(name: str) -> str:
-    """an accuracy metric's name in words: 'outputs_snr_db' -> 'outputs SNR (dB)'"""
-    return name.replace("snr_db", "SNR (dB)").replace("_", " ")
+def metric_label(name: str, labelled: bool = True) -> str:
+    """an accuracy metric's name in words: 'outputs_snr_db' -> 'outputs SNR (dB)'; without labels (``labelled``
+    False) a network's accuracy is its top-1 agreement with the float network: 'analog agreement' (it had been
+    labelled an accuracy over several trials)"""
+    return name.replace("accuracy", "accuracy" if labelled else "agreement").replace(
+        "snr_db", "SNR (dB)").replace("_", " ")
