@@ -402,3 +402,16 @@ def test_a_pulse_encoding_of_one_level_reads_is_a_voltage_read():
     parallel = config_from_dict({"preset": "neurram"})
     assert plan_layer(parallel).dac_encoding == "pulse_count" and "pulse count inputs" in design_line(parallel)
     assert "pulse inputs" in off_the_units(plan_layer(parallel), False)
+
+
+def test_the_design_line_says_a_preset_read_at_its_drift_reference_time_has_not_drifted_and_enob_only_prices():
+    """the pcm preset read at drift_t0_s had been listed as drifting and compensated (every gain 1: nothing drifts),
+    and a stated ENOB, which prices the converter only, went unsaid beside the simulated converter (a numerics probe)"""
+    from cimsim.report_design import design_line
+
+    at_t0 = design_line(config_from_dict({"device": {"preset": "pcm", "drift_time_s": 20.0}}))
+    assert "no drift yet (read at drift_t0_s, 20 s)" in at_t0 and "drift nu" not in at_t0
+    later = design_line(config_from_dict({"device": {"preset": "pcm", "drift_time_s": 3600.0}}))
+    assert "drift nu 0.049 +/- 0.008 after 3600 s" in later
+    enob = design_line(config_from_dict({"adc": {"enob": 4.0}}))
+    assert "ENOB 4 priced, the numerics converting at 8 bits" in enob

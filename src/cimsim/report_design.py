@@ -53,7 +53,8 @@ def _device(dev: DeviceConfig) -> str:
              f"read noise {dev.read_noise_sigma:g} of g_max - g_min" if dev.read_noise_sigma else "",
              f"stuck cells {stuck:g} of the cells" if stuck else "",
              f"drift nu {dev.drift_nu:g} +/- {dev.drift_nu_sigma:g} after {dev.drift_time_s:g} s, {compensated}"
-             if dev.drift_nu or dev.drift_nu_sigma else "",
+             if (dev.drift_nu or dev.drift_nu_sigma) and dev.drift_time_s != dev.drift_t0_s else  # read at t0: none
+             f"no drift yet (read at drift_t0_s, {dev.drift_t0_s:g} s)" if dev.drift_nu or dev.drift_nu_sigma else "",
              f"I-V nonlinearity I(V)/I(V/2) = {dev.iv_nonlinearity:g}" if dev.iv_nonlinearity != 2 else ""]
     parts = [p for p in parts if p]
     preset = f"device preset \"{dev.preset}\"" if dev.preset else f"device \"{dev.name}\""
@@ -69,7 +70,9 @@ def _adc_range(a: AdcConfig) -> str:
 
 
 def _adc_errors(a: AdcConfig) -> str:
-    """the ADCs' static errors a config states, as a clause ("" where none)"""
+    """the ADCs' static errors a config states, as a clause ("" where none), and a stated ENOB, which prices the
+    converter only (the report had shown the ideal converter the numerics simulate without a word on it)"""
     errors = [f"gain error {a.gain_error:+g}" if a.gain_error else "",
-              f"offset {a.offset_lsb:+g} LSB" if a.offset_lsb else "", f"INL {a.inl_lsb:g} LSB" if a.inl_lsb else ""]
+              f"offset {a.offset_lsb:+g} LSB" if a.offset_lsb else "", f"INL {a.inl_lsb:g} LSB" if a.inl_lsb else "",
+              f"ENOB {a.enob:g} priced, the numerics converting at {a.bits} bits" if a.enob is not None else ""]
     return "".join(f", {e}" for e in errors if e)

@@ -89,7 +89,7 @@ class DeviceConfig:
         Float(1e-9, None), "drift reference time after programming, seconds (at least 1e-9, a nanosecond, shorter "
         "than any programming pulse: drift_time_s / drift_t0_s had overflowed float64)"))
     drift_time_s: float = field(default=20.0, metadata=rule(
-        Float(1e-9, 1e13), "time of the reads after programming, seconds (>= drift_t0_s where cells drift; at most "
+        Float(1e-9, 1e13), "time of the reads after programming, seconds (> drift_t0_s where cells drift; at most "
         "1e13, 300 000 years, beyond any retention specification: 10 years is 3.2e8 s)"))
     drift_compensation: DriftCompensation = field(default=DriftCompensation.NONE, metadata=rule(
         Choice(DriftCompensation), "correction of conductance drift"))
