@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import warnings
 from dataclasses import replace
+from typing import Any
 
 from ..argcheck import checked_types
 from ..breakdown import Breakdown, in_batches, in_sequence, repeated
@@ -117,7 +118,7 @@ def baseline_blocks(block: Config, vectors: int, groups: int, *, include_weight_
 
 
 def _products(config: Config, model: Model, items: int, kv_cache: str, too_big: bool,
-              cache: dict[tuple, Breakdown]) -> tuple[Breakdown, float | None]:
+              cache: dict[tuple, Any]) -> tuple[Breakdown, float | None]:
     """the matrix products of ``items`` items run together (sharing weight fetches per baseline.batch), and the
     fewest items a streamed fetch serves where some static weights are fetched per batch (:func:`items_per_fetch`;
     below one where an item's vectors take several), else None. A conv's positions hold their input map, not their
@@ -137,14 +138,19 @@ def _products(config: Config, model: Model, items: int, kv_cache: str, too_big: 
         # (their "weights" K and V are activations, at dac.input_bits)
         runs, run_vectors = (1, items * op.vectors_per_item) if op.static else (items, op.vectors_per_item)
         w_bits = None if op.static else bits
-        layer, fits, vector_runs = product_runs(config, op.in_features, op.out_features, op.vectors_per_item,
-                                                run_vectors, op.routed_fraction, op.tap_fraction, load, w_bits)
+        shape = (op.in_features, op.out_features, op.vectors_per_item, run_vectors, op.routed_fraction,
+                 op.tap_fraction, load, w_bits)  # a model's layers repeat their shapes: each priced once
+        if ("runs", shape) not in cache:
+            cache["runs", shape] = product_runs(config, *shape)
+        layer, fits, vector_runs = cache["runs", shape]
         # the input bits a vector adds to a streamed batch: its share of the values the op reads (a conv's map)
         held = (op.input_elements_per_item * bits / (op.groups * op.vectors_per_item * op.routed_fraction)
                 if op.input_elements_per_item else None)
         written = conv_map_bits(held, op.routed_fraction, op.tap_fraction)
         if op.static and not fits:
-            together = min(together or items, items_per_fetch(layer, run_vectors, op.vectors_per_item, load, held))
+            if ("fetch", shape, held) not in cache:
+                cache["fetch", shape, held] = items_per_fetch(layer, run_vectors, op.vectors_per_item, load, held)
+            together = min(together or items, cache["fetch", shape, held])
         for vectors, weight in vector_runs:
             key = (op.in_features, op.out_features, vectors, layer.baseline.batch, load, dram_bits, w_bits, held,
                    written)
@@ -236,7 +242,7 @@ def price_baseline(config: Config, model: Model, items: int, kv_cache: str, unit
     too_big = exceeds_sram(config, model.crossbar_parameters * config.mapping.weight_bits)
     asked, kv_cache = kv_cache, _kv_place(config, model, kv_cache, sequences, too_big)
     _check_dram(config, model, kv_cache, sequences)
-    cache: dict[tuple, Breakdown] = {}
+    cache: dict[tuple, Any] = {}  # products priced, by shape (both passes below)
     step = sequences if model.phase == "decode" else items  # the steady state the chip's interval prices too
     products, together = _products(config, model, step, kv_cache, too_big, cache)
     seq = in_sequence([repeated(products, items / step)], b.name, items, shared_hardware=True)
