@@ -23,6 +23,7 @@ from bench_targets import platform_lines  # this script's folder is on the path
 
 from cimsim.config import load_config
 from cimsim.cost.trust import RANGE_NOTE
+from cimsim.errors import ConfigError
 from cimsim.models import DECODERS, MODEL_NAMES, chips_needed, get_model, price_model, price_table
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -53,7 +54,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.repeat < 1:
         parser.error("--repeat must be at least 1")
-    config = load_config(args.config)
+    try:
+        config = load_config(args.config)
+    except ConfigError as exc:  # (a missing or bad file had ended in a traceback)
+        parser.error(str(exc))
     print("\n".join(platform_lines()))
     print(f"- config {args.config}; pricing time: best of {args.repeat} calls after the first (which is shown apart: "
           "it also loads what the process needs once)\n")

@@ -73,8 +73,11 @@ def main() -> None:
     for name in ("images", "chunk", "repeat"):
         if getattr(args, name) < 1:
             parser.error(f"--{name} must be at least 1")
-    if args.sharded < 0:
-        parser.error("--sharded must be at least 0")
+    if args.sharded < 0 or 0 < args.sharded <= args.chunk:  # (no more than a chunk runs in this process alone)
+        parser.error(f"--sharded must be 0 (skip it) or more images than --chunk ({args.chunk}), which 2 workers "
+                     f"share whole chunks of; got {args.sharded}")
+    if args.chunk > 2 ** 24:
+        parser.error(f"--chunk must be at most 2**24 (simulation.batch_size); got {args.chunk}")
     print("\n".join(machine()))
     net = resnet18()
     shapes = net.matrix_shapes()

@@ -1,7 +1,7 @@
 """Fuzz cimsim's inputs: 22 000+ seeded cases through the public API, and a sample through the CLI (docs/robustness.md).
 
     python benchmarks/fuzz_configs.py                        # full run (about 5-15 min on 2 cores)
-    python benchmarks/fuzz_configs.py --scale 0.05 --cli 30   # a quick look
+    python benchmarks/fuzz_configs.py --scale 0.05 --cli 30   # a quick look (writes only with --output)
     python benchmarks/fuzz_configs.py --replay 1234          # rerun one case in this process, traceback shown
 
 Cases come from the hypothesis strategies of ``tests/fuzz/strategies.py``, drawn reproducibly (``--seed``), per
@@ -11,7 +11,8 @@ validated_then_failed, silent_wrong (see the runner's module doc). A seeded samp
 through ``cimsim validate`` and, where it validated and is small, ``cimsim run -o`` (10 s each).
 
 Prints a table (category x outcome) and the failure signatures (outcome, exception type, innermost cimsim frame),
-most frequent first; writes every non-clean case with its reproducer to ``--output`` (JSON).
+most frequent first; writes every non-clean case with its reproducer to ``--output`` (JSON; a full run's default
+the record, benchmarks/results/fuzz_configs.json).
 """
 
 from __future__ import annotations
@@ -76,9 +77,14 @@ def main(argv=None) -> int:
     ap.add_argument("--cli", type=int, default=300, help="config cases also run through the CLI")
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--hang", type=float, default=10.0, help="seconds after which a case is a hang")
-    ap.add_argument("--output", default=str(ROOT / "benchmarks/results/fuzz_configs.json"))
+    ap.add_argument("--output", default=None, help="JSON of the non-clean cases (default: the record "
+                    "benchmarks/results/fuzz_configs.json for a full run, --scale 1; none for a smaller one, which "
+                    "had overwritten the record)")
     ap.add_argument("--replay", type=int, default=None, help="run case ID in this process and show what happens")
     args = ap.parse_args(argv)
+    for name, low in (("workers", 1), ("cli", 0), ("hang", 0.1), ("scale", 1e-9)):
+        if not getattr(args, name) >= low:  # (0 workers had waited for ever on an empty pool)
+            ap.error(f"--{name} must be at least {low:g}; got {getattr(args, name)}")
 
     from fuzz import runner
 
@@ -86,6 +92,9 @@ def main(argv=None) -> int:
     cases = generate(args.seed, args.scale)
     t_gen = time.monotonic() - t0
     if args.replay is not None:
+        if not 0 <= args.replay < len(cases):
+            ap.error(f"--replay takes a case id in [0, {len(cases) - 1}] (seed {args.seed}, scale {args.scale:g}); "
+                     f"got {args.replay}")
         return _replay(cases[args.replay])
     print(f"{len(cases)} cases generated in {t_gen:.1f} s (seed {args.seed})", flush=True)
 
@@ -173,9 +182,13 @@ def main(argv=None) -> int:
                        for (o, e, w), ids in ranked],
         "cases": non_clean,
     }
-    Path(args.output).parent.mkdir(parents=True, exist_ok=True)
-    write_atomic(args.output, json.dumps(out, indent=1, default=repr, ensure_ascii=True))
-    print(f"\nwrote {len(non_clean)} non-clean cases to {args.output}")
+    output = args.output or (str(ROOT / "benchmarks/results/fuzz_configs.json") if args.scale == 1 else None)
+    if output is None:
+        print(f"\n{len(non_clean)} non-clean cases, written nowhere (a run at --scale {args.scale:g}: give --output)")
+        return 0
+    Path(output).parent.mkdir(parents=True, exist_ok=True)
+    write_atomic(output, json.dumps(out, indent=1, default=repr, ensure_ascii=True))
+    print(f"\nwrote {len(non_clean)} non-clean cases to {output}")
     return 0
 
 

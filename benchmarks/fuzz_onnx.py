@@ -224,6 +224,8 @@ def main() -> int:
     ap.add_argument("--memory-gib", type=int, default=12,
                     help="address-space limit: a huge allocation is a MemoryError, not the machine's OOM killer")
     args = ap.parse_args()
+    if args.cases < 1 or args.memory_gib < 1:  # (-5 cases had reported "no mismatch"; 0 GiB a MemoryError)
+        ap.error(f"--cases and --memory-gib must be at least 1; got {args.cases} and {args.memory_gib}")
     try:
         import onnx
         import torch

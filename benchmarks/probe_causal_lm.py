@@ -92,6 +92,8 @@ def main() -> int:
     parser.add_argument("--one", help=argparse.SUPPRESS)
     parser.add_argument("--timeout", type=float, default=300.0)
     args = parser.parse_args()
+    if not args.timeout > 0:
+        parser.error(f"--timeout must be above 0 s; got {args.timeout:g}")
     try:
         import transformers
     except ImportError as exc:
