@@ -290,8 +290,9 @@ def test_a_bad_trial_and_a_workload_of_the_other_kind_are_named():
             simulate(dense, trial=trial)
     net = Network((Dense(np.ones((3, 4))),), (4,))
     with pytest.raises(ValueError, match=r"a 'dense' workload is simulated by cimsim.simulate \(or "
-                                         r"cimsim.run.simulate\), not by cimsim.inference.simulate_network; a network given in "
-                                         r"memory runs with 'workload.kind' = 'network' \(no network_file needed\)$"):
+                                         r"cimsim.run.simulate\), not by cimsim.inference.simulate_network; a "
+                                         r"network given in memory runs with 'workload.kind' = 'network' \(no "
+                                         r"network_file needed\)$"):
         simulate_network(dense, network=net, inputs=np.ones((2, 4)))
     mlp = cimsim.as_config(root / "digits-mlp.toml")
     with pytest.raises(ValueError, match=r"a 'network' workload is simulated by cimsim.simulate \(or "

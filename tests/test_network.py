@@ -1080,6 +1080,12 @@ def test_a_models_own_function_takes_its_default_attributes_and_one_it_cannot_ex
     for order in ([leaky, outer, outer2], [outer2, outer, leaky]):  # two levels, either order (it had mattered)
         model = _model_of([helper.make_node("Outer2", ["x"], ["y"], domain="my.dom")], {"my.dom": 1}, order)
         np.testing.assert_allclose(network_from_onnx(model).forward(x), [[-1.0, -0.25, 2.0, 3.0]], rtol=1e-12)
+    older = helper.make_function("my.dom", "Soft", ["a"], ["b"], [helper.make_node("Softmax", ["a"], ["b"])],
+                                 [helper.make_opsetid("", 11)])
+    with pytest.raises(ValueError, match=r"calls the model's own function my.dom::Soft, which cannot be expanded: "
+                                         r"its body imports ai.onnx 11 \(the model: 17\)"):
+        network_from_onnx(_model_of([helper.make_node("Soft", ["x"], ["y"], domain="my.dom")], {"my.dom": 1},
+                                    [older]))
 
 
 def _outer_of(helper, attribute_proto):
@@ -1088,12 +1094,6 @@ def _outer_of(helper, attribute_proto):
     call.attribute.append(helper.make_attribute_ref("alpha", attribute_proto.FLOAT))
     return helper.make_function("my.dom", "Outer2", ["p"], ["q"], [call], [helper.make_opsetid("", 17),
                                 helper.make_opsetid("my.dom", 1)], attributes=["alpha"])
-    older = helper.make_function("my.dom", "Soft", ["a"], ["b"], [helper.make_node("Softmax", ["a"], ["b"])],
-                                 [helper.make_opsetid("", 11)])
-    with pytest.raises(ValueError, match=r"calls the model's own function my.dom::Soft, which cannot be expanded: "
-                                         r"its body imports ai.onnx 11 \(the model: 17\)"):
-        network_from_onnx(_model_of([helper.make_node("Soft", ["x"], ["y"], domain="my.dom")], {"my.dom": 1},
-                                    [older]))
 
 
 @pytest.mark.parametrize("axis", [-1, 1, 2])
