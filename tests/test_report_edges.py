@@ -414,4 +414,4 @@ def test_the_design_line_says_a_preset_read_at_its_drift_reference_time_has_not_
     later = design_line(config_from_dict({"device": {"preset": "pcm", "drift_time_s": 3600.0}}))
     assert "drift nu 0.049 +/- 0.008 after 3600 s" in later
     enob = design_line(config_from_dict({"adc": {"enob": 4.0}}))
-    assert "ENOB 4 priced, the numerics converting at 8 bits" in enob
+    assert "ENOB 4 for the cost model alone, the numerics converting at 8 bits" in enob

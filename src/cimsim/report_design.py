@@ -74,5 +74,6 @@ def _adc_errors(a: AdcConfig) -> str:
     converter only (the report had shown the ideal converter the numerics simulate without a word on it)"""
     errors = [f"gain error {a.gain_error:+g}" if a.gain_error else "",
               f"offset {a.offset_lsb:+g} LSB" if a.offset_lsb else "", f"INL {a.inl_lsb:g} LSB" if a.inl_lsb else "",
-              f"ENOB {a.enob:g} priced, the numerics converting at {a.bits} bits" if a.enob is not None else ""]
+              f"ENOB {a.enob:g} for the cost model alone, the numerics converting at {a.bits} bits"
+              if a.enob is not None else ""]
     return "".join(f", {e}" for e in errors if e)

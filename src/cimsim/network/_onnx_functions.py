@@ -69,15 +69,31 @@ def _with_default_attributes(onnx, model, source: str):
     model = onnx.ModelProto.FromString(model.SerializeToString())
     unclear = _inherited_defaults(onnx, model.functions)
     defaults = {_called(f): list(f.attribute_proto) for f in model.functions}
+    runs = {id(n) for n in _running_nodes(model, source)}
     for node in [n for body in [model.graph, *model.functions] for n in _all_nodes(body)]:
         stated = {a.name for a in node.attribute}
-        if left := sorted(name for called, name in unclear if called == _called(node) and name not in stated):
+        if id(node) in runs and (left := sorted(name for called, name in unclear
+                                                if called == _called(node) and name not in stated)):
             raise ValueError(f"{source}: node {node_label(node)} leaves out attribute {left[0]!r} of the model's own "
                              f"function {node.domain}::{node.op_type}, which gives it no default and passes it to "
                              "nodes that fall back to different values (the functions' defaults, an operator's own); "
                              "cimsim's inlining cannot keep them apart: state it in the call")
         node.attribute.extend(a for a in defaults.get(_called(node), []) if a.name not in stated)
     return model
+
+
+def _running_nodes(model, source: str) -> list:
+    """the nodes that run: the graph's that its output needs (:func:`live_nodes`), their subgraphs', and those of
+    every function they call, and those call (a dead call, or one in a function nothing calls, refuses nothing)"""
+    by_call = {_called(f): f for f in model.functions}
+    nodes = [n for top in live_nodes(model.graph, source) for n in [top, *(m for body in _subgraphs(top)
+                                                                           for m in _all_nodes(body))]]
+    seen = set()
+    for node in nodes:  # (grows as it goes: the bodies of the functions called)
+        if (called := _called(node)) in by_call and called not in seen:
+            seen.add(called)
+            nodes.extend(_all_nodes(by_call[called]))
+    return nodes
 
 
 _UNCLEAR = b"\0unclear"
@@ -91,24 +107,31 @@ def _inherited_defaults(onnx, functions) -> set[tuple[tuple[str, str, str], str]
     unset: the inner function's default applies). Returns the (function, attribute) pairs whose readers fall back to
     different values (two defaults, or one and an operator's own: valid ONNX, which one default cannot express)."""
     by_call = {_called(f): f for f in functions}
-    readers: dict[tuple, list] = {}  # (function, attribute) -> the (function, attribute) each reader fills, or None
-    for function in functions:
+    readers: dict[tuple, list] = {}  # (function, attribute) -> what each reader fills: a function's attribute, or
+    for function in functions:       # an operator's own default (its value, None where it has none)
+        opsets = {o.domain: o.version for o in function.opset_import}
         for node in _all_nodes(function):
             for a in node.attribute:
                 if a.ref_attr_name:
-                    target = (_called(node), a.name) if _called(node) in by_call else None  # None: an operator's
+                    target = ((_called(node), a.name) if _called(node) in by_call else
+                              ("operator", _operator_default(onnx, node, a.name, opsets)))
                     readers.setdefault((_called(function), a.ref_attr_name), []).append(target)
     resolved: dict[tuple, bytes | None] = {}
 
     def fallback(key) -> bytes | None:
-        """the value ``key`` (function, attribute) takes where a call leaves it out: its default, or one its readers
-        agree on (None: unset, an operator's own default), or _UNCLEAR"""
+        """the value ``key`` (function, attribute) takes where a call leaves it out: its default, else the one its
+        readers' functions fall back to where every reader agrees (an operator's own default included), None where
+        none does (left unset: each operator its own default), else _UNCLEAR"""
         if key not in resolved:
             resolved[key] = None  # (a call cycle, which ONNX does not allow, ends here)
             own = next((a for a in by_call[key[0]].attribute_proto if a.name == key[1]), None)
-            values = {None if t is None else fallback(t) for t in readers.get(key, [])}
+            targets = readers.get(key, [])
+            inner = {fallback(t) for t in targets if t[0] != "operator"}  # the functions' readers'
+            given = inner - {None}
+            agree = len(given) == 1 and _UNCLEAR not in given and None not in inner and all(
+                t[1] == next(iter(given)) for t in targets if t[0] == "operator")  # operators' own defaults too
             resolved[key] = (_unnamed(onnx, own).SerializeToString() if own is not None else
-                             values.pop() if len(values) == 1 else _UNCLEAR if values else None)
+                             None if not given else next(iter(given)) if agree else _UNCLEAR)
         return resolved[key]
 
     for key in list(readers):
@@ -125,11 +148,28 @@ def _inherited_defaults(onnx, functions) -> set[tuple[tuple[str, str, str], str]
 
 
 def _unnamed(onnx, attribute):
-    """a copy of ``attribute`` without its name: its value alone"""
+    """a copy of ``attribute`` without its name and doc string: its value alone (two defaults that differ in their
+    doc strings alone had been refused as different)"""
     copy = onnx.AttributeProto()
     copy.CopyFrom(attribute)
-    copy.name = ""
+    copy.name, copy.doc_string = "", ""
     return copy
+
+
+def _operator_default(onnx, node, name: str, opsets: dict) -> bytes | None:
+    """the default value of operator ``node``'s attribute ``name`` at the function's opset (as :func:`_unnamed`
+    serialises it), None where it has none (an attribute left unset then: a value of its own, as no function's)"""
+    try:
+        schema = onnx.defs.get_schema(node.op_type, opsets.get(node.domain, opsets.get("", 1)), node.domain)
+    except onnx.defs.SchemaError:
+        return None
+    given = schema.attributes.get(name)
+    default = getattr(given, "default_value", None)
+    if default is None or default.type == 0:  # (UNDEFINED: no default)
+        return None
+    named = onnx.AttributeProto()
+    named.CopyFrom(default)
+    return _unnamed(onnx, named).SerializeToString()
 
 
 def live_nodes(graph, source: str) -> list:
