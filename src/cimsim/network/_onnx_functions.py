@@ -84,7 +84,7 @@ def _with_default_attributes(onnx, model, source: str):
 
 def _running_nodes(model, source: str) -> list:
     """the nodes that run: the graph's that its output needs (:func:`live_nodes`), their subgraphs', and those of
-    every function they call, and those call (a dead call, or one in a function nothing calls, refuses nothing)"""
+    every function they call, transitively (a dead call, or one in a function nothing calls, refuses nothing)"""
     by_call = {_called(f): f for f in model.functions}
     nodes = [n for top in live_nodes(model.graph, source) for n in [top, *(m for body in _subgraphs(top)
                                                                            for m in _all_nodes(body))]]
@@ -105,7 +105,8 @@ def _inherited_defaults(onnx, functions) -> set[tuple[tuple[str, str, str], str]
     attributes that fall back to one value (a function's default, its own or inherited: a chain of calls), that
     value as its default, so that a call leaving it out runs as ONNX says (an unset reference leaves the attribute
     unset: the inner function's default applies). Returns the (function, attribute) pairs whose readers fall back to
-    different values (two defaults, or one and an operator's own: valid ONNX, which one default cannot express)."""
+    different values (two defaults, or one and an operator's own that differs: valid ONNX, which one default cannot
+    express)."""
     by_call = {_called(f): f for f in functions}
     readers: dict[tuple, list] = {}  # (function, attribute) -> what each reader fills: a function's attribute, or
     for function in functions:       # an operator's own default (its value, None where it has none)
@@ -167,9 +168,7 @@ def _operator_default(onnx, node, name: str, opsets: dict) -> bytes | None:
     default = getattr(given, "default_value", None)
     if default is None or default.type == 0:  # (UNDEFINED: no default)
         return None
-    named = onnx.AttributeProto()
-    named.CopyFrom(default)
-    return _unnamed(onnx, named).SerializeToString()
+    return _unnamed(onnx, default).SerializeToString()
 
 
 def live_nodes(graph, source: str) -> list:
