@@ -211,3 +211,12 @@ def test_a_huge_token_count_is_priced_from_a_bounded_grid():
     assert peak < 64 * MAX_COUNTS  # a few arrays of MAX_COUNTS float64s, not one of 1.6e9
     assert sum(w for _, w in pairs) == pytest.approx(1.0, abs=1e-12)
     assert sum(n * w for n, w in pairs) == pytest.approx(vectors * share, rel=1e-9)
+
+
+def test_a_wait_on_earlier_results_adds_up_over_runs_and_is_checked():
+    part = Breakdown("b", {}, {}, 10.0, 4.0, 2.0, 1, 1, wait_ns=5.0)
+    assert part.stall_ns == 1.0 and repeated(part, 3).wait_ns == 15.0
+    assert in_sequence([part, part], "two", 2, shared_hardware=True).wait_ns == 10.0
+    for bad in (-1.0, 11.0, float("nan")):
+        with pytest.raises(ValueError, match="wait_ns must be within 0 and latency_ns"):
+            Breakdown("b", {}, {}, 10.0, 4.0, 2.0, 1, 1, wait_ns=bad)

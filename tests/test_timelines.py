@@ -142,3 +142,17 @@ def test_a_decodes_line_says_what_bounds_its_token_interval():
     full, text = line(needed)
     assert "keep the chips busy" in text and full.interval_ns < one.interval_ns / (needed - 1)
     assert "leave the chips idle" in line(needed - 1)[1]
+
+
+def test_a_decodes_idle_wait_on_earlier_tokens_is_not_counted_as_waiting_on_data():
+    # one sequence of gpt2-small on 4 pipelined chips: the chips idle a token's latency less a stage's time per token,
+    # which stall_ns ("waiting on data movement") had held, at several times the data's own time
+    config, model = load_config(DEFAULT), get_model("gpt2-small", phase="decode", seq_len=32)
+    one, full = (price_model(config, model, items=16, chips=4, sequences=s).cim for s in (1, 16))
+    assert full.wait_ns == 0.0 and one.wait_ns > one.memory_ns  # the case: the idle time beyond the data's own
+    assert one.wait_ns == pytest.approx(15 * (one.interval_ns - full.interval_ns), rel=1e-9)
+    assert one.stall_ns == pytest.approx(full.stall_ns, rel=1e-9) and one.stall_ns <= one.memory_ns
+    assert one.compute_ns + one.wait_ns + one.stall_ns == pytest.approx(one.latency_ns, rel=1e-12)
+    assert one.as_dict()["wait_ns"] == one.wait_ns
+    reloaded = price_model(config, model, items=4, sequences=1, reload_weights=True).cim
+    assert reloaded.wait_ns == 0.0  # a reloaded step's parts run one after another: no idle chip

@@ -57,7 +57,8 @@ class Breakdown:
 
     ``latency_ns`` is the wall time of the whole workload; ``compute_ns`` the time the compute units
     alone need and ``memory_ns`` the time the data movement alone needs. With overlap (roofline),
-    latency >= max(compute, memory), and ``stall_ns`` = latency - compute is the time spent waiting on data.
+    latency >= max(compute, memory); ``wait_ns`` is the time it waits on its own earlier results (a decode's previous
+    token) with its units idle, and ``stall_ns`` = latency - compute - wait the time spent waiting on data.
     ``item_latency_ns`` is the time of one workload item (one vector, one inference) from start to end;
     ``interval_ns`` the steady-state time between successive items (pipelined), which sets the throughput.
     Left out, both are latency_ns / mvms (items one after another).
@@ -86,6 +87,9 @@ class Breakdown:
     """the pipeline stages (CIM: one per layer)"""
     vector_unit_macs: int = 0
     """of ``macs``, the activation products a vector unit beside the arrays ran (a network's attention)"""
+    wait_ns: float = 0.0
+    """time the workload waits on its own earlier results with its units idle (a decode's token on the one before
+    it, fewer sequences in flight than the chips could take), nanoseconds: neither compute nor data movement"""
 
     def __post_init__(self) -> None:
         for name in ("energy_pj", "area_um2"):
@@ -97,6 +101,8 @@ class Breakdown:
                 object.__setattr__(self, name, per_item)
             elif not value >= 0.0:
                 raise ValueError(f"{name} must be >= 0 ns; got {value!r}")
+        if not 0.0 <= self.wait_ns <= self.latency_ns:
+            raise ValueError(f"wait_ns must be within 0 and latency_ns ({self.latency_ns!r} ns); got {self.wait_ns!r}")
 
     @property
     def array_macs(self) -> int:
@@ -118,8 +124,8 @@ class Breakdown:
 
     @property
     def stall_ns(self) -> float:
-        """time spent waiting on data movement beyond the compute time, nanoseconds"""
-        return max(0.0, self.latency_ns - self.compute_ns)
+        """time spent waiting on data movement beyond the compute time and the wait on earlier results, nanoseconds"""
+        return max(0.0, self.latency_ns - self.compute_ns - self.wait_ns)
 
     @property
     def throughput_items_per_s(self) -> float:
@@ -168,6 +174,7 @@ class Breakdown:
             "compute_ns": self.compute_ns,
             "memory_ns": self.memory_ns,
             "stall_ns": self.stall_ns,
+            "wait_ns": self.wait_ns,
             "item_latency_ns": self.item_latency_ns,
             "interval_ns": self.interval_ns,
             "throughput_items_per_s": self.throughput_items_per_s,
@@ -202,7 +209,7 @@ def in_sequence(parts: Sequence[Breakdown], name: str, mvms: int, *, shared_hard
         name=name, energy_pj=energy, area_um2=area,
         latency_ns=sum(p.latency_ns for p in parts), compute_ns=sum(p.compute_ns for p in parts),
         memory_ns=sum(p.memory_ns for p in parts), mvms=mvms, macs=round(sum(p.macs for p in parts)),
-        assumptions=_merged_assumptions(parts),
+        assumptions=_merged_assumptions(parts), wait_ns=sum(p.wait_ns for p in parts),
     )
 
 
@@ -241,7 +248,7 @@ def repeated(b: Breakdown, k: float) -> Breakdown:
     macs = k * b.macs
     return replace(b, energy_pj={key: k * v for key, v in b.energy_pj.items()}, latency_ns=k * b.latency_ns,
                    compute_ns=k * b.compute_ns, memory_ns=k * b.memory_ns, macs=int(macs) if macs % 1 == 0 else macs,
-                   item_latency_ns=None, interval_ns=None)
+                   item_latency_ns=None, interval_ns=None, wait_ns=k * b.wait_ns)
 
 
 def in_batches(b: Breakdown, batch_items: int, batch_products_ns: float, run_products_ns: float) -> Breakdown:

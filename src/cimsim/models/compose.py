@@ -160,20 +160,21 @@ def _reloaded_chip_uw(config: Config, chips: list, rows: list[tuple[float, ...]]
 
 
 def _timeline(config: Config, model: Model, rows: list[tuple[float, ...]], items: int, reload_runs: float,
-              sequences: int) -> tuple[float, float, float, float]:
-    """(latency ns, item latency ns, interval ns, the chips' own interval ns) of ``items`` items from the parts'
-    ``rows``: a decode's interval is at least one token's latency over the sequences in flight"""
+              sequences: int) -> tuple[float, float, float, float, float]:
+    """(latency ns, item latency ns, interval ns, the chips' own interval ns, the ns the chips wait idle on earlier
+    tokens) of ``items`` items from the parts' ``rows``: a decode's interval is at least one token's latency over the
+    sequences in flight, the chips idle for the rest of it"""
     if reload_runs:
         latency = sum(r[2] for r in rows)
         # a run's items (a decode step's tokens) pass every part together and finish together
-        return latency, latency / reload_runs, latency / items, latency / items
+        return latency, latency / reload_runs, latency / items, latency / items, 0.0
     item_latency = sum(r[0] for r in rows)
     # the slowest chip (pipelined) or one item's time on every chip, its DRAM input and output overlapped as on one
     chips_ns = steady_interval_ns(config.chip.pipeline == Pipeline.LAYER, [r[1] for r in rows], [r[8] for r in rows],
                                   max(r[1] for r in rows))
     interval = max(chips_ns, item_latency / sequences) if model.phase == "decode" else chips_ns
     latency = item_latency + (items - 1) * interval + max(r[6] for r in rows)  # the chips' DRAM bounds kept
-    return latency, item_latency, interval, chips_ns
+    return latency, item_latency, interval, chips_ns, (items - 1) * (interval - chips_ns)
 
 
 def _decode_line(sequences: int, item_ns: float, interval_ns: float, chips_ns: float, reload: bool) -> str:
@@ -194,7 +195,8 @@ def compose(config: Config, model: Model, chips: list[tuple[ChipPart, Breakdown,
     """The chips (or the parts of one chip reloaded ``reload_runs`` times, a share of a run counted as that share)
     with their vector units (on the chips with vector work, as :func:`cimsim.comparison.price_network` holds one),
     KV cache and links: one Breakdown. ``memory_ns`` is what the
-    parts' data movement needs, one part after another (at most the latency, as ``compute_ns``)."""
+    parts' data movement needs, one part after another (at most the latency, as ``compute_ns``); ``wait_ns`` a
+    decode's chips idle on earlier tokens (fewer sequences in flight than they could take)."""
     reload = reload_runs > 0
     short = "" if reload or model.phase != "decode" or items >= sequences else (  # (reloaded: a share of a step)
         f"items={items} is less than one decode step of the {sequences} sequences: the chip's energy per token "
@@ -220,9 +222,10 @@ def compose(config: Config, model: Model, chips: list[tuple[ChipPart, Breakdown,
         kv_uw = buffer_leakage_uw("sram", held_bits / 8, config.technology)
     # reloading: one chip, big enough for every part (the area's per-component maxima), leaks the whole run
     chip_uw = _reloaded_chip_uw(config, chips, rows, area) if reload else sum(r[3] for r in rows)
-    latency, item_latency, interval, chips_ns = _timeline(config, model, rows, items, reload_runs, sequences)
+    latency, item_latency, interval, chips_ns, idle = _timeline(config, model, rows, items, reload_runs, sequences)
     energy["leakage"] = (chip_uw + units * unit.leakage_uw + kv_uw) * latency * 1e-3  # uW x ns = fJ
     compute, memory = min(latency, sum(r[4] + r[5] for r in rows)), min(latency, sum(r[7] for r in rows))
+    wait = min(idle, latency - compute)  # the chips idle on earlier tokens: neither compute nor data movement
     leak_line = _leakage_line([r[3] for r in rows], chip_uw, reload, units, unit.leakage_uw, held_bits, kv_uw)
     assumptions = (chips[0][1].assumptions + (short,) * bool(short)
                    + _assumptions(config, chips, unit, kv_cache, reload_runs, model)
@@ -233,7 +236,7 @@ def compose(config: Config, model: Model, chips: list[tuple[ChipPart, Breakdown,
     stages = tuple(replace(s, index=s.index + k) for c, k in zip(chips, offsets) for s in c[1].stages)
     return Breakdown(name=config.name, energy_pj=energy, area_um2=area, latency_ns=latency, compute_ns=compute,
                      memory_ns=memory, mvms=items, macs=model.macs(items), stages=stages,
-                     assumptions=assumptions, item_latency_ns=item_latency, interval_ns=interval)
+                     assumptions=assumptions, item_latency_ns=item_latency, interval_ns=interval, wait_ns=wait)
 
 
 def _beyond_reticle(config: Config, model: Model, area: dict[str, float],
