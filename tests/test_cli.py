@@ -636,6 +636,13 @@ def test_a_setting_a_command_does_not_read_is_said(command, field, said):
     assert result.exit_code == 0 and said in result.output, result.output
 
 
+def test_an_unknown_setting_is_refused_and_not_said_to_go_unread():
+    # price-model had warned that it does not read --set workload.batch, then refused the field as unknown
+    result = CliRunner().invoke(main, ["price-model", "resnet18", "--set", "workload.batch=3"])
+    assert result.exit_code == 2 and "unknown key 'workload.batch'" in result.output
+    assert "does not read" not in result.output, result.output
+
+
 @pytest.mark.parametrize("field, value", [("memory_limit_gib", 1e-6)])
 def test_an_estimate_is_unchanged_by_the_work_array_settings_it_says_it_does_not_read(field, value):
     """estimate --set simulation.memory_limit_gib to 1 KiB had changed nothing, unsaid"""

@@ -76,9 +76,10 @@ def price_model_command(model_name, config_path, seq_len, phase, kv_cache, chips
                                         f"--config {config_path}": config_path,
                                         f"--samples {samples_path}": samples_path})
     check_suffix(output, [".json"], "JSON")
-    _warn_settings_unread(overrides := settings_overrides(settings))  # said before the config is read
+    overrides = settings_overrides(settings)
     cfg = (load_config(config_path, overrides or None) if config_path else
            with_overrides(load_preset("rram-default"), overrides) if overrides else load_preset("rram-default"))
+    _warn_settings_unread(overrides)  # once they load: an unknown field is refused, not said to go unread
     phases = [None] if model_name not in DECODERS else ["prefill", "decode"] if phase in (None, "both") else [phase]
     try:
         models = ([_file_model(model_name, samples_path)] if is_file else
