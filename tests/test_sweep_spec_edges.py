@@ -56,6 +56,8 @@ def test_an_axes_table_of_empty_sub_tables_is_no_axis(sampling):
     """[axes.adc] alone had run the base once (grid) or failed in numpy's sampling (random)"""
     refused({"axes": {"adc": {}}, **sampling}, "[axes] must be a table of at least one dotted config field")
     refused({"axes": {"adc": {}, "dac": {}}, **sampling}, "[axes] must be a table of at least one")
+    # beside a real axis, an empty sub-table had passed unsaid (the axis meant for it left out)
+    refused({"axes": {"adc.bits": [4, 6], "dac": {}}, **sampling}, "[axes.dac] is empty: give it the fields to vary")
 
 
 @pytest.mark.parametrize("field, start, stop, step", [("technology.vdd_v", 0.5, 0.9, 1e-320),

@@ -5,6 +5,7 @@ any point of a sweep is a valid config."""
 from __future__ import annotations
 
 import dataclasses
+import os
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -15,13 +16,21 @@ from ..config.rules import Choice
 from ..errors import ConfigError
 
 __all__ = ["FIELD_RULES", "OVERRIDE", "field_error", "range_end_errors", "choice_names", "has_control",
-           "missing_network", "valid_nowhere"]
+           "missing_network", "point_value", "valid_nowhere"]
 
 FIELD_RULES = {f"{section}.{f.name}": f.metadata["rule"] for section, cls in SECTIONS.items()
                for f in dataclasses.fields(cls)}
 """dotted config field -> its rule (an axis value is checked, and stored, by it)"""
 OVERRIDE = " (given as an override)"
 """--set's wording, which a sweep's messages (of its [set] or axis values, said as such) do without"""
+
+
+def point_value(field: str, value: Any, base_dir: Path) -> tuple:
+    """what a point takes of an axis ``value``: a file field's file (data/w.npy and ./data/w.npy are one), else the
+    value (22 and 22.0 are one; a bool is not a number)"""
+    if field.endswith("_file") and isinstance(value, str):
+        return ("file", os.path.realpath(base_dir / value))
+    return isinstance(value, bool), value
 
 
 def has_control(value: Any) -> bool:

@@ -25,7 +25,7 @@ from ..config.keys import as_written, did_you_mean
 from ..config.toml_file import read_toml, relative_dir
 from ..errors import ConfigError
 from .axis_values import (FIELD_RULES, OVERRIDE, choice_names, field_error, has_control, missing_network,
-                          range_end_errors, valid_nowhere)
+                          point_value, range_end_errors, valid_nowhere)
 from .metrics import available_metrics, default_metrics, warn_unread_axes
 from .sampling import Axis, combinations, steps
 
@@ -182,6 +182,8 @@ def _axes(table: Any, mode: str | None, errors: list[tuple[str, str]], base_dir:
         errors.append(("axes", "[axes] must be a table of at least one dotted config field, e.g. "
                                "\"adc.bits\" = [4, 6, 8]"))
         return ()
+    errors.extend((f"axes.{k}", f"[axes.{k}] is empty: give it the fields to vary, or leave it out (the other axes "
+                                "are varied without it)") for k, v in table.items() if k in SECTIONS and v == {})
     axes = []
     for field, value in fields.items():
         key = f"axes.'{escaped(field)}'"  # a valid field as it is; an unknown one with a newline, a NUL escaped
@@ -209,18 +211,10 @@ def _list_axis(field: str, key: str, values: list, errors: list[tuple[str, str]]
         errors.extend((key, f"{key}: '{field}' {why}; got {v!r}{did_you_mean(choice_names(field), v)}")
                       for v, why in bad)
         return None
-    if len({_point_value(field, v, base_dir) for v in values}) < len(values):  # 22 and 22.0, 0.0 and -0.0: one point
+    if len({point_value(field, v, base_dir) for v in values}) < len(values):  # 22 and 22.0, 0.0 and -0.0: one point
         errors.append((key, f"{key} lists a value twice: {values!r}"))
         return None
     return Axis(field, tuple(values))
-
-
-def _point_value(field: str, value: Any, base_dir: Path) -> tuple:
-    """what a point takes of an axis ``value``: a file field's file (data/w.npy and ./data/w.npy are one), else the
-    value (22 and 22.0 are one; a bool is not a number)"""
-    if field.endswith("_file") and isinstance(value, str):
-        return ("file", os.path.realpath(base_dir / value))
-    return isinstance(value, bool), value
 
 
 def _range_axis(field: str, key: str, table: Mapping[str, Any], mode: str | None,
