@@ -138,6 +138,25 @@ def test_keys_that_differ_in_more_than_case_are_two_macros(tmp_path):
     assert "Stra\u00dfe / p: not stated" in result.output and "strasse / p: not stated" in result.output
 
 
+def test_keys_and_labels_that_differ_in_spacing_alone_are_alike(tmp_path):
+    """'a' and 'a ' had been two macros both shown as '| a |' (a table collapses whitespace); labels alike"""
+    entry = ('[[macro]]\nkey = "{}"\ntitle = "t"\nsource = "s"\nread_via = "r"\nfamily = "rram"\n'
+             '[[macro.point]]\nlabel = "p  q"\ntops_per_w = 10.0\n[[macro.point]]\nlabel = "p q "\ntops_per_w = 9.0\n')
+    result = invoke(macro_file(tmp_path, entry.format("a") + entry.format("a ")))
+    assert result.exit_code == 2 and "repeated macro keys (names that look alike are alike): a, a " in result.output
+    labels = [p.label for p in macro_data.load_macros(macro_file(tmp_path, entry.format("b"), "b.toml"))[0].points]
+    assert labels == ["p q", "p q (2)"]
+
+
+def test_a_point_above_its_macros_converter_says_it_is_priced_as_its_own(tmp_path):
+    text = shipped_entry("jia-jssc2020")
+    bits = int(re.search(r"\nadc_bits = (\d+)", text).group(1))
+    point = text.index("[[macro.point]]")
+    case = macro_comparison.macro_cases(macro_file(tmp_path, text[:point] + text[point:].replace(
+        "[[macro.point]]\n", f"[[macro.point]]\nadc_bits = {bits + 1}\n", 1)))[0]
+    assert f"adc_bits {bits + 1} above the macro's converter ({bits} bits): priced as one of its own" in case.why
+
+
 def test_the_docs_example_file_runs(tmp_path):
     doc = (Path(__file__).resolve().parents[1] / "docs" / "validation.md").read_text()
     example = doc.split("An example, its figures illustrative:\n\n```toml\n", 1)[1].split("```", 1)[0]

@@ -126,7 +126,7 @@ def published_figures(macro: Macro, point: MacroPoint) -> tuple[list[Figure], li
         if name in v:
             skip(name, "component of a measured energy breakdown with no cimsim component of the same extent")
     if "latency_ns" in v:
-        skip("latency_ns", "latency of one MVM including the output pipeline; not compared")
+        skip("latency_ns", "a latency: not compared (what it spans varies by paper; cimsim compares throughput)")
     return figures, out
 
 
@@ -226,7 +226,7 @@ def _diagnosis(quantity: str, model: Mapping[str, Any], ratio: float) -> str:
             ratio if quantity == "tops_per_w" else 1.0 / ratio)
         if silicon_pj < adc_pj:  # the converter alone exceeds silicon's whole energy
             energy += (f"; silicon's whole energy per conversion, {silicon_pj:.3g} pJ, is below the model ADC's "
-                       f"{adc_pj:.3g}")
+                       f"{adc_pj:.3g} pJ")
     (cycle, per_adc, each_ns), read_ns = model["adc_pace"], model["ns_per_vector"] / model["reads_per_vector"]
     paced = cycle and not model["at_stated_cycle"] and per_adc * each_ns > cycle * (1 + 1e-9)  # the ADCs set it
     converted, references = model["columns_converted"]

@@ -132,8 +132,8 @@ class MacroPoint:
     index: int
     """position in the macro's list (0 = first)"""
     label: str
-    """the entry's label, a repeated one with ' (2)', ' (3)', ... appended (:func:`.macro_checks.unique_labels`: a
-    label of its own)"""
+    """the entry's label (its whitespace runs as single spaces, as a table shows it), a repeated one with ' (2)',
+    ' (3)', ... appended (:func:`.macro_checks.unique_labels`: a label of its own)"""
     source: str
     values: Mapping[str, Any]
     """the point's own fields"""
@@ -244,7 +244,7 @@ def _points(name: str, entry: Mapping[str, Any], base: Mapping[str, Any]) -> tup
     for i, raw in enumerate(raws):
         check_fields(name, f"macro {key!r}, point {i + 1}", "point", raw)
     points = []
-    for i, (raw, label) in enumerate(zip(raws, unique_labels([raw["label"] for raw in raws]))):
+    for i, (raw, label) in enumerate(zip(raws, unique_labels([" ".join(raw["label"].split()) for raw in raws]))):
         merged = dict(base)
         for pair in (("weight_bits", "weight_levels"), ("weight_levels", "weight_bits")):
             if pair[0] in raw and pair[1] not in raw:  # the point's precision replaces the macro's
@@ -272,7 +272,7 @@ def load_macros(file: str | None = None) -> tuple[Macro, ...]:
         check_uiuc_area(name, f"macro {entry['key']!r}", values, entry.get("point", []))
         macros.append(Macro(entry["key"], entry["title"], entry["source"], entry["read_via"], entry["family"],
                             entry.get("notes", ""), values, _points(name, entry, base), file))
-    alike = [look_alike_key(m.key, str.lower) for m in macros]  # case and joiners aside: keys that look alike
+    alike = [" ".join(look_alike_key(m.key, str.lower).split()) for m in macros]  # case, joiners and spacing aside
     repeated = sorted({m.key for m, k in zip(macros, alike) if alike.count(k) > 1})
     if repeated:
         raise ValueError(f"{name}: repeated macro keys (names that look alike are alike): "

@@ -106,6 +106,8 @@ def adc_table(macro: Macro, f: Mapping[str, Any], family: str, weight_bits: int,
     built = math.ceil(float(macro.values.get("adc_bits", 0)))
     if adc["type"] == "sar" and built > adc["bits"] and "enob" not in adc:
         adc["built_bits"] = built
+    elif 0 < built < adc["bits"]:  # the macro's adc_bits is its converter
+        notes.append(f"adc_bits {stated_bits:g} above the macro's converter ({built} bits): priced as one of its own")
     if f.get("adc_type") and adc["type"] != str(f["adc_type"]).strip().lower():  # 1 bit: every type, one comparator
         notes.append(f"ADC '{f['adc_type']}' priced as {_priced(adc)}{adc_type_hint(str(f['adc_type']))}")
     elif f.get("adc_type") and _priced(adc) != adc["type"]:
