@@ -238,7 +238,7 @@ def test_a_network_layer_no_better_than_zeros_is_named_where_the_outputs_survive
     from cimsim.poor_outputs import poor_outputs_note
     result = cimsim.simulate(MLP, {"workload.vectors": 8}).trials[0]
     assert poor_outputs_note(result) is None
-    worse = replace(result, layers=(replace(result.layers[0], vs_digital=ErrorStats(1.0, 1.0, outputs=1)),
+    worse = replace(result, layers=(replace(result.layers[0], vs_digital=ErrorStats(1, 1, outputs=1)),
                                     *result.layers[1:]))
     assert poor_outputs_note(worse).startswith(
         "digits-mlp: layer 0's analog products lie no closer to the exact products of its quantised operands than "
@@ -252,7 +252,8 @@ def test_outputs_no_better_than_zeros_name_what_lost_them():
     from cimsim.poor_outputs import poor_outputs_note
     result = cimsim.simulate(DEFAULT, {"workload.vectors": 8}).trials[0]
     assert poor_outputs_note(result) is None
-    stats = {error: ErrorStats(signal_sq=1.0, error_sq=error ** 2, outputs=1) for error in (0.5, 0.9, 1.0)}
+    stats = {error: ErrorStats(signal_units=100, error_units=round(100 * error ** 2), outputs=1)
+             for error in (0.5, 0.9, 1.0)}
     lost = replace(result, vs_float=stats[1.0], vs_digital=stats[0.5], digital_vs_float=stats[0.9])
     assert poor_outputs_note(lost).endswith(
         ": the quantised operands lose most of the product: raise 'mapping.weight_bits' = 8 or 'dac.input_bits' = 8")

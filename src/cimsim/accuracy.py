@@ -11,9 +11,36 @@ __all__ = ["ErrorStats"]
 
 
 _SAFE_EXPONENT = 200
-"""outputs whose largest magnitude lies within 2**-200 .. 2**200 are squared as they are; beyond, they are scaled
-by a power of two first, so their squares neither overflow nor underflow (outputs of 1e-300 would otherwise give a
-relative error of 0 / 0)"""
+"""a row (an output vector) whose largest magnitude lies within 2**-200 .. 2**200 is squared as it is; beyond, it
+is scaled by a power of two first, so its squares neither overflow nor underflow (outputs of 1e-300 would otherwise
+give a relative error of 0 / 0)"""
+_UNIT_EXPONENT = -1127
+"""the sums of squares are integers in units of 2**-1127 x 4**exponent: every float64, subnormal or not, is a whole
+number of them (a 53-bit mantissa at a binary exponent of -1074 - 53 at least), so the rows' sums add exactly"""
+_SLICE = 2 ** 25
+"""row sums added per binary exponent in one float64 bincount: 27-bit halves of their mantissas, at most 2**25 of
+them, sum below 2**53, exactly"""
+
+
+def _rows(x: np.ndarray) -> np.ndarray:
+    """``x`` as float64 rows along its first axis (a vector's elements each a row of one)"""
+    x = np.ascontiguousarray(x, dtype=np.float64)
+    return x.reshape(x.shape[0] if x.ndim else 1, math.prod(x.shape[1:]))
+
+
+def _exact_sum(row_sums: np.ndarray, shifts: np.ndarray) -> int:
+    """sum of ``row_sums`` (float64, >= 0) x 2**``shifts`` in units of 2**_UNIT_EXPONENT, exactly (shifts >= 0)"""
+    mantissa, exponent = np.frexp(row_sums)
+    whole = (mantissa * 2.0 ** 53).astype(np.int64)  # exactly the 53-bit mantissa
+    at = exponent.astype(np.int64) - 53 - _UNIT_EXPONENT + shifts  # >= 1: the units lie below every float64
+    total = 0
+    for a in range(0, whole.size, _SLICE):
+        w, k = whole[a:a + _SLICE], at[a:a + _SLICE]
+        high = np.bincount(k, weights=(w >> 26).astype(np.float64))
+        low = np.bincount(k, weights=(w & (2 ** 26 - 1)).astype(np.float64))
+        for b in np.flatnonzero(high + low):
+            total += ((int(high[b]) << 26) + int(low[b])) << int(b)
+    return total
 
 
 @dataclass(frozen=True)
@@ -21,12 +48,14 @@ class ErrorStats:
     """Sums of squares of a reference and of the error against it, over every output seen.
 
     relative_error = ||y - ref|| / ||ref|| (Frobenius); snr_db = 10 log10(sum ref**2 / sum (y - ref)**2).
-    Both sums are held in units of 4**exponent (exponent 0 unless outputs lie beyond 2**+-200), so their ratio
-    holds for outputs of any finite magnitude.
+    Each row's (output vector's) sums are numpy's, which the row alone sets, scaled by a power of two where it lies
+    beyond 2**+-200; the rows' sums add exactly, as integers in units of 2**-1127 x 4**exponent (exponent: the
+    smallest scale of a row that adds any). So the statistics hold for outputs of any finite magnitude and are the
+    same however the rows are split into blocks (a batch size, workers) and in whatever order the blocks come.
     """
 
-    signal_sq: float = 0.0
-    error_sq: float = 0.0
+    signal_units: int = 0
+    error_units: int = 0
     max_abs_error: float = 0.0
     outputs: int = 0
     exponent: int = 0
@@ -39,43 +68,59 @@ class ErrorStats:
         if y.shape != ref.shape:
             raise ValueError(f"y and ref must have the same shape; got {y.shape} and {ref.shape}")
         with np.errstate(over="ignore", invalid="ignore"):
-            err = y - ref
-            max_err = float(np.abs(err).max(initial=0.0))
-            peak = max(float(np.abs(ref).max(initial=0.0)), max_err)
+            ref_rows, err_rows = _rows(ref), _rows(y - ref)
+            peaks = np.maximum(np.abs(ref_rows).max(axis=1, initial=0.0), np.abs(err_rows).max(axis=1, initial=0.0))
+            max_err = float(np.abs(err_rows).max(initial=0.0))
+            peak = max(float(peaks.max(initial=0.0)), max_err)
         if not (math.isfinite(peak) and math.isfinite(max_err)):  # max(1.0, nan) is 1.0
             if np.isnan(y).any() or np.isnan(ref).any():
                 raise ValueError("y or ref holds NaN: error statistics need finite outputs")
             raise ValueError("the results overflow float64: the weights and inputs are too large for their "
                              "products; scale them down (only ratios matter to the quantised crossbars)")
-        exponent = math.frexp(peak)[1]
-        if abs(exponent) <= _SAFE_EXPONENT:
-            exponent = 0
-        else:
-            ref, err = np.ldexp(ref, -exponent), np.ldexp(err, -exponent)
-        return self + ErrorStats(float(np.sum(ref * ref)), float(np.sum(err * err)), max_err, y.size, exponent)
+        scale = np.frexp(peaks)[1].astype(np.int64)
+        scale[np.abs(scale) <= _SAFE_EXPONENT] = 0
+        if scale.any():
+            ref_rows, err_rows = np.ldexp(ref_rows, -scale[:, None]), np.ldexp(err_rows, -scale[:, None])
+        signal, error = (np.einsum("ij,ij->i", r, r) for r in (ref_rows, err_rows))
+        held = (signal > 0) | (error > 0)
+        exponent = int(scale[held].min()) if held.any() else 0
+        shifts = 2 * (scale - exponent) * held  # (a row of no sum: its shift is none)
+        return self + ErrorStats(_exact_sum(signal, shifts), _exact_sum(error, shifts), max_err, y.size, exponent)
 
     def __add__(self, other: "ErrorStats") -> "ErrorStats":
-        """the statistics of both sets of outputs together (sums brought to the larger exponent of the two that
-        hold any)"""
-        exponent = max((s.exponent for s in (self, other) if s.signal_sq or s.error_sq), default=0)
-        mine, theirs = 2 * (self.exponent - exponent), 2 * (other.exponent - exponent)
-        return ErrorStats(math.ldexp(self.signal_sq, mine) + math.ldexp(other.signal_sq, theirs),
-                          math.ldexp(self.error_sq, mine) + math.ldexp(other.error_sq, theirs),
+        """the statistics of both sets of outputs together (sums brought to the smaller exponent of the two that
+        hold any: a shift, exact)"""
+        exponent = min((s.exponent for s in (self, other) if s.signal_units or s.error_units), default=0)
+
+        def units(a: int, b: int) -> int:  # (a shift is negative only for a sum of 0)
+            mine, theirs = 2 * (self.exponent - exponent), 2 * (other.exponent - exponent)
+            return (a << mine if a else 0) + (b << theirs if b else 0)
+
+        return ErrorStats(units(self.signal_units, other.signal_units), units(self.error_units, other.error_units),
                           max(self.max_abs_error, other.max_abs_error), self.outputs + other.outputs, exponent)
 
     @property
     def relative_error(self) -> float:
-        if self.signal_sq == 0:
-            return 0.0 if self.error_sq == 0 else math.inf
-        return math.sqrt(self.error_sq / self.signal_sq)
+        signal, error = self.signal_units, self.error_units
+        if signal == 0:
+            return 0.0 if error == 0 else math.inf
+        try:
+            return math.sqrt(error / signal)  # int / int: correctly rounded
+        except OverflowError:  # above 1e308: its whole part's root is as good
+            return float(math.isqrt(error // signal))
 
     @property
     def snr_db(self) -> float:
-        if self.error_sq == 0:
+        signal, error = self.signal_units, self.error_units
+        if error == 0:
             return math.inf
-        if self.signal_sq == 0:
+        if signal == 0:
             return -math.inf
-        return 10.0 * math.log10(self.signal_sq / self.error_sq)
+        try:
+            ratio = signal / error
+        except OverflowError:
+            return 10.0 * (math.log10(signal) - math.log10(error))
+        return 10.0 * (math.log10(ratio) if ratio > 0 else math.log10(signal) - math.log10(error))
 
     def as_dict(self) -> dict:
         return {"relative_error": self.relative_error, "snr_db": self.snr_db,

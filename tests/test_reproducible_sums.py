@@ -1,0 +1,64 @@
+"""Error statistics and float references that do not depend on how the work is split: the rows' sums of squares
+add exactly (a batch size, workers, blocks in any order), and a dense run's float reference is one BLAS thread's."""
+
+from __future__ import annotations
+
+import json
+from fractions import Fraction
+from pathlib import Path
+
+import numpy as np
+import pytest
+from threadpoolctl import threadpool_limits
+
+import cimsim
+from cimsim.accuracy import ErrorStats
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_the_rows_sums_of_squares_add_exactly():
+    rng = np.random.default_rng(5)
+    rows = rng.standard_normal((300, 17)) * 10.0 ** rng.integers(-150, 150, size=(300, 1))
+    whole = ErrorStats().add(2 * rows, rows)  # the error is the reference: its rows' sums as one row gives them
+    each = [ErrorStats().add(2 * r[None], r[None]) for r in rows]
+    exact = sum(Fraction(s.signal_units, 2 ** 1127) * Fraction(4) ** s.exponent for s in each)
+    assert Fraction(whole.signal_units, 2 ** 1127) * Fraction(4) ** whole.exponent == exact
+    assert whole.signal_units == whole.error_units and whole.relative_error == 1.0
+    smallest = ErrorStats().add(np.array([0.0]), np.array([5e-324]))  # the smallest subnormal, squared exactly
+    assert Fraction(smallest.signal_units, 2 ** 1127) * Fraction(4) ** smallest.exponent == Fraction(5e-324) ** 2
+
+
+@pytest.mark.parametrize("scale", [1.0, 1e-300, 1e250])
+def test_statistics_are_the_same_however_the_outputs_are_split(scale):
+    rng = np.random.default_rng(6)
+    unit = rng.standard_normal((1000, 33))
+    noisy = unit + 0.01 * rng.standard_normal(unit.shape)
+    ref, y = unit * scale, noisy * scale
+    whole = ErrorStats().add(y, ref)
+    for size in (1, 7, 129, 500):
+        blocks = [ErrorStats().add(y[k:k + size], ref[k:k + size]) for k in range(0, len(y), size)]
+        assert sum(blocks, ErrorStats()) == whole == sum(reversed(blocks), ErrorStats()), size
+    assert whole.relative_error == pytest.approx(np.linalg.norm(noisy - unit) / np.linalg.norm(unit), rel=1e-12)
+
+
+def test_a_networks_layer_statistics_do_not_depend_on_its_batch_size():
+    """each layer's error statistics had moved in their last digits with simulation.batch_size (summed per batch,
+    then added); its float network's outputs still round by the batch they sit in (docs/design.md)"""
+    mlp = ROOT / "configs" / "digits-mlp.toml"
+    runs = [cimsim.simulate(mlp, {"workload.vectors": 60, "simulation.batch_size": b}).to_dict() for b in (7, 60)]
+    assert json.dumps(runs[0]["accuracy"]["layers"]) == json.dumps(runs[1]["accuracy"]["layers"])
+    assert runs[0]["counts"] == runs[1]["counts"]
+    assert runs[0]["accuracy"]["analog_accuracy"] == runs[1]["accuracy"]["analog_accuracy"]
+
+
+def test_a_dense_runs_float_reference_does_not_depend_on_the_blas_threads():
+    """the float reference had been BLAS's at its default thread count: 1 and 2 threads gave another max_abs_error
+    of the quantised products against float (a probe, 2026-12-07)"""
+    settings = {"device.preset": "ideal", "device.bits_per_cell": 7, "workload.in_features": 300,
+                "workload.out_features": 70, "workload.vectors": 3000, "simulation.seed": 3}
+    runs = []
+    for threads in (1, 2):
+        with threadpool_limits(threads, user_api="blas"):
+            runs.append(cimsim.simulate(ROOT / "configs" / "default.toml", settings))
+    assert json.dumps(runs[0].to_dict()["accuracy"]) == json.dumps(runs[1].to_dict()["accuracy"])
