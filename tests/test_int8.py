@@ -429,14 +429,18 @@ def test_an_onnxruntime_that_fails_leaves_a_report_that_says_so(monkeypatch):
     assert path == "float32 BLAS (onnxruntime failed: [ONNXRuntimeError] : 1 : FAIL : no session)"
 
 
-def test_an_onnxruntime_that_cannot_be_imported_leaves_float32_products_with_a_warning(tmp_path, monkeypatch):
-    # a broken install (its shared library missing) raises OSError on import, not ImportError: that had ended every run
-    (tmp_path / "onnxruntime.py").write_text('raise OSError("libonnxruntime.so: cannot open shared object file")\n')
+@pytest.mark.parametrize("error", ['OSError("libonnxruntime.so: cannot open shared object file")',
+                                   'ImportError("libonnxruntime.so: invalid ELF header")',
+                                   'ModuleNotFoundError("No module named \'sympy\'", name="sympy")'])
+def test_an_onnxruntime_that_cannot_be_imported_leaves_float32_products_with_a_warning(tmp_path, monkeypatch, error):
+    # a broken install raises OSError on import (that had ended every run) or ImportError (its shared library not
+    # loadable: that had been taken for no install, unsaid, an int8 probe 2026-12-07), or misses a module of its own
+    (tmp_path / "onnxruntime.py").write_text(f"raise {error}\n")
     monkeypatch.syspath_prepend(str(tmp_path))
     monkeypatch.delitem(sys.modules, "onnxruntime", raising=False)
     int8.available.cache_clear()
     try:
-        with pytest.warns(RuntimeWarning, match=r"onnxruntime cannot be imported \(OSError: libonnxruntime.so"):
+        with pytest.warns(RuntimeWarning, match=r"onnxruntime cannot be imported \(" + error.split("(")[0]):
             assert not int8.available()
         xbar = Crossbar(design())
         xbar.program(np.random.default_rng(0).standard_normal((70, 300)))
@@ -454,7 +458,12 @@ def test_an_onnxruntime_that_cannot_be_imported_leaves_float32_products_with_a_w
     ({"device.read_noise_sigma": 0.01, "device.read_noise_path": "cell"}, "read noise drawn cell by cell"),
     ({"device.iv_nonlinearity": 10.0}, "a non-linear I-V"),
     ({"device.program_sigma": 0.02}, "its cells hold no integer levels (programming error, drift or IR drop)"),
-    ({"array.wire_resistance_ohm": 1.0}, "its cells hold no integer levels")])
+    ({"array.wire_resistance_ohm": 1.0}, "its cells hold no integer levels"),
+    ({"device.drift_nu": 0.05, "device.drift_time_s": 3600.0}, "its cells hold no integer levels"),
+    ({"device.bits_per_cell": 8, "mapping.weight_bits": 9}, "its columns' levels pass int8's -128 to 127 (a "
+                                                            "column's top level: 255)"),
+    ({"mapping.signed_encoding": "offset", "mapping.weight_bits": 9, "device.bits_per_cell": 3,
+      "adc.accumulation": "slices"}, "(a column's top level: 511)")])
 def test_a_design_whose_planes_cannot_go_to_the_int8_units_keeps_float32_and_says_so(overrides, why):
     """such a layer had been compacted to int8 (then converted back to float32 on every product: slower than
     "off") and its run's JSON had said "int8 units" (a probe counted no int8 call); cells off their integer levels
@@ -470,6 +479,23 @@ def test_a_design_whose_planes_cannot_go_to_the_int8_units_keeps_float32_and_say
     assert path.startswith("float32 BLAS (no product of this design can run on the int8 units: ") and why in path
     assert products_path(design(**{"workload.vectors": 4}), simulate(design(**{"workload.vectors": 4}))
                          ).startswith("int8 units")
+
+
+@pytest.mark.parametrize("overrides", [{"device.preset": "pcm", "device.program_sigma": 0.0,  # drifts from t0 on
+                                        "device.read_noise_sigma": 0.0, "device.drift_time_s": 20.0},
+                                       {"mapping.signed_encoding": "offset", "mapping.weight_bits": 8,
+                                        "device.bits_per_cell": 4, "adc.accumulation": "slices"}])
+def test_a_design_whose_layers_go_to_the_int8_units_says_so(overrides):
+    """read at the drift reference time (no drift yet), or offset columns of 255 levels less their reference (-128 to
+    127): compacted, run on the units, and the JSON had said float32 (drift; an int8 probe, 2026-12-07)"""
+    from cimsim.report_json import products_path
+    from cimsim.run import simulate
+
+    config = design(**overrides, **{"workload.vectors": 4})
+    xbar = Crossbar(config)
+    xbar.program(np.random.default_rng(0).uniform(-1, 1, (70, 300)))
+    assert xbar._integer is not None
+    assert products_path(config, simulate(config)).startswith("int8 units")
 
 
 def test_a_design_of_row_groups_too_narrow_for_the_units_says_float32(monkeypatch):

@@ -221,13 +221,18 @@ def products_path(config: Config, result: Result | None = None) -> str:
 
 def _off_levels(config: Config, plans: list) -> str | None:
     """why no layer of ``plans`` is compacted to int8 codes (:func:`.numerics.int8.compact`): cells off their integer
-    levels, or no row group :data:`~.numerics.int8.MIN_SIDE` rows and columns wide (an int8 probe: both had been
-    said to run on the units); else None"""
-    from .numerics.int8 import MIN_SIDE
+    levels (drift only after its reference time), levels past int8 (:func:`.numerics.int8.levels_fit`), or no row
+    group :data:`~.numerics.int8.MIN_SIDE` rows and columns wide (probes: each had been said to run on the units);
+    else None"""
+    from .numerics.int8 import MIN_SIDE, levels_fit
 
     device = config.device
-    if device.program_sigma or device.drift_nu or device.drift_nu_sigma or config.array.wire_resistance_ohm:
+    drifts = (device.drift_nu or device.drift_nu_sigma) and device.drift_time_s != device.drift_t0_s
+    if device.program_sigma or drifts or config.array.wire_resistance_ohm:
         return "its cells hold no integer levels (programming error, drift or IR drop)"
+    if not any(levels_fit(p) for p in plans):
+        return (f"its columns' levels pass int8's -128 to 127 (a column's top level: "
+                f"{min(p.top_column_level for p in plans)})")
     if not any(p.converted_cols(p.out_features) >= MIN_SIDE and any(b - a >= MIN_SIDE for a, b in p.conversion_groups())
                for p in plans):  # a layer's columns: its product matrix's (an array's narrower ones are compacted)
         return f"no layer has a row group of {MIN_SIDE} rows and {MIN_SIDE} converted columns"

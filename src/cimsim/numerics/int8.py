@@ -34,7 +34,7 @@ import warnings
 import numpy as np
 
 from ..argcheck import checked_types
-from ..config.modes import SignedInputs
+from ..config.modes import SignedEncoding, SignedInputs
 from ..mapping import Plan
 from ._int8_model import matmul_integer_model
 from .threads import scratch
@@ -81,13 +81,20 @@ def available() -> bool:
     :mod:`._int8_model`)."""
     try:
         import onnxruntime  # noqa: F401
-    except ImportError:
-        return False
-    except Exception as err:  # a broken install (e.g. its shared library missing): the extra is optional
-        warnings.warn(f"int8 products unavailable, float32 products instead: onnxruntime cannot be imported "
-                      f"({type(err).__name__}: {err})", RuntimeWarning, stacklevel=2)
-        return False
+    except ModuleNotFoundError as err:
+        if err.name == "onnxruntime":  # not installed: the extra is optional
+            return False
+        return _unavailable(err)  # a module of its own missing
+    except Exception as err:  # a broken install (a shared library that cannot load: an ImportError too)
+        return _unavailable(err)
     return True
+
+
+def _unavailable(err: Exception) -> bool:
+    """False, with a warning naming why onnxruntime, installed, cannot be imported"""
+    warnings.warn(f"int8 products unavailable, float32 products instead: onnxruntime cannot be imported "
+                  f"({type(err).__name__}: {err})", RuntimeWarning, stacklevel=3)
+    return False
 
 
 def _exact_form(offset: int, max_x: int = 255, max_w: int = 128) -> bool:
@@ -243,6 +250,14 @@ def _wide_groups(matrix: np.ndarray, plan: Plan) -> dict[int, tuple[int, int]]:
 def codes_fit(plan: Plan) -> bool:
     """whether the plan's plane codes fit the units' uint8 planes (:func:`plane_code_limit`)"""
     return plan.max_plane_code <= plane_code_limit(plan)
+
+
+def levels_fit(plan: Plan) -> bool:
+    """whether a layer's converted columns can hold their levels as int8: up to the column's top level each side
+    (:attr:`Plan.top_column_level`), or, an offset column less its reference in the analog domain, from -(top + 1)
+    / 2 to (top - 1) / 2 (whether they do, :func:`compact` sees in the programmed levels)"""
+    top = plan.top_column_level
+    return top <= 127 or plan.signed_encoding == SignedEncoding.OFFSET and plan.analog_subtraction and top < 256
 
 
 def plane_code_limit(plan: Plan) -> int:
