@@ -4,6 +4,7 @@ add exactly (a batch size, workers, blocks in any order), and a dense run's floa
 from __future__ import annotations
 
 import json
+import math
 from fractions import Fraction
 from pathlib import Path
 
@@ -40,6 +41,11 @@ def test_statistics_are_the_same_however_the_outputs_are_split(scale):
         blocks = [ErrorStats().add(y[k:k + size], ref[k:k + size]) for k in range(0, len(y), size)]
         assert sum(blocks, ErrorStats()) == whole == sum(reversed(blocks), ErrorStats()), size
     assert whole.relative_error == pytest.approx(np.linalg.norm(noisy - unit) / np.linalg.norm(unit), rel=1e-12)
+    if scale == 1.0:
+        assert whole.signal_sq == pytest.approx(np.sum(ref * ref), rel=1e-14)
+        assert whole.error_sq == pytest.approx(np.sum((y - ref) ** 2), rel=1e-14)
+    else:  # beyond float64 as a sum (1e500, 1e-600): its float is inf or 0, the ratio stays
+        assert whole.signal_sq == (math.inf if scale > 1 else 0.0)
 
 
 def test_a_networks_layer_statistics_do_not_depend_on_its_batch_size():

@@ -43,6 +43,16 @@ def _exact_sum(row_sums: np.ndarray, shifts: np.ndarray) -> int:
     return total
 
 
+def _value(units: int, exponent: int) -> float:
+    """``units`` of 2**_UNIT_EXPONENT x 4**``exponent`` as a float64 (int / int: rounded once), inf beyond it"""
+    try:
+        if exponent >= 0:
+            return (units << 2 * exponent) / (1 << -_UNIT_EXPONENT)
+        return units / (1 << (-_UNIT_EXPONENT - 2 * exponent))
+    except OverflowError:
+        return math.inf
+
+
 @dataclass(frozen=True)
 class ErrorStats:
     """Sums of squares of a reference and of the error against it, over every output seen.
@@ -98,6 +108,16 @@ class ErrorStats:
 
         return ErrorStats(units(self.signal_units, other.signal_units), units(self.error_units, other.error_units),
                           max(self.max_abs_error, other.max_abs_error), self.outputs + other.outputs, exponent)
+
+    @property
+    def signal_sq(self) -> float:
+        """sum of ref**2 (rounded once; inf beyond float64)"""
+        return _value(self.signal_units, self.exponent)
+
+    @property
+    def error_sq(self) -> float:
+        """sum of (y - ref)**2 (rounded once; inf beyond float64)"""
+        return _value(self.error_units, self.exponent)
 
     @property
     def relative_error(self) -> float:
