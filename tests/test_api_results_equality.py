@@ -186,6 +186,8 @@ def test_api_rows_name_their_whole_workload_figures_apart_from_the_sweep_csv(tmp
     row = sim.rows()[0]
     assert "energy_pj" not in row and "latency_ns" not in row
     assert row["total_energy_pj"] == sim.cost.total_energy_pj and row["total_latency_ns"] == sim.cost.latency_ns
+    # the README says every table has each item's latency and the interval: a simulation's had not (a probe)
+    assert (row["item_latency_ns"], row["interval_ns"]) == (sim.cost.item_latency_ns, sim.cost.interval_ns)
     assert row["items"] == 200 and row["total_energy_pj"] / row["items"] == pytest.approx(per_item, rel=0.02)
     comp = cimsim.compare(DEFAULT, settings)
     for rows, cim, base in ((est.rows(), est.cim, est.baseline), (comp.rows(), comp.cim, comp.baseline)):

@@ -85,10 +85,12 @@ class Simulation:
 
     def rows(self) -> list[dict]:
         """One row per trial: its accuracy metrics, then the CIM cost of the whole workload (``items`` items):
-        total_energy_pj, total_latency_ns and area_mm2 (a sweep's CSV gives energy_pj and latency_ns per item)."""
+        total_energy_pj, total_latency_ns, item_latency_ns (one item's), interval_ns (between items) and area_mm2
+        (a sweep's CSV gives energy_pj and latency_ns per item)."""
         c = self.cost
         return [{"trial": k, **r.metrics(), "items": c.mvms, "total_energy_pj": c.total_energy_pj,
-                 "total_latency_ns": c.latency_ns, "area_mm2": c.area_mm2} for k, r in enumerate(self.trials)]
+                 "total_latency_ns": c.latency_ns, "item_latency_ns": c.item_latency_ns, "interval_ns": c.interval_ns,
+                 "area_mm2": c.area_mm2} for k, r in enumerate(self.trials)]
 
     def to_frame(self):
         """:meth:`rows` as a pandas DataFrame (needs pandas)."""
