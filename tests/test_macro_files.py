@@ -146,6 +146,7 @@ def test_keys_and_labels_that_differ_in_spacing_alone_are_alike(tmp_path):
     assert result.exit_code == 2 and "repeated macro keys (names that look alike are alike): a, a " in result.output
     labels = [p.label for p in macro_data.load_macros(macro_file(tmp_path, entry.format("b"), "b.toml"))[0].points]
     assert labels == ["p q", "p q (2)"]
+    assert macro_data.load_macros(macro_file(tmp_path, entry.format("b"), "b.toml"))[0].point("p  q").label == "p q"
 
 
 def test_a_point_above_its_macros_converter_says_it_is_priced_as_its_own(tmp_path):

@@ -68,3 +68,25 @@ def test_a_dense_runs_float_reference_does_not_depend_on_the_blas_threads():
         with threadpool_limits(threads, user_api="blas"):
             runs.append(cimsim.simulate(ROOT / "configs" / "default.toml", settings))
     assert json.dumps(runs[0].to_dict()["accuracy"]) == json.dumps(runs[1].to_dict()["accuracy"])
+
+
+def test_rows_wider_than_numpys_blocks_sum_alike_alone_and_in_a_block():
+    """einsum had summed a row of more than 8192 values otherwise alone than in a block: batch_size 1 had moved a
+    wide layer's statistics (a review, 2026-12-07)"""
+    rng = np.random.default_rng(8)
+    ref = rng.standard_normal((5, 9000))
+    y = ref + 0.1 * rng.standard_normal(ref.shape)
+    whole = ErrorStats().add(y, ref)
+    assert sum((ErrorStats().add(y[k:k + 1], ref[k:k + 1]) for k in range(5)), ErrorStats()) == whole
+
+
+def test_ratios_beyond_float64_are_inf_or_their_root():
+    # an error 1e600 times the signal's root had raised OverflowError (relative_error, as_dict, the JSON)
+    far = ErrorStats().add(np.array([[1e-300], [1e300]]), np.array([[1e-300], [0.0]]))
+    assert far.relative_error == math.inf and far.snr_db == pytest.approx(-12000.0, rel=1e-12)
+    assert json.dumps(far.as_dict()) and far.error_sq == math.inf
+    near = ErrorStats().add(np.array([[1e300 + 1e286], [1e-300]]), np.array([[1e300], [1e-300]]))
+    assert near.relative_error == pytest.approx(1e-14, rel=1e-6)  # a ratio of 1e-28: normal
+    tiny = ErrorStats().add(np.array([[1.0], [1e-300]]), np.array([[1.0], [0.0]]))
+    assert tiny.relative_error == pytest.approx(1e-300, rel=1e-12) and tiny.snr_db == pytest.approx(6000, rel=1e-12)
+

@@ -221,10 +221,11 @@ def products_path(config: Config, result: Result | None = None) -> str:
 
 def _off_levels(config: Config, plans: list) -> str | None:
     """why no layer of ``plans`` is compacted to int8 codes (:func:`.numerics.int8.compact`): cells off their integer
-    levels (drift only after its reference time), levels past int8 (:func:`.numerics.int8.levels_fit`), or no row
+    levels (drift only after its reference time), levels past int8 (:func:`.numerics.int8_fit.levels_fit`), or no row
     group :data:`~.numerics.int8.MIN_SIDE` rows and columns wide (probes: each had been said to run on the units);
     else None"""
-    from .numerics.int8 import MIN_SIDE, levels_fit
+    from .numerics.int8 import MIN_SIDE
+    from .numerics.int8_fit import levels_fit
 
     device = config.device
     drifts = (device.drift_nu or device.drift_nu_sigma) and device.drift_time_s != device.drift_t0_s

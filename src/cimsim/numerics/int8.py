@@ -33,14 +33,13 @@ import warnings
 
 import numpy as np
 
-from ..argcheck import checked_types
-from ..config.modes import SignedEncoding, SignedInputs
 from ..mapping import Plan
 from ._int8_model import matmul_integer_model
+from .int8_fit import codes_fit, zero_point as plane_zero_point
 from .threads import scratch
 
 __all__ = ["available", "weight_offset", "form", "stored", "speedup", "faster", "compact", "IntegerProducts",
-           "run_session", "shared_session", "codes_fit", "plane_code_limit", "ALWAYS_CELLS", "EXTRA_MIN_BYTES",
+           "run_session", "shared_session", "ALWAYS_CELLS", "EXTRA_MIN_BYTES",
            "HELD_BYTES_PER_CELL", "HELD_MAX_CELLS", "MIN_MACS", "MIN_SIDE", "MIN_SPEEDUP", "PAIR_MAX",
            "SESSION_BYTES"]
 
@@ -200,11 +199,6 @@ def faster() -> bool:
         return False
 
 
-def _zero_point(plan: Plan) -> int:
-    """128 for bipolar planes (signed codes), 0 for the others (two-phase, bit-serial, sliced, unsigned: codes >= 0)."""
-    return 128 if plan.signed_inputs == SignedInputs.BIPOLAR else 0
-
-
 def _session(rows: int, cols: int, zero_point: int, weights: np.ndarray | None = None, offset: int = 0):
     """An onnxruntime session computing (uint8 x (batch x ``rows``) - ``zero_point``) @ (w (``rows`` x ``cols``) -
     ``offset``) -> int32, w int8 (offset 0) or uint8 (offset 128; MLAS takes both zero points away inside the
@@ -246,25 +240,6 @@ def _wide_groups(matrix: np.ndarray, plan: Plan) -> dict[int, tuple[int, int]]:
     return {g: (start, stop) for g, (start, stop) in enumerate(plan.conversion_groups()) if stop - start >= MIN_SIDE}
 
 
-@checked_types
-def codes_fit(plan: Plan) -> bool:
-    """whether the plan's plane codes fit the units' uint8 planes (:func:`plane_code_limit`)"""
-    return plan.max_plane_code <= plane_code_limit(plan)
-
-
-def levels_fit(plan: Plan) -> bool:
-    """whether a layer's converted columns can hold their levels as int8: up to the column's top level each side
-    (:attr:`Plan.top_column_level`), or, an offset column less its reference in the analog domain, from -(top + 1)
-    / 2 to (top - 1) / 2 (whether they do, :func:`compact` sees in the programmed levels)"""
-    top = plan.top_column_level
-    return top <= 127 or plan.signed_encoding == SignedEncoding.OFFSET and plan.analog_subtraction and top < 256
-
-
-def plane_code_limit(plan: Plan) -> int:
-    """the largest plane code the units take: 127 in magnitude for bipolar planes, 255 for the others"""
-    return 127 if _zero_point(plan) else 255
-
-
 def compact(matrix: np.ndarray, plan: Plan) -> np.ndarray | None:
     """``matrix`` (float32 levels) as int8 when it holds integers in [-128, 127] only, the plan's plane codes fit 8
     bits (unsigned codes up to 255; bipolar codes, shifted by the zero point, up to 127 in magnitude) and at least
@@ -288,7 +263,7 @@ class IntegerProducts:
         where the int8 units are not used: :meth:`__setstate__`)"""
         if codes.dtype != np.int8:
             raise TypeError(f"IntegerProducts needs the layer's int8 matrix (int8.compact); got {codes.dtype}")
-        zero_point, cols = _zero_point(plan), codes.shape[1]
+        zero_point, cols = plane_zero_point(plan), codes.shape[1]
         self._offset = form(plan.max_plane_code + zero_point, max(-int(codes.min()), int(codes.max()))) if units else 0
         self._codes, self._plan, self._groups = codes, plan, plan.conversion_groups()
         self._bound: dict[int, np.ndarray] = {}  # group -> its rows, bound per call

@@ -20,7 +20,8 @@ from ..config.modes import InputEncoding, ReadNoisePath
 from ..config.schema import DeviceConfig
 from ..iv_curve import read_levels
 from ..mapping import Plan
-from .int8 import IntegerProducts, codes_fit, plane_code_limit
+from .int8 import IntegerProducts
+from .int8_fit import codes_fit, plane_code_limit
 from .threads import one_blas_thread, piece_rows, scratch
 
 __all__ = ["PRODUCT_ROWS", "group_sums", "aligned_product", "uint8_planes", "plane_piece"]

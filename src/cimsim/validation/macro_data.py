@@ -171,8 +171,9 @@ class Macro:
     """the macro file it was read from (``None``: the shipped file)"""
 
     def point(self, label: str) -> MacroPoint:
+        """the point of ``label`` (its whitespace runs read as single spaces, as the labels are held)"""
         for p in self.points:
-            if p.label == label:
+            if p.label == " ".join(label.split()):
                 return p
         raise KeyError(f"macro {self.key!r} has no point {label!r}; points: {[p.label for p in self.points]}")
 
