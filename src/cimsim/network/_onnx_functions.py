@@ -69,7 +69,8 @@ def _with_default_attributes(onnx, model, source: str):
     model = onnx.ModelProto.FromString(model.SerializeToString())
     unclear = _inherited_defaults(onnx, model.functions)
     defaults = {_called(f): list(f.attribute_proto) for f in model.functions}
-    runs = {id(n) for n in _running_nodes(model, source)}
+    running = _running_nodes(model, source)  # held while their ids are: a freed wrapper's id names another node
+    runs = {id(n) for n in running}
     for node in [n for body in [model.graph, *model.functions] for n in _all_nodes(body)]:
         stated = {a.name for a in node.attribute}
         if id(node) in runs and (left := sorted(name for called, name in unclear
