@@ -30,16 +30,23 @@ def _rows(x: np.ndarray) -> np.ndarray:
     return x.reshape(x.shape[0] if x.ndim else 1, math.prod(x.shape[1:]))
 
 
+def _row_peaks(rows: np.ndarray) -> np.ndarray:
+    """each row's largest magnitude (a row of one value: its own, without numpy's reduction per row, slow on them)"""
+    return np.abs(rows[:, 0]) if rows.shape[1] == 1 else np.abs(rows).max(axis=1, initial=0.0)
+
+
 def _exact_sum(row_sums: np.ndarray, shifts: np.ndarray) -> int:
     """sum of ``row_sums`` (float64, >= 0) x 2**``shifts`` in units of 2**_UNIT_EXPONENT, exactly (shifts >= 0)"""
     mantissa, exponent = np.frexp(row_sums)
-    whole = (mantissa * 2.0 ** 53).astype(np.int64)  # exactly the 53-bit mantissa
-    at = exponent.astype(np.int64) - 53 - _UNIT_EXPONENT + shifts  # >= 1: the units lie below every float64
+    top = mantissa * 2.0 ** 27  # the 53-bit mantissa's 27 high bits, then its 26 low ones (exact in float64)
+    high_bits = np.floor(top)
+    low_bits = (top - high_bits) * 2.0 ** 26
+    at = exponent - 53 - _UNIT_EXPONENT + shifts  # >= 1: the units lie below every float64
     total = 0
-    for a in range(0, whole.size, _SLICE):
-        w, k = whole[a:a + _SLICE], at[a:a + _SLICE]
-        high = np.bincount(k, weights=(w >> 26).astype(np.float64))
-        low = np.bincount(k, weights=(w & (2 ** 26 - 1)).astype(np.float64))
+    for a in range(0, at.size, _SLICE):
+        k = at[a:a + _SLICE]
+        high = np.bincount(k, weights=high_bits[a:a + _SLICE])
+        low = np.bincount(k, weights=low_bits[a:a + _SLICE])
         for b in np.flatnonzero(high + low):
             total += ((int(high[b]) << 26) + int(low[b])) << int(b)
     return total
@@ -81,8 +88,9 @@ class ErrorStats:
             raise ValueError(f"y and ref must have the same shape; got {y.shape} and {ref.shape}")
         with np.errstate(over="ignore", invalid="ignore"):
             ref_rows, err_rows = _rows(ref), _rows(y - ref)
-            peaks = np.maximum(np.abs(ref_rows).max(axis=1, initial=0.0), np.abs(err_rows).max(axis=1, initial=0.0))
-            max_err = float(np.abs(err_rows).max(initial=0.0))
+            err_peaks = _row_peaks(err_rows)
+            peaks = np.maximum(_row_peaks(ref_rows), err_peaks)
+            max_err = float(err_peaks.max(initial=0.0))
             peak = max(float(peaks.max(initial=0.0)), max_err)
         if not (math.isfinite(peak) and math.isfinite(max_err)):  # max(1.0, nan) is 1.0
             if np.isnan(y).any() or np.isnan(ref).any():
@@ -95,7 +103,7 @@ class ErrorStats:
             ref_rows, err_rows = np.ldexp(ref_rows, -scale[:, None]), np.ldexp(err_rows, -scale[:, None])
         # numpy's pairwise sum along a row: the same for the row alone as in a block (einsum's is not, for rows
         # of more than 8192 values)
-        signal, error = (np.sum(r * r, axis=1) for r in (ref_rows, err_rows))
+        signal, error = (r[:, 0] * r[:, 0] if r.shape[1] == 1 else np.sum(r * r, axis=1) for r in (ref_rows, err_rows))
         held = (signal > 0) | (error > 0)
         exponent = int(scale[held].min()) if held.any() else 0
         shifts = 2 * (scale - exponent) * held  # (a row of no sum: its shift is none)
