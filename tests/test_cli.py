@@ -641,6 +641,8 @@ def test_an_unknown_setting_is_refused_and_not_said_to_go_unread():
     result = CliRunner().invoke(main, ["price-model", "resnet18", "--set", "workload.batch=3"])
     assert result.exit_code == 2 and "unknown key 'workload.batch'" in result.output
     assert "does not read" not in result.output, result.output
+    bad = CliRunner().invoke(main, ["price-model", "resnet18", "--set", "simulation.batch_size=0"])  # known, unread
+    assert bad.exit_code == 2 and "warning: --set simulation.batch_size: price-model does not read it" in bad.output
 
 
 @pytest.mark.parametrize("field, value", [("memory_limit_gib", 1e-6)])

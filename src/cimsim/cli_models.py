@@ -76,10 +76,9 @@ def price_model_command(model_name, config_path, seq_len, phase, kv_cache, chips
                                         f"--config {config_path}": config_path,
                                         f"--samples {samples_path}": samples_path})
     check_suffix(output, [".json"], "JSON")
-    overrides = settings_overrides(settings)
+    _warn_settings_unread(overrides := settings_overrides(settings))  # said before the config is read
     cfg = (load_config(config_path, overrides or None) if config_path else
            with_overrides(load_preset("rram-default"), overrides) if overrides else load_preset("rram-default"))
-    _warn_settings_unread(overrides)  # once they load: an unknown field is refused, not said to go unread
     phases = [None] if model_name not in DECODERS else ["prefill", "decode"] if phase in (None, "both") else [phase]
     try:
         models = ([_file_model(model_name, samples_path)] if is_file else
@@ -129,13 +128,17 @@ PRICED_WORKLOAD = ("workload.input_zero_fraction", "workload.weight_zero_fractio
 def _warn_settings_unread(overrides: dict) -> None:
     """A warning naming each --set (dotted or a table) price-model does not read: its shapes come from MODEL and it
     runs no simulation (a --set workload.in_features had been taken, named in the header, and changed nothing; a
-    config that needs one to load, a workload.weights_file, still loads)"""
+    config that needs one to load, a workload.weights_file, still loads); an unknown field is left to the loader,
+    which refuses it (it had been said to go unread first)"""
+    from .config.keys import DOTTED_FIELDS
     from .config.presets_merge import warn_unread_settings
 
-    warn_unread_settings(overrides, lambda field: field.startswith("simulation.") or field.startswith("workload.")
-                         and field not in PRICED_WORKLOAD, "price-model", "it prices MODEL's shapes without "
-                         f"simulating: of [workload] it reads {' and '.join(PRICED_WORKLOAD)} only, of [simulation] "
-                         "nothing", "--set ")
+    def unread(field: str) -> bool:
+        return field in DOTTED_FIELDS and (field.startswith("simulation.") or field.startswith("workload.")
+                                           and field not in PRICED_WORKLOAD)
+
+    warn_unread_settings(overrides, unread, "price-model", "it prices MODEL's shapes without simulating: of [workload] "
+                         f"it reads {' and '.join(PRICED_WORKLOAD)} only, of [simulation] nothing", "--set ")
 
 
 def _check_options_apply(model_name: str, is_file: bool, phase: str | None) -> None:
