@@ -206,9 +206,9 @@ def unread_fields(kind: str) -> tuple[str, ...]:
 
 
 def warn_unread_axes(kind: str, fields: Sequence[str]) -> None:
-    """A warning naming each axis field along which an analytic sweep's points are all alike (``api.ESTIMATE_UNREAD``,
-    the simulation's trials, products and memory limit, and its batch size, which chunks a network's range check
-    alone): they had been, unsaid."""
+    """A warning naming each axis or ``[set]`` field an analytic sweep does not read (``api.ESTIMATE_UNREAD``, the
+    simulation's trials, products and memory limit, and its batch size, which chunks a network's range check alone):
+    its points all alike along such an axis had been, unsaid."""
     from ..config.presets_merge import warn_unread_settings
 
     if kind == "analytic":

@@ -33,7 +33,7 @@ from ..config.load import is_template
 from ..config.rules import Float
 from ..errors import ConfigError
 from .axis_values import OVERRIDE
-from .metrics import error_text
+from .metrics import error_text, unread_fields
 from .sampling import combinations
 from .spec import FIELD_RULES, SweepSpec
 
@@ -99,15 +99,24 @@ RUN_SETTINGS = ("batch_size", "memory_limit_gib", "int8_products")
 are: vectors read at once, the memory it may take, the product kernel), left out of its id unless they are the
 sweep's axes (a sweep of run times, or of what fits): set in ``[set]`` after a point failed over the memory limit,
 they had made every finished row stale"""
-_RUN_FIELDS = tuple(f"simulation.{name}" for name in RUN_SETTINGS)
+
+
+def unhashed_fields(kind: str) -> tuple[str, ...]:
+    """the dotted ``simulation`` fields a point's id leaves out: the :data:`RUN_SETTINGS`, and for an analytic point
+    the settings an estimate never reads (:func:`.metrics.unread_fields`: its trials, ...; set in ``[set]``, they
+    had made every finished row stale, the numbers unchanged)"""
+    return tuple(dict.fromkeys([*(f"simulation.{name}" for name in RUN_SETTINGS), *unread_fields(kind)]))
 
 
 def identity(config: Config, kind: str = "functional") -> dict[str, Any]:
-    """What a point's id hashes: the config's tables (``config_to_dict``) less the :data:`RUN_SETTINGS`; where it
-    names data files, the sha256 of each file's contents (``"file_sha256"``: dotted field -> hex digest);
-    ``"kind": "analytic"`` where the sweep's ``kind`` is analytic, whose numbers are not a simulation's."""
+    """What a point's id hashes: the config's tables (``config_to_dict``) less its name (a label: a renamed copy of
+    the base had made every finished row stale) and the :func:`unhashed_fields`; where it names data files, the
+    sha256 of each file's contents (``"file_sha256"``: dotted field -> hex digest); ``"kind": "analytic"`` where the
+    sweep's ``kind`` is analytic, whose numbers are not a simulation's."""
     data = config_to_dict(config)
-    data["simulation"] = {k: v for k, v in data["simulation"].items() if k not in RUN_SETTINGS}
+    data.pop("name", None)
+    unhashed = {field.partition(".")[2] for field in unhashed_fields(kind)}
+    data["simulation"] = {k: v for k, v in data["simulation"].items() if k not in unhashed}
     files = {f"workload.{key}": _digest(path) for key, path in data["workload"].items() if key.endswith("_file")}
     data = {**data, "file_sha256": files} if files else data
     return {**data, "kind": kind} if kind != "functional" else data
@@ -166,7 +175,7 @@ def _point(spec: SweepSpec, values: tuple[Any, ...]) -> Point:
         errors = [(f, m.removesuffix(OVERRIDE) + (" (this point's axis value)" if f in axes else " (the spec's [set])")
                    if m.endswith(OVERRIDE) else m) for f, m in exc.errors]
         return Point(point_id(_invalid_identity(spec, axes)), values, None, error_text(ConfigError(exc.source, errors)))
-    run = {field: value for field, value in axes.items() if field in _RUN_FIELDS}  # axes of how it runs: its own
+    run = {field: value for field, value in axes.items() if field in unhashed_fields(spec.kind)}  # its own
     return Point(point_id({**identity(config, spec.kind), **({"run_axes": run} if run else {})}), values, config)
 
 
@@ -175,8 +184,8 @@ def _invalid_identity(spec: SweepSpec, axes: dict[str, Any]) -> dict[str, Any]:
     and the fields the point sets on it, its axis values and the ``[set]`` fields ``spec.base`` does not hold (all
     of them over ``spec.origin`` where ``[set]`` needs axis values; else those of a table its preset replaces)."""
     if spec.origin is not None:  # (a run setting of [set] no part of it, as of a valid point's)
-        return {"base": identity(spec.origin), "overrides": {**{f: v for f, v in spec.fixed if f not in _RUN_FIELDS},
-                                                             **axes}}
+        return {"base": identity(spec.origin), "overrides": {**{f: v for f, v in spec.fixed
+                                                                if f not in unhashed_fields(spec.kind)}, **axes}}
     reset = {field.partition(".")[0] for field in axes if field.endswith(".preset")}  # tables a preset replaces
     return {"base": identity(spec.base), "overrides": {**{f: v for f, v in spec.fixed if f.partition(".")[0] in reset},
                                                        **axes}}
