@@ -156,3 +156,22 @@ def test_a_decodes_idle_wait_on_earlier_tokens_is_not_counted_as_waiting_on_data
     assert one.as_dict()["wait_ns"] == one.wait_ns
     reloaded = price_model(config, model, items=4, sequences=1, reload_weights=True).cim
     assert reloaded.wait_ns == 0.0  # a reloaded step's parts run one after another: no idle chip
+
+
+def test_a_pipelined_decode_over_many_chips_computes_its_first_token_then_the_slowest_chips_interval():
+    """each chip's whole-run compute had been summed: gpt2-small over 9 chips, 16 tokens of one sequence, reported
+    1.30 ms of compute (as on one chip) where the chips compute a token every 13.6 us; the idle wait on the previous
+    token, 1.34 ms, had been cut to what that left (a probe, 2026-12-07)"""
+    from cimsim.models import chips_needed
+
+    model = get_model("gpt2-small", phase="decode", seq_len=1024)
+    config = load_config(DEFAULT, {"chip.tiles": 20})
+    chips = chips_needed(config, model)
+    one, many = (price_model(config, model, chips=chips, items=n, sequences=1).cim for n in (1, 16))
+    full = price_model(config, model, chips=chips, items=16, sequences=16).cim  # the chips' own interval
+    assert chips > 3 and full.wait_ns == 0.0
+    chip_interval = full.interval_ns
+    assert many.compute_ns == pytest.approx(one.compute_ns + 15 * chip_interval, rel=1e-6)
+    assert many.wait_ns == pytest.approx(15 * (many.interval_ns - chip_interval), rel=1e-9)
+    assert many.stall_ns == pytest.approx(one.stall_ns, rel=1e-6) and many.stall_ns <= many.memory_ns
+    assert many.compute_ns + many.wait_ns + many.stall_ns == pytest.approx(many.latency_ns, rel=1e-12)

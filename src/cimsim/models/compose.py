@@ -116,7 +116,8 @@ def _add_chip(config: Config, chips: list, j: int, items: int, reload_runs: floa
     adds (:func:`~cimsim.cost.pipelining.added_compute_ns`),
     ns the chip model's latency holds beyond its items' path: a DRAM bound, data movement ns of all items: the chip
     model's, KV-cache traffic, the outgoing link, DRAM reloads and spills; an item's ns on the chip: its item latency
-    without its DRAM input and output)."""
+    without its DRAM input and output; its compute interval, ns: its slowest stage's or its vector unit's, with its
+    rewrites)."""
     part, bd, _, e = chips[j]
     kv_write_pj, kv_read_pj, kv_gbps = kv_prices
     for key, value in bd.energy_pj.items():
@@ -146,7 +147,8 @@ def _add_chip(config: Config, chips: list, j: int, items: int, reload_runs: floa
             items * vec_ns if reload_runs else added_compute_ns(pipelined, bd.stages, vec_ns, items),  # reloaded:
             # the parts run one after another, each item's vector work in full, as the part's time (above) has it
             bd.latency_ns - bd.item_latency_ns - (items - 1) * bd.interval_ns,
-            bd.memory_ns + items * (kv_ns + link_ns) + move_ns, chip_ns)
+            bd.memory_ns + items * (kv_ns + link_ns) + move_ns, chip_ns,
+            max(max((st.compute_interval_ns for st in bd.stages), default=0.0), vec_ns) + rewrite_ns)
 
 
 def _reloaded_chip_uw(config: Config, chips: list, rows: list[tuple[float, ...]], area: dict[str, float]) -> float:
@@ -175,6 +177,17 @@ def _timeline(config: Config, model: Model, rows: list[tuple[float, ...]], items
     interval = max(chips_ns, item_latency / sequences) if model.phase == "decode" else chips_ns
     latency = item_latency + (items - 1) * interval + max(r[6] for r in rows)  # the chips' DRAM bounds kept
     return latency, item_latency, interval, chips_ns, (items - 1) * (interval - chips_ns)
+
+
+def _compute_ns(config: Config, rows: list[tuple[float, ...]], items: int, reload: bool) -> float:
+    """what the chips' compute alone needs, ns: their parts one after another (reloaded, or one item at a time
+    through every chip: each chip's compute of every item), or, pipelined, the first item through every chip, then
+    the slowest chip's compute interval per further item (each chip's whole-run compute had been summed: a decode
+    over 66 chips reported its chips' idle wait on the previous token as compute, a probe)"""
+    whole = [r[4] + r[5] for r in rows]
+    if reload or config.chip.pipeline != Pipeline.LAYER or items <= 1:
+        return sum(whole)
+    return sum(w - (items - 1) * r[9] for w, r in zip(whole, rows)) + (items - 1) * max(r[9] for r in rows)
 
 
 def _decode_line(sequences: int, item_ns: float, interval_ns: float, chips_ns: float, reload: bool) -> str:
@@ -224,7 +237,7 @@ def compose(config: Config, model: Model, chips: list[tuple[ChipPart, Breakdown,
     chip_uw = _reloaded_chip_uw(config, chips, rows, area) if reload else sum(r[3] for r in rows)
     latency, item_latency, interval, chips_ns, idle = _timeline(config, model, rows, items, reload_runs, sequences)
     energy["leakage"] = (chip_uw + units * unit.leakage_uw + kv_uw) * latency * 1e-3  # uW x ns = fJ
-    compute, memory = min(latency, sum(r[4] + r[5] for r in rows)), min(latency, sum(r[7] for r in rows))
+    compute, memory = min(latency, _compute_ns(config, rows, items, reload)), min(latency, sum(r[7] for r in rows))
     wait = min(idle, latency - compute)  # the chips idle on earlier tokens: neither compute nor data movement
     leak_line = _leakage_line([r[3] for r in rows], chip_uw, reload, units, unit.leakage_uw, held_bits, kv_uw)
     assumptions = (chips[0][1].assumptions + (short,) * bool(short)
