@@ -415,3 +415,17 @@ def test_the_design_line_says_a_preset_read_at_its_drift_reference_time_has_not_
     assert "drift nu 0.049 +/- 0.008 after 3600 s" in later
     enob = design_line(config_from_dict({"adc": {"enob": 4.0}}))
     assert "ENOB 4 for the cost model alone, the numerics converting at 8 bits" in enob
+
+
+def test_a_source_path_holding_a_backtick_keeps_its_code_span(tmp_path):
+    """a path with a backtick had closed the table's one-backtick code span early (a reports probe, 2026-12-07)"""
+    from cimsim.argcheck import code_span
+
+    assert code_span("a`b") == "``a`b``" and code_span("`a") == "`` `a ``" and code_span("ab") == "`ab`"
+    odd = tmp_path / "x`y.toml"
+    odd.write_text((Path(__file__).resolve().parents[1] / "configs" / "default.toml").read_text())
+    plain = tmp_path / "plain.toml"
+    plain.write_text(odd.read_text())
+    result = CliRunner().invoke(main, ["estimate", str(odd), str(plain)])
+    assert result.exit_code == 0, result.output
+    assert f"(``{odd}``)" in result.output and f"(`{plain}`)" in result.output

@@ -557,6 +557,13 @@ def test_the_energy_gain_range_scales_the_macro_by_the_familys_quartiles(monkeyp
     for gain, side, errs in ((r["low"] / 2, "above", "overstates"), (r["high"] * 2, "below", "understates")):
         assert trust.gain_range_line(gain, r).endswith(f"The range lies {side} the modelled gain: the model {errs} "
                                                        "these macros' energy over the middle half of them.")
+    # at the printed digits: a gain that prints as the range's low end lies in it (3.12x; 3.12-3.38x had been
+    # said to lie below it), and a range of one printed value says so (0.0147-0.0147x; a reports probe)
+    edge = {**r, "low": 3.1241, "median": 3.26, "high": 3.38}
+    assert "lies" not in trust.gain_range_line(3.1183, edge) and "3.12-3.38x (median 3.26x)" in trust.gain_range_line(
+        3.1183, edge)
+    flat = {**r, "low": 0.014701, "median": 0.014702, "high": 0.014703}
+    assert "as modelled; 0.0147x at every quartile with the macro's" in trust.gain_range_line(0.0147, flat)
     # a family with fewer macros with energy figures than MIN_RANGE_MACROS (pcm: 1) gets no range, says so
     config = with_overrides(Config(), {"device.preset": "pcm"})
     assert trust.validation_record()["families"]["pcm"]["energy"]["macros"] < trust.MIN_RANGE_MACROS

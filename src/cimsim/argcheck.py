@@ -127,6 +127,14 @@ def markdown_cell(text) -> str:
     return " ".join(str(text).split()).replace("|", "\\|")
 
 
+def code_span(text: str) -> str:
+    """``text`` as a Markdown code span: fenced by one backtick more than its longest run of them, a space inside the
+    fence where it starts or ends with one (a path holding a backtick had closed a one-backtick span early)"""
+    fence = "`" * (max((len(run) for run in re.findall("`+", text)), default=0) + 1)
+    pad = " " if text.startswith("`") or text.endswith("`") else ""
+    return f"{fence}{pad}{text}{pad}{fence}"
+
+
 def shown(value, limit: int = 60) -> str:
     """repr of ``value``, cut to ``limit`` characters"""
     return cut_short(repr(value), limit)

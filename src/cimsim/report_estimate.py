@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from .breakdown import Breakdown
 from .cost.trust import RANGE_NOTE, area_range_line, gain_range_cell, gain_range_line
-from .argcheck import markdown_cell
+from .argcheck import code_span, markdown_cell
 from .models.from_network import SAMPLE_ITEMS, SAMPLE_VALUES, SAMPLE_VECTORS
 from .numerics.samples import SAMPLE_VALUES_MAX
 from .report import _fmt, _share_table, _side_by_side, _stage_table, _time_split
@@ -64,7 +64,7 @@ def estimates_markdown(ests, sources) -> str:
              "| dominant |",
              "|---|---:|---:|---:|---:|---:|---:|---:|---|"]
     for est, source in zip(ests, sources):
-        lines.append(_row(f"{est.cim.name} (`{source}`)", est.cim, est.item,
+        lines.append(_row(f"{est.cim.name} ({code_span(source)})", est.cim, est.item,
                           f"{est.gain['energy']:.3g}x{gain_range_cell(est.energy_gain_range)}"))
     # by file: estimate, unlike compare, takes two configs of one name
     lines += [_row(label, base, item, "1x") for base, item, label in

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from .breakdown import Breakdown
 from .comparison import Comparison
 from .cost import trust
-from .argcheck import markdown_cell
+from .argcheck import code_span, markdown_cell
 from .report import _fmt, dominant_component, item_name, spread_text
 from .report_estimate import distinct_baselines
 from .trials import metric_label, spreads
@@ -54,8 +54,8 @@ def multi_markdown(comps: Sequence[Comparison], reports: str | None = None) -> s
     for comp in comps:
         item = item_name(comp.run)
         gain = f"{comp.gain['energy']:.3g}x{trust.gain_range_cell(comp.energy_gain_range)}"
-        lines.append(_row(f"{comp.cim.name} (`{comp.run.config.source}`)", comp.cim, item, _accuracy(comp), gain,
-                          dominant_component(comp.cim, comp.run, item)))
+        lines.append(_row(f"{comp.cim.name} ({code_span(comp.run.config.source)})", comp.cim, item, _accuracy(comp),
+                          gain, dominant_component(comp.cim, comp.run, item)))
     for base, item, label in distinct_baselines([(c.baseline, item_name(c.run), c.run.config.name) for c in comps]):
         top, energy = max(base.energy_pj.items(), key=lambda kv: kv[1])
         lines.append(_row(label, base, item, "exact", "1x",
