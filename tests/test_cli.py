@@ -636,6 +636,17 @@ def test_a_setting_a_command_does_not_read_is_said(command, field, said):
     assert result.exit_code == 0 and said in result.output, result.output
 
 
+def test_price_models_json_records_the_options_it_ran_with(tmp_path):
+    """two decodes differing in --sequences or --seq-len alone had written JSON telling them apart in prose alone"""
+    out = tmp_path / "p.json"
+    result = CliRunner().invoke(main, ["price-model", "gpt2-small", "--phase", "decode", "--sequences", "4",
+                                       "--seq-len", "64", "--chips", "8", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    options = json.loads(out.read_text())["options"]
+    assert (options["sequences"], options["seq_len"], options["chips"], options["phase"]) == (4, 64, 8, "decode")
+    assert options["vector_lanes"] is None and options["items"] == 1
+
+
 def test_an_unknown_setting_is_refused_and_not_said_to_go_unread():
     # price-model had warned that it does not read --set workload.batch, then refused the field as unknown
     result = CliRunner().invoke(main, ["price-model", "resnet18", "--set", "workload.batch=3"])

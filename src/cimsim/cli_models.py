@@ -94,8 +94,11 @@ def price_model_command(model_name, config_path, seq_len, phase, kv_cache, chips
         raise click.UsageError(str(exc)) from None
     to_err = is_stdout(output)  # -o /dev/stdout: stdout holds the JSON alone
     if output:  # written before the tables are printed: a reader of stdout that leaves early (| head) loses nothing
+        options = {"phase": phase, "seq_len": seq_len, "kv_cache": kv_cache, "chips": chips, "reload_weights":
+                   reload_weights, "items": items, "sequences": sequences, "vector_lanes": vector_lanes,
+                   "image_side": image_side, "activation_products": activation_products, "samples": samples_path}
         write_atomic(output, to_json({"cimsim_version": cimsim_version(), "config": cfg.name, "settings": overrides,
-                                      "prices": [p.as_dict() for p in prices]}))
+                                      "options": options, "prices": [p.as_dict() for p in prices]}))
     click.echo("\n".join(m.summary() for m in models), err=to_err)
     click.echo(_placement_line(cfg, overrides, prices[0]), err=to_err)
     click.echo(price_table(prices), err=to_err)
