@@ -429,3 +429,5 @@ def test_a_source_path_holding_a_backtick_keeps_its_code_span(tmp_path):
     result = CliRunner().invoke(main, ["estimate", str(odd), str(plain)])
     assert result.exit_code == 0, result.output
     assert f"(``{odd}``)" in result.output and f"(`{plain}`)" in result.output
+    single = CliRunner().invoke(main, ["compare", str(odd), "--set", "workload.vectors=20", "-o", str(tmp_path / "o")])
+    assert single.exit_code == 0 and f"Config ``{odd}``, seed" in (tmp_path / "o" / "report.md").read_text()

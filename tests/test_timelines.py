@@ -175,3 +175,16 @@ def test_a_pipelined_decode_over_many_chips_computes_its_first_token_then_the_sl
     assert many.wait_ns == pytest.approx(15 * (many.interval_ns - chip_interval), rel=1e-9)
     assert many.stall_ns == pytest.approx(one.stall_ns, rel=1e-6) and many.stall_ns <= many.memory_ns
     assert many.compute_ns + many.wait_ns + many.stall_ns == pytest.approx(many.latency_ns, rel=1e-12)
+
+
+def test_a_chips_rewrites_join_its_crossbars_stage_and_its_vector_unit_is_a_stage_of_its_own():
+    """activation products on arrays, a slow vector unit: each token's compute had grown by max(crossbars, vector
+    unit) + rewrite, past the chips' own interval max(crossbars + rewrite, vector unit): compute was clamped to the
+    latency and the stall, the data's own, read 0 (a review, 2026-12-07)"""
+    config = load_config(DEFAULT, {"chip.tiles": 20})
+    model = get_model("gpt2-small", phase="decode", seq_len=1024)
+    a, b = (price_model(config, model, chips=64, items=n, sequences=16, activation_products="arrays",
+                        vector_lanes=8).cim for n in (16, 32))
+    assert a.wait_ns == b.wait_ns == 0.0 and 0 < a.stall_ns <= a.memory_ns and a.compute_ns < a.latency_ns
+    assert (b.compute_ns - a.compute_ns) / 16 == pytest.approx(a.interval_ns, rel=1e-9)  # compute-bound chips
+    assert b.stall_ns == pytest.approx(a.stall_ns, rel=1e-9)

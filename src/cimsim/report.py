@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 
-from .argcheck import checked_types, markdown_cell
+from .argcheck import checked_types, code_span, markdown_cell
 from .breakdown import Breakdown, StageTime
 from .comparison import MACRO_COMPONENTS, Comparison
 from .config.checks import binary_inputs
@@ -136,7 +136,7 @@ def _workload_lines(result: Result, stages: tuple = ()) -> list[str]:
     """the config and workload; a layer's arrays count every copy of its weights (mapping.replication x those
     chip.balance adds, from the CIM side's ``stages`` where it has them), its tiles one copy's"""
     cfg = result.config
-    lines = [f"Config `{cfg.source}`, seed {cfg.simulation.seed}, {cfg.simulation.trials} trial(s). "
+    lines = [f"Config {code_span(cfg.source)}, seed {cfg.simulation.seed}, {cfg.simulation.trials} trial(s). "
              f"Design: {design_line(cfg)}", ""]
     if isinstance(result, RunResult):
         (p, stage), given = (result.plan, _per_layer(stages, 1)[0]), " and ".join(result.given)
@@ -146,7 +146,7 @@ def _workload_lines(result: Result, stages: tuple = ()) -> list[str]:
             f"on {stage.arrays if stage else p.n_arrays} arrays ({f'{copies} copies of ' if copies > 1 else ''}"
             f"{p.row_tiles} row x {p.col_tiles} column tiles, "
             f"{p.n_slices} slices per weight, {p.n_planes} input planes).", ""]
-    source = "a network given in memory" if result.network_given else f"`{cfg.workload.network_file}`"
+    source = "a network given in memory" if result.network_given else code_span(cfg.workload.network_file)
     data = "given in memory" if result.inputs_given else f"of the {cfg.workload.dataset} dataset"
     return lines + [
         f"Workload: {source} ({len(result.layers)} matrix layers), {result.samples} samples {data}.", "",

@@ -68,7 +68,7 @@ def estimates_markdown(ests, sources) -> str:
                           f"{est.gain['energy']:.3g}x{gain_range_cell(est.energy_gain_range)}"))
     # by file: estimate, unlike compare, takes two configs of one name
     lines += [_row(label, base, item, "1x") for base, item, label in
-              distinct_baselines([(est.baseline, est.item, f"`{source}`") for est, source in zip(ests, sources)])]
+              distinct_baselines([(est.baseline, est.item, code_span(source)) for est, source in zip(ests, sources)])]
     return "\n".join(lines + [""])
 
 

@@ -76,5 +76,5 @@ def multi_markdown(comps: Sequence[Comparison], reports: str | None = None) -> s
                   f"{_fmt(b.stall_ns * 1e-9, 's')}. {adcs}."]
     if reports is not None:
         lines += ["", "Each architecture's full report (breakdowns, assumptions) is in "
-                      f"`{os.path.join(reports, '<name>', 'report.md')}`."]
+                      f"{code_span(os.path.join(reports, '<name>', 'report.md'))}."]
     return "\n".join(lines + [""])

@@ -116,8 +116,8 @@ def _add_chip(config: Config, chips: list, j: int, items: int, reload_runs: floa
     adds (:func:`~cimsim.cost.pipelining.added_compute_ns`),
     ns the chip model's latency holds beyond its items' path: a DRAM bound, data movement ns of all items: the chip
     model's, KV-cache traffic, the outgoing link, DRAM reloads and spills; an item's ns on the chip: its item latency
-    without its DRAM input and output; its compute interval, ns: its slowest stage's or its vector unit's, with its
-    rewrites)."""
+    without its DRAM input and output; (its first item's compute, its compute interval), ns, pipelined:
+    :func:`_first_and_interval`)."""
     part, bd, _, e = chips[j]
     kv_write_pj, kv_read_pj, kv_gbps = kv_prices
     for key, value in bd.energy_pj.items():
@@ -148,7 +148,7 @@ def _add_chip(config: Config, chips: list, j: int, items: int, reload_runs: floa
             # the parts run one after another, each item's vector work in full, as the part's time (above) has it
             bd.latency_ns - bd.item_latency_ns - (items - 1) * bd.interval_ns,
             bd.memory_ns + items * (kv_ns + link_ns) + move_ns, chip_ns,
-            max(max((st.compute_interval_ns for st in bd.stages), default=0.0), vec_ns) + rewrite_ns)
+            _first_and_interval(bd, items, rewrite_ns, vec_ns))
 
 
 def _reloaded_chip_uw(config: Config, chips: list, rows: list[tuple[float, ...]], area: dict[str, float]) -> float:
@@ -179,15 +179,23 @@ def _timeline(config: Config, model: Model, rows: list[tuple[float, ...]], items
     return latency, item_latency, interval, chips_ns, (items - 1) * (interval - chips_ns)
 
 
+def _first_and_interval(bd: Breakdown, items: int, rewrite_ns: float, vector_ns: float) -> tuple[float, float]:
+    """(its first item's compute, its compute interval), ns, of a pipelined chip: its crossbars' (the chip model's
+    first item, its slowest stage's interval), their rewrites with them, and its vector unit a stage of its own (the
+    interval law of :func:`_add_chip`)"""
+    slowest = max((st.compute_interval_ns for st in bd.stages), default=0.0)
+    first = bd.compute_ns - max(0, items - 1) * slowest + rewrite_ns + vector_ns
+    return first, max(slowest + rewrite_ns, vector_ns)
+
+
 def _compute_ns(config: Config, rows: list[tuple[float, ...]], items: int, reload: bool) -> float:
     """what the chips' compute alone needs, ns: their parts one after another (reloaded, or one item at a time
     through every chip: each chip's compute of every item), or, pipelined, the first item through every chip, then
     the slowest chip's compute interval per further item (each chip's whole-run compute had been summed: a decode
     over 66 chips reported its chips' idle wait on the previous token as compute, a probe)"""
-    whole = [r[4] + r[5] for r in rows]
     if reload or config.chip.pipeline != Pipeline.LAYER or items <= 1:
-        return sum(whole)
-    return sum(w - (items - 1) * r[9] for w, r in zip(whole, rows)) + (items - 1) * max(r[9] for r in rows)
+        return sum(r[4] + r[5] for r in rows)
+    return sum(r[9][0] for r in rows) + (items - 1) * max(r[9][1] for r in rows)
 
 
 def _decode_line(sequences: int, item_ns: float, interval_ns: float, chips_ns: float, reload: bool) -> str:
