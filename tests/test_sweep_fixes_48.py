@@ -131,7 +131,7 @@ def test_an_analytic_sweep_along_a_setting_its_points_do_not_read_says_so():
     spec = {"base": default, "axes": {"simulation.trials": [1, 2], "adc.bits": [6, 8]}}
     with pytest.warns(UserWarning, match=r"^simulation.trials: an analytic sweep does not read it"):
         spec_from_dict(spec)
-    with pytest.warns(UserWarning, match=r"^simulation.batch_size: an analytic sweep does not read it"):
+    with pytest.warns(UserWarning, match=r"^simulation.batch_size: an analytic sweep's points are alike along it"):
         spec_from_dict({"base": default, "axes": {"simulation.batch_size": [64, 4096]}})
     with warnings.catch_warnings():
         warnings.simplefilter("error")

@@ -10,12 +10,13 @@ state's; TOPS/mm² and the energy, latency and EDP gains are of the whole worklo
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from ..breakdown import Breakdown
 from ..config.schema import Config
-from ..errors import ConfigError
+from ..errors import ConfigError, caller_stacklevel
 from . import fingerprint as model
 
 __all__ = ["COST_METRICS", "OUTPUT_METRICS", "CLIPPING_METRICS", "RANGE_METRICS", "BETTER_HIGHER", "available_metrics",
@@ -198,23 +199,28 @@ def _functional(config: Config) -> dict[str, float]:
 
 
 def unread_fields(kind: str) -> tuple[str, ...]:
-    """the settings a sweep of ``kind`` never reads (an analytic one: ``api.ESTIMATE_UNREAD`` and the simulation's
-    batch size, which chunks a network's range check alone), said before it runs (:func:`warn_unread_axes`)"""
+    """the settings a sweep of ``kind`` never reads (an analytic one: ``api.ESTIMATE_UNREAD``), said before it runs
+    (:func:`warn_unread_axes`)"""
     from ..api import ESTIMATE_UNREAD
 
-    return (*ESTIMATE_UNREAD, "simulation.batch_size") if kind == "analytic" else ()
+    return ESTIMATE_UNREAD if kind == "analytic" else ()
 
 
-def warn_unread_axes(kind: str, fields: Sequence[str]) -> None:
-    """A warning naming each axis or ``[set]`` field an analytic sweep does not read (``api.ESTIMATE_UNREAD``, the
-    simulation's trials, products and memory limit, and its batch size, which chunks a network's range check alone):
-    its points all alike along such an axis had been, unsaid."""
+def warn_unread_axes(kind: str, fields: Sequence[str], axes: Sequence[str] = ()) -> None:
+    """A warning naming each of ``fields`` (``[set]``'s and the axes') an analytic sweep does not read
+    (``api.ESTIMATE_UNREAD``: the simulation's trials, products and memory limit), and an axis over its batch size,
+    which it reads but which changes no figure (it chunks a network's range check alone): points all alike along
+    such an axis had been, unsaid."""
     from ..config.presets_merge import warn_unread_settings
 
     if kind == "analytic":
         warn_unread_settings({field: 0 for field in fields}, unread_fields(kind).__contains__, "an analytic sweep",
                              "its points are estimates, priced from the shapes: every point alike; kind = "
                              "\"functional\" simulates them")
+        if "simulation.batch_size" in axes:
+            warnings.warn("simulation.batch_size: an analytic sweep's points are alike along it (it chunks a "
+                          "network's range check alone, which changes no figure); kind = \"functional\" simulates "
+                          "them", UserWarning, stacklevel=caller_stacklevel())
 
 
 def alike_axes(axes: Sequence[str], objectives: Sequence[str], rows: Iterable[Mapping[str, str]]) -> tuple[str, ...]:

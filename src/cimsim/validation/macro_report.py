@@ -12,7 +12,7 @@ import statistics
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
-from ..argcheck import markdown_cell as _cell
+from ..argcheck import code_span, markdown_cell as _cell
 from ..config.modes import Accumulation, ArrayFamily, DacMode, InputEncoding
 from ..config.schema import Config
 from ..mapping import plan_layer
@@ -291,9 +291,9 @@ def macro_section(file: str | None = None) -> str:
     pinned = ("; 'known gap' marks a case pinned as outside its tolerance (`macro_expected.json`)" if file is None
               else "")
     return "\n".join([
-        f"`cimsim.validation.macro_comparison` runs every usable operating point of `{file_name(file)}` through the "
-        f"cost model (one full macro, {VECTORS} vectors, analytic counts, `cim_breakdown`; macro components only: "
-        f"everything but {', '.join(sorted(NON_MACRO_COMPONENTS))}). Absolute figures are held to "
+        f"`cimsim.validation.macro_comparison` runs every usable operating point of {code_span(file_name(file))} "
+        f"through the cost model (one full macro, {VECTORS} vectors, analytic counts, `cim_breakdown`; macro "
+        f"components only: everything but {', '.join(sorted(NON_MACRO_COMPONENTS))}). Absolute figures are held to "
         f"±{100 * ABSOLUTE_TOLERANCE:.0f} %, ratios between two operating points of one macro (trends) to "
         f"±{100 * TREND_TOLERANCE:.0f} %{pinned}. An error is a signed factor, model / published - 1 or 1 - published "
         "/ model, whichever is larger in size (a 2x miss is ±100 %, whether a paper gave an energy or an efficiency).",
