@@ -28,13 +28,19 @@ import numpy as np
 from .config.modes import ProgramError
 from .config.schema import DeviceConfig
 
-__all__ = ["CellLevels", "expected_levels", "ideal_cells"]
+__all__ = ["CellLevels", "expected_levels", "ideal_cells", "reads_drift"]
 
 
 def ideal_cells(device: DeviceConfig) -> bool:
     """whether ``device``'s cells hold their targets exactly: no programming error, stuck cells or drift"""
     return not (device.program_sigma or device.stuck_at_gmin_rate or device.stuck_at_gmax_rate or device.drift_nu
                 or device.drift_nu_sigma)
+
+
+def reads_drift(device: DeviceConfig) -> bool:
+    """whether ``device``'s reads see drift: a drift exponent, and reads after the drift reference time (at it, F =
+    (t / t0)**-nu = 1 for every nu)"""
+    return bool(device.drift_nu or device.drift_nu_sigma) and device.drift_time_s != device.drift_t0_s
 
 
 @dataclass(frozen=True)

@@ -4,6 +4,7 @@ capacitance), and the device with the errors it has: every setting that moves th
 
 from __future__ import annotations
 
+from .cell_levels import reads_drift
 from .config.checks import binary_inputs
 from .config.conditional import summed_parts
 from .config.modes import Accumulation, AdcRange, ArrayFamily, DacMode, DriftCompensation, InputEncoding, ProgramError
@@ -53,7 +54,7 @@ def _device(dev: DeviceConfig) -> str:
              f"read noise {dev.read_noise_sigma:g} of g_max - g_min" if dev.read_noise_sigma else "",
              f"stuck cells {stuck:g} of the cells" if stuck else "",
              f"drift nu {dev.drift_nu:g} +/- {dev.drift_nu_sigma:g} after {dev.drift_time_s:g} s, {compensated}"
-             if (dev.drift_nu or dev.drift_nu_sigma) and dev.drift_time_s != dev.drift_t0_s else  # read at t0: none
+             if reads_drift(dev) else  # read at the reference time: none yet
              f"no drift yet (read at drift_t0_s, {dev.drift_t0_s:g} s)" if dev.drift_nu or dev.drift_nu_sigma else "",
              f"I-V nonlinearity I(V)/I(V/2) = {dev.iv_nonlinearity:g}" if dev.iv_nonlinearity != 2 else ""]
     parts = [p for p in parts if p]

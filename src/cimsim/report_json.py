@@ -225,11 +225,11 @@ def _off_levels(config: Config, plans: list) -> str | None:
     group :data:`~.numerics.int8.MIN_SIDE` rows and columns wide (probes: each had been said to run on the units);
     else None"""
     from .numerics.int8 import MIN_SIDE
+    from .cell_levels import reads_drift
     from .numerics.int8_fit import levels_fit
 
     device = config.device
-    drifts = (device.drift_nu or device.drift_nu_sigma) and device.drift_time_s != device.drift_t0_s
-    if device.program_sigma or drifts or config.array.wire_resistance_ohm:
+    if device.program_sigma or reads_drift(device) or config.array.wire_resistance_ohm:
         return "its cells hold no integer levels (programming error, drift or IR drop)"
     if not any(levels_fit(p) for p in plans):
         return (f"its columns' levels pass int8's -128 to 127 (a column's top level: "

@@ -202,12 +202,12 @@ def _range_sentence(head: str, r: dict | None, figures: str, values: str, what: 
 def gain_range_line(gain: float, r: dict | None) -> str:
     """One sentence for a report: the energy gain ``gain`` and its range ``r`` (:func:`energy_gain_range`), or that
     there is none."""
-    shown = {k: f"{v:.3g}" for k, v in (r or {}).items() if k in ("low", "median", "high")}
+    shown = {k: f"{r[k]:.3g}" for k in ("low", "median", "high")} if r else {}
     values = "" if r is None else (f"{shown['low']}x at every quartile" if shown["low"] == shown["high"] else
                                    f"{shown['low']}-{shown['high']}x (median {shown['median']}x)")
     what = "" if r is None else (f"the macro's energy ({100 * r['macro_share']:.3g} % of the CIM energy: arrays and "
                                  "converters) at silicon / model")
-    low, high, modelled = (float(f"{v:.3g}") for v in (r["low"], r["high"], gain)) if r else (0.0, 0.0, 0.0)
+    low, high, modelled = (float(shown["low"]), float(shown["high"]), float(f"{gain:.3g}")) if r else (0.0,) * 3
     side = "" if r is None or low <= modelled <= high else (  # at the printed digits: '3.12x; 3.12-3.38x' is not above
         f" The range lies {'above' if low > modelled else 'below'} the modelled gain: the model "
         f"{'overstates' if low > modelled else 'understates'} these macros' energy over the middle half of them.")

@@ -206,15 +206,16 @@ def unread_fields(kind: str) -> tuple[str, ...]:
     return ESTIMATE_UNREAD if kind == "analytic" else ()
 
 
-def warn_unread_axes(kind: str, fields: Sequence[str], axes: Sequence[str] = ()) -> None:
-    """A warning naming each of ``fields`` (``[set]``'s and the axes') an analytic sweep does not read
+def warn_unread_axes(kind: str, fixed: Sequence[str], axes: Sequence[str]) -> None:
+    """A warning naming each field of ``[set]`` (``fixed``) and each of the ``axes`` an analytic sweep does not read
     (``api.ESTIMATE_UNREAD``: the simulation's trials, products and memory limit), and an axis over its batch size,
     which it reads but which changes no figure (it chunks a network's range check alone): points all alike along
     such an axis had been, unsaid."""
     from ..config.presets_merge import warn_unread_settings
 
     if kind == "analytic":
-        warn_unread_settings({field: 0 for field in fields}, unread_fields(kind).__contains__, "an analytic sweep",
+        warn_unread_settings({field: 0 for field in [*fixed, *axes]}, unread_fields(kind).__contains__,
+                             "an analytic sweep",
                              "its points are estimates, priced from the shapes: every point alike; kind = "
                              "\"functional\" simulates them")
         if "simulation.batch_size" in axes:

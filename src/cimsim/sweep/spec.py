@@ -116,7 +116,7 @@ def spec_from_dict(data: Mapping[str, Any], source: str = "<dict>", base_dir: st
         errors.extend(valid_nowhere(base, fixed, points(), Path(base_dir)))
     if errors:
         raise ConfigError(source, errors)
-    warn_unread_axes(kind, [*fixed, *(axis.field for axis in axes)], [axis.field for axis in axes])
+    warn_unread_axes(kind, list(fixed), [axis.field for axis in axes])
     if is_template(loaded := base if origin is None else origin):  # its file's problems unless a point completes it
         completed(loaded, ({**fixed, **values} for values in points()), Path(base_dir))
     return SweepSpec(source, base, kind, mode, axes, objectives, samples, seed, str(base_dir), tuple(fixed.items()),
