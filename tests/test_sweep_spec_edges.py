@@ -58,6 +58,8 @@ def test_an_axes_table_of_empty_sub_tables_is_no_axis(sampling):
     refused({"axes": {"adc": {}, "dac": {}}, **sampling}, "[axes] must be a table of at least one")
     # beside a real axis, an empty sub-table had passed unsaid (the axis meant for it left out)
     refused({"axes": {"adc.bits": [4, 6], "dac": {}}, **sampling}, "[axes.dac] is empty: give it the fields to vary")
+    refused({"axes": {"adc.bits": [4, 6]}, "set": {"dac": {}}, **sampling}, "[set.dac] is empty: give it the fields "
+            "to set, or leave it out")  # it had passed, the field meant for it unset
 
 
 @pytest.mark.parametrize("field, start, stop, step", [("technology.vdd_v", 0.5, 0.9, 1e-320),

@@ -160,10 +160,16 @@ def _choice(data: Mapping[str, Any], key: str, options: tuple[str, ...], default
     return value if value in options else None
 
 
+_VERB = {"axes": "vary", "set": "set"}
+
+
 def _flatten(table: Mapping[str, Any], where: str, errors: list[tuple[str, str]]) -> dict[str, Any]:
     """``{"adc": {"bits": [...]}}`` (unquoted dotted keys in TOML) as ``{"adc.bits": [...]}``; a field given both
-    ways (``[axes.adc] bits`` and ``[axes] "adc.bits"``) is an error, named ``<where>.'<field>'``."""
+    ways (``[axes.adc] bits`` and ``[axes] "adc.bits"``) is an error, named ``<where>.'<field>'``, as is an empty
+    ``[<where>.adc]`` (its fields left out, or meant for another table)."""
     flat: dict[str, Any] = {}
+    errors.extend((f"{where}.{k}", f"[{where}.{k}] is empty: give it the fields to {_VERB[where]}, or leave it out")
+                  for k, v in table.items() if k in SECTIONS and v == {})
     for key, value in table.items():
         items = ({f"{key}.{name}": v for name, v in value.items()} if key in SECTIONS and isinstance(value, Mapping)
                  else {key: value})
@@ -182,8 +188,6 @@ def _axes(table: Any, mode: str | None, errors: list[tuple[str, str]], base_dir:
         errors.append(("axes", "[axes] must be a table of at least one dotted config field, e.g. "
                                "\"adc.bits\" = [4, 6, 8]"))
         return ()
-    errors.extend((f"axes.{k}", f"[axes.{k}] is empty: give it the fields to vary, or leave it out (the other axes "
-                                "are varied without it)") for k, v in table.items() if k in SECTIONS and v == {})
     axes = []
     for field, value in fields.items():
         key = f"axes.'{escaped(field)}'"  # a valid field as it is; an unknown one with a newline, a NUL escaped
