@@ -218,7 +218,9 @@ def area_range_line(area_mm2: float, tops_per_mm2: float, r: dict | None) -> str
     """One sentence for a report: the CIM area and its range ``r`` (:func:`area_range`) with the compute density
     it gives, or that there is none."""
     ops = tops_per_mm2 * area_mm2  # TOPS
-    values = "" if r is None else (f"{r['low']:.3g}-{r['high']:.3g} mm² (median {r['median']:.3g} mm²; "
+    low, high = (f"{r[k]:.3g}" for k in ("low", "high")) if r else ("", "")
+    values = "" if r is None else (f"{low} mm² ({ops / r['low']:.3g} TOPS/mm²) at every quartile" if low == high else
+                                   f"{low}-{high} mm² (median {r['median']:.3g} mm²; "
                                    f"{ops / r['high']:.3g}-{ops / r['low']:.3g} TOPS/mm²)")
     what = "" if r is None else (f"the macro's area ({100 * r['macro_share']:.3g} % of the CIM area: arrays and "
                                  "converters) at silicon / model compute density")
