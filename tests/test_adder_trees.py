@@ -179,3 +179,29 @@ def test_a_cell_chain_carry_columns_hold_no_conductance_in_the_analytic_sums():
         estimates.append(analytic_counts(plan, 7, data).array_gv2t_fj)
         assert estimates[-1] == pytest.approx(xbar.counts.array_gv2t_fj, rel=0.01)  # 1.084x and 1.168x before
     assert estimates[0] == pytest.approx(estimates[1], rel=1e-12)
+
+
+def test_a_cell_chains_carry_columns_are_no_cells_read():
+    """probe of 2026-12-07: the chain's carry columns (adders, priced in adder_tree) had been counted in cells_read
+    and priced as 1-bit products too: the array's energy 1.67x the adder tree design's at 16 rows a read"""
+    import numpy as np
+
+    from cimsim.numerics import Crossbar
+
+    rng = np.random.default_rng(3)
+    w, x = rng.standard_normal((4, 16)), rng.standard_normal((7, 16))
+    shape = {"workload.in_features": 16, "workload.out_features": 4, "array.rows": 64, "array.cols": 64,
+             "array.rows_per_read": 16}
+    reads, energies = {}, {}
+    for adders in ("tree", "cell_chain"):
+        xbar = Crossbar(with_overrides(DIGITAL, {**shape, "array.digital_adders": adders}))
+        xbar.program(w)
+        xbar.mvm(x)
+        plan, counts = xbar.plan, xbar.counts
+        assert counts.cells_read == analytic_counts(plan, 7).cells_read
+        reads[adders] = counts.cells_read
+        params = cim_parameters(xbar.config, plan)
+        energies[adders] = layer_energy_pj(counts, plan, params)["array"]
+    assert plan.chain_cols == 4 and reads["tree"] == reads["cell_chain"] > 0
+    carry_lines = counts.array_reads * 4 * plan.chain_cols * params.bitline_charge_energy_pj  # 4 outputs' carries
+    assert energies["cell_chain"] - energies["tree"] == pytest.approx(carry_lines, rel=1e-9)

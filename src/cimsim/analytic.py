@@ -115,7 +115,7 @@ def analytic_counts(plan: Plan, vectors: int, data: DataStats = UNIFORM_DATA) ->
     for outputs, tiles in _col_tile_shapes(plan):  # the tiles of one shape count alike: O(shapes), not O(tiles)
         reads += tiles * reads_per_tile
         dac += tiles * rows_read
-        cells += tiles * rows_read * plan.used_cols(outputs)
+        cells += tiles * rows_read * plan.read_cols(outputs)
         weight_rows += tiles * rows_read * outputs  # (cell rows read) x (outputs held): weights read
         sums += tiles * conversions * plan.column_sums(outputs)
     array_rows = sum(tiles for _, tiles in _col_tile_shapes(plan)) * rows_read  # rows of the reference columns read
@@ -151,14 +151,13 @@ def _cell_sums(plan: Plan, data: DataStats, cells: int, weight_rows: int, array_
     """(conductance, uS, summed over the ``cells`` read; their stored level / max level, summed): the weights' cells
     (``weight_rows`` = cell rows read x outputs held) paired with their inputs (``data.coupling``,
     ``activity_coupling``), the reference columns' (``array_rows`` cell rows read) and the rest at g_min (a cell
-    chain's carry columns are adders: no conductance)"""
+    chain's carry columns are adders, no cells read: :meth:`Plan.read_cols`)"""
     (held, refs), (stored, stored_refs) = (_level_fractions_of(plan, data, kind) for kind in (False, True))
     paired = 1.0 if data.coupling is None else data.coupling
-    weight_cells = weight_rows * plan.n_slices * plan.polarities  # the weights' cells read (no reference, no chain)
-    chain_cells = weight_rows * plan.chain_cols  # a cell chain's carry columns: adders, no conductance
+    weight_cells = weight_rows * plan.n_slices * plan.polarities  # the weights' cells read (no reference)
     span = plan.g_max_us - plan.g_min_us
     conductance_us = (paired * (weight_cells * plan.g_min_us + weight_rows * held * span)
-                      + (cells - weight_cells - chain_cells) * plan.g_min_us + array_rows * refs * span)
+                      + (cells - weight_cells) * plan.g_min_us + array_rows * refs * span)
     activity_paired = 1.0 if data.activity_coupling is None else data.activity_coupling
     return conductance_us, weight_rows * stored * activity_paired + array_rows * stored_refs
 
@@ -321,11 +320,11 @@ def _input_activity(plan: Plan) -> float:
 
 @checked_types
 def uniform_cell_activity(plan: Plan, data: DataStats = UNIFORM_DATA) -> float:
-    """Mean of (x / c_max)**2 (l / l_max) over the cells of one full array read: x uniform on each plane's codes
-    0..c_j (:func:`plane_top_codes`; E = the mean over planes of (2 c_j + 1) c_j / (6 c_max**2); binary inputs +/-1:
-    E = 1), halved for two-phase inputs (a row is driven in one of its two phases);
-    l the level of weight codes uniform over their range (:func:`uniform_level_fractions`; a digital cell chain's
-    adder columns hold none); zero inputs and weights with the probabilities ``data`` states."""
+    """Mean of (x / c_max)**2 (l / l_max) over the cells of one full array read (:meth:`Plan.read_cols`): x
+    uniform on each plane's codes 0..c_j (:func:`plane_top_codes`; E = the mean over planes of (2 c_j + 1) c_j /
+    (6 c_max**2); binary inputs +/-1: E = 1), halved for two-phase inputs (a row is driven in one of its two
+    phases); l the level of weight codes uniform over their range (:func:`uniform_level_fractions`); zero inputs
+    and weights with the probabilities ``data`` states."""
     per_output, per_array = _level_fractions_of(plan, data, True)
     outputs, coupling = plan.outputs_per_array, 1.0 if data.activity_coupling is None else data.activity_coupling
-    return _input_factors(plan, data)[2] * (outputs * per_output * coupling + per_array) / plan.used_cols(outputs)
+    return _input_factors(plan, data)[2] * (outputs * per_output * coupling + per_array) / plan.read_cols(outputs)

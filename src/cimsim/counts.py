@@ -41,7 +41,8 @@ class Counts:
     """rows driven with a non-zero voltage (data-dependent); with pulse-count inputs, every unit pulse (the analytic
     path's expectation, fractional where a share of the inputs is 0)"""
     cells_read: int = 0
-    """cells on a driven row group of a used column, summed over reads"""
+    """cells on a driven row group of a used column, summed over reads (a cell chain's carry columns are adders:
+    :meth:`~cimsim.mapping.Plan.read_cols`)"""
     array_gv2t_fj: float = 0.0
     """sum over cells read of G * V**2 * t_read, femtojoules (data-dependent)"""
     cell_activity: float = 0.0

@@ -287,6 +287,11 @@ class Plan:
         """physical columns in use in an array holding ``outputs`` outputs"""
         return outputs * (self.n_slices * self.polarities + self.chain_cols) + self.reference_cols
 
+    def read_cols(self, outputs: int) -> int:
+        """columns whose cells are read in an array holding ``outputs`` outputs: the used ones but a cell chain's
+        carry columns (adders, priced in the adder tree; no cell of theirs holds a weight bit or forms a product)"""
+        return self.used_cols(outputs) - outputs * self.chain_cols
+
     def column_sums(self, outputs: int) -> int:
         """column results per conversion round of an array holding ``outputs`` outputs: its converted columns
         (ADC families), or one adder-tree sum per output over all its weight bits (digital: the tree adds whole

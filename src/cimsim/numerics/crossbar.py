@@ -295,10 +295,10 @@ class Crossbar:
         p, reads = self.plan, self.plan.n_planes * len(self.plan.row_groups())
         sums = (p.n_planes // p.planes_per_conversion * len(p.conversion_groups())
                 * (self.layer.col_w.size if p.has_adc else p.out_features))
-        used_cols = sum(p.used_cols(p.outputs_of_col_tile(t)) for t in range(p.col_tiles))
+        read_cols = sum(p.read_cols(p.outputs_of_col_tile(t)) for t in range(p.col_tiles))
         return replace(analytic_counts(p, 1), array_reads=reads * p.col_tiles, row_activations=0, array_gv2t_fj=0.0,
                        dac_conversions=p.n_planes * p.in_features * p.col_tiles, shift_adds=sums,
-                       cells_read=p.n_planes * p.in_features * used_cols, adc_conversions=sums if p.has_adc else 0,
+                       cells_read=p.n_planes * p.in_features * read_cols, adc_conversions=sums if p.has_adc else 0,
                        adder_tree_sums=0 if p.has_adc else sums)
 
     @property
