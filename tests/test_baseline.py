@@ -810,3 +810,22 @@ def test_weights_that_fit_are_loaded_once_and_kept_where_their_load_is_counted()
     assert t.weights_fit and not t.weights_fit_streamed and t.weight_fetches == 1
     per_mac = [sum(b.energy_pj.values()) / b.macs for b in (fits, over)]
     assert per_mac[0] == pytest.approx(10.77, abs=0.005) and per_mac[1] == pytest.approx(9.99, abs=0.005)
+
+
+def test_a_dram_kv_cache_is_read_once_by_a_decoded_token_not_staged_on_chip():
+    """probe of 2026-12-07: a DRAM KV cache's K and V were written on chip and read back by the one query vector
+    ("loaded once and kept", the rule of static weights): moving the cache off chip added on-chip energy (gpt2-small
+    decode: sram_weights 10.44 -> 11.28 mJ at the fit boundary). Now read straight from DRAM: the on-chip reads of
+    the cache go, none is added."""
+    from cimsim.config import with_overrides
+    from cimsim.cost.memory import dram_energy_pj_per_bit
+    from cimsim.models import get_model, price_model
+
+    config = with_overrides(Config(), {"baseline.sram_kib": 262144.0, "baseline.dataflow": "output_stationary"})
+    model = get_model("gpt2-small", phase="decode", seq_len=64)
+    on_chip, off_chip = (price_model(config, model, chips=8, kv_cache=kv).baseline.energy_pj for kv in ("sram", "dram"))
+    kv_bits = (off_chip["dram_weights"] - on_chip.get("dram_weights", 0.0)) / dram_energy_pj_per_bit(
+        config.baseline.dram)
+    assert kv_bits == pytest.approx(12 * 2 * 64 * 768 * 8, rel=1e-9)  # 12 layers' K and V of 64 tokens, 8-bit
+    read_pj = onchip_memory(config).read_pj_per_bit
+    assert on_chip["sram_weights"] - off_chip["sram_weights"] == pytest.approx(kv_bits * read_pj, rel=1e-9)

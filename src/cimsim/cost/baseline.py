@@ -16,15 +16,15 @@ and a DRAM, at the config's node and supply; B = ``batch`` vectors share a weigh
 
 Weights fit when they and one vector's activations fit on chip (never with ``weight_streaming``): fetched once
 (with ``include_weight_load``), larger batches run in sub-batches, so a batch never adds weight traffic; without
-the load, streamed where that costs less energy and no more time (sub-batches of few vectors reloading a
-weight-stationary array). Otherwise they stream from DRAM once per batch (of as many vectors as the memory holds
-the inputs of, at most B; outputs leave as each is done), straight into the registers with the weight-stationary
+the load, or where the load serves these vectors alone (``load_serves_these``: an item's own K and V from a DRAM KV
+cache, a decoded token's read once), streamed where that costs less energy and no more time (sub-batches of few
+vectors reloading a weight-stationary array). Otherwise they stream from DRAM once per batch (of as many vectors as
+the memory holds the inputs of, at most B; outputs leave as each is done), straight into the registers with the weight-stationary
 tilings; ``output_stationary`` reuses a fetch only by staging it on chip (written once, read per vector), batch by
 batch where that costs less energy as priced (board power, or the events and leakage, over each plan's time) than
 fetching the weights from DRAM for every vector (which it does otherwise; a last, partial batch decides on its own).
 Inputs are read from DRAM once; outputs written to it once. An activation x activation product (attention's Q
-K^T, A V) passes ``weight_bits`` = ``dac.input_bits``: its "weights" (K, V) are activations, in its traffic, MAC
-energy, registers.
+K^T, A V) passes ``weight_bits`` = ``dac.input_bits``: its "weights" (K, V) are activations, at that width.
 
 Latency is a roofline: max(MACs / (P x clock_ghz), DRAM bytes / DRAM bandwidth, on-chip bytes / on-chip
 bandwidth); a one-off weight load (``one_off_load``) runs before the vectors, in series; a streamed vector waits
@@ -156,8 +156,10 @@ def _plan(config: Config, weight_bits: int | None) -> Plan:
 @checked_types
 def baseline_traffic(config: Config, vectors: int, *, include_weight_load: bool,
                      dram_activation_bits: int | None = None, weight_bits: int | None = None,
-                     held_input_bits: float | None = None, map_input_bits: float | None = None) -> BaselineTraffic:
-    """Traffic at each level of the baseline for ``vectors`` vectors of the config's dense layer.
+                     held_input_bits: float | None = None, map_input_bits: float | None = None,
+                     load_serves_these: bool = False) -> BaselineTraffic:
+    """Traffic at each level of the baseline for ``vectors`` vectors of the config's dense layer
+    (``load_serves_these``: the loaded weights serve these vectors alone, an item's own K and V: module doc).
 
     ``dram_activation_bits``: input and output bits that cross the DRAM interface; None: every input vector
     read and every output written once (a network passes what its layer really moves: activations between
@@ -169,7 +171,8 @@ def baseline_traffic(config: Config, vectors: int, *, include_weight_load: bool,
     inputs: each vector's inputs written, as a dense layer's)
     """
     vectors = check_int("vectors", vectors)
-    include_weight_load = check_bool("include_weight_load", include_weight_load)
+    include_weight_load, alone = (check_bool(k, v) for k, v in (("include_weight_load", include_weight_load),
+                                                                ("load_serves_these", load_serves_these)))
     if dram_activation_bits is not None:
         dram_activation_bits = check_int("dram_activation_bits", dram_activation_bits, minimum=0)
     plan = _plan(config, weight_bits)
@@ -186,7 +189,7 @@ def baseline_traffic(config: Config, vectors: int, *, include_weight_load: bool,
         return _traffic(config, plan, vectors, streamed, include_weight_load, dram_activation_bits, map_bits=map_bits)
     kept = _traffic(config, plan, vectors, resident, include_weight_load, dram_activation_bits, weights_fit=True,
                     map_bits=map_bits)
-    if include_weight_load:  # loaded once and kept (streamed, they would be fetched again)
+    if include_weight_load and not alone:  # loaded once and kept (streamed, they would be fetched again)
         return kept
     moved = _traffic(config, plan, vectors, streamed, include_weight_load, dram_activation_bits, map_bits=map_bits)
     pays = (_energy_pj(config, plan, moved) < _energy_pj(config, plan, kept)
@@ -298,11 +301,11 @@ def _memory_ns(b: BaselineConfig, dram_bits: int, sram_bits: int, dram_gbps: flo
 @checked_types
 def baseline_breakdown(config: Config, vectors: int, *, include_weight_load: bool,
                        dram_activation_bits: int | None = None, energy_model: str | None = None,
-                       weight_bits: int | None = None, one_off_load: bool = False,
+                       weight_bits: int | None = None, one_off_load: bool = False, load_serves_these: bool = False,
                        held_input_bits: float | None = None, map_input_bits: float | None = None) -> Breakdown:
     """Energy, latency and area of the baseline processor running ``vectors`` vectors of the layer
-    (``dram_activation_bits``, ``weight_bits``, ``held_input_bits``, ``map_input_bits`` as in
-    :func:`baseline_traffic`). ``one_off_load``: the weight load is a one-off fetch before the vectors (as the
+    (``dram_activation_bits``, ``weight_bits``, ``held_input_bits``, ``map_input_bits``, ``load_serves_these`` as
+    in :func:`baseline_traffic`). ``one_off_load``: the weight load is a one-off fetch before the vectors (as the
     chip's), latency = max(roofline, fetch + the steady run's roofline).
 
     ``energy_model`` overrides ``config.baseline.energy_model`` (e.g. ``"components"`` for the dynamic view of a
@@ -313,7 +316,8 @@ def baseline_breakdown(config: Config, vectors: int, *, include_weight_load: boo
     model = _energy_model(config, energy_model)
     t = baseline_traffic(config, vectors, include_weight_load=include_weight_load,
                          dram_activation_bits=dram_activation_bits, weight_bits=weight_bits,
-                         held_input_bits=held_input_bits, map_input_bits=map_input_bits)
+                         held_input_bits=held_input_bits, map_input_bits=map_input_bits,
+                         load_serves_these=load_serves_these)
     plan = _plan(config, weight_bits)
     units, mem, dram_pj, dram_gbps = macs_per_cycle(b, max(plan.weight_bits, plan.input_bits)), onchip_memory(
         config), dram_energy_pj_per_bit(b.dram), _dram_gbps(b)
@@ -323,8 +327,7 @@ def baseline_breakdown(config: Config, vectors: int, *, include_weight_load: boo
     assumptions = baseline_assumptions(config, plan, t, mem, units, dram_pj, dram_gbps,
                                        include_weight_load=include_weight_load,
                                        io_given=dram_activation_bits is not None)
-    # resident weights' one fetch (and its write on chip) with a one-off load
-    fetch = t.dram_weight_bits if check_bool("one_off_load", one_off_load) and t.weights_fit else 0
+    fetch = t.dram_weight_bits if check_bool("one_off_load", one_off_load) and t.weights_fit else 0  # and its write
     if fetch:  # then the steady run: the same traffic less that fetch and its write on chip
         steady_ns = max(compute_ns, _memory_ns(b, t.dram_bits - fetch, t.sram_bits - fetch, dram_gbps))
         latency_ns = max(latency_ns, fetch / 8 / dram_gbps + steady_ns)

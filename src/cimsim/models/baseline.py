@@ -157,7 +157,7 @@ def _products(config: Config, model: Model, items: int, kv_cache: str, too_big: 
             if key not in cache:
                 cache[key] = baseline_breakdown(layer, vectors, include_weight_load=load, held_input_bits=held,
                                                 dram_activation_bits=dram_bits, weight_bits=w_bits,
-                                                map_input_bits=written)
+                                                map_input_bits=written, load_serves_these=not op.static)
             parts.append(repeated(cache[key], runs * op.groups * weight))
     return in_sequence(parts, config.baseline.name, items, shared_hardware=True), together
 
