@@ -629,6 +629,13 @@ def test_an_energy_per_mvm_states_a_count_the_array_can_make(tmp_path):
     adc = macro_file(tmp_path, CHIP + '[[macro.point]]\nlabel = "p"\ntops_per_w = 100\nenergy_pj = 0.5\n'
                      'energy_per = "one ADC conversion (4096 MACs)"\n', "adc.toml")
     assert "t / p / tops_per_w" in _cases(adc)
+    # a full-array energy without its MACs had been priced as the model's whole array (another extent than the
+    # chip's MVM) and, beside a TOPS/W, escaped the check of one measurement stated twice (probe, 2026-12-07)
+    bare = macro_file(tmp_path, CHIP + '[[macro.point]]\nlabel = "p"\ntops_per_w = 100\nenergy_pj = 5.0\n'
+                      'energy_per = "one full-array MVM (E_core)"\n', "bare.toml")
+    assert list(_cases(bare)) == ["t / p / tops_per_w"]
+    left = [e for e in macro_comparison.excluded_points(bare) if e.what == "energy_pj"]
+    assert len(left) == 1 and "without its '(N MACs)': what the MVM covers is not stated" in left[0].reason
 
 
 def test_a_read_cycle_shorter_than_one_clock_is_refused(tmp_path):

@@ -114,10 +114,12 @@ def published_figures(macro: Macro, point: MacroPoint) -> tuple[list[Figure], li
             figures.append(Figure("adc_energy_pj", "pJ/conv", float(v["energy_pj"])))
         elif per.startswith(array):  # at most a MAC a cell (10**30 of a 256 x 64 array had been priced)
             macs = int(m.group(1)) if (m := MVM_MACS.search(per)) else 0
-            if macs > (cells := point.fields.get("rows", math.inf) * point.fields.get("cols", math.inf)):
+            if not macs:  # (the model's whole array had been priced: another extent than the chip's, unsaid)
+                skip("energy_pj", f"energy per {per!r} without its '(N MACs)': what the MVM covers is not stated")
+            elif macs > (cells := point.fields.get("rows", math.inf) * point.fields.get("cols", math.inf)):
                 skip("energy_pj", f"its MVM of {macs} MACs exceeds the array's rows x cols = {cells}, a MAC a cell")
             else:
-                figures.append(Figure("energy_pj_per_mvm", "pJ/MVM", float(v["energy_pj"]), macs=macs or None))
+                figures.append(Figure("energy_pj_per_mvm", "pJ/MVM", float(v["energy_pj"]), macs=macs))
         else:
             what = f"energy per {per!r}: what it covers" if "energy_per" in v else "no energy_per: what it covers"
             skip("energy_pj", f"{what} is not stated (rows, columns, precision, cores); compared: energy_per 'one ADC "
@@ -255,9 +257,7 @@ def _bookkeeping(quantity: str, model: Mapping[str, Any]) -> str:
 def _why(u: UsablePoint, fig: Figure, model: Mapping[str, Any], value: float) -> str:
     """what the case is and, outside its tolerance, why: ``value`` the model's figure"""
     derived = _bookkeeping(fig.quantity, model)
-    parts = [derived] if derived else []
-    if fig.derived:
-        parts.append(fig.derived)
+    parts = [p for p in (derived, fig.derived) if p]
     if fig.macs is not None:
         parts.append(f"model energy per MAC x the stated {fig.macs} MACs")
     if "digitized" in u.point.source:
@@ -299,9 +299,7 @@ def _cases(file: str | None) -> tuple[MacroCase, ...]:
     for u in usable:
         model = point_model(u.macro.key, u.point.index, file)
         for fig in u.figures:
-            value = float(model[fig.quantity])
-            if fig.macs is not None:
-                value = model["energy_fj_per_mac"] * fig.macs * 1e-3
+            value = float(model[fig.quantity]) if fig.macs is None else model["energy_fj_per_mac"] * fig.macs * 1e-3
             by_macro.setdefault(u.macro.key, []).append((u, fig, value))
             if not fig.absolute:  # held for its trends only
                 continue
