@@ -870,3 +870,13 @@ def test_points_of_other_adders_or_cell_access_are_other_designs(tmp_path):
     cells, crosspoint = macro_data.find_macro("cells", file), macro_data.find_macro("crosspoint", file)
     assert macro_configs.model_point(cells, cells.points[1])["area_mm2"] == macro_configs.model_point(
         crosspoint, crosspoint.points[0])["area_mm2"] < macro_configs.model_point(cells, cells.points[0])["area_mm2"]
+
+
+def test_a_one_phase_input_is_said_and_a_two_phase_one_leaves_its_point_out(tmp_path):
+    """one_phase = true had changed no line of the report, though the docs say every recorded field is said there;
+    one_phase = false and read_phases leave the point out, as the docs now say (probe, 2026-12-07)"""
+    one = macro_file(tmp_path, CHIP + '[[macro.point]]\nlabel = "p"\ntops_per_w = 100\none_phase = true\n', "one.toml")
+    assert "one-phase input (one_phase), as priced" in _cases(one)["t / p / tops_per_w"].why
+    for field in ("one_phase = false", "read_phases = 1"):
+        two = macro_file(tmp_path, CHIP + f'[[macro.point]]\nlabel = "p"\ntops_per_w = 100\n{field}\n', "two.toml")
+        assert not _cases(two) and [e.what for e in macro_comparison.excluded_points(two)] == ["point"]

@@ -262,6 +262,8 @@ def _why(u: UsablePoint, fig: Figure, model: Mapping[str, Any], value: float) ->
         parts.append(f"model energy per MAC x the stated {fig.macs} MACs")
     if "digitized" in u.point.source:
         parts.append("digitized from a plot")
+    if u.point.values.get("one_phase") is True:
+        parts.append("one-phase input (one_phase), as priced")
     if "ops_per_mac" not in u.point.values and fig.quantity in ("tops_per_w", "tops", "tops_per_mm2"):
         parts.append("ops per MAC not stated: 2")
     if u.point.fields.get("data") == "full_scale":
