@@ -656,6 +656,26 @@ def test_an_unknown_setting_is_refused_and_not_said_to_go_unread():
     assert bad.exit_code == 2 and "warning: --set simulation.batch_size: price-model does not read it" in bad.output
 
 
+def test_price_model_needs_no_data_file_of_the_workload_it_does_not_read(tmp_path):
+    """a network config away from its data (its network_file missing) had been refused, after the warning that
+    price-model does not read the field (probe, 2026-12-07); a value no field takes is still refused, named"""
+    missing = tmp_path / "net.toml"
+    missing.write_text('[workload]\nkind = "network"\nnetwork_file = "gone.npz"\ninput_zero_fraction = 0.5\n')
+    result = CliRunner().invoke(main, ["price-model", "resnet18", "--config", str(missing), "--set",
+                                       "workload.dataset_file=gone.npz", "-o", str(tmp_path / "p.json")])
+    assert result.exit_code == 0, result.output
+    assert "warning: --set workload.dataset_file: price-model does not read it" in result.output
+    plain = CliRunner().invoke(main, ["price-model", "resnet18", "-o", str(tmp_path / "q.json")])
+    assert plain.exit_code == 0 and "does not read" not in plain.output
+    energy = [json.loads((tmp_path / f"{n}.json").read_text())["prices"][0]["cim"] for n in ("p", "q")]
+    assert energy[0] != energy[1]  # the file's input_zero_fraction is read
+    missing.write_text('[workload]\nkind = "network"\nin_features = -1\n')
+    bad = CliRunner().invoke(main, ["price-model", "resnet18", "--config", str(missing)])
+    assert bad.exit_code == 2 and f"error: {missing}: 'workload.in_features' must be an integer in" in bad.output
+    typo = CliRunner().invoke(main, ["price-model", "resnet18", "--set", "workload.in_features=0"])
+    assert typo.exit_code == 2 and "--set workload.in_features: 'workload.in_features' must be" in typo.output
+
+
 @pytest.mark.parametrize("field, value", [("memory_limit_gib", 1e-6)])
 def test_an_estimate_is_unchanged_by_the_work_array_settings_it_says_it_does_not_read(field, value):
     """estimate --set simulation.memory_limit_gib to 1 KiB had changed nothing, unsaid"""

@@ -55,7 +55,6 @@ def price_model_command(model_name, config_path, seq_len, phase, kv_cache, chips
     """Price a standard network (MODEL: resnet18, resnet50, mobilenetv2, bert-base, gpt2-small, llama-7b,
     mixtral-8x7b) or a network file (MODEL: a .npz or .onnx path) from its shapes alone on CIM chips and on the
     config's baseline: energy per item and token, rates, chips, gains."""
-    from .config import load_config, load_preset, with_overrides
     from .models import (DECODERS, DEFAULT_VECTOR_LANES, MODEL_NAMES, MatrixOp, get_model, price_model, price_table,
                          unknown_model)
     from .atomic import write_atomic
@@ -77,8 +76,7 @@ def price_model_command(model_name, config_path, seq_len, phase, kv_cache, chips
                                         f"--samples {samples_path}": samples_path})
     check_suffix(output, [".json"], "JSON")
     _warn_settings_unread(overrides := settings_overrides(settings))  # said before the config is read
-    cfg = (load_config(config_path, overrides or None) if config_path else
-           with_overrides(load_preset("rram-default"), overrides) if overrides else load_preset("rram-default"))
+    cfg = _priced_config(config_path, overrides)
     phases = [None] if model_name not in DECODERS else ["prefill", "decode"] if phase in (None, "both") else [phase]
     try:
         models = ([_file_model(model_name, samples_path)] if is_file else
@@ -128,19 +126,48 @@ PRICED_WORKLOAD = ("workload.input_zero_fraction", "workload.weight_zero_fractio
 """the [workload] fields price-model reads (a standard model's data, where its ops state none)"""
 
 
+def _read(field: str) -> bool:
+    """whether price-model reads a dotted config field (an unknown one is left to the loader, which refuses it)"""
+    from .config.keys import DOTTED_FIELDS
+
+    return field not in DOTTED_FIELDS or not (field.startswith("simulation.") or field.startswith("workload.")
+                                              and field not in PRICED_WORKLOAD)
+
+
+def _priced_config(path: str | None, overrides: dict):
+    """The config price-model reads (CONFIG or the rram-default preset, the --set applied), its [workload] but
+    PRICED_WORKLOAD left out, from the file and the --set alike: a data file it never opens need not exist (a network
+    config away from its data had been refused for its missing network_file, after the warning that it goes
+    unread)."""
+    from .config import load_config, load_preset, with_overrides
+    from .config.keys import as_written
+    from .config.toml_file import read_toml
+    from .errors import ConfigError
+    from .sweep.axis_values import field_error
+
+    kept = {field: value for field, value in overrides.items() if _read(field)}
+    for field, value in overrides.items():  # an unread one is still a value its field takes (on its own)
+        if field not in kept and (why := field_error(field, value)) is not None:
+            raise click.UsageError(f"--set {field}: '{field}' {why}; got {as_written(value)}")
+    if path is None:
+        return with_overrides(load_preset("rram-default"), kept) if kept else load_preset("rram-default")
+    data = read_toml(path, "config file")
+    if isinstance(workload := data.get("workload"), dict):
+        data["workload"] = {k: v for k, v in workload.items() if _read(f"workload.{k}")}
+        bad = [(f"workload.{k}", f"'workload.{k}' {why}; got {as_written(v)}") for k, v in workload.items()
+               if k not in data["workload"] and (why := field_error(f"workload.{k}", v)) is not None]
+        if bad:
+            raise ConfigError(str(path), bad)
+    return load_config(path, kept or None, data=data)
+
+
 def _warn_settings_unread(overrides: dict) -> None:
     """A warning naming each --set (dotted or a table) price-model does not read: its shapes come from MODEL and it
-    runs no simulation (a --set workload.in_features had been taken, named in the header, and changed nothing; a
-    config that needs one to load, a workload.weights_file, still loads); an unknown field is left to the loader,
-    which refuses it (it had been said to go unread first)"""
-    from .config.keys import DOTTED_FIELDS
+    runs no simulation (a --set workload.in_features had been taken, named in the header, and changed nothing); an
+    unknown field is left to the loader, which refuses it (it had been said to go unread first)"""
     from .config.presets_merge import warn_unread_settings
 
-    def unread(field: str) -> bool:
-        return field in DOTTED_FIELDS and (field.startswith("simulation.") or field.startswith("workload.")
-                                           and field not in PRICED_WORKLOAD)
-
-    warn_unread_settings(overrides, unread, "price-model", "it prices MODEL's shapes without simulating: of [workload] "
+    warn_unread_settings(overrides, lambda field: not _read(field), "price-model", "it prices MODEL's shapes without simulating: of [workload] "
                          f"it reads {' and '.join(PRICED_WORKLOAD)} only, of [simulation] nothing", "--set ")
 
 
