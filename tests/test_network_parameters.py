@@ -100,6 +100,18 @@ def test_a_vision_transformer_counts_its_class_token():
     assert model.parameters == _torch_count(vit) - vit.positions.numel()
 
 
+def test_zeros_joined_on_are_padding_not_parameters():
+    """a block of zeros joined onto an activation (the exporter's padding: MobileViT-v2 had 512 parameters more than
+    torch's count) had counted as a DRAM table, as a class token does (probe, 2026-12-07)"""
+    from cimsim.network import JoinConstant
+
+    rng = np.random.default_rng(1)
+    head = Dense(rng.normal(size=(3, 72)), rng.normal(size=3))
+    for constant, extra in ((np.zeros(64), 0), (np.r_[np.zeros(63), 0.5], 64)):
+        model = model_from_network(Network((JoinConstant(0, constant, before=False), head), (8,)))
+        assert model.dram_parameters == extra and model.parameters == head.weight.size + head.bias.size + extra
+
+
 def test_a_cnns_batch_norms_count_their_scale_and_shift():
     """a batch norm after a ReLU stays a scale and a shift per channel (2 C, as torch); one right after a conv is
     folded into it (C: the conv's new bias); a scalar (x / 2) is no parameter; the image size changes nothing"""

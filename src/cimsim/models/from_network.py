@@ -15,8 +15,8 @@ side by side (:func:`cimsim.models.fusion.fused`: Q, K and V, as the shapes rout
 Parameters (``Model.parameters``) are the trained values the network holds, each array once however many places
 read it: matrix weights and biases (a shared matrix layer's once), norm gains and shifts, embedding tables (each
 content once), and the constants of digital layers that are per-channel or per-feature vectors (one axis longer
-than 1: a batch norm kept as scale and shift, a vision transformer's class token). A scalar constant is the
-arithmetic's (GELU's 1 / sqrt 2, an attention scale), a vector of evenly spaced integers an index grid (the
+than 1: a batch norm kept as scale and shift, a vision transformer's class token, not zeros joined on as padding).
+A scalar constant is the arithmetic's (GELU's 1 / sqrt 2, an attention scale), a vector of evenly spaced integers an index grid (the
 classes ``one_hot`` compares against, position ids) and a constant of several axes longer than 1 an expansion
 whose source the network does not keep (BERT's position rows for the example's tokens, Swin's relative-position
 bias per window, an attention mask), and a scale or shift that is a mask along a position axis of the example

@@ -64,8 +64,9 @@ def _tied(table, network: Network) -> bool:
 def memory_parameters(network: Network, seen: set[int]) -> int:
     """trained values only read from memory (``Model.dram_parameters``): the embedding tables no matrix layer holds
     (:func:`_tied`), each content once (an import gives each lookup of one table its own copy), and the joined
-    constants of one axis longer than 1 (a class token)"""
+    constants of one axis longer than 1 (a class token) that hold a non-zero value (zeros joined on are padding: the
+    exporter's at a conv's 1 x 1 maps, MobileViT-v2's)"""
     tables = {(t.shape, hashlib.sha256(np.ascontiguousarray(t)).hexdigest()): t.size for t in
               (layer.table for layer in network.layers if layer.kind == "embedding") if not _tied(t, network)}
     return sum(tables.values()) + sum(counted(layer.constant, seen, vectors_only=True) for layer in network.layers
-                                      if layer.kind == "join_constant")
+                                      if layer.kind == "join_constant" and np.any(layer.constant))
