@@ -823,7 +823,10 @@ def test_a_dram_kv_cache_is_read_once_by_a_decoded_token_not_staged_on_chip():
 
     config = with_overrides(Config(), {"baseline.sram_kib": 262144.0, "baseline.dataflow": "output_stationary"})
     model = get_model("gpt2-small", phase="decode", seq_len=64)
-    on_chip, off_chip = (price_model(config, model, chips=8, kv_cache=kv).baseline.energy_pj for kv in ("sram", "dram"))
+    on_chip, off_chip = (price_model(config, model, chips=8, kv_cache=kv).baseline for kv in ("sram", "dram"))
+    assert any("serve these vectors alone (an item's own K and V, from a DRAM KV cache)" in a
+               for a in off_chip.assumptions)  # (it had said "so few vectors' inputs fit" of 256 MiB)
+    on_chip, off_chip = on_chip.energy_pj, off_chip.energy_pj
     kv_bits = (off_chip["dram_weights"] - on_chip.get("dram_weights", 0.0)) / dram_energy_pj_per_bit(
         config.baseline.dram)
     assert kv_bits == pytest.approx(12 * 2 * 64 * 768 * 8, rel=1e-9)  # 12 layers' K and V of 64 tokens, 8-bit

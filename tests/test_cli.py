@@ -674,6 +674,9 @@ def test_price_model_needs_no_data_file_of_the_workload_it_does_not_read(tmp_pat
     assert bad.exit_code == 2 and f"error: {missing}: 'workload.in_features' must be an integer in" in bad.output
     typo = CliRunner().invoke(main, ["price-model", "resnet18", "--set", "workload.in_features=0"])
     assert typo.exit_code == 2 and "--set workload.in_features: 'workload.in_features' must be" in typo.output
+    table = CliRunner().invoke(main, ["price-model", "resnet18", "--set", 'workload={kind="network", network_file='
+                                      '"gone.npz"}', "--set", "adc.bits=6"])  # as the dotted form (a review)
+    assert table.exit_code == 0 and "on rram-default with adc.bits=6:" in table.output, table.output
 
 
 @pytest.mark.parametrize("field, value", [("memory_limit_gib", 1e-6)])

@@ -76,7 +76,7 @@ def price_model_command(model_name, config_path, seq_len, phase, kv_cache, chips
                                         f"--samples {samples_path}": samples_path})
     check_suffix(output, [".json"], "JSON")
     _warn_settings_unread(overrides := settings_overrides(settings))  # said before the config is read
-    cfg = _priced_config(config_path, overrides)
+    cfg, applied = _priced_config(config_path, overrides)
     phases = [None] if model_name not in DECODERS else ["prefill", "decode"] if phase in (None, "both") else [phase]
     try:
         models = ([_file_model(model_name, samples_path)] if is_file else
@@ -98,7 +98,7 @@ def price_model_command(model_name, config_path, seq_len, phase, kv_cache, chips
         write_atomic(output, to_json({"cimsim_version": cimsim_version(), "config": cfg.name, "settings": overrides,
                                       "options": options, "prices": [p.as_dict() for p in prices]}))
     click.echo("\n".join(m.summary() for m in models), err=to_err)
-    click.echo(_placement_line(cfg, overrides, prices[0]), err=to_err)
+    click.echo(_placement_line(cfg, applied, prices[0]), err=to_err)
     click.echo(price_table(prices), err=to_err)
     if any(p.energy_gain_range for p in prices):
         click.echo(f"\n{trust.RANGE_NOTE}", err=to_err)
@@ -134,23 +134,25 @@ def _read(field: str) -> bool:
                                               and field not in PRICED_WORKLOAD)
 
 
-def _priced_config(path: str | None, overrides: dict):
-    """The config price-model reads (CONFIG or the rram-default preset, the --set applied), its [workload] but
+def _priced_config(path: str | None, overrides: dict) -> tuple:
+    """The config price-model reads and the --set it applied (CONFIG or the rram-default preset), its [workload] but
     PRICED_WORKLOAD left out, from the file and the --set alike: a data file it never opens need not exist (a network
     config away from its data had been refused for its missing network_file, after the warning that it goes
     unread)."""
     from .config import load_config, load_preset, with_overrides
     from .config.keys import as_written
+    from .config.presets_merge import dotted_settings
     from .config.toml_file import read_toml
     from .errors import ConfigError
     from .sweep.axis_values import field_error
 
+    overrides = dotted_settings(overrides, str(path or "--set"))  # a table given whole: its fields, as the warning's
     kept = {field: value for field, value in overrides.items() if _read(field)}
     for field, value in overrides.items():  # an unread one is still a value its field takes (on its own)
         if field not in kept and (why := field_error(field, value)) is not None:
             raise click.UsageError(f"--set {field}: '{field}' {why}; got {as_written(value)}")
     if path is None:
-        return with_overrides(load_preset("rram-default"), kept) if kept else load_preset("rram-default")
+        return with_overrides(load_preset("rram-default"), kept) if kept else load_preset("rram-default"), kept
     data = read_toml(path, "config file")
     if isinstance(workload := data.get("workload"), dict):
         data["workload"] = {k: v for k, v in workload.items() if _read(f"workload.{k}")}
@@ -158,7 +160,7 @@ def _priced_config(path: str | None, overrides: dict):
                if k not in data["workload"] and (why := field_error(f"workload.{k}", v)) is not None]
         if bad:
             raise ConfigError(str(path), bad)
-    return load_config(path, kept or None, data=data)
+    return load_config(path, kept or None, data=data), kept
 
 
 def _warn_settings_unread(overrides: dict) -> None:

@@ -52,6 +52,9 @@ def _weights_sentence(config: Config, plan: Plan, t: BaselineTraffic, kind: str,
                 + ("they are loaded from DRAM once." if include_weight_load
                    else "they are resident (loading them is not counted)."))
     reason = ("are never kept on chip (weight_streaming)" if b.dataflow == Dataflow.WEIGHT_STREAMING
+              else f"fit in the {b.sram_kib:g} KiB {kind}, but serve these vectors alone (an item's own K and V, from "
+                   "a DRAM KV cache): streaming them costs less energy than writing them on chip and reading them "
+                   "back, in no more time" if t.weights_fit_streamed and include_weight_load  # (load_serves_these)
               else f"fit in the {b.sram_kib:g} KiB {kind}, but so few vectors' inputs and outputs fit beside them that "
                    "streaming them costs less energy, in no more time" if t.weights_fit_streamed
               else f"do not fit in the {b.sram_kib:g} KiB {kind}")
