@@ -169,7 +169,8 @@ def _warn_settings_unread(overrides: dict) -> None:
     unknown field is left to the loader, which refuses it (it had been said to go unread first)"""
     from .config.presets_merge import warn_unread_settings
 
-    warn_unread_settings(overrides, lambda field: not _read(field), "price-model", "it prices MODEL's shapes without simulating: of [workload] "
+    warn_unread_settings(overrides, lambda field: not _read(field), "price-model",
+                         "it prices MODEL's shapes without simulating: of [workload] "
                          f"it reads {' and '.join(PRICED_WORKLOAD)} only, of [simulation] nothing", "--set ")
 
 

@@ -14,12 +14,12 @@ and a DRAM, at the config's node and supply; B = ``batch`` vectors share a weigh
   tile; partial sums are written out and read back T - 1 times per output and vector (T = ceil(n_in / k)).
 - ``weight_streaming``: that tiling, but every batch fetches all weights from DRAM straight into the registers.
 
-Weights fit when they and one vector's activations fit on chip (never with ``weight_streaming``): fetched once
-(with ``include_weight_load``), larger batches run in sub-batches, so a batch never adds weight traffic; without
-the load, or where the load serves these vectors alone (``load_serves_these``: an item's own K and V from a DRAM KV
-cache, a decoded token's read once), streamed where that costs less energy and no more time (sub-batches of few
-vectors reloading a weight-stationary array). Otherwise they stream from DRAM once per batch (of as many vectors as
-the memory holds the inputs of, at most B; outputs leave as each is done), straight into the registers with the weight-stationary
+Weights fit when they and one vector's activations fit on chip (never with ``weight_streaming``): fetched once (with
+``include_weight_load``), larger batches run in sub-batches, so a batch never adds weight traffic; without the load,
+or where the load serves these vectors alone (``load_serves_these``: an item's own K and V from a DRAM KV cache, a
+decoded token's read once), streamed where that costs less energy and no more time (sub-batches of few vectors
+reloading a weight-stationary array). Otherwise they stream from DRAM once per batch (of as many vectors as the memory
+holds the inputs of, at most B; outputs leave as each is done), straight into the registers with the weight-stationary
 tilings; ``output_stationary`` reuses a fetch only by staging it on chip (written once, read per vector), batch by
 batch where that costs less energy as priced (board power, or the events and leakage, over each plan's time) than
 fetching the weights from DRAM for every vector (which it does otherwise; a last, partial batch decides on its own).

@@ -12,16 +12,16 @@ a matrix layer holds the same weights (a head tied to the token embeddings: coun
 rows it reads are read from DRAM per item. Matrices that read the same input vectors are one op of their outputs
 side by side (:func:`cimsim.models.fusion.fused`: Q, K and V, as the shapes route builds them).
 
-Parameters (``Model.parameters``) are the trained values the network holds, each array once however many places
-read it: matrix weights and biases (a shared matrix layer's once), norm gains and shifts, embedding tables (each
-content once), and the constants of digital layers that are per-channel or per-feature vectors (one axis longer
-than 1: a batch norm kept as scale and shift, a vision transformer's class token, not zeros joined on as padding).
-A scalar constant is the arithmetic's (GELU's 1 / sqrt 2, an attention scale), a vector of evenly spaced integers an index grid (the
-classes ``one_hot`` compares against, position ids) and a constant of several axes longer than 1 an expansion
-whose source the network does not keep (BERT's position rows for the example's tokens, Swin's relative-position
-bias per window, an attention mask), and a scale or shift that is a mask along a position axis of the example
-(:func:`.network_parameters.positional`: DeBERTa's ones for its tokens, a padding mask's zeros): none counts, so
-the count does not change with the example's length.
+Parameters (``Model.parameters``) are the trained values the network holds, each array once however many places read
+it: matrix weights and biases (a shared matrix layer's once), norm gains and shifts, embedding tables (each content
+once), and the constants of digital layers that are per-channel or per-feature vectors (one axis longer than 1: a
+batch norm kept as scale and shift, a vision transformer's class token, not zeros joined on as padding). A scalar
+constant is the arithmetic's (GELU's 1 / sqrt 2, an attention scale), a vector of evenly spaced integers an index grid
+(the classes ``one_hot`` compares against, position ids) and a constant of several axes longer than 1 an expansion
+whose source the network does not keep (BERT's position rows for the example's tokens, Swin's relative-position bias
+per window, an attention mask), and a scale or shift that is a mask along a position axis of the example
+(:func:`.network_parameters.positional`: DeBERTa's ones for its tokens, a padding mask's zeros): none counts, so the
+count does not change with the example's length.
 Unlike torch's count, then: no position table (ViT's, added whole, neither), a batch norm folded into the matrix
 before it counts C (the bias) for torch's 2 C, a recurrent layer's W and R biases summed at import count once
 (docs/models.md), a digital layer applied at several places (a shared LayerNorm, a loop over the tokens unrolled
