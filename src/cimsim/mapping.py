@@ -150,8 +150,7 @@ class Plan:
         return self._groups(self.rows_per_read)
 
     def conversion_groups(self) -> list[tuple[int, int]]:
-        """(start, stop) input indices of the rows whose sum one conversion takes, tile by tile: groups_per_conversion
-        consecutive row groups (the functional core multiplies, adds noise and converts them as one)"""
+        """(start, stop) input indices of the rows one conversion sums, tile by tile (groups_per_conversion groups)"""
         return self._groups(self.rows_per_conversion)
 
     def _groups(self, step: int) -> list[tuple[int, int]]:
@@ -288,8 +287,7 @@ class Plan:
         return outputs * (self.n_slices * self.polarities + self.chain_cols) + self.reference_cols
 
     def read_cols(self, outputs: int) -> int:
-        """columns whose cells are read in an array holding ``outputs`` outputs: the used ones but a cell chain's
-        carry columns (adders, priced in the adder tree; no cell of theirs holds a weight bit or forms a product)"""
+        """columns whose cells are read: the used ones but a cell chain's carry columns (adders, in adder_tree)"""
         return self.used_cols(outputs) - outputs * self.chain_cols
 
     def column_sums(self, outputs: int) -> int:
