@@ -429,3 +429,19 @@ def test_a_dac_is_priced_for_the_bits_its_reads_drive(signed):
         phases = 2 if signed == "two_phase" else 1
         driven = plan.magnitude_bits * phases + (signed == "twos_complement") + (signed == "bipolar") * plan.n_planes
         assert p.dac_energy_pj * plan.n_planes == pytest.approx(per_bit * driven, rel=1e-12), k
+
+
+def test_a_dense_layers_counts_are_priced_on_their_own_plan_only():
+    """a crossbar's counts of a 100 -> 64 layer priced on the config's 256 x 256 plan had given another layer's
+    energy, area and latency, unsaid (probe, 2026-12-07)"""
+    from cimsim.numerics import Crossbar
+
+    config, x = Config(), np.random.default_rng(1).standard_normal((5, 100))
+    xbar = Crossbar(config, 100, 64)
+    xbar.program(np.random.default_rng(0).standard_normal((64, 100)))
+    xbar.calibrate(x)
+    xbar.mvm(x)
+    assert cim_breakdown(config, xbar.plan, xbar.counts).macs == 5 * 100 * 64
+    with pytest.raises(ValueError, match=r"the counts \(32000 MACs over 5 vectors\) are not of the plan's 256 x 256 "
+                                         r"layer \(65536 MACs a vector\)"):
+        cim_breakdown(config, plan_layer(config), xbar.counts)
