@@ -30,6 +30,7 @@ import numpy as np
 from ..argcheck import check_instance, checked_types, cut_short
 from ..config import Config, config_to_dict, with_overrides
 from ..config.load import is_template
+from ..config.modes import ReadNoisePath
 from ..config.rules import Float
 from ..errors import ConfigError
 from .axis_values import OVERRIDE
@@ -112,10 +113,14 @@ def identity(config: Config, kind: str = "functional") -> dict[str, Any]:
     """What a point's id hashes: the config's tables (``config_to_dict``) less its name (a label: a renamed copy of
     the base had made every finished row stale) and the :func:`unhashed_fields`; where it names data files, the
     sha256 of each file's contents (``"file_sha256"``: dotted field -> hex digest); ``"kind": "analytic"`` where the
-    sweep's ``kind`` is analytic, whose numbers are not a simulation's."""
+    sweep's ``kind`` is analytic, whose numbers are not a simulation's. A functional point on the cell-by-cell
+    read-noise path keeps its batch size: its noise follows the chunking (docs/design.md; a resume had taken rows
+    of another batch size, numbers no run of the spec gives)."""
     data = config_to_dict(config)
     data.pop("name", None)
     unhashed = {field.partition(".")[2] for field in unhashed_fields(kind)}
+    if kind == "functional" and config.device.read_noise_path == ReadNoisePath.CELL:
+        unhashed.discard("batch_size")
     data["simulation"] = {k: v for k, v in data["simulation"].items() if k not in unhashed}
     files = {f"workload.{key}": _digest(path) for key, path in data["workload"].items() if key.endswith("_file")}
     data = {**data, "file_sha256": files} if files else data
