@@ -651,3 +651,14 @@ def test_validate_refuses_a_weights_file_a_run_refuses_with_generated_inputs(tmp
     for call in (preflight, price_from_shapes, api.simulate):  # inputs file at the bound: refused by all three
         with pytest.raises(ConfigError, match=r"'workload.inputs_file': values this large could overflow float64"):
             call(wide)
+
+
+def test_measured_levels_that_take_the_cells_below_no_conductance_are_refused():
+    """DataStats(weight_levels=-1) had priced a negative array energy (-1.3 uJ), refused only later as a Counts
+    field (probe, 2026-12-07); drift below g_min is still taken"""
+    plan = plan_layer(SMALL)
+    least = -plan.n_slices * plan.polarities * plan.g_min_us / (plan.g_max_us - plan.g_min_us)
+    assert analytic_counts(plan, 3, DataStats(weight_levels=0.9 * least)).array_gv2t_fj > 0
+    with pytest.raises(ValueError, match=rf"DataStats.weight_levels \(-1\) takes the weights' cells below no "
+                                         rf"conductance on this plan: it must be >= {least:.4g}"):
+        analytic_counts(plan, 3, DataStats(weight_levels=-1.0))

@@ -156,8 +156,11 @@ def _cell_sums(plan: Plan, data: DataStats, cells: int, weight_rows: int, array_
     paired = 1.0 if data.coupling is None else data.coupling
     weight_cells = weight_rows * plan.n_slices * plan.polarities  # the weights' cells read (no reference)
     span = plan.g_max_us - plan.g_min_us
-    conductance_us = (paired * (weight_cells * plan.g_min_us + weight_rows * held * span)
-                      + (cells - weight_cells) * plan.g_min_us + array_rows * refs * span)
+    if (weights_us := weight_cells * plan.g_min_us + weight_rows * held * span) < 0:  # (it had priced -1.3 uJ)
+        least = -plan.n_slices * plan.polarities * plan.g_min_us / span
+        raise ValueError(f"DataStats.weight_levels ({data.weight_levels:g}) takes the weights' cells below no "
+                         f"conductance on this plan: it must be >= {least:.4g}")
+    conductance_us = (paired * weights_us + (cells - weight_cells) * plan.g_min_us + array_rows * refs * span)
     activity_paired = 1.0 if data.activity_coupling is None else data.activity_coupling
     return conductance_us, weight_rows * stored * activity_paired + array_rows * stored_refs
 
