@@ -289,3 +289,10 @@ def test_a_random_sweep_without_samples_says_they_are_missing():
     message = refused({"mode": "random", "axes": {"adc.bits": [4, 5, 6]}},
                       "'samples' must be an integer >= 1 with mode = \"random\"; it is missing")
     assert "None" not in message
+
+
+def test_a_scripts_spec_takes_its_base_as_a_path():
+    """spec_from_dict refused a pathlib.Path base ('must be a non-empty string'), which every other API call taking
+    a file takes (probe, 2026-12-07)"""
+    spec = spec_from_dict({"base": Path(DEFAULT), "axes": {"adc.bits": [4, 6]}})
+    assert spec == spec_from_dict({"base": str(DEFAULT), "axes": {"adc.bits": [4, 6]}})

@@ -135,6 +135,7 @@ def _base(data: Mapping[str, Any], base_dir: Path, errors: list[tuple[str, str]]
         errors.append(("base", "give exactly one of 'base' (a config file, relative to the spec) and 'preset'"))
         return None
     key, value = ("base", data["base"]) if "base" in data else ("preset", data["preset"])
+    value = os.fspath(value) if key == "base" and isinstance(value, os.PathLike) else value  # a script's Path
     if not isinstance(value, str) or not value.strip():
         errors.append((key, f"'{key}' must be a non-empty string; got {value!r}"))
         return None
