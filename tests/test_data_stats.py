@@ -662,3 +662,9 @@ def test_measured_levels_that_take_the_cells_below_no_conductance_are_refused():
     with pytest.raises(ValueError, match=rf"DataStats.weight_levels \(-1\) takes the weights' cells below no "
                                          rf"conductance on this plan: it must be >= {least:.4g}"):
         analytic_counts(plan, 3, DataStats(weight_levels=-1.0))
+
+
+def test_the_statistics_of_a_config_take_a_config():
+    """DataStats.of({...}) had raised AttributeError: 'dict' object has no attribute 'workload' (probe, 2026-12-07)"""
+    with pytest.raises(TypeError, match="config must be a cimsim Config"):
+        DataStats.of({"workload": {}})

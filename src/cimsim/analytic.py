@@ -13,6 +13,7 @@ import numpy as np
 
 from .argcheck import check_int, check_real, checked_types, finite_float, shown
 from .config.modes import ArrayFamily, InputEncoding, SignedEncoding, SignedInputs
+from .config.schema import Config
 from .counts import Counts
 from .iv_curve import read_levels
 from .bit_slices import slice_bits
@@ -74,7 +75,8 @@ class DataStats:
                 object.__setattr__(self, name, check_real(f"{name} (or None)", value, 0.0))
 
     @classmethod
-    def of(cls, config) -> "DataStats":
+    @checked_types
+    def of(cls, config: Config) -> "DataStats":
         """the statistics a config's workload states (``workload.input_zero_fraction``, ``weight_zero_fraction``)"""
         return cls(config.workload.input_zero_fraction, config.workload.weight_zero_fraction)
 
