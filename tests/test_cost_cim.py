@@ -442,6 +442,15 @@ def test_a_dense_layers_counts_are_priced_on_their_own_plan_only():
     xbar.calibrate(x)
     xbar.mvm(x)
     assert cim_breakdown(config, xbar.plan, xbar.counts).macs == 5 * 100 * 64
-    with pytest.raises(ValueError, match=r"the counts \(32000 MACs over 5 vectors\) are not of the plan's 256 x 256 "
-                                         r"layer \(65536 MACs a vector\)"):
-        cim_breakdown(config, plan_layer(config), xbar.counts)
+    plan = plan_layer(config)
+    drives, per = 5 * xbar.plan.n_planes * 100 * xbar.plan.col_tiles, plan.n_planes * 256 * plan.col_tiles
+    with pytest.raises(ValueError, match=rf"the counts \({drives} DAC conversions over 5 vectors\) are not of the "
+                                         rf"plan's 256 x 256 layer \({per} a vector\)"):
+        cim_breakdown(config, plan, xbar.counts)
+    from cimsim.numerics.grouped import GroupedCrossbar  # a packed block's counts: its groups' MACs, its reads
+
+    grouped = GroupedCrossbar(config, 64, 64, 4)
+    grouped.program(np.kron(np.eye(4), np.ones((16, 16))))
+    grouped.calibrate(x[:, :64])
+    grouped.mvm(x[:, :64])
+    assert cim_breakdown(config, grouped.plan, grouped.counts).macs == grouped.counts.macs

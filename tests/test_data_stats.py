@@ -662,6 +662,13 @@ def test_measured_levels_that_take_the_cells_below_no_conductance_are_refused():
     with pytest.raises(ValueError, match=rf"DataStats.weight_levels \(-1\) takes the weights' cells below no "
                                          rf"conductance on this plan: it must be >= {least:.4g}"):
         analytic_counts(plan, 3, DataStats(weight_levels=-1.0))
+    # drift to about no conductance rounds to a few ulps below 0: priced as 0, not refused (a review: a TypeError on
+    # the uniform route, the user's never-given DataStats blamed on the measured one, a negative Counts field before)
+    drifted = with_overrides(Config(), {"device.drift_nu": 1.0, "device.drift_t0_s": 1e-9,
+                                        "device.drift_time_s": 1e13, "mapping.weight_bits": 4})
+    for data in (DataStats(), DataStats.of(drifted)):
+        assert analytic_counts(plan_layer(drifted), 3, data).array_gv2t_fj >= 0
+    assert price_from_shapes(drifted)[0].total_energy_pj > 0
 
 
 def test_the_statistics_of_a_config_take_a_config():

@@ -123,12 +123,14 @@ def map_written_once(counts: Counts, window_bits: float, read: float) -> Counts:
 def dense_stage(plan: Plan, counts: Counts, fetched_bits: int = 0) -> Stage:
     """A single dense layer as its own workload: one vector per item, inputs at input_bits, outputs at
     accumulator_bits (as the DRAM counts of :func:`cimsim.analytic.analytic_counts`); ``fetched_bits``: see Stage.
-    A ValueError where ``counts`` are not of the plan's layer (their MACs a vector not its in x out: another
-    layer's counts had been priced on this plan's arrays, unsaid)."""
-    if counts.macs != counts.mvms * (per := plan.in_features * plan.out_features):
-        raise ValueError(f"the counts ({counts.macs} MACs over {counts.mvms} vectors) are not of the plan's "
-                         f"{plan.in_features} x {plan.out_features} layer ({per} MACs a vector): price counts with "
-                         "the plan they were made with (a Crossbar's .plan)")
+    A ValueError where ``counts`` are not of the plan's layer (their DAC conversions a vector not its planes x
+    inputs x column tiles: another layer's counts had been priced on this plan's arrays, unsaid)."""
+    check_counts(plan, counts)  # (its fields, its converters first)
+    per = plan.n_planes * plan.in_features * plan.col_tiles
+    if counts.dac_conversions and counts.dac_conversions != counts.mvms * per:  # (hand-made counts may leave it 0)
+        raise ValueError(f"the counts ({counts.dac_conversions} DAC conversions over {counts.mvms} vectors) are not "
+                         f"of the plan's {plan.in_features} x {plan.out_features} layer ({per} a vector): price "
+                         "counts with the plan they were made with (a crossbar's .plan)")
     return Stage(plan, counts, 1, plan.in_features * plan.input_bits, plan.out_features * plan.accumulator_bits,
                  fetched_bits=fetched_bits)
 

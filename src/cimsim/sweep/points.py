@@ -1,7 +1,8 @@
 """The points of a sweep: every combination of the axes (grid) or a seeded sample, each with a stable id.
 
 A point's id is the first 16 hex digits of the sha256 of its full config as canonical JSON
-(``config_to_dict``, sorted keys, no spaces; less the simulation's :data:`RUN_SETTINGS`, which change no number),
+(``config_to_dict``, sorted keys, no spaces; less the simulation's :data:`RUN_SETTINGS`, which change no number but
+``batch_size`` where read noise is drawn cell by cell),
 with the sha256 of each data file the config names (``workload.*_file``) when it names any, and
 ``"kind": "analytic"`` for an analytic point (a functional point's id is its config's, as before the kind was
 folded in): the same design on the same data, priced the same way, gets the same id in every run, which is what
@@ -30,9 +31,9 @@ import numpy as np
 from ..argcheck import check_instance, checked_types, cut_short
 from ..config import Config, config_to_dict, with_overrides
 from ..config.load import is_template
-from ..config.modes import ReadNoisePath
 from ..config.rules import Float
 from ..errors import ConfigError
+from ..numerics.products import cell_noise
 from .axis_values import OVERRIDE
 from .metrics import error_text, unread_fields
 from .sampling import combinations
@@ -97,7 +98,8 @@ def _unfit(value: Any, field: str) -> tuple[str, Any] | None:
 
 RUN_SETTINGS = ("batch_size", "memory_limit_gib", "int8_products")
 """the ``simulation`` fields that say how a point is run, not what it computes (its numbers are the same whatever they
-are: vectors read at once, the memory it may take, the product kernel), left out of its id unless they are the
+are: vectors read at once, the memory it may take, the product kernel; but batch_size where read noise is drawn
+cell by cell, :func:`identity`), left out of its id unless they are the
 sweep's axes (a sweep of run times, or of what fits): set in ``[set]`` after a point failed over the memory limit,
 they had made every finished row stale"""
 
@@ -113,13 +115,13 @@ def identity(config: Config, kind: str = "functional") -> dict[str, Any]:
     """What a point's id hashes: the config's tables (``config_to_dict``) less its name (a label: a renamed copy of
     the base had made every finished row stale) and the :func:`unhashed_fields`; where it names data files, the
     sha256 of each file's contents (``"file_sha256"``: dotted field -> hex digest); ``"kind": "analytic"`` where the
-    sweep's ``kind`` is analytic, whose numbers are not a simulation's. A functional point on the cell-by-cell
-    read-noise path keeps its batch size: its noise follows the chunking (docs/design.md; a resume had taken rows
+    sweep's ``kind`` is analytic, whose numbers are not a simulation's. A functional point drawing read noise cell
+    by cell keeps its batch size: its noise follows the chunking (docs/design.md; a resume had taken rows
     of another batch size, numbers no run of the spec gives)."""
     data = config_to_dict(config)
     data.pop("name", None)
     unhashed = {field.partition(".")[2] for field in unhashed_fields(kind)}
-    if kind == "functional" and config.device.read_noise_path == ReadNoisePath.CELL:
+    if kind == "functional" and cell_noise(config.device):
         unhashed.discard("batch_size")
     data["simulation"] = {k: v for k, v in data["simulation"].items() if k not in unhashed}
     files = {f"workload.{key}": _digest(path) for key, path in data["workload"].items() if key.endswith("_file")}
