@@ -78,10 +78,22 @@ def _clip(x: np.ndarray, operands: list, attrs: dict) -> np.ndarray:
     return np.clip(x, low, high)
 
 
+def _rows(x: np.ndarray, attrs: dict) -> tuple[np.ndarray, int]:
+    """(x, the axis) a Softmax, LogSoftmax or Hardmax of constants runs along: ``axis`` (default -1), or before opset 13
+    (``__coerced``, set by :func:`._onnx_legacy.older_form`) all the axes from ``axis`` (default 1) on, as one"""
+    coerced = attrs.get("__coerced", False)
+    axis = attrs.get("axis", 1 if coerced else -1) % max(x.ndim, 1)
+    return (x.reshape(x.shape[:axis] + (-1,)), -1) if coerced else (x, axis)
+
+
 def _softmax(x: np.ndarray, operands: list, attrs: dict) -> np.ndarray:
-    """Softmax of constants along ``axis`` (default -1: opset 13's meaning)"""
-    e = np.exp(x - x.max(axis=attrs.get("axis", -1), keepdims=True))
-    return e / e.sum(axis=attrs.get("axis", -1), keepdims=True)
+    e = np.exp((y := _rows(x, attrs))[0] - y[0].max(axis=y[1], keepdims=True))
+    return (e / e.sum(axis=y[1], keepdims=True)).reshape(x.shape)
+
+
+def _hardmax(x: np.ndarray, operands: list, attrs: dict) -> np.ndarray:  # 1 at the first largest value, else 0
+    m = np.moveaxis((y := _rows(x, attrs))[0], y[1], -1)
+    return np.moveaxis(np.arange(m.shape[-1]) == m.argmax(-1)[..., None], -1, y[1]).astype(x.dtype).reshape(x.shape)
 
 
 def _scatter_nd(x: np.ndarray, operands: list, attrs: dict) -> np.ndarray:
@@ -108,19 +120,6 @@ def _gather_nd(x: np.ndarray, operands: list, attrs: dict) -> np.ndarray:
     flat_i = indices.reshape((-1,) + indices.shape[batch:])
     out = [xb[tuple(np.moveaxis(ib, -1, 0))] for xb, ib in zip(flat_x, flat_i)]
     return np.stack(out).reshape(lead + out[0].shape)
-
-
-def _scatter_elements(x: np.ndarray, operands: list, attrs: dict) -> np.ndarray:
-    """ONNX ScatterElements of constants (``reduction`` none or add)"""
-    out, indices, updates = np.array(x, copy=True), np.asarray(operands[1]).astype(np.int64), operands[2]
-    axis = attrs.get("axis", 0) % x.ndim
-    where = list(np.indices(indices.shape))
-    where[axis] = in_range(indices, x.shape[axis], "ScatterElements")
-    if text_attr(attrs, "reduction", "none") == "add":
-        np.add.at(out, tuple(where), updates)
-    else:
-        out[tuple(where)] = updates
-    return out
 
 
 def _gelu(x: np.ndarray, operands: list, attrs: dict) -> np.ndarray:
@@ -172,7 +171,8 @@ _WITH_ATTRIBUTES = {
                                          | np.isneginf(x) & bool(attrs.get("detect_negative", 1))),
     "LeakyRelu": lambda x, operands, attrs: np.where(x >= 0, x, attrs.get("alpha", 0.01) * x),
     "HardSigmoid": lambda x, operands, attrs: np.clip(attrs.get("alpha", 0.2) * x + attrs.get("beta", 0.5), 0, 1),
-    "Clip": _clip, "Softmax": _softmax, "Gelu": _gelu, "ScatterND": _scatter_nd, "ScatterElements": _scatter_elements,
+    "Clip": _clip, "Softmax": _softmax, "Hardmax": _hardmax, "Gelu": _gelu, "ScatterND": _scatter_nd,
+    "LogSoftmax": lambda x, operands, attrs: np.log(_softmax(x, operands, attrs)),
     "GatherND": _gather_nd, "EyeLike": _eye_like, "OneHot": _one_hot,
 }
 """operators folded by a function of (first operand, operands, attributes)"""

@@ -1,6 +1,7 @@
 """Constant folding of the operators :mod:`._onnx_fold` has no rule for: a layer's operator given constants only (a
 LayerNormalization of learned latents or global tokens, a Pad or MaxPool of a position table) evaluated at import
-by onnx's reference implementation, alone in a graph of its constant inputs."""
+by onnx's reference implementation, alone in a graph of its constant inputs; so are the forms of a foldable
+operator that the numpy fold does not follow (:func:`by_reference`)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import numpy as np
 
 from ._onnx_checks import bounded, prod
 
-__all__ = ["reference_fold"]
+__all__ = ["by_reference", "reference_fold"]
 
 
 def reference_fold(onnx, node, names: list[str], attrs: dict, operands: list, opset: int) -> list[np.ndarray]:
@@ -50,3 +51,13 @@ def _check_sizes(onnx, model, op: str) -> None:
         dims = info.type.tensor_type.shape.dim
         if info.type.tensor_type.HasField("shape") and all(d.HasField("dim_value") for d in dims):
             bounded(prod([d.dim_value for d in dims]), op)
+
+
+def by_reference(op: str, attrs: dict, operands: list) -> bool:
+    """whether a node of constants that the importer's numpy fold (:func:`._onnx_fold.fold`) would evaluate goes to
+    onnx's reference evaluation instead: the forms whose meaning that fold does not follow (a probe found each
+    giving other values than onnxruntime, or refused): Shape's start and end, an integer ReduceMean (which
+    truncates), Max and Min of other than two inputs, a Pow of integers"""
+    ints = [o is not None and np.asarray(o).dtype.kind in "iu" for o in operands]
+    return ((op == "Shape" and ("start" in attrs or "end" in attrs)) or (op == "ReduceMean" and ints[:1] == [True])
+            or (op in ("Max", "Min") and len(operands) != 2) or (op == "Pow" and all(ints)))

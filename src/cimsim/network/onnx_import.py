@@ -31,7 +31,7 @@ from ._onnx_logic import materialized
 from ._onnx_movement import max_pool_padding
 from ._onnx_opset import LATEST_OPSET, default_opset
 from ._onnx_ops import FOLDED_BY_HANDLER, SUPPORTED_OPS, BatchAxisError, layer_for
-from ._onnx_reference import reference_fold
+from ._onnx_reference import by_reference, reference_fold
 from ._onnx_sharing import shared_note
 from ._onnx_assembly import assembled
 from .model import Network
@@ -234,7 +234,8 @@ class _Graph:
             if not data and node.op_type in SUPPORTED_OPS and node.op_type not in FOLDED_BY_HANDLER:
                 operands = [self.consts[n] if n else None for n in names]
                 values = (fold(onnx, node.op_type, attrs, operands, len(node.output)) if node.op_type in FOLDABLE
-                          else reference_fold(onnx, node, names, attrs, operands, self.opset))  # a layer's operator
+                          and not by_reference(node.op_type, attrs, operands)  # (else a layer's operator)
+                          else reference_fold(onnx, node, names, attrs, operands, self.opset))
                 for out, value in zip(node.output, values):
                     self.consts[out] = value
                 if all(n in self.made_up for n in names if n):
