@@ -880,3 +880,18 @@ def test_a_one_phase_input_is_said_and_a_two_phase_one_leaves_its_point_out(tmp_
     for field in ("one_phase = false", "read_phases = 1"):
         two = macro_file(tmp_path, CHIP + f'[[macro.point]]\nlabel = "p"\ntops_per_w = 100\n{field}\n', "two.toml")
         assert not _cases(two) and [e.what for e in macro_comparison.excluded_points(two)] == ["point"]
+
+
+def test_a_stated_read_pulse_leaves_out_the_figures_of_the_stated_cycle(tmp_path):
+    """a read_pulse_ns shorter than the cycle had set the model's read time (5.5 TOPS for a 20 ns cycle's 1.6,
+    compared as a prediction) and sized the converters of every point of its chip for that rate (probe, 2026-12-07)"""
+    from cimsim.validation.macro_configs import point_model
+
+    rram = CHIP.replace('family = "sram-current"', 'family = "rram"').replace("cycle_ns = 5", "cycle_ns = 20")
+    plain = macro_file(tmp_path, rram + '[[macro.point]]\nlabel = "p"\ntops = 1.6\n', "plain.toml")
+    both = macro_file(tmp_path, rram + '[[macro.point]]\nlabel = "p"\ntops = 1.6\n[[macro.point]]\nlabel = "q"\n'
+                      'read_pulse_ns = 2.0\ntops = 1.6\n', "both.toml")
+    assert point_model("t", 0, both)["area_mm2"] == point_model("t", 0, plain)["area_mm2"]
+    assert list(_cases(both)) == ["t / p / tops"]
+    left = [e for e in macro_comparison.excluded_points(both) if e.what == "tops"]
+    assert len(left) == 1 and "a stated read_pulse_ns, not the cycle, sets cimsim's read time" in left[0].reason

@@ -52,7 +52,7 @@ _QUANTITIES: dict[str, tuple[str, str | None, str | None]] = {
     "adc_energy_pj": ("pJ/conv", None, None), "area_mm2": ("mm2", "area_mm2", None)}
 _CLOCKED = {**dict.fromkeys(("tops", "tops_per_mm2"), "throughput not predictable"),
             "area_mm2": "converters sized for an assumed rate"}
-"""figures left out where a point states no clock, and why"""
+"""figures left out where a point states no clock (or a read pulse, which sets the model's read time), and why"""
 
 
 @dataclass(frozen=True)
@@ -159,9 +159,11 @@ def survey(file: str | None = None) -> tuple[tuple[UsablePoint, ...], tuple[Excl
                 excluded.append(Exclusion(m.key, p.label, "point", reason))
                 continue
             figures, skipped = published_figures(m, p)
-            if cycle_ns(m, p) is None:
-                skipped += [Exclusion(m.key, p.label, f.quantity, "no clock or cycle time stated: "
-                                      + _CLOCKED[f.quantity]) for f in figures if f.quantity in _CLOCKED]
+            if (clock := cycle_ns(m, p)) is None or "read_pulse_ns" in p.fields:  # (a pulse had set the read time)
+                why = ("a stated read_pulse_ns, not the cycle, sets cimsim's read time (its pulse, or its conversion): "
+                       if clock else "no clock or cycle time stated: ")
+                skipped += [Exclusion(m.key, p.label, f.quantity, why + _CLOCKED[f.quantity]) for f in figures
+                            if f.quantity in _CLOCKED]
                 figures = [f for f in figures if f.quantity not in _CLOCKED]
             excluded.extend(skipped)
             if figures:
@@ -257,13 +259,9 @@ def _bookkeeping(quantity: str, model: Mapping[str, Any]) -> str:
 def _why(u: UsablePoint, fig: Figure, model: Mapping[str, Any], value: float) -> str:
     """what the case is and, outside its tolerance, why: ``value`` the model's figure"""
     derived = _bookkeeping(fig.quantity, model)
-    parts = [p for p in (derived, fig.derived) if p]
-    if fig.macs is not None:
-        parts.append(f"model energy per MAC x the stated {fig.macs} MACs")
-    if "digitized" in u.point.source:
-        parts.append("digitized from a plot")
-    if u.point.values.get("one_phase") is True:
-        parts.append("one-phase input (one_phase), as priced")
+    parts = [p for p in (derived, fig.derived) if p] + [f"model energy per MAC x the stated {fig.macs} MACs"] * (
+        fig.macs is not None) + ["digitized from a plot"] * ("digitized" in u.point.source) + [
+        "one-phase input (one_phase), as priced"] * (u.point.values.get("one_phase") is True)
     if "ops_per_mac" not in u.point.values and fig.quantity in ("tops_per_w", "tops", "tops_per_mm2"):
         parts.append("ops per MAC not stated: 2")
     if u.point.fields.get("data") == "full_scale":

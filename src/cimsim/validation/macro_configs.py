@@ -264,7 +264,8 @@ def _chip_area_um2(macro_key: str, index: int, file: str | None) -> dict[str, fl
     own, area = chip(_priced(macro_key, index, file)[0], index), {}
     for j in range(len(points)):
         with contextlib.suppress(Unusable):
-            if chip((other := _priced(macro_key, j, file))[0], j) == own:
+            if (j == index or "read_pulse_ns" not in points[j].fields) and chip(  # (a pulse sets the rate its
+                    (other := _priced(macro_key, j, file))[0], j) == own:  # converters are sized for: not the cycle)
                 for k, v in other[3].area_um2.items():
                     area[k] = max(area.get(k, 0.0), v)
     return {k: v for k, v in area.items() if k not in NON_MACRO_COMPONENTS}
