@@ -121,7 +121,12 @@ def test_token_ids_read_after_a_reshape_count_and_other_inputs_are_one_item():
     ids = Network((Reshape((6,)), Embedding(table), Dense(RNG.standard_normal((3, 4)))), (2, 3))
     assert model_from_network(ids).tokens_per_item == 6
     floats = Network((Dense(RNG.standard_normal((3, 4))),), (5, 4))
-    assert model_from_network(floats).tokens_per_item == 1
+    assert model_from_network(floats).tokens_per_item == 1 and model_from_network(floats).item == "inference"
+    # one token id (a decode step exported with its cache) is a token: per-token figures (it had none; an LLM probe)
+    one = model_from_network(Network((Embedding(table), Dense(RNG.standard_normal((3, 4)))), (1,)))
+    price = price_model(load_config(CONFIG), one)
+    assert one.item == "token" and price.energy_per_token_pj(price.cim) == price.energy_per_item_pj(price.cim)
+    assert price.as_dict()["tokens_per_item"] == 1
 
 
 def test_token_ids_looked_up_apart_count_each_position_once():

@@ -234,8 +234,9 @@ def model_from_network(network: Network, name: str = "network", inputs=None) -> 
     if not any(isinstance(layer, (Dense, Conv2d, Conv3d)) for layer in network.layers):
         raise ValueError(f"network {name!r} has no matrix layer to put on crossbars")
     matrices = fused(list(ops), siblings)
-    return Model(name, "inference", matrices, _dram_inputs(network, values, read), math.prod(network.output_shape),
-                 tokens_per_item=_tokens(read), dram_parameters=memory_parameters(network, seen),
+    tokens = _tokens(read)  # a network of one token id (a decode step) is a token: per-token figures (it had none)
+    return Model(name, "token" if read and tokens == 1 else "inference", matrices, _dram_inputs(network, values, read),
+                 math.prod(network.output_shape), tokens_per_item=tokens, dram_parameters=memory_parameters(network, seen),
                  source="network file" + _fusion_note(len(ops) - len(matrices)) + _zeros_note(measured))
 
 
