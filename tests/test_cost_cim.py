@@ -444,9 +444,15 @@ def test_a_dense_layers_counts_are_priced_on_their_own_plan_only():
     assert cim_breakdown(config, xbar.plan, xbar.counts).macs == 5 * 100 * 64
     plan = plan_layer(config)
     drives, per = 5 * xbar.plan.n_planes * 100 * xbar.plan.col_tiles, plan.n_planes * 256 * plan.col_tiles
-    with pytest.raises(ValueError, match=rf"the counts \({drives} DAC conversions over 5 vectors\) are not of the "
+    with pytest.raises(ValueError, match=rf"the counts \({drives} dac_conversions over 5 vectors\) are not of the "
                                          rf"plan's 256 x 256 layer \({per} a vector\)"):
         cim_breakdown(config, plan, xbar.counts)
+    narrow = Crossbar(config, 256, 225)  # its column tiles and row drives the 256 x 256 plan's (a review)
+    narrow.program(np.random.default_rng(2).standard_normal((225, 256)))
+    narrow.calibrate(wide := np.random.default_rng(3).standard_normal((5, 256)))
+    narrow.mvm(wide)
+    with pytest.raises(ValueError, match=r"buffer_write_bits over 5 vectors\) are not of the plan's 256 x 256"):
+        cim_breakdown(config, plan, narrow.counts)
     from cimsim.numerics.grouped import GroupedCrossbar  # a packed block's counts: its groups' MACs, its reads
 
     grouped = GroupedCrossbar(config, 64, 64, 4)

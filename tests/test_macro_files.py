@@ -893,5 +893,12 @@ def test_a_stated_read_pulse_leaves_out_the_figures_of_the_stated_cycle(tmp_path
                       'read_pulse_ns = 2.0\ntops = 1.6\n', "both.toml")
     assert point_model("t", 0, both)["area_mm2"] == point_model("t", 0, plain)["area_mm2"]
     assert list(_cases(both)) == ["t / p / tops"]
+    equal = macro_file(tmp_path, rram + '[[macro.point]]\nlabel = "p"\ntops = 1.6\nread_pulse_ns = 20.0\n', "eq.toml")
+    assert list(_cases(equal)) == ["t / p / tops"]  # a pulse of the whole cycle: the cycle's figures (a review)
+    free = rram.replace("cycle_ns = 20\n", "")  # a point with no clock sizes no clocked point's area (a review)
+    assert free != rram
+    unclocked = macro_file(tmp_path, free + '[[macro.point]]\nlabel = "p"\ncycle_ns = 20.0\ntops = 1.6\n'
+                           '[[macro.point]]\nlabel = "q"\ntops_per_w = 10.0\n', "clk.toml")
+    assert point_model("t", 0, unclocked)["area_mm2"] == point_model("t", 0, plain)["area_mm2"]
     left = [e for e in macro_comparison.excluded_points(both) if e.what == "tops"]
-    assert len(left) == 1 and "a stated read_pulse_ns, not the cycle, sets cimsim's read time" in left[0].reason
+    assert len(left) == 1 and "its read_pulse_ns is shorter than its read cycle: cimsim's read lasts" in left[0].reason

@@ -65,7 +65,8 @@ def test_shape_ranges_integer_means_and_three_way_maxima_of_constants():
     a = np.zeros((2, 5, 4), np.float32)
     _folded.expected = np.full(3, 20.0)  # the product of Shape(a, start=1): 5 x 4 (it had been 40)
     nodes = [helper.make_node("Shape", ["a"], ["s"], start=1), helper.make_node("ReduceProd", ["s"], ["p"]),
-             helper.make_node("Cast", ["p"], ["q"], to=TensorProto.FLOAT), helper.make_node("Expand", ["q", "n"], ["c"])]
+             helper.make_node("Cast", ["p"], ["q"], to=TensorProto.FLOAT),
+             helper.make_node("Expand", ["q", "n"], ["c"])]
     assert list(_folded(nodes, {"a": a, "n": np.array([3])}, 15)) == [20.0] * 3
     _folded.expected = np.array([1.0, 2.0])  # int64 means (3 / 2, 5 / 2) truncated (they had been 1.5, 2.5)
     nodes = [helper.make_node("ReduceMean", ["m"], ["r"], axes=[1], keepdims=0),
@@ -75,3 +76,16 @@ def test_shape_ranges_integer_means_and_three_way_maxima_of_constants():
     _folded.expected = np.maximum(np.maximum(b, c), d)  # three inputs (refused before: "read-only")
     assert _folded([helper.make_node("Max", ["b", "d1", "d2"], ["c"])], {"b": b, "d1": c, "d2": d}, 13) == \
         pytest.approx(_folded.expected, abs=1e-7)
+
+
+def test_a_log_softmax_of_constants_is_finite_and_a_pow_keeps_its_integer_base():
+    """(a review) log(softmax) had given -inf where a value's softmax underflows, which the layer's x - logsumexp
+    does not; an int64 base to a float exponent had given floats (ONNX: the base's type)"""
+    a = np.array([0.0, -200.0, 5.0], np.float32)
+    _folded.expected = a - (5.0 + np.log1p(np.exp(-5.0) + np.exp(-205.0)))
+    assert _folded([helper.make_node("LogSoftmax", ["a"], ["c"], axis=-1)], {"a": a}, 13) == \
+        pytest.approx(_folded.expected, abs=1e-5)
+    _folded.expected = np.array([1.0, 1.0, 2.0])  # int(sqrt(2, 3, 5))
+    nodes = [helper.make_node("Pow", ["b", "e"], ["p"]), helper.make_node("Cast", ["p"], ["c"], to=TensorProto.FLOAT)]
+    assert list(_folded(nodes, {"b": np.array([2, 3, 5], np.int64), "e": np.array(0.5, np.float32)}, 13)) == \
+        [1.0, 1.0, 2.0]

@@ -44,6 +44,7 @@ import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 
+from ..analytic import analytic_counts
 from ..argcheck import check_instance, check_int, check_real, checked_types
 from ..breakdown import Breakdown, StageTime
 from ..config.modes import Balance, Pipeline
@@ -123,14 +124,16 @@ def map_written_once(counts: Counts, window_bits: float, read: float) -> Counts:
 def dense_stage(plan: Plan, counts: Counts, fetched_bits: int = 0) -> Stage:
     """A single dense layer as its own workload: one vector per item, inputs at input_bits, outputs at
     accumulator_bits (as the DRAM counts of :func:`cimsim.analytic.analytic_counts`); ``fetched_bits``: see Stage.
-    A ValueError where ``counts`` are not of the plan's layer (their DAC conversions a vector not its planes x
-    inputs x column tiles: another layer's counts had been priced on this plan's arrays, unsaid)."""
+    A ValueError where ``counts`` are not of the plan's layer (their DAC conversions or buffer writes a vector not
+    the plan's, :func:`~cimsim.analytic.analytic_counts`: another layer's counts had been priced on this plan's
+    arrays, unsaid; a field hand-made counts leave 0 is not checked)."""
     check_counts(plan, counts)  # (its fields, its converters first)
-    per = plan.n_planes * plan.in_features * plan.col_tiles
-    if counts.dac_conversions and counts.dac_conversions != counts.mvms * per:  # (hand-made counts may leave it 0)
-        raise ValueError(f"the counts ({counts.dac_conversions} DAC conversions over {counts.mvms} vectors) are not "
-                         f"of the plan's {plan.in_features} x {plan.out_features} layer ({per} a vector): price "
-                         "counts with the plan they were made with (a crossbar's .plan)")
+    one = analytic_counts(plan, 1)
+    for field in ("dac_conversions", "buffer_write_bits"):
+        if (given := getattr(counts, field)) and given != counts.mvms * (per := getattr(one, field)):
+            raise ValueError(f"the counts ({given} {field} over {counts.mvms} vectors) are not of the plan's "
+                             f"{plan.in_features} x {plan.out_features} layer ({per} a vector): price counts with "
+                             "the plan they were made with (a crossbar's .plan)")
     return Stage(plan, counts, 1, plan.in_features * plan.input_bits, plan.out_features * plan.accumulator_bits,
                  fetched_bits=fetched_bits)
 

@@ -86,9 +86,9 @@ def _rows(x: np.ndarray, attrs: dict) -> tuple[np.ndarray, int]:
     return (x.reshape(x.shape[:axis] + (-1,)), -1) if coerced else (x, axis)
 
 
-def _softmax(x: np.ndarray, operands: list, attrs: dict) -> np.ndarray:
-    e = np.exp((y := _rows(x, attrs))[0] - y[0].max(axis=y[1], keepdims=True))
-    return (e / e.sum(axis=y[1], keepdims=True)).reshape(x.shape)
+def _log_softmax(x: np.ndarray, operands: list, attrs: dict) -> np.ndarray:  # x - logsumexp: no log of an underflow
+    s = (y := _rows(x, attrs))[0] - y[0].max(axis=y[1], keepdims=True)
+    return (s - np.log(np.exp(s).sum(axis=y[1], keepdims=True))).reshape(x.shape)
 
 
 def _hardmax(x: np.ndarray, operands: list, attrs: dict) -> np.ndarray:  # 1 at the first largest value, else 0
@@ -171,8 +171,8 @@ _WITH_ATTRIBUTES = {
                                          | np.isneginf(x) & bool(attrs.get("detect_negative", 1))),
     "LeakyRelu": lambda x, operands, attrs: np.where(x >= 0, x, attrs.get("alpha", 0.01) * x),
     "HardSigmoid": lambda x, operands, attrs: np.clip(attrs.get("alpha", 0.2) * x + attrs.get("beta", 0.5), 0, 1),
-    "Clip": _clip, "Softmax": _softmax, "Hardmax": _hardmax, "Gelu": _gelu, "ScatterND": _scatter_nd,
-    "LogSoftmax": lambda x, operands, attrs: np.log(_softmax(x, operands, attrs)),
+    "Clip": _clip, "LogSoftmax": _log_softmax, "Hardmax": _hardmax, "Gelu": _gelu, "ScatterND": _scatter_nd,
+    "Softmax": lambda x, operands, attrs: np.exp(_log_softmax(x, operands, attrs)),
     "GatherND": _gather_nd, "EyeLike": _eye_like, "OneHot": _one_hot,
 }
 """operators folded by a function of (first operand, operands, attributes)"""

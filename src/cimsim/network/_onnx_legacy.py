@@ -8,6 +8,8 @@ take (or built here, or refused saying what to do):
 - Concat before opset 4 without ``axis``: axis 1. Pad at opset 1: its ``paddings`` are opset 2's ``pads``.
 - PRelu before opset 7: a slope of one value per channel along axis 1 (unidirectional broadcasting since).
 - ImageScaler (opsets before 10): scale x + bias per channel, an ``Affine``.
+- Softmax, LogSoftmax and Hardmax before opset 13 run over every axis from ``axis`` (default 1) as one: marked
+  ``__coerced`` for the constant folding (a layer reads the opset itself).
 - BatchNormalization before opset 14 with its statistics' outputs (before opset 7: with ``is_test`` 0, the
   default) runs in training mode: ``training_mode`` = 1, as opset 14 says it (it had been imported with the running
   statistics, the batch's ignored: 0.77 of the largest output off at opset 9).

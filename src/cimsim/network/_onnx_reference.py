@@ -57,7 +57,7 @@ def by_reference(op: str, attrs: dict, operands: list) -> bool:
     """whether a node of constants that the importer's numpy fold (:func:`._onnx_fold.fold`) would evaluate goes to
     onnx's reference evaluation instead: the forms whose meaning that fold does not follow (a probe found each
     giving other values than onnxruntime, or refused): Shape's start and end, an integer ReduceMean (which
-    truncates), Max and Min of other than two inputs, a Pow of integers"""
+    truncates), Max and Min of other than two inputs, a Pow of an integer base (its type the result's)"""
     ints = [o is not None and np.asarray(o).dtype.kind in "iu" for o in operands]
     return ((op == "Shape" and ("start" in attrs or "end" in attrs)) or (op == "ReduceMean" and ints[:1] == [True])
-            or (op in ("Max", "Min") and len(operands) != 2) or (op == "Pow" and all(ints)))
+            or (op in ("Max", "Min") and len(operands) != 2) or (op == "Pow" and ints[:1] == [True]))

@@ -26,6 +26,7 @@ from typing import Any
 
 from .macro_checks import n_core
 from .macro_configs import cycle_ns, point_config, point_model, priced_as
+from .macro_timing import SHORT_PULSE
 from .macro_timing import derived_miss
 from .macro_data import (COMPARED_ENERGIES, CONFIG_FIELDS, ENTRY_LIMITS, MVM_MACS, Macro, MacroPoint, Unusable,
                          cached_per_file, explained_unusable, load_macros, point_exclusion, rounds_to,
@@ -159,9 +160,8 @@ def survey(file: str | None = None) -> tuple[tuple[UsablePoint, ...], tuple[Excl
                 excluded.append(Exclusion(m.key, p.label, "point", reason))
                 continue
             figures, skipped = published_figures(m, p)
-            if (clock := cycle_ns(m, p)) is None or "read_pulse_ns" in p.fields:  # (a pulse had set the read time)
-                why = ("a stated read_pulse_ns, not the cycle, sets cimsim's read time (its pulse, or its conversion): "
-                       if clock else "no clock or cycle time stated: ")
+            if (clock := cycle_ns(m, p)) is None or SHORT_PULSE in notes:  # (a pulse had set the read time)
+                why = f"{SHORT_PULSE}: " if clock else "no clock or cycle time stated: "
                 skipped += [Exclusion(m.key, p.label, f.quantity, why + _CLOCKED[f.quantity]) for f in figures
                             if f.quantity in _CLOCKED]
                 figures = [f for f in figures if f.quantity not in _CLOCKED]

@@ -33,7 +33,7 @@ from .macro_data import Macro, MacroPoint, Unusable, adc_type, cached_per_file, 
 from .macro_defaults import DEFAULTS, unpriced_data
 from .macro_uiuc import compared_uiuc, served_outputs
 from .macro_tables import adc_table, dac_table
-from .macro_timing import clocking, cycle_ns
+from .macro_timing import SHORT_PULSE, clocking, cycle_ns
 
 __all__ = ["NON_MACRO_COMPONENTS", "VECTORS", "DEFAULTS", "config_data", "macro_config",
            "model_point", "point_config", "point_model", "cycle_ns", "priced_as", "same_config"]
@@ -254,7 +254,7 @@ def _chip_area_um2(macro_key: str, index: int, file: str | None) -> dict[str, fl
     """the macro area of point ``index``'s chip by component, um2: each the largest among the usable points of one
     silicon (node, array, cell and converters' type and sharing alike; supply, clock, precision, rows a read and data
     are how it runs: a converter clocked alike at a lower supply is nearer its fastest rate, priced alone larger)"""
-    points = find_macro(macro_key, file).points
+    points = (macro := find_macro(macro_key, file)).points
 
     def chip(c: Config, j: int) -> tuple:  # a digital macro's converters: its stated adder trees (array.adder_trees
         a = c.array  # follows the precision: 0 where a tree serves each output) or cell chains
@@ -264,8 +264,9 @@ def _chip_area_um2(macro_key: str, index: int, file: str | None) -> dict[str, fl
     own, area = chip(_priced(macro_key, index, file)[0], index), {}
     for j in range(len(points)):
         with contextlib.suppress(Unusable):
-            if (j == index or "read_pulse_ns" not in points[j].fields) and chip(  # (a pulse sets the rate its
-                    (other := _priced(macro_key, j, file))[0], j) == own:  # converters are sized for: not the cycle)
+            sized = cycle_ns(macro, points[j]) is not None and SHORT_PULSE not in point_config(macro_key, j, file)[1]
+            if (j == index or sized) and chip((other := _priced(macro_key, j, file))[0], j) == own:  # (converters
+                # sized for an assumed clock or a short pulse's rate had grown the area of the chip's other points)
                 for k, v in other[3].area_um2.items():
                     area[k] = max(area.get(k, 0.0), v)
     return {k: v for k, v in area.items() if k not in NON_MACRO_COMPONENTS}

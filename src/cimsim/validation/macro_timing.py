@@ -13,7 +13,11 @@ from ..cost.technology import NODES_NM, delay_scale
 from .macro_data import Macro, MacroPoint, Unusable
 from .macro_defaults import preset_read_pulse_ns
 
-__all__ = ["clocking", "cycle_ns", "derived_miss"]
+__all__ = ["SHORT_PULSE", "clocking", "cycle_ns", "derived_miss"]
+
+SHORT_PULSE = "its read_pulse_ns is shorter than its read cycle: cimsim's read lasts the pulse (or a conversion)"
+"""the note of a point whose stated pulse sets the model's read time, not its cycle: its throughput and area are
+left out, and its converters (sized for that rate) size no other point's area"""
 
 _SUPPLIES = next(f for f in dataclasses.fields(TechnologyConfig) if f.name == "vdd_v").metadata["rule"]
 """the supplies a config takes (technology.vdd_v's rule)"""
@@ -101,6 +105,8 @@ def clocking(macro: Macro, point: MacroPoint, device: dict[str, Any], technology
         raise Unusable(f"read_pulse_ns = {stated:g} x {pulses} unit pulse(s) is longer than the read cycle "
                        f"({cycle * slower:.3g} ns): the cells conduct within one read")
     device["read_pulse_ns"] = stated or cycle * slower / pulses
+    if stated and stated * pulses < cycle * slower * (1 - 1e-9):
+        notes.append(SHORT_PULSE)
     if pulses > 1:
         notes.append(f"{encoding} input: one read of {pulses} unit pulses per {cycle * slower:.3g} ns cycle")
         try:
