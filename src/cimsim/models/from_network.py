@@ -178,20 +178,20 @@ def input_samples(network: Network, inputs, samples: int = SAMPLE_ITEMS) -> list
 
 @checked_types
 def model_from_network(network: Network, name: str = "network", inputs=None) -> Model:
-    """The shapes-only model of ``network``, one item = one inference (of a network of token ids, its tokens per
-    item those :func:`_tokens` counts, for per-token figures). A matrix shared by several places of the
-    graph is one static op, at its first place, with the vectors and inputs of all its places (``MatrixOp.places``:
-    each place's vectors, ``MatrixShape.rows_per_use``). Each static op holds its weights' share of zeros; with
-    sample ``inputs``, its inputs' too (:func:`input_samples`), and samples of its input vectors and weight rows (a
-    grouped op's: each group's), priced at their codes and levels.
-    Its ``parameters`` count each stored array once (module doc: what counts), whatever the example's length."""
+    """The shapes-only model of ``network``, one item = one inference (of a network of token ids, its tokens per item
+    those :func:`_tokens` counts, for per-token figures; of one token id, a token). A matrix shared by several
+    places of the graph is one static op, at its first place, with the vectors and inputs of all its places
+    (``MatrixOp.places``: each place's vectors, ``MatrixShape.rows_per_use``). Each static op holds its weights'
+    share of zeros; with sample ``inputs``, its inputs' too (:func:`input_samples`), and samples of its input
+    vectors and weight rows (a grouped op's: each group's), priced at their codes and levels. Its ``parameters``
+    count each stored array once (module doc: what counts), whatever the example's length."""
     samples = input_samples(network, inputs) if inputs is not None else None
     measured = None if samples is None else [stats for stats, _ in samples]
     values, taps = network.shapes(), [shape.tap_fraction for shape in network.matrix_shapes()]
-    ops: list = []
-    shared: dict[int, int] = {}  # matrix index -> the position of its op in ops
+    ops, shared = [], {}  # shared: matrix index -> the position of its op in ops
     seen: set[int] = set()  # the arrays whose parameters an op holds already
-    positions, places = _positions(network, _tokens(read := _ids_looked_up(network))), Counter(network.matrix_indices())
+    item, tokens = _tokens(read := _ids_looked_up(network))
+    positions, places = _positions(network, tokens), Counter(network.matrix_indices())
     siblings: dict[int, tuple] = {}  # a static op's position in ops -> what its siblings share (sibling_key)
     for layer, reads, layer_name, index, share in zip(network.layers, network.inputs, network.names,
                                                       network.matrix_indices(), work_shares(network)):
@@ -234,9 +234,8 @@ def model_from_network(network: Network, name: str = "network", inputs=None) -> 
     if not any(isinstance(layer, (Dense, Conv2d, Conv3d)) for layer in network.layers):
         raise ValueError(f"network {name!r} has no matrix layer to put on crossbars")
     matrices = fused(list(ops), siblings)
-    tokens = _tokens(read)  # a network of one token id (a decode step) is a token: per-token figures (it had none)
-    return Model(name, "token" if read and tokens == 1 else "inference", matrices, _dram_inputs(network, values, read),
-                 math.prod(network.output_shape), tokens_per_item=tokens, dram_parameters=memory_parameters(network, seen),
+    return Model(name, item, matrices, _dram_inputs(network, values, read), math.prod(network.output_shape),
+                 tokens_per_item=tokens, dram_parameters=memory_parameters(network, seen),
                  source="network file" + _fusion_note(len(ops) - len(matrices)) + _zeros_note(measured))
 
 
@@ -270,12 +269,14 @@ def _ids_looked_up(network: Network) -> list[np.ndarray]:
     return read
 
 
-def _tokens(read: list[np.ndarray]) -> int:
-    """the tokens of one inference of a network whose input is token ids, its lookups reading the input positions
+def _tokens(read: list[np.ndarray]) -> tuple[str, int]:
+    """(its item, the tokens of one) of a network whose input is token ids, its lookups reading the input positions
     ``read`` (:func:`_ids_looked_up`): each position once (a pair's halves looked up apart are all its tokens; the
     same ids read by two tables, one token each; the most ids one lookup read had been taken: half a pair's tokens, a
-    models probe); 1 for any other network"""
-    return int(np.unique(np.concatenate([r.ravel() for r in read])).size) if read else 1
+    models probe), an inference, or of one token id a token (a decode step: it had no per-token figures, an LLM
+    probe); ("inference", 1) for any other network"""
+    tokens = int(np.unique(np.concatenate([r.ravel() for r in read])).size) if read else 1
+    return ("token" if read and tokens == 1 else "inference"), tokens
 
 
 def _dram_inputs(network: Network, shapes: list, read: list[np.ndarray]) -> int:
