@@ -159,11 +159,12 @@ def _cell_sums(plan: Plan, data: DataStats, cells: int, weight_rows: int, array_
     weight_cells = weight_rows * plan.n_slices * plan.polarities  # the weights' cells read (no reference)
     span = plan.g_max_us - plan.g_min_us
     weights_us = weight_cells * plan.g_min_us + weight_rows * held * span
-    if data.weight_levels is not None and weights_us < -1e-9 * weight_cells * plan.g_min_us:  # (-1.3 uJ had been
-        least = -plan.n_slices * plan.polarities * plan.g_min_us / span + 0.0                  # priced; a probe)
+    # measured levels below no conductance are refused (-1 had priced -1.3 uJ, a probe); drift to about none rounds
+    # a sum of cells clipped at 0 to a few ulps below it: 0
+    if data.weight_levels is not None and weights_us < -1e-9 * weight_cells * plan.g_min_us:
+        least = -plan.n_slices * plan.polarities * plan.g_min_us / span + 0.0  # (not "-0")
         raise ValueError(f"DataStats.weight_levels ({data.weight_levels:g}) takes the weights' cells below no "
                          f"conductance on this plan: it must be >= {least:.4g}")
-    # drift to (about) no conductance rounds a sum of cells clipped at 0 to a few ulps below it: 0
     conductance_us = max(0.0, paired * weights_us + (cells - weight_cells) * plan.g_min_us + array_rows * refs * span)
     activity_paired = 1.0 if data.activity_coupling is None else data.activity_coupling
     return conductance_us, weight_rows * stored * activity_paired + array_rows * stored_refs
