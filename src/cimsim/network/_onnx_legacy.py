@@ -46,8 +46,8 @@ def older_form(g, op: str, attrs: dict, names: list[str], outs: list[str], name:
                                 if any(outs[1:]) else "before opset 7 is_test = 0, the default, is training mode")
         attrs["training_by"] += f"; the graph's opset: {g.opset}"
     elif op in ("Softmax", "LogSoftmax", "Hardmax") and g.opset < 13:
-        attrs["__coerced"] = True  # over the axes from axis (default 1) on, as one: the fold's rule (the layer's reads
-    elif op == "Split" and g.opset < 18:                                                    # the opset itself)
+        attrs["__coerced"] = True  # over the axes from axis (default 1) on: the fold's rule (a layer reads the opset)
+    elif op == "Split" and g.opset < 18:
         attrs["__even"] = True  # equal parts only where they divide the axis (the last smaller from opset 18)
     elif op == "ImageScaler":
         return _image_scaler(g, attrs, names[0], outs[0], name)
