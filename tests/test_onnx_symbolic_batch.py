@@ -213,3 +213,17 @@ def test_a_qlinear_matmul_per_sample_is_checked_by_the_reference_evaluator_first
     model = helper.make_model(g, opset_imports=[helper.make_opsetid("", 17)])
     model.ir_version = 9
     assert network_from_onnx(model).input_shape == (3, 2)
+
+
+def test_a_resize_to_constant_sizes_of_a_symbolic_batch_is_refused():
+    """sizes [1, 3, 4] on a graph of batch 'N': onnxruntime resamples N samples to 1; the import had compared the
+    size with its placeholder batch of 1 and kept every sample (an ONNX probe, 2026-12-07). Sizes of the other axes
+    alone still import."""
+    fixed = _model(helper.make_node("Resize", ["x", "", "", "s"], ["y"], mode="nearest"), "N",
+                   {"s": np.array([1, 3, 4], np.int64)})
+    with pytest.raises(ValueError, match=r"Resize sizes \[1, 3, 4\] fix the batch axis of a graph whose batch 'N' "
+                                         r"is symbolic"):
+        network_from_onnx(fixed)
+    free = _model(helper.make_node("Resize", ["x", "", "", "s"], ["y"], mode="nearest", axes=[1, 2]), "N",
+                  {"s": np.array([3, 4], np.int64)})
+    assert network_from_onnx(free).forward(np.ones((3, 3, 2))).shape == (3, 3, 4)

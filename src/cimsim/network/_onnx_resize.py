@@ -110,6 +110,12 @@ def _resize(g, op, attrs, names, outs, name):
     if given is not None and sizes is not None:  # (ONNX allows one; the sizes had been taken silently: a probe)
         raise ValueError("Resize takes scales or sizes, not both")
     scales, sizes = _scales_and_sizes(attrs, full, given, sizes)
+    named = [int(a) % len(full) for a in attrs.get("axes", range(len(full)))]  # the axes its scales or sizes give
+    if (len(operands) > 3 and operands[3] is not None and 0 in named and x not in g.consts and g.batch_size.symbolic
+            and not g.batch_as_axis and names[3] not in g.batch_size.masks):  # (not the batch read by a Shape: its
+        # placeholder batch of 1 had passed, where onnxruntime resamples N samples to that size, a probe)
+        raise ValueError(f"Resize sizes {[int(v) for v in np.ravel(operands[3])]} fix the batch axis of a graph whose "
+                         f"batch {g.batch_size.symbolic} is symbolic: a resize of the batch axis is not supported")
     check_declared(g, outs[0], sizes)
     coordinates = [_source_coordinates(attrs, n, m, s) for n, m, s in zip(full, sizes, scales)]
     if mode != "nearest" and attrs.get("antialias", 0):
