@@ -127,15 +127,15 @@ def dense_stage(plan: Plan, counts: Counts, fetched_bits: int = 0) -> Stage:
     A ValueError where ``counts`` are not of the plan's layer (their DAC conversions or buffer writes a vector not
     the plan's, :func:`~cimsim.analytic.analytic_counts`: another layer's counts had been priced on this plan's
     arrays, unsaid; a field hand-made counts leave 0 is not checked)."""
-    check_counts(plan, counts)  # (its fields, its converters first)
+    stage = Stage(plan, counts, 1, plan.in_features * plan.input_bits, plan.out_features * plan.accumulator_bits,
+                  fetched_bits=fetched_bits)  # (it checks the counts' fields and converters first)
     one = analytic_counts(plan, 1)
     for field in ("dac_conversions", "buffer_write_bits"):
         if (given := getattr(counts, field)) and given != counts.mvms * (per := getattr(one, field)):
             raise ValueError(f"the counts ({given} {field} over {counts.mvms} vectors) are not of the plan's "
                              f"{plan.in_features} x {plan.out_features} layer ({per} a vector): price counts with "
                              "the plan they were made with (a crossbar's .plan)")
-    return Stage(plan, counts, 1, plan.in_features * plan.input_bits, plan.out_features * plan.accumulator_bits,
-                 fetched_bits=fetched_bits)
+    return stage
 
 
 def _row(s: Stage, p: CimParameters, t: CimTiming, k: int, hops: float) -> tuple[float, ...]:
