@@ -600,6 +600,35 @@ def test_ctrl_c_while_cimsim_loads_exits_as_ctrl_c_later_does(tmp_path):
         assert proc.returncode in (130, -signal.SIGINT, 0), (delay, proc.returncode)  # 0: it had finished
 
 
+@pytest.mark.parametrize("by_ctrl_c", [True, False])
+def test_an_import_error_a_ctrl_c_caused_while_cimsim_loads_exits_as_ctrl_c(monkeypatch, capsys, by_ctrl_c):
+    """a Ctrl-C that stops numpy's C extension loading surfaces as ImportError "numpy._core.multiarray failed to
+    import", raised from the KeyboardInterrupt: it had printed a 40-line traceback (CI, on a loaded machine); any
+    other ImportError is raised as it was"""
+    import sys
+    import types
+
+    from cimsim.__main__ import main as entry
+
+    def stopped(name):
+        try:
+            raise KeyboardInterrupt if by_ctrl_c else OSError("no such file")
+        except BaseException as exc:
+            raise ImportError("numpy._core.multiarray failed to import") from exc
+
+    cli = types.ModuleType("cimsim.cli")
+    cli.__getattr__ = stopped
+    monkeypatch.setitem(sys.modules, "cimsim.cli", cli)
+    if by_ctrl_c:
+        with pytest.raises(SystemExit) as stop:
+            entry()
+        assert stop.value.code == 130 and capsys.readouterr().err == "stopped: interrupted.\n"
+    else:
+        with pytest.raises(ImportError, match="multiarray"):
+            entry()
+    assert sys.unraisablehook is sys.__unraisablehook__
+
+
 def test_a_ctrl_c_dropped_in_a_callback_while_a_command_runs_is_sent_again():
     """a Ctrl-C that lands in a callback (a module lock's, while a sweep imports what it needs before its handler is
     in place) is dropped by the interpreter ("Exception ignored"): the sweep had then run every point, exit 0; the

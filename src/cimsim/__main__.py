@@ -1,10 +1,10 @@
 """The ``cimsim`` command (and ``python -m cimsim``): Ctrl-C while its modules load, before the CLI's own handler is
-in place (about a tenth of a second), exits as Ctrl-C later does (130, one line), not with a traceback (from the
-moment this module runs: one in the interpreter's own start-up, or the console script's imports before it, is
-Python's); one that lands
-in a callback the interpreter runs meanwhile (importlib's module locks), which Python would print as "Exception
-ignored" and drop, too; one dropped so while a command runs is sent again. The help or version a full stdout
-cannot take is one line, not a traceback."""
+in place (about a tenth of a second), exits as Ctrl-C later does (130, one line), not with a traceback (the
+ImportError a C extension raises when one stops it loading too; from the moment this module runs: one in the
+interpreter's own start-up, or the console script's imports before it, is Python's); one that lands in a callback
+the interpreter runs meanwhile (importlib's module locks), which Python would print as "Exception ignored" and drop,
+too; one dropped so while a command runs is sent again. The help or version a full stdout cannot take is one line,
+not a traceback."""
 
 import sys  # alone: signal is imported where it is used (its import builds enum classes, a window in which a
 # Ctrl-C before main's guard had printed a traceback on a loaded machine)
@@ -22,7 +22,9 @@ def main() -> None:
     sys.unraisablehook = hook
     try:
         from .cli import main as cli
-    except KeyboardInterrupt:
+    except BaseException as exc:  # a Ctrl-C, or an error it caused; anything else raised again
+        if not _from_ctrl_c(exc):
+            raise
         interrupted.append(None)
     finally:
         sys.unraisablehook = sys.__unraisablehook__
@@ -39,6 +41,18 @@ def main() -> None:
             raise
         print(f"error: cannot write to {stream}: {exc.strerror or exc}", file=sys.stderr)
         sys.exit(1)
+
+
+def _from_ctrl_c(exc: BaseException) -> bool:
+    """whether a Ctrl-C raised exc or lies in its chain (a C extension's module, numpy's, that a Ctrl-C stops while it
+    loads raises ImportError "numpy._core.multiarray failed to import" from the KeyboardInterrupt)"""
+    seen = set()
+    while exc is not None and id(exc) not in seen:
+        if isinstance(exc, KeyboardInterrupt):
+            return True
+        seen.add(id(exc))
+        exc = exc.__cause__ or exc.__context__
+    return False
 
 
 def _interrupt_again(unraisable) -> None:
