@@ -643,7 +643,10 @@ def test_a_point_priced_reading_every_input_bit_at_once_says_so_where_the_entry_
     ("input_zero_fraction = 1.0", "'input_zero_fraction' must be a number in [0, 1)"),
     ("weight_zero_fraction = 1", "'weight_zero_fraction' must be a number in [0, 1)"),
     ("input_bits = 4\nuiuc_b_x = 8\nuiuc_b_w = 1\ntops_per_w_1b_norm = 800.0",
-     "it states uiuc_b_x = 8 (UIUC's input bits per array invocation) above input_bits = 4")])
+     "it states uiuc_b_x = 8 (UIUC's input bits per array invocation) above input_bits = 4"),
+    ("input_bits = 8\nbits_per_read = 1\nuiuc_b_x = 4\nuiuc_b_w = 1\ntops_per_w_1b_norm = 800.0",
+     "it states uiuc_b_x = 4 (UIUC's input bits per array invocation, one read at the stated cycle) beside "
+     "bits_per_read = 1")])
 def test_figures_a_comparison_would_misread_are_refused(tmp_path, point, message):
     """a probe of 2026-12-06: an energy of 64 conversions had been compared as one's, a figure measured on all-zero
     inputs priced, B_x above the input bits divided the figure by 8"""
@@ -656,12 +659,29 @@ def test_figures_a_comparison_would_misread_are_refused(tmp_path, point, message
 @pytest.mark.parametrize("point", ['energy_pj = 3.0\nenergy_per = "one ADC conversion"',
                                    'energy_pj = 3.0\nenergy_per = "one ADC conversion (per column, 1b op)"',
                                    "input_zero_fraction = 0.99",
-                                   "input_bits = 8\nuiuc_b_x = 8\nuiuc_b_w = 3\ntops_per_w_1b_norm = 800.0"])
+                                   "input_bits = 8\nuiuc_b_x = 8\nuiuc_b_w = 3\ntops_per_w_1b_norm = 800.0",
+                                   "input_bits = 8\nbits_per_read = 1\nanalog_accumulation = true\nuiuc_b_x = 8\n"
+                                   "uiuc_b_w = 1\ntops_per_w_1b_norm = 800.0"])
 def test_figures_stated_as_the_format_reads_them_stay_accepted(tmp_path, point):
     path = tmp_path / "m.toml"
     path.write_text(MACRO.format(macro="", point=point))
     result = CliRunner().invoke(main, ["macros", str(path)])
     assert _loaded(result), result.output  # (nothing to compare: the template's point lacks the design fields)
+
+
+@pytest.mark.parametrize("macro, mode, bits", [("", "bit_serial", 1), ("analog_accumulation = true", "parallel", 8)])
+def test_a_uiuc_invocations_input_bits_are_a_reads(tmp_path, macro, mode, bits):
+    """UIUC's B_x is the input bits of one invocation, one read at the stated cycle: an entry of B_x 1 and 8-bit
+    inputs stating no bits_per_read had been priced as all 8 bits in one read (its throughput 8x, its TOPS/W 5.4x
+    a bit-serial read's; a chips probe); with its planes summed before one conversion the read stays unstated"""
+    from cimsim.validation.macro_configs import point_config
+
+    path = tmp_path / "c.toml"
+    path.write_text(CHIP.format(macro=f"cycle_ns = 10\ninput_bits = 8\nweight_bits = 1\n{macro}",
+                                point="uiuc_b_x = 1\nuiuc_b_w = 1\ntops_per_w_1b_norm = 800.0"))
+    config, notes = point_config("c", 0, str(path))
+    assert config.dac.mode == mode and config.dac.input_bits == 8
+    assert any(n.startswith("bits per read not stated: UIUC's B_x, 1") for n in notes) == (bits == 1)
 
 
 @pytest.mark.parametrize("cycle_ns, noted", [(2.5, True), (300.0, False)])

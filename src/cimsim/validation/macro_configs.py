@@ -87,6 +87,8 @@ def config_data(macro: Macro, point: MacroPoint) -> tuple[dict[str, Any], tuple[
     if "input_bits" not in point.values and "input_bits" not in macro.values:
         notes.append(f"one array invocation priced (no operand precision stated): {f['input_bits']}b inputs, "
                      f"{f['weight_bits']}b weights, UIUC's B_x and B_w")
+    if "bits_per_read" in f and "bits_per_read" not in point.values and "bits_per_read" not in macro.values:
+        notes.append(f"bits per read not stated: UIUC's B_x, {f['bits_per_read']} (an invocation is one read)")
     rows, cols, vdd = int(f["rows"]), int(f["cols"]), float(f["vdd_v"])
     rows_per_read = int(f.get("rows_per_read", rows))
     dac, k = dac_table(f, family, notes)

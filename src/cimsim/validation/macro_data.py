@@ -30,7 +30,7 @@ from .macro_defaults import in_entry_terms
 
 __all__ = ["adc_type", "adc_type_hint", "MACRO_FILE", "CONFIG_FIELDS", "DATA_CONDITIONS", "FAMILIES", "ENTRY_LIMITS",
            "Unusable", "MacroPoint", "Macro", "MVM_MACS", "RAW_FIGURES", "COMPARED_ENERGIES", "uiuc_normalised",
-           "raw_figures", "invocation_blockers", "invocation_precision", "cached_per_file", "file_name", "load_macros",
+           "raw_figures", "invocation_blockers", "invocation_precision", "invocation_reads", "cached_per_file", "file_name", "load_macros",
            "find_macro", "point_exclusion", "explained_unusable", "significant_digits", "rounds_to"]
 
 MACRO_FILE = "published_macros.toml"
@@ -79,6 +79,15 @@ def invocation_precision(fields: Mapping[str, Any], values: Mapping[str, Any]) -
     if invocation_blockers(fields, values):
         return {}
     return {"input_bits": int(values["uiuc_b_x"]), "weight_bits": int(values["uiuc_b_w"])}
+
+
+def invocation_reads(fields: Mapping[str, Any], values: Mapping[str, Any]) -> dict[str, int]:
+    """``{"bits_per_read": B_x}`` for a point (configuration ``fields``, own ``values``) that states UIUC's B_x but
+    no bits_per_read and no analog accumulation of input planes: an invocation, one read at the stated cycle, takes
+    B_x input bits (a B_x of 1 beside 8-bit inputs had been priced as all 8 bits in one read); else ``{}``"""
+    if "uiuc_b_x" not in values or "bits_per_read" in fields or fields.get("analog_accumulation"):
+        return {}
+    return {"bits_per_read": int(values["uiuc_b_x"])}
 
 
 class Unusable(ValueError):
@@ -252,8 +261,9 @@ def _points(name: str, entry: Mapping[str, Any], base: Mapping[str, Any]) -> tup
                 merged.pop(pair[1], None)
         merged.update({k: v for k, v in raw.items() if k in CONFIG_FIELDS})
         merged.update(invocation_precision(merged, raw))
-        check_consistent(name, f"macro {key!r}, point {i + 1} ({raw['label']!r})", entry["family"], merged, True)
         check_invocation(name, f"macro {key!r}, point {i + 1} ({raw['label']!r})", merged, raw)
+        merged.update(invocation_reads(merged, raw))
+        check_consistent(name, f"macro {key!r}, point {i + 1} ({raw['label']!r})", entry["family"], merged, True)
         check_density(name, f"macro {key!r}, point {i + 1}", raw, n_core(str(entry.get("notes", ""))))
         points.append(MacroPoint(key, i, label, str(raw.get("source", "")), dict(raw), merged))
     return tuple(points)

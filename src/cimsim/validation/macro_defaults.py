@@ -20,8 +20,10 @@ DEFAULTS: dict[str, str] = {
                                 "invocation's: 1b-TOPS/W = N_1b / E_core, N_1b = 2 N N_ADC B_x B_w)",
     "rows_per_read": "all rows at once (= rows) when the entry gives no rows_per_read; the workload fills whole "
                      "reads, as a peak figure does: in_features = rows_per_read x floor(rows / rows_per_read)",
-    "bits_per_read": "all magnitude bits in one read (dac.mode = parallel) when not stated, the point's note says "
-                     "so; 1 -> bit_serial, k below the magnitude bits -> sliced",
+    "bits_per_read": "UIUC's B_x (uiuc_b_x: an invocation is one read) when not stated, unless the entry states "
+                     "analog_accumulation = true; else all magnitude bits in one read (dac.mode = parallel), the "
+                     "point's note says so; 1 -> bit_serial, k below the magnitude bits -> sliced; a stated "
+                     "bits_per_read other than uiuc_b_x is refused",
     "input_signed": "inputs unsigned (dac.signed_inputs = unsigned) unless input_signed = true; signed inputs read "
                     "whole are bipolar (1 signed bit: binary, +/-1), but a digital macro's of 2 or more bits are "
                     "two's complement as a digital INT-n macro's (dac.mode = sliced: the magnitude bits in one "
@@ -133,7 +135,7 @@ def in_entry_terms(reason: str, fields: Mapping[str, Any] | None = None, values:
     return reason
 
 
-_UIUC_BITS = {"input_bits": "uiuc_b_x", "weight_bits": "uiuc_b_w"}
+_UIUC_BITS = {"input_bits": "uiuc_b_x", "weight_bits": "uiuc_b_w", "bits_per_read": "uiuc_b_x"}
 _DERIVED = {"rows_per_read": "rows (no rows_per_read stated: every row at once)", "weight_bits": "weight_levels"}
 
 

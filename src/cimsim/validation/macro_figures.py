@@ -100,11 +100,19 @@ def check_invocation(file: str, where: str, fields: Mapping[str, Any], values: M
     """A ValueError where a point's UIUC B_x (``uiuc_b_x``, input bits per array invocation) exceeds the input bits
     it states or its macro does (``fields``: the merged configuration): an invocation takes at most every input bit
     (B_x 8 beside 4-bit inputs had divided the figure by 8 and priced 4). B_w may exceed the weight bits (UIUC's
-    weight bits per cell group: valavi-vlsi2018's 3 for binary weights)."""
+    weight bits per cell group: valavi-vlsi2018's 3 for binary weights). Nor may it differ from the bits a read takes
+    (``bits_per_read``; every input bit where input planes are summed before one conversion)."""
     if values.get("uiuc_b_x", 0) > fields.get("input_bits", float("inf")):
         raise ValueError(f"{file}: {where}: it states uiuc_b_x = {values['uiuc_b_x']} (UIUC's input bits per array "
                          f"invocation) above input_bits = {fields['input_bits']}: an invocation takes at most every "
                          "input bit; give the precision the figure was measured at")
+    b_x, read = values.get("uiuc_b_x"), fields.get("bits_per_read")
+    whole = fields.get("analog_accumulation") and b_x == fields.get("input_bits")  # the planes summed, converted once
+    if b_x is not None and read is not None and read != b_x and not whole:
+        raise ValueError(f"{file}: {where}: it states uiuc_b_x = {b_x} (UIUC's input bits per array invocation, "
+                         f"one read at the stated cycle) beside bits_per_read = {read}: give one count of the input "
+                         "bits a read takes (with analog_accumulation = true an invocation may instead take every "
+                         "input bit, uiuc_b_x = input_bits)")
 
 
 def check_density(file: str, where: str, values: Mapping[str, Any], cores: int | None) -> None:
