@@ -112,6 +112,46 @@ def test_einsum_of_one_or_several_operands_with_diagonals_and_sums(equation, x_s
     _matches(_model(nodes, x_shape, consts), RNG.standard_normal(x_shape).astype(np.float32))
 
 
+def test_an_elementwise_einsum_of_two_activations_of_one_label_string_multiplies_both():
+    """a gate, einsum("bld,bld->bld", a(x), sigmoid(b(x))): both operands' copies had one name, the second's, so the
+    product was the second squared (a models probe)"""
+    nodes = [helper.make_node("Sigmoid", ["x"], ["s"]), helper.make_node("Einsum", ["x", "s"], ["y"],
+                                                                         equation="bld,bld->bld")]
+    _matches(_model(nodes, (2, 5, 8)), RNG.standard_normal((2, 5, 8)).astype(np.float32))
+
+
+@pytest.mark.parametrize("equation, x_shape, second", [
+    ("bhqd,bhkd->bhqk", (2, 4, 6, 8), 1),  # multi-query attention: one key head for the four query heads
+    ("bij,bjk->bik", (2, 3, 4), 1),  # a contracted label 1 long in the second operand
+    ("bchw,bchw->bchw", (2, 3, 4, 5), 2),  # an elementwise product
+    ("bchw,cwk->bchk", (2, 3, 4, 5), (1, 5, 2)),  # a constant's batch label
+    ("bij,jk->bik", (2, 3, 4), (1, 5)),  # a constant's contracted label
+])
+def test_einsum_labels_one_long_in_one_operand_broadcast(equation, x_shape, second):
+    """a label 1 long in one operand and n in the other, as numpy and onnxruntime broadcast it (had been refused
+    with "cannot reshape [1, 4, 6, 8] to [1, 1, 6, 8]"); ``second``: the axis of x sliced to 1 (a second activation),
+    or a constant's shape"""
+    if isinstance(second, tuple):
+        consts, nodes = {"c": RNG.standard_normal(second).astype(np.float32)}, []
+    else:
+        consts = {"start": np.array([0]), "end": np.array([1]), "axis": np.array([second])}
+        nodes = [helper.make_node("Relu", ["x"], ["r"]),
+                 helper.make_node("Slice", ["r", "start", "end", "axis"], ["c"])]
+    nodes.append(helper.make_node("Einsum", ["x", "c"], ["y"], equation=equation))
+    _matches(_model(nodes, x_shape, consts), RNG.standard_normal(x_shape).astype(np.float32))
+
+
+@pytest.mark.parametrize("constant, message", [
+    ((3, 5), r"label 'j' is 4 long in one operand and 3 in the other"),
+    ((3, 4, 5), r"label 'b' broadcasts the sample axis of an activation; not supported")])
+def test_einsum_labels_of_sizes_that_do_not_broadcast_are_refused_naming_them(constant, message):
+    consts = {"c": RNG.standard_normal(constant).astype(np.float32)}
+    equation = "bij,jk->bik" if len(constant) == 2 else "bij,bjk->bik"
+    nodes = [helper.make_node("Einsum", ["x", "c"], ["y"], equation=equation)]
+    with pytest.raises(ValueError, match=message):
+        network_from_onnx(_model(nodes, (1, 3, 4), consts))
+
+
 def test_an_implicit_einsum_output_with_an_ellipsis_is_refused_saying_what_to_write():
     nodes = [helper.make_node("Einsum", ["x"], ["y"], equation="...ii")]
     with pytest.raises(ValueError, match=r"an ellipsis without an explicit output \('->'\) is not supported; write"):

@@ -1,5 +1,6 @@
 """ONNX Einsum (numpy semantics) as cimsim layers: any number of operands, repeated labels (a diagonal, a trace),
-labels summed within one operand, an implicit output, ellipses (the handler signature of :mod:`._onnx_ops`)."""
+labels summed within one operand, an implicit output, ellipses, labels 1 long in one operand broadcast (the handler
+signature of :mod:`._onnx_ops`)."""
 
 from __future__ import annotations
 
@@ -93,6 +94,7 @@ def _product(g, eq: str, first: tuple[str, str], second: tuple[str, str], res: s
         return out
     if not g.is_data(x):
         (a, x), (b, y) = second, first
+    (a, x), (b, y) = _unbroadcast(g, eq, (a, x), (b, y), res, out, name)
     batch, con = [c for c in a if c in b and c in res], [c for c in a if c in b and c not in res]
     free_a, free_b = [c for c in a if c not in b], [c for c in b if c not in a]
     if sorted(res) != sorted(batch + free_a + free_b):
@@ -100,8 +102,7 @@ def _product(g, eq: str, first: tuple[str, str], second: tuple[str, str], res: s
     if not con:
         _outer(g, (a, x), (b, y), res, out, name)
         return out
-    shape_y = g.full_shape(y) if g.is_data(y) else np.shape(g.consts[y])
-    size = dict(zip(a, g.full_shape(x))) | dict(zip(b, shape_y))
+    size = dict(zip(a, g.full_shape(x))) | dict(zip(b, _shape(g, y)))
     k = math.prod(size[c] for c in con)
     lead = tuple(size[c] for c in batch)  # a constant's product keeps x's free axes as leading (token) axes
     if g.is_data(y):
@@ -121,6 +122,42 @@ def _product(g, eq: str, first: tuple[str, str], second: tuple[str, str], res: s
     return out
 
 
+def _unbroadcast(g, eq: str, first: tuple[str, str], second: tuple[str, str], res: str, out: str, name: str
+                 ) -> tuple[tuple[str, str], tuple[str, str]]:
+    """The two operands (labels, tensor; ``first`` an activation) with each label 1 long in one and n long in the
+    other, which numpy and onnxruntime broadcast (multi-query attention's one key head), dropped from the one and, where
+    the output ``res`` does not hold it, summed in the other; a ValueError where two sizes differ otherwise, or the
+    activation's sample axis would be broadcast"""
+    ops = [first, second]
+    for c in [c for c in first[0] if c in second[0]]:
+        sizes = [dict(zip(labels, _shape(g, t)))[c] for labels, t in ops]
+        if sizes[0] == sizes[1]:
+            continue
+        if 1 not in sizes:
+            raise ValueError(f"Einsum {eq!r}: label {c!r} is {sizes[0]} long in one operand and {sizes[1]} in the "
+                             "other")
+        k = sizes.index(1)
+        labels, t = ops[k]
+        if g.is_data(t) and labels.index(c) == 0:
+            raise ValueError(f"Einsum {eq!r}: label {c!r} broadcasts the sample axis of an activation; not supported")
+        kept = labels.replace(c, "")
+        shape = tuple(n for label, n in zip(labels, _shape(g, t)) if label != c)
+        if g.is_data(t):
+            ops[k] = kept, _arranged(g, t, None, None, shape, f"{out}#{k}without{c}", name)
+        else:
+            g.consts[f"{out}#{k}without{c}"] = np.asarray(g.consts[t], dtype=np.float64).reshape(shape)
+            ops[k] = kept, f"{out}#{k}without{c}"
+        if c not in res:
+            other = ops[1 - k]
+            ops[1 - k] = _reduced(g, other[0], other[1], set(other[0]) - {c}, f"{out}#{1 - k}sum{c}", name)
+    return ops[0], ops[1]
+
+
+def _shape(g, tensor: str) -> tuple[int, ...]:
+    """an operand's ONNX shape, an activation's or a constant's"""
+    return tuple(g.full_shape(tensor)) if g.is_data(tensor) else np.shape(g.consts[tensor])
+
+
 def _without_ellipses(g, eq: str, names: list[str]) -> str:
     """``eq`` with each operand's ellipsis as labels of its own for the axes it covers, aligned from the last as
     ONNX's Einsum broadcasts them (longT5's '...nd,...ng->...gd'), the output's as all of them; ValueError where two
@@ -131,7 +168,7 @@ def _without_ellipses(g, eq: str, names: list[str]) -> str:
     parts, sizes = inputs.split(","), {}
     fresh = [c for c in "ABCDEFGHIJKLMNOPQRSTUVWXYZ" if c not in eq]
     for k, (part, tensor) in enumerate(zip(parts, names)):
-        shape = g.full_shape(tensor) if g.is_data(tensor) else np.shape(g.consts[tensor])
+        shape = _shape(g, tensor)
         start, covered = part.find("..."), len(shape) - len(part.replace("...", ""))
         own = fresh[len(fresh) - covered:] if start >= 0 and covered > 0 else []
         for label, n in zip(own, shape[start:]):
@@ -146,12 +183,12 @@ def _outer(g, first: tuple[str, str], second: tuple[str, str], res: str, out: st
     """The product of two operands (labels, tensor) with no label contracted: each put in the output's label order
     with size-1 axes for the labels it lacks, then multiplied elementwise (a constant: as an Affine scale)"""
     placed = []
-    for labels, tensor in (first, second):
+    for k, (labels, tensor) in enumerate((first, second)):
         order = [c for c in res if c in labels]
-        if g.is_data(tensor):
+        if g.is_data(tensor):  # each its own name (two operands of one label string had both been the second)
             full = g.full_shape(tensor)
             shape = [full[labels.index(c)] if c in labels else 1 for c in res]
-            placed.append(_arranged(g, tensor, labels, order, tuple(shape), f"{out}#{labels}", name))
+            placed.append(_arranged(g, tensor, labels, order, tuple(shape), f"{out}#{k}{labels}", name))
         else:
             c = np.transpose(np.asarray(g.consts[tensor], dtype=np.float64), [labels.index(k) for k in order])
             placed.append(c.reshape([c.shape[order.index(k)] if k in order else 1 for k in res]))
