@@ -592,6 +592,15 @@ def test_with_overrides_takes_numpy_numbers_as_python_ones():
         with_overrides(Config(), {"adc.bits": np.array([6])})
 
 
+@pytest.mark.parametrize("value", [np.ma.masked, np.ma.masked_array(3.0, mask=True)])
+def test_a_masked_number_is_refused_as_missing_not_read_under_its_mask(value):
+    """a masked scalar is a missing value: its item() is the value under the mask (np.ma.masked's 0.0), which had
+    run as the setting (a probe); unmasked, it is the number it holds"""
+    with pytest.raises(ConfigError, match=r"'adc.offset_lsb' must be a finite number .*; got -- \(a Masked"):
+        with_overrides(Config(), {"adc.offset_lsb": value})
+    assert with_overrides(Config(), {"adc.offset_lsb": np.ma.masked_array(3.0, mask=False)}).adc.offset_lsb == 3.0
+
+
 def test_with_overrides_validates_values():
     with pytest.raises(ConfigError) as info:
         with_overrides(Config(), {"adc.bits": 0, "dac.mode": "serial"})

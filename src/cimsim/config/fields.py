@@ -79,8 +79,10 @@ def checked_table(section: str, table: Mapping[str, Any], errors: list[tuple[str
 
 def python_scalar(value: Any) -> Any:
     """A numpy scalar or 0-d array (as scripts pass them) as the Python number it holds (a float16 / float32 by its
-    shortest repr: 0.05 as --set gives it, not 0.05000000074505806), a path object as its string; else ``value``."""
-    if getattr(value, "ndim", None) == 0 and hasattr(value, "item"):
+    shortest repr: 0.05 as --set gives it, not 0.05000000074505806), a path object as its string; else ``value``
+    (a masked scalar too, a missing value that its field's check refuses: its item() is the value under the mask,
+    np.ma.masked's 0.0)."""
+    if getattr(value, "ndim", None) == 0 and hasattr(value, "item") and not bool(getattr(value, "mask", False)):
         narrow = str(getattr(value, "dtype", "")) in ("float16", "float32")  # the scalar's str: a masked array's is --
         return float(str(value.dtype.type(value.item()))) if narrow else value.item()
     return os.fspath(value) if isinstance(value, os.PathLike) else value
