@@ -294,6 +294,10 @@ def test_an_option_and_a_set_of_its_field_must_agree(no_run, option, field):
     given = {"seed": None, "trials": None, option[2:]: 5}
     config = load_with_options(str(DEFAULT), given["seed"], (f"{field}=5",), given["trials"])  # they agree
     assert getattr(config.simulation, field.partition(".")[2]) == 5
+    table = f"simulation={{{field.partition('.')[2]}=5}}"  # the table form, agreeing: it had been "given twice"
+    config = load_with_options(str(DEFAULT), given["seed"], (table,), given["trials"])
+    assert getattr(config.simulation, field.partition(".")[2]) == 5
+    refused(invoke("run", DEFAULT, option, "6", "--set", table), f"{option} 6 and --set simulation={{")
 
 
 def test_a_field_set_twice_must_have_one_value(no_run):

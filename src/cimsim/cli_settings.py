@@ -107,14 +107,25 @@ def load_with_options(path: str, seed: int | None, settings: tuple[str, ...], tr
     for option, field, value in (("--seed", "simulation.seed", seed), ("--trials", "simulation.trials", trials)):
         if value is None:
             continue
-        if field in overrides and type(overrides[field]) is not int:
-            continue  # refused by the loader as given (1.0, true: no integer), as without the option
-        if field in overrides and overrides[field] != value:
-            raise click.UsageError(f"{option} {value} and --set {field}={overrides[field]!r} disagree; give one")
-        overrides[field] = value
+        if (given := _given(overrides, field)) is None:
+            overrides[field] = value
+        elif type(given[1]) is int and given[1] != value:  # (1.0, true: refused by the loader as given)
+            raise click.UsageError(f"{option} {value} and --set {given[0]} disagree; give one")
     config = load_config(path, overrides or None, data=data)
     _warn_idle_file_fields(path, config, overrides)
     return config
+
+
+def _given(overrides: dict, field: str) -> tuple[str, object] | None:
+    """(the --set as written, its value) that gives ``field`` ('simulation.seed'), dotted or in its section's table
+    (--set 'simulation={seed=3}': beside --seed 3 it had been refused as given twice), or None"""
+    section, name = field.split(".")
+    if field in overrides:
+        return f"{field}={overrides[field]!r}", overrides[field]
+    table = overrides.get(section)
+    if isinstance(table, dict) and name in table:
+        return f"{section}={{{name} = {table[name]!r}}}", table[name]
+    return None
 
 
 def _warn_idle_file_fields(path: str, config, overrides: dict) -> None:
