@@ -98,6 +98,17 @@ def test_numpy_scalar_parameters_are_saved_as_plain_numbers(tmp_path):
         assert json.loads(str(data["architecture"]))[0]["low"] == -1.0
 
 
+@pytest.mark.parametrize("name", ["net.npz/", "."])
+def test_save_network_refuses_a_path_that_names_a_folder(tmp_path, monkeypatch, name):
+    """'net.npz/' had been written as the file net.npz (pathlib drops the separator; the CLI's -o refuses it)"""
+    import re
+
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(ValueError, match=f"network path '{re.escape(name)}' names a folder; give the path of a file"):
+        save_network(Network((Dense(np.eye(2)),), (2,)), name)
+    assert list(tmp_path.iterdir()) == []
+
+
 @pytest.mark.parametrize("extras, match", [
     ([1, 2], "extras must be a dict of name -> array or None; got list"),
     ({"file": np.ones(2)}, "extras names must be non-empty strings other than 'file'"),

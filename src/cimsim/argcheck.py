@@ -150,6 +150,15 @@ def check_path(name: str, value) -> str | os.PathLike:
     raise TypeError(f"{name} must be a file path (str or os.PathLike); got {type(value).__name__} {shown(value)}")
 
 
+def check_file_path(name: str, value) -> str | os.PathLike:
+    """``value`` when it can name a file to write (:func:`check_path`): one ending in a path separator names a folder
+    (pathlib drops the separator: 'out.npz/' had been written as the file out.npz, which the CLI's -o refuses)"""
+    path = os.fspath(check_path(name, value))
+    if path.endswith(("/", os.sep)) or os.path.basename(path) in (".", ".."):
+        raise ValueError(f"{name} {path!r} names a folder; give the path of a file")
+    return value
+
+
 def check_execution(progress, workers, scheduler,
                     called_with: str = "the number of items just finished") -> int | None:
     """How a run is carried out, as a script passes it: ``progress`` a callable or None, ``workers`` an int >= 1 or

@@ -38,7 +38,7 @@ from pathlib import Path
 import numpy as np
 
 from ..atomic import write_atomic_with
-from ..argcheck import check_path, shown
+from ..argcheck import check_file_path, check_path, shown
 from ..numerics.checks import as_array
 from ..npfiles import read_npz, refuse_booleans
 from .conv3d import Conv3d
@@ -93,7 +93,7 @@ def save_network(network: Network, path: str | os.PathLike, extras: Mapping[str,
     if not isinstance(network, Network):
         swapped = " (the arguments swapped? save_network(network, path))" if isinstance(path, Network) else ""
         raise TypeError(f"save_network needs a cimsim Network; got {type(network).__name__}{swapped}")
-    path = Path(check_path("network path", path))
+    path = Path(check_file_path("network path", path))
     if path.suffix.lower() != ".npz":
         raise ValueError(f"save_network writes .npz files; got {path}")
     arrays: dict[str, np.ndarray] = {}

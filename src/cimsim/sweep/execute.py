@@ -101,7 +101,8 @@ def run_sweep(spec: SweepSpec | str | os.PathLike, output: str | os.PathLike, *,
                         f"got {type(spec).__name__}")
     _check_spec(spec)
     check_path("output (the results CSV)", output)
-    if "\x00" in os.fspath(output) or (os.path.exists(output) and not os.path.isfile(output)):
+    if "\x00" in os.fspath(output) or (os.path.exists(output) and not os.path.isfile(output)) or os.fspath(
+            output).endswith(("/", os.sep)):  # (a trailing separator names a folder: pathlib drops it)
         raise ConfigError(repr(os.fspath(output)), [("output", "the output must name a results CSV: a regular file, "
                                                                "or one to make (it is appended to and rewritten)")])
     if Path(output).suffix.lower() in OTHER_FORMATS:  # (the CLI's -o refuses it too)
