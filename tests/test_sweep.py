@@ -747,6 +747,7 @@ def test_a_config_and_a_spec_given_for_each_other_get_one_clear_error(tmp_path):
     spec.write_text('base = "spec.toml"\n[axes]\n"adc.bits" = [4]\n')
     result = invoke("sweep", spec, "-o", tmp_path / "x.csv")
     assert result.exit_code == 2 and f"{spec}: a sweep spec ([axes]) where a config is asked for" in result.output
+    assert "(a spec's 'base' names a config)" in result.output  # (it had said only: run it with cimsim sweep)
 
 
 def test_a_link_to_a_results_file_takes_the_files_lock(tmp_path):

@@ -182,7 +182,8 @@ def _built(data: Mapping[str, Any], source: str, base_dir: str | os.PathLike | N
     if not isinstance(data, Mapping):
         raise ConfigError(source, [("", f"a config must be a table of settings; got {as_written(data)}")])
     if "axes" in data:  # one clear error for a sweep spec given where a config is asked for
-        raise ConfigError(source, [("", "a sweep spec ([axes]) where a config is asked for: run it with cimsim sweep")])
+        raise ConfigError(source, [("", "a sweep spec ([axes]) where a config is asked for: run it with cimsim sweep "
+                                        "(a spec's 'base' names a config)")])
     errors: list[tuple[str, str]] = []
     for key in data:
         if key not in TOP_LEVEL and key not in SECTIONS:
@@ -341,8 +342,7 @@ def _preset_descriptions() -> dict[str, str]:
 
 def _preset_values(preset: Any, errors: list[tuple[str, str]]) -> dict[str, Any]:
     """The tables of the named preset, every field (those idle in it too: a config over it may make one apply, as an
-    SRAM preset's device read voltage on a resistive array), empty after recording an error when it is not a valid
-    name."""
+    SRAM preset's device read voltage on a resistive array); empty, an error recorded, for an invalid name."""
     choice = Choice(tuple(list_presets()))
     if not choice.accepts(preset):
         errors.append(not_one_of("preset", choice, preset))
