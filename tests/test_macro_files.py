@@ -882,6 +882,22 @@ def test_a_one_phase_input_is_said_and_a_two_phase_one_leaves_its_point_out(tmp_
         assert not _cases(two) and [e.what for e in macro_comparison.excluded_points(two)] == ["point"]
 
 
+def test_a_point_above_the_macros_converter_is_a_chip_of_its_own(tmp_path):
+    """a point stating adc_bits 7 beside the macro's 5 is priced "as one of its own" converter, yet its 7-bit
+    converters had sized the area of the macro's other points (0.1521 -> 0.1613 mm2; a chips probe); one below a
+    SAR macro's converter runs it and keeps the chip's area"""
+    from cimsim.validation.macro_configs import point_model
+
+    plain = macro_file(tmp_path, CHIP + '[[macro.point]]\nlabel = "p"\ntops = 1.6\n', "plain.toml")
+    above = macro_file(tmp_path, CHIP + '[[macro.point]]\nlabel = "p"\ntops = 1.6\n[[macro.point]]\nlabel = "q"\n'
+                       'adc_bits = 7\ntops_per_w = 150.0\n', "above.toml")
+    assert point_model("t", 0, above)["area_mm2"] == point_model("t", 0, plain)["area_mm2"]
+    assert point_model("t", 1, above)["area_mm2"] > point_model("t", 0, plain)["area_mm2"]
+    below = macro_file(tmp_path, CHIP + '[[macro.point]]\nlabel = "p"\ntops = 1.6\n[[macro.point]]\nlabel = "q"\n'
+                       'adc_bits = 3\ntops_per_w = 150.0\n', "below.toml")
+    assert point_model("t", 1, below)["area_mm2"] == point_model("t", 0, below)["area_mm2"]
+
+
 def test_a_stated_read_pulse_leaves_out_the_figures_of_the_stated_cycle(tmp_path):
     """a read_pulse_ns shorter than the cycle had set the model's read time (5.5 TOPS for a 20 ns cycle's 1.6,
     compared as a prediction) and sized the converters of every point of its chip for that rate (probe, 2026-12-07)"""

@@ -255,14 +255,17 @@ def _priced(macro_key: str, index: int, file: str | None) -> tuple[Config, Plan,
 def _chip_area_um2(macro_key: str, index: int, file: str | None) -> dict[str, float]:
     """the macro area of point ``index``'s chip by component, um2: each the largest among the usable points of one
     silicon (node, array, cell and converters' type and sharing alike; supply, clock, precision, rows a read and data
-    are how it runs: a converter clocked alike at a lower supply is nearer its fastest rate, priced alone larger)"""
+    are how it runs: a converter clocked alike at a lower supply is nearer its fastest rate, priced alone larger);
+    a point whose converter is above the macro's adc_bits, priced as one of its own, is a chip of its own"""
     points = (macro := find_macro(macro_key, file)).points
+    built = math.ceil(float(macro.values.get("adc_bits", 0)))
 
     def chip(c: Config, j: int) -> tuple:  # a digital macro's converters: its stated adder trees (array.adder_trees
         a = c.array  # follows the precision: 0 where a tree serves each output) or cell chains
         return (c.technology.node_nm, a.rows, a.cols, a.family, a.cell_access, c.device.name,  # the stated type: a
                 adc_type(points[j].fields.get("adc_type")), c.adc.cols_per_adc,  # 1-bit point's config has none
-                points[j].fields.get("adcs"), a.digital_adders, a.chain_register_rows)
+                points[j].fields.get("adcs"), a.digital_adders, a.chain_register_rows,
+                c.adc.bits if 0 < built < c.adc.bits else 0)  # (its 7-bit converters had sized a 5-bit chip)
     own, area = chip(_priced(macro_key, index, file)[0], index), {}
     for j in range(len(points)):
         with contextlib.suppress(Unusable):
