@@ -53,6 +53,26 @@ def held(tmp_path):
         proc.wait(timeout=30)
 
 
+def test_rows_are_not_moved_into_a_side_file_another_sweep_is_writing(tmp_path):
+    """a sweep moving rows of points it no longer has to x.csv.removed.csv had appended them while a sweep run with
+    -o x.csv.removed.csv held that file, whose own resume then refused them as stale (a sweeps probe)"""
+    out, side = tmp_path / "x.csv", tmp_path / "x.csv.removed.csv"
+    assert run_sweep(spec_from_dict(SPEC), out, workers=1).ok == 6
+    before = out.read_bytes()
+    proc = subprocess.Popen([sys.executable, "-c", HOLD, str(side)], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                            text=True)
+    try:
+        assert proc.stdout.readline() == "held\n"
+        fewer = spec_from_dict({**SPEC, "axes": {"adc.bits": [4, 6], "device.bits_per_cell": [1, 2]}})
+        with pytest.raises(OutputLocked, match=rf"another sweep \(PID {proc.pid}\) is writing"):
+            run_sweep(fewer, out, workers=1)
+        assert out.read_bytes() == before and not side.exists()
+    finally:
+        proc.stdin.close()
+        proc.wait(timeout=30)
+    assert run_sweep(fewer, out, workers=1).ok == 4 and side.exists()  # released: moved
+
+
 def test_a_file_a_sweep_is_writing_is_not_replaced_by_another_command(held, tmp_path):
     """`cimsim estimate -o` (run, macros, ... : every output through write_atomic) onto a results CSV a sweep was
     writing had replaced it (its rows lost), and the sweep had appended on to the new file"""

@@ -189,8 +189,8 @@ def _start(spec: SweepSpec, output: str | os.PathLike, points: list[Point], noti
     wanted, stopped = {p.id for p in points}, None
     rows = {pid: row for pid, row in found.rows.items() if pid in wanted}
     try:
-        if len(rows) < len(found.rows) or found.foreign:  # rows of points gone, or of another cimsim: set aside
-            with _writing(removed_path(output)):
+        if len(rows) < len(found.rows) or found.foreign:  # rows of points gone, or of another cimsim: set aside,
+            with output_lock(removed_path(output)), _writing(removed_path(output)):  # no sweep writing that file
                 notes += put_aside(output, spec, [r for p, r in found.rows.items() if p not in wanted], found.foreign)
         if notes or found.outdated:
             with _writing(output):  # sound rows of this sweep's points only, each with its checksum
