@@ -71,17 +71,11 @@ def write_pareto_plot(points: list[Row], front: list[Row], x: str, y: str, path:
     for row, px, py in zip(front, xs[n:], ys[n:]):
         labels.setdefault((px, py), []).append(", ".join(filter(None, [point_label(row), *(
             f"{c}={row[c]}" for c in (x, y) if not math.isfinite(float(row[c])))])))
-    # above and below in turn, each with a leader line to its point; the front's first point on the side its
-    # neighbour is not (above where the front descends), so that neighbours' leaders part
-    ends = list(labels)
-    first_above = len(ends) > 1 and (ends[-1][1] - ends[0][1]) * (ends[-1][0] - ends[0][0]) < 0
-    for k, ((px, py), lines) in enumerate(labels.items()):
-        above = (k % 2 == 0) == first_above
-        ax.annotate("\n".join(lines), (px, py), xytext=(12, 14 if above else -16), textcoords="offset points",
-                    va="bottom" if above else "top", fontsize=6.5, color="tab:red",
-                    arrowprops={"arrowstyle": "-", "color": "tab:red", "linewidth": 0.5, "shrinkA": 0, "shrinkB": 3,
-                                "relpos": (0.0, 0.0 if above else 1.0)},  # from the label's near corner
-                    parse_math=False)  # a '$' in a name is drawn as written
+    notes = [ax.annotate("\n".join(lines), (px, py), xytext=(10, 4), textcoords="offset points", va="bottom",
+                         fontsize=6.5, color="tab:red", parse_math=False,  # a '$' in a name is drawn as written
+                         arrowprops={"arrowstyle": "-", "color": "tab:red", "linewidth": 0.5, "shrinkA": 0,
+                                     "shrinkB": 3, "relpos": (0.0, 0.0)})  # a leader from the label's corner,
+             for (px, py), lines in labels.items()]  # above the step line that leaves the point to the right
     ax.margins(0.05, 0.12)  # room for the labels of the lowest and highest front points
     _mark_edges(ax, [float(p[x]) for p in rows], xs, vertical=True)
     _mark_edges(ax, [float(p[y]) for p in rows], ys, vertical=False)
@@ -92,8 +86,29 @@ def write_pareto_plot(points: list[Row], front: list[Row], x: str, y: str, path:
     ax.set_xlabel(x, parse_math=False)
     ax.set_ylabel(y, parse_math=False)
     ax.legend(fontsize=8)
+    parted(fig, notes)
     write_atomic_with(path, lambda fh: fig.savefig(fh, dpi=120, format=plot_format(path)))
     return Path(path)
+
+
+def parted(fig, notes: list) -> None:
+    """The labels of ``notes`` (annotations in offset points, up right of their points), from the highest point down,
+    each moved down until it overlaps none above it (a front packed into a narrow span had drawn its neighbours'
+    labels over each other, unreadable, and a label beside another's point: a sweeps probe)"""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    canvas = FigureCanvasAgg(fig)
+    canvas.draw()  # the layout the labels are measured in
+    renderer, boxes = canvas.get_renderer(), []
+    for note in sorted(notes, key=lambda n: -n.axes.transData.transform(n.xy)[1]):
+        for _ in range(len(boxes) + 1):
+            box = note.get_window_extent(renderer)
+            hit = next((b for b in boxes if box.overlaps(b)), None)
+            if hit is None:
+                break
+            note.xyann = (note.xyann[0], note.xyann[1] + (hit.y0 - box.y1 - 2) * 72 / fig.dpi)
+        boxes.append(note.get_window_extent(renderer))
+        note.set_in_layout(False)  # (the axes had shrunk to make room for labels pushed far)
 
 
 def placed(values: list[float]) -> list[float]:
