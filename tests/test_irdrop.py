@@ -209,9 +209,9 @@ def test_crossbar_sums_use_each_arrays_effective_conductance():
         want = np.zeros_like(got)
         g = xbar.conductances_us
         tile_rows = slice(start - start % p.rows, min(40, start - start % p.rows + p.rows))
-        n = len(xbar.layer.layout_tiles)  # the columns along the rows: each output's slices, each a +/- pair
+        n = len(xbar.layer.layout_tiles)  # the columns along the rows: slice, output, each a +/- pair
         polarity, rest = np.divmod(np.arange(n), p.n_slices * p.out_features)
-        along = np.lexsort((polarity, rest // p.out_features, rest % p.out_features))  # output, slice, polarity
+        along = np.lexsort((polarity, rest))  # (slice, output), then polarity
         for tile in range(p.col_tiles):
             cols = along[xbar.layer.layout_tiles[along] == tile]
             geff = effective_conductance(g[tile_rows, cols], 2.0)[start - tile_rows.start: stop - tile_rows.start]
