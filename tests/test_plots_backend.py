@@ -82,10 +82,12 @@ def test_pareto_points_that_tie_share_one_readable_label(tmp_path, monkeypatch):
     assert tied.splitlines() == ["name=a", "name=b", "name=c"]
 
 
-def test_the_labels_of_a_front_packed_into_a_narrow_span_do_not_overlap(tmp_path, monkeypatch):
+@pytest.mark.parametrize("spread", [False, True])
+def test_the_labels_of_a_front_packed_into_a_narrow_span_do_not_overlap(tmp_path, monkeypatch, spread):
     """sweep-adc's front (five points within 1 % of the energy span) had drawn the bits=5 and bits=6 labels over each
-    other and the bits=7 label beside the bits=8 point (a sweeps probe): each label now sits up right of its own point,
-    moved down only as far as the labels above it need"""
+    other and the bits=7 label beside the bits=8 point (a sweeps probe): each label now sits above its own point,
+    moved down only as far as the labels above it need, and inside the figure (a front spread over the x axis had
+    its rightmost labels cut off at the figure's edge: a review)"""
     from matplotlib.axes import Axes
     from matplotlib.backends.backend_agg import FigureCanvasAgg
 
@@ -95,11 +97,13 @@ def test_the_labels_of_a_front_packed_into_a_narrow_span_do_not_overlap(tmp_path
     annotate = Axes.annotate
     monkeypatch.setattr(Axes, "annotate", lambda self, *args, **kw: notes.append(annotate(self, *args, **kw))
                         or notes[-1])
-    points = [{"adc.bits": str(b), "rows": "256", "energy_pj": str(132500 + 100 * b), "error": str(0.5 / b ** 2)}
-              for b in range(4, 9)] + [{"adc.bits": "3", "rows": "8", "energy_pj": "160000", "error": "0.01"}]
+    points = [{"adc.bits": str(b), "rows": "256", "energy_pj": str(132500 + (5000 if spread else 100) * b),
+               "error": str(0.5 / b ** 2)} for b in range(4, 9)]
+    points.append({"adc.bits": "3", "rows": "8", "energy_pj": "160000", "error": "0.01"})
     write_pareto_plot(points, points[:5], "energy_pj", "error", tmp_path / "front.png")
     renderer = FigureCanvasAgg(notes[0].figure).get_renderer()
-    boxes = [n.get_window_extent(renderer) for n in notes]
+    boxes, figure = [n.get_window_extent(renderer) for n in notes], notes[0].figure.bbox
     assert len(boxes) == 5 and not any(a.overlaps(b) for k, a in enumerate(boxes) for b in boxes[k + 1:])
+    assert all(figure.x0 <= box.x0 and box.x1 <= figure.x1 and figure.y0 <= box.y0 for box in boxes)
     tops = [n.axes.transData.transform(n.xy)[1] for n in notes]  # each label at or below its point's height + 1 line
     assert all(box.y0 <= top + box.height for box, top in zip(boxes, tops))

@@ -71,11 +71,6 @@ def write_pareto_plot(points: list[Row], front: list[Row], x: str, y: str, path:
     for row, px, py in zip(front, xs[n:], ys[n:]):
         labels.setdefault((px, py), []).append(", ".join(filter(None, [point_label(row), *(
             f"{c}={row[c]}" for c in (x, y) if not math.isfinite(float(row[c])))])))
-    notes = [ax.annotate("\n".join(lines), (px, py), xytext=(10, 4), textcoords="offset points", va="bottom",
-                         fontsize=6.5, color="tab:red", parse_math=False,  # a '$' in a name is drawn as written
-                         arrowprops={"arrowstyle": "-", "color": "tab:red", "linewidth": 0.5, "shrinkA": 0,
-                                     "shrinkB": 3, "relpos": (0.0, 0.0)})  # a leader from the label's corner,
-             for (px, py), lines in labels.items()]  # above the step line that leaves the point to the right
     ax.margins(0.05, 0.12)  # room for the labels of the lowest and highest front points
     _mark_edges(ax, [float(p[x]) for p in rows], xs, vertical=True)
     _mark_edges(ax, [float(p[y]) for p in rows], ys, vertical=False)
@@ -86,13 +81,31 @@ def write_pareto_plot(points: list[Row], front: list[Row], x: str, y: str, path:
     ax.set_xlabel(x, parse_math=False)
     ax.set_ylabel(y, parse_math=False)
     ax.legend(fontsize=8)
-    parted(fig, notes)
+    parted(fig, _front_labels(ax, labels))
     write_atomic_with(path, lambda fh: fig.savefig(fh, dpi=120, format=plot_format(path)))
     return Path(path)
 
 
+def _front_labels(ax, labels: dict[tuple[float, float], list[str]]) -> list:
+    """an annotation of each front point's ``labels`` (by its (x, y)), up right of it, above the step line that
+    leaves it to the right, or up left of it in the right 40 % of the axes (a label past the figure's right edge
+    had been cut off: a review), each with a leader line from its near corner"""
+    ax.autoscale_view()
+    to_axes = ax.transScale + ax.transLimits  # data -> axes fraction, the scales set
+    notes = []
+    for (px, py), lines in labels.items():
+        left = bool(to_axes.transform((px, py))[0] > 0.6)
+        notes.append(ax.annotate(
+            "\n".join(lines), (px, py), xytext=(-10 if left else 10, 4), textcoords="offset points",
+            ha="right" if left else "left", va="bottom", fontsize=6.5, color="tab:red",
+            parse_math=False,  # a '$' in a name is drawn as written
+            arrowprops={"arrowstyle": "-", "color": "tab:red", "linewidth": 0.5, "shrinkA": 0, "shrinkB": 3,
+                        "relpos": (float(left), 0.0)}))
+    return notes
+
+
 def parted(fig, notes: list) -> None:
-    """The labels of ``notes`` (annotations in offset points, up right of their points), from the highest point down,
+    """The labels of ``notes`` (annotations in offset points, above their points), from the highest point down,
     each moved down until it overlaps none above it (a front packed into a narrow span had drawn its neighbours'
     labels over each other, unreadable, and a label beside another's point: a sweeps probe)"""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
