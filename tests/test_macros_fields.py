@@ -669,19 +669,21 @@ def test_figures_stated_as_the_format_reads_them_stay_accepted(tmp_path, point):
     assert _loaded(result), result.output  # (nothing to compare: the template's point lacks the design fields)
 
 
-@pytest.mark.parametrize("macro, mode, bits", [("", "bit_serial", 1), ("analog_accumulation = true", "parallel", 8)])
-def test_a_uiuc_invocations_input_bits_are_a_reads(tmp_path, macro, mode, bits):
+@pytest.mark.parametrize("macro, b_x, mode", [("", 1, "bit_serial"), ("analog_accumulation = true", 1, "bit_serial"),
+                                              ("analog_accumulation = true", 8, "parallel")])
+def test_a_uiuc_invocations_input_bits_are_a_reads(tmp_path, macro, b_x, mode):
     """UIUC's B_x is the input bits of one invocation, one read at the stated cycle: an entry of B_x 1 and 8-bit
     inputs stating no bits_per_read had been priced as all 8 bits in one read (its throughput 8x, its TOPS/W 5.4x
-    a bit-serial read's; a chips probe); with its planes summed before one conversion the read stays unstated"""
+    a bit-serial read's; a chips probe), with its planes summed before one conversion too (a review); a B_x of every
+    input bit with its planes summed leaves the read unstated"""
     from cimsim.validation.macro_configs import point_config
 
     path = tmp_path / "c.toml"
     path.write_text(CHIP.format(macro=f"cycle_ns = 10\ninput_bits = 8\nweight_bits = 1\n{macro}",
-                                point="uiuc_b_x = 1\nuiuc_b_w = 1\ntops_per_w_1b_norm = 800.0"))
+                                point=f"uiuc_b_x = {b_x}\nuiuc_b_w = 1\ntops_per_w_1b_norm = 800.0"))
     config, notes = point_config("c", 0, str(path))
     assert config.dac.mode == mode and config.dac.input_bits == 8
-    assert any(n.startswith("bits per read not stated: UIUC's B_x, 1") for n in notes) == (bits == 1)
+    assert any(n.startswith("bits per read not stated: UIUC's B_x, 1") for n in notes) == (b_x == 1)
 
 
 @pytest.mark.parametrize("cycle_ns, noted", [(2.5, True), (300.0, False)])

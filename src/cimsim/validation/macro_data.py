@@ -30,8 +30,8 @@ from .macro_defaults import in_entry_terms
 
 __all__ = ["adc_type", "adc_type_hint", "MACRO_FILE", "CONFIG_FIELDS", "DATA_CONDITIONS", "FAMILIES", "ENTRY_LIMITS",
            "Unusable", "MacroPoint", "Macro", "MVM_MACS", "RAW_FIGURES", "COMPARED_ENERGIES", "uiuc_normalised",
-           "raw_figures", "invocation_blockers", "invocation_precision", "invocation_reads", "cached_per_file", "file_name", "load_macros",
-           "find_macro", "point_exclusion", "explained_unusable", "significant_digits", "rounds_to"]
+           "raw_figures", "invocation_blockers", "invocation_precision", "invocation_reads", "cached_per_file",
+           "file_name", "load_macros", "find_macro", "point_exclusion", "explained_unusable", "significant_digits", "rounds_to"]
 
 MACRO_FILE = "published_macros.toml"
 """the data file, shipped in this package"""
@@ -83,9 +83,11 @@ def invocation_precision(fields: Mapping[str, Any], values: Mapping[str, Any]) -
 
 def invocation_reads(fields: Mapping[str, Any], values: Mapping[str, Any]) -> dict[str, int]:
     """``{"bits_per_read": B_x}`` for a point (configuration ``fields``, own ``values``) that states UIUC's B_x but
-    no bits_per_read and no analog accumulation of input planes: an invocation, one read at the stated cycle, takes
-    B_x input bits (a B_x of 1 beside 8-bit inputs had been priced as all 8 bits in one read); else ``{}``"""
-    if "uiuc_b_x" not in values or "bits_per_read" in fields or fields.get("analog_accumulation"):
+    no bits_per_read: an invocation, one read at the stated cycle, takes B_x input bits (a B_x of 1 beside 8-bit
+    inputs had been priced as all 8 bits in one read); else ``{}``, and where input planes are summed before one
+    conversion (analog_accumulation) and B_x is every input bit (an invocation may take them in several reads)"""
+    whole = fields.get("analog_accumulation") and values.get("uiuc_b_x") == fields.get("input_bits")
+    if "uiuc_b_x" not in values or "bits_per_read" in fields or whole:
         return {}
     return {"bits_per_read": int(values["uiuc_b_x"])}
 
