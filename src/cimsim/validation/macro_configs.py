@@ -32,7 +32,7 @@ from .macro_checks import DEVICE_FIELDS
 from .macro_data import Macro, MacroPoint, Unusable, adc_type, cached_per_file, file_name, find_macro
 from .macro_defaults import DEFAULTS, unpriced_data
 from .macro_uiuc import compared_uiuc, served_outputs
-from .macro_tables import adc_table, dac_table
+from .macro_tables import above_macros_converter, adc_table, dac_table
 from .macro_timing import SHORT_PULSE, clocking, cycle_ns
 
 __all__ = ["NON_MACRO_COMPONENTS", "VECTORS", "DEFAULTS", "config_data", "macro_config",
@@ -258,14 +258,13 @@ def _chip_area_um2(macro_key: str, index: int, file: str | None) -> dict[str, fl
     are how it runs: a converter clocked alike at a lower supply is nearer its fastest rate, priced alone larger);
     a point whose converter is above the macro's adc_bits, priced as one of its own, is a chip of its own"""
     points = (macro := find_macro(macro_key, file)).points
-    built = math.ceil(float(macro.values.get("adc_bits", 0)))
 
     def chip(c: Config, j: int) -> tuple:  # a digital macro's converters: its stated adder trees (array.adder_trees
         a = c.array  # follows the precision: 0 where a tree serves each output) or cell chains
         return (c.technology.node_nm, a.rows, a.cols, a.family, a.cell_access, c.device.name,  # the stated type: a
                 adc_type(points[j].fields.get("adc_type")), c.adc.cols_per_adc,  # 1-bit point's config has none
                 points[j].fields.get("adcs"), a.digital_adders, a.chain_register_rows,
-                c.adc.bits if 0 < built < c.adc.bits else 0)  # (its 7-bit converters had sized a 5-bit chip)
+                above_macros_converter(macro, c.adc.bits) and c.adc.bits)  # (7-bit ones had sized a 5-bit chip)
     own, area = chip(_priced(macro_key, index, file)[0], index), {}
     for j in range(len(points)):
         with contextlib.suppress(Unusable):

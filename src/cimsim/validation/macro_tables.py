@@ -12,7 +12,7 @@ from ..cost.adc import adc_default_enob
 from ..cost.adc_survey import SURVEY_ENOB_FLOOR
 from .macro_data import Macro, adc_type, adc_type_hint
 
-__all__ = ["dac_table", "adc_table", "stated_adc_enob"]
+__all__ = ["dac_table", "adc_table", "stated_adc_enob", "above_macros_converter"]
 
 
 def dac_table(f: Mapping[str, Any], family: str, notes: list[str]) -> tuple[dict[str, Any], int]:
@@ -106,7 +106,7 @@ def adc_table(macro: Macro, f: Mapping[str, Any], family: str, weight_bits: int,
     built = math.ceil(float(macro.values.get("adc_bits", 0)))
     if adc["type"] == "sar" and built > adc["bits"] and "enob" not in adc:
         adc["built_bits"] = built
-    elif 0 < built < adc["bits"]:  # the macro's adc_bits is its converter
+    elif above_macros_converter(macro, adc["bits"]):  # the macro's adc_bits is its converter
         notes.append(f"adc_bits {stated_bits:g} above the macro's converter ({built} bits): priced as one of its own")
     if f.get("adc_type") and adc["type"] != str(f["adc_type"]).strip().lower():  # 1 bit: every type, one comparator
         notes.append(f"ADC '{f['adc_type']}' priced as {_priced(adc)}{adc_type_hint(str(f['adc_type']))}")
@@ -136,6 +136,12 @@ def adc_table(macro: Macro, f: Mapping[str, Any], family: str, weight_bits: int,
     stored = stored_weight_bits(weight_bits, f.get("weight_encoding", "offset"))  # a differential side's: magnitude
     _per_conversion(adc, f, math.ceil(stored / bits_per_cell) if weights else 1, notes)
     return adc
+
+
+def above_macros_converter(macro: Macro, bits: int) -> bool:
+    """whether a point's converter of ``bits`` is above its macro's (its adc_bits, where stated): priced as one of
+    its own, a chip of its own"""
+    return 0 < math.ceil(float(macro.values.get("adc_bits", 0))) < bits
 
 
 def _priced(adc: Mapping[str, Any]) -> str:
