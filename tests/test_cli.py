@@ -447,16 +447,24 @@ def test_a_rate_of_items_takes_no_sub_unit_prefix_and_seconds_no_kilo(value, uni
     assert _fmt(value, unit) == text
 
 
+@pytest.mark.parametrize("chained", [False, True])
 @pytest.mark.parametrize("command", [["run", DEFAULT], ["compare", DEFAULT], ["estimate", DEFAULT],
-                                     ["price-model", "resnet18"]])
-def test_ctrl_c_in_any_command_exits_130_saying_so(monkeypatch, command):
-    """run and compare had ended a Ctrl-C with click's 'Aborted!' and 1, a failed run's code"""
+                                     ["price-model", "resnet18"], ["sweep", ROOT / "configs" / "sweep-adc.toml"]])
+def test_ctrl_c_in_any_command_exits_130_saying_so(monkeypatch, tmp_path, command, chained):
+    """run and compare had ended a Ctrl-C with click's 'Aborted!' and 1, a failed run's code; an error a Ctrl-C
+    caused (a C extension it stopped loading: numpy's ImportError "multiarray failed to import", raised from the
+    KeyboardInterrupt) had been "error: internal error ... please report it", exit 1 (a review)"""
     def interrupted(*args, **kwargs):
-        raise KeyboardInterrupt
+        try:
+            raise KeyboardInterrupt
+        except KeyboardInterrupt as exc:
+            if chained:
+                raise ImportError("numpy._core.multiarray failed to import") from exc
+            raise
 
     monkeypatch.setattr("cimsim.config.load.read_toml", interrupted)
     monkeypatch.setattr("cimsim.models.get_model", interrupted)
-    result = invoke(*command)
+    result = invoke(*command, *(["-o", tmp_path / "r.csv"] if command[0] == "sweep" else []))
     assert result.exit_code == 130, result.output
     assert "stopped: interrupted." in result.output and "Aborted" not in result.output
 

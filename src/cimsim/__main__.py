@@ -23,7 +23,9 @@ def main() -> None:
     try:
         from .cli import main as cli
     except BaseException as exc:  # a Ctrl-C, or an error it caused; anything else raised again
-        if not _from_ctrl_c(exc):
+        from .interrupts import from_ctrl_c
+
+        if not from_ctrl_c(exc):
             raise
         interrupted.append(None)
     finally:
@@ -41,18 +43,6 @@ def main() -> None:
             raise
         print(f"error: cannot write to {stream}: {exc.strerror or exc}", file=sys.stderr)
         sys.exit(1)
-
-
-def _from_ctrl_c(exc: BaseException) -> bool:
-    """whether a Ctrl-C raised exc or lies in its chain (a C extension's module, numpy's, that a Ctrl-C stops while it
-    loads raises ImportError "numpy._core.multiarray failed to import" from the KeyboardInterrupt)"""
-    seen = set()
-    while exc is not None and id(exc) not in seen:
-        if isinstance(exc, KeyboardInterrupt):
-            return True
-        seen.add(id(exc))
-        exc = exc.__cause__ or exc.__context__
-    return False
 
 
 def _interrupt_again(unraisable) -> None:

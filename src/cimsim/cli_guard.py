@@ -17,6 +17,7 @@ from .argcheck import escaped
 from .atomic import check_writable
 from .config.toml_file import working_dir
 from .errors import ConfigError
+from .interrupts import from_ctrl_c
 
 __all__ = ["guarded", "fail", "OutputPath", "interruptible", "OneLineErrors", "OneLineGroup", "is_stdout", "written_to",
            "in_numba_cache", "FULL"]
@@ -75,11 +76,12 @@ def guarded(fn):
             _check_stdout()
             return result
         except KeyboardInterrupt:
-            click.echo("stopped: interrupted.", err=True)
-            sys.exit(130)
+            _stopped("stopped: interrupted.")
         except click.ClickException:
             raise
         except Exception as exc:  # noqa: BLE001  (the CLI's last line: a message and an exit code, no traceback)
+            if from_ctrl_c(exc):  # a module a Ctrl-C stopped loading (scipy's, onnx's): the Ctrl-C's exit
+                _stopped("stopped: interrupted.")
             if isinstance(exc, BrokenPipeError) and _stdout_closed():  # `cimsim ... | head -1`: no error to say
                 _end_quietly()
             if click.get_current_context().find_root().params.get("debug"):  # the traceback, then the same exit code
@@ -180,10 +182,19 @@ def interruptible(fn):
         try:
             return fn(*args, **kwargs)
         except KeyboardInterrupt:
-            click.echo("stopped: interrupted. Run the same command again to resume.", err=True)
-            sys.exit(130)
+            _stopped("stopped: interrupted. Run the same command again to resume.")
+        except Exception as exc:
+            if not from_ctrl_c(exc):  # (an error a Ctrl-C caused, as guarded takes it)
+                raise
+            _stopped("stopped: interrupted. Run the same command again to resume.")
 
     return wrapper
+
+
+def _stopped(message: str) -> None:
+    """exit as a Ctrl-C does: ``message`` on stderr, code 130"""
+    click.echo(message, err=True)
+    sys.exit(130)
 
 
 _NO_ARGS_IS_HELP = getattr(click.exceptions, "NoArgsIsHelpError", ())
