@@ -53,6 +53,17 @@ def held(tmp_path):
         proc.wait(timeout=30)
 
 
+@pytest.mark.parametrize("name", ["a.json/", "new/.", "new/.."])
+def test_a_path_that_names_a_folder_is_not_written_as_a_file(tmp_path, name):
+    """write_atomic('a.json/') had written the file a.json, 'new/.' the file new (pathlib drops the separator and
+    the dot; the CLI's -o refuses them): every writer through it (plots, reports) refuses them (a review)"""
+    with pytest.raises(IsADirectoryError, match="names a folder; give the path of a file"):
+        write_atomic(f"{tmp_path}/{name}", "{}")
+    with pytest.raises(IsADirectoryError, match="names a folder"):
+        write_atomic_with(f"{tmp_path}/{name}", lambda fh: fh.write(b"png"))
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_rows_are_not_moved_into_a_side_file_another_sweep_is_writing(tmp_path):
     """a sweep moving rows of points it no longer has to x.csv.removed.csv had appended them while a sweep run with
     -o x.csv.removed.csv held that file, whose own resume then refused them as stale (a sweeps probe)"""

@@ -320,7 +320,7 @@ def test_run_sweep_takes_a_spec_path_and_names_an_output_that_is_no_results_file
     assert run_sweep(str(spec), tmp_path / "r.csv", workers=1).ok == len(expand(load_spec(spec)))
     with pytest.raises(TypeError, match="spec must be a SweepSpec .* got int"):
         run_sweep(5, tmp_path / "r.csv")
-    for output in (os.devnull, tmp_path, str(tmp_path / "a\x00.csv"), f"{tmp_path / 'new'}/"):  # (a folder to be)
+    for output in (os.devnull, tmp_path, str(tmp_path / "a\x00.csv"), f"{tmp_path / 'new'}/", f"{tmp_path / 'n'}/."):
         with pytest.raises(ConfigError, match="the output must name a results CSV: a regular file"):
             run_sweep(spec, output)
     with pytest.raises(TypeError, match=r"output \(the results CSV\) must be a file path"):

@@ -21,6 +21,8 @@ import unicodedata
 
 import numpy as np
 
+from .atomic import names_folder
+
 __all__ = ["is_int", "finite_float", "check_int", "check_bool", "check_real", "check_path", "markdown_cell",
            "check_execution", "scheduler_problem", "check_instance", "checked_types", "described", "cut_short",
            "shown", "escaped"]
@@ -153,9 +155,8 @@ def check_path(name: str, value) -> str | os.PathLike:
 def check_file_path(name: str, value) -> str | os.PathLike:
     """``value`` when it can name a file to write (:func:`check_path`): one ending in a path separator names a folder
     (pathlib drops the separator: 'out.npz/' had been written as the file out.npz, which the CLI's -o refuses)"""
-    path = os.fspath(check_path(name, value))
-    if path.endswith(("/", os.sep)) or os.path.basename(path) in (".", ".."):
-        raise ValueError(f"{name} {path!r} names a folder; give the path of a file")
+    if names_folder(check_path(name, value)):
+        raise ValueError(f"{name} {os.fspath(value)!r} names a folder; give the path of a file")
     return value
 
 

@@ -69,8 +69,17 @@ def _naming(path: str | os.PathLike):
         raise OSError(err.errno, err.strerror, os.fspath(path)) from None
 
 
+def names_folder(path: str | os.PathLike) -> bool:
+    """whether ``path`` can name a folder only: it ends in a path separator, '.' or '..' (pathlib drops a trailing
+    separator: 'out.json/' had been written as the file out.json)"""
+    text = os.fspath(path)
+    return text.endswith(("/", os.sep)) or os.path.basename(text) in (".", "..")
+
+
 def _write(path: str | os.PathLike, write: Callable[[BinaryIO], None]) -> Path:
     """``path`` written by ``write`` (:func:`write_atomic`); returns the path written (a link's target)"""
+    if names_folder(path):
+        raise IsADirectoryError(errno.EISDIR, "names a folder; give the path of a file", os.fspath(path))
     fd = standard_stream(path)
     if fd is not None:  # a rename had replaced the file behind it: `-o - >> log.json` lost the log
         data = io.BytesIO()

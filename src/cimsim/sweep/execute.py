@@ -25,7 +25,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from ..argcheck import check_execution, check_path, is_int
-from ..atomic import OTHER_FORMATS, check_writable
+from ..atomic import OTHER_FORMATS, check_writable, names_folder
 from ..config.schema import Config
 from ..cores import usable_cores
 from ..errors import ConfigError
@@ -101,8 +101,8 @@ def run_sweep(spec: SweepSpec | str | os.PathLike, output: str | os.PathLike, *,
                         f"got {type(spec).__name__}")
     _check_spec(spec)
     check_path("output (the results CSV)", output)
-    if "\x00" in os.fspath(output) or (os.path.exists(output) and not os.path.isfile(output)) or os.fspath(
-            output).endswith(("/", os.sep)):  # (a trailing separator names a folder: pathlib drops it)
+    if "\x00" in os.fspath(output) or (os.path.exists(output) and not os.path.isfile(output)) or names_folder(
+            output):  # (a trailing separator names a folder: pathlib drops it)
         raise ConfigError(repr(os.fspath(output)), [("output", "the output must name a results CSV: a regular file, "
                                                                "or one to make (it is appended to and rewritten)")])
     if Path(output).suffix.lower() in OTHER_FORMATS:  # (the CLI's -o refuses it too)
