@@ -31,7 +31,8 @@ from .macro_defaults import in_entry_terms
 __all__ = ["adc_type", "adc_type_hint", "MACRO_FILE", "CONFIG_FIELDS", "DATA_CONDITIONS", "FAMILIES", "ENTRY_LIMITS",
            "Unusable", "MacroPoint", "Macro", "MVM_MACS", "RAW_FIGURES", "COMPARED_ENERGIES", "uiuc_normalised",
            "raw_figures", "invocation_blockers", "invocation_precision", "invocation_reads", "cached_per_file",
-           "file_name", "load_macros", "find_macro", "point_exclusion", "explained_unusable", "significant_digits", "rounds_to"]
+           "file_name", "load_macros", "find_macro", "point_exclusion", "explained_unusable", "significant_digits",
+           "rounds_to"]
 
 MACRO_FILE = "published_macros.toml"
 """the data file, shipped in this package"""
