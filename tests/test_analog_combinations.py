@@ -93,5 +93,4 @@ def test_global_drift_compensation_measures_through_the_wires():
         return float((out * undrifted).sum() / (undrifted * undrifted).sum())
 
     assert gain(_drift_output(0.05, "none", x, w)) < 0.9  # the drift is visible (IR drop at 5 ohm, 100 uS: strong)
-    # one ratio for the whole array, where IR drop is no single gain: 1.0145 (1.0099 with pairs a block apart)
-    assert gain(_drift_output(0.05, "global", x, w)) == pytest.approx(1.0, abs=0.02)
+    assert gain(_drift_output(0.05, "global", x, w)) == pytest.approx(1.0, abs=0.01)  # 1.0064 (wiring order)

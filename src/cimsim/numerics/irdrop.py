@@ -193,11 +193,17 @@ def layer_effective_conductance(g_us: np.ndarray, phys_tile: np.ndarray, plan: P
 
 def wiring_order(plan: Plan, n_cols: int) -> np.ndarray:
     """The physical columns of a layer (numbered as :mod:`.layout` numbers them: polarity, slice, output, then any
-    reference columns) in the order they sit along the rows: slice by slice, output by output, a differential
-    pair's two columns side by side, then the reference columns (an encoding of one polarity keeps :mod:`.layout`'s
-    order). Pairs a block apart (every G+ column before every G-) had lost unequal shares of their current to the
-    wires: the differential outputs of W and -W differed by 16 % of their size at 2.5 ohm (a numerics probe)."""
-    half = plan.n_slices * plan.out_features
-    data = np.arange(min(n_cols, plan.polarities * half))
-    polarity, rest = np.divmod(data, half)
-    return np.concatenate([data[np.argsort(rest * plan.polarities + polarity)], np.arange(data.size, n_cols)])
+    reference columns) in the order they sit along the rows: each output's cells side by side, slice by slice, a
+    differential pair's two columns next to each other; but an offset layout's cells (:mod:`.layout`'s order) slice
+    by slice, before the reference columns each slice subtracts. Pairs a block apart (every G+ column before every
+    G-) had lost unequal shares of their current to the wires: the differential outputs of W and -W differed by
+    16 % of their size at 2.5 ohm (a numerics probe); an offset layout's slices away from their references had
+    tripled its error (a review)."""
+    if plan.reference_cols > 0:
+        return np.arange(n_cols)
+    n_out, n_s = plan.out_features, plan.n_slices
+    data = np.arange(min(n_cols, plan.polarities * n_s * n_out))
+    polarity, rest = np.divmod(data, n_s * n_out)
+    slice_, output = np.divmod(rest, n_out)
+    position = (output * n_s + slice_) * plan.polarities + polarity
+    return np.concatenate([data[np.argsort(position)], np.arange(data.size, n_cols)])
