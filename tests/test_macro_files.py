@@ -584,6 +584,16 @@ def test_a_repeat_stating_another_figure_is_named_not_dropped(tmp_path):
     assert "'d' of t" not in result.output and "d vs a" in result.output  # another supply: a trend
 
 
+def test_a_repeat_forms_no_trend_of_its_own(tmp_path):
+    """a repeat of an earlier point had been paired with the other points, each such trend the reverse of one the
+    earlier point forms: one supply law counted twice (Colonnade's 0.6 -> 0.7 V three times; a chips probe)"""
+    point = '[[macro.point]]\nlabel = "{}"\n{}tops_per_w = {}\n'
+    path = macro_file(tmp_path, CHIP + point.format("0.9 V", "", 100) + point.format("0.8 V", "vdd_v = 0.8\n", 120)
+                      + point.format("0.9 V (abstract)", "", 101))
+    trends = [c.key for c in _cases(path).values() if c.kind == "trend"]
+    assert trends == ["t / 0.8 V vs 0.9 V / tops_per_w"]
+
+
 def test_a_point_stating_its_figure_per_op_is_no_repeat_with_another_figure(tmp_path):
     """one measurement stated at 2 ops per MAC and at 1 (60 and 30 TOPS/W) had been called a repeat whose figure is
     0.5x the other's: the model's own figure halves with ops_per_mac too"""
