@@ -144,8 +144,9 @@ def test_an_empty_output_is_refused(tmp_path, no_run, args):
 @pytest.mark.parametrize("args", [("run", DEFAULT), ("sweep", DEFAULT), ("estimate", DEFAULT), ("macros",),
                                   ("price-model", "resnet18"), ("pareto", DEFAULT, "--x", "a", "--y", "b")])
 def test_an_output_file_ending_in_a_slash_is_refused(tmp_path, no_run, args):
-    """'-o out/' had made a plain file named out"""
-    refused(invoke(*args, "-o", f"{tmp_path / 'out'}/"), "names a directory")
+    """'-o out/' had made a plain file named out; '-o out/.' had run the whole command, then failed (a review)"""
+    for given in (f"{tmp_path / 'out'}/", f"{tmp_path / 'out'}/."):
+        refused(invoke(*args, "-o", given), f"{given} names a directory")
     assert not (tmp_path / "out").exists()
 
 

@@ -14,7 +14,7 @@ from pathlib import Path
 import click
 
 from .argcheck import escaped
-from .atomic import check_writable
+from .atomic import check_writable, names_folder
 from .config.toml_file import working_dir
 from .errors import ConfigError
 from .interrupts import from_ctrl_c
@@ -310,12 +310,11 @@ class OutputPath(click.Path):
         if self.no_stdout and is_stdout(value):  # a sweep's rows had been appended to stdout, its summary among them
             self.fail(f"{value} is stdout, which cannot take this output: {self.no_stdout}; give a file's path",
                       param, ctx)
-        value = super().convert(value, param, ctx)
+        given, value = value, super().convert(value, param, ctx)
         if not os.fspath(value):
             self.fail("an empty path names no file or folder", param, ctx)
-        if self.file_okay and not self.dir_okay and (os.fspath(value).endswith(("/", os.sep))
-                                                     or Path(value).name in ("", ".", "..")):
-            self.fail(f"{value} names a directory; give the path of a file", param, ctx)
+        if self.file_okay and not self.dir_okay and (names_folder(given) or Path(value).name in ("", ".", "..")):
+            self.fail(f"{given} names a directory; give the path of a file", param, ctx)  # ('r.json/.' as given)
         try:
             if not os.path.isabs(os.fspath(value)):
                 working_dir()  # a relative path in a deleted working directory: said so, not a bare errno
