@@ -469,6 +469,20 @@ def test_ctrl_c_in_any_command_exits_130_saying_so(monkeypatch, tmp_path, comman
     assert "stopped: interrupted." in result.output and "Aborted" not in result.output
 
 
+def test_debug_shows_the_traceback_of_an_error_a_ctrl_c_caused(monkeypatch):
+    """--debug had hidden the traceback of an error raised while a Ctrl-C was handled (a review): shown, then 130"""
+    def interrupted(*args, **kwargs):
+        try:
+            raise KeyboardInterrupt
+        except KeyboardInterrupt:
+            raise KeyError("raised in a handler")
+
+    monkeypatch.setattr("cimsim.config.load.read_toml", interrupted)
+    result = invoke("--debug", "run", DEFAULT)
+    assert result.exit_code == 130 and "Traceback" in result.output and "KeyError" in result.output, result.output
+    assert "stopped: interrupted." in result.output
+
+
 def test_workers_a_run_cannot_use_are_refused_as_bad_input():
     """--workers with --scheduler had started no local process without a word (sweep refuses it), and per-cell
     read noise split over workers had exited 1, a failed run's code, without naming the option"""

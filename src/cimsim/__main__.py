@@ -9,6 +9,8 @@ not a traceback."""
 import sys  # alone: signal is imported where it is used (its import builds enum classes, a window in which a
 # Ctrl-C before main's guard had printed a traceback on a loaded machine)
 
+from .interrupts import from_ctrl_c  # (imports nothing: no window of its own once the handler is in place)
+
 
 def main() -> None:
     interrupted = []
@@ -23,8 +25,6 @@ def main() -> None:
     try:
         from .cli import main as cli
     except BaseException as exc:  # a Ctrl-C, or an error it caused; anything else raised again
-        from .interrupts import from_ctrl_c
-
         if not from_ctrl_c(exc):
             raise
         interrupted.append(None)

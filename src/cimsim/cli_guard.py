@@ -80,12 +80,12 @@ def guarded(fn):
         except click.ClickException:
             raise
         except Exception as exc:  # noqa: BLE001  (the CLI's last line: a message and an exit code, no traceback)
-            if from_ctrl_c(exc):  # a module a Ctrl-C stopped loading (scipy's, onnx's): the Ctrl-C's exit
-                _stopped("stopped: interrupted.")
             if isinstance(exc, BrokenPipeError) and _stdout_closed():  # `cimsim ... | head -1`: no error to say
                 _end_quietly()
             if click.get_current_context().find_root().params.get("debug"):  # the traceback, then the same exit code
                 traceback.print_exc()
+            if from_ctrl_c(exc):  # a module a Ctrl-C stopped loading (scipy's, onnx's): the Ctrl-C's exit
+                _stopped("stopped: interrupted.")
             if isinstance(exc, ConfigError) or _missing_extra(exc):
                 fail(exc, 2)
             if isinstance(exc, UnicodeEncodeError) and sys.getfilesystemencoding().lower() not in ("utf-8", "utf8"):
