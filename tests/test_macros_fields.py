@@ -640,6 +640,14 @@ def test_a_point_priced_reading_every_input_bit_at_once_says_so_where_the_entry_
      "'energy_per' 'one ADC conversion of all 64 ADCs' is compared as one ADC conversion's energy only as"),
     ('energy_pj = 3.0\nenergy_per = "one ADC conversion (per column) for all 256 ADCs (sum)"',
      "'energy_per' 'one ADC conversion (per column) for all 256 ADCs (sum)' is compared as one ADC conversion's"),
+    ('energy_pj = 3.0\nenergy_per = "one ADC conversion (of all 64 ADCs)"',
+     "is compared as one ADC conversion's energy only as 'one ADC conversion', a remark in parentheses after it at "
+     "most (not a count of ADCs or conversions)"),
+    ('energy_pj = 3.0\nenergy_per = "One ADC conversion"',
+     "'energy_per' 'One ADC conversion' is read in the capitals of 'one ADC conversion' only: write 'one ADC "
+     "conversion'"),
+    ('energy_pj = 3.0\nenergy_per = "ONE FULL-ARRAY MVM (1024 MACs)"',
+     "is read in the capitals of 'one full-array' only: write 'one full-array MVM (1024 MACs)'"),
     ("input_zero_fraction = 1.0", "'input_zero_fraction' must be a number in [0, 1)"),
     ("weight_zero_fraction = 1", "'weight_zero_fraction' must be a number in [0, 1)"),
     ("input_bits = 4\nuiuc_b_x = 8\nuiuc_b_w = 1\ntops_per_w_1b_norm = 800.0",
@@ -649,7 +657,8 @@ def test_a_point_priced_reading_every_input_bit_at_once_says_so_where_the_entry_
      "bits_per_read = 1")])
 def test_figures_a_comparison_would_misread_are_refused(tmp_path, point, message):
     """a probe of 2026-12-06: an energy of 64 conversions had been compared as one's, a figure measured on all-zero
-    inputs priced, B_x above the input bits divided the figure by 8"""
+    inputs priced, B_x above the input bits divided the figure by 8; 2026-12-07: the 64 conversions in parentheses
+    compared as one's, a compared form in other capitals left out as saying nothing of what it covers"""
     path = tmp_path / "m.toml"
     path.write_text(MACRO.format(macro="", point=point))
     result = CliRunner().invoke(main, ["macros", str(path)])

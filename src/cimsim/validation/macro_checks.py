@@ -215,11 +215,20 @@ def check_uiuc_area(file: str, where: str, values: Mapping[str, Any], points: li
 def _check_energy_per(file: str, where: str, per: str) -> None:
     """A ValueError where a parenthesis of an ``energy_per`` names MACs but is no count '(N MACs)' of N >= 1 (a
     '(16,384 MACs)' had been ignored, the MVM priced as the whole array; a '(0 MACs)' divided by zero), or where one
-    'one ADC conversion' goes on but for a remark in parentheses ('... of all 64 ADCs' had been compared as one)"""
-    if per.startswith(ADC_CONVERSION) and not re.fullmatch(re.escape(ADC_CONVERSION) + r"(?: \([^()]*\))?", per):
+    'one ADC conversion' goes on but for a remark in parentheses ('... of all 64 ADCs' had been compared as one), a
+    remark that counts ADCs or conversions ('(of all 64 ADCs)' too), or where either compared form is written in
+    other capitals ('One ADC conversion' had been left out as not saying what it covers)"""
+    for form in (ADC_CONVERSION, FULL_ARRAY_ENERGY):
+        if per.casefold().startswith(form.casefold()) and not per.startswith(form):
+            raise ValueError(f"{file}: {where}: 'energy_per' {cut_short(per)!r} is read in the capitals of "
+                             f"'{form}' only: write '{form}{cut_short(per[len(form):])}'")
+    remark = re.fullmatch(re.escape(ADC_CONVERSION) + r"(?: \(([^()]*)\))?", per)
+    if per.startswith(ADC_CONVERSION) and (not remark or re.search(r"\b(all|\d[\d,]*)\s+(ADCs?|conversions?|column)",
+                                                                   remark.group(1) or "", re.IGNORECASE)):
         raise ValueError(f"{file}: {where}: 'energy_per' {cut_short(per)!r} is compared as one ADC conversion's "
-                         f"energy only as '{ADC_CONVERSION}', a remark in parentheses after it at most: give one "
-                         "conversion's energy, or an MVM's as 'one full-array MVM (N MACs)'")
+                         f"energy only as '{ADC_CONVERSION}', a remark in parentheses after it at most (not a count "
+                         "of ADCs or conversions): give one conversion's energy, or an MVM's as 'one full-array MVM "
+                         "(N MACs)'")
     for inner in re.findall(r"\([^()]*\)", per):
         count = MVM_MACS.fullmatch(inner)
         if re.search(r"\bMACs?\b", inner, re.IGNORECASE) and not (count and int(count.group(1)) >= 1):
