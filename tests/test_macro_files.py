@@ -584,6 +584,19 @@ def test_a_repeat_stating_another_figure_is_named_not_dropped(tmp_path):
     assert "'d' of t" not in result.output and "d vs a" in result.output  # another supply: a trend
 
 
+def test_a_density_trend_between_two_chips_is_a_prediction(tmp_path):
+    """two points of one macro at 28 and 65 nm are two chips: their density ratio is the model's area ratio, a
+    prediction (it had been counted apart as bookkeeping, 'over one chip's area', missing by -414 %: a chips probe);
+    two supplies of one chip stay bookkeeping"""
+    point = '[[macro.point]]\nlabel = "{}"\n{}tops_per_mm2 = 1.0\n'
+    slow = CHIP.replace("cycle_ns = 5", "cycle_ns = 20")
+    nodes = macro_file(tmp_path, slow + point.format("a", "") + point.format("b", "node_nm = 65\n"), "n.toml")
+    supplies = macro_file(tmp_path, slow + point.format("a", "") + point.format("b", "vdd_v = 0.8\ncycle_ns = 20\n"),
+                          "v.toml")
+    assert [c.bookkeeping for c in _cases(nodes).values() if c.kind == "trend"] == [""]
+    assert [bool(c.bookkeeping) for c in _cases(supplies).values() if c.kind == "trend"] == [True]
+
+
 def test_a_repeat_forms_no_trend_of_its_own(tmp_path):
     """a repeat of an earlier point had been paired with the other points, each such trend the reverse of one the
     earlier point forms: one supply law counted twice (Colonnade's 0.6 -> 0.7 V three times; a chips probe)"""

@@ -25,7 +25,7 @@ from importlib import resources
 from typing import Any
 
 from .macro_checks import n_core
-from .macro_configs import cycle_ns, point_config, point_model, priced_as
+from .macro_configs import chip_of, cycle_ns, point_config, point_model, priced_as
 from .macro_timing import SHORT_PULSE
 from .macro_timing import derived_miss
 from .macro_data import (COMPARED_ENERGIES, CONFIG_FIELDS, ENTRY_LIMITS, MVM_MACS, Macro, MacroPoint, Unusable,
@@ -312,7 +312,9 @@ def _cases(file: str | None) -> tuple[MacroCase, ...]:
         for quantity in dict.fromkeys(fig.quantity for _, fig, _ in entries):
             held = [e for e in entries if e[1].quantity == quantity]
             for (u, fig, value), (ref_u, ref_fig, ref_value), names in trend_pairs(held, lambda e: e[0].point, same):
-                both = all(point_model(macro_key, p.point.index, file)["at_stated_cycle"] for p in (u, ref_u))
+                one = chip_of(macro_key, u.point.index, file) == chip_of(macro_key, ref_u.point.index, file)
+                both = all(point_model(macro_key, p.point.index, file)["at_stated_cycle"] for p in (u, ref_u)) and (
+                    quantity != "tops_per_mm2" or one)  # (a density trend between two chips had been bookkeeping)
                 cases.append(_trend(macro_key, u, fig, value, ref_u, ref_fig, ref_value, names, expected,
                                     _DERIVED_TRENDS.get(quantity, "") if both else ""))
     return tuple(cases)

@@ -252,25 +252,29 @@ def _priced(macro_key: str, index: int, file: str | None) -> tuple[Config, Plan,
     return config, plan, counts, cim_breakdown(config, plan, counts)
 
 
+def chip_of(macro_key: str, index: int, file: str | None) -> tuple:
+    """the silicon point ``index`` of a macro of ``file`` runs on (:func:`_chip_area_um2`): two points of equal ones
+    are one chip"""
+    point, c = find_macro(macro_key, file).points[index], _priced(macro_key, index, file)[0]
+    a = c.array  # a digital macro's converters: its stated adder trees (array.adder_trees follows the precision: 0
+    return (c.technology.node_nm, a.rows, a.cols, a.family, a.cell_access, c.device.name,  # where a tree serves each
+            adc_type(point.fields.get("adc_type")), c.adc.cols_per_adc,  # output) or cell chains; the stated type
+            point.fields.get("adcs"), a.digital_adders, a.chain_register_rows,  # (a 1-bit point's config has none)
+            above_macros_converter(find_macro(macro_key, file), c.adc.bits) and c.adc.bits)  # (7 bits sized 5-bit)
+
+
 def _chip_area_um2(macro_key: str, index: int, file: str | None) -> dict[str, float]:
     """the macro area of point ``index``'s chip by component, um2: each the largest among the usable points of one
     silicon (node, array, cell and converters' type and sharing alike; supply, clock, precision, rows a read and data
     are how it runs: a converter clocked alike at a lower supply is nearer its fastest rate, priced alone larger);
     a point whose converter is above the macro's adc_bits, priced as one of its own, is a chip of its own"""
-    points = (macro := find_macro(macro_key, file)).points
-
-    def chip(c: Config, j: int) -> tuple:  # a digital macro's converters: its stated adder trees (array.adder_trees
-        a = c.array  # follows the precision: 0 where a tree serves each output) or cell chains
-        return (c.technology.node_nm, a.rows, a.cols, a.family, a.cell_access, c.device.name,  # the stated type: a
-                adc_type(points[j].fields.get("adc_type")), c.adc.cols_per_adc,  # 1-bit point's config has none
-                points[j].fields.get("adcs"), a.digital_adders, a.chain_register_rows,
-                above_macros_converter(macro, c.adc.bits) and c.adc.bits)  # (7-bit ones had sized a 5-bit chip)
-    own, area = chip(_priced(macro_key, index, file)[0], index), {}
+    points, own, area = (macro := find_macro(macro_key, file)).points, chip_of(macro_key, index, file), {}
     for j in range(len(points)):
         with contextlib.suppress(Unusable):
             sized = cycle_ns(macro, points[j]) is not None and SHORT_PULSE not in point_config(macro_key, j, file)[1]
-            if (j == index or sized) and chip((other := _priced(macro_key, j, file))[0], j) == own:  # (converters
-                # sized for an assumed clock or a short pulse's rate had grown the area of the chip's other points)
+            if (j == index or sized) and chip_of(macro_key, j, file) == own:  # (converters sized for an assumed
+                # clock or a short pulse's rate had grown the area of the chip's other points)
+                other = _priced(macro_key, j, file)
                 for k, v in other[3].area_um2.items():
                     area[k] = max(area.get(k, 0.0), v)
     return {k: v for k, v in area.items() if k not in NON_MACRO_COMPONENTS}
