@@ -26,7 +26,7 @@ from typing import Any
 
 from .macro_checks import n_core
 from .macro_configs import chip_of, cycle_ns, point_config, point_model, priced_as
-from .macro_timing import SHORT_PULSE
+from .macro_timing import PULSE_TIMED
 from .macro_timing import derived_miss
 from .macro_data import (COMPARED_ENERGIES, CONFIG_FIELDS, ENTRY_LIMITS, MVM_MACS, Macro, MacroPoint, Unusable,
                          cached_per_file, explained_unusable, load_macros, point_exclusion, rounds_to,
@@ -160,8 +160,8 @@ def survey(file: str | None = None) -> tuple[tuple[UsablePoint, ...], tuple[Excl
                 excluded.append(Exclusion(m.key, p.label, "point", reason))
                 continue
             figures, skipped = published_figures(m, p)
-            if (clock := cycle_ns(m, p)) is None or SHORT_PULSE in notes:  # (a pulse had set the read time)
-                why = f"{SHORT_PULSE}: " if clock else "no clock or cycle time stated: "
+            if (clock := cycle_ns(m, p)) is None or (timed := next((n for n in notes if n in PULSE_TIMED), None)):
+                why = f"{timed}: " if clock else "no clock or cycle time stated: "  # (a pulse sets the read time)
                 skipped += [Exclusion(m.key, p.label, f.quantity, why + _CLOCKED[f.quantity]) for f in figures
                             if f.quantity in _CLOCKED]
                 figures = [f for f in figures if f.quantity not in _CLOCKED]

@@ -33,7 +33,7 @@ from .macro_data import Macro, MacroPoint, Unusable, adc_type, cached_per_file, 
 from .macro_defaults import DEFAULTS, unpriced_data
 from .macro_uiuc import compared_uiuc, served_outputs
 from .macro_tables import above_macros_converter, adc_table, dac_table
-from .macro_timing import SHORT_PULSE, clocking, cycle_ns
+from .macro_timing import PULSE_TIMED, clocking, cycle_ns
 
 __all__ = ["NON_MACRO_COMPONENTS", "VECTORS", "DEFAULTS", "config_data", "macro_config",
            "model_point", "point_config", "point_model", "cycle_ns", "priced_as", "same_config"]
@@ -102,7 +102,8 @@ def config_data(macro: Macro, point: MacroPoint) -> tuple[dict[str, Any], tuple[
     device.update(bits_per_cell=bits_per_cell, **{k: float(f[k]) for k in DEVICE_FIELDS if k in f})
     _assumed_cell(cell, f, notes)
     technology: dict[str, Any] = {"node_nm": float(f["node_nm"]), "vdd_v": vdd}
-    clocking(macro, point, device, technology, k, dac["encoding"], notes, family == "resistive")
+    uneven = dac["mode"] == "sliced" and (dac["signed_inputs"] == "twos_complement" or dac["input_bits"] % k > 0)
+    clocking(macro, point, device, technology, k, dac["encoding"], notes, family == "resistive", uneven)
     data = {
         "name": point.key,
         "array": {"family": family, "rows": rows, "cols": cols, "rows_per_read": rows_per_read,
@@ -271,7 +272,8 @@ def _chip_area_um2(macro_key: str, index: int, file: str | None) -> dict[str, fl
     points, own, area = (macro := find_macro(macro_key, file)).points, chip_of(macro_key, index, file), {}
     for j in range(len(points)):
         with contextlib.suppress(Unusable):
-            sized = cycle_ns(macro, points[j]) is not None and SHORT_PULSE not in point_config(macro_key, j, file)[1]
+            timed = any(note in PULSE_TIMED for note in point_config(macro_key, j, file)[1])
+            sized = cycle_ns(macro, points[j]) is not None and not timed
             if (j == index or sized) and chip_of(macro_key, j, file) == own:  # (converters sized for an assumed
                 # clock or a short pulse's rate had grown the area of the chip's other points)
                 other = _priced(macro_key, j, file)

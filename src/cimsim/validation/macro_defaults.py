@@ -34,7 +34,9 @@ DEFAULTS: dict[str, str] = {
                       "unit pulses (device.read_pulse_ns = cycle / unit pulses, or the entry's read_pulse_ns; one "
                       "shorter than one gate delay at the node and supply is noted); with "
                       "no clock stated each unit pulse lasts the entry's read_pulse_ns, else the device preset's read "
-                      "pulse (the simulator's definition, docs/cost_cim.md)",
+                      "pulse (the simulator's definition, docs/cost_cim.md); reads of unequal bits (a remainder slice, "
+                      "a sign plane) last their own unit pulses in cimsim, shorter than the cycle: such a point's "
+                      "throughput and area are left out",
     "analog_accumulation": "none (every input plane converted) when not stated; true -> adc.accumulation = planes; "
                            "weight_accumulation = true (weight-bit columns summed before the ADC), or an SRAM macro "
                            "whose UIUC B_w (weight bits per analog dot product) is >= 2 at any of its points (the "
