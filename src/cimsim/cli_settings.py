@@ -118,8 +118,7 @@ def load_with_options(path: str, seed: int | None, settings: tuple[str, ...], tr
 
 def _given(overrides: dict, field: str) -> tuple[str, object] | None:
     """(the --set, as cimsim reads it, and its value) that gives ``field`` ('simulation.seed'), dotted or in its
-    section's table
-    (--set 'simulation={seed=3}': beside --seed 3 it had been refused as given twice), or None"""
+    section's table (--set 'simulation={seed=3}': beside --seed 3 it had been refused as given twice), or None"""
     section, name = field.split(".")
     if field in overrides:
         return f"{field}={overrides[field]!r}", overrides[field]

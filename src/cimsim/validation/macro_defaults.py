@@ -22,9 +22,8 @@ DEFAULTS: dict[str, str] = {
                      "reads, as a peak figure does: in_features = rows_per_read x floor(rows / rows_per_read)",
     "bits_per_read": "UIUC's B_x (uiuc_b_x: an invocation is one read) when not stated, unless the entry states "
                      "analog_accumulation = true and B_x is every input bit; else all magnitude bits in one read "
-                     "(dac.mode = parallel), the "
-                     "point's note says so; 1 -> bit_serial, k below the magnitude bits -> sliced; a stated "
-                     "bits_per_read other than uiuc_b_x is refused",
+                     "(dac.mode = parallel), the point's note says so; 1 -> bit_serial, k below the magnitude bits -> "
+                     "sliced; a stated bits_per_read other than uiuc_b_x is refused",
     "input_signed": "inputs unsigned (dac.signed_inputs = unsigned) unless input_signed = true; signed inputs read "
                     "whole are bipolar (1 signed bit: binary, +/-1), but a digital macro's of 2 or more bits are "
                     "two's complement as a digital INT-n macro's (dac.mode = sliced: the magnitude bits in one "
