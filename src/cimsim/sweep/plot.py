@@ -88,38 +88,48 @@ def write_pareto_plot(points: list[Row], front: list[Row], x: str, y: str, path:
 
 def _front_labels(ax, labels: dict[tuple[float, float], list[str]]) -> list:
     """an annotation of each front point's ``labels`` (by its (x, y)), up right of it, above the step line that
-    leaves it to the right, or up left of it in the right 40 % of the axes (a label past the figure's right edge
-    had been cut off: a review), each with a leader line from its near corner"""
-    ax.autoscale_view()
-    to_axes = ax.transScale + ax.transLimits  # data -> axes fraction, the scales set
-    notes = []
+    leaves it to the right, or, where that would pass the figure's right edge (measured: cut off there, a review),
+    down left of it, in the corner no front point or step line reaches; each with a leader from its near corner"""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    canvas = FigureCanvasAgg(ax.figure)
+    canvas.draw()  # the layout the labels are measured in
+    renderer, right_edge, notes = canvas.get_renderer(), ax.figure.bbox.x1, []
     for (px, py), lines in labels.items():
-        left = bool(to_axes.transform((px, py))[0] > 0.6)
-        notes.append(ax.annotate(
-            "\n".join(lines), (px, py), xytext=(-10 if left else 10, 4), textcoords="offset points",
-            ha="right" if left else "left", va="bottom", fontsize=6.5, color="tab:red",
-            parse_math=False,  # a '$' in a name is drawn as written
-            arrowprops={"arrowstyle": "-", "color": "tab:red", "linewidth": 0.5, "shrinkA": 0, "shrinkB": 3,
-                        "relpos": (float(left), 0.0)}))
+        for left in (False, True):
+            note = ax.annotate(
+                "\n".join(lines), (px, py), xytext=(-10, -4) if left else (10, 4), textcoords="offset points",
+                ha="right" if left else "left", va="top" if left else "bottom", fontsize=6.5, color="tab:red",
+                parse_math=False,  # a '$' in a name is drawn as written
+                arrowprops={"arrowstyle": "-", "color": "tab:red", "linewidth": 0.5, "shrinkA": 0, "shrinkB": 3,
+                            "relpos": (1.0, 1.0) if left else (0.0, 0.0)})
+            if left or note.get_window_extent(renderer).x1 <= right_edge:
+                break
+            note.remove()
+        notes.append(note)
     return notes
 
 
 def parted(fig, notes: list) -> None:
-    """The labels of ``notes`` (annotations in offset points, above their points), from the highest point down,
-    each moved down until it overlaps none above it (a front packed into a narrow span had drawn its neighbours'
-    labels over each other, unreadable, and a label beside another's point: a sweeps probe)"""
+    """The labels of ``notes`` (annotations in offset points, beside their points), from the highest point down,
+    each moved down until it overlaps none above it, but not past the figure's bottom edge (a front packed into a
+    narrow span had drawn its neighbours' labels over each other, unreadable, and a label beside another's point: a
+    sweeps probe)"""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
 
     canvas = FigureCanvasAgg(fig)
     canvas.draw()  # the layout the labels are measured in
-    renderer, boxes = canvas.get_renderer(), []
+    renderer, boxes, bottom = canvas.get_renderer(), [], fig.bbox.y0 + 2
     for note in sorted(notes, key=lambda n: -n.axes.transData.transform(n.xy)[1]):
         for _ in range(len(boxes) + 1):
             box = note.get_window_extent(renderer)
             hit = next((b for b in boxes if box.overlaps(b)), None)
             if hit is None:
                 break
-            note.xyann = (note.xyann[0], note.xyann[1] + (hit.y0 - box.y1 - 2) * 72 / fig.dpi)
+            drop = max(hit.y0 - box.y1 - 2, bottom - box.y0)  # (at the bottom edge it stops, overlapping)
+            note.xyann = (note.xyann[0], note.xyann[1] + drop * 72 / fig.dpi)
+            if drop == bottom - box.y0:
+                break
         boxes.append(note.get_window_extent(renderer))
         note.set_in_layout(False)  # (the axes had shrunk to make room for labels pushed far)
 
