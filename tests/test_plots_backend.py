@@ -83,29 +83,32 @@ def test_pareto_points_that_tie_share_one_readable_label(tmp_path, monkeypatch):
     assert tied.splitlines() == ["name=a", "name=b", "name=c"]
 
 
-@pytest.mark.parametrize("spread", [False, True])
-def test_the_labels_of_a_front_packed_into_a_narrow_span_do_not_overlap(tmp_path, monkeypatch, spread):
+@pytest.mark.parametrize("spread, rising", [(False, False), (True, False), (True, True)])
+def test_the_labels_of_a_front_packed_into_a_narrow_span_do_not_overlap(tmp_path, monkeypatch, spread, rising):
     """sweep-adc's front (five points within 1 % of the energy span) had drawn the bits=5 and bits=6 labels over each
-    other and the bits=7 label beside the bits=8 point (a sweeps probe): each label now sits above its own point,
+    other and the bits=7 label beside the bits=8 point (a sweeps probe): each label now sits beside its own point,
     moved down only as far as the labels above it need, and inside the figure (a front spread over the x axis had
-    its rightmost labels cut off at the figure's edge: a review)"""
+    its rightmost labels cut off at the figure's edge, and a rising one, an objective maximised, its labels piled
+    at the bottom: reviews)"""
+
     from matplotlib.axes import Axes
     from matplotlib.backends.backend_agg import FigureCanvasAgg
 
-    from cimsim.sweep.plot import write_pareto_plot
+    from cimsim.sweep.plot import text_box, write_pareto_plot
 
     notes = []
     annotate = Axes.annotate
     monkeypatch.setattr(Axes, "annotate", lambda self, *args, **kw: notes.append(annotate(self, *args, **kw))
                         or notes[-1])
     points = [{"adc.bits": str(b), "rows": "256", "energy_pj": str(132500 + (5000 if spread else 100) * b),
-               "error": str(0.5 / b ** 2)} for b in range(4, 9)]
+               "error": str(b if rising else 0.5 / b ** 2)} for b in range(4, 9)]
     points.append({"adc.bits": "3", "rows": "8", "energy_pj": "160000", "error": "0.01"})
     write_pareto_plot(points, points[:5], "energy_pj", "error", tmp_path / "front.png")
     notes = [n for n in notes if n.axes is not None]  # (a label tried on the right and moved left: removed)
     renderer = FigureCanvasAgg(notes[0].figure).get_renderer()
-    boxes, figure = [n.get_window_extent(renderer) for n in notes], notes[0].figure.bbox
+    boxes, figure = [text_box(n, renderer) for n in notes], notes[0].figure.bbox  # (the text alone)
     assert len(boxes) == 5 and not any(a.overlaps(b) for k, a in enumerate(boxes) for b in boxes[k + 1:])
-    assert all(figure.x0 <= box.x0 and box.x1 <= figure.x1 and figure.y0 <= box.y0 for box in boxes)
+    assert all(figure.x0 <= box.x0 and box.x1 <= figure.x1 and figure.y0 <= box.y0 <= box.y1 <= figure.y1
+               for box in boxes)
     tops = [n.axes.transData.transform(n.xy)[1] for n in notes]  # each label at or below its point's height + 1 line
     assert all(box.y0 <= top + box.height for box, top in zip(boxes, tops))

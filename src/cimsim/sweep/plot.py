@@ -88,50 +88,72 @@ def write_pareto_plot(points: list[Row], front: list[Row], x: str, y: str, path:
 
 def _front_labels(ax, labels: dict[tuple[float, float], list[str]]) -> list:
     """an annotation of each front point's ``labels`` (by its (x, y)), up right of it, above the step line that
-    leaves it to the right, or, where that would pass the figure's right edge (measured: cut off there, a review),
-    down left of it, in the corner no front point or step line reaches; each with a leader from its near corner"""
+    leaves it to the right, or, where that text would pass the figure's right edge (cut off there: a review), in the
+    corner no front point or step line reaches: down left of it where the front falls, up left where it rises
+    (one objective maximised), unless that passes the figure's edges by more; each with a leader from its near
+    corner.
+    Out of the layout from the start, so that what is measured is what is drawn."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
 
+    ends = list(labels)
+    rises = len(ends) > 1 and (ends[-1][1] - ends[0][1]) * (ends[-1][0] - ends[0][0]) > 0
     canvas = FigureCanvasAgg(ax.figure)
     canvas.draw()  # the layout the labels are measured in
-    renderer, right_edge, notes = canvas.get_renderer(), ax.figure.bbox.x1, []
+    renderer, frame, notes = canvas.get_renderer(), ax.figure.bbox, []
     for (px, py), lines in labels.items():
+        tried = []
         for left in (False, True):
+            up = not left or rises
             note = ax.annotate(
-                "\n".join(lines), (px, py), xytext=(-10, -4) if left else (10, 4), textcoords="offset points",
-                ha="right" if left else "left", va="top" if left else "bottom", fontsize=6.5, color="tab:red",
+                "\n".join(lines), (px, py), xytext=(-10 if left else 10, 4 if up else -4), textcoords="offset points",
+                ha="right" if left else "left", va="bottom" if up else "top", fontsize=6.5, color="tab:red",
                 parse_math=False,  # a '$' in a name is drawn as written
                 arrowprops={"arrowstyle": "-", "color": "tab:red", "linewidth": 0.5, "shrinkA": 0, "shrinkB": 3,
-                            "relpos": (1.0, 1.0) if left else (0.0, 0.0)})
-            if left or note.get_window_extent(renderer).x1 <= right_edge:
+                            "relpos": (float(left), 0.0 if up else 1.0)})
+            note.set_in_layout(False)  # (the axes had shrunk to make room for labels pushed far)
+            box = text_box(note, renderer)  # how far it passes the figure's edges
+            tried.append((max(box.x1 - frame.x1, frame.x0 - box.x0, frame.y0 - box.y0, box.y1 - frame.y1, 0.0), note))
+            if tried[-1][0] == 0:
                 break
-            note.remove()
-        notes.append(note)
+        keep = min(tried, key=lambda t: t[0])[1]
+        for _, note in tried:
+            if note is not keep:
+                note.remove()
+        notes.append(keep)
     return notes
+
+
+def text_box(note, renderer):
+    """the window extent of an annotation's text alone (its leader line left out: a label moved away from its point
+    had measured up to it, pushing every lower label below it; a review)"""
+    from matplotlib.text import Text
+
+    note.update_positions(renderer)  # (the text's place follows its offset only once updated)
+    return Text.get_window_extent(note, renderer)
 
 
 def parted(fig, notes: list) -> None:
     """The labels of ``notes`` (annotations in offset points, beside their points), from the highest point down,
-    each moved down until it overlaps none above it, but not past the figure's bottom edge (a front packed into a
-    narrow span had drawn its neighbours' labels over each other, unreadable, and a label beside another's point: a
-    sweeps probe)"""
+    each moved down until its text overlaps none above it, then each kept within the figure (a front packed
+    into a narrow span had drawn its neighbours' labels over each other, unreadable, and a label beside another's
+    point: a sweeps probe)"""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
 
     canvas = FigureCanvasAgg(fig)
     canvas.draw()  # the layout the labels are measured in
-    renderer, boxes, bottom = canvas.get_renderer(), [], fig.bbox.y0 + 2
+    renderer, boxes, frame = canvas.get_renderer(), [], fig.bbox
     for note in sorted(notes, key=lambda n: -n.axes.transData.transform(n.xy)[1]):
         for _ in range(len(boxes) + 1):
-            box = note.get_window_extent(renderer)
+            box = text_box(note, renderer)
             hit = next((b for b in boxes if box.overlaps(b)), None)
             if hit is None:
                 break
-            drop = max(hit.y0 - box.y1 - 2, bottom - box.y0)  # (at the bottom edge it stops, overlapping)
-            note.xyann = (note.xyann[0], note.xyann[1] + drop * 72 / fig.dpi)
-            if drop == bottom - box.y0:
-                break
-        boxes.append(note.get_window_extent(renderer))
-        note.set_in_layout(False)  # (the axes had shrunk to make room for labels pushed far)
+            note.xyann = (note.xyann[0], note.xyann[1] + (hit.y0 - box.y1 - 2) * 72 / fig.dpi)
+        box = text_box(note, renderer)  # within the figure (a tall label of ties had run past the bottom edge)
+        dx = max(frame.x0 + 2 - box.x0, 0.0) or min(frame.x1 - 2 - box.x1, 0.0)
+        dy = max(frame.y0 + 2 - box.y0, 0.0) or min(frame.y1 - 2 - box.y1, 0.0)
+        note.xyann = (note.xyann[0] + dx * 72 / fig.dpi, note.xyann[1] + dy * 72 / fig.dpi)
+        boxes.append(text_box(note, renderer))
 
 
 def placed(values: list[float]) -> list[float]:
