@@ -643,11 +643,15 @@ def test_a_point_priced_reading_every_input_bit_at_once_says_so_where_the_entry_
     ('energy_pj = 3.0\nenergy_per = "one ADC conversion (of all 64 ADCs)"',
      "is compared as one ADC conversion's energy only as 'one ADC conversion', a remark in parentheses after it at "
      "most (not a count of ADCs or conversions)"),
+    ('energy_pj = 3.0\nenergy_per = "one ADC conversion (x64 ADCs)"', "(not a count of ADCs or conversions)"),
+    ('energy_pj = 3.0\nenergy_per = "one ADC conversion (summed over every ADC)"', "(not a count of ADCs or"),
     ('energy_pj = 3.0\nenergy_per = "One ADC conversion"',
-     "'energy_per' 'One ADC conversion' is read in the capitals of 'one ADC conversion' only: write 'one ADC "
-     "conversion'"),
+     "'energy_per' 'One ADC conversion' is read as written 'one ADC conversion' only (its capitals, single "
+     "spaces): write 'one ADC conversion'"),
+    ('energy_pj = 3.0\nenergy_per = " one  ADC conversion"', "write 'one ADC conversion'"),
     ('energy_pj = 3.0\nenergy_per = "ONE FULL-ARRAY MVM (1024 MACs)"',
-     "is read in the capitals of 'one full-array' only: write 'one full-array MVM (1024 MACs)'"),
+     "is read as written 'one full-array' only (its capitals, single spaces): write 'one full-array MVM (1024 "
+     "MACs)'"),
     ("input_zero_fraction = 1.0", "'input_zero_fraction' must be a number in [0, 1)"),
     ("weight_zero_fraction = 1", "'weight_zero_fraction' must be a number in [0, 1)"),
     ("input_bits = 4\nuiuc_b_x = 8\nuiuc_b_w = 1\ntops_per_w_1b_norm = 800.0",

@@ -219,12 +219,13 @@ def _check_energy_per(file: str, where: str, per: str) -> None:
     remark that counts ADCs or conversions ('(of all 64 ADCs)' too), or where either compared form is written in
     other capitals ('One ADC conversion' had been left out as not saying what it covers)"""
     for form in (ADC_CONVERSION, FULL_ARRAY_ENERGY):
-        if per.casefold().startswith(form.casefold()) and not per.startswith(form):
-            raise ValueError(f"{file}: {where}: 'energy_per' {cut_short(per)!r} is read in the capitals of "
-                             f"'{form}' only: write '{form}{cut_short(per[len(form):])}'")
+        spaced = " ".join(per.split())
+        if spaced.casefold().startswith(form.casefold()) and not per.startswith(form):
+            raise ValueError(f"{file}: {where}: 'energy_per' {cut_short(per)!r} is read as written '{form}' only "
+                             f"(its capitals, single spaces): write '{form}{cut_short(spaced[len(form):])}'")
     remark = re.fullmatch(re.escape(ADC_CONVERSION) + r"(?: \(([^()]*)\))?", per)
-    if per.startswith(ADC_CONVERSION) and (not remark or re.search(r"\b(all|\d[\d,]*)\s+(ADCs?|conversions?|column)",
-                                                                   remark.group(1) or "", re.IGNORECASE)):
+    counted = r"ADCs|conversions|\b(all|every|each|total|sum|summed|whole)\b"  # of more than one conversion
+    if per.startswith(ADC_CONVERSION) and (not remark or re.search(counted, remark.group(1) or "", re.IGNORECASE)):
         raise ValueError(f"{file}: {where}: 'energy_per' {cut_short(per)!r} is compared as one ADC conversion's "
                          f"energy only as '{ADC_CONVERSION}', a remark in parentheses after it at most (not a count "
                          "of ADCs or conversions): give one conversion's energy, or an MVM's as 'one full-array MVM "
