@@ -454,10 +454,14 @@ def test_a_density_trend_between_two_derived_throughputs_is_derived():
     cases = macro_comparison.macro_cases()
     for c in (c for c in cases if c.kind == "trend"):
         both = all(_reads_at_the_stated_cycle(c.macro, p) for p in c.point.split(" vs "))
-        assert bool(c.bookkeeping) == (c.quantity in ("tops", "tops_per_mm2") and both), c.key
+        indices = [next(q.index for q in macro_data.find_macro(c.macro).points if q.label == p)
+                   for p in c.point.split(" vs ")]
+        one = len({macro_configs.chip_of(c.macro, i, None) for i in indices}) == 1  # (density: of one chip only)
+        assert bool(c.bookkeeping) == (c.quantity == "tops" and both or c.quantity == "tops_per_mm2" and both
+                                       and one), c.key
     densities = [c for c in cases if c.kind == "trend" and c.quantity == "tops_per_mm2" and c.bookkeeping]
     assert {c.macro for c in densities} >= {"chen-cicc2022-dctram", "choi-cicc2022"}
-    assert all("area ratio" in c.why for c in densities)
+    assert all("of one chip (one area)" in c.why for c in densities)
     assert not any(c.bookkeeping for c in cases if c.kind == "absolute" and c.quantity == "tops_per_mm2")
     families = macro_report.records_by_family()["families"]
     family = {m.key: m.family for m in macro_data.load_macros()}

@@ -247,8 +247,7 @@ def _diagnosis(quantity: str, model: Mapping[str, Any], ratio: float) -> str:
 _DERIVED = "derived, counted apart: the model's time per vector is its reads at the stated cycle, as stated"
 _DERIVED_TRENDS = {"tops": "derived, counted apart: a ratio of two throughputs each its reads at its stated cycle",
                    "tops_per_mm2": "derived, counted apart: a ratio of two densities whose throughputs are each their "
-                                   "reads at the stated cycle, over one chip's area: the model's area ratio (1 where "
-                                   "the two run one chip's silicon: then the throughputs' ratio alone)"}
+                                   "reads at the stated cycle, of one chip (one area): the throughputs' ratio alone"}
 
 
 def _bookkeeping(quantity: str, model: Mapping[str, Any]) -> str:

@@ -36,7 +36,7 @@ from .macro_tables import above_macros_converter, adc_table, dac_table
 from .macro_timing import PULSE_TIMED, clocking, cycle_ns
 
 __all__ = ["NON_MACRO_COMPONENTS", "VECTORS", "DEFAULTS", "config_data", "macro_config",
-           "model_point", "point_config", "point_model", "cycle_ns", "priced_as", "same_config"]
+           "model_point", "point_config", "point_model", "cycle_ns", "priced_as", "same_config", "chip_of"]
 
 NON_MACRO_COMPONENTS = frozenset({"buffers", "interconnect", "global_buffer", "noc", "dram", "programming", "leakage"})
 """breakdown components outside a macro; every other key (array, dac, sample_hold, adc, shift_add, accumulate and
@@ -253,15 +253,16 @@ def _priced(macro_key: str, index: int, file: str | None) -> tuple[Config, Plan,
     return config, plan, counts, cim_breakdown(config, plan, counts)
 
 
-def chip_of(macro_key: str, index: int, file: str | None) -> tuple:
+def chip_of(macro_key: str, index: int, file: str | None) -> tuple[Any, ...]:
     """the silicon point ``index`` of a macro of ``file`` runs on (:func:`_chip_area_um2`): two points of equal ones
-    are one chip"""
+    are one chip. A digital macro's converters are its stated adder trees (array.adder_trees follows the precision:
+    0 where a tree serves each output) or cell chains; the ADC type is the one stated (a 1-bit point's config has
+    none); a converter above the macro's adc_bits is one of its own (7-bit ones had sized a 5-bit chip)."""
     point, c = find_macro(macro_key, file).points[index], _priced(macro_key, index, file)[0]
-    a = c.array  # a digital macro's converters: its stated adder trees (array.adder_trees follows the precision: 0
-    return (c.technology.node_nm, a.rows, a.cols, a.family, a.cell_access, c.device.name,  # where a tree serves each
-            adc_type(point.fields.get("adc_type")), c.adc.cols_per_adc,  # output) or cell chains; the stated type
-            point.fields.get("adcs"), a.digital_adders, a.chain_register_rows,  # (a 1-bit point's config has none)
-            above_macros_converter(find_macro(macro_key, file), c.adc.bits) and c.adc.bits)  # (7 bits sized 5-bit)
+    a = c.array
+    return (c.technology.node_nm, a.rows, a.cols, a.family, a.cell_access, c.device.name,
+            adc_type(point.fields.get("adc_type")), c.adc.cols_per_adc, point.fields.get("adcs"), a.digital_adders,
+            a.chain_register_rows, above_macros_converter(find_macro(macro_key, file), c.adc.bits) and c.adc.bits)
 
 
 def _chip_area_um2(macro_key: str, index: int, file: str | None) -> dict[str, float]:

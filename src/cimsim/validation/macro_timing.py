@@ -16,14 +16,14 @@ from .macro_defaults import preset_read_pulse_ns
 __all__ = ["SHORT_PULSE", "UNEVEN_PULSES", "PULSE_TIMED", "clocking", "cycle_ns", "derived_miss"]
 
 SHORT_PULSE = "its read_pulse_ns is shorter than its read cycle: cimsim's read lasts the pulse (or a conversion)"
+"""the note of a point whose stated pulse sets the model's read time, not its cycle"""
 UNEVEN_PULSES = ("its reads carry unequal input bits (a remainder slice, a sign plane): cimsim's time-domain read "
                  "lasts its own unit pulses, shorter than the stated cycle for the narrower ones")
+"""the note of a point whose narrower reads last fewer unit pulses than its cycle (3 slices of an 8-bit pulse-width
+input in 3 x 16.2 ns of a 20 ns cycle had been compared as +23.5 %)"""
 PULSE_TIMED = (SHORT_PULSE, UNEVEN_PULSES)
-"""notes of a point whose read time a pulse sets, not its stated cycle: its throughput and area are left out (a
-slice's fewer unit pulses had read 3 slices of an 8-bit pulse-width input in 3 x 16.2 ns of a 20 ns cycle: +23.5 %
-compared as a prediction)"""
-"""the note of a point whose stated pulse sets the model's read time, not its cycle: its throughput and area are
-left out, and its converters (sized for that rate) size no other point's area"""
+"""notes of a point whose read time a pulse sets, not its stated cycle: its throughput and area are left out, and
+its converters (sized for that rate) size no other point's area"""
 
 _SUPPLIES = next(f for f in dataclasses.fields(TechnologyConfig) if f.name == "vdd_v").metadata["rule"]
 """the supplies a config takes (technology.vdd_v's rule)"""
