@@ -449,8 +449,8 @@ def test_a_throughput_is_derived_only_where_the_model_reads_at_the_stated_cycle(
 
 
 def test_a_density_trend_between_two_derived_throughputs_is_derived():
-    # over one chip's published area such a trend is the throughput identity over the model's area ratio (chen
-    # -1.6 %, choi -0.3 %): it had counted as a prediction in the family, variable and axis trend counts
+    # of one chip (one published area) such a trend is the throughputs' ratio, an identity (chen -1.6 %, choi
+    # -0.3 %): it had counted as a prediction in the family, variable and axis trend counts; of two chips it is one
     cases = macro_comparison.macro_cases()
     for c in (c for c in cases if c.kind == "trend"):
         both = all(_reads_at_the_stated_cycle(c.macro, p) for p in c.point.split(" vs "))

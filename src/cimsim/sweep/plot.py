@@ -59,7 +59,8 @@ def write_pareto_plot(points: list[Row], front: list[Row], x: str, y: str, path:
     n, rows = len(points), points + front
     xs, ys = placed([float(p[x]) for p in rows]), placed([float(p[y]) for p in rows])
     edge = [k for k, p in enumerate(points) if not all(math.isfinite(float(p[c])) for c in (x, y))]
-    fig = Figure(figsize=(6.0, 4.5), layout="constrained")
+    fig = Figure(figsize=(6.0, 4.5), dpi=120, layout="constrained")  # (the labels measured as saved: text widths
+    # round to whole pixels, unevenly from one resolution to another)
     ax = fig.add_subplot()
     ax.scatter(xs[:n], ys[:n], s=14, color="0.6", label=f"all points ({n})")
     if edge:
@@ -87,22 +88,22 @@ def write_pareto_plot(points: list[Row], front: list[Row], x: str, y: str, path:
 
 
 def _front_labels(ax, labels: dict[tuple[float, float], list[str]]) -> list:
-    """an annotation of each front point's ``labels`` (by its (x, y)), up right of it, above the step line that
-    leaves it to the right, or, where that text would pass the figure's right edge (cut off there: a review), in the
-    corner no front point or step line reaches: down left of it where the front falls, up left where it rises
-    (one objective maximised), unless that passes the figure's edges by more; each with a leader from its near
-    corner.
-    Out of the layout from the start, so that what is measured is what is drawn."""
+    """an annotation of each front point's ``labels`` (by its (x, y)) where its text stays within the axes, else
+    where it passes their edges least: on a falling front up right of it (above the step line that leaves it to the
+    right), else down left, the corner no front point or step line reaches; on a rising one (one objective
+    maximised) up left first, its step line rising to the right (a label past the figure's edge had been cut off,
+    one on a rising front struck through: reviews); each with a leader from its near corner. Out of the layout from
+    the start, so that what is measured is what is drawn."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
 
     ends = list(labels)
     rises = len(ends) > 1 and (ends[-1][1] - ends[0][1]) * (ends[-1][0] - ends[0][0]) > 0
     canvas = FigureCanvasAgg(ax.figure)
     canvas.draw()  # the layout the labels are measured in
-    renderer, frame, notes = canvas.get_renderer(), ax.figure.bbox, []
+    renderer, frame, notes = canvas.get_renderer(), ax.bbox, []
     for (px, py), lines in labels.items():
         tried = []
-        for left in (False, True):
+        for left in (rises, not rises):  # a rising front's free corner first: its step line rises to the right
             up = not left or rises
             note = ax.annotate(
                 "\n".join(lines), (px, py), xytext=(-10 if left else 10, 4 if up else -4), textcoords="offset points",
@@ -134,14 +135,14 @@ def text_box(note, renderer):
 
 def parted(fig, notes: list) -> None:
     """The labels of ``notes`` (annotations in offset points, beside their points), from the highest point down,
-    each moved down until its text overlaps none above it, then each kept within the figure (a front packed
-    into a narrow span had drawn its neighbours' labels over each other, unreadable, and a label beside another's
-    point: a sweeps probe)"""
+    each moved down until its text overlaps none above it, then kept within the axes, where at an edge it may
+    overlap another (a front packed into a narrow span had drawn its neighbours' labels over each other, unreadable,
+    and a label beside another's point: a sweeps probe)"""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
 
     canvas = FigureCanvasAgg(fig)
     canvas.draw()  # the layout the labels are measured in
-    renderer, boxes, frame = canvas.get_renderer(), [], fig.bbox
+    renderer, boxes, frame = canvas.get_renderer(), [], notes[0].axes.bbox if notes else fig.bbox
     for note in sorted(notes, key=lambda n: -n.axes.transData.transform(n.xy)[1]):
         for _ in range(len(boxes) + 1):
             box = text_box(note, renderer)
@@ -149,7 +150,8 @@ def parted(fig, notes: list) -> None:
             if hit is None:
                 break
             note.xyann = (note.xyann[0], note.xyann[1] + (hit.y0 - box.y1 - 2) * 72 / fig.dpi)
-        box = text_box(note, renderer)  # within the figure (a tall label of ties had run past the bottom edge)
+        box = text_box(note, renderer)  # within the axes, off the ticks (a tall label of ties had run past the
+        # figure's bottom edge); at an edge a label may overlap another
         dx = max(frame.x0 + 2 - box.x0, 0.0) or min(frame.x1 - 2 - box.x1, 0.0)
         dy = max(frame.y0 + 2 - box.y0, 0.0) or min(frame.y1 - 2 - box.y1, 0.0)
         note.xyann = (note.xyann[0] + dx * 72 / fig.dpi, note.xyann[1] + dy * 72 / fig.dpi)

@@ -223,8 +223,9 @@ def _check_energy_per(file: str, where: str, per: str) -> None:
         if spaced.casefold().startswith(form.casefold()) and not per.startswith(form):
             raise ValueError(f"{file}: {where}: 'energy_per' {cut_short(per)!r} is read as written '{form}' only "
                              f"(its capitals, single spaces): write '{form}{cut_short(spaced[len(form):])}'")
-    remark = re.fullmatch(re.escape(ADC_CONVERSION) + r"(?: \(([^()]*)\))?", per)
-    counted = r"ADCs|conversions|\b(all|every|each|total|sum|summed|whole)\b"  # of more than one conversion
+    remark = re.fullmatch(re.escape(ADC_CONVERSION) + r"(?:\s+\(([^()]*)\))?\s*", per)  # (any spaces around it)
+    counted = (r"\b(ADCs|conversions)\b|\d[\d,]*\s*(ADC|conversion|column)s?\b|"  # of more than one conversion
+               r"\b(all|every|each)\s+(of\s+the\s+|the\s+)?(ADC|column)s?\b")
     if per.startswith(ADC_CONVERSION) and (not remark or re.search(counted, remark.group(1) or "", re.IGNORECASE)):
         raise ValueError(f"{file}: {where}: 'energy_per' {cut_short(per)!r} is compared as one ADC conversion's "
                          f"energy only as '{ADC_CONVERSION}', a remark in parentheses after it at most (not a count "
