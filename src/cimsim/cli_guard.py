@@ -9,7 +9,6 @@ import select
 import sys
 import traceback
 import warnings
-from pathlib import Path
 
 import click
 
@@ -313,7 +312,7 @@ class OutputPath(click.Path):
         given, value = value, super().convert(value, param, ctx)
         if not os.fspath(value):
             self.fail("an empty path names no file or folder", param, ctx)
-        if self.file_okay and not self.dir_okay and (names_folder(given) or Path(value).name in ("", ".", "..")):
+        if self.file_okay and not self.dir_okay and names_folder(given):
             self.fail(f"{given} names a directory; give the path of a file", param, ctx)  # ('r.json/.' as given)
         try:
             if not os.path.isabs(os.fspath(value)):

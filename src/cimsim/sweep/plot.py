@@ -82,25 +82,25 @@ def write_pareto_plot(points: list[Row], front: list[Row], x: str, y: str, path:
     ax.set_xlabel(x, parse_math=False)
     ax.set_ylabel(y, parse_math=False)
     ax.legend(fontsize=8)
-    parted(fig, _front_labels(ax, labels))
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    canvas = FigureCanvasAgg(fig)
+    canvas.draw()  # the layout the labels are measured in (they stay out of it: it holds)
+    parted(ax, _front_labels(ax, labels, canvas.get_renderer()), canvas.get_renderer())
     write_atomic_with(path, lambda fh: fig.savefig(fh, dpi=120, format=plot_format(path)))
     return Path(path)
 
 
-def _front_labels(ax, labels: dict[tuple[float, float], list[str]]) -> list:
+def _front_labels(ax, labels: dict[tuple[float, float], list[str]], renderer) -> list:
     """an annotation of each front point's ``labels`` (by its (x, y)) where its text stays within the axes, else
     where it passes their edges least: on a falling front up right of it (above the step line that leaves it to the
     right), else down left, the corner no front point or step line reaches; on a rising one (one objective
     maximised) up left first, its step line rising to the right (a label past the figure's edge had been cut off,
     one on a rising front struck through: reviews); each with a leader from its near corner. Out of the layout from
-    the start, so that what is measured is what is drawn."""
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-
+    the start, so that what is measured (``renderer``: the figure drawn) is what is drawn."""
     ends = list(labels)
     rises = len(ends) > 1 and (ends[-1][1] - ends[0][1]) * (ends[-1][0] - ends[0][0]) > 0
-    canvas = FigureCanvasAgg(ax.figure)
-    canvas.draw()  # the layout the labels are measured in
-    renderer, frame, notes = canvas.get_renderer(), ax.bbox, []
+    frame, notes = ax.bbox, []
     for (px, py), lines in labels.items():
         tried = []
         for left in (rises, not rises):  # a rising front's free corner first: its step line rises to the right
@@ -112,7 +112,7 @@ def _front_labels(ax, labels: dict[tuple[float, float], list[str]]) -> list:
                 arrowprops={"arrowstyle": "-", "color": "tab:red", "linewidth": 0.5, "shrinkA": 0, "shrinkB": 3,
                             "relpos": (float(left), 0.0 if up else 1.0)})
             note.set_in_layout(False)  # (the axes had shrunk to make room for labels pushed far)
-            box = text_box(note, renderer)  # how far it passes the figure's edges
+            box = text_box(note, renderer)  # how far it passes the axes' edges
             tried.append((max(box.x1 - frame.x1, frame.x0 - box.x0, frame.y0 - box.y0, box.y1 - frame.y1, 0.0), note))
             if tried[-1][0] == 0:
                 break
@@ -133,28 +133,24 @@ def text_box(note, renderer):
     return Text.get_window_extent(note, renderer)
 
 
-def parted(fig, notes: list) -> None:
-    """The labels of ``notes`` (annotations in offset points, beside their points), from the highest point down,
-    each moved down until its text overlaps none above it, then kept within the axes, where at an edge it may
-    overlap another (a front packed into a narrow span had drawn its neighbours' labels over each other, unreadable,
-    and a label beside another's point: a sweeps probe)"""
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-
-    canvas = FigureCanvasAgg(fig)
-    canvas.draw()  # the layout the labels are measured in
-    renderer, boxes, frame = canvas.get_renderer(), [], notes[0].axes.bbox if notes else fig.bbox
-    for note in sorted(notes, key=lambda n: -n.axes.transData.transform(n.xy)[1]):
+def parted(ax, notes: list, renderer) -> None:
+    """The labels of ``notes`` (annotations in offset points, beside their points on ``ax``, measured by
+    ``renderer``), from the highest point down, each moved down until its text overlaps none above it, then kept
+    within the axes, where at an edge it may overlap another (a front packed into a narrow span had drawn its
+    neighbours' labels over each other, unreadable, and a label beside another's point: a sweeps probe)"""
+    boxes, frame, points_per_pixel = [], ax.bbox, 72 / ax.figure.dpi
+    for note in sorted(notes, key=lambda n: -ax.transData.transform(n.xy)[1]):
         for _ in range(len(boxes) + 1):
             box = text_box(note, renderer)
             hit = next((b for b in boxes if box.overlaps(b)), None)
             if hit is None:
                 break
-            note.xyann = (note.xyann[0], note.xyann[1] + (hit.y0 - box.y1 - 2) * 72 / fig.dpi)
+            note.xyann = (note.xyann[0], note.xyann[1] + (hit.y0 - box.y1 - 2) * points_per_pixel)
         box = text_box(note, renderer)  # within the axes, off the ticks (a tall label of ties had run past the
         # figure's bottom edge); at an edge a label may overlap another
         dx = max(frame.x0 + 2 - box.x0, 0.0) or min(frame.x1 - 2 - box.x1, 0.0)
         dy = max(frame.y0 + 2 - box.y0, 0.0) or min(frame.y1 - 2 - box.y1, 0.0)
-        note.xyann = (note.xyann[0] + dx * 72 / fig.dpi, note.xyann[1] + dy * 72 / fig.dpi)
+        note.xyann = (note.xyann[0] + dx * points_per_pixel, note.xyann[1] + dy * points_per_pixel)
         boxes.append(text_box(note, renderer))
 
 

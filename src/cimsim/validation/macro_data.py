@@ -25,7 +25,7 @@ from ..argcheck import escaped, look_alike_key
 from ..config.toml_file import read_toml
 from .macro_checks import (CONFIG_FIELDS, DATA_CONDITIONS, FAMILIES, FULL_ARRAY_ENERGY, MVM_MACS, as_toml, n_core,
                            check_consistent, check_fields, check_top_level, check_uiuc_area, unique_labels)
-from .macro_figures import ADC_CONVERSION, check_density, check_invocation
+from .macro_figures import ADC_CONVERSION, check_density, check_invocation, whole_invocation
 from .macro_defaults import in_entry_terms
 
 __all__ = ["adc_type", "adc_type_hint", "MACRO_FILE", "CONFIG_FIELDS", "DATA_CONDITIONS", "FAMILIES", "ENTRY_LIMITS",
@@ -87,8 +87,7 @@ def invocation_reads(fields: Mapping[str, Any], values: Mapping[str, Any]) -> di
     no bits_per_read: an invocation, one read at the stated cycle, takes B_x input bits (a B_x of 1 beside 8-bit
     inputs had been priced as all 8 bits in one read); else ``{}``, and where input planes are summed before one
     conversion (analog_accumulation) and B_x is every input bit (an invocation may take them in several reads)"""
-    whole = fields.get("analog_accumulation") and values.get("uiuc_b_x") == fields.get("input_bits")
-    if "uiuc_b_x" not in values or "bits_per_read" in fields or whole:
+    if "uiuc_b_x" not in values or "bits_per_read" in fields or whole_invocation(fields, values["uiuc_b_x"]):
         return {}
     return {"bits_per_read": int(values["uiuc_b_x"])}
 

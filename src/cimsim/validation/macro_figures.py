@@ -14,7 +14,7 @@ from typing import Any
 from ..config.keys import as_written
 
 __all__ = ["ADC_CONVERSION", "FULL_ARRAY_ENERGY", "MVM_MACS", "RETICLE_AREA_MM2", "as_toml", "check_figures",
-           "check_invocation", "check_density"]
+           "check_invocation", "check_density", "whole_invocation"]
 
 ADC_CONVERSION = "one ADC conversion"
 """the ``energy_per`` of one conversion's energy (compared with the model ADC's)"""
@@ -96,6 +96,12 @@ def _check_uiuc(file: str, where: str, values: Mapping[str, Any]) -> None:
                          "give them")
 
 
+def whole_invocation(fields: Mapping[str, Any], b_x: Any) -> bool:
+    """whether UIUC's B_x ``b_x`` of a point (configuration ``fields``) is every input bit of one conversion that
+    sums the input planes (analog_accumulation): an invocation of several reads, whatever bits each takes"""
+    return bool(fields.get("analog_accumulation")) and b_x == fields.get("input_bits")
+
+
 def check_invocation(file: str, where: str, fields: Mapping[str, Any], values: Mapping[str, Any]) -> None:
     """A ValueError where a point's UIUC B_x (``uiuc_b_x``, input bits per array invocation) exceeds the input bits
     it states or its macro does (``fields``: the merged configuration): an invocation takes at most every input bit
@@ -107,8 +113,7 @@ def check_invocation(file: str, where: str, fields: Mapping[str, Any], values: M
                          f"invocation) above input_bits = {fields['input_bits']}: an invocation takes at most every "
                          "input bit; give the precision the figure was measured at")
     b_x, read = values.get("uiuc_b_x"), fields.get("bits_per_read")
-    whole = fields.get("analog_accumulation") and b_x == fields.get("input_bits")  # the planes summed, converted once
-    if b_x is not None and read is not None and read != b_x and not whole:
+    if b_x is not None and read is not None and read != b_x and not whole_invocation(fields, b_x):
         raise ValueError(f"{file}: {where}: it states uiuc_b_x = {b_x} (UIUC's input bits per array invocation, "
                          f"one read at the stated cycle) beside bits_per_read = {read}: give one count of the input "
                          "bits a read takes (with analog_accumulation = true an invocation may instead take every "
