@@ -258,11 +258,11 @@ def chip_of(macro_key: str, index: int, file: str | None) -> tuple[Any, ...]:
     are one chip. A digital macro's converters are its stated adder trees (array.adder_trees follows the precision:
     0 where a tree serves each output) or cell chains; the ADC type is the one stated (a 1-bit point's config has
     none); a converter above the macro's adc_bits is one of its own (7-bit ones had sized a 5-bit chip)."""
-    point, c = find_macro(macro_key, file).points[index], _priced(macro_key, index, file)[0]
-    a = c.array
+    macro, c = find_macro(macro_key, file), _priced(macro_key, index, file)[0]
+    point, a = macro.points[index], c.array
     return (c.technology.node_nm, a.rows, a.cols, a.family, a.cell_access, c.device.name,
             adc_type(point.fields.get("adc_type")), c.adc.cols_per_adc, point.fields.get("adcs"), a.digital_adders,
-            a.chain_register_rows, above_macros_converter(find_macro(macro_key, file), c.adc.bits) and c.adc.bits)
+            a.chain_register_rows, above_macros_converter(macro, c.adc.bits) and c.adc.bits)
 
 
 def _chip_area_um2(macro_key: str, index: int, file: str | None) -> dict[str, float]:
