@@ -195,6 +195,9 @@ def test_unknown_preset_lists_valid_names():
         assert f'"{name}"' in str(err)
     with pytest.raises(ConfigError, match="valid presets: .*rram-default"):
         load_preset("nope")
+    with pytest.raises(ConfigError, match=r'unknown preset \["isaac"\]; valid presets'):  # not "unhashable type"
+        load_preset(["isaac"])
+    assert load_preset("isaac") is load_preset("isaac")  # read once
 
 
 # ---- every field rejects bad values ---------------------------------------------------------------

@@ -423,7 +423,8 @@ def test_public_building_blocks_name_a_bad_argument():
         quantize_inputs(np.ones(3), 8, None)
     with pytest.raises(ValueError, match="weights bits must be an int >= 1 and <= 16; got 0"):
         quantize_weights(np.ones((2, 3)), 0, False)
-    for call in (lambda: section_preset("adc", "x"), lambda: list_section_presets(None)):
+    for call in (lambda: section_preset("adc", "x"), lambda: list_section_presets(None),
+                 lambda: section_preset(["device"], "rram"), lambda: list_section_presets(["device"])):
         with pytest.raises(ValueError, match="tables with presets: device, baseline"):
             call()
     with pytest.raises(ValueError, match="kind must be analytic or functional"):

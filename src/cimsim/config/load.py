@@ -46,6 +46,8 @@ __all__ = ["load_config", "config_from_dict", "config_to_dict", "with_overrides"
            "field_errors", "completed"]
 
 _OVERRIDABLE = {"name", "description", *DOTTED_FIELDS}
+_PRESET_DIR = Path(str(resources.files("cimsim.config") / "presets"))
+_LOADED: dict[str, Config] = {}  # the shipped presets read so far (load_preset)
 
 
 def load_config(path: str | os.PathLike, overrides: Mapping[str, Any] | None = None, template: bool = False, *,
@@ -299,18 +301,20 @@ def list_presets() -> dict[str, str]:
     return dict(_preset_descriptions())
 
 
-@functools.cache
 def load_preset(name: str) -> Config:
-    """The config of a shipped preset; an unknown name raises :class:`ConfigError` listing the valid ones."""
-    if name not in list_presets():
+    """The config of a shipped preset; an unknown name (a list too) raises :class:`ConfigError` naming the others."""
+    if not isinstance(name, str) or name not in list_presets():
         raise ConfigError("<presets>", [("preset", f"unknown preset {as_written(name)}; valid presets: "
                                                    + ", ".join(list_presets()))])
-    path = _preset_dir() / f"{name}.toml"
-    with path.open("rb") as file:
-        data = tomllib.load(file)
-    if "preset" in data:
-        raise ConfigError(str(path), [("preset", "a preset is stated in full; it cannot start from another preset")])
-    return remember_stated(config_from_dict(data, str(path)), {"preset": name})  # overridden as `preset = name`
+    if name not in _LOADED:  # read once
+        path = _PRESET_DIR / f"{name}.toml"
+        with path.open("rb") as file:
+            data = tomllib.load(file)
+        if "preset" in data:
+            raise ConfigError(str(path), [("preset", "a preset is stated in full; it cannot start from another "
+                                                     "preset")])
+        _LOADED[name] = remember_stated(config_from_dict(data, str(path)), {"preset": name})  # `preset = name`
+    return _LOADED[name]
 
 
 def list_section_presets(section: str) -> dict[str, str]:
@@ -327,14 +331,10 @@ def section_preset(section: str, name: str) -> dict[str, Any]:
     return values
 
 
-def _preset_dir() -> Path:
-    return Path(str(resources.files("cimsim.config") / "presets"))
-
-
 @functools.cache
 def _preset_descriptions() -> dict[str, str]:
     presets = {}
-    for path in sorted(_preset_dir().glob("*.toml")):
+    for path in sorted(_PRESET_DIR.glob("*.toml")):
         with path.open("rb") as file:
             presets[path.stem] = str(tomllib.load(file).get("description", ""))
     return presets

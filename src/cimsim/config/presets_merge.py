@@ -30,12 +30,18 @@ SECTION_PRESETS = {"device": "devices", "baseline": "baselines"}
 """tables that can start from a shipped preset of their own -> folder of those presets"""
 
 
-@functools.cache
 def section_tables(section: str) -> dict[str, dict[str, Any]]:
-    """The shipped presets of one table: name -> its TOML table (with its description)."""
-    if section not in SECTION_PRESETS:
+    """The shipped presets of one table: name -> its TOML table (with its description); a ValueError for a name
+    that is no such table (a list or another unhashable value too: it had failed as "unhashable type")."""
+    if not isinstance(section, str) or section not in SECTION_PRESETS:
         raise ValueError(f"no table has shipped presets under the name {section!r}; tables with presets: "
                          f"{', '.join(SECTION_PRESETS)}")
+    return _section_tables(section)
+
+
+@functools.cache
+def _section_tables(section: str) -> dict[str, dict[str, Any]]:
+    """:func:`section_tables`, read once"""
     tables = {}
     folder = Path(str(resources.files("cimsim.config") / SECTION_PRESETS[section]))
     for path in sorted(folder.glob("*.toml")):
