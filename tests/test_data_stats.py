@@ -6,6 +6,7 @@ price_model of a sampled network)."""
 from __future__ import annotations
 
 import dataclasses
+import re
 
 import numpy as np
 import pytest
@@ -675,3 +676,24 @@ def test_the_statistics_of_a_config_take_a_config():
     """DataStats.of({...}) had raised AttributeError: 'dict' object has no attribute 'workload' (probe, 2026-12-07)"""
     with pytest.raises(TypeError, match="config must be a cimsim Config"):
         DataStats.of({"workload": {}})
+
+
+@pytest.mark.parametrize("device", [{}, {"device.preset": "rram"}])
+def test_measured_levels_above_every_cell_at_its_top_are_refused(device):
+    """DataStats(weight_levels=50) had been priced 23x a uniform matrix's energy, 1e308 as inf (probe, 2026-12-07):
+    a weight's cells all at their highest level (each weight at the largest magnitude) bound them"""
+    from cimsim.numerics.samples import weight_level_share
+
+    config = with_overrides(SMALL, device)
+    plan = plan_layer(config)
+    cells = plan.n_slices * plan.polarities
+    for stored in (False, True):
+        name = "weight_stored_levels" if stored else "weight_levels"
+        top = max(weight_level_share(plan, sign * np.ones((8, 64)), False, stored=stored) for sign in (1, -1))
+        assert 0 < top <= cells
+        assert analytic_counts(plan, 3, DataStats(**{name: top})).array_gv2t_fj > 0
+        held = plan.cell_levels.held if plan.cell_levels else (0.0, 1.0)  # a cell's highest held level
+        for bad in (1.01 * cells * max(1.0, held[-1] / (len(held) - 1)), 1e308):
+            with pytest.raises(ValueError, match=re.escape(f"DataStats.{name} ({bad:g}) is above a weight's {cells} "
+                                                           "cells all at their highest level on this plan")):
+                analytic_counts(plan, 3, DataStats(**{name: bad}))

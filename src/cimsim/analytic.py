@@ -165,9 +165,21 @@ def _cell_sums(plan: Plan, data: DataStats, cells: int, weight_rows: int, array_
         least = -plan.n_slices * plan.polarities * plan.g_min_us / span + 0.0  # (not "-0")
         raise ValueError(f"DataStats.weight_levels ({data.weight_levels:g}) takes the weights' cells below no "
                          f"conductance on this plan: it must be >= {least:.4g}")
+    _within_full_cells(plan, data)
     conductance_us = max(0.0, paired * weights_us + (cells - weight_cells) * plan.g_min_us + array_rows * refs * span)
     activity_paired = 1.0 if data.activity_coupling is None else data.activity_coupling
     return conductance_us, weight_rows * stored * activity_paired + array_rows * stored_refs
+
+
+def _within_full_cells(plan: Plan, data: DataStats) -> None:
+    """a ValueError for levels above a weight's cells all at their highest held level (50 had priced 23x uniform)"""
+    levels = plan.cell_levels
+    for name, held in (("weight_levels", levels and levels.held), ("weight_stored_levels", levels and levels.stored)):
+        value, cells = getattr(data, name), plan.n_slices * plan.polarities
+        most = cells * (max(1.0, max(held) / (len(held) - 1)) if held else 1.0)
+        if value is not None and value > most * (1 + 1e-9):
+            raise ValueError(f"DataStats.{name} ({value:g}) is above a weight's {cells} cells all at their highest "
+                             f"level on this plan (level / max level, summed): it must be <= {most:.4g}")
 
 
 def _col_tile_shapes(plan: Plan) -> list[tuple[int, int]]:
