@@ -169,6 +169,23 @@ def test_matmul_hook_called_once_per_matrix_layer_with_right_shapes():
     assert not np.allclose(y, net.forward(x))
 
 
+def test_matmul_hook_reads_its_rows_only():
+    """a hook that clipped its rows in place had changed the caller's x (a C-order float64 input: its rows a view
+    of it; probe, 2026-12-07): they are read-only, x is left as it was"""
+    net = Network(input_shape=(4,), layers=(Dense(RNG.standard_normal((3, 4))),))
+    x = RNG.standard_normal((5, 4))
+    before = x.copy()
+
+    def clipping(index, layer, rows):
+        np.clip(rows, 0.0, 0.5, out=rows)
+        return rows @ layer.matrix.T
+
+    with pytest.raises(ValueError, match="read-only"):
+        net.forward(x, clipping)
+    np.testing.assert_array_equal(x, before)
+    np.testing.assert_allclose(net.forward(x, lambda i, layer, rows: rows @ layer.matrix.T), net.forward(x))
+
+
 def test_matmul_hook_wrong_shape_raises():
     with pytest.raises(ValueError, match=r"matmul for matrix layer 0 returned shape \(75, 3\); expected \(75, 4\)"):
         small_cnn().forward(RNG.standard_normal((3, 2, 9, 9)), lambda i, layer, rows: np.zeros((rows.shape[0], 3)))

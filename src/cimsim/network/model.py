@@ -227,8 +227,9 @@ class Network:
         """Outputs (batch, *output_shape) for inputs ``x`` (batch, *input_shape).
 
         ``matmul(index, layer, rows)`` computes every matrix product (module doc); None: the float product
-        ``layer.product(rows)`` (= ``rows @ layer.matrix.T``). A value is dropped once the last layer reading it has
-        run. The outputs never share memory with ``x``. The float path computes as torch does: a NaN made inside
+        ``layer.product(rows)`` (= ``rows @ layer.matrix.T``); ``rows`` is read-only (it may be a view of ``x`` or of
+        a value other layers read too: a callback that clipped it in place had changed the caller's array). A value
+        is dropped once the last layer reading it has run. The outputs never share memory with ``x``. The float path computes as torch does: a NaN made inside
         (sqrt of a negative) or an overflow past 1.8e308 comes out as NaN or inf, with numpy's warning; the
         simulations (:func:`cimsim.simulate`, ...) refuse such data, naming the layer.
         """
@@ -253,6 +254,8 @@ class Network:
                         raise ValueError(f"layer {k} ({self.names[k]}): its input holds NaN or infinite values, made "
                                          "by the layers before it from finite network inputs (e.g. sqrt or log of "
                                          "a negative value, or an overflow)")
+                    rows = rows.view()
+                    rows.flags.writeable = False  # the network's values (the caller's x too): for reading only
                     y = real_numbers(f"matmul for matrix layer {index}", as_array(  # not complex, bool, text
                         f"matmul for matrix layer {index}", matmul(index, layer, rows)))
                     want = (rows.shape[0], layer.matrix_shape[0])
