@@ -13,6 +13,7 @@ onnx = pytest.importorskip("onnx")
 helper, numpy_helper, TP = onnx.helper, onnx.numpy_helper, onnx.TensorProto
 from onnx.reference import ReferenceEvaluator  # noqa: E402
 
+from cimsim.network import load_network  # noqa: E402
 from cimsim.network.onnx_import import network_from_onnx  # noqa: E402
 
 RNG = np.random.default_rng(3)
@@ -118,6 +119,18 @@ def test_weights_in_an_external_file_not_loaded_are_named(tmp_path):
     onnx.save_model(model, tmp_path / "m.onnx", save_as_external_data=True, location="w.bin", size_threshold=0)
     with pytest.raises(ValueError, match=r"tensor 'w'.*external data file 'w.bin'.*not loaded"):
         network_from_onnx(onnx.load(tmp_path / "m.onnx", load_external_data=False))
+
+
+def test_a_model_that_is_no_model_proto_is_named(tmp_path):
+    """a path had failed as "'str' object has no attribute 'graph'" (probe, 2026-12-07)"""
+    model = _model([helper.make_node("MatMul", ["x", "w"], ["y"])], [1, 4], {"w": np.ones((4, 4), np.float32)})
+    onnx.save_model(model, tmp_path / "m.onnx")
+    for given in (str(tmp_path / "m.onnx"), tmp_path / "m.onnx", model.SerializeToString(), None):
+        with pytest.raises(TypeError, match=rf"ONNX model must be an onnx.ModelProto; got {type(given).__name__}: a "
+                                            r"file goes through cimsim.load_network\(path\)"):
+            network_from_onnx(given)
+    want = network_from_onnx(model).forward(np.ones((2, 4)))
+    np.testing.assert_array_equal(load_network(tmp_path / "m.onnx").forward(np.ones((2, 4))), want)
 
 
 @pytest.mark.parametrize("producer, output", [

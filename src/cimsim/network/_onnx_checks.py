@@ -14,7 +14,7 @@ import numpy as np
 from ._onnx_opset import LATEST_OPSET, check_as_latest
 
 __all__ = ["MAX_FOLDED_VALUES", "MAX_SAMPLE_VALUES", "bounded", "check_node", "check_domain", "prod", "element_types",
-           "type_kind", "array_kind", "MICROSOFT_OPS", "input_shape", "check_external_data", "unbuilt_output",
+           "type_kind", "array_kind", "MICROSOFT_OPS", "input_shape", "unbuilt_output",
            "in_range", "squeezed", "check_pad_count", "scalar", "NON_NUMERIC", "real_cast", "constant_weights",
            "declared_shapes", "check_declared", "DATA_DEPENDENT_SHAPES", "data_dependent_reason", "ONLY_FOLDED",
            "unsupported_operator", "node_label", "initializer_arrays", "RANDOM_OPS", "check_single_assignment",
@@ -295,18 +295,6 @@ def check_single_assignment(graph, source: str) -> None:
             if defined[name] > 1:
                 raise ValueError(f"{source}: node {node_label(node)} ({node.op_type}) writes {name!r}, which the graph "
                                  "defines before it: an ONNX graph defines each name once (onnxruntime refuses it)")
-
-
-def check_external_data(model, source: str) -> None:
-    """ValueError where a weight of ``model`` is kept in an external data file that was not loaded with it"""
-    tensors = (*model.graph.initializer, *(a.t for n in model.graph.node for a in n.attribute if a.HasField("t")))
-    for tensor in tensors:
-        if tensor.data_location == tensor.EXTERNAL:
-            location = next((e.value for e in tensor.external_data if e.key == "location"), "?")
-            raise ValueError(f"{source}: the values of tensor {tensor.name!r} are in the external data file "
-                             f"{location!r}, which was not loaded with the model (onnx.load(..., "
-                             "load_external_data=False)): load the model with its data (onnx.load(path)), or pass "
-                             "the file's path (load_network(path))")
 
 
 def unbuilt_output(onnx, node, k: int, opset: int, where: str) -> str:

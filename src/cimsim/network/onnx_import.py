@@ -19,7 +19,7 @@ import numpy as np
 from ..config.toml_file import is_descriptor, open_input
 from ..footprint import check_process_memory
 from ._onnx_batch import BatchSize, kept_apart
-from ._onnx_checks import (MAX_SAMPLE_VALUES, bounded, check_domain, check_external_data, check_node,
+from ._onnx_checks import (MAX_SAMPLE_VALUES, bounded, check_domain, check_node,
                             check_single_assignment, declared_shapes, element_types, initializer_arrays, input_shape,
                             node_label, prod, real_cast, unbuilt_output)
 from ._onnx_control import CONTROL_OPS, control_node
@@ -28,6 +28,7 @@ from ._onnx_functions import function_nodes, live_nodes, with_local_functions_in
 from ._onnx_images import per_stacked_image
 from ._onnx_legacy import older_form
 from ._onnx_logic import materialized
+from ._onnx_model import checked_model
 from ._onnx_movement import max_pool_padding
 from ._onnx_opset import LATEST_OPSET, default_opset
 from ._onnx_ops import FOLDED_BY_HANDLER, SUPPORTED_OPS, BatchAxisError, layer_for
@@ -79,8 +80,7 @@ def load_onnx(path: str | os.PathLike) -> Network:
 def network_from_onnx(model, source: str = "ONNX model") -> Network:
     """The network of an in-memory ``onnx.ModelProto``; ``source`` names it in error messages."""
     onnx = _onnx()
-    check_external_data(model, source)
-    model = with_local_functions_inlined(onnx, model, source)
+    model = with_local_functions_inlined(onnx, checked_model(onnx, model, source), source)
     graph = model.graph
     consts = initializer_arrays(graph, source)
     check_single_assignment(graph, source)
