@@ -317,3 +317,29 @@ def test_a_monte_carlo_line_of_a_network_without_labels_says_agreement():
     assert "Monte Carlo over 2 trials, analog agreement:" in comp._repr_markdown_()
     assert "analog agreement over 2 trials:" in multi_markdown([comp, comp])
     assert "analog accuracy" not in multi_markdown([comp, comp])
+
+
+def test_report_writers_name_arguments_of_the_wrong_kind(tmp_path):
+    """estimates_markdown had left a design out where sources named fewer; multi_markdown failed as an
+    AttributeError on an Estimate; write_pareto_plot as a KeyError on an unknown column (probe, 2026-12-07)"""
+    from cimsim.report_estimate import estimates_markdown
+    from cimsim.report_multi import multi_markdown
+    from cimsim.sweep.plot import write_pareto_plot
+
+    root = Path(__file__).resolve().parents[1] / "configs"
+    small = {"workload.vectors": 8, "workload.in_features": 16, "workload.out_features": 4}
+    ests = [cimsim.estimate(root / "default.toml", {**small, "adc.bits": bits}) for bits in (8, 4)]
+    with pytest.raises(ValueError, match="sources must name the file of each of the 2 designs; got 1"):
+        estimates_markdown(ests, ["a.toml"])
+    assert estimates_markdown(ests, ["a.toml", "b.toml"]).startswith("# cimsim estimate of 2 designs")
+    comp = cimsim.compare(root / "default.toml", small)
+    for comps in ([ests[0]], comp):
+        with pytest.raises(TypeError, match=r"comps must be a sequence of cimsim Comparisons"):
+            multi_markdown(comps)
+    with pytest.raises(TypeError, match="reports must be a folder path or None; got int"):
+        multi_markdown([comp, comp], reports=5)
+    row = {"energy_pj": "1", "area_mm2": "2", "point_id": "p"}
+    with pytest.raises(ValueError, match="no column 'nope' in the points; they have area_mm2, energy_pj, point_id"):
+        write_pareto_plot([row], [row], "nope", "area_mm2", tmp_path / "p.png")
+    with pytest.raises(TypeError, match="plot path must be a file path"):
+        write_pareto_plot([row], [row], "energy_pj", "area_mm2", None)

@@ -40,6 +40,10 @@ def multi_markdown(comps: Sequence[Comparison], reports: str | None = None) -> s
     """Several architectures side by side (each against its baseline), with what dominates each; ``reports``: the
     folder the architectures' own reports are written in, as the reader finds it ("": beside this report; None:
     not written, and not pointed to)."""
+    if isinstance(comps, Comparison) or not all(isinstance(c, Comparison) for c in comps):
+        raise TypeError("comps must be a sequence of cimsim Comparisons (cimsim.compare(config))")
+    if not (reports is None or isinstance(reports, (str, os.PathLike))):
+        raise TypeError(f"reports must be a folder path or None; got {type(reports).__name__}")
     lines = [
         f"# cimsim comparison of {len(comps)} architectures",
         "",

@@ -8,6 +8,7 @@ import math
 import os
 from pathlib import Path
 
+from ..argcheck import check_path
 from ..atomic import write_atomic_with
 from ..plots import figure_class
 from .pareto import Row
@@ -52,8 +53,14 @@ def write_pareto_plot(points: list[Row], front: list[Row], x: str, y: str, path:
     infinite value is drawn at its axis's edge (:func:`placed`), circled, the legend counting those points and a
     front point's label saying ``y=inf``.
     Raises ImportError naming the ``plot`` extra when matplotlib is missing (:func:`cimsim.plots.figure_class`).
-    The figure is built without pyplot, so the caller's backend and open figures are left as they were.
+    The figure is built without pyplot, so the caller's backend and open figures are left as they were. A column
+    the rows lack is a ValueError naming it (it had been a bare KeyError), a path that is none a TypeError.
     """
+    check_path("plot path", path)
+    missing = sorted({c for c in (x, y) for p in points + front if c not in p})
+    if missing:
+        raise ValueError(f"no column {', '.join(map(repr, missing))} in the points; they have "
+                         f"{', '.join(sorted({c for p in points + front for c in p}))}")
     Figure = figure_class()
 
     n, rows = len(points), points + front
