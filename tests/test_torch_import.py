@@ -489,7 +489,8 @@ def test_examples_and_outputs_named_for_what_they_are():
     # what is no array of numbers is named as what it is (it had been torch's "can't convert np.ndarray of type
     # numpy.object_"); a dict of keyword inputs is told how to wrap the model
     for bad, error, why in ((None, TypeError, "got NoneType of dtype object"), ("ids", TypeError, "got str of dtype"),
-                            ([[1.0, 2.0], [3.0]], ValueError, "got list that is no array"),
+                            ([[1.0, 2.0], [3.0]], ValueError, "a rectangular array of real numbers; numpy could "
+                                                              "not read it"),
                             ({"input_ids": torch.ones(2, 8)}, TypeError, r"got a dict: wrap a model that takes keyword "
                                                                         r"inputs, e.g. forward\(self, ids\)")):
         with pytest.raises(error, match="example_input must be .*" + why):
@@ -499,6 +500,13 @@ def test_examples_and_outputs_named_for_what_they_are():
     for several in ((x, torch.ones(2, 8)), [x, x], (x, 1.0)):  # a model's two inputs: had been stacked as one batch
         with pytest.raises(ValueError, match=r"example_input holds 2 values with tensors among them.*one input tensor"):
             from_torch(dense, several)
+    # arrays as every entry point takes them (probe, 2026-12-07): big-endian (torch's own refusal had named no
+    # argument) and Python numbers imported alike; a masked array refused (its mask had been dropped)
+    want = from_torch(dense, x.numpy().astype(np.float64)).forward(x.numpy())
+    for alike in (x.numpy().astype(">f8"), x.numpy().astype(object)):
+        np.testing.assert_array_equal(from_torch(dense, alike).forward(x.numpy()), want)
+    with pytest.raises(ValueError, match=r"example_input is a masked array; fill or drop the masked values first"):
+        from_torch(dense, np.ma.array(x.numpy(), mask=np.eye(2, 8, dtype=bool)))
 
     class IdsThenInverse(nn.Module):  # token ids, then an operator the exporter refuses: no hint about the ids
         def __init__(self):

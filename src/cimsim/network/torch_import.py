@@ -9,6 +9,7 @@ from_torch keeps apart (:mod:`._torch_distinct`).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import warnings
@@ -16,6 +17,7 @@ from collections.abc import Mapping
 
 import numpy as np
 
+from ..numerics.checks import as_array, real_numbers
 from ._torch_accept import copied, importable
 from ._torch_check import check_network, placement
 from ._torch_training import trains_otherwise
@@ -172,15 +174,15 @@ def _as_tensor(example_input, torch):
     if isinstance(example_input, Mapping):  # Hugging Face's keyword inputs
         raise TypeError("example_input must be one tensor (batch, ...); got a dict: wrap a model that takes keyword "
                         "inputs, e.g. forward(self, ids): return self.m(input_ids=ids).logits")
-    try:
-        array = np.asarray(example_input)
-    except ValueError as err:  # ragged nested lists
-        raise ValueError(f"example_input must be a tensor or array (batch, ...); got {type(example_input).__name__} "
-                         f"that is no array: {err}") from None
+    array = as_array("example_input", example_input)  # a masked array refused, as by every entry point
+    if array.dtype.hasobject:  # Python numbers, as the simulations take them; other objects named below
+        with contextlib.suppress(ValueError):
+            array = real_numbers("example_input", array)
     if array.dtype.kind not in "biuf":
         raise TypeError(f"example_input must be a tensor or array of numbers (batch, ...); got "
                         f"{type(example_input).__name__} of dtype {array.dtype}")
-    return torch.as_tensor(np.ascontiguousarray(array) if array.ndim else array)  # a flipped view too
+    native = array.astype(array.dtype.newbyteorder("="), copy=False)  # torch takes no big-endian array
+    return torch.as_tensor(np.ascontiguousarray(native) if native.ndim else native)  # a flipped view too
 
 
 def _example(model, example_input, torch):
