@@ -323,6 +323,21 @@ def test_the_report_says_how_many_operations_a_tops_counts(tmp_path):
     # figure in the steady-state table that is none had read half the steady-state one at one vector (a probe)
 
 
+def test_the_markdown_says_what_the_weight_load_adds_to_each_sides_assumptions(tmp_path):
+    """report.md's "Including loading the weights once" table had stated none of what it assumed (the baseline's
+    one-off load in series with the run: only report.json said so; probe, 2026-12-07)"""
+    out = _compare(tmp_path, "load", "workload.vectors=200")
+    md, data = (out / "report.md").read_text(), json.loads((out / "report.json").read_text())
+    section = md[md.index("## Including loading the weights once"):md.index("## Assumptions")]
+    steady, loaded = data["baseline"]["assumptions"], data["including_weight_load"]["baseline"]["assumptions"]
+    added = [a for a in loaded if a not in steady]
+    assert any("one-off weight load" in a for a in added)
+    for a in added:
+        assert f"- Baseline: {a}" in section
+    assert "- CIM: Programming:" in section
+    assert all(f"- Baseline: {a}" not in section for a in steady)
+
+
 def test_a_digital_array_report_names_no_adc_and_no_analog_error():
     """a digital array's report had printed an ADC's full scale and clipping and called its exact sums "analog"
     (probe, 2026-12-05)"""

@@ -292,7 +292,10 @@ def _comparison_parts(comp: Comparison) -> tuple[list[str], list[str]]:
         "## Including loading the weights once",
         "",
         *_side_by_side(comp.cim_with_load, comp.baseline_with_load, comp.gain_with_load, item_name(comp.run)),
-        "",
+        "",  # what the load adds to (or changes in) each side's assumptions below (the JSON's had been alone)
+        *[f"- {side}: {a}" for side, steady, loaded in (("CIM", comp.cim, comp.cim_with_load),
+                                                         ("Baseline", comp.baseline, comp.baseline_with_load))
+          for a in loaded.assumptions if a not in steady.assumptions], "",
         "## Assumptions",
         "",
         *_per_side(comp, lambda b: [f"- {a}" for a in b.assumptions]),
