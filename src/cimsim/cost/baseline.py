@@ -26,9 +26,10 @@ fetching the weights from DRAM for every vector (which it does otherwise; a last
 Inputs are read from DRAM once; outputs written to it once. An activation x activation product (attention's Q
 K^T, A V) passes ``weight_bits`` = ``dac.input_bits``: its "weights" (K, V) are activations, at that width.
 
-Latency is a roofline: max(MACs / (P x clock_ghz), DRAM bytes / DRAM bandwidth, on-chip bytes / on-chip
-bandwidth); a one-off weight load (``one_off_load``) runs before the vectors, in series; a streamed vector waits
-for its whole batch (the roofline of one fetch and the vectors it serves). Energy (``energy_model``):
+Latency is a roofline (:mod:`.baseline_time`): max(MACs / (P x clock_ghz) (at least one cycle), DRAM bytes / DRAM
+bandwidth, on-chip bytes / on-chip bandwidth); a one-off weight load (``one_off_load``) runs before the vectors, in
+series; a streamed vector waits for its whole batch (the roofline of one fetch and the vectors it serves), another
+takes latency / vectors, but at least its own MACs' time. Energy (``energy_model``):
 ``components`` prices every event and the leakage of its parts over the run (the chip's leakage densities,
 :mod:`.leakage`); ``board_power`` is ``board_power_w`` x latency (a GPU's datasheet-level model).
 """
@@ -44,35 +45,20 @@ from ..config.modes import Dataflow, EnergyModel
 from ..config.schema import BaselineConfig, Config
 from ..errors import ConfigError
 from ..mapping import Plan, plan_layer
-from .baseline_checks import check_baseline, checked_baseline
+from .baseline_checks import check_baseline
 from .baseline_area import area_sentence, baseline_area_um2, baseline_leakage_uw, leakage_sentence
 from .baseline_notes import array_rows, baseline_assumptions, board_power_sentence
+from . import baseline_time
+from .baseline_time import macs_per_cycle, peak_tops, times_ns, vector_floor_ns
 from .baseline_traffic import BaselineTraffic, combined
 from .digital import mac_energy_pj, register_file_energy_pj_per_bit
-from .memory import check_dram_capacity, dram_bandwidth_gbps, dram_energy_pj_per_bit
+from .memory import check_dram_capacity, dram_energy_pj_per_bit
 from .onchip import OnChipMemory, onchip_memory
 
 __all__ = ["BaselineTraffic", "OnChipMemory", "baseline_traffic", "baseline_breakdown", "onchip_memory", "peak_tops",
            "macs_per_cycle", "check_dram_capacity"]
 
 ENERGY_MODELS: tuple[EnergyModel, ...] = tuple(EnergyModel)
-
-
-@checked_types
-def macs_per_cycle(baseline: BaselineConfig, operand_bits: int = 8) -> int:
-    """MAC units working per cycle at operands of ``operand_bits`` (the wider of weights and inputs): above 8 bits
-    ``wide_macs_per_cycle``, at most 4 ``narrow_macs_per_cycle``, where set."""
-    checked_baseline(baseline)
-    bits = check_int("operand_bits", operand_bits, 1, 64)
-    rate = baseline.wide_macs_per_cycle if bits > 8 else baseline.narrow_macs_per_cycle if bits <= 4 else 0
-    return int(rate or baseline.macs_per_cycle)
-
-
-@checked_types
-def peak_tops(baseline: BaselineConfig, operand_bits: int = 8) -> float:
-    """Peak throughput, tera-operations per second: 2 operations (multiply, add) per MAC unit per cycle, at
-    operands of ``operand_bits`` (:func:`macs_per_cycle`)."""
-    return 2 * macs_per_cycle(baseline, operand_bits) * float(baseline.clock_ghz) / 1e3
 
 
 def _dataflow_counts(b: BaselineConfig, plan: Plan, vectors: int, batches: int,
@@ -134,7 +120,7 @@ def _staged_where_cheaper(config: Config, plan: Plan, vectors: int, fetch_batch:
 def _run_energy_pj(config: Config, plan: Plan, t: BaselineTraffic, leakage_uw: float) -> float:
     """the energy of ``t`` as the baseline prices it, pJ: board power over its roofline time (``board_power``), else
     its dynamic energy and ``leakage_uw`` (:func:`_leakage_uw`) over that time"""
-    b, ns = config.baseline, max(_times_ns(config.baseline, plan, t))
+    b, ns = config.baseline, max(times_ns(config.baseline, plan, t))
     if b.energy_model == EnergyModel.BOARD_POWER:
         return b.board_power_w * ns * 1e3  # W x ns = nJ
     return _energy_pj(config, plan, t) + leakage_uw * ns * 1e-3
@@ -193,14 +179,8 @@ def baseline_traffic(config: Config, vectors: int, *, include_weight_load: bool,
         return kept
     moved = _traffic(config, plan, vectors, streamed, include_weight_load, dram_activation_bits, map_bits=map_bits)
     pays = (_energy_pj(config, plan, moved) < _energy_pj(config, plan, kept)
-            and max(_times_ns(b, plan, moved)) <= max(_times_ns(b, plan, kept)))
+            and max(times_ns(b, plan, moved)) <= max(times_ns(b, plan, kept)))
     return replace(moved, weights_fit_streamed=True) if pays else kept
-
-
-def _times_ns(b: BaselineConfig, plan: Plan, t: BaselineTraffic) -> tuple[float, float]:
-    """(compute, memory) time of ``t``, ns: the roofline's two bounds"""
-    compute_ns = t.macs / (macs_per_cycle(b, max(plan.weight_bits, plan.input_bits)) * b.clock_ghz)
-    return compute_ns, _memory_ns(b, t.dram_bits, t.sram_bits, _dram_gbps(b))
 
 
 def _batch_ns(config: Config, plan: Plan, t: BaselineTraffic, include_weight_load: bool,
@@ -215,12 +195,7 @@ def _batch_ns(config: Config, plan: Plan, t: BaselineTraffic, include_weight_loa
     io = None if dram_activation_bits is None else round(dram_activation_bits * shared / t.vectors)
     one = _traffic(config, plan, shared, t.fetch_batch, include_weight_load, io, t.weights_fit, t.weights_direct,
                    t.map_bits_per_vector)
-    return max(_times_ns(config.baseline, plan, one))
-
-
-def _dram_gbps(b: BaselineConfig) -> float:
-    """the DRAM's bandwidth, GB/s: stated, else its technology's"""
-    return b.dram_bandwidth_gbps if b.dram_bandwidth_gbps is not None else dram_bandwidth_gbps(b.dram)
+    return max(times_ns(config.baseline, plan, one))
 
 
 def _energy_pj(config: Config, plan: Plan, t: BaselineTraffic) -> float:
@@ -293,11 +268,6 @@ def _component_energy_pj(config: Config, plan: Plan, t: BaselineTraffic, mem: On
     }
 
 
-def _memory_ns(b: BaselineConfig, dram_bits: int, sram_bits: int, dram_gbps: float) -> float:
-    """time of the slower of the DRAM and on-chip transfers, ns (bytes / (GB/s) = ns)"""
-    return max(dram_bits / 8 / dram_gbps, sram_bits / 8 / b.sram_bandwidth_gbps)
-
-
 @checked_types
 def baseline_breakdown(config: Config, vectors: int, *, include_weight_load: bool,
                        dram_activation_bits: int | None = None, energy_model: str | None = None,
@@ -320,16 +290,16 @@ def baseline_breakdown(config: Config, vectors: int, *, include_weight_load: boo
                          load_serves_these=load_serves_these)
     plan = _plan(config, weight_bits)
     units, mem, dram_pj, dram_gbps = macs_per_cycle(b, max(plan.weight_bits, plan.input_bits)), onchip_memory(
-        config), dram_energy_pj_per_bit(b.dram), _dram_gbps(b)
+        config), dram_energy_pj_per_bit(b.dram), baseline_time.dram_gbps(b)
     components = _component_energy_pj(config, plan, t, mem, dram_pj)
-    compute_ns, memory_ns = _times_ns(b, plan, t)
+    compute_ns, memory_ns = times_ns(b, plan, t)
     latency_ns = max(compute_ns, memory_ns)
     assumptions = baseline_assumptions(config, plan, t, mem, units, dram_pj, dram_gbps,
                                        include_weight_load=include_weight_load,
                                        io_given=dram_activation_bits is not None)
     fetch = t.dram_weight_bits if check_bool("one_off_load", one_off_load) and t.weights_fit else 0  # and its write
     if fetch:  # then the steady run: the same traffic less that fetch and its write on chip
-        steady_ns = max(compute_ns, _memory_ns(b, t.dram_bits - fetch, t.sram_bits - fetch, dram_gbps))
+        steady_ns = max(compute_ns, baseline_time.memory_ns(b, t.dram_bits - fetch, t.sram_bits - fetch, dram_gbps))
         latency_ns = max(latency_ns, fetch / 8 / dram_gbps + steady_ns)
         assumptions.append(f"The one-off weight load ({fetch / 8 / dram_gbps:.4g} ns from DRAM) runs before the "
                            f"vectors, in series with their steady run: {latency_ns:.4g} ns in all, as on the chip.")
@@ -346,5 +316,15 @@ def baseline_breakdown(config: Config, vectors: int, *, include_weight_load: boo
         name=b.name, energy_pj=energy_pj, area_um2=area, latency_ns=latency_ns,
         compute_ns=compute_ns, memory_ns=memory_ns, mvms=int(vectors), macs=t.macs, assumptions=tuple(assumptions),
         # vectors sharing a streamed fetch or a register load finish together: one waits for its whole batch
-        item_latency_ns=_batch_ns(config, plan, t, include_weight_load, dram_activation_bits),
+        item_latency_ns=_item_ns(config, plan, t, include_weight_load, dram_activation_bits, latency_ns, vectors),
     )
+
+
+def _item_ns(config: Config, plan: Plan, t: BaselineTraffic, include_weight_load: bool,
+             dram_activation_bits: int | None, latency_ns: float, vectors: int) -> float | None:
+    """one vector's latency, ns: its batch's (:func:`_batch_ns`), else latency / vectors, but at least its own MACs'
+    time (:func:`.baseline_time.vector_floor_ns`)"""
+    batch = _batch_ns(config, plan, t, include_weight_load, dram_activation_bits)
+    if batch is not None or vectors <= 0:
+        return batch
+    return max(latency_ns / vectors, vector_floor_ns(config.baseline, plan))
