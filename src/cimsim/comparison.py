@@ -195,7 +195,7 @@ def price_network(config: Config, layers: Sequence[tuple[Plan, Counts]], samples
         matrices.append(NetworkMatrix(p, shape, counts.mvms // packed, values[index] if values else None))
     on_baseline = NetworkRun(config, matrices, samples, input_elements, output_elements,
                              include_weight_load or too_big, too_big)
-    bases, together = on_baseline.products(samples)
+    bases, span = on_baseline.products(samples)
     work = _vector_work(config, network) if network is not None else None  # a stage beside the crossbars: balancing
     cim = chip_breakdown(config, stages, samples, name=config.name, beside_ns=work[0].time_ns(work[3]) if work else 0.0)
     base = products = in_sequence(bases, config.baseline.name, samples, shared_hardware=True)
@@ -207,7 +207,7 @@ def price_network(config: Config, layers: Sequence[tuple[Plan, Counts]], samples
     if config.baseline.energy_model == EnergyModel.BOARD_POWER:  # the run's figures; its parts state their own
         base = replace(base, assumptions=base.assumptions + (
             board_power_sentence(config, base.latency_ns, None, "The whole run: "),))
-    if not (together := finishing_together(config, together, samples)):
+    if not (together := finishing_together(config, span, samples)):
         return cim, base
     batch = min(config.baseline.batch, samples, max(1, int(together)))  # its products, its share of the vector work
     batch_ns = in_sequence(on_baseline.products(batch)[0], base.name, batch, shared_hardware=True).latency_ns

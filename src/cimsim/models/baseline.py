@@ -38,7 +38,7 @@ from ..mapping import plan_layer
 from .ops import MatrixOp, Model
 
 __all__ = ["price_baseline", "product_config", "product_runs", "items_per_fetch", "baseline_blocks", "conv_map_bits",
-           "exceeds_sram", "activation_products", "RUN_FETCH"]
+           "exceeds_sram", "activation_products", "RUN_FETCH", "fetch_span", "finishing_together"]
 
 RUN_FETCH = "fetched once per run (together they exceed baseline.sram_kib)"
 """how the baseline fetches static weights that fit its on-chip memory one layer at a time but not together"""
@@ -85,14 +85,23 @@ def items_per_fetch(layer: Config, vectors: int, per_item: int, load: bool, held
     return t.vectors_per_fetch / per_item
 
 
-def finishing_together(config: Config, together: float | None, items: int) -> float | None:
-    """the items that finish together on the baseline: ``together``, those a streamed fetch serves (None where no
-    weight streams), else, where every weight stays on chip, those a weight-stationary unit's register load serves
-    (its batch; a dense layer's vectors so: :func:`cimsim.cost.baseline.baseline_breakdown`, where a network's and a
-    model's item had been latency / items, 0.117 ns for digits-mlp on the a100 at batch 64; a review), else None"""
+def fetch_span(served: list[float], items: int) -> tuple[float, float] | None:
+    """(fewest, most) items a streamed fetch serves over the layers that stream their weights (``served``: each
+    one's :func:`items_per_fetch`), at most ``items``; None where no layer streams"""
+    return (min(items, min(served)), min(items, max(served))) if served else None
+
+
+def finishing_together(config: Config, span: tuple[float, float] | None, items: int) -> float | None:
+    """the items that finish together on the baseline: the most a streamed fetch serves (``span``, :func:`fetch_span`:
+    the layers run one after the other, so the items one layer's fetch holds together wait for each other; the
+    fewest had been taken, so ResNet-50 on the a100 at batch 64 priced an image as one of 52, the early layers'
+    fetch, 19 % short of its batch's products: a probe), else, where every weight stays on chip, those a
+    weight-stationary unit's register load serves (its batch; a dense layer's vectors so:
+    :func:`cimsim.cost.baseline.baseline_breakdown`, where a network's and a model's item had been latency / items,
+    0.117 ns for digits-mlp on the a100 at batch 64; a review), else None"""
     b = config.baseline
     shared = min(b.batch, items) if b.dataflow == Dataflow.WEIGHT_STATIONARY else 1
-    return together if together is not None else float(shared) if shared > 1 else None
+    return span[1] if span is not None else float(shared) if shared > 1 else None
 
 
 def conv_map_bits(held_input_bits: float | None, routed_fraction: float, tap_fraction: float) -> float | None:
@@ -120,8 +129,8 @@ def baseline_blocks(block: Config, vectors: int, groups: int, *, include_weight_
 def _products(config: Config, model: Model, items: int, kv_cache: str, too_big: bool,
               cache: dict[tuple, Any]) -> tuple[Breakdown, float | None]:
     """the matrix products of ``items`` items run together (sharing weight fetches per baseline.batch), and the
-    fewest items a streamed fetch serves where some static weights are fetched per batch (:func:`items_per_fetch`;
-    below one where an item's vectors take several), else None. A conv's positions hold their input map, not their
+    fewest and most items a streamed fetch serves where some static weights are fetched per batch (:func:`fetch_span`
+    of :func:`items_per_fetch`; below one where an item's vectors take several), else None. A conv's positions hold their input map, not their
     im2col copies, while weights stream past, and write it once (:func:`conv_map_bits`)."""
     bits, last = config.dac.input_bits, model.static_ops[-1]
     out_bits = model.output_elements_per_item * plan_layer(config, last.in_features, last.out_features).accumulator_bits
@@ -129,7 +138,7 @@ def _products(config: Config, model: Model, items: int, kv_cache: str, too_big: 
     first, final = (next(k for k in order if ops[k].static) for order in (range(len(ops)), reversed(range(len(ops)))))
     dram_io = {first: items * model.input_elements_per_item * bits}
     dram_io[final] = dram_io.get(final, 0) + items * out_bits
-    parts, together = [], None
+    parts, served = [], []
     for k, op in enumerate(ops):
         load = too_big if op.static else kv_cache == "dram"
         dram_bits = dram_io.get(k, 0) // op.groups
@@ -150,7 +159,7 @@ def _products(config: Config, model: Model, items: int, kv_cache: str, too_big: 
         if op.static and not fits:
             if ("fetch", shape, held) not in cache:
                 cache["fetch", shape, held] = items_per_fetch(layer, run_vectors, op.vectors_per_item, load, held)
-            together = min(together or items, cache["fetch", shape, held])
+            served.append(cache["fetch", shape, held])
         for vectors, weight in vector_runs:
             key = (op.in_features, op.out_features, vectors, layer.baseline.batch, load, dram_bits, w_bits, held,
                    written)
@@ -159,7 +168,7 @@ def _products(config: Config, model: Model, items: int, kv_cache: str, too_big: 
                                                 dram_activation_bits=dram_bits, weight_bits=w_bits,
                                                 map_input_bits=written, load_serves_these=not op.static)
             parts.append(repeated(cache[key], runs * op.groups * weight))
-    return in_sequence(parts, config.baseline.name, items, shared_hardware=True), together
+    return in_sequence(parts, config.baseline.name, items, shared_hardware=True), fetch_span(served, items)
 
 
 def activation_products(config: Config, model: Model, samples: int) -> list[Breakdown]:
@@ -201,16 +210,17 @@ def _kv_place(config: Config, model: Model, kv_cache: str, sequences: int, too_b
 
 
 def _sentence(config: Config, model: Model, kv_cache: str, too_big: bool, lanes: int, step: int,
-              together: float | None) -> str:
+              span: tuple[float, float] | None) -> str:
     """the model-level assumption: where its static weights and its attention's K and V come from (``step``: the
-    items run together, a batch holding at most that many; ``together``: as :func:`_products` gives it)"""
+    items run together, a batch holding at most that many; ``span``: as :func:`_products` gives it)"""
     b = config.baseline
     filled = min(b.batch, step)
     per_batch = (f"once per batch of {filled} {model.item}{'' if filled == 1 else 's'}"
                  + (f" (baseline.batch {b.batch}: {step} priced)" if filled < b.batch else ""))
-    if together is not None and together < filled:  # a fetch serves fewer vectors than the batch has
+    fewest = span[0] if span is not None else filled
+    if fewest < filled:  # a fetch serves fewer vectors than the batch has
         per_batch += (f", and again for each part of the batch's vectors whose inputs the on-chip memory holds "
-                      f"beside it ({together:.3g} {model.item}{'s' * (together != 1)} a fetch at the fewest; each "
+                      f"beside it ({fewest:.3g} {model.item}{'s' * (fewest != 1)} a fetch at the fewest; each "
                       "layer's line gives its fetches)")
     streaming = b.dataflow == Dataflow.WEIGHT_STREAMING
     if streaming:
@@ -244,7 +254,7 @@ def price_baseline(config: Config, model: Model, items: int, kv_cache: str, unit
     _check_dram(config, model, kv_cache, sequences)
     cache: dict[tuple, Any] = {}  # products priced, by shape (both passes below)
     step = sequences if model.phase == "decode" else items  # the steady state the chip's interval prices too
-    products, together = _products(config, model, step, kv_cache, too_big, cache)
+    products, span = _products(config, model, step, kv_cache, too_big, cache)
     seq = in_sequence([repeated(products, items / step)], b.name, items, shared_hardware=True)
 
     vector_ns = items * unit.time_ns(vector_cycles_per_item)
@@ -265,26 +275,26 @@ def price_baseline(config: Config, model: Model, items: int, kv_cache: str, unit
             "leakage of the parts does, the time the vector work and KV writes add included)." if held else "")
     area, said = with_vector_area(seq.area_um2, unit if held else None)
     assumptions = (seq.assumptions
-                   + (_sentence(config, model, kv_cache, too_big, unit.lanes, step, together) + leak + moved,)
-                   + said + _unbatched_decode(config, model, sequences, together))
+                   + (_sentence(config, model, kv_cache, too_big, unit.lanes, step, span) + leak + moved,)
+                   + said + _unbatched_decode(config, model, sequences, span is not None))
     priced = Breakdown(name=b.name, energy_pj=energy, area_um2=area,
                        latency_ns=seq.latency_ns + vector_ns + kv_ns, compute_ns=seq.compute_ns + vector_ns,
                        memory_ns=seq.memory_ns + kv_ns, mvms=items, assumptions=assumptions,
                        macs=model.macs(items))  # the chip's count: exact, where the parts' float shares round
-    if not (together := finishing_together(config, together, step)):
+    if not (together := finishing_together(config, span, step)):
         return priced
     batch = min(b.batch, step, max(1, int(together)))  # one batch's products, its share of vector work and KV writes
     batch_ns = _products(config, model, batch, kv_cache, too_big, cache)[0].latency_ns
     return in_batches(priced, batch, batch_ns, seq.latency_ns)
 
 
-def _unbatched_decode(config: Config, model: Model, sequences: int, together: float | None) -> tuple[str, ...]:
+def _unbatched_decode(config: Config, model: Model, sequences: int, streams: bool) -> tuple[str, ...]:
     """the line (also warned) where a decode's sequences in flight outnumber the baseline's batch while its weights
-    stream per batch (``together``: the items a fetch serves, None where none streams): the chip decodes them
+    stream per batch (``streams``: some layer's weights are fetched per batch): the chip decodes them
     together, the baseline fetches its weights once per ``baseline.batch`` of them (a GPU preset's batch is 1,
     latency-bound serving)"""
     batch = config.baseline.batch
-    if model.phase != "decode" or sequences <= batch or not together:
+    if model.phase != "decode" or sequences <= batch or not streams:
         return ()
     fetched = ("every layer's weights {n} times a step" if config.baseline.dataflow == Dataflow.WEIGHT_STREAMING
                else "the weights of a layer larger than its on-chip memory {n} times a step (the others once)")

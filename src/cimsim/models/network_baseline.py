@@ -9,7 +9,7 @@ from ..breakdown import Breakdown, repeated
 from ..config.schema import Config
 from ..mapping import Plan, plan_layer
 from ..network import MatrixShape
-from .baseline import baseline_blocks, conv_map_bits, items_per_fetch, product_runs
+from .baseline import baseline_blocks, conv_map_bits, fetch_span, items_per_fetch, product_runs
 
 
 @dataclass(frozen=True)
@@ -39,11 +39,11 @@ class NetworkRun:
     too_big: bool
     _cache: dict[tuple, list[Breakdown]] = field(default_factory=dict, compare=False, repr=False)
 
-    def products(self, items: int) -> tuple[list[Breakdown], float | None]:
-        """The layers' breakdowns for ``items`` of the samples (each layer's vectors its share), and the fewest items
-        a streamed fetch serves where some layer streams its weights per batch (:func:`items_per_fetch`; None: every
-        layer keeps its weights)."""
-        parts, together, last = [], None, len(self.matrices) - 1
+    def products(self, items: int) -> tuple[list[Breakdown], tuple[float, float] | None]:
+        """The layers' breakdowns for ``items`` of the samples (each layer's vectors its share), and the fewest and
+        most items a streamed fetch serves where some layer streams its weights per batch (:func:`fetch_span`; None:
+        every layer keeps its weights)."""
+        parts, served, last = [], [], len(self.matrices) - 1
         for index, m in enumerate(self.matrices):
             p, shape = m.plan, m.shape
             in_bits = items * self.input_elements * p.input_bits if index == 0 else 0
@@ -58,7 +58,7 @@ class NetworkRun:
                     if m.map_values is not None else None)
             written = conv_map_bits(held, shape.routed_fraction, shape.tap_fraction)
             if not fits:
-                together = min(together or items, items_per_fetch(block, vectors, per_item, self.load, held))
+                served.append(items_per_fetch(block, vectors, per_item, self.load, held))
             for n, weight in runs:
                 key = (shape.in_features, shape.out_features, shape.groups, n, block.baseline.batch,
                        in_bits + out_bits, held, written)
@@ -68,4 +68,4 @@ class NetworkRun:
                                                        io_bits=in_bits + out_bits,
                                                        one_off_load=not self.too_big)
                 parts += [repeated(b, weight) for b in self._cache[key]]
-        return parts, together
+        return parts, fetch_span(served, items)
