@@ -106,6 +106,22 @@ def test_the_density_check_reads_the_figures_the_comparison_compares(tmp_path, n
         assert result.exit_code == 2 and f"{stated} state two measurements three times" in result.output
 
 
+def test_a_stated_core_count_leaves_the_whole_designs_figures_out(tmp_path):
+    """a whole chip's tops had been compared with one macro where its notes worded the core count otherwise ('a
+    4-core chip' then): `cores` states it (ahead of the notes), and the macro level is its only place"""
+    path = tmp_path / "m.toml"
+    for macro, left_out in (("cores = 4", True), ('notes = "the chip of N_core 4 macros"\ncores = 1', False),
+                            ("", False)):
+        full = (f"{macro}\nnode_nm = 22\nvdd_v = 0.8\ncols = 64\ninput_bits = 1\nweight_bits = 1\nadc_bits = 4\n"
+                "adcs = 16\ncycle_ns = 10.0")
+        path.write_text(MACRO.format(macro=full, point="tops = 3.28"))
+        result = CliRunner().invoke(main, ["macros", str(path)])
+        assert _loaded(result), result.output
+        assert ("tops of a design of 4 cores, banks or macros (the entry's)" in result.output) == left_out
+    assert "'cores' belongs in the [[macro]] table" in _refusal(tmp_path, MACRO.format(macro="", point="cores = 4"))
+    assert "'cores' must be a positive integer; got 0" in _refusal(tmp_path, MACRO.format(macro="cores = 0", point=""))
+
+
 @pytest.mark.parametrize("area, refused", [(120000.0, True), (2396.0, True), (858.5, True), (800.0, False),
                                            (2e-4, False), (2e-7, True)])
 def test_an_area_no_die_has_is_refused_as_a_unit_slip(tmp_path, area, refused):

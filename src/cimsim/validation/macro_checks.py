@@ -18,7 +18,7 @@ from ..config.modes import CellAccess, DigitalAdders, InputEncoding, SignedEncod
 from .macro_figures import ADC_CONVERSION, FULL_ARRAY_ENERGY, MVM_MACS, as_toml, check_figures
 
 __all__ = ["CONFIG_FIELDS", "DEVICE_FIELDS", "DATA_CONDITIONS", "FAMILIES", "RESISTIVE_FAMILIES", "CHOICES",
-           "MVM_MACS", "FULL_ARRAY_ENERGY", "n_core", "check_top_level", "as_toml", "check_fields", "check_uiuc_area",
+           "MVM_MACS", "FULL_ARRAY_ENERGY", "n_core", "design_cores", "check_top_level", "as_toml", "check_fields", "check_uiuc_area",
            "check_consistent", "unique_labels"]
 
 DEVICE_FIELDS = ("g_min_us", "g_max_us", "read_voltage_v", "read_pulse_ns")
@@ -81,18 +81,30 @@ CHOICES: dict[str, tuple[str, ...]] = {"family": FAMILIES, "data": DATA_CONDITIO
                                        "cell_access": tuple(m.value for m in CellAccess),
                                        "uiuc_area_of": ("core", "design")}
 """the fields with a fixed set of values (``adc_type`` is free text: :func:`cimsim.validation.macro_data.adc_type`)"""
-_N_CORE = re.compile(r"N_core (\d{1,9})\b|\b(\d{1,9}) (?:[A-Za-z][\w-]* )?(?:cores|banks)\b"  # not 400 digits
-                     r"|\b(\d{1,9}) (?:(?:CIM|IMC|SRAM|RRAM|PCM|MRAM|analog|digital)[\w-]* )?macros\b", re.IGNORECASE)
+_COUNT = r"(\d{1,9}|two|three|four|five|six|seven|eight|nine|ten|twelve|sixteen)"  # not 400 digits
+_KIND = r"(?:CIM|IMC|SRAM|RRAM|PCM|MRAM|FeFET|PE|analog|digital|compute-in-memory|in-memory[- ]computing)"
+_N_CORE = re.compile(rf"N_core\s*[:=]?\s*{_COUNT}\b|\b{_COUNT}(?: [A-Za-z][\w-]*)? (?:cores|banks)\b"
+                     rf"|\b{_COUNT}-cores?\b|\b{_COUNT} (?:x [\w.]+ )?(?:{_KIND}[\w-]*[ -])?macros\b", re.IGNORECASE)
+_WORDS = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10,
+          "twelve": 12, "sixteen": 16}
 
 
 def n_core(notes: str) -> int | None:
-    """cores ('N_core N', 'N cores', 'N <kind> cores'), banks or macros ('N banks', 'N CIM macros': a processor of
-    several macros) an entry's ``notes`` give, else None"""
+    """cores ('N_core N', 'N_core: N', 'N cores', 'N <kind> cores', 'N-core'), banks or macros ('N banks', 'N CIM
+    macros', 'N x 16Kb CIM macros', 'four compute-in-memory macros': a processor of several macros) an entry's
+    ``notes`` give, else None"""
     match = _N_CORE.search(notes)
-    return int(match.group(1) or match.group(2) or match.group(3)) if match else None
+    count = next((g for g in match.groups() if g), None) if match else None
+    return None if count is None else _WORDS.get(count.lower()) or int(count)
 
 
-_POSITIVE_INTS = ("rows", "cols", "rows_per_read", "input_bits", "bits_per_read", "weight_bits", "weight_levels",
+def design_cores(values: Mapping[str, Any]) -> int | None:
+    """the cores, banks or macros a design's whole figures cover: a macro's ``cores`` where it states them, else
+    what its ``notes`` give (:func:`n_core`), else None"""
+    return int(values["cores"]) if "cores" in values else n_core(str(values.get("notes", "")))
+
+
+_POSITIVE_INTS = ("cores", "rows", "cols", "rows_per_read", "input_bits", "bits_per_read", "weight_bits", "weight_levels",
                   "bits_per_cell", "adcs", "cols_per_adc", "chain_register_rows", "uiuc_alpha", "uiuc_b_x",
                   "read_phases", "row_groups_per_conversion")
 _POSITIVE_NUMBERS = ("node_nm", "vdd_v", "cycle_ns", "clock_mhz", "uiuc_b_w", "energy_pj", "tops",
@@ -137,9 +149,9 @@ _FIELD_RULES = ((_POSITIVE_INTS, lambda v: isinstance(v, int) and not isinstance
 
 _KNOWN = frozenset(name for names, _, _ in _FIELD_RULES for name in names)
 """every field an entry may hold (a misspelt one would be ignored silently, so it is refused)"""
-_LEVEL = {"macro": frozenset(("key", "title", "read_via", "family", "notes", "uiuc_area_of")),
+_LEVEL = {"macro": frozenset(("key", "title", "read_via", "family", "notes", "uiuc_area_of", "cores")),
           "point": _KNOWN - set(CONFIG_FIELDS) - {"key", "title", "read_via", "family", "notes", "source",
-                                                  "uiuc_area_of"}}
+                                                  "uiuc_area_of", "cores"}}
 """the fields read at one level only (a [[macro]] table's, a [[macro.point]]'s): given at the other they would be
 ignored silently, so they are refused; the configuration fields and ``source`` belong to both"""
 
@@ -204,10 +216,10 @@ def check_uiuc_area(file: str, where: str, values: Mapping[str, Any], points: li
     """A ValueError where a macro's ``uiuc_area_of`` (the extent, one core's or the whole design's, of the area
     UIUC's 1b-normalised density divides one core's throughput by) comes without a design of several cores (its
     notes' N_core) or without a point's UIUC density (``tops_per_mm2_1b_norm``): it would be ignored"""
-    cores, densities = n_core(str(values.get("notes", ""))), any("tops_per_mm2_1b_norm" in p for p in points)
+    cores, densities = design_cores(values), any("tops_per_mm2_1b_norm" in p for p in points)
     if "uiuc_area_of" in values and ((cores or 1) <= 1 or not densities):
         raise ValueError(f"{file}: {where}: 'uiuc_area_of' is the area extent of a UIUC density (tops_per_mm2_1b_norm) "
-                         "of a design of several cores (the notes' N_core above 1); here N_core is "
+                         "of a design of several cores (cores, or the notes' N_core, above 1); here N_core is "
                          f"{cores or 'not stated'} and {'a' if densities else 'no'} point states such a density: "
                          "leave it out")
 

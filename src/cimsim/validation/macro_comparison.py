@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from importlib import resources
 from typing import Any
 
-from .macro_checks import n_core
+from .macro_checks import design_cores
 from .macro_configs import chip_of, cycle_ns, point_config, point_model, priced_as
 from .macro_timing import PULSE_TIMED
 from .macro_timing import derived_miss
@@ -92,12 +92,12 @@ def published_figures(macro: Macro, point: MacroPoint) -> tuple[list[Figure], li
     if "doubtful_figure" in v:  # left out with the reason the entry states
         del v[v["doubtful_figure"]]
         skip(v["doubtful_figure"], f"the entry flags the figure as doubtful: {v['doubtful_reason']}")
-    cores = n_core(macro.notes)
+    cores = design_cores(macro.values)
     for quantity, (unit, raw, norm) in _QUANTITIES.items():
         if norm and norm in v and raw in v:
             skip(norm, f"UIUC 1b-normalised figure of a point that states its raw {raw}: the raw figure is compared")
         if quantity in ("tops", "area_mm2") and raw in v and (cores or 1) > 1:  # UIUC's 1b-TOPS is one core's
-            skip(quantity, f"{quantity} of a design of {cores} cores, banks or macros (entry notes): the whole "
+            skip(quantity, f"{quantity} of a design of {cores} cores, banks or macros (the entry's): the whole "
                            "design's figure, or one of an unstated extent, not one macro's")
         elif raw and raw in v:
             figures.append(Figure(quantity, unit, float(v[raw])))

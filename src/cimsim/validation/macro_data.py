@@ -23,7 +23,7 @@ from typing import Any
 
 from ..argcheck import escaped, look_alike_key
 from ..config.toml_file import read_toml
-from .macro_checks import (CONFIG_FIELDS, DATA_CONDITIONS, FAMILIES, FULL_ARRAY_ENERGY, MVM_MACS, as_toml, n_core,
+from .macro_checks import (CONFIG_FIELDS, DATA_CONDITIONS, FAMILIES, FULL_ARRAY_ENERGY, MVM_MACS, as_toml, design_cores,
                            check_consistent, check_fields, check_top_level, check_uiuc_area, unique_labels)
 from .macro_figures import ADC_CONVERSION, check_density, check_invocation, whole_invocation
 from .macro_defaults import in_entry_terms
@@ -266,7 +266,7 @@ def _points(name: str, entry: Mapping[str, Any], base: Mapping[str, Any]) -> tup
         check_invocation(name, f"macro {key!r}, point {i + 1} ({raw['label']!r})", merged, raw)
         merged.update(invocation_reads(merged, raw))
         check_consistent(name, f"macro {key!r}, point {i + 1} ({raw['label']!r})", entry["family"], merged, True)
-        check_density(name, f"macro {key!r}, point {i + 1}", raw, n_core(str(entry.get("notes", ""))))
+        check_density(name, f"macro {key!r}, point {i + 1}", raw, design_cores(entry))
         points.append(MacroPoint(key, i, label, str(raw.get("source", "")), dict(raw), merged))
     return tuple(points)
 
