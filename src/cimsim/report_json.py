@@ -216,7 +216,8 @@ def products_path(config: Config, result: Result | None = None) -> str:
     return (f"int8 units (onnxruntime MatMulInteger, at least {int8.MIN_SPEEDUP}x float32 here) for the layers whose "
             "cells hold integer levels in [-128, 127] (no programming error, drift or IR drop), for the products of "
             f"row groups at least {int8.MIN_SIDE} x {int8.MIN_SIDE} that hold at least {int8.ALWAYS_CELLS} cells or "
-            f"multiply at least {int8.MIN_MACS} plane-row MACs in a call; float32 BLAS for the others")
+            f"multiply at least {int8.MIN_MACS} plane-row MACs in one product (the rows a worker thread multiplies "
+            "at once: its share of a simulation.batch_size chunk); float32 BLAS for the others")
 
 
 def _off_levels(config: Config, plans: list) -> str | None:
