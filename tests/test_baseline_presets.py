@@ -237,10 +237,9 @@ def test_a_networks_attention_is_priced_alike_from_a_file_and_from_its_shapes(na
     assert cim.macs == base.macs == model.cim.macs
     assert base.item_latency_ns == pytest.approx(model.baseline.item_latency_ns, rel=1e-9)
     # the A100 streams 4 samples to a fetch, the TPU's systolic array holds its weights for 4 at a time: they finish
-    # together; the digital accelerator (output-stationary, weights on chip) runs each alone (a batch's tiny attention
-    # products take at least a cycle each on the A100's 6912 lanes, the run's together: 0.5 % more than 4 intervals)
+    # together; the digital accelerator (output-stationary, weights on chip) runs each alone
     assert base.item_latency_ns == pytest.approx(base.interval_ns * (1 if name == "digital-accelerator" else 4),
-                                                 rel=1e-9 if name != "a100" else 1e-2)
+                                                 rel=1e-9)
 
 
 def test_a_part_filled_batch_is_said_as_such():

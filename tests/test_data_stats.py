@@ -659,7 +659,6 @@ def test_measured_levels_that_take_the_cells_below_no_conductance_are_refused():
     field (probe, 2026-12-07); drift below g_min is still taken"""
     plan = plan_layer(SMALL)
     least = -plan.n_slices * plan.polarities * plan.g_min_us / (plan.g_max_us - plan.g_min_us)
-    assert analytic_counts(plan, 3, DataStats(weight_levels=0.9 * least)).array_gv2t_fj > 0
     with pytest.raises(ValueError, match=rf"DataStats.weight_levels \(-1\) takes the weights' cells below no "
                                          rf"conductance on this plan: it must be >= {least:.4g}"):
         analytic_counts(plan, 3, DataStats(weight_levels=-1.0))
@@ -667,6 +666,9 @@ def test_measured_levels_that_take_the_cells_below_no_conductance_are_refused():
     # the uniform route, the user's never-given DataStats blamed on the measured one, a negative Counts field before)
     drifted = with_overrides(Config(), {"device.drift_nu": 1.0, "device.drift_t0_s": 1e-9,
                                         "device.drift_time_s": 1e13, "mapping.weight_bits": 4})
+    below = plan_layer(with_overrides(SMALL, {"device.drift_nu": 0.5, "device.drift_time_s": 1e4}))  # below g_min
+    least = -below.n_slices * below.polarities * below.g_min_us / (below.g_max_us - below.g_min_us)
+    assert analytic_counts(below, 3, DataStats(weight_levels=0.9 * least)).array_gv2t_fj > 0
     for data in (DataStats(), DataStats.of(drifted)):
         assert analytic_counts(plan_layer(drifted), 3, data).array_gv2t_fj >= 0
     assert price_from_shapes(drifted)[0].total_energy_pj > 0
@@ -694,6 +696,11 @@ def test_measured_levels_above_every_cell_at_its_top_are_refused(device):
         assert analytic_counts(plan, 3, DataStats(**{name: top})).array_gv2t_fj > 0
         held = plan.cell_levels.held if plan.cell_levels else (0.0, 1.0)  # a cell's highest held level
         for bad in (1.01 * cells * max(1.0, held[-1] / (len(held) - 1)), 1e308):
-            with pytest.raises(ValueError, match=re.escape(f"DataStats.{name} ({bad:g}) is above a weight's {cells} "
-                                                           "cells all at their highest level on this plan")):
+            with pytest.raises(ValueError, match=re.escape(f"DataStats.{name} ({bad!r}) is outside a weight's {cells} "
+                                                           "cells' levels on this plan")):
                 analytic_counts(plan, 3, DataStats(**{name: bad}))
+    if plan.cell_levels is None:  # cells that hold their targets hold no level below 0 (a review: -0.3 had priced an
+        # array below an all-zero matrix's, its cell activity negative)
+        with pytest.raises(ValueError, match=re.escape("DataStats.weight_levels (-0.3) is outside a weight's")):
+            analytic_counts(plan, 3, DataStats(weight_levels=-0.3))
+        assert analytic_counts(plan, 3, DataStats(weight_levels=0.0)).array_gv2t_fj > 0

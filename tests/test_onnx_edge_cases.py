@@ -127,9 +127,11 @@ def test_a_model_that_is_no_model_proto_is_named(tmp_path):
     onnx.save_model(model, tmp_path / "m.onnx")
     for given in (str(tmp_path / "m.onnx"), tmp_path / "m.onnx", model.SerializeToString(), None):
         with pytest.raises(TypeError, match=rf"ONNX model must be an onnx.ModelProto; got {type(given).__name__}: a "
-                                            r"file goes through cimsim.load_network\(path\)"):
+                                            r"file goes through cimsim.network.load_network\(path\)"):
             network_from_onnx(given)
-    want = network_from_onnx(model).forward(np.ones((2, 4)))
+    want = network_from_onnx(model).forward(np.ones((2, 4)))  # the two the message names exist and read the file
+    np.testing.assert_array_equal(network_from_onnx(onnx.load_from_string(model.SerializeToString())).forward(
+        np.ones((2, 4))), want)
     np.testing.assert_array_equal(load_network(tmp_path / "m.onnx").forward(np.ones((2, 4))), want)
 
 

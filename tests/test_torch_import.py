@@ -507,6 +507,10 @@ def test_examples_and_outputs_named_for_what_they_are():
         np.testing.assert_array_equal(from_torch(dense, alike).forward(x.numpy()), want)
     with pytest.raises(ValueError, match=r"example_input is a masked array; fill or drop the masked values first"):
         from_torch(dense, np.ma.array(x.numpy(), mask=np.eye(2, 8, dtype=bool)))
+    np.testing.assert_array_equal(from_torch(dense, x.numpy().astype(np.longdouble)).forward(x.numpy()), want)
+    table = nn.Embedding(10, 3)  # Python ints are token ids, as int64 ones (a review: they had become floats)
+    ids = np.array([[1, 2, 3]])
+    assert from_torch(table, ids.astype(object)).forward(ids).tolist() == from_torch(table, ids).forward(ids).tolist()
 
     class IdsThenInverse(nn.Module):  # token ids, then an operator the exporter refuses: no hint about the ids
         def __init__(self):

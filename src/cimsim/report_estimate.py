@@ -55,8 +55,9 @@ def estimate_markdown(est) -> str:
 def estimates_markdown(ests, sources) -> str:
     """Several designs priced from shapes side by side, each against its own baseline (``sources``: their files,
     one each: a ValueError else, where a design had been left out)."""
-    if len(list(sources)) != len(ests):
-        raise ValueError(f"sources must name the file of each of the {len(ests)} designs; got {len(list(sources))}")
+    sources = [sources] if isinstance(sources, (str, bytes)) else list(sources)  # a generator read once
+    if len(sources) != len(ests):
+        raise ValueError(f"sources must name the file of each of the {len(ests)} designs; got {len(sources)}")
     lines = [f"# cimsim estimate of {len(ests)} designs", "",
              "Each priced from its own config's workload shapes alone, without simulating (no accuracy; "
              "`cimsim estimate CONFIG` gives one design's assumptions); gains against that config's baseline (each "

@@ -26,10 +26,9 @@ fetching the weights from DRAM for every vector (which it does otherwise; a last
 Inputs are read from DRAM once; outputs written to it once. An activation x activation product (attention's Q
 K^T, A V) passes ``weight_bits`` = ``dac.input_bits``: its "weights" (K, V) are activations, at that width.
 
-Latency is a roofline (:mod:`.baseline_time`): max(MACs / (P x clock_ghz) (at least one cycle), DRAM bytes / DRAM
-bandwidth, on-chip bytes / on-chip bandwidth); a one-off weight load (``one_off_load``) runs before the vectors, in
-series; a streamed vector waits for its whole batch (the roofline of one fetch and the vectors it serves), another
-takes latency / vectors, but at least its own MACs' time. Energy (``energy_model``):
+Latency is a roofline (:mod:`.baseline_time`): max(MACs / (P x clock_ghz), DRAM bytes / DRAM bandwidth, on-chip
+bytes / on-chip bandwidth); a one-off weight load (``one_off_load``) runs before the vectors, in series; a streamed
+vector waits for its whole batch (the roofline of one fetch and the vectors it serves). Energy (``energy_model``):
 ``components`` prices every event and the leakage of its parts over the run (the chip's leakage densities,
 :mod:`.leakage`); ``board_power`` is ``board_power_w`` x latency (a GPU's datasheet-level model).
 """
@@ -49,7 +48,7 @@ from .baseline_checks import check_baseline
 from .baseline_area import area_sentence, baseline_area_um2, baseline_leakage_uw, leakage_sentence
 from .baseline_notes import array_rows, baseline_assumptions, board_power_sentence
 from . import baseline_time
-from .baseline_time import macs_per_cycle, peak_tops, times_ns, vector_floor_ns
+from .baseline_time import macs_per_cycle, peak_tops, times_ns
 from .baseline_traffic import BaselineTraffic, combined
 from .digital import mac_energy_pj, register_file_energy_pj_per_bit
 from .memory import check_dram_capacity, dram_energy_pj_per_bit
@@ -316,15 +315,5 @@ def baseline_breakdown(config: Config, vectors: int, *, include_weight_load: boo
         name=b.name, energy_pj=energy_pj, area_um2=area, latency_ns=latency_ns,
         compute_ns=compute_ns, memory_ns=memory_ns, mvms=int(vectors), macs=t.macs, assumptions=tuple(assumptions),
         # vectors sharing a streamed fetch or a register load finish together: one waits for its whole batch
-        item_latency_ns=_item_ns(config, plan, t, include_weight_load, dram_activation_bits, latency_ns, vectors),
+        item_latency_ns=_batch_ns(config, plan, t, include_weight_load, dram_activation_bits),
     )
-
-
-def _item_ns(config: Config, plan: Plan, t: BaselineTraffic, include_weight_load: bool,
-             dram_activation_bits: int | None, latency_ns: float, vectors: int) -> float | None:
-    """one vector's latency, ns: its batch's (:func:`_batch_ns`), else latency / vectors, but at least its own MACs'
-    time (:func:`.baseline_time.vector_floor_ns`)"""
-    batch = _batch_ns(config, plan, t, include_weight_load, dram_activation_bits)
-    if batch is not None or vectors <= 0:
-        return batch
-    return max(latency_ns / vectors, vector_floor_ns(config.baseline, plan))

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-
 from ..argcheck import check_int, checked_types
 from ..config.schema import BaselineConfig
 from ..mapping import Plan
@@ -11,7 +10,7 @@ from .baseline_checks import checked_baseline
 from .baseline_traffic import BaselineTraffic
 from .memory import dram_bandwidth_gbps
 
-__all__ = ["macs_per_cycle", "peak_tops", "times_ns", "memory_ns", "dram_gbps", "vector_floor_ns"]
+__all__ = ["macs_per_cycle", "peak_tops", "times_ns", "memory_ns", "dram_gbps"]
 
 
 @checked_types
@@ -32,22 +31,9 @@ def peak_tops(baseline: BaselineConfig, operand_bits: int = 8) -> float:
 
 
 def times_ns(b: BaselineConfig, plan: Plan, t: BaselineTraffic) -> tuple[float, float]:
-    """(compute, memory) time of ``t``, ns: the roofline's two bounds, the MACs at least one cycle of the units (a
-    1 x 1 layer's one MAC had taken 1/256 of a cycle)"""
-    cycles = _cycles(t.macs, macs_per_cycle(b, max(plan.weight_bits, plan.input_bits)))
-    return cycles / b.clock_ghz, memory_ns(b, t.dram_bits, t.sram_bits, dram_gbps(b))
-
-
-def vector_floor_ns(b: BaselineConfig, plan: Plan) -> float:
-    """the least time of one vector whatever the dataflow, ns: its MACs on every unit, at least one cycle (a report's
-    latency / vectors had been 183 ps, a fifth of a cycle, for a 1 x 1 layer at 1 GHz)"""
-    units = macs_per_cycle(b, max(plan.weight_bits, plan.input_bits))
-    return _cycles(plan.in_features * plan.out_features, units) / b.clock_ghz
-
-
-def _cycles(macs: float, units: int) -> float:
-    """cycles of ``macs`` MACs on ``units`` units, at least one where there is any"""
-    return max(macs / units, 1.0) if macs > 0 else 0.0
+    """(compute, memory) time of ``t``, ns: the roofline's two bounds"""
+    compute_ns = t.macs / (macs_per_cycle(b, max(plan.weight_bits, plan.input_bits)) * b.clock_ghz)
+    return compute_ns, memory_ns(b, t.dram_bits, t.sram_bits, dram_gbps(b))
 
 
 def memory_ns(b: BaselineConfig, dram_bits: int, sram_bits: int, dram_gbps: float) -> float:

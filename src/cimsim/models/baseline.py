@@ -92,16 +92,17 @@ def fetch_span(served: list[float], items: int) -> tuple[float, float] | None:
 
 
 def finishing_together(config: Config, span: tuple[float, float] | None, items: int) -> float | None:
-    """the items that finish together on the baseline: the most a streamed fetch serves (``span``, :func:`fetch_span`:
-    the layers run one after the other, so the items one layer's fetch holds together wait for each other; the
-    fewest had been taken, so ResNet-50 on the a100 at batch 64 priced an image as one of 52, the early layers'
-    fetch, 19 % short of its batch's products: a probe), else, where every weight stays on chip, those a
-    weight-stationary unit's register load serves (its batch; a dense layer's vectors so:
-    :func:`cimsim.cost.baseline.baseline_breakdown`, where a network's and a model's item had been latency / items,
-    0.117 ns for digits-mlp on the a100 at batch 64; a review), else None"""
+    """the items that finish together on the baseline: the layers run one after the other, so the items one layer
+    holds together wait for each other: the most a streamed fetch serves (``span``, :func:`fetch_span`; the fewest
+    had been taken, so ResNet-50 on the a100 at batch 64 priced an image as one of 52, the early layers' fetch, 19 %
+    short of its batch's products: a probe) and, on a weight-stationary unit, those a resident layer's register load
+    serves (its batch; a dense layer's vectors so: :func:`cimsim.cost.baseline.baseline_breakdown`, where a
+    network's and a model's item had been latency / items, 0.117 ns for digits-mlp on the a100 at batch 64; a
+    review), whichever is more; None where neither holds more than one"""
     b = config.baseline
-    shared = min(b.batch, items) if b.dataflow == Dataflow.WEIGHT_STATIONARY else 1
-    return span[1] if span is not None else float(shared) if shared > 1 else None
+    shared = float(min(b.batch, items) if b.dataflow == Dataflow.WEIGHT_STATIONARY else 1)
+    most = shared if span is None else max(span[1], shared)
+    return most if span is not None or most > 1 else None
 
 
 def conv_map_bits(held_input_bits: float | None, routed_fraction: float, tap_fraction: float) -> float | None:

@@ -11,7 +11,7 @@ def checked_model(onnx, model, source: str):
     :func:`_check_external_data`'s ValueError"""
     if not isinstance(model, onnx.ModelProto):
         raise TypeError(f"{source} must be an onnx.ModelProto; got {type(model).__name__}: a file goes through "
-                        "cimsim.load_network(path), bytes through onnx.load_from_string(data)")
+                        "cimsim.network.load_network(path), bytes through onnx.load_from_string(data)")
     _check_external_data(model, source)
     return model
 

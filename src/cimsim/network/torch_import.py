@@ -175,9 +175,12 @@ def _as_tensor(example_input, torch):
         raise TypeError("example_input must be one tensor (batch, ...); got a dict: wrap a model that takes keyword "
                         "inputs, e.g. forward(self, ids): return self.m(input_ids=ids).logits")
     array = as_array("example_input", example_input)  # a masked array refused, as by every entry point
-    if array.dtype.hasobject:  # Python numbers, as the simulations take them; other objects named below
-        with contextlib.suppress(ValueError):
-            array = real_numbers("example_input", array)
+    if array.dtype.hasobject and array.size and all(type(v) is int for v in array.flat):  # token ids
+        with contextlib.suppress(OverflowError):  # past int64: named below
+            array = array.astype(np.int64)
+    if array.dtype.hasobject or (array.dtype.kind == "f" and array.dtype.itemsize > 8):  # Python numbers and
+        with contextlib.suppress(ValueError):  # long doubles, as the simulations take them; other objects named below
+            array = real_numbers("example_input", array).astype(np.float64)
     if array.dtype.kind not in "biuf":
         raise TypeError(f"example_input must be a tensor or array of numbers (batch, ...); got "
                         f"{type(example_input).__name__} of dtype {array.dtype}")
