@@ -70,9 +70,12 @@ def _int8_or_skip():
 
 
 @pytest.mark.parametrize("duplicate", [copy.deepcopy, _pickled], ids=["deepcopy", "pickle"])
-def test_integer_products_copy_and_pickle_with_sessions_of_their_own(duplicate):
-    """TypeError: cannot pickle 'onnxruntime...InferenceSession' object"""
+def test_integer_products_copy_and_pickle_with_sessions_of_their_own(duplicate, monkeypatch):
+    """TypeError: cannot pickle 'onnxruntime...InferenceSession' object. The copy opens sessions where this process
+    uses the int8 units: said so here (the speed check, run once a process, had found them below 1.25x float32 on a
+    loaded 2-core machine, and the copy, rightly, opened none)"""
     _int8_or_skip()
+    monkeypatch.setattr(int8, "faster", lambda: True)
     cfg = cimsim.as_config(DEFAULT, {"device.preset": "ideal", "workload.in_features": 200,
                                      "workload.out_features": 48})
     plan = Crossbar(cfg).plan
