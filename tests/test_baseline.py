@@ -837,3 +837,27 @@ def test_a_dram_kv_cache_is_read_once_by_a_decoded_token_not_staged_on_chip():
     assert kv_bits == pytest.approx(12 * 2 * 64 * 768 * 8, rel=1e-9)  # 12 layers' K and V of 64 tokens, 8-bit
     read_pj = onchip_memory(config).read_pj_per_bit
     assert on_chip["sram_weights"] - off_chip["sram_weights"] == pytest.approx(kv_bits * read_pj, rel=1e-9)
+
+
+@pytest.mark.parametrize("batch, streamed", [(64, False), (1024, False), (64, True)])
+def test_a_weight_stationary_models_items_finish_as_its_layers_register_loads_and_fetches_hold_them(batch, streamed):
+    """a model's item waits for what one layer holds together: a streamed fetch's items or a resident layer's
+    register load, its sub-batch (124 vectors for a 512 x 512 layer at batch 1024), as a dense layer's vector does;
+    the whole baseline.batch had been taken (8x the dense route's; then, where another layer streamed, 12.8x for
+    gpt2-small: reviews, 2026-12-07)"""
+    from cimsim.config.load import load_config, with_overrides
+    from cimsim.models import price_model
+    from cimsim.models.from_network import model_from_network
+    from cimsim.network import Dense, Network
+
+    net = Network(input_shape=(512,), layers=(Dense(np.random.default_rng(0).standard_normal((512, 512))),))
+    config = with_overrides(load_config("configs/default.toml"), {
+        "baseline.preset": "digital-accelerator", "baseline.batch": batch, "baseline.dataflow": "weight_stationary",
+        **({"baseline.sram_kib": 64.0} if streamed else {})})
+    dense = with_overrides(config, {"workload.in_features": 512, "workload.out_features": 512})
+    traffic = baseline_traffic(dense, 8192, include_weight_load=False)
+    assert traffic.weights_fit != streamed
+    if not streamed:  # a register load serves a sub-batch of the vectors whose inputs fit beside the weights
+        assert traffic.fetch_batch == (124 if batch == 1024 else 64)
+    item = price_model(config, model_from_network(net, "one"), items=8192).baseline.item_latency_ns
+    assert item == pytest.approx(baseline_breakdown(dense, 8192, include_weight_load=False).item_latency_ns)

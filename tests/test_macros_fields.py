@@ -117,7 +117,7 @@ def test_a_stated_core_count_leaves_the_whole_designs_figures_out(tmp_path):
         path.write_text(MACRO.format(macro=full, point="tops = 3.28"))
         result = CliRunner().invoke(main, ["macros", str(path)])
         assert _loaded(result), result.output
-        assert ("tops of a design of 4 cores, banks or macros (the entry's)" in result.output) == left_out
+        assert ("tops of a design of 4 cores, banks or macros (its cores or notes)" in result.output) == left_out
     assert "'cores' belongs in the [[macro]] table" in _refusal(tmp_path, MACRO.format(macro="", point="cores = 4"))
     assert "'cores' must be a positive integer; got 0" in _refusal(tmp_path, MACRO.format(macro="cores = 0", point=""))
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 from .breakdown import Breakdown
 from .cost.trust import RANGE_NOTE, area_range_line, gain_range_cell, gain_range_line
 from .argcheck import code_span, markdown_cell
@@ -55,7 +57,8 @@ def estimate_markdown(est) -> str:
 def estimates_markdown(ests, sources) -> str:
     """Several designs priced from shapes side by side, each against its own baseline (``sources``: their files,
     one each: a ValueError else, where a design had been left out)."""
-    sources = [sources] if isinstance(sources, (str, bytes)) else list(sources)  # a generator read once
+    ests = list(ests)  # a generator read once
+    sources = [os.fspath(s) for s in ([sources] if isinstance(sources, (str, os.PathLike)) else sources)]
     if len(sources) != len(ests):
         raise ValueError(f"sources must name the file of each of the {len(ests)} designs; got {len(sources)}")
     lines = [f"# cimsim estimate of {len(ests)} designs", "",

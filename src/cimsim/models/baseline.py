@@ -85,24 +85,26 @@ def items_per_fetch(layer: Config, vectors: int, per_item: int, load: bool, held
     return t.vectors_per_fetch / per_item
 
 
-def fetch_span(served: list[float], items: int) -> tuple[float, float] | None:
-    """(fewest, most) items a streamed fetch serves over the layers that stream their weights (``served``: each
-    one's :func:`items_per_fetch`), at most ``items``; None where no layer streams"""
-    return (min(items, min(served)), min(items, max(served))) if served else None
+def fetch_span(served: list[float], loaded: list[float], items: int) -> tuple[float | None, float] | None:
+    """(the fewest items a streamed fetch serves, None where no layer streams; the most items one layer holds
+    together: a streamed fetch or a weight-stationary unit's register load, ``loaded``), each at most ``items``
+    (``served``, ``loaded``: each such layer's :func:`items_per_fetch`); None where neither holds any"""
+    if not (served or loaded):
+        return None
+    return min(items, min(served)) if served else None, min(items, max(served + loaded))
 
 
-def finishing_together(config: Config, span: tuple[float, float] | None, items: int) -> float | None:
+def finishing_together(config: Config, span: tuple[float | None, float] | None, items: int) -> float | None:
     """the items that finish together on the baseline: the layers run one after the other, so the items one layer
-    holds together wait for each other: the most a streamed fetch serves (``span``, :func:`fetch_span`; the fewest
-    had been taken, so ResNet-50 on the a100 at batch 64 priced an image as one of 52, the early layers' fetch, 19 %
-    short of its batch's products: a probe) and, on a weight-stationary unit, those a resident layer's register load
-    serves (its batch; a dense layer's vectors so: :func:`cimsim.cost.baseline.baseline_breakdown`, where a
-    network's and a model's item had been latency / items, 0.117 ns for digits-mlp on the a100 at batch 64; a
-    review), whichever is more; None where neither holds more than one"""
-    b = config.baseline
-    shared = float(min(b.batch, items) if b.dataflow == Dataflow.WEIGHT_STATIONARY else 1)
-    most = shared if span is None else max(span[1], shared)
-    return most if span is not None or most > 1 else None
+    holds together wait for each other, the most of them (``span``, :func:`fetch_span`): a streamed fetch's (the
+    fewest had been taken, so ResNet-50 on the a100 at batch 64 priced an image as one of 52, the early layers'
+    fetch, 19 % short of its batch's products: a probe), or a weight-stationary unit's register load, its sub-batch
+    (as a dense layer's vectors: :func:`cimsim.cost.baseline.baseline_breakdown`; the whole batch had been taken, 8x
+    the dense route's for a 512 x 512 layer at batch 1024: a review); None where no layer streams and none holds
+    more than one (latency / items)"""
+    if span is None or (span[0] is None and span[1] <= 1):
+        return None
+    return span[1]
 
 
 def conv_map_bits(held_input_bits: float | None, routed_fraction: float, tap_fraction: float) -> float | None:
@@ -128,18 +130,19 @@ def baseline_blocks(block: Config, vectors: int, groups: int, *, include_weight_
 
 
 def _products(config: Config, model: Model, items: int, kv_cache: str, too_big: bool,
-              cache: dict[tuple, Any]) -> tuple[Breakdown, float | None]:
+              cache: dict[tuple, Any]) -> tuple[Breakdown, tuple[float | None, float] | None]:
     """the matrix products of ``items`` items run together (sharing weight fetches per baseline.batch), and the
-    fewest and most items a streamed fetch serves where some static weights are fetched per batch (:func:`fetch_span`
-    of :func:`items_per_fetch`; below one where an item's vectors take several), else None. A conv's positions hold their input map, not their
-    im2col copies, while weights stream past, and write it once (:func:`conv_map_bits`)."""
+    fewest items a streamed fetch serves and the most one layer holds together (:func:`fetch_span` of
+    :func:`items_per_fetch`; below one where an item's vectors take several). A conv's positions hold their input
+    map, not their im2col copies, while weights stream past, and write it once (:func:`conv_map_bits`)."""
     bits, last = config.dac.input_bits, model.static_ops[-1]
     out_bits = model.output_elements_per_item * plan_layer(config, last.in_features, last.out_features).accumulator_bits
     ops = tuple(model.of_type(MatrixOp))  # by position: one op object may stand at several places
     first, final = (next(k for k in order if ops[k].static) for order in (range(len(ops)), reversed(range(len(ops)))))
     dram_io = {first: items * model.input_elements_per_item * bits}
     dram_io[final] = dram_io.get(final, 0) + items * out_bits
-    parts, served = [], []
+    parts, served, loaded = [], [], []
+    stationary = config.baseline.dataflow == Dataflow.WEIGHT_STATIONARY
     for k, op in enumerate(ops):
         load = too_big if op.static else kv_cache == "dram"
         dram_bits = dram_io.get(k, 0) // op.groups
@@ -157,10 +160,10 @@ def _products(config: Config, model: Model, items: int, kv_cache: str, too_big: 
         held = (op.input_elements_per_item * bits / (op.groups * op.vectors_per_item * op.routed_fraction)
                 if op.input_elements_per_item else None)
         written = conv_map_bits(held, op.routed_fraction, op.tap_fraction)
-        if op.static and not fits:
+        if op.static and (stationary or not fits):  # a fetch, or a resident layer's register load
             if ("fetch", shape, held) not in cache:
                 cache["fetch", shape, held] = items_per_fetch(layer, run_vectors, op.vectors_per_item, load, held)
-            served.append(cache["fetch", shape, held])
+            (loaded if fits else served).append(cache["fetch", shape, held])
         for vectors, weight in vector_runs:
             key = (op.in_features, op.out_features, vectors, layer.baseline.batch, load, dram_bits, w_bits, held,
                    written)
@@ -169,7 +172,7 @@ def _products(config: Config, model: Model, items: int, kv_cache: str, too_big: 
                                                 dram_activation_bits=dram_bits, weight_bits=w_bits,
                                                 map_input_bits=written, load_serves_these=not op.static)
             parts.append(repeated(cache[key], runs * op.groups * weight))
-    return in_sequence(parts, config.baseline.name, items, shared_hardware=True), fetch_span(served, items)
+    return in_sequence(parts, config.baseline.name, items, shared_hardware=True), fetch_span(served, loaded, items)
 
 
 def activation_products(config: Config, model: Model, samples: int) -> list[Breakdown]:
@@ -211,14 +214,14 @@ def _kv_place(config: Config, model: Model, kv_cache: str, sequences: int, too_b
 
 
 def _sentence(config: Config, model: Model, kv_cache: str, too_big: bool, lanes: int, step: int,
-              span: tuple[float, float] | None) -> str:
+              span: tuple[float | None, float] | None) -> str:
     """the model-level assumption: where its static weights and its attention's K and V come from (``step``: the
     items run together, a batch holding at most that many; ``span``: as :func:`_products` gives it)"""
     b = config.baseline
     filled = min(b.batch, step)
     per_batch = (f"once per batch of {filled} {model.item}{'' if filled == 1 else 's'}"
                  + (f" (baseline.batch {b.batch}: {step} priced)" if filled < b.batch else ""))
-    fewest = span[0] if span is not None else filled
+    fewest = span[0] if span is not None and span[0] is not None else filled
     if fewest < filled:  # a fetch serves fewer vectors than the batch has
         per_batch += (f", and again for each part of the batch's vectors whose inputs the on-chip memory holds "
                       f"beside it ({fewest:.3g} {model.item}{'s' * (fewest != 1)} a fetch at the fewest; each "
@@ -277,7 +280,7 @@ def price_baseline(config: Config, model: Model, items: int, kv_cache: str, unit
     area, said = with_vector_area(seq.area_um2, unit if held else None)
     assumptions = (seq.assumptions
                    + (_sentence(config, model, kv_cache, too_big, unit.lanes, step, span) + leak + moved,)
-                   + said + _unbatched_decode(config, model, sequences, span is not None))
+                   + said + _unbatched_decode(config, model, sequences, span is not None and span[0] is not None))
     priced = Breakdown(name=b.name, energy_pj=energy, area_um2=area,
                        latency_ns=seq.latency_ns + vector_ns + kv_ns, compute_ns=seq.compute_ns + vector_ns,
                        memory_ns=seq.memory_ns + kv_ns, mvms=items, assumptions=assumptions,

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ..breakdown import Breakdown, repeated
+from ..config.modes import Dataflow
 from ..config.schema import Config
 from ..mapping import Plan, plan_layer
 from ..network import MatrixShape
@@ -39,11 +40,11 @@ class NetworkRun:
     too_big: bool
     _cache: dict[tuple, list[Breakdown]] = field(default_factory=dict, compare=False, repr=False)
 
-    def products(self, items: int) -> tuple[list[Breakdown], tuple[float, float] | None]:
-        """The layers' breakdowns for ``items`` of the samples (each layer's vectors its share), and the fewest and
-        most items a streamed fetch serves where some layer streams its weights per batch (:func:`fetch_span`; None:
-        every layer keeps its weights)."""
-        parts, served, last = [], [], len(self.matrices) - 1
+    def products(self, items: int) -> tuple[list[Breakdown], tuple[float | None, float] | None]:
+        """The layers' breakdowns for ``items`` of the samples (each layer's vectors its share), and the fewest items
+        a streamed fetch serves and the most one layer holds together (:func:`fetch_span`)."""
+        parts, served, loaded, last = [], [], [], len(self.matrices) - 1
+        stationary = self.config.baseline.dataflow == Dataflow.WEIGHT_STATIONARY
         for index, m in enumerate(self.matrices):
             p, shape = m.plan, m.shape
             in_bits = items * self.input_elements * p.input_bits if index == 0 else 0
@@ -57,8 +58,8 @@ class NetworkRun:
             held = (m.map_values * shape.routed_fraction / shape.groups / per_item * p.input_bits
                     if m.map_values is not None else None)
             written = conv_map_bits(held, shape.routed_fraction, shape.tap_fraction)
-            if not fits:
-                served.append(items_per_fetch(block, vectors, per_item, self.load, held))
+            if stationary or not fits:  # a fetch, or a resident layer's register load
+                (loaded if fits else served).append(items_per_fetch(block, vectors, per_item, self.load, held))
             for n, weight in runs:
                 key = (shape.in_features, shape.out_features, shape.groups, n, block.baseline.batch,
                        in_bits + out_bits, held, written)
@@ -68,4 +69,4 @@ class NetworkRun:
                                                        io_bits=in_bits + out_bits,
                                                        one_off_load=not self.too_big)
                 parts += [repeated(b, weight) for b in self._cache[key]]
-        return parts, fetch_span(served, items)
+        return parts, fetch_span(served, loaded, items)

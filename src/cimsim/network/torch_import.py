@@ -10,6 +10,7 @@ from_torch keeps apart (:mod:`._torch_distinct`).
 from __future__ import annotations
 
 import contextlib
+import numbers
 import os
 import re
 import warnings
@@ -175,11 +176,16 @@ def _as_tensor(example_input, torch):
         raise TypeError("example_input must be one tensor (batch, ...); got a dict: wrap a model that takes keyword "
                         "inputs, e.g. forward(self, ids): return self.m(input_ids=ids).logits")
     array = as_array("example_input", example_input)  # a masked array refused, as by every entry point
-    if array.dtype.hasobject and array.size and all(type(v) is int for v in array.flat):  # token ids
-        with contextlib.suppress(OverflowError):  # past int64: named below
+    if array.dtype.hasobject and array.size and all(isinstance(v, numbers.Integral) and not isinstance(
+            v, (bool, np.bool_)) for v in array.flat):  # token ids
+        try:
             array = array.astype(np.int64)
-    if array.dtype.hasobject or (array.dtype.kind == "f" and array.dtype.itemsize > 8):  # Python numbers and
-        with contextlib.suppress(ValueError):  # long doubles, as the simulations take them; other objects named below
+        except OverflowError:
+            raise ValueError("example_input holds integers past int64: token ids are int64") from None
+    if array.dtype.kind == "f" and array.dtype.itemsize > 8:  # a long double: as a float64, or named
+        array = real_numbers("example_input", array).astype(np.float64)
+    if array.dtype.hasobject:  # Python numbers, as the simulations take them; other objects named below
+        with contextlib.suppress(ValueError):
             array = real_numbers("example_input", array).astype(np.float64)
     if array.dtype.kind not in "biuf":
         raise TypeError(f"example_input must be a tensor or array of numbers (batch, ...); got "

@@ -18,8 +18,8 @@ from ..config.modes import CellAccess, DigitalAdders, InputEncoding, SignedEncod
 from .macro_figures import ADC_CONVERSION, FULL_ARRAY_ENERGY, MVM_MACS, as_toml, check_figures
 
 __all__ = ["CONFIG_FIELDS", "DEVICE_FIELDS", "DATA_CONDITIONS", "FAMILIES", "RESISTIVE_FAMILIES", "CHOICES",
-           "MVM_MACS", "FULL_ARRAY_ENERGY", "n_core", "design_cores", "check_top_level", "as_toml", "check_fields", "check_uiuc_area",
-           "check_consistent", "unique_labels"]
+           "MVM_MACS", "FULL_ARRAY_ENERGY", "n_core", "design_cores", "check_top_level", "as_toml", "check_fields",
+           "check_uiuc_area", "check_consistent", "unique_labels"]
 
 DEVICE_FIELDS = ("g_min_us", "g_max_us", "read_voltage_v", "read_pulse_ns")
 """a resistive cell's conductance range, read voltage and word-line pulse as a paper states them (device.* of the
@@ -81,21 +81,17 @@ CHOICES: dict[str, tuple[str, ...]] = {"family": FAMILIES, "data": DATA_CONDITIO
                                        "cell_access": tuple(m.value for m in CellAccess),
                                        "uiuc_area_of": ("core", "design")}
 """the fields with a fixed set of values (``adc_type`` is free text: :func:`cimsim.validation.macro_data.adc_type`)"""
-_COUNT = r"(\d{1,9}|two|three|four|five|six|seven|eight|nine|ten|twelve|sixteen)"  # not 400 digits
 _KIND = r"(?:CIM|IMC|SRAM|RRAM|PCM|MRAM|FeFET|PE|analog|digital|compute-in-memory|in-memory[- ]computing)"
-_N_CORE = re.compile(rf"N_core\s*[:=]?\s*{_COUNT}\b|\b{_COUNT}(?: [A-Za-z][\w-]*)? (?:cores|banks)\b"
-                     rf"|\b{_COUNT}-cores?\b|\b{_COUNT} (?:x [\w.]+ )?(?:{_KIND}[\w-]*[ -])?macros\b", re.IGNORECASE)
-_WORDS = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10,
-          "twelve": 12, "sixteen": 16}
+_N_CORE = re.compile(r"N_core\s*[:=]?\s*(\d{1,9})\b|\b(\d{1,9}) (?:[A-Za-z][\w-]* )?(?:cores|banks)\b"  # not 400
+                     rf"|\b(\d{{1,9}}) (?:x [\w.]+ )?(?:{_KIND}[\w-]*[ -])?macros\b", re.IGNORECASE)  # digits
 
 
 def n_core(notes: str) -> int | None:
-    """cores ('N_core N', 'N_core: N', 'N cores', 'N <kind> cores', 'N-core'), banks or macros ('N banks', 'N CIM
-    macros', 'N x 16Kb CIM macros', 'four compute-in-memory macros': a processor of several macros) an entry's
-    ``notes`` give, else None"""
+    """cores ('N_core N', 'N_core: N', 'N cores', 'N <kind> cores'), banks or macros ('N banks', 'N CIM macros',
+    'N x 16Kb CIM macros', 'N compute-in-memory macros': a processor of several macros) an entry's ``notes`` give,
+    else None ('a 2-core CPU host', 'four SRAM macros of [12]' are not read: a chip states ``cores``)"""
     match = _N_CORE.search(notes)
-    count = next((g for g in match.groups() if g), None) if match else None
-    return None if count is None else _WORDS.get(count.lower()) or int(count)
+    return int(next(g for g in match.groups() if g)) if match else None
 
 
 def design_cores(values: Mapping[str, Any]) -> int | None:
@@ -104,9 +100,9 @@ def design_cores(values: Mapping[str, Any]) -> int | None:
     return int(values["cores"]) if "cores" in values else n_core(str(values.get("notes", "")))
 
 
-_POSITIVE_INTS = ("cores", "rows", "cols", "rows_per_read", "input_bits", "bits_per_read", "weight_bits", "weight_levels",
-                  "bits_per_cell", "adcs", "cols_per_adc", "chain_register_rows", "uiuc_alpha", "uiuc_b_x",
-                  "read_phases", "row_groups_per_conversion")
+_POSITIVE_INTS = ("cores", "rows", "cols", "rows_per_read", "input_bits", "bits_per_read", "weight_bits",
+                  "weight_levels", "bits_per_cell", "adcs", "cols_per_adc", "chain_register_rows", "uiuc_alpha",
+                  "uiuc_b_x", "read_phases", "row_groups_per_conversion")
 _POSITIVE_NUMBERS = ("node_nm", "vdd_v", "cycle_ns", "clock_mhz", "uiuc_b_w", "energy_pj", "tops",
                      "tops_1b_norm", "tops_per_mm2", "tops_per_mm2_1b_norm", "tops_per_w", "tops_per_w_1b_norm",
                      "energy_fj_per_mac", "area_mm2", "latency_ns", "wl_switching_fj_per_op", "neuron_fj_per_op",

@@ -97,7 +97,7 @@ def published_figures(macro: Macro, point: MacroPoint) -> tuple[list[Figure], li
         if norm and norm in v and raw in v:
             skip(norm, f"UIUC 1b-normalised figure of a point that states its raw {raw}: the raw figure is compared")
         if quantity in ("tops", "area_mm2") and raw in v and (cores or 1) > 1:  # UIUC's 1b-TOPS is one core's
-            skip(quantity, f"{quantity} of a design of {cores} cores, banks or macros (the entry's): the whole "
+            skip(quantity, f"{quantity} of a design of {cores} cores, banks or macros (its cores or notes): the whole "
                            "design's figure, or one of an unstated extent, not one macro's")
         elif raw and raw in v:
             figures.append(Figure(quantity, unit, float(v[raw])))

@@ -64,9 +64,10 @@ def per_core_density(area_of: str | None, cores: int) -> tuple[float, str] | str
     if area_of == "design":
         return float(cores), (f"published x N_core {cores}: UIUC's density is one core's throughput over the whole "
                               "design's area (uiuc_area_of 'design'); the model's, one core's over that core's area")
-    return (f"absolute value left out: the UIUC density of a design of {cores} cores (the entry's) is one core's "
-            "throughput over an area whose extent UIUC does not state (one core's or the whole design's: the entry "
-            "gives no uiuc_area_of); its ratio between two of the entry's points is still compared (the area cancels)")
+    return (f"absolute value left out: the UIUC density of a design of {cores} cores (its cores or notes) is one "
+            "core's throughput over an area whose extent UIUC does not state (one core's or the whole design's: the "
+            "entry gives no uiuc_area_of); its ratio between two of the entry's points is still compared (the area "
+            "cancels)")
 
 
 def uiuc_figure(precision: tuple[int, float] | None, fields: Mapping[str, Any], values: Mapping[str, Any], norm: str,
