@@ -89,15 +89,21 @@ def test_a_refused_replicated_read_puts_back_no_other_threads_counts():
     assert xbar.counts.mvms == sum(done) == 400
 
 
-def test_replicated_layers_read_in_turn_each_on_its_own_and_copy_as_before():
-    """the turns are each layer's (a lock of its own, not one for every replicated layer), left out of a pickle"""
+@pytest.mark.parametrize("kind", ["replicated", "grouped"])
+def test_replicated_layers_read_in_turn_each_on_its_own_and_copy_as_before(kind):
+    """the turns are each layer's (a lock of its own, not one for every replicated layer), left out of a pickle (a
+    grouped layer's had been pickled and failed: a probe, 2026-12-07)"""
     import copy
     import pickle
 
     cfg = with_overrides(BASE, {"mapping.replication": 2})
-    a, b = build_crossbar(cfg, 64, 32, key=(1,)), build_crossbar(cfg, 64, 32, key=(2,))
+    if kind == "grouped":
+        a, b = GroupedCrossbar(cfg, 64, 32, 4, key=(1,)), GroupedCrossbar(cfg, 64, 32, 4, key=(2,))
+        a.program(np.where(np.arange(32)[:, None] // 8 == np.arange(64) // 16, W, 0.0))
+    else:
+        a, b = build_crossbar(cfg, 64, 32, key=(1,)), build_crossbar(cfg, 64, 32, key=(2,))
+        a.program(W)
     assert a._reading is not b._reading
-    a.program(W)
     a.calibrate(X)
     twin, clone = pickle.loads(pickle.dumps(a)), copy.deepcopy(a)
     first = a.mvm(X)

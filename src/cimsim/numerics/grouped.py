@@ -51,6 +51,13 @@ class GroupedCrossbar:
         self.plan = replace(first, replication=first.replication * len(self.blocks))
         self._reading, self._vectors_read = threading.Lock(), 0
 
+    def __getstate__(self) -> dict:
+        return {k: v for k, v in self.__dict__.items() if k != "_reading"}  # a lock is no state to copy (a pickle or
+        # deepcopy had failed on it: a probe)
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state, _reading=threading.Lock())
+
     def _cuts(self, per_group: int) -> list[slice]:
         """each block's columns of a row of ``per_group`` values a group"""
         return [slice(a * per_group, b * per_group) for a, b in self.spans]
