@@ -229,9 +229,10 @@ class Network:
         ``matmul(index, layer, rows)`` computes every matrix product (module doc); None: the float product
         ``layer.product(rows)`` (= ``rows @ layer.matrix.T``); ``rows`` is read-only (it may be a view of ``x`` or of
         a value other layers read too: a callback that clipped it in place had changed the caller's array). A value
-        is dropped once the last layer reading it has run. The outputs never share memory with ``x``. The float path computes as torch does: a NaN made inside
-        (sqrt of a negative) or an overflow past 1.8e308 comes out as NaN or inf, with numpy's warning; the
-        simulations (:func:`cimsim.simulate`, ...) refuse such data, naming the layer.
+        is dropped once the last layer reading it has run. The outputs never share memory with ``x``. The float path
+        computes as torch does: a NaN made inside (sqrt of a negative) or an overflow past 1.8e308 comes out as NaN or
+        inf, with numpy's warning; the simulations (:func:`cimsim.simulate`, ...) refuse such data, naming the
+        layer.
         """
         x = self._checked_input(x)
         values: dict[int, np.ndarray] = {0: x}
