@@ -190,7 +190,8 @@ def test_a_figure_the_entry_flags_as_doubtful_is_left_out_with_its_reason(one_en
     ("16 Cores", 16), ("N_core: 4", 4), ("N_core=4", 4), ("4 CIM-macros", 4), ("4 x 16Kb CIM macros", 4),
     ("4 compute-in-memory macros", 4), ("4 in-memory computing macros", 4), ("4 PE macros", 4),
     ("4 SRAM-CIM macros", 4), ("two-phase input", None), ("one macro, measured with a 2-core CPU host", None),
-    ("the 1.5-core", None), ("two SRAM banks of the test chip", None), ("4-bit macros", None)])
+    ("the 1.5-core", None), ("two SRAM banks of the test chip", None), ("4-bit macros", None),
+    ("a chip of 1,024 cores", None), ("one macro of 1.5 cores of area", None)])
 def test_the_core_count_is_read_from_the_notes_in_any_wording(notes, count):
     """'N cores', 'N <kind> cores' and 'N <kind> macros' count as UIUC's 'N_core N' and 'N banks' do (NeuRRAM's
     '48 CIM cores' and Le Gallo's '64 AIMC cores' had read as one core, a processor of '16 CIM macros' too; 'N_core:

@@ -252,10 +252,11 @@ def repeated(b: Breakdown, k: float) -> Breakdown:
 
 
 def in_batches(b: Breakdown, batch_items: int, batch_products_ns: float, run_products_ns: float) -> Breakdown:
-    """``b`` whose items run in batches of ``batch_items`` that finish together (a streamed weight fetch serves the
-    whole batch): one item waits for its batch, its matrix products priced alone (``batch_products_ns``; the run's
-    last batch may hold fewer items, so latency x batch / items over-charges a whole one) and its share of the rest
-    of ``b``'s time beside the run's products (``run_products_ns``: vector work, KV writes); the rate is unchanged."""
+    """``b`` whose items run in batches of ``batch_items`` that finish together (a streamed weight fetch or a
+    weight-stationary unit's register load serves the whole batch): one item waits for its batch, its matrix products
+    priced alone (``batch_products_ns``; the run's last batch may hold fewer items, so latency x batch / items
+    over-charges a whole one) and its share of the rest of ``b``'s time beside the run's products
+    (``run_products_ns``: vector work, KV writes); the rate is unchanged."""
     if b.mvms <= 0:
         return b
     item_ns = batch_products_ns + (b.latency_ns - run_products_ns) * batch_items / b.mvms

@@ -251,7 +251,7 @@ def price_baseline(config: Config, model: Model, items: int, kv_cache: str, unit
     """The baseline's breakdown of ``items`` items of ``model`` (module docstring); a decode runs in steps of
     ``sequences`` tokens, one per sequence (a token needs the one before it in its sequence), ``items`` tokens
     priced as that share of such steps (fewer items than sequences: a share of one step, its time and energy; an
-    item's latency is still its whole batch's time where weights stream per batch)."""
+    item's latency is still its whole batch's time where its items finish together: :func:`finishing_together`)."""
     b, unit = config.baseline, baseline_vector_unit(config, unit)
     too_big = exceeds_sram(config, model.crossbar_parameters * config.mapping.weight_bits)
     asked, kv_cache = kv_cache, _kv_place(config, model, kv_cache, sequences, too_big)

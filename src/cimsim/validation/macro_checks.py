@@ -82,8 +82,9 @@ CHOICES: dict[str, tuple[str, ...]] = {"family": FAMILIES, "data": DATA_CONDITIO
                                        "uiuc_area_of": ("core", "design")}
 """the fields with a fixed set of values (``adc_type`` is free text: :func:`cimsim.validation.macro_data.adc_type`)"""
 _KIND = r"(?:CIM|IMC|SRAM|RRAM|PCM|MRAM|FeFET|PE|analog|digital|compute-in-memory|in-memory[- ]computing)"
-_N_CORE = re.compile(r"N_core\s*[:=]?\s*(\d{1,9})\b|\b(\d{1,9}) (?:[A-Za-z][\w-]* )?(?:cores|banks)\b"  # not 400
-                     rf"|\b(\d{{1,9}}) (?:x [\w.]+ )?(?:{_KIND}[\w-]*[ -])?macros\b", re.IGNORECASE)  # digits
+_N_CORE = re.compile(r"N_core\s*[:=]?\s*(\d{1,9})\b|(?<![\d.,])\b(\d{1,9}) (?:[A-Za-z][\w-]* )?(?:cores|banks)\b"
+                     rf"|(?<![\d.,])\b(\d{{1,9}}) (?:x [\w.]+ )?(?:{_KIND}[\w-]*[ -])?macros\b", re.IGNORECASE)
+"""(not 400 digits; a number whole: '1,024 cores' had read as 24, '1.5 cores' as 5)"""
 
 
 def n_core(notes: str) -> int | None:
