@@ -173,10 +173,9 @@ def _cell_sums(plan: Plan, data: DataStats, cells: int, weight_rows: int, array_
 
 def _within_full_cells(plan: Plan, data: DataStats) -> None:
     """a ValueError for levels past a weight's cells (all at their highest, or below 0 where they hold targets)"""
-    levels = plan.cell_levels
+    levels, cells = plan.cell_levels, plan.n_slices * plan.polarities
     for name, held in (("weight_levels", levels and levels.held), ("weight_stored_levels", levels and levels.stored)):
-        value, cells = getattr(data, name), plan.n_slices * plan.polarities
-        most = cells * (max(1.0, max(held) / (len(held) - 1)) if held else 1.0)
+        value, most = getattr(data, name), cells * (max(1.0, max(held) / (len(held) - 1)) if held else 1.0)
         if value is not None and not (-1e-12 if levels is None else -np.inf) <= value <= most * (1 + 1e-9):
             raise ValueError(f"DataStats.{name} ({value!r}) is outside a weight's {cells} cells' levels on this plan "
                              f"(level / max level, summed, from 0 where cells hold their targets): at most {most:.4g}")

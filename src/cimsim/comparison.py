@@ -207,7 +207,7 @@ def price_network(config: Config, layers: Sequence[tuple[Plan, Counts]], samples
     if config.baseline.energy_model == EnergyModel.BOARD_POWER:  # the run's figures; its parts state their own
         base = replace(base, assumptions=base.assumptions + (
             board_power_sentence(config, base.latency_ns, None, "The whole run: "),))
-    if not (together := finishing_together(config, span, samples)):
+    if not (together := finishing_together(span)):
         return cim, base
     batch = min(config.baseline.batch, samples, max(1, int(together)))  # its products, its share of the vector work
     batch_ns = in_sequence(on_baseline.products(batch)[0], base.name, batch, shared_hardware=True).latency_ns

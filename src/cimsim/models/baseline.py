@@ -94,7 +94,7 @@ def fetch_span(served: list[float], loaded: list[float], items: int) -> tuple[fl
     return min(items, min(served)) if served else None, min(items, max(served + loaded))
 
 
-def finishing_together(config: Config, span: tuple[float | None, float] | None, items: int) -> float | None:
+def finishing_together(span: tuple[float | None, float] | None) -> float | None:
     """the items that finish together on the baseline: the layers run one after the other, so the items one layer
     holds together wait for each other, the most of them (``span``, :func:`fetch_span`): a streamed fetch's (the
     fewest had been taken, so ResNet-50 on the a100 at batch 64 priced an image as one of 52, the early layers'
@@ -285,7 +285,7 @@ def price_baseline(config: Config, model: Model, items: int, kv_cache: str, unit
                        latency_ns=seq.latency_ns + vector_ns + kv_ns, compute_ns=seq.compute_ns + vector_ns,
                        memory_ns=seq.memory_ns + kv_ns, mvms=items, assumptions=assumptions,
                        macs=model.macs(items))  # the chip's count: exact, where the parts' float shares round
-    if not (together := finishing_together(config, span, step)):
+    if not (together := finishing_together(span)):
         return priced
     batch = min(b.batch, step, max(1, int(together)))  # one batch's products, its share of vector work and KV writes
     batch_ns = _products(config, model, batch, kv_cache, too_big, cache)[0].latency_ns
