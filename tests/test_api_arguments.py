@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import importlib
+import importlib.util
 import inspect
 import math
 import pkgutil
@@ -343,3 +344,28 @@ def test_report_writers_name_arguments_of_the_wrong_kind(tmp_path):
         write_pareto_plot([row], [row], "nope", "area_mm2", tmp_path / "p.png")
     with pytest.raises(TypeError, match="plot path must be a file path"):
         write_pareto_plot([row], [row], "energy_pj", "area_mm2", None)
+
+
+def test_report_writers_take_any_iterable_of_rows_and_refuse_others(tmp_path):
+    """write_pareto_plot given tuples of rows had failed as "can only concatenate tuple" and multi_markdown given a
+    generator of comparisons as "object of type 'generator' has no len()"; save_network to an existing folder as
+    IsADirectoryError after its arrays were gathered (a probe, 2026-12-07)"""
+    from cimsim.network import Dense, Network, save_network
+    from cimsim.report_multi import multi_markdown
+    from cimsim.sweep.plot import write_pareto_plot
+
+    root = Path(__file__).resolve().parents[1] / "configs"
+    small = {"workload.vectors": 8, "workload.in_features": 16, "workload.out_features": 4}
+    comp = cimsim.compare(root / "default.toml", small)
+    assert multi_markdown(c for c in [comp, comp]) == multi_markdown([comp, comp])
+    row = {"energy_pj": "1", "area_mm2": "2", "point_id": "p"}
+    for points, what in ((5, "points must be an iterable of rows"), ("ab", "points must be an iterable of rows"),
+                         (row, "points must be an iterable of rows"), ([row, 3], "each of points must be a row")):
+        with pytest.raises(TypeError, match=what):
+            write_pareto_plot(points, [row], "energy_pj", "area_mm2", tmp_path / "p.png")
+    if importlib.util.find_spec("matplotlib") is not None:
+        assert write_pareto_plot((row,), (r for r in [row]), "energy_pj", "area_mm2", tmp_path / "p.png").exists()
+    (tmp_path / "net.npz").mkdir()
+    net = Network((Dense(np.ones((2, 3))),), (3,))
+    with pytest.raises(ValueError, match="network path .*net.npz' names a folder; give the path of a file"):
+        save_network(net, tmp_path / "net.npz")

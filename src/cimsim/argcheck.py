@@ -154,8 +154,9 @@ def check_path(name: str, value) -> str | os.PathLike:
 
 def check_file_path(name: str, value) -> str | os.PathLike:
     """``value`` when it can name a file to write (:func:`check_path`): one ending in a path separator names a folder
-    (pathlib drops the separator: 'out.npz/' had been written as the file out.npz, which the CLI's -o refuses)"""
-    if names_folder(check_path(name, value)):
+    (pathlib drops the separator: 'out.npz/' had been written as the file out.npz, which the CLI's -o refuses), and
+    so does an existing folder's path (it had failed as IsADirectoryError after the work was done)"""
+    if names_folder(check_path(name, value)) or os.path.isdir(value):
         raise ValueError(f"{name} {os.fspath(value)!r} names a folder; give the path of a file")
     return value
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Iterable
 
 from .breakdown import Breakdown
 from .comparison import Comparison
@@ -36,11 +36,12 @@ def _accuracy(comp: Comparison) -> str:
             f"{spread_text(name, spread)}")
 
 
-def multi_markdown(comps: Sequence[Comparison], reports: str | None = None) -> str:
+def multi_markdown(comps: Iterable[Comparison], reports: str | None = None) -> str:
     """Several architectures side by side (each against its baseline), with what dominates each; ``reports``: the
     folder the architectures' own reports are written in, as the reader finds it ("": beside this report; None:
     not written, and not pointed to)."""
-    if isinstance(comps, Comparison) or not all(isinstance(c, Comparison) for c in comps):
+    comps = list(comps) if isinstance(comps, Iterable) and not isinstance(comps, (Comparison, str)) else [None]
+    if not all(isinstance(c, Comparison) for c in comps):
         raise TypeError("comps must be a sequence of cimsim Comparisons (cimsim.compare(config))")
     if not (reports is None or isinstance(reports, (str, os.PathLike))):
         raise TypeError(f"reports must be a folder path or None; got {type(reports).__name__}")

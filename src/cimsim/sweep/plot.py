@@ -6,9 +6,10 @@ from __future__ import annotations
 import decimal
 import math
 import os
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 
-from ..argcheck import check_path
+from ..argcheck import check_path, shown
 from ..atomic import write_atomic_with
 from ..plots import figure_class
 from .pareto import Row
@@ -26,6 +27,20 @@ def point_label(row: Row) -> str:
     axes = [c.split(".") for c in row if "." in c]
     names = {".".join(parts): ".".join(parts[-_unshared(parts, axes):]) for parts in axes}
     return ", ".join(f"{names[c]}={short_value(v)}" for c, v in row.items() if c in names and v not in ("", None))
+
+
+def _rows(name: str, rows) -> list[Row]:
+    """``rows`` (any iterable of mappings: a list, tuple or generator of rows) as a list, else a TypeError naming
+    ``name`` and what came"""
+    if isinstance(rows, (str, bytes, Mapping)) or not isinstance(rows, Iterable):
+        raise TypeError(f"{name} must be an iterable of rows (mappings of column to value); got "
+                        f"{type(rows).__name__} {shown(rows)}")
+    listed = list(rows)
+    for row in listed:
+        if not isinstance(row, Mapping):
+            raise TypeError(f"each of {name} must be a row (a mapping of column to value); got "
+                            f"{type(row).__name__} {shown(row)}")
+    return listed
 
 
 def _unshared(parts: list[str], columns: list[list[str]]) -> int:
@@ -54,9 +69,11 @@ def write_pareto_plot(points: list[Row], front: list[Row], x: str, y: str, path:
     front point's label saying ``y=inf``.
     Raises ImportError naming the ``plot`` extra when matplotlib is missing (:func:`cimsim.plots.figure_class`).
     The figure is built without pyplot, so the caller's backend and open figures are left as they were. A column
-    the rows lack is a ValueError naming it (it had been a bare KeyError), a path that is none a TypeError.
+    the rows lack is a ValueError naming it (it had been a bare KeyError), a path that is none a TypeError; so are
+    points or a front that are no iterable of mappings (tuples and generators of rows are taken).
     """
     check_path("plot path", path)
+    points, front = _rows("points", points), _rows("front", front)
     missing = sorted({c for c in (x, y) for p in points + front if c not in p})
     if missing:
         raise ValueError(f"no column {', '.join(map(repr, missing))} in the points; they have "
