@@ -137,6 +137,20 @@ def test_a_published_macro_of_one_weight_level_is_refused(tmp_path, weights):
     assert "mine / a: weight_levels = 1: a weight of one level holds no information" in result.output
 
 
+@pytest.mark.parametrize("levels, hint", [(2, "(2**bits - 1 levels); a binary weight is weight_bits = 1"),
+                                          (4, "(2**bits - 1 levels); a cell of 4 levels holds 2 bits: bits_per_cell"
+                                              " = 2, with the weight's own weight_bits"),
+                                          (6, "(2**bits - 1 levels)\n")])
+def test_a_weight_level_count_of_no_signed_weight_says_how_to_state_it(tmp_path, levels, hint):
+    """2 weight levels (binary) and 4 (a 2-bit cell, as MLC papers state it) were left out with no hint, the hint to
+    weight_bits = 1 given only for 1 level (a chips probe, 2026-12-08)"""
+    path = tmp_path / "m.toml"
+    path.write_text(MACRO.format(weights=f"weight_levels = {levels}"))
+    result = CliRunner().invoke(main, ["macros", str(path)])
+    assert result.exit_code == 2 and "Traceback" not in result.output, result.output
+    assert f"{levels} weight levels is no signed cimsim weight {hint}" in result.output, result.output
+
+
 def test_a_published_binary_macro_stated_in_bits_is_still_priced(tmp_path):
     path = tmp_path / "m.toml"
     path.write_text(MACRO.format(weights="weight_bits = 1"))

@@ -81,18 +81,37 @@ CHOICES: dict[str, tuple[str, ...]] = {"family": FAMILIES, "data": DATA_CONDITIO
                                        "cell_access": tuple(m.value for m in CellAccess),
                                        "uiuc_area_of": ("core", "design")}
 """the fields with a fixed set of values (``adc_type`` is free text: :func:`cimsim.validation.macro_data.adc_type`)"""
-_KIND = r"(?:CIM|IMC|SRAM|RRAM|PCM|MRAM|FeFET|PE|analog|digital|compute-in-memory|in-memory[- ]computing)"
-_N_CORE = re.compile(r"N_core\s*[:=]?\s*(\d{1,9})\b|(?<![\d.,])\b(\d{1,9}) (?:[A-Za-z][\w-]* )?(?:cores|banks)\b"
-                     rf"|(?<![\d.,])\b(\d{{1,9}}) (?:x [\w.]+ )?(?:{_KIND}[\w-]*[ -])?macros\b", re.IGNORECASE)
-"""(not 400 digits; a number whole: '1,024 cores' had read as 24, '1.5 cores' as 5)"""
+_KIND = (r"(?:\w+-)?(?:\w*CIM|IMC|PIM|SRAM|ReRAM|RRAM|PCM|MRAM|FeFET|PE|analog|digital|comput\w*-in-memory"
+         r"|in-memory[- ]comput\w*)")
+_UNITS = r"(?:cores|banks|tiles)"
+_N_CORE = re.compile(rf"N_core\s*[:=]?\s*(\d{{1,9}})\b|(?<![\d.,])\b(\d{{1,4}}) ?[x\u00d7] ?(\d{{1,4}}) "
+                     rf"(?:[A-Za-z][\w-]* )?(?:{_UNITS}|macros)\b"
+                     rf"|(?<![\d.,])(?<![x\u00d7] )\b(\d{{1,9}}) (?:[A-Za-z][\w-]* )?{_UNITS}\b"
+                     rf"|(?<![\d.,])(?<![x\u00d7] )\b(\d{{1,9}}) (?:x [\w.]+ )?(?:{_KIND}[\w-]*[ -])?macros\b",
+                     re.IGNORECASE)
+"""(not 400 digits; a number whole: '1,024 cores' had read as 24, '1.5 cores' as 5; 'N x M banks' a product: it
+had read as M)"""
+
+
+def states_no_converter(adc_type: str) -> bool:
+    """``adc_type`` says the macro has no converter, in any case: 'none', 'N/A', 'no ADC', 'ADC-less', 'ADC-free',
+    'without ADC' (only 'none' had been read so: an analog macro's 'no ADC' was priced as a SAR, unsaid)"""
+    return re.fullmatch(r"none|n/?a|no (?:adcs?|converters?)|adc[ -]?(?:less|free)|without (?:an? )?adcs?",
+                        adc_type.strip(), re.IGNORECASE) is not None
 
 
 def n_core(notes: str) -> int | None:
-    """cores ('N_core N', 'N_core: N', 'N cores', 'N <kind> cores'), banks or macros ('N banks', 'N CIM macros',
-    'N x 16Kb CIM macros', 'N compute-in-memory macros': a processor of several macros) an entry's ``notes`` give,
-    else None ('a 2-core CPU host', 'four SRAM macros of [12]' are not read: a chip states ``cores``)"""
+    """cores ('N_core N', 'N_core: N', 'N cores', 'N <word> cores'), banks, tiles or macros ('N banks', 'N tiles',
+    'N CIM macros', 'N x 16Kb CIM macros', 'N compute-in-memory macros', 'N computing-in-memory macros', 'N DCIM
+    macros', 'N STT-MRAM macros', 'N 6T-SRAM macros': a processor of several macros; 'N x M banks' their product) an
+    entry's ``notes`` give, else None ('a 2-core CPU host', 'four SRAM macros of [12]' are not read: a chip states
+    ``cores``)"""
     match = _N_CORE.search(notes)
-    return int(next(g for g in match.groups() if g)) if match else None
+    if not match:
+        return None
+    if match.group(2):
+        return int(match.group(2)) * int(match.group(3))
+    return int(next(g for g in match.groups() if g))
 
 
 def design_cores(values: Mapping[str, Any]) -> int | None:
@@ -278,7 +297,7 @@ def _check_family(file: str, where: str, family: str, fields: Mapping[str, Any])
     if family == "digital":
         stated = [f"{n} = true" for n in _ANALOG_ONLY if fields.get(n)]
         stated += [f"adc_bits = {adc_bits!r}"] if adc_bits else []
-        stated += [f"adc_type = {adc_type!r}"] if adc_type.lower() not in ("", "none") else []
+        stated += [f"adc_type = {adc_type!r}"] if adc_type and not states_no_converter(adc_type) else []
         stated += [f"adc_enob = {fields['adc_enob']!r}"] if "adc_enob" in fields else []  # (had been dropped, unsaid)
         stated += [f"subtraction = {fields['subtraction']!r}"] if fields.get("subtraction") == "analog" else []
         per_adc, adcs = fields.get("cols_per_adc"), fields.get("adcs")
@@ -291,8 +310,8 @@ def _check_family(file: str, where: str, family: str, fields: Mapping[str, Any])
                              f"input_encoding = {fields['input_encoding']!r} (a time-domain input is an analog "
                              "family's: leave it out, or give one)")
         return
-    if adc_type.lower() == "none" or adc_bits == 0:
-        field = f"adc_type = {adc_type!r}" if adc_type.lower() == "none" else "adc_bits = 0"
+    if states_no_converter(adc_type) or adc_bits == 0:
+        field = f"adc_type = {adc_type!r}" if states_no_converter(adc_type) else "adc_bits = 0"
         raise ValueError(f"{file}: {where}: a {family} macro converts its columns with ADCs; it states {field} "
                          "(only a digital macro has none)")
     stated = [n for n in _DIGITAL_ONLY if n in fields]
@@ -301,12 +320,18 @@ def _check_family(file: str, where: str, family: str, fields: Mapping[str, Any])
                          f"{' and '.join(stated)} (a digital macro's adders: leave them out, or give a digital family)")
 
 
-def check_consistent(file: str, where: str, family: str, fields: Mapping[str, Any], point: bool = False) -> None:
-    """A ValueError naming the fields where configuration fields (a macro's, or a ``point``'s merged with its
-    macro's) have a value outside their :data:`CHOICES` or contradict each other or the family
-    (:func:`_check_family`): weight_bits and weight_levels that disagree, more rows per read than rows, more bits
-    per read than input bits, a point's g_min_us without g_max_us or the reverse."""
-    if point and ("g_min_us" in fields) != ("g_max_us" in fields):  # one beside the preset's other, said as stated
+def check_consistent(file: str, where: str, family: str, fields: Mapping[str, Any],
+                     inherited: Mapping[str, Any] | None = None) -> None:
+    """A ValueError naming the fields where configuration fields (a macro's, or a point's merged with its
+    macro's: ``inherited`` holds the macro's values the point does not restate) have a value outside their
+    :data:`CHOICES` or contradict each other or the family (:func:`_check_family`): weight_bits and weight_levels
+    that disagree, more rows per read than rows, more bits per read than input bits, a point's g_min_us without
+    g_max_us or the reverse. A value the point inherited is said to be its macro's."""
+    def said(name: str) -> str:
+        mine = inherited is not None and name in inherited and inherited[name] == fields[name]
+        return f"{name} = {fields[name]}" + (" (its macro's)" if mine else "")
+
+    if inherited is not None and ("g_min_us" in fields) != ("g_max_us" in fields):  # one beside the preset's other, said as stated
         raise ValueError(f"{file}: {where}: g_min_us and g_max_us go together (the cell's conductance range); it "
                          f"states {'g_min_us' if 'g_min_us' in fields else 'g_max_us'} alone (here or in its "
                          "macro)")
@@ -320,8 +345,8 @@ def check_consistent(file: str, where: str, family: str, fields: Mapping[str, An
     for part, whole, what in (("rows_per_read", "rows", "a read drives at most every row"),
                               ("bits_per_read", "input_bits", "a read takes at most every input bit")):
         if part in fields and whole in fields and fields[part] > fields[whole]:
-            raise ValueError(f"{file}: {where}: it states {part} = {fields[part]} above {whole} = {fields[whole]} "
-                             f"({what})")
+            raise ValueError(f"{file}: {where}: it states {said(part)} above {said(whole)} ({what}; a point "
+                             f"states its own {part} where it differs from its macro's)")
 
 
 def unique_labels(labels: list[str]) -> list[str]:

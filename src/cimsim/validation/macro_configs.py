@@ -59,7 +59,10 @@ def _weight_bits(f: Mapping[str, Any]) -> int:
         return int(f["weight_bits"])
     bits = math.log2((levels := int(f["weight_levels"])) + 1)
     if bits != int(bits):
-        raise Unusable(f"{levels} weight levels is no signed cimsim weight (2**bits - 1 levels)")
+        hint = ("; a binary weight is weight_bits = 1" if levels == 2 else
+                f"; a cell of {levels} levels holds {levels.bit_length() - 1} bits: bits_per_cell = "
+                f"{levels.bit_length() - 1}, with the weight's own weight_bits" if levels & (levels - 1) == 0 else "")
+        raise Unusable(f"{levels} weight levels is no signed cimsim weight (2**bits - 1 levels){hint}")
     return int(bits)
 
 

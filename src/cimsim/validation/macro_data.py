@@ -110,7 +110,8 @@ def rounds_to(model: float, published: float) -> bool:
 
 def adc_type(stated: str | None) -> str:
     """the ADC type a stated text names, in any case and wording ("4b flash ADC", "Integrating ADC", "single-slope
-    (ramp)"): ramp for ramp, single- or dual-slope and integrating converters, vco for an oscillator (CCO / VCO),
+    (ramp)"): ramp for ramp, single- or dual-slope, integrating and counting converters and integrate-and-fire
+    neurons (a count of up to 2**bits steps), vco for an oscillator (CCO / VCO),
     flash, sar (also "successive approximation"); a text naming several (a hybrid) is its SAR where it names one,
     else the first named; a text naming none is sar (the schema default, noted where a figure is compared)"""
     name = (stated or "").lower()
@@ -130,7 +131,8 @@ def adc_type_hint(stated: str) -> str:
 
 
 _ADC_TYPE_WORDS = (("sar", r"\bsar\b|successive[- ]approximation"), ("flash", r"\bflash\b"),
-                   ("ramp", r"\bramp\b|\b(single|dual)[- ]?slope\b|\bintegrating\b"),
+                   ("ramp", r"\bramp\b|\b(single|dual)[- ]?slope\b|\bintegrating\b|\bcounting\b"
+                            r"|integrate[- ]and[- ]fire"),
                    ("vco", r"\b(cco|vco)s?\b|oscillator"))
 """(type, the words that name it in a stated text)"""
 
@@ -265,7 +267,8 @@ def _points(name: str, entry: Mapping[str, Any], base: Mapping[str, Any]) -> tup
         merged.update(invocation_precision(merged, raw))
         check_invocation(name, f"macro {key!r}, point {i + 1} ({raw['label']!r})", merged, raw)
         merged.update(invocation_reads(merged, raw))
-        check_consistent(name, f"macro {key!r}, point {i + 1} ({raw['label']!r})", entry["family"], merged, True)
+        check_consistent(name, f"macro {key!r}, point {i + 1} ({raw['label']!r})", entry["family"], merged,
+                         {k: v for k, v in base.items() if k not in raw})
         check_density(name, f"macro {key!r}, point {i + 1}", raw, design_cores(entry))
         points.append(MacroPoint(key, i, label, str(raw.get("source", "")), dict(raw), merged))
     return tuple(points)
