@@ -22,7 +22,7 @@ from cimsim.config.schema import Config
 from cimsim.cost import cim_breakdown, trust
 from cimsim.mapping import plan_layer
 from cimsim.validation import (macro_checks, macro_comparison, macro_configs, macro_data, macro_record, macro_report,
-                               macro_trends)
+                               macro_text, macro_trends)
 
 ROOT = Path(__file__).resolve().parents[1]
 CASES = {c.key: c for c in macro_comparison.macro_cases()}
@@ -206,7 +206,7 @@ def test_the_core_count_is_read_from_the_notes_in_any_wording(notes, count):
     (read, it had left a chip's tops out: a review), so other wordings are left to a macro's cores"""
     import dataclasses
     macro = dataclasses.replace(macro_data.find_macro("jia-jssc2020"), notes=notes)
-    assert macro_checks.n_core(macro.notes) == count
+    assert macro_text.n_core(macro.notes) == count
 
 
 def test_an_energy_breakdown_per_operation_sums_to_the_energy_of_one_operation():

@@ -16,9 +16,10 @@ from typing import Any
 from ..argcheck import cut_short, has_control_character, has_hidden_character
 from ..config.modes import CellAccess, DigitalAdders, InputEncoding, SignedEncoding, Subtraction
 from .macro_figures import ADC_CONVERSION, FULL_ARRAY_ENERGY, MVM_MACS, as_toml, check_figures
+from .macro_text import design_cores, states_no_converter
 
 __all__ = ["CONFIG_FIELDS", "DEVICE_FIELDS", "DATA_CONDITIONS", "FAMILIES", "RESISTIVE_FAMILIES", "CHOICES",
-           "MVM_MACS", "FULL_ARRAY_ENERGY", "n_core", "design_cores", "check_top_level", "as_toml", "check_fields",
+           "MVM_MACS", "FULL_ARRAY_ENERGY", "check_top_level", "as_toml", "check_fields",
            "check_uiuc_area", "check_consistent", "unique_labels"]
 
 DEVICE_FIELDS = ("g_min_us", "g_max_us", "read_voltage_v", "read_pulse_ns")
@@ -81,45 +82,6 @@ CHOICES: dict[str, tuple[str, ...]] = {"family": FAMILIES, "data": DATA_CONDITIO
                                        "cell_access": tuple(m.value for m in CellAccess),
                                        "uiuc_area_of": ("core", "design")}
 """the fields with a fixed set of values (``adc_type`` is free text: :func:`cimsim.validation.macro_data.adc_type`)"""
-_KIND = (r"(?:\w+-)?(?:\w*CIM|IMC|PIM|SRAM|ReRAM|RRAM|PCM|MRAM|FeFET|PE|analog|digital|comput\w*-in-memory"
-         r"|in-memory[- ]comput\w*)")
-_UNITS = r"(?:cores|banks|tiles)"
-_N_CORE = re.compile(rf"N_core\s*[:=]?\s*(\d{{1,9}})\b|(?<![\d.,])\b(\d{{1,4}}) ?[x\u00d7] ?(\d{{1,4}}) "
-                     rf"(?:[A-Za-z][\w-]* )?(?:{_UNITS}|macros)\b"
-                     rf"|(?<![\d.,])(?<![x\u00d7] )\b(\d{{1,9}}) (?:[A-Za-z][\w-]* )?{_UNITS}\b"
-                     rf"|(?<![\d.,])(?<![x\u00d7] )\b(\d{{1,9}}) (?:x [\w.]+ )?(?:{_KIND}[\w-]*[ -])?macros\b",
-                     re.IGNORECASE)
-"""(not 400 digits; a number whole: '1,024 cores' had read as 24, '1.5 cores' as 5; 'N x M banks' a product: it
-had read as M)"""
-
-
-def states_no_converter(adc_type: str) -> bool:
-    """``adc_type`` says the macro has no converter, in any case: 'none', 'N/A', 'no ADC', 'ADC-less', 'ADC-free',
-    'without ADC' (only 'none' had been read so: an analog macro's 'no ADC' was priced as a SAR, unsaid)"""
-    return re.fullmatch(r"none|n/?a|no (?:adcs?|converters?)|adc[ -]?(?:less|free)|without (?:an? )?adcs?",
-                        adc_type.strip(), re.IGNORECASE) is not None
-
-
-def n_core(notes: str) -> int | None:
-    """cores ('N_core N', 'N_core: N', 'N cores', 'N <word> cores'), banks, tiles or macros ('N banks', 'N tiles',
-    'N CIM macros', 'N x 16Kb CIM macros', 'N compute-in-memory macros', 'N computing-in-memory macros', 'N DCIM
-    macros', 'N STT-MRAM macros', 'N 6T-SRAM macros': a processor of several macros; 'N x M banks' their product) an
-    entry's ``notes`` give, else None ('a 2-core CPU host', 'four SRAM macros of [12]' are not read: a chip states
-    ``cores``)"""
-    match = _N_CORE.search(notes)
-    if not match:
-        return None
-    if match.group(2):
-        return int(match.group(2)) * int(match.group(3))
-    return int(next(g for g in match.groups() if g))
-
-
-def design_cores(values: Mapping[str, Any]) -> int | None:
-    """the cores, banks or macros a design's whole figures cover: a macro's ``cores`` where it states them, else
-    what its ``notes`` give (:func:`n_core`), else None"""
-    return int(values["cores"]) if "cores" in values else n_core(str(values.get("notes", "")))
-
-
 _POSITIVE_INTS = ("cores", "rows", "cols", "rows_per_read", "input_bits", "bits_per_read", "weight_bits",
                   "weight_levels", "bits_per_cell", "adcs", "cols_per_adc", "chain_register_rows", "uiuc_alpha",
                   "uiuc_b_x", "read_phases", "row_groups_per_conversion")

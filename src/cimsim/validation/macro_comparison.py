@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from importlib import resources
 from typing import Any
 
-from .macro_checks import design_cores
+from .macro_text import design_cores
 from .macro_configs import chip_of, cycle_ns, point_config, point_model, priced_as
 from .macro_timing import PULSE_TIMED
 from .macro_timing import derived_miss

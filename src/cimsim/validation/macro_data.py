@@ -23,9 +23,10 @@ from typing import Any
 
 from ..argcheck import escaped, look_alike_key
 from ..config.toml_file import read_toml
-from .macro_checks import (CONFIG_FIELDS, DATA_CONDITIONS, FAMILIES, FULL_ARRAY_ENERGY, MVM_MACS, as_toml, design_cores,
+from .macro_checks import (CONFIG_FIELDS, DATA_CONDITIONS, FAMILIES, FULL_ARRAY_ENERGY, MVM_MACS, as_toml,
                            check_consistent, check_fields, check_top_level, check_uiuc_area, unique_labels)
 from .macro_figures import ADC_CONVERSION, check_density, check_invocation, whole_invocation
+from .macro_text import design_cores
 from .macro_defaults import in_entry_terms
 
 __all__ = ["adc_type", "adc_type_hint", "MACRO_FILE", "CONFIG_FIELDS", "DATA_CONDITIONS", "FAMILIES", "ENTRY_LIMITS",
