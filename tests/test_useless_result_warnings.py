@@ -198,7 +198,7 @@ def test_outputs_no_better_than_zeros_are_warned_of_with_the_adc_range_to_change
     lines = _warnings(command, 'adc.range="max"', config=str(config))
     assert len(lines) == 1, lines
     error, analog, quantised = map(float, re.search(
-        r"relative error ([0-9.]+); the analog error alone ([0-9.]+), the quantisation alone ([0-9.]+)", lines[0])
+        r"relative error ([0-9.]+), [^;]*; the analog error alone ([0-9.]+), the quantisation alone ([0-9.]+)", lines[0])
         .groups())
     assert error >= 1 and analog > quantised
     assert ("where the 6-bit ADC's step ('adc.range' = \"max\": its full scale the largest possible sum; the report "
@@ -209,8 +209,9 @@ def test_outputs_no_better_than_zeros_are_warned_of_with_the_adc_range_to_change
 def test_a_networks_outputs_no_better_than_zeros_name_the_worst_layer_or_the_input_range():
     lines = _warnings("run", 'adc.range="max"', "adc.bits=2", config=MLP)
     assert len(lines) == 1, lines
-    assert re.search(r"the outputs lie no closer to the float model's outputs than zeros would \(relative error 1; "
-                     r"the analog error alone 1 \(layer \d+, the worst\)", lines[0]), lines[0]
+    assert re.search(r"the outputs carry no effective bit of the float model's outputs \(relative error 1, SNR -?0.0\d "
+                     r"dB, at most 1.76 dB: ENOB <= 0; the analog error alone 1 \(layer \d+, the worst\)", lines[0]), \
+        lines[0]
     # binary inputs read as +/-1000: chance accuracy and an output error of 687 had gone unwarned (the layers' analog
     # products equal their quantised ones)
     lines = _warnings("run", 'dac.input_range="fixed"', "dac.input_bits=1", 'dac.signed_inputs="bipolar"',
@@ -241,8 +242,8 @@ def test_a_network_layer_no_better_than_zeros_is_named_where_the_outputs_survive
     worse = replace(result, layers=(replace(result.layers[0], vs_digital=ErrorStats(1, 1, outputs=1)),
                                     *result.layers[1:]))
     assert poor_outputs_note(worse).startswith(
-        "digits-mlp: layer 0's analog products lie no closer to the exact products of its quantised operands than "
-        "zeros would (relative error 1): raise 'adc.bits' = ")
+        "digits-mlp: layer 0's analog products carry no effective bit of the exact products of its quantised "
+        "operands (relative error 1, SNR 0.00 dB, at most 1.76 dB: ENOB <= 0): raise 'adc.bits' = ")
 
 
 def test_outputs_no_better_than_zeros_name_what_lost_them():
@@ -253,7 +254,7 @@ def test_outputs_no_better_than_zeros_name_what_lost_them():
     result = cimsim.simulate(DEFAULT, {"workload.vectors": 8}).trials[0]
     assert poor_outputs_note(result) is None
     stats = {error: ErrorStats(signal_units=100, error_units=round(100 * error ** 2), outputs=1)
-             for error in (0.5, 0.9, 1.0)}
+             for error in (0.5, 0.8, 0.82, 0.9, 1.0)}
     lost = replace(result, vs_float=stats[1.0], vs_digital=stats[0.5], digital_vs_float=stats[0.9])
     assert poor_outputs_note(lost).endswith(
         ": the quantised operands lose most of the product: raise 'mapping.weight_bits' = 8 or 'dac.input_bits' = 8")
@@ -271,7 +272,10 @@ def test_outputs_no_better_than_zeros_name_what_lost_them():
     noisy = replace(lost, digital_vs_float=stats[0.5], config=cimsim.as_config(DEFAULT, {
         "device.program_sigma": 0.5, "array.wire_resistance_ohm": 2.0}))  # the device's error, not the ADC's bits
     assert poor_outputs_note(noisy).endswith(": lower 'device.program_sigma' = 0.5, 'array.wire_resistance_ohm' = 2")
-    assert poor_outputs_note(replace(lost, vs_float=stats[0.9])) is None
+    assert poor_outputs_note(replace(lost, vs_float=stats[0.8])) is None  # SNR 1.94 dB: a bit's worth, unwarned
+    # SNR 1.76 dB and below carry no effective bit: 0.99999 (IR drop shrinking the outputs) had passed unwarned
+    assert "(relative error 0.819, SNR 1.74 dB, at most 1.76 dB: ENOB <= 0;" in poor_outputs_note(
+        replace(lost, vs_float=stats[0.82]))
 
 
 def test_poor_outputs_name_the_device_error_beside_a_max_range_and_a_fixed_input_range():
@@ -290,7 +294,7 @@ def test_poor_outputs_name_the_device_error_beside_a_max_range_and_a_fixed_input
     with pytest.warns(RuntimeWarning) as caught:
         cimsim.simulate(DEFAULT, {"dac.input_bits": 1, "dac.signed_inputs": "bipolar", "dac.input_range": "fixed",
                                   "dac.input_max": 1.0}, inputs=x / np.abs(x).max())
-    note = next(str(w.message) for w in caught if "no closer" in str(w.message))
+    note = next(str(w.message) for w in caught if "no effective bit" in str(w.message))
     assert note.endswith("the quantised operands lose most of the product: raise 'mapping.weight_bits' = 8 or "
                          "'dac.input_bits' = 1")
     # an ADC's own error in LSBs: named, with more bits (which shrink it)

@@ -1,9 +1,10 @@
-"""The warning a run gives where its outputs are no better than zeros (a relative error of at least 1: all-zero
-outputs have exactly 1) or, a classifier's, than a guess (top-1 accuracy at chance while its float model's is not),
+"""The warning a run gives where its outputs carry no effective bit of the float product (a relative error of at
+least sqrt(2/3): all-zero outputs have exactly 1) or, a classifier's, are no better than a guess (top-1 accuracy at chance while its float model's is not),
 with what causes it and the fields that would lower it."""
 
 from __future__ import annotations
 
+import math
 from dataclasses import fields
 
 from .config.modes import AdcRange, InputRange
@@ -11,15 +12,17 @@ from .config.schema import SECTIONS, Config
 
 __all__ = ["poor_outputs_note", "POOR_OUTPUTS_ERROR"]
 
-POOR_OUTPUTS_ERROR = 1.0
-"""relative error at or above which run and compare warn: zeros would do as well (||0 - y|| / ||y|| = 1)"""
+POOR_OUTPUTS_ERROR = (2.0 / 3.0) ** 0.5
+"""relative error at or above which run and compare warn, 0.8165: an SNR of at most 10 log10(1.5) = 1.76 dB, so no
+effective bit (ENOB = (SNR - 1.76 dB) / 6.02 dB <= 0, IEEE Std 1241's definition; zeros have 1, ||0 - y|| / ||y||).
+It had been 1, which outputs IR drop had shrunk to nearly zero (relative error 0.99999) passed unwarned"""
 
 
 def poor_outputs_note(result) -> str | None:
-    """The warning where a run's outputs (a network's final ones) lie no closer to the float product than zeros
+    """The warning where a run's outputs (a network's final ones) carry no effective bit of the float product
     (relative error at least :data:`POOR_OUTPUTS_ERROR`), with the analog and the quantisation shares and the fields
     of the larger; where a classifier's analog top-1 accuracy is no better than chance while its float model's is;
-    or where a network layer's analog products lie no closer to the exact products of its quantised operands (the
+    or where a network layer's analog products carry no effective bit of the exact products of its quantised operands (the
     worst layer named); None otherwise (and where an error is NaN: no outputs to judge)."""
     name, layers = result.config.name, getattr(result, "layers", None)
     worst = max(layers, key=lambda layer: layer.vs_digital.relative_error) if layers else None
@@ -29,7 +32,7 @@ def poor_outputs_note(result) -> str | None:
     else:  # a dense run's; a network without matrix layers has no analog products
         analog = 0.0 if layers is not None else result.vs_digital.relative_error
     where = f" (layer {worst.index}, the worst)" if worst and analog else ""
-    if layers is not None and error < POOR_OUTPUTS_ERROR and (chance := _at_chance(result)):
+    if layers is not None and error < 1 and (chance := _at_chance(result)):  # closer than zeros: chance says more
         advice = _analog_advice(result.config) if result.digital_accuracy > 1 / chance else _quantisation_advice(result)
         return (f"{name}: the analog top-1 accuracy, {100 * result.analog_accuracy:.2f} %, is no better than chance "
                 f"(1 in {chance} classes) where the float model scores {100 * result.float_accuracy:.2f} % (digital "
@@ -37,13 +40,19 @@ def poor_outputs_note(result) -> str | None:
     if error >= POOR_OUTPUTS_ERROR:
         advice = _analog_advice(result.config) if analog >= quantised else _quantisation_advice(result)
         float_side = "the float product" if layers is None else "the float model's outputs"
-        return (f"{name}: the outputs lie no closer to {float_side} than zeros would (relative error "
-                f"{error:.3g}; the analog error alone {analog:.3g}{where}, the quantisation alone {quantised:.3g}): "
+        return (f"{name}: the outputs carry no effective bit of {float_side} (relative error {error:.3g}, "
+                f"{_snr_db(error)}; the analog error alone {analog:.3g}{where}, the quantisation alone {quantised:.3g}): "
                 f"{advice}")
     if worst and analog >= POOR_OUTPUTS_ERROR:
-        return (f"{name}: layer {worst.index}'s analog products lie no closer to the exact products of its quantised "
-                f"operands than zeros would (relative error {analog:.3g}): {_analog_advice(result.config)}")
+        return (f"{name}: layer {worst.index}'s analog products carry no effective bit of the exact products of its "
+                f"quantised operands (relative error {analog:.3g}, {_snr_db(analog)}): "
+                f"{_analog_advice(result.config)}")
     return None
+
+
+def _snr_db(error: float) -> str:
+    """'SNR x dB, at most 1.76 dB: ENOB <= 0' of a relative ``error`` > 0 (zeros' 1: 0 dB)"""
+    return f"SNR {0.0 - 20 * math.log10(error):.2f} dB, at most 1.76 dB: ENOB <= 0"
 
 
 def _at_chance(result) -> int | None:
