@@ -22,8 +22,8 @@ def poor_outputs_note(result) -> str | None:
     """The warning where a run's outputs (a network's final ones) carry no effective bit of the float product
     (relative error at least :data:`POOR_OUTPUTS_ERROR`), with the analog and the quantisation shares and the fields
     of the larger; where a classifier's analog top-1 accuracy is no better than chance while its float model's is;
-    or where a network layer's analog products carry no effective bit of the exact products of its quantised operands (the
-    worst layer named); None otherwise (and where an error is NaN: no outputs to judge)."""
+    or where a network layer's analog products carry no effective bit of the exact products of its quantised
+    operands (the worst layer named); None otherwise (and where an error is NaN: no outputs to judge)."""
     name, layers = result.config.name, getattr(result, "layers", None)
     worst = max(layers, key=lambda layer: layer.vs_digital.relative_error) if layers else None
     error, quantised = result.vs_float.relative_error, result.digital_vs_float.relative_error
