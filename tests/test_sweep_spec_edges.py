@@ -84,6 +84,14 @@ def test_a_float_range_holds_its_stop_and_no_float_noise_at_any_magnitude():
     assert len(computed) == 7 and computed[-1] == 0.9
 
 
+def test_a_range_of_one_value_with_a_step_below_its_ulps_holds_that_value():
+    """the float slack (8 ulps of the larger end) had been counted in steps however small the step: 22 to 22 by
+    1e-20 had 2 842 171 values, 9.99 to 9.99 by 1.2e-14 two, the second past the stop (a bad-config probe)"""
+    assert range_values("technology.node_nm", 22.0, 22.0, 1e-20) == (22.0,)
+    assert range_values("technology.vdd_v", 0.99, 0.99, 1.2e-14) == (0.99,)
+    assert range_values("adc.offset_lsb", 9.99, 9.99, 1.2e-14) == (9.99,)
+
+
 def test_clean_float_ranges_keep_the_values_they_had():
     """resume compares a results file's axis cells: the values the old sums rounded to 12 places gave stay as they
     were wherever those were the decimals as written"""

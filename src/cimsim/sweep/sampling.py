@@ -42,11 +42,14 @@ def steps(start: float, stop: float, step: float, integer: bool) -> tuple[int, A
     """The value count of a stepped range (stop in when it lands on the step) and its k-th value: for floats, decimal
     arithmetic on the numbers' ``repr`` rounded to 15 significant digits (65536.1 to 65536.12 by 0.01 holds its stop;
     12345.6 + 2 x 0.1 is 12345.8), counted with a slack for numbers computed in floats (``0.1 * 3``): 1e-9 of a step
-    (a few float epsilons of the 1e6 steps at most) and 8 ulps of the larger end (half an ulp a rounding: 16)."""
+    (a few float epsilons of the 1e6 steps at most) and 8 ulps of the larger end (half an ulp a rounding: 16), at
+    most half a step (a step below the ends' ulps had counted the slack's steps: 22 to 22 by 1e-20, 2 842 171 values;
+    9.99 to 9.99 by 1.2e-14 two, one past the stop)."""
     if integer:
         return (stop - start) // step + 1, lambda k: start + k * step
     first, size, last = (decimal.Decimal(repr(float(v))) for v in (start, step, stop))
-    slack = _EXACT.divide(decimal.Decimal(8 * math.ulp(max(abs(start), abs(stop)))), size) + decimal.Decimal("1e-9")
+    ulps = decimal.Decimal(8 * math.ulp(max(abs(start), abs(stop))))
+    slack = _EXACT.divide(min(ulps, size / 2), size) + decimal.Decimal("1e-9")
     quotient = _EXACT.divide(_EXACT.subtract(last, first), size)
     count = int(_EXACT.add(quotient, slack).to_integral_value(decimal.ROUND_FLOOR)) + 1
     return count, lambda k: float(_DIGITS.add(first, _EXACT.multiply(k, size)))
