@@ -533,6 +533,16 @@ def test_a_digital_array_refuses_every_non_ideal_device_field():
         assert "array.family" in err.value.fields and f"device.{name} > 0" in str(err.value)
 
 
+def test_the_sram_device_presets_cells_take_no_drift_on_a_resistive_array_either():
+    """device.preset = "sram" on the default resistive family had drifted (error 0.96 at nu 0.3, 1e6 s), where the
+    same cells on a charge or current array are refused it (a bad-config probe, 2026-12-08)"""
+    config = {"device": {"preset": "sram", "drift_nu": 0.3, "drift_time_s": 1e6}}
+    with pytest.raises(ConfigError) as err:
+        with_overrides(BASE, config)
+    assert err.value.fields == ["device.drift_nu"] and "'device.preset' = \"sram\" models SRAM cells" in str(err.value)
+    assert with_overrides(BASE, {"device": {"preset": "sram", "program_sigma": 0.05}}).device.program_sigma == 0.05
+
+
 @pytest.mark.parametrize("family", ["charge", "current"])
 def test_sram_cells_of_an_analog_array_take_no_drift_nor_program_and_verify(family):
     """a charge array had drifted (error 0.66 at nu 0.1, 1e6 s): its SRAM bits and capacitors hold no programmed

@@ -173,14 +173,18 @@ def _value(config: Config, field: str):
 
 
 def sram_cell_errors(config: Config) -> list[tuple[str, str]]:
-    """What the SRAM cells of an analog array (charge or current family) cannot have, refused however set (a
-    preset's value too): conductance drift, of resistive memory (a latch, its capacitor or transistor hold no
-    programmed conductance), and program-and-verify (a rewritten bit keeps its capacitor's or transistor's mismatch,
-    its programming error). Their mismatch (program_sigma), read noise and stuck bits stay."""
+    """What the SRAM cells of an analog array (charge or current family, or the sram device preset's cells on a
+    resistive array) cannot have, refused however set (a preset's value too): conductance drift, of resistive memory
+    (a latch, its capacitor or transistor hold no programmed conductance), and program-and-verify (a rewritten bit
+    keeps its capacitor's or transistor's mismatch, its programming error). Their mismatch (program_sigma), read
+    noise and stuck bits stay. (The sram preset's cells had drifted on a resistive array: a bad-config probe.)"""
     family, device = config.array.family, config.device
-    if family not in (ArrayFamily.CHARGE, ArrayFamily.CURRENT):
+    if family in (ArrayFamily.CHARGE, ArrayFamily.CURRENT):
+        cells = f"'array.family' = \"{family}\" has SRAM cells"
+    elif device.preset == "sram":
+        cells = "'device.preset' = \"sram\" models SRAM cells"
+    else:
         return []
-    cells = f"'array.family' = \"{family}\" has SRAM cells"
     errors = [(f"device.{name}", f"'device.{name}' ({getattr(device, name):g}) sets conductance drift, of resistive "
                                  f"cells (PCM); {cells}, which hold no programmed conductance to drift (set it to 0)")
               for name in ("drift_nu", "drift_nu_sigma") if getattr(device, name) > 0]
