@@ -249,6 +249,17 @@ def test_a_pipe_with_a_writer_or_its_data_is_read(tmp_path):
     assert child.returncode == 0 and "valid" in out, err
 
 
+def test_an_empty_pipe_whose_writer_has_closed_is_an_empty_config_whenever_it_closed():
+    """cat empty.toml | cimsim validate /dev/stdin had been refused as a pipe that would wait for ever where cat had
+    ended before the command opened it, and read as an empty config where it had not (a bad-config probe)"""
+    read_end, write_end = os.pipe()
+    os.close(write_end)  # the writer gone before the command starts
+    done = _cli("validate", f"/dev/fd/{read_end}", pass_fds=(read_end,))
+    os.close(read_end)
+    assert done.returncode == 0 and "states nothing (empty)" in done.stderr, done.stderr
+    assert "wait for ever" not in done.stderr
+
+
 def test_a_random_sweep_says_when_its_draws_repeat(tmp_path):
     """samples = 5 over 5 integers drawn with replacement (kept so: seeded sweeps keep their points) gives fewer
     distinct points; the sweep says how many and why, where it had returned them silently"""

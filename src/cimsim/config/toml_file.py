@@ -131,8 +131,11 @@ _NONBLOCK = getattr(os, "O_NONBLOCK", 0)
 
 def open_input(path: str | os.PathLike) -> BinaryIO:
     """``path`` opened for reading, in binary. A pipe (a FIFO, bash's ``<(command)``) is read where a writer holds it
-    or it holds data; one with neither is an OSError saying so (:data:`NO_WRITER`), where open() had waited for a
-    writer for ever. OSError and ValueError (a NUL byte in the path) as open() raises them."""
+    or it holds data; a named FIFO with neither is an OSError saying so (:data:`NO_WRITER`), where open() had waited
+    for a writer for ever. A pipe the process was handed (/dev/stdin, /dev/fd/N: :func:`is_descriptor`) that holds
+    nothing had a writer, which has closed it: an empty input (``cat empty.toml | cimsim validate /dev/stdin`` had
+    been refused as a pipe that would wait for ever where cat ended first). OSError and ValueError (a NUL byte in the
+    path) as open() raises them."""
     fd = os.open(path, os.O_RDONLY | _NONBLOCK | getattr(os, "O_BINARY", 0))  # a FIFO opens at once, writer or not
     try:
         first = b""
@@ -142,7 +145,7 @@ def open_input(path: str | os.PathLike) -> BinaryIO:
             except BlockingIOError:  # a writer holds it and has written nothing yet: wait for it
                 pass
             else:
-                if not first:  # end of file at once: no writer (and nothing left by one)
+                if not first and not is_descriptor(path):  # end of file at once: no writer (nor data left by one)
                     raise OSError(errno.EPIPE, NO_WRITER, os.fspath(path))
         if _NONBLOCK:
             os.set_blocking(fd, True)
