@@ -441,6 +441,7 @@ def test_cli_prices_a_model_and_writes_json(tmp_path):
     (("gpt2-small", "--image-side", 64), "--image-side does not apply to gpt2-small: it is for the CNNs"),
     ((str(ROOT / "src" / "cimsim" / "data" / "digits_mlp.npz"), "--seq-len", 5), "its own input shape"),
     (("resnet18", "--activation-products", "arrays"), "resnet18 has no activation x activation product"),
+    ((str(ROOT / "configs" / "default.toml"),), "default.toml: unknown network format '.toml'; expected .npz or .onnx"),
 ])
 def test_cli_bad_usage_exits_2_with_a_clear_message(args, message):
     """including an option the model would ignore: refused, since the user meant it to change something"""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import os
 from pathlib import Path
 
 import click
@@ -63,6 +64,10 @@ def price_model_command(model_name, config_path, seq_len, phase, kv_cache, chips
 
     is_file = model_name.lower().endswith((".npz", ".onnx"))
     if model_name not in MODEL_NAMES and not is_file:
+        suffix = os.path.splitext(model_name)[1]
+        if suffix and os.path.isfile(model_name):  # a file of another format, not a misspelt name ('w.npy')
+            raise click.UsageError(f"{model_name}: unknown network format {suffix!r}; expected .npz or .onnx (or a "
+                                   f"standard model: {', '.join(MODEL_NAMES)})")
         raise click.UsageError(f"{unknown_model(model_name)}, or a .npz / .onnx network file")
     if chips is not None and reload_weights:
         raise click.UsageError("--chips and --reload-weights exclude each other")
