@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import re
 import subprocess
 import sys
 from concurrent.futures.process import BrokenProcessPool
@@ -123,11 +124,16 @@ def test_a_guarded_script_piped_on_stdin_is_told_to_run_from_a_file(tmp_path):
     """a spawned worker cannot import a main module read from stdin: the caller had been told to add the main guard
     the script already had"""
     script = f'import cimsim\n{GUARD}\n    cimsim.simulate("{MLP}", {{"simulation.batch_size": 100}}, workers=2)\n'
-    run = subprocess.run([sys.executable, "-"], input=script, cwd=tmp_path, capture_output=True, text=True,
-                         timeout=600)
-    last = run.stderr.strip().splitlines()[-1]
-    assert run.returncode == 1 and last.startswith("ValueError: workers=2: the worker processes could not start"), last
-    assert "(a script piped on stdin): run the script from a file, or leave workers out" in last and GUARD not in last
+    (tmp_path / "s.toml").write_text(SPEC)
+    sweep = 'from cimsim.sweep import run_sweep\nrun_sweep("s.toml", "s.csv")\n'
+    for text in (script, sweep):  # a sweep had been told to leave workers out, which it cannot
+        run = subprocess.run([sys.executable, "-"], input=text, cwd=tmp_path, capture_output=True, text=True,
+                             timeout=600)
+        last = run.stderr.strip().splitlines()[-1]
+        assert run.returncode == 1 and re.match(r"ValueError: workers=\d+: worker processes cannot start from this "
+                                                r"script", last), run.stderr
+        assert "(a script piped on stdin); run the script from a file" in last and GUARD not in last
+        assert run.stderr.count("Traceback") == 1  # the caller's own: no worker started
 
 
 @pytest.mark.parametrize("call", [cimsim.simulate, cimsim.compare])

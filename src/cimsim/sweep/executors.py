@@ -73,14 +73,24 @@ def _check_started(executor: Executor, exc: BaseException) -> None:
         if spec == "cimsim" or spec.startswith("cimsim.") or (path and os.path.basename(path) == "cimsim"):  # CLI
             raise ValueError(f"workers={executor.workers}: the worker processes could not start (their errors, "
                              "where they wrote any, are above)") from None
-        fix = ("A script that starts worker processes must make its cimsim calls under `if __name__ == \"__main__\":`,"
-               " or its top-level code runs again in every worker" if path and os.path.isfile(path) else
-               f"The main module ({path or 'no file'}) is no file a worker can import (a script piped on stdin): "
-               "run the script from a file, or leave workers out")
         raise ValueError(f"workers={executor.workers}: the worker processes could not start (each ended before it "
                          f"was ready, most likely while importing {_main_module()} as a spawned worker does first; "
-                         "their errors are above). "
-                         f"{fix}") from None
+                         "their errors are above). A script that starts worker processes must make its cimsim calls "
+                         "under `if __name__ == \"__main__\":`, or its top-level code runs again in every worker"
+                         ) from None
+
+
+def _check_main_importable(workers: int | None) -> None:
+    """A ValueError naming ``workers`` where the main module has a path that is no file (a script piped on stdin,
+    '<stdin>'): a spawned worker imports it from that file and ends, so none could start (the workers' tracebacks
+    had come first, then advice to leave workers out, which a sweep cannot: it always starts them). A main module
+    without a path (python -c, a notebook, the REPL) is not imported: fine."""
+    path = getattr(sys.modules.get("__main__"), "__file__", None)
+    if path and not os.path.isfile(path):
+        raise ValueError(f"workers={workers}: worker processes cannot start from this script: the main module "
+                         f"({path}) is no file a spawned worker can import (a script piped on stdin); run the "
+                         "script from a file (simulate and compare without workers run in this process; a sweep's "
+                         "points always run in workers)")
 
 
 def _main_module() -> str:
@@ -98,6 +108,7 @@ def open_executor(workers: int | None, scheduler: str | None, *, checked: bool =
     More local processes than usable cores are warned of (a RuntimeWarning at the caller's line): they share them."""
     if scheduler is None:
         check_not_bootstrapping(f"workers={workers}")
+        _check_main_importable(workers)
         if multiprocessing.current_process().daemon:  # else multiprocessing's bare AssertionError at the first task
             raise ValueError(f"workers={workers}: local worker processes cannot be started from a daemonic process "
                              "(a multiprocessing.Pool worker); run this from a main process or a "
