@@ -90,3 +90,13 @@ def test_ratios_beyond_float64_are_inf_or_their_root():
     tiny = ErrorStats().add(np.array([[1.0], [1e-300]]), np.array([[1.0], [0.0]]))
     assert tiny.relative_error == pytest.approx(1e-300, rel=1e-12) and tiny.snr_db == pytest.approx(6000, rel=1e-12)
 
+
+
+def test_error_statistics_show_their_figures_not_their_exact_sums():
+    """an ErrorStats' repr had been its two exact sums, integers of about 345 digits each (786 characters), with
+    neither its relative error nor its SNR (an API probe, 2026-12-08)"""
+    stats = ErrorStats().add(np.array([[1.0, 2.0]]), np.array([[1.0, 2.5]]))
+    assert repr(stats) == (f"ErrorStats(relative_error={stats.relative_error:.6g}, snr_db={stats.snr_db:.4g}, "
+                           "max_abs_error=0.5, outputs=2)")
+    assert repr(stats) == "ErrorStats(relative_error=0.185695, snr_db=14.62, max_abs_error=0.5, outputs=2)"
+    assert ErrorStats.relative_error.__doc__ and "dB" in ErrorStats.snr_db.__doc__

@@ -133,6 +133,7 @@ class ErrorStats:
 
     @property
     def relative_error(self) -> float:
+        """||y - ref|| / ||ref|| (0 where both are 0, inf where only ref is)"""
         signal, error = self.signal_units, self.error_units
         if signal == 0:
             return 0.0 if error == 0 else math.inf
@@ -148,6 +149,7 @@ class ErrorStats:
 
     @property
     def snr_db(self) -> float:
+        """10 log10(sum ref**2 / sum (y - ref)**2), dB (inf where exact)"""
         signal, error = self.signal_units, self.error_units
         if error == 0:
             return math.inf
@@ -157,6 +159,11 @@ class ErrorStats:
             if (ratio := signal / error) >= sys.float_info.min:
                 return 10.0 * math.log10(ratio)
         return 10.0 * (math.log10(signal) - math.log10(error))  # a ratio beyond float64's normal range
+
+    def __repr__(self) -> str:
+        """the figures a reader wants (the exact sums are integers of hundreds of digits: ``signal_units``)"""
+        return (f"ErrorStats(relative_error={self.relative_error:.6g}, snr_db={self.snr_db:.4g}, "
+                f"max_abs_error={self.max_abs_error:.6g}, outputs={self.outputs})")
 
     def as_dict(self) -> dict:
         return {"relative_error": self.relative_error, "snr_db": self.snr_db,

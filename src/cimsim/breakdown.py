@@ -12,7 +12,9 @@ import re
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field, replace
 
-__all__ = ["Breakdown", "StageTime", "ReadOnlyDict", "in_sequence", "repeated"]
+from .argcheck import checked_types
+
+__all__ = ["Breakdown", "StageTime", "ReadOnlyDict", "in_sequence", "repeated", "gains"]
 
 
 @dataclass(frozen=True)
@@ -261,3 +263,11 @@ def in_batches(b: Breakdown, batch_items: int, batch_products_ns: float, run_pro
         return b
     item_ns = batch_products_ns + (b.latency_ns - run_products_ns) * batch_items / b.mvms
     return replace(b, item_latency_ns=item_ns, interval_ns=b.latency_ns / b.mvms)
+
+
+@checked_types
+def gains(cim: Breakdown, baseline: Breakdown) -> dict[str, float]:
+    """baseline / CIM for energy, latency and EDP; CIM / baseline for throughput: > 1 means CIM wins."""
+    return {"energy": baseline.total_energy_pj / cim.total_energy_pj, "latency": baseline.latency_ns / cim.latency_ns,
+            "throughput": cim.throughput_items_per_s / baseline.throughput_items_per_s,
+            "edp": baseline.edp_pj_ns / cim.edp_pj_ns}

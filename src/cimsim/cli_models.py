@@ -56,19 +56,14 @@ def price_model_command(model_name, config_path, seq_len, phase, kv_cache, chips
     """Price a standard network (MODEL: resnet18, resnet50, mobilenetv2, bert-base, gpt2-small, llama-7b,
     mixtral-8x7b) or a network file (MODEL: a .npz or .onnx path) from its shapes alone on CIM chips and on the
     config's baseline: energy per item and token, rates, chips, gains."""
-    from .models import (DECODERS, DEFAULT_VECTOR_LANES, MODEL_NAMES, MatrixOp, get_model, price_model, price_table,
-                         unknown_model)
+    from .models import DECODERS, DEFAULT_VECTOR_LANES, MODEL_NAMES, MatrixOp, get_model, price_model, price_table
     from .atomic import write_atomic
     from .cost import trust
     from .report_json import cimsim_version, to_json
 
     is_file = model_name.lower().endswith((".npz", ".onnx"))
     if model_name not in MODEL_NAMES and not is_file:
-        suffix = os.path.splitext(model_name)[1]
-        if suffix and os.path.isfile(model_name):  # a file of another format, not a misspelt name ('w.npy')
-            raise click.UsageError(f"{model_name}: unknown network format {suffix!r}; expected .npz or .onnx (or a "
-                                   f"standard model: {', '.join(MODEL_NAMES)})")
-        raise click.UsageError(f"{unknown_model(model_name)}, or a .npz / .onnx network file")
+        raise _unknown(model_name)
     if chips is not None and reload_weights:
         raise click.UsageError("--chips and --reload-weights exclude each other")
     if samples_path is not None and not is_file:
@@ -177,6 +172,18 @@ def _warn_settings_unread(overrides: dict) -> None:
     warn_unread_settings(overrides, lambda field: not _read(field), "price-model",
                          "it prices MODEL's shapes without simulating: of [workload] "
                          f"it reads {' and '.join(PRICED_WORKLOAD)} only, of [simulation] nothing", "--set ")
+
+
+def _unknown(model_name: str) -> click.UsageError:
+    """the error for a MODEL that is neither a standard model nor a .npz / .onnx file: an existing file of another
+    format said so (a '.npy' had read as a misspelt model name), else the names it may have meant"""
+    from .models import MODEL_NAMES, unknown_model
+
+    suffix = os.path.splitext(model_name)[1]
+    if suffix and os.path.isfile(model_name):
+        return click.UsageError(f"{model_name}: unknown network format {suffix!r}; expected .npz or .onnx (or a "
+                                f"standard model: {', '.join(MODEL_NAMES)})")
+    return click.UsageError(f"{unknown_model(model_name)}, or a .npz / .onnx network file")
 
 
 def _check_options_apply(model_name: str, is_file: bool, phase: str | None) -> None:

@@ -1,9 +1,9 @@
 """CIM versus the von Neumann baseline on the same workload: both sides priced, gains as ratios.
 
 Two scenarios are priced (docs/references.md, "reports must separate"): the steady state, with the weights resident in
-the arrays (CIM) or in their home memory (baseline: on-chip SRAM when they fit, else streamed from DRAM once per
-batch); and the totals including loading the weights once (programming the cells; fetching them from DRAM). The macro
-alone (converters and arrays, no buffers or DRAM) is reported too."""
+the arrays (CIM) or in their home memory (baseline: on-chip SRAM when they fit, else streamed from DRAM once per batch);
+and the totals including loading the weights once (programming the cells; fetching them from DRAM). The macro alone
+(converters and arrays, no buffers or DRAM) is reported too."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ from .config.modes import EnergyModel, Pipeline, WorkloadKind
 from .cost import baseline_area, pipelining, trust
 from .cost.baseline import baseline_breakdown, check_dram_capacity
 from .cost.baseline_notes import board_power_sentence
-from .breakdown import Breakdown, in_batches, in_sequence
+from .breakdown import Breakdown, gains, in_batches, in_sequence
 from .config.schema import Config
 from .cost.chip import Stage, chip_breakdown, cim_breakdown, map_written_once
 from .cost.chip_capacity import check_fits
@@ -43,14 +43,6 @@ from .run import RunResult
 from .trials import Spread, run_trials, spreads
 
 __all__ = ["Comparison", "compare", "gains", "price", "price_network", "price_from_shapes", "MACRO_COMPONENTS"]
-
-
-@checked_types
-def gains(cim: Breakdown, baseline: Breakdown) -> dict[str, float]:
-    """baseline / CIM for energy, latency and EDP; CIM / baseline for throughput: > 1 means CIM wins."""
-    return {"energy": baseline.total_energy_pj / cim.total_energy_pj, "latency": baseline.latency_ns / cim.latency_ns,
-            "throughput": cim.throughput_items_per_s / baseline.throughput_items_per_s,
-            "edp": baseline.edp_pj_ns / cim.edp_pj_ns}
 
 
 @dataclass(frozen=True, repr=False)
@@ -85,10 +77,12 @@ class Comparison:
 
     @property
     def gain(self) -> dict[str, float]:
+        """baseline / CIM for energy, latency and EDP; CIM / baseline for throughput (> 1: CIM wins)"""
         return gains(self.cim, self.baseline)
 
     @property
     def gain_with_load(self) -> dict[str, float]:
+        """:attr:`gain` with loading the weights once counted on each side"""
         return gains(self.cim_with_load, self.baseline_with_load)
 
     @property

@@ -190,12 +190,10 @@ def model_from_network(network: Network, name: str = "network", inputs=None) -> 
     samples = input_samples(network, inputs) if inputs is not None else None
     measured = None if samples is None else [stats for stats, _ in samples]
     values, taps = network.shapes(), [shape.tap_fraction for shape in network.matrix_shapes()]
-    ops, shared = [], {}  # shared: matrix index -> the position of its op in ops
-    seen: set[int] = set()  # the arrays whose parameters an op holds already
-    biases: dict[int, set[int]] = defaultdict(set)  # matrix index -> the bias arrays its places counted
+    ops, shared, siblings = [], {}, {}  # matrix index -> its op's position in ops; that position -> sibling_key
+    seen, biases = set(), defaultdict(set)  # arrays counted already; matrix index -> the biases its places counted
     item, tokens = _tokens(read := _ids_looked_up(network))
     positions, places = _positions(network, tokens), Counter(network.matrix_indices())
-    siblings: dict[int, tuple] = {}  # a static op's position in ops -> what its siblings share (sibling_key)
     for layer, reads, layer_name, index, share in zip(network.layers, network.inputs, network.names,
                                                       network.matrix_indices(), work_shares(network)):
         shapes = [values[v] for v in reads]
