@@ -21,8 +21,8 @@ from cimsim.config.load import with_overrides
 from cimsim.config.schema import Config
 from cimsim.cost import cim_breakdown, trust
 from cimsim.mapping import plan_layer
-from cimsim.validation import (macro_checks, macro_comparison, macro_configs, macro_data, macro_record, macro_report,
-                               macro_text, macro_trends)
+from cimsim.validation import (macro_comparison, macro_configs, macro_data, macro_record, macro_report, macro_text,
+                               macro_trends)
 
 ROOT = Path(__file__).resolve().parents[1]
 CASES = {c.key: c for c in macro_comparison.macro_cases()}
