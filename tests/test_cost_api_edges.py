@@ -88,6 +88,9 @@ def test_a_front_table_lists_x_then_y_when_an_axis_is_one_of_them(tmp_path):
     _, front = sweep.pareto_front(table, "energy_pj", "technology.vdd_v")
     header = sweep.front_markdown(table, front, 2, "energy_pj", "technology.vdd_v", False).splitlines()[2]
     assert header == "| point_id | adc.bits | energy_pj | technology.vdd_v |"
+    # maximize_y defaults to False, as pareto_front's does (it had been required: an API probe, 2026-12-08)
+    assert sweep.front_markdown(table, front, 2, "energy_pj", "technology.vdd_v") == sweep.front_markdown(
+        table, front, 2, "energy_pj", "technology.vdd_v", False)
 
 
 def test_point_ids_read_numpy_scalars_as_their_numbers_and_name_a_nan():

@@ -278,7 +278,7 @@ def _not_numbers(table: Table, x: str, y: str) -> list[str]:
 
 @checked_types
 def front_markdown(table: Table, front: list[Row], candidates: int, x: str, y: str,
-                   maximize_y: bool, maximize_x: bool = False) -> str:
+                   maximize_y: bool = False, maximize_x: bool = False) -> str:
     """The front as a Markdown table: point id, the axis columns (dotted config fields), x and y (an unknown
     column: :func:`pareto_front`'s ConfigError); its heading counts the rows left out, failed and without a
     number."""
