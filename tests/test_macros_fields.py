@@ -200,7 +200,7 @@ def test_weight_levels_undo_a_1b_normalised_figure_as_weight_bits_do(tmp_path):
     ("Flash", "flash"), ("SAR", "sar"), ("single-slope", "ramp"), ("other: CCO-based", "vco"), ("other: TDC", "sar"),
     ("4b flash ADC", "flash"), ("Integrating ADC", "ramp"), ("dual-slope", "ramp"), ("single-slope (ramp)", "ramp"),
     ("flash-assisted SAR", "sar"), ("VCO ADC", "vco"), ("other: integrate + charge-decrement ADC", "sar"),
-    ("counting ADC", "ramp"), ("integrate-and-fire neuron", "ramp"), ("no-ADC SAR", "sar")])
+    ("counting ADC", "ramp"), ("integrate-and-fire neuron", "ramp"), ("no-ADC SAR", "sar"), ("N/A", "sar")])
 def test_adc_types_are_read_in_any_case(tmp_path, stated, priced):
     """'Flash' had been priced as a SAR converter (only the lower-case names were read); so had "flash ADC",
     "Integrating ADC" and "dual-slope", papers' own wording (only the bare names had been read)"""
@@ -426,11 +426,11 @@ tops_per_w = 254.0
 """
 
 
-@pytest.mark.parametrize("stated", ["None", "NONE", " none ", "No ADC", "ADC-less", "adc free", "N/A", "na",
-                                    "without an ADC", "no converters"])
+@pytest.mark.parametrize("stated", ["None", "NONE", " none ", "No ADC", "ADC-less", "adc free", "without an ADC",
+                                    "no converters"])
 def test_adc_type_none_is_read_in_any_case(tmp_path, stated):
-    """an analog macro stating 'None' had been priced as SAR (with a note), a digital one refused; so had 'No ADC',
-    'ADC-less' and 'N/A' (a chips probe, 2026-12-08)"""
+    """an analog macro stating 'None' had been priced as SAR (with a note), a digital one refused; so had 'No ADC'
+    and 'ADC-less' (a chips probe, 2026-12-08; 'N/A', a type not available, stays an unnamed type: a review)"""
     message = f"FILE: macro 'c': a sram-charge macro converts its columns with ADCs; it states adc_type = " \
               f"{stated.strip()!r} (only a digital macro has none)"
     assert message in _refusal(tmp_path, CHIP.format(macro=f'adc_type = "{stated}"', point="tops_per_w = 1.0"))

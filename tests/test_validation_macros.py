@@ -85,6 +85,8 @@ def one_entry(monkeypatch):
     (lambda m: m.update(bits_per_read=4),
      "point 1 ('1b/1b 0.85 V'): it states bits_per_read = 4 (its macro's) above input_bits = 1 (a read takes at most "
      "every input bit; a point states its own bits_per_read where it differs from its macro's)"),
+    (lambda m: m.update(bits_per_read=16), "macro 'jia-jssc2020': it states bits_per_read = 16 above input_bits = 8 "
+                                           "(a read takes at most every input bit)"),
     (lambda m: m.update(weight_levels=7), "weight_bits = 8 and weight_levels = 7 disagree (7 levels are log2(7 + 1) "
                                           "= 3 weight bits)"),
     (lambda m: m["point"][0].update(doubtful_figure="tops"), "point 1: 'doubtful_figure' and 'doubtful_reason' go "
@@ -196,13 +198,16 @@ def test_a_figure_the_entry_flags_as_doubtful_is_left_out_with_its_reason(one_en
     ("the 1.5-core", None), ("two SRAM banks of the test chip", None), ("4-bit macros", None),
     ("a chip of 1,024 cores", None), ("one macro of 1.5 cores of area", None), ("8 ReRAM macros", 8),
     ("8 Computing-In-Memory macros", 8), ("4 STT-MRAM macros", 4), ("16 DCIM macros", 16), ("4 nvCIM macros", 4),
-    ("16 6T-SRAM macros", 16), ("34 tiles of 512 x 2048", 34), ("2 x 8 banks", 16), ("4x4 cores", 16),
-    ("a 64 x 64 array", None)])
+    ("16 6T-SRAM macros", 16), ("34 tiles of 512 x 2048", None), ("2 x 8 banks", None), ("4x4 cores", None),
+    ("a 64 x 64 array", None), ("256 x 256 RRAM macros", None), ("8 256x64 macros", None), ("4 x 64Kbit macros", 4),
+    ("measured on 128 x 128 crossbar tiles", None), ("compared with 3 high-performance macros", None),
+    ("max 8 cores", 8)])
 def test_the_core_count_is_read_from_the_notes_in_any_wording(notes, count):
     """'N cores', 'N <kind> cores' and 'N <kind> macros' count as UIUC's 'N_core N' and 'N banks' do (NeuRRAM's
     '48 CIM cores' and Le Gallo's '64 AIMC cores' had read as one core, a processor of '16 CIM macros' too; 'N_core:
     4' and 'N compute-in-memory macros' too, a chips probe of 2026-12-07; 'N ReRAM macros', 'N computing-in-memory
-    macros', 'N tiles' too, and 'N x M banks' as M, a chips probe of 2026-12-08); 'a 2-core CPU host' is not the chip's
+    macros' too, a chips probe of 2026-12-08; not 'N tiles' nor a product's tail, 'N x M banks', often an array's
+    size, nor 'pe' in '3 high-performance macros': a review); 'a 2-core CPU host' is not the chip's
     (read, it had left a chip's tops out: a review), so other wordings are left to a macro's cores"""
     import dataclasses
     macro = dataclasses.replace(macro_data.find_macro("jia-jssc2020"), notes=notes)

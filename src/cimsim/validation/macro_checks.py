@@ -307,8 +307,8 @@ def check_consistent(file: str, where: str, family: str, fields: Mapping[str, An
     for part, whole, what in (("rows_per_read", "rows", "a read drives at most every row"),
                               ("bits_per_read", "input_bits", "a read takes at most every input bit")):
         if part in fields and whole in fields and fields[part] > fields[whole]:
-            raise ValueError(f"{file}: {where}: it states {said(part)} above {said(whole)} ({what}; a point "
-                             f"states its own {part} where it differs from its macro's)")
+            own = f"; a point states its own {part} where it differs from its macro's" * (inherited is not None)
+            raise ValueError(f"{file}: {where}: it states {said(part)} above {said(whole)} ({what}{own})")
 
 
 def unique_labels(labels: list[str]) -> list[str]:

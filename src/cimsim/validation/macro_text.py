@@ -11,36 +11,31 @@ __all__ = ["n_core", "design_cores", "states_no_converter"]
 
 
 _KIND = (r"(?:\w+-)?(?:\w*CIM|IMC|PIM|SRAM|ReRAM|RRAM|PCM|MRAM|FeFET|PE|analog|digital|comput\w*-in-memory"
-         r"|in-memory[- ]comput\w*)")
-_UNITS = r"(?:cores|banks|tiles)"
-_N_CORE = re.compile(rf"N_core\s*[:=]?\s*(\d{{1,9}})\b|(?<![\d.,])\b(\d{{1,4}}) ?[x\u00d7] ?(\d{{1,4}}) "
-                     rf"(?:[A-Za-z][\w-]* )?(?:{_UNITS}|macros)\b"
-                     rf"|(?<![\d.,])(?<![x\u00d7] )\b(\d{{1,9}}) (?:[A-Za-z][\w-]* )?{_UNITS}\b"
-                     rf"|(?<![\d.,])(?<![x\u00d7] )\b(\d{{1,9}}) (?:x [\w.]+ )?(?:{_KIND}[\w-]*[ -])?macros\b",
+         r"|in-memory[- ]comput\w*)(?![a-z0-9])")
+_NOT_A_TAIL = r"(?<![\d.,])(?<!\bx )(?<!\u00d7 )\b"
+_N_CORE = re.compile(rf"N_core\s*[:=]?\s*(\d{{1,9}})\b|{_NOT_A_TAIL}(\d{{1,9}}) (?:[A-Za-z][\w-]* )?(?:cores|banks)\b"
+                     rf"|{_NOT_A_TAIL}(\d{{1,9}}) (?:x [\d.]+ ?[KMG]i?b(?:its?)? )?(?:{_KIND}[\w-]*[ -])?macros\b",
                      re.IGNORECASE)
-"""(not 400 digits; a number whole: '1,024 cores' had read as 24, '1.5 cores' as 5; 'N x M banks' a product: it
-had read as M)"""
+"""(not 400 digits; a number whole: '1,024 cores' had read as 24, '1.5 cores' as 5; nor the tail of a product,
+'2 x 8 banks', '256 x 256 RRAM macros', an array's size as often as a count: not read, but a macro's size in bits,
+'N x 16Kb CIM macros'; a kind word whole: '3 high-performance macros' had read its 'pe')"""
 
 
 def states_no_converter(adc_type: str) -> bool:
-    """``adc_type`` says the macro has no converter, in any case: 'none', 'N/A', 'no ADC', 'ADC-less', 'ADC-free',
-    'without ADC' (only 'none' had been read so: an analog macro's 'no ADC' was priced as a SAR, unsaid)"""
-    return re.fullmatch(r"none|n/?a|no (?:adcs?|converters?)|adc[ -]?(?:less|free)|without (?:an? )?adcs?",
+    """``adc_type`` says the macro has no converter, in any case: 'none', 'no ADC', 'ADC-less', 'ADC-free', 'without
+    ADC' (only 'none' had been read so: an analog macro's 'no ADC' was priced as a SAR, unsaid); not 'N/A', which
+    entries write for a type not available"""
+    return re.fullmatch(r"none|no (?:adcs?|converters?)|adc[ -]?(?:less|free)|without (?:an? )?adcs?",
                         adc_type.strip(), re.IGNORECASE) is not None
 
 
 def n_core(notes: str) -> int | None:
-    """cores ('N_core N', 'N_core: N', 'N cores', 'N <word> cores'), banks, tiles or macros ('N banks', 'N tiles',
-    'N CIM macros', 'N x 16Kb CIM macros', 'N compute-in-memory macros', 'N computing-in-memory macros', 'N DCIM
-    macros', 'N STT-MRAM macros', 'N 6T-SRAM macros': a processor of several macros; 'N x M banks' their product) an
-    entry's ``notes`` give, else None ('a 2-core CPU host', 'four SRAM macros of [12]' are not read: a chip states
-    ``cores``)"""
+    """cores ('N_core N', 'N_core: N', 'N cores', 'N <word> cores'), banks or macros ('N banks', 'N CIM macros',
+    'N x 16Kb CIM macros', 'N compute-in-memory macros', 'N computing-in-memory macros', 'N DCIM macros', 'N STT-MRAM
+    macros', 'N 6T-SRAM macros': a processor of several macros) an entry's ``notes`` give, else None ('a 2-core CPU
+    host', 'four SRAM macros of [12]', '2 x 8 banks', 'N tiles' are not read: a chip states ``cores``)"""
     match = _N_CORE.search(notes)
-    if not match:
-        return None
-    if match.group(2):
-        return int(match.group(2)) * int(match.group(3))
-    return int(next(g for g in match.groups() if g))
+    return int(next(g for g in match.groups() if g)) if match else None
 
 
 def design_cores(values: Mapping[str, Any]) -> int | None:
