@@ -92,6 +92,50 @@ def test_an_output_that_is_zero_but_for_the_models_float32_rounding_imports_unwa
         check_network(_network(mlp, 30 * PROBE_TOLERANCE), mlp, x, [], "mlp", torch)
 
 
+class _Tokens(nn.Module):
+    """token ids -> embeddings (near 100 +- 0.01 where ``near``) -> LayerNorm -> a head (or the features' mean: 0)"""
+
+    def __init__(self, near: bool):
+        super().__init__()
+        self.emb, self.norm, self.head = nn.Embedding(20, 64), nn.LayerNorm(64), nn.Linear(64, 8)
+        self.near = near
+        if near:
+            with torch.no_grad():
+                self.emb.weight.copy_(torch.randn(20, 64) * 0.01 + 100)
+
+    def forward(self, ids):
+        normed = self.norm(self.emb(ids))
+        return self.head(normed).mean(1) if self.near else (normed - self.norm.bias).mean(-1)
+
+
+def test_a_network_off_beyond_rounding_is_warned_where_the_model_rounds_too():
+    """a floor of twice the model's own float32 distance from its float64 copy had let a network 3.7e-4 off that copy
+    pass unwarned where the model itself rounds 4.7e-4 off it (a LayerNorm of inputs near 100; a review): the floor
+    is the model's distance at float64's precision, which only an output that is itself rounding noise reaches"""
+    import dataclasses
+
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.LayerNorm(64), nn.Linear(64, 8)).eval()
+    example = torch.randn(4, 64) * 0.01 + 100
+    net = from_torch(model, example)
+    last = max(i for i, layer in enumerate(net.layers) if isinstance(layer, Dense))
+    weight = net.layers[last].weight
+    off = dataclasses.replace(net.layers[last], weight=weight + 2e-4 * np.abs(weight).max() * np.sign(weight))
+    bad = dataclasses.replace(net, layers=(*net.layers[:last], off, *net.layers[last + 1:]))
+    with pytest.warns(UserWarning, match="differs from the model on the example beyond float rounding"):
+        check_network(bad, model, example.numpy(), [], "m", torch)
+
+
+@pytest.mark.parametrize("near", [True, False])
+def test_a_token_models_own_rounding_is_neither_refused_nor_warned(near):
+    """the float64 copy's check ran its probe as floats, which an embedding refuses: a token model's own float32
+    rounding had been warned of (embeddings near 100) and an output of 0 refused (a review, 2026-12-08)"""
+    torch.manual_seed(0)
+    with warnings.catch_warnings():
+        warnings.filterwarnings("error", "torch model", UserWarning)
+        from_torch(_Tokens(near).eval(), torch.randint(0, 20, (4, 6)))
+
+
 def test_a_model_left_in_training_mode_is_warned_naming_the_modules_that_differ():
     """a model in training mode had been imported as its eval form without a word: the network matched m.eval()
     within 3e-8 but was 51 % off what m(x) returns (batch statistics, dropout); an eval model is not warned, and the

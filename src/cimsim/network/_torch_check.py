@@ -34,7 +34,7 @@ def check_network(net: Network, model, example: np.ndarray, tracer: list, name: 
         raise ValueError(f"torch model {name}: {exc}, so its trace cannot be checked: the probe input made it raise, "
                          f"not its control flow ({_PROBED_IDS if example.dtype.kind in 'iu' else _PROBED_FLOATS}"
                          ) from None
-    if not tracer and (disagreement or alone) and _float64_agrees(net, model, pair, _probe_tolerance(
+    if not tracer and (disagreement or alone) and _float64_agrees(net, model, example, pair, _probe_tolerance(
             model, placement(model, torch)[0], torch), torch):  # the model's own rounding (an output that is 0)
         disagreement = alone = None
     overflow = next((found for found in (alone, disagreement) if found and _OVERFLOWS in found), None)
@@ -195,7 +195,7 @@ def _warn_beyond_rounding(net: Network, model, example: np.ndarray, pair: np.nda
     :data:`ROUNDING_WARNED` (or the roundings of a coarser float the model holds) of the largest output"""
     warned = max(ROUNDING_WARNED, _roundings(model, placement(model, torch)[0], torch))
     difference = warned < PROBE_TOLERANCE and _disagreement(net, model, example, torch, [pair], warned)
-    if difference and not _float64_agrees(net, model, pair, warned, torch):
+    if difference and not _float64_agrees(net, model, example, pair, warned, torch):
         warnings.warn(f"torch model {name}: its network differs from the model on the example beyond float "
                       f"rounding ({difference}; more than {warned:g} of the largest output, where the models "
                       "tried differ by 1e-7 to 1e-6): torch's ONNX export of an operation in it may compute something "
@@ -203,24 +203,28 @@ def _warn_beyond_rounding(net: Network, model, example: np.ndarray, pair: np.nda
                       stacklevel=4)
 
 
-def _float64_agrees(net: Network, model, pair: np.ndarray, tolerance: float, torch) -> bool:
-    """``net`` (float64) matches a float64 copy of the model on ``pair`` within ``tolerance`` of its largest output
-    plus twice the model's own distance from that copy: its difference from the model is then the model's own
-    rounding (a LayerNorm of inputs near 100 +- 0.01 loses 4.5e-4 of its outputs to cancellation; an output that is 0
-    exactly, the mean of an instance-normed map, comes out as float32 noise near 1e-8 and had been refused as an
-    export that computes something else), not an export's; False where the copy cannot be made or run in float64"""
+def _float64_agrees(net: Network, model, example: np.ndarray, pair: np.ndarray, tolerance: float, torch) -> bool:
+    """``net`` (float64) matches a float64 copy of the model on ``pair`` (cast as the example is: token ids stay ids)
+    within ``tolerance`` of the copy's largest output, or within a floor of float64 rounding where that output is
+    itself rounding noise: the model's own distance from the copy at float64's precision (times its epsilon over the
+    model's, times 2**10). Its difference from the model is then the model's own rounding (a LayerNorm of inputs
+    near 100 +- 0.01 loses 4.5e-4 of its outputs to cancellation; an output that is 0 exactly, the mean of an
+    instance-normed map, comes out as float32 noise near 1e-8 and had been refused as an export that computes
+    something else), not an export's; False where the copy cannot be made or run in float64"""
     dtype, device = placement(model, torch)
+    probe = pair.astype(example.dtype) if example.dtype.kind in "iu" else pair
     try:
         with torch.no_grad(), evaluated(model, torch), renormed_lookups(torch):
-            own, exact = (one_tensor(m(as_input(pair, d, device, torch)), torch).detach().cpu().double().numpy()
+            own, exact = (one_tensor(m(as_input(probe, d, device, torch)), torch).detach().cpu().double().numpy()
                           for m, d in ((model, dtype), (copied(model, torch).to(torch.float64), torch.float64)))
     except Exception:  # noqa: BLE001 (a model that will not run in float64, its own code raising anything: it stands)
         return False
     got = net.forward(pair)
     if not (got.shape == own.shape == exact.shape and np.isfinite([got, own, exact]).all()):
         return False
-    return float(np.abs(got - exact).max()) <= tolerance * float(np.abs(exact).max()) + 2 * float(
-        np.abs(own - exact).max())
+    precision = torch.finfo(torch.float64).eps / torch.finfo(dtype if dtype.is_floating_point else torch.float32).eps
+    floor = float(np.abs(own - exact).max()) * precision * 2 ** 10
+    return float(np.abs(got - exact).max()) <= max(tolerance * float(np.abs(exact).max()), floor)
 
 
 _PROBED_IDS = ("a probe holds, at each position, ids of the range the example's samples hold there); give an example "
