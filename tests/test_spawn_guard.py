@@ -136,6 +136,20 @@ def test_a_guarded_script_piped_on_stdin_is_told_to_run_from_a_file(tmp_path):
         assert run.stderr.count("Traceback") == 1  # the caller's own: no worker started
 
 
+def test_a_zipapps_sweep_starts_its_workers(tmp_path):
+    """a zipapp's main module has a path inside its archive, which is no file, but spawn imports it by its module
+    name: its sweep had been refused as a script piped on stdin (a review, 2026-12-08)"""
+    import zipapp
+
+    (tmp_path / "app").mkdir()
+    (tmp_path / "app" / "__main__.py").write_text(f'from cimsim.sweep import run_sweep\n{GUARD}\n'
+                                                  '    print(run_sweep("s.toml", "s.csv", workers=1).ok)\n')
+    zipapp.create_archive(tmp_path / "app", tmp_path / "app.pyz")
+    (tmp_path / "s.toml").write_text(SPEC)
+    run = subprocess.run([sys.executable, "app.pyz"], cwd=tmp_path, capture_output=True, text=True, timeout=600)
+    assert run.returncode == 0 and run.stdout.strip() == "3", run.stderr
+
+
 @pytest.mark.parametrize("call", [cimsim.simulate, cimsim.compare])
 def test_a_starting_worker_refuses_before_loading_anything(call, starting, tmp_path):
     """the refusal came only once the config, network and dataset had been loaded in each worker (for nothing; the

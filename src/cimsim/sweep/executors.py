@@ -81,12 +81,14 @@ def _check_started(executor: Executor, exc: BaseException) -> None:
 
 
 def _check_main_importable(workers: int | None) -> None:
-    """A ValueError naming ``workers`` where the main module has a path that is no file (a script piped on stdin,
-    '<stdin>'): a spawned worker imports it from that file and ends, so none could start (the workers' tracebacks
-    had come first, then advice to leave workers out, which a sweep cannot: it always starts them). A main module
-    without a path (python -c, a notebook, the REPL) is not imported: fine."""
-    path = getattr(sys.modules.get("__main__"), "__file__", None)
-    if path and not os.path.isfile(path):
+    """A ValueError naming ``workers`` where a spawned worker would import the main module from a path that is no
+    file (a script piped on stdin, '<stdin>'): it ends, so none could start (the workers' tracebacks had come first,
+    then advice to leave workers out, which a sweep cannot: it always starts them). A main module without a path
+    (python -c, a notebook, the REPL) or run by its module name (python -m, a zipapp: its ``__spec__`` names it,
+    as spawn imports it) is fine."""
+    main = sys.modules.get("__main__")
+    path = getattr(main, "__file__", None)
+    if getattr(getattr(main, "__spec__", None), "name", None) is None and path and not os.path.isfile(path):
         raise ValueError(f"workers={workers}: worker processes cannot start from this script: the main module "
                          f"({path}) is no file a spawned worker can import (a script piped on stdin); run the "
                          "script from a file (simulate and compare without workers run in this process; a sweep's "
