@@ -13,11 +13,9 @@ rows it reads are read from DRAM per item. Matrices that read the same input vec
 side by side (:func:`cimsim.models.fusion.fused`: Q, K and V, as the shapes route builds them).
 
 Parameters (``Model.parameters``) are the trained values the network holds, each array once however many places read
-it: matrix weights (a shared matrix layer's once) and biases (once per matrix that adds them: torch's exporter merges
-the equal biases of distinct layers, untrained zeros, into one initializer, which had counted once: SqueezeNet 1.1
-725 418 for torch's 727 626), norm gains and shifts, embedding tables (each content once), and the constants of
-digital layers that are per-channel or per-feature vectors (one axis longer than 1: a batch norm kept as scale and
-shift, a vision transformer's class token, not zeros joined on as padding). A scalar
+it: matrix weights and biases (a shared matrix layer's once), norm gains and shifts, embedding tables (each content
+once), and the constants of digital layers that are per-channel or per-feature vectors (one axis longer than 1: a
+batch norm kept as scale and shift, a vision transformer's class token, not zeros joined on as padding). A scalar
 constant is the arithmetic's (GELU's 1 / sqrt 2, an attention scale), a vector of evenly spaced integers an index grid
 (the classes ``one_hot`` compares against, position ids) and a constant of several axes longer than 1 an expansion
 whose source the network does not keep (BERT's position rows for the example's tokens, Swin's relative-position bias
@@ -34,7 +32,7 @@ decoder) is a second matrix (``Network``: weight sharing), counted again.
 from __future__ import annotations
 
 import math
-from collections import Counter, defaultdict
+from collections import Counter
 from dataclasses import replace
 
 import numpy as np
@@ -191,7 +189,7 @@ def model_from_network(network: Network, name: str = "network", inputs=None) -> 
     measured = None if samples is None else [stats for stats, _ in samples]
     values, taps = network.shapes(), [shape.tap_fraction for shape in network.matrix_shapes()]
     ops, shared, siblings = [], {}, {}  # matrix index -> its op's position in ops; that position -> sibling_key
-    seen, biases = set(), defaultdict(set)  # arrays counted already; matrix index -> the biases its places counted
+    seen: set[int] = set()  # the arrays whose parameters an op holds already
     item, tokens = _tokens(read := _ids_looked_up(network))
     positions, places = _positions(network, tokens), Counter(network.matrix_indices())
     for layer, reads, layer_name, index, share in zip(network.layers, network.inputs, network.names,
@@ -231,8 +229,7 @@ def model_from_network(network: Network, name: str = "network", inputs=None) -> 
                 siblings[len(ops)] = sibling_key(layer, reads[0], places[index], op)
                 ops.append(op)
             if layer.bias is not None:
-                ops.append(VectorOp(f"{layer_name}/bias", "add", op.routed_elements(out),
-                                    counted(layer.bias, biases[index])))
+                ops.append(VectorOp(f"{layer_name}/bias", "add", op.routed_elements(out), counted(layer.bias, seen)))
     if not any(isinstance(layer, (Dense, Conv2d, Conv3d)) for layer in network.layers):
         raise ValueError(f"network {name!r} has no matrix layer to put on crossbars")
     matrices = fused(list(ops), siblings)
