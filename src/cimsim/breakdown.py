@@ -223,10 +223,15 @@ def _merged_assumptions(parts: Sequence[Breakdown]) -> tuple[str, ...]:
     with other figures (a layer's shape, width, time), once, marked as per part, each figure that differs as its
     range over the parts (a part's figure is not the sequence's, and a repeated part states one run's); one that
     only some parts state says how many (two such may say opposite things of different parts)"""
+    alike = collections.Counter(p.assumptions for p in parts)  # parts repeat their sentences: each form found once
+    form_of = {a: _NUMBER.sub("#", a) for sentences in alike for a in sentences}  # (had been 1.2 M subs: a probe)
     forms: dict[str, list[list[str]]] = {}
-    for sentence in dict.fromkeys(a for p in parts for a in p.assumptions):
-        forms.setdefault(_NUMBER.sub("#", sentence), []).append(_NUMBER.findall(sentence))
-    stating = collections.Counter(form for p in parts for form in {_NUMBER.sub("#", a) for a in p.assumptions})
+    for sentence, form in form_of.items():
+        forms.setdefault(form, []).append(_NUMBER.findall(sentence))
+    stating: collections.Counter = collections.Counter()
+    for sentences, count in alike.items():
+        for form in {form_of[a] for a in sentences}:
+            stating[form] += count
     merged = []
     for form, figures in forms.items():
         pieces = form.split("#")

@@ -141,7 +141,9 @@ def _products(config: Config, model: Model, items: int, kv_cache: str, too_big: 
     first, final = (next(k for k in order if ops[k].static) for order in (range(len(ops)), reversed(range(len(ops)))))
     dram_io = {first: items * model.input_elements_per_item * bits}
     dram_io[final] = dram_io.get(final, 0) + items * out_bits
-    parts, served, loaded = [], [], []
+    runs_of: dict[tuple, float] = {}  # a breakdown's key -> its runs over the model, in order (a layer shape
+    # repeated over the layers, a routed expert's token counts: one part each, not one a layer; 133 163 had been made)
+    served, loaded = [], []
     stationary = config.baseline.dataflow == Dataflow.WEIGHT_STATIONARY
     for k, op in enumerate(ops):
         load = too_big if op.static else kv_cache == "dram"
@@ -171,7 +173,8 @@ def _products(config: Config, model: Model, items: int, kv_cache: str, too_big: 
                 cache[key] = baseline_breakdown(layer, vectors, include_weight_load=load, held_input_bits=held,
                                                 dram_activation_bits=dram_bits, weight_bits=w_bits,
                                                 map_input_bits=written, load_serves_these=not op.static)
-            parts.append(repeated(cache[key], runs * op.groups * weight))
+            runs_of[key] = runs_of.get(key, 0.0) + runs * op.groups * weight
+    parts = [repeated(cache[key], count) for key, count in runs_of.items()]
     return in_sequence(parts, config.baseline.name, items, shared_hardware=True), fetch_span(served, loaded, items)
 
 
