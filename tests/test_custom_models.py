@@ -63,3 +63,18 @@ def test_a_small_models_summary_gives_its_whole_parameter_count():
     # a 34 k-parameter model had been summarised as "0.03 M parameters", a 4 810 one as "0.00 M"
     model = _model()
     assert model.summary().startswith(f"mlp: {model.parameters:,} parameters ({model.crossbar_parameters:,} on ")
+
+
+def test_a_context_beyond_a_billion_tokens_is_refused_naming_it():
+    """2**49 tokens had failed as 'accumulator_bits (bits) must be an int >= 1 and <= 64; got 65', 2**48 as an
+    out_features bound, 10**400 as a bare OverflowError (an LLM probe, 2026-12-08); 2**30 prices"""
+    from cimsim.models import Decoder
+
+    small = {"layers": 1, "d_model": 64, "heads": 4, "d_ff": 128, "vocab": 100}
+    for context in (2**31, 2**49, 10**400):
+        with pytest.raises(ValueError, match="max_context must be an int >= 1 and <= 1073741824"):
+            Decoder("big", **small, max_context=context)
+    decoder = Decoder("big", **small, max_context=2**30)
+    assert decoder.decode(2**30).phase == "decode"
+    with pytest.raises(ValueError, match="context must be an int >= 1 and <= 1073741824"):
+        decoder.decode(2**31)

@@ -127,8 +127,14 @@ class _Layers:
         return ops
 
 
+MAX_SIZE = 1 << 30
+"""the largest context, sequence and layer size a model takes (1 G tokens: 100x the longest trained contexts): above
+it a context had failed as an internal field's bound ('accumulator_bits ... got 65' at 2**49 tokens, a bare
+OverflowError at 10**400; an LLM probe)"""
+
+
 def _check_tokens(name: str, value: int, limit: int | None = None, learned: bool = True) -> None:
-    check_int(name, value)
+    check_int(name, value, 1, MAX_SIZE)
     if limit is not None and value > limit:
         raise ValueError(f"{name} {value} exceeds the model's {limit} "
                          + ("learned positions" if learned else "tokens of trained context (rotary positions)"))
