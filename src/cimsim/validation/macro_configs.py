@@ -215,6 +215,8 @@ def point_config(macro_key: str, index: int, file: str | None = None) -> tuple[C
     if not (plan.has_adc or plan.cell_chain) and trees != plan.outputs_per_array:
         if trees < plan.outputs_per_array:
             data["array"]["adder_trees"] = trees  # the trees it states, not one per output
+            notes.append(f"its {trees} adder trees sum the {plan.outputs_per_array} outputs its {plan.cols} columns "
+                         "hold in turn (array.adder_trees)")
         else:
             notes.append(f"{trees} adder trees for the {plan.outputs_per_array} outputs its {plan.cols} columns "
                          "hold: one per output priced")

@@ -86,25 +86,25 @@ def uiuc_figure(precision: tuple[int, float] | None, fields: Mapping[str, Any], 
 
 def served_outputs(plan: Plan, config: Config, fields: Mapping[str, Any], uiuc_b_w: float | None,
                     notes: list[str]) -> int:
-    """The workload's out_features: the outputs one array holds, or fewer where the entry's stated ADCs deliver
-    fewer per read (a peak figure counts the dot products its converters deliver; a digital macro's adcs are its
-    adder trees, one dot product each), with a note; the cost model spreads them over the array's ADCs, each
-    converting one output's columns (:func:`~cimsim.cost.parameters.conversions_per_adc`); more than it holds, said.
-    A UIUC figure (B_w ``uiuc_b_w``) counts N_ADC dot products of B_w weight bits an invocation (N_1b = 2 N N_ADC B_x
+    """The workload's out_features: the outputs one array holds, or fewer where the entry's stated ADCs deliver fewer
+    per read (a peak figure counts the dot products its converters deliver), with a note (a digital macro's adcs are its
+    adder trees, which sum every output in turn, as ``array.adder_trees`` prices them: all its outputs, the throughput
+    the trees'; its workload had been cut to one output a tree, a read's input wires charged to those alone: a config of
+    the same chip priced 6-27 % more efficient, a chips probe); the cost model spreads them over the array's ADCs, each
+    converting one output's columns (:func:`~cimsim.cost.parameters.conversions_per_adc`); more than it holds, said. A
+    UIUC figure (B_w ``uiuc_b_w``) counts N_ADC dot products of B_w weight bits an invocation (N_1b = 2 N N_ADC B_x
     B_w): N_ADC x B_w / weight_bits outputs, or N_ADC where B_w is one whole weight's (ternary)."""
-    if "adcs" not in fields:
+    if "adcs" not in fields or not plan.has_adc:
         return plan.outputs_per_array
     adcs = int(fields["adcs"])
-    if not plan.has_adc:
-        served, what = adcs, f"its {adcs} adder trees sum"
-    elif whole_weight(fields, uiuc_b_w):
+    if whole_weight(fields, uiuc_b_w):
         served, what = adcs, f"UIUC counts an invocation (N_ADC {adcs}, each of one whole {uiuc_b_w:g}-bit weight)"
     elif uiuc_b_w is not None:
         served = int(adcs * uiuc_b_w) // config.mapping.weight_bits
         what = f"UIUC counts an invocation (N_ADC {adcs} x B_w {uiuc_b_w:g} / {config.mapping.weight_bits} weight bits)"
     else:
         served, what = adcs * config.adc.cols_per_adc // plan.converted_cols_per_output, f"its {adcs} ADCs convert"
-    if served > plan.outputs_per_array and (plan.has_adc or plan.cell_chain):  # (adder trees: said by point_config)
+    if served > plan.outputs_per_array:
         notes.append(f"{served} outputs {what} per read, but its {plan.cols} columns hold {plan.outputs_per_array} "
                      "(the weights' columns and any reference columns): those priced")
     if served >= plan.outputs_per_array:
