@@ -713,3 +713,21 @@ def test_the_product_bit_share_of_wide_operands_is_drawn_within_its_error():
     exact = _popcount(np.multiply.outer(x, stored)).mean() / (2047 * 2047).bit_length()
     assert uniform_product_bit_share(wide) == pytest.approx(exact, abs=2e-3)
     assert 0.4 < uniform_product_bit_share(plan(16)) < 0.5  # drawn, not enumerated
+
+
+def test_a_time_domain_unit_pulse_shorter_than_a_gate_delay_is_said_in_the_report():
+    """only `cimsim macros` had said a unit pulse no driver forms (Sandwich-RAM's 2.5 ns over 255 pulse-width steps,
+    9.8 ps at 28 nm and 0.6 V, where a gate takes 0.18 ns); a config of the same chip priced it unsaid (a chips
+    probe, 2026-12-08)"""
+    pulse = {"array.family": "current", "device.preset": "sram", "mapping.weight_bits": 1, "dac.mode": "parallel",
+             "dac.signed_inputs": "unsigned", "dac.encoding": "pulse_width", "technology.node_nm": 28,
+             "technology.vdd_v": 0.6, "workload.vectors": 8}
+    import cimsim
+
+    default = Path(__file__).resolve().parents[1] / "configs" / "default.toml"
+    short = cimsim.estimate(default, {**pulse, "device.read_pulse_ns": 0.0098})
+    line = next(a for a in short.cim.assumptions if a.startswith("Array family"))
+    assert line.endswith("Its unit pulse ('device.read_pulse_ns' = 0.0098 ns) is shorter than one gate delay at 28 nm "
+                         "and 0.6 V (0.184 ns): no driver forms it, so the time of the input bits is understated.")
+    wide = cimsim.estimate(default, {**pulse, "device.read_pulse_ns": 1.0})
+    assert not any("gate delay" in a for a in wide.cim.assumptions)

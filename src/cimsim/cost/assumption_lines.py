@@ -7,12 +7,13 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from ..config.conditional import priced_enob
-from ..config.modes import ArrayFamily, DigitalAdders, Pipeline
+from ..config.modes import ArrayFamily, DigitalAdders, InputEncoding, Pipeline
 from ..config.schema import Config
 from ..mapping import Plan, plan_layer
 from . import trust
 from .cim import CimTiming
 from .families import tree_passes, trees
+from .gates import nand2_delay_ns
 from .parameters import CimParameters
 from .technology import stated_clock_note
 
@@ -76,7 +77,20 @@ def array_line(config: Config, plan: Plan, p: CimParameters) -> str:
     return (f"Array family '{p.family}': word and bit lines swing {p.line_voltage_v:g} V "
             f"({p.row_line_capacitance_ff:.3g} fF and {p.bitline_capacitance_ff:.3g} fF: {lines}); {cycle}; the arrays "
             f"of a layer work in parallel; digital periphery at {config.technology.clock_ghz:g} GHz"
-            f"{stated_clock_note(config.technology.node_nm, config.technology.vdd_v, 'technology.clock_ghz')}.")
+            f"{stated_clock_note(config.technology.node_nm, config.technology.vdd_v, 'technology.clock_ghz')}."
+            f"{_short_pulse(config, plan, p)}")
+
+
+def _short_pulse(config: Config, plan: Plan, p: CimParameters) -> str:
+    """' Its unit pulse ... is shorter than one gate delay ...' where a time-domain input's unit pulse is (no driver
+    forms it: the input's time is understated; said by `cimsim macros` alone before, a chips probe), else ''"""
+    node, vdd = config.technology.node_nm, config.technology.vdd_v
+    gate_ns = nand2_delay_ns(node, vdd)
+    if plan.dac_encoding == InputEncoding.VOLTAGE or p.read_pulse_ns >= gate_ns:
+        return ""
+    return (f" Its unit pulse ('device.read_pulse_ns' = {p.read_pulse_ns:.3g} ns) is shorter than one gate delay at "
+            f"{node:g} nm and {vdd:g} V ({gate_ns:.3g} ns): no driver forms it, so the time of the input bits is "
+            "understated.")
 
 
 def chip_assumptions(config: Config, stages: Sequence[Stage], m: ChipMapping, params: Sequence[CimParameters],
