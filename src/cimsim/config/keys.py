@@ -25,10 +25,27 @@ TOP_LEVEL_KEYS = ([*TOP_LEVEL, *SECTIONS], f"{', '.join(TOP_LEVEL)} and the tabl
 OVERRIDE_KEYS = (["name", "description"], f"name, description and 'table.field' for the tables {', '.join(SECTIONS)}")
 
 
+_RESISTIVE = '; the cell is the device\'s: "resistive" with device.preset = "{}"'
+SYNONYMS: dict[str, dict[str, str]] = {
+    "adc.type": {**dict.fromkeys(("single-slope", "single slope", "dual-slope", "integrating", "counting"),
+                                 '; a ramp converter: "ramp"'),
+                 **dict.fromkeys(("successive approximation", "successive-approximation"), '; "sar"'),
+                 **dict.fromkeys(("cco", "oscillator"), '; an oscillator converter: "vco"')},
+    "array.family": {"rram": _RESISTIVE.format("rram"), "reram": _RESISTIVE.format("rram"),
+                     "pcm": _RESISTIVE.format("pcm"), "mram": '; "resistive" (an MTJ cell)',
+                     "fefet": '; "resistive" (a FeFET cell)',
+                     "sram": '; an SRAM array names its domain: "charge", "current" or "digital"',
+                     "dcim": '; "digital"'}}
+"""a field's values that papers write for one of its names -> the hint a refusal gives (difflib finds none of them:
+'single-slope' is no misspelling of 'ramp'; a chips probe)"""
+
+
 def not_one_of(dotted: str, choice: Choice, value: Any) -> tuple[str, str]:
-    """(dotted, message) for a ``value`` that ``choice`` refuses, with the name it comes closest to
-    (:func:`did_you_mean`)."""
-    return dotted, f"'{dotted}' must be {choice.expected}; got {as_written(value)}" + did_you_mean(choice.names, value)
+    """(dotted, message) for a ``value`` that ``choice`` refuses, with the name a paper's word means
+    (:data:`SYNONYMS`) or the one it comes closest to (:func:`did_you_mean`)."""
+    said = SYNONYMS.get(dotted, {}).get(value.strip().lower()) if isinstance(value, str) else None
+    return dotted, (f"'{dotted}' must be {choice.expected}; got {as_written(value)}"
+                    + (said or did_you_mean(choice.names, value)))
 
 
 def did_you_mean(names: Sequence[str], value: Any) -> str:
