@@ -372,7 +372,7 @@ def test_get_model_rejects_unknown_names_and_bad_options():
     with pytest.raises(ValueError, match="1024 learned positions"):
         get_model("gpt2-small", seq_len=2048)
     for phase in PHASES:  # the decode phase had named it "context", an argument get_model does not have
-        with pytest.raises(ValueError, match=r"^seq_len must be an int >= 1; got 128.0$"):
+        with pytest.raises(ValueError, match=r"^seq_len must be an int >= 1 and <= 1073741824; got 128.0$"):
             get_model("gpt2-small", phase=phase, seq_len=128.0)
         with pytest.raises(ValueError, match=r"^seq_len 2048 exceeds the model's 1024 learned positions$"):
             get_model("gpt2-small", phase=phase, seq_len=2048)
