@@ -430,11 +430,15 @@ def test_summary_counts():
 
 
 def _reads_at_the_stated_cycle(macro: str, label: str) -> bool:
-    """whether the model's time per vector of the point is its reads at its stated cycle each (its fill spread over
-    VECTORS)"""
+    """whether the model's time per vector of the point is its reads at its stated cycle each, a pass each for the
+    outputs an adder tree sums in turn (its fill spread over VECTORS)"""
+    from cimsim.cost.families import tree_passes
+
     u = next(u for u in macro_comparison.survey()[0] if (u.macro.key, u.point.label) == (macro, label))
     model, cycle = macro_configs.point_model(macro, u.point.index), macro_configs.cycle_ns(u.macro, u.point)
-    return cycle is not None and model["ns_per_vector"] == pytest.approx(model["reads_per_vector"] * cycle, rel=0.01)
+    passes = tree_passes(plan_layer(macro_configs.macro_config(macro, label)))
+    return cycle is not None and model["ns_per_vector"] == pytest.approx(model["reads_per_vector"] * passes * cycle,
+                                                                         rel=0.01)
 
 
 def test_a_throughput_is_derived_only_where_the_model_reads_at_the_stated_cycle():
@@ -444,12 +448,13 @@ def test_a_throughput_is_derived_only_where_the_model_reads_at_the_stated_cycle(
     # d059e2a had counted every throughput at a stated cycle as derived (si -61 %, khaddam -97 % among them); until
     # 2026-12-03 only one read was, and 16 of the 18 throughputs of several reads at the stated cycle counted as
     # predictions were within 0.05 % (jedhe, chih, he, guo, spetalnick: the arithmetic of the stated fields); a
-    # digital macro whose adder trees sum its outputs in turn (yan, jedhe) runs more passes than reads: a prediction
+    # digital macro whose adder trees sum its outputs in turn (yan, jedhe) runs a pass for each, the arithmetic of its
+    # stated trees, columns and weight bits too (counted as predictions for a day: a review)
     cases = macro_comparison.macro_cases()
     for c in (c for c in cases if c.kind == "absolute"):
         assert bool(c.bookkeeping) == (c.quantity == "tops" and _reads_at_the_stated_cycle(c.macro, c.point)), c.key
     for key, derived in (("si-isscc2020", False), ("khaddam-vlsi2021-hermes", False), ("su-isscc2020", True),
-                         ("yan-isscc2022", False), ("spetalnick-vlsi2023-rram", True), ("jedhe-vlsi2023", False)):
+                         ("yan-isscc2022", True), ("spetalnick-vlsi2023-rram", True), ("jedhe-vlsi2023", True)):
         tops = [c for c in cases if c.macro == key and c.quantity == "tops" and c.kind == "absolute"]
         assert tops and all(bool(c.bookkeeping) == derived for c in tops), key
     iscas = next(c for c in cases if c.macro == "iscas2022-7t-65nm" and c.quantity == "tops")  # 1 read at 0.5 ns

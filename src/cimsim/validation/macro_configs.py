@@ -23,6 +23,7 @@ from ..config.load import config_from_dict
 from ..config.modes import Accumulation
 from ..config.schema import Config
 from ..cost import cim_breakdown, cim_parameters, cim_timing
+from ..cost.families import tree_passes
 from ..errors import ConfigError
 from ..analytic import DataStats, analytic_counts
 from ..breakdown import Breakdown
@@ -317,8 +318,9 @@ def point_model(macro_key: str, index: int, file: str | None = None) -> dict[str
         "reads_per_vector": plan.reads_per_vector,
         "columns_converted": _columns_converted(plan),
         "ns_per_vector": b.compute_ns / b.mvms,
-        "at_stated_cycle": cycle is not None and math.isclose(
-            timing.vector_ns / timing.replicas, plan.reads_per_vector * cycle, rel_tol=1e-9),
+        "at_stated_cycle": cycle is not None and math.isclose(  # a tree's passes (outputs it sums in turn) the
+            # entry's arithmetic too: its trees, columns and weight bits (they had counted as a model's, a review)
+            timing.vector_ns / timing.replicas, plan.reads_per_vector * tree_passes(plan) * cycle, rel_tol=1e-9),
         "adc_pace": (cycle, timing.conversions_per_adc, params.adc_conversion_ns),  # (cycle, per ADC, each ns)
     }
 
@@ -333,9 +335,10 @@ def model_point(macro: Macro | str, point: MacroPoint | str) -> dict[str, Any]:
     """cimsim's figures of one operating point: tops_per_w, tops, tops_per_mm2 (the entry's ops per MAC),
     energy_fj_per_mac, energy_pj_per_mvm, adc_energy_pj, conversions_per_mac, area_mm2 (macro components only;
     time = compute_ns), plus energy_share (fraction per macro component), macs_per_vector, outputs, and
-    at_stated_cycle: whether the model's steady time per vector is its reads at the stated cycle each, unscaled
-    (its throughput then the entry's own figure: the reads its stated rows, rows per read and input bits per read
-    make, no converter speed or delay law of the model's in it)."""
+    at_stated_cycle: whether the model's steady time per vector is its reads at the stated cycle each, unscaled, a
+    pass each for the outputs an adder tree sums in turn (its throughput then the entry's own figure: the reads its
+    stated rows, rows per read and input bits per read make, the passes its trees, columns and weight bits make, no
+    converter speed or delay law of the model's in it)."""
     m = find_macro(macro) if isinstance(macro, str) else macro
     p = m.point(point) if isinstance(point, str) else point
     point_config(m.key, p.index, m.file)  # raises Unusable first
