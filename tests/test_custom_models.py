@@ -78,3 +78,6 @@ def test_a_context_beyond_a_billion_tokens_is_refused_naming_it():
     assert decoder.decode(2**30).phase == "decode"
     with pytest.raises(ValueError, match="context must be an int >= 1 and <= 1073741824"):
         decoder.decode(2**31)
+    for name in ("head_dim", "kv_heads"):  # (head_dim 10**400 had been a bare OverflowError: a review)
+        with pytest.raises(ValueError, match=f"{name} must be an int >= 1 and <= 1073741824"):
+            Decoder("big", **small, max_context=64, **{name: 10**400})

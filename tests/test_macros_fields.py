@@ -439,6 +439,22 @@ def test_adc_type_none_is_read_in_any_case(tmp_path, stated):
     assert macro_comparison.survey(str(path))[0]
 
 
+@pytest.mark.parametrize("stated", ["N/A", "n/a", "-"])
+def test_a_digital_macros_adc_type_not_applicable_is_no_converter(tmp_path, stated):
+    """'N/A' had been refused as a digital macro's stated converter (it means not applicable: a review, 2026-12-08)"""
+    path = tmp_path / "d.toml"
+    path.write_text(DIGITAL.format(macro=f'adc_type = "{stated}"'))
+    assert macro_comparison.survey(str(path))[0]
+
+
+def test_a_cell_chain_macros_adcs_are_refused(tmp_path):
+    """a cell chain sums in its cells: its stated adcs had cut the workload to that many outputs, then (with adder
+    trees summing every output) been ignored silently (a review, 2026-12-08)"""
+    chain = DIGITAL.replace("adcs = 64\n", "adcs = 4\n").format(macro='digital_adders = "cell_chain"')
+    assert ("a digital macro has no ADC and sums exactly; it states adcs = 4 (a cell chain sums in its cells, no adder "
+            "tree)") in _refusal(tmp_path, chain)
+
+
 @pytest.mark.parametrize("macro", ["cols_per_adc = 4", "cols_per_adc = 4\nadcs = 16"])
 def test_a_digital_macros_columns_per_adc_are_refused_unless_they_restate_its_adder_trees(tmp_path, macro):
     """a digital macro's cols_per_adc had been ignored silently (it reads only adcs, its adder trees); 4 columns per

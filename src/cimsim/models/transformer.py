@@ -199,7 +199,7 @@ class Decoder:
             check_bool(name, getattr(self, name))
         for name in ("kv_heads", "head_dim"):
             if getattr(self, name) is not None:
-                check_int(name, getattr(self, name))
+                _check_tokens(name, getattr(self, name))  # (head_dim 10**400 had been a bare OverflowError: a review)
         if self.experts_per_token > self.experts:
             raise ValueError(f"{self.name}: experts_per_token {self.experts_per_token} exceeds experts "
                              f"{self.experts}")
