@@ -198,8 +198,8 @@ def test_outputs_no_better_than_zeros_are_warned_of_with_the_adc_range_to_change
     lines = _warnings(command, 'adc.range="max"', config=str(config))
     assert len(lines) == 1, lines
     error, analog, quantised = map(float, re.search(
-        r"relative error ([0-9.]+), [^;]*; the analog error alone ([0-9.]+), the quantisation alone ([0-9.]+)", lines[0])
-        .groups())
+        r"relative error ([0-9.]+), [^;]*; the analog error alone ([0-9.]+), the quantisation alone ([0-9.]+)",
+        lines[0]).groups())
     assert error >= 1 and analog > quantised
     assert ("where the 6-bit ADC's step ('adc.range' = \"max\": its full scale the largest possible sum; the report "
             "gives its LSB) exceeds most sums, set \"calibrated\"") in lines[0]

@@ -1,6 +1,6 @@
 """The warning a run gives where its outputs carry no effective bit of the float product (a relative error of at
-least sqrt(2/3): all-zero outputs have exactly 1) or, a classifier's, are no better than a guess (top-1 accuracy at chance while its float model's is not),
-with what causes it and the fields that would lower it."""
+least sqrt(2/3): all-zero outputs have exactly 1) or, a classifier's, are no better than a guess (top-1 accuracy at
+chance while its float model's is not), with what causes it and the fields that would lower it."""
 
 from __future__ import annotations
 
@@ -41,8 +41,8 @@ def poor_outputs_note(result) -> str | None:
         advice = _analog_advice(result.config) if analog >= quantised else _quantisation_advice(result)
         float_side = "the float product" if layers is None else "the float model's outputs"
         return (f"{name}: the outputs carry no effective bit of {float_side} (relative error {error:.3g}, "
-                f"{_snr_db(error)}; the analog error alone {analog:.3g}{where}, the quantisation alone {quantised:.3g}): "
-                f"{advice}")
+                f"{_snr_db(error)}; the analog error alone {analog:.3g}{where}, the quantisation alone "
+                f"{quantised:.3g}): {advice}")
     if worst and analog >= POOR_OUTPUTS_ERROR:
         return (f"{name}: layer {worst.index}'s analog products carry no effective bit of the exact products of its "
                 f"quantised operands (relative error {analog:.3g}, {_snr_db(analog)}): "

@@ -297,7 +297,7 @@ def check_consistent(file: str, where: str, family: str, fields: Mapping[str, An
         mine = inherited is not None and name in inherited and inherited[name] == fields[name]
         return f"{name} = {fields[name]}" + (" (its macro's)" if mine else "")
 
-    if inherited is not None and ("g_min_us" in fields) != ("g_max_us" in fields):  # one beside the preset's other, said as stated
+    if inherited is not None and ("g_min_us" in fields) != ("g_max_us" in fields):  # one beside the preset's other
         raise ValueError(f"{file}: {where}: g_min_us and g_max_us go together (the cell's conductance range); it "
                          f"states {'g_min_us' if 'g_min_us' in fields else 'g_max_us'} alone (here or in its "
                          "macro)")

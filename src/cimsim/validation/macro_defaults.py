@@ -70,7 +70,8 @@ DEFAULTS: dict[str, str] = {
                     "more ADCs than converted columns leave the others idle, with a note); a digital macro has no ADC "
                     "(its adcs are its adder trees, UIUC's N_ADC, which sum every output in turn: array.adder_trees); "
                     "where the stated adcs deliver fewer outputs per read than the columns hold, the workload has "
-                    "those outputs (a peak figure counts the dot products the ADCs deliver); a point whose UIUC figures are compared has the "
+                    "those outputs (a peak figure counts the dot products the ADCs deliver); a point whose UIUC "
+                    "figures are compared has the "
                     "N_ADC x B_w / weight_bits outputs UIUC counts an invocation (N_1b = 2 N N_ADC B_x B_w per T_core; "
                     "N_ADC where B_w is one whole weight's bits: weight_levels stated or a fractional B_w)",
     "clock": "cycle_ns, else 1000 / clock_mhz (a point's own value first: a cycle it states, even the macro's, else a "
