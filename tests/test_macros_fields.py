@@ -447,12 +447,15 @@ def test_a_digital_macros_adc_type_not_applicable_is_no_converter(tmp_path, stat
     assert macro_comparison.survey(str(path))[0]
 
 
-def test_a_cell_chain_macros_adcs_are_refused(tmp_path):
+def test_a_cell_chain_macros_adcs_are_said_unread(tmp_path):
     """a cell chain sums in its cells: its stated adcs had cut the workload to that many outputs, then (with adder
     trees summing every output) been ignored silently (a review, 2026-12-08)"""
-    chain = DIGITAL.replace("adcs = 64\n", "adcs = 4\n").format(macro='digital_adders = "cell_chain"')
-    assert ("a digital macro has no ADC and sums exactly; it states adcs = 4 (a cell chain sums in its cells, no adder "
-            "tree)") in _refusal(tmp_path, chain)
+    from cimsim.validation.macro_configs import point_config
+
+    path = tmp_path / "d.toml"
+    path.write_text(DIGITAL.replace("adcs = 64\n", "adcs = 4\n").format(macro='digital_adders = "cell_chain"'))
+    notes = point_config("d", 0, str(path))[1]
+    assert "adcs = 4 not read: a cell chain sums in its cells, every output a read" in notes
 
 
 @pytest.mark.parametrize("macro", ["cols_per_adc = 4", "cols_per_adc = 4\nadcs = 16"])

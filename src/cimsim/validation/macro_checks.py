@@ -261,9 +261,6 @@ def _check_family(file: str, where: str, family: str, fields: Mapping[str, Any])
         stated += [f"adc_bits = {adc_bits!r}"] if adc_bits else []
         unstated = states_no_converter(adc_type) or adc_type.lower() in ("n/a", "na", "-")  # not applicable: none
         stated += [f"adc_type = {adc_type!r}"] if adc_type and not unstated else []
-        chain = fields.get("digital_adders") == DigitalAdders.CELL_CHAIN
-        stated += [f"adcs = {fields['adcs']} (a cell chain sums in its cells, no adder tree)"] if chain and fields.get(
-            "adcs") else []  # (it had been priced as its outputs a read, then silently ignored: a review)
         stated += [f"adc_enob = {fields['adc_enob']!r}"] if "adc_enob" in fields else []  # (had been dropped, unsaid)
         stated += [f"subtraction = {fields['subtraction']!r}"] if fields.get("subtraction") == "analog" else []
         per_adc, adcs = fields.get("cols_per_adc"), fields.get("adcs")

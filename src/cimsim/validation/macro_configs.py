@@ -213,6 +213,8 @@ def point_config(macro_key: str, index: int, file: str | None = None) -> tuple[C
     notes = [*notes, *unpriced_data(plan, point.fields)]
     data["workload"]["out_features"] = served_outputs(plan, config, point.fields, uiuc_b_w, notes)
     trees = int(point.fields.get("adcs", plan.outputs_per_array))  # a digital macro's adcs: its adder trees
+    if plan.cell_chain and "adcs" in point.fields:  # (ignored unsaid for a day: a review)
+        notes.append(f"adcs = {trees} not read: a cell chain sums in its cells, every output a read")
     if not (plan.has_adc or plan.cell_chain) and trees != plan.outputs_per_array:
         if trees < plan.outputs_per_array:
             data["array"]["adder_trees"] = trees  # the trees it states, not one per output
