@@ -174,6 +174,11 @@ def test_a_sequences_assumptions_mark_a_parts_figures_as_per_part():
     assert "The weights ((4 to 32)x(32 to 96) x 8 bit)" in text
     alike = in_sequence([part(100, 18, "4x32")] * 2, "b", 1, shared_hardware=True)
     assert alike.assumptions == part(100, 18, "4x32").assumptions
+    # a part standing for several places (a layer shape's runs summed over its layers) counts as those places: a
+    # shapes-only baseline's parts had said 'over the 12 parts' of ResNet-18's 21 (a review, 2026-12-08)
+    merged = in_sequence([part(100, 18, "4x32"), part(300, 22, "32x96")], "b", 1, shared_hardware=True,
+                         places=[2, 1])
+    assert merged.assumptions == seq.assumptions
 
 
 def test_a_board_power_networks_baseline_states_the_runs_latency_and_energy():

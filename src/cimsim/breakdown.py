@@ -192,13 +192,15 @@ class Breakdown:
         }
 
 
-def in_sequence(parts: Sequence[Breakdown], name: str, mvms: int, *, shared_hardware: bool) -> Breakdown:
+def in_sequence(parts: Sequence[Breakdown], name: str, mvms: int, *, shared_hardware: bool,
+                places: Sequence[int] | None = None) -> Breakdown:
     """Stages run one after the other (e.g. the layers of a network, no pipelining): energies and times add.
 
     Areas add when every stage has hardware of its own (CIM: each layer on its own arrays); with
     ``shared_hardware`` (a processor running every layer) the area is the largest stage's, per component.
     ``mvms`` counts the workload items (e.g. inferences) of the whole; its MACs are the parts' summed, then rounded
-    (a :func:`repeated` part's may be a fraction).
+    (a :func:`repeated` part's may be a fraction). ``places``: how many places of the sequence each part stands for
+    (a layer shape's runs summed over the layers that have it), as its assumptions count them (default: one each).
     """
     energy: dict[str, float] = {}
     area: dict[str, float] = {}
@@ -211,19 +213,22 @@ def in_sequence(parts: Sequence[Breakdown], name: str, mvms: int, *, shared_hard
         name=name, energy_pj=energy, area_um2=area,
         latency_ns=sum(p.latency_ns for p in parts), compute_ns=sum(p.compute_ns for p in parts),
         memory_ns=sum(p.memory_ns for p in parts), mvms=mvms, macs=round(sum(p.macs for p in parts)),
-        assumptions=_merged_assumptions(parts), wait_ns=sum(p.wait_ns for p in parts),
+        assumptions=_merged_assumptions(parts, places or [1] * len(parts)), wait_ns=sum(p.wait_ns for p in parts),
     )
 
 
 _NUMBER = re.compile(r"\d+(?:\.\d+)?(?:e[+-]?\d+)?")
 
 
-def _merged_assumptions(parts: Sequence[Breakdown]) -> tuple[str, ...]:
+def _merged_assumptions(parts: Sequence[Breakdown], places: Sequence[int]) -> tuple[str, ...]:
     """the parts' assumption sentences, each once: as stated where every part states it alike; where they state it
     with other figures (a layer's shape, width, time), once, marked as per part, each figure that differs as its
     range over the parts (a part's figure is not the sequence's, and a repeated part states one run's); one that
-    only some parts state says how many (two such may say opposite things of different parts)"""
-    alike = collections.Counter(p.assumptions for p in parts)  # parts repeat their sentences: each form found once
+    only some parts state says how many (two such may say opposite things of different parts), a part counting as
+    its ``places``"""
+    alike: collections.Counter = collections.Counter()  # parts repeat their sentences: each form found once
+    for part, count in zip(parts, places):
+        alike[part.assumptions] += count
     form_of = {a: _NUMBER.sub("#", a) for sentences in alike for a in sentences}  # (had been 1.2 M subs: a probe)
     forms: dict[str, list[list[str]]] = {}
     for sentence, form in form_of.items():
@@ -239,9 +244,9 @@ def _merged_assumptions(parts: Sequence[Breakdown]) -> tuple[str, ...]:
         for k, piece in enumerate(pieces[1:]):
             low, high = min((f[k] for f in figures), key=float), max((f[k] for f in figures), key=float)
             text += (low if low == high else f"({low} to {high})") + piece
-        some = f"{stating[form]} of " if stating[form] < len(parts) else ""
+        some = f"{stating[form]} of " if stating[form] < (total := sum(places)) else ""
         merged.append(text if len(figures) == 1 and not some else
-                      f"Per part, over {some}the {len(parts)} parts run one after the other"
+                      f"Per part, over {some}the {total} parts run one after the other"
                       + " (a range where they differ)" * (len(figures) > 1) + f": {text}")
     return tuple(merged)
 
