@@ -179,6 +179,9 @@ def test_a_sequences_assumptions_mark_a_parts_figures_as_per_part():
     merged = in_sequence([part(100, 18, "4x32"), part(300, 22, "32x96")], "b", 1, shared_hardware=True,
                          places=[2, 1])
     assert merged.assumptions == seq.assumptions
+    for places in ([2], [0, 1], [2, -1], [2.0, 1]):  # one a part, each an int >= 1 (a short list had dropped parts)
+        with pytest.raises(ValueError, match="places must give each of the 2 parts its count"):
+            in_sequence([part(100, 18, "4x32"), part(300, 22, "32x96")], "b", 1, shared_hardware=True, places=places)
 
 
 def test_a_board_power_networks_baseline_states_the_runs_latency_and_energy():

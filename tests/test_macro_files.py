@@ -408,7 +408,7 @@ def test_a_derived_throughput_off_its_figure_does_not_blame_the_clock(tmp_path):
     assert case.bookkeeping and not case.passed
     assert "the entry's clock is not" not in case.why
     assert re.search(r"derived, yet not the published figure: at the stated [\d.]+ ns cycle the published throughput "
-                     r"is [\d.e+]+ MACs a read, the model maps [\d.e+]+ \(its outputs per read", case.why), case.why
+                     r"is [\d.e+]+ MACs a cycle, the model maps [\d.e+]+ \(its outputs per read", case.why), case.why
 
 
 def test_a_ternary_weights_uiuc_figure_is_undone_with_uiucs_weight_bits(tmp_path):
@@ -443,7 +443,7 @@ def test_a_derived_throughput_written_to_one_digit_is_named_as_its_rounding(tmp_
     assert "rounds to the published 2, written to 1 significant digit(s)" in rounded["t / p / tops"].why
     assert "check the stated clock" not in rounded["t / p / tops"].why
     off = _cases(macro_file(tmp_path, CHIP + '[[macro.point]]\nlabel = "p"\nops_per_mac = 2\ntops = 2.5\n', "o.toml"))
-    assert "MACs a read, the model maps 4032 (its outputs per read" in off["t / p / tops"].why
+    assert "MACs a cycle, the model maps 4032 (its outputs per read" in off["t / p / tops"].why
     assert macro_data.significant_digits(0.01) == 1 and macro_data.significant_digits(24.1) == 3
 
 

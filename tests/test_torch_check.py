@@ -140,11 +140,21 @@ def test_an_output_of_rounding_noise_is_judged_on_the_models_own_rounding():
             y = self.linear(x)
             return y * (math.pi / 180) * (180 / math.pi) - y
 
-    for seed in range(6):
-        torch.manual_seed(seed)
-        with warnings.catch_warnings():
-            warnings.filterwarnings("error", "torch model", UserWarning)
-            from_torch(Degrees().eval(), torch.randn(4, 16))
+    class Tenth(nn.Module):  # y * 0.1 * 10 - y: its network 12x the model's own distance off the copy (seed 12)
+        def __init__(self):
+            super().__init__()
+            self.linear = nn.Linear(16, 2)
+
+        def forward(self, x):
+            y = self.linear(x)
+            return y * 0.1 * 10.0 - y
+
+    for model, seeds in ((Degrees, range(6)), (Tenth, (0, 12))):
+        for seed in seeds:
+            torch.manual_seed(seed)
+            with warnings.catch_warnings():
+                warnings.filterwarnings("error", "torch model", UserWarning)
+                from_torch(model().eval(), torch.randn(4, 16))
 
 
 @pytest.mark.parametrize("near", [True, False])

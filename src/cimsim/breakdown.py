@@ -202,6 +202,8 @@ def in_sequence(parts: Sequence[Breakdown], name: str, mvms: int, *, shared_hard
     (a :func:`repeated` part's may be a fraction). ``places``: how many places of the sequence each part stands for
     (a layer shape's runs summed over the layers that have it), as its assumptions count them (default: one each).
     """
+    if places is not None and (len(places) != len(parts) or not all(isinstance(n, int) and n >= 1 for n in places)):
+        raise ValueError(f"places must give each of the {len(parts)} parts its count (an int >= 1); got {places!r}")
     energy: dict[str, float] = {}
     area: dict[str, float] = {}
     for part in parts:

@@ -244,6 +244,10 @@ _DIGITAL_ONLY = ("digital_adders", "chain_register_rows")
 """fields of a digital macro's adders"""
 
 
+_NOT_APPLICABLE = re.compile(r"n\s*[./]?\s*a\.?|not applicable|[-\u2013\u2014]+", re.IGNORECASE)
+"""a digital macro's adc_type meaning not applicable: no converter ('N/A', 'n.a.', 'N / A', dashes)"""
+
+
 def _check_family(file: str, where: str, family: str, fields: Mapping[str, Any]) -> None:
     """A ValueError where a digital macro states a converter (its bits, its type in any case, columns per ADC that
     do not restate cols / adcs: it reads only adcs, its adder trees) or analog summing, or an analog one no
@@ -259,7 +263,7 @@ def _check_family(file: str, where: str, family: str, fields: Mapping[str, Any])
     if family == "digital":
         stated = [f"{n} = true" for n in _ANALOG_ONLY if fields.get(n)]
         stated += [f"adc_bits = {adc_bits!r}"] if adc_bits else []
-        unstated = states_no_converter(adc_type) or adc_type.lower() in ("n/a", "na", "-")  # not applicable: none
+        unstated = states_no_converter(adc_type) or _NOT_APPLICABLE.fullmatch(adc_type)  # not applicable: none
         stated += [f"adc_type = {adc_type!r}"] if adc_type and not unstated else []
         stated += [f"adc_enob = {fields['adc_enob']!r}"] if "adc_enob" in fields else []  # (had been dropped, unsaid)
         stated += [f"subtraction = {fields['subtraction']!r}"] if fields.get("subtraction") == "analog" else []

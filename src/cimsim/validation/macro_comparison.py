@@ -244,7 +244,7 @@ def _diagnosis(quantity: str, model: Mapping[str, Any], ratio: float) -> str:
             "conversion at the macro's sampling rate"}.get(quantity, energy)
 
 
-_DERIVED = "derived, counted apart: the model's time per vector is its reads at the stated cycle, as stated"
+_DERIVED = "derived, counted apart: the model's time per vector is its reads (and tree passes) at the stated cycle"
 _DERIVED_TRENDS = {"tops": "derived, counted apart: a ratio of two throughputs each its reads at its stated cycle",
                    "tops_per_mm2": "derived, counted apart: a ratio of two densities whose throughputs are each their "
                                    "reads at the stated cycle, of one chip (one area): the throughputs' ratio alone"}
@@ -277,7 +277,8 @@ def _why(u: UsablePoint, fig: Figure, model: Mapping[str, Any], value: float) ->
             rounded = rounds_to(value, fig.value)
             parts.append(f"derived: the model's figure rounds to the published {fig.value:g}, written to "
                          f"{significant_digits(fig.value)} significant digit(s)" if rounded else derived_miss(
-                             u.macro, u.point, fig.value, model["macs_per_vector"] / model["reads_per_vector"]))
+                             u.macro, u.point, fig.value,
+                             model["macs_per_vector"] / (model["reads_per_vector"] * model["tree_passes"])))
         if u.macro.file is None and u.macro.key in ENTRY_LIMITS:
             parts.append(ENTRY_LIMITS[u.macro.key])
     return "; ".join(parts) if parts else "independent prediction"

@@ -318,6 +318,7 @@ def point_model(macro_key: str, index: int, file: str | None = None) -> dict[str
         "macs_per_vector": b.macs // b.mvms,
         "outputs": plan.out_features,
         "reads_per_vector": plan.reads_per_vector,
+        "tree_passes": tree_passes(plan),
         "columns_converted": _columns_converted(plan),
         "ns_per_vector": b.compute_ns / b.mvms,
         "at_stated_cycle": cycle is not None and math.isclose(  # a tree's passes (outputs it sums in turn) the

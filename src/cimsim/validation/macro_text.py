@@ -12,13 +12,16 @@ __all__ = ["n_core", "design_cores", "states_no_converter"]
 
 _KIND = (r"(?:\w+-)?(?:\w*CIM|IMC|PIM|SRAM|ReRAM|RRAM|PCM|MRAM|FeFET|PE|analog(?:ue)?|digital|comput\w*-in-memory"
          r"|in-memory[- ]comput\w*)(?![a-z0-9])")
-_NOT_A_TAIL = r"(?<![\d.,\u00d7])(?<!\bx )(?<!\u00d7 )(?<!\bby )\b"
+_TIMES = "\u00d7\u2a2f\u2715\u22c5*"
+"""product signs a paper writes between an array's sides (the times sign and its look-alikes, an asterisk)"""
+_NOT_A_TAIL = rf"(?<![\d.,{_TIMES}])(?<!\bx )(?<![{_TIMES}] )(?<!\d by )(?<!-by-)\b"
 _N_CORE = re.compile(rf"N_core\s*[:=]?\s*(\d{{1,9}})\b|{_NOT_A_TAIL}(\d{{1,9}}) (?:[A-Za-z][\w-]* )?(?:cores|banks)\b"
-                     rf"|{_NOT_A_TAIL}(\d{{1,9}}) (?:x [\d.]+ ?[KMG]i?b(?:its?)? )?(?:{_KIND}[\w-]*[ -])?macros\b",
-                     re.IGNORECASE)
+                     rf"|{_NOT_A_TAIL}(\d{{1,9}}) (?:[x{_TIMES}] [\d.]+ ?[KMG]i?b(?:its?)? )?"
+                     rf"(?:{_KIND}[\w-]*[ -]){{0,2}}macros\b", re.IGNORECASE)
 """(not 400 digits; a number whole: '1,024 cores' had read as 24, '1.5 cores' as 5; nor the tail of a product,
-'2 x 8 banks', '256 x 256 RRAM macros', 256 times-sign 256, '256 by 256', an array's size as often as a count: not
-read, but a macro's size in bits, 'N x 16Kb CIM macros'; a kind word whole: '3 high-performance macros' had read its
+'2 x 8 banks', '256 x 256 RRAM macros', 256 times-sign 256, '256 by 256', '256-by-256', '256 * 256', an array's size
+as often as a count: not read, but a count after 'by' ('composed by 4 macros') and a macro's size in bits, 'N x 16Kb
+CIM macros'; two kind words, '4 analog CIM macros'; a kind word whole: '3 high-performance macros' had read its
 'pe')"""
 
 

@@ -51,14 +51,15 @@ def cycle_ns(macro: Macro, point: MacroPoint) -> float | None:
     return 1000.0 / float(stated["clock_mhz"]) if "clock_mhz" in stated else None
 
 
-def derived_miss(macro: Macro, point: MacroPoint, tops: float, model_macs_per_read: float) -> str:
-    """why a throughput derived from the stated cycle misses the published ``tops``: the MACs a read each side makes
-    at that cycle (the model's mapping, or the figure's normalisation or clock, differs from the chip's; the message
-    had blamed the published figure alone, where the model mapped half a ternary macro's outputs)"""
+def derived_miss(macro: Macro, point: MacroPoint, tops: float, model_macs_per_cycle: float) -> str:
+    """why a throughput derived from the stated cycle misses the published ``tops``: the MACs a cycle (a read, or a
+    pass of a digital macro's adder trees) each side makes at that cycle (the model's mapping, or the figure's
+    normalisation or clock, differs from the chip's; the message had blamed the published figure alone, where the
+    model mapped half a ternary macro's outputs)"""
     cycle, ops = cycle_ns(macro, point), float(point.values.get("ops_per_mac", 2))
     return (f"derived, yet not the published figure: at the stated {cycle:.4g} ns cycle the published throughput is "
-            f"{tops * 1e3 * cycle / ops:.4g} MACs a read, the model maps {model_macs_per_read:.4g} (its outputs per "
-            "read, or the figure's clock or normalisation, differ from the chip's)")
+            f"{tops * 1e3 * cycle / ops:.4g} MACs a cycle, the model maps {model_macs_per_cycle:.4g} (its outputs per "
+            "read and passes, or the figure's clock or normalisation, differ from the chip's)")
 
 
 def _clock_ghz(macro: Macro, point: MacroPoint, cycle: float) -> float:
