@@ -341,7 +341,8 @@ class Crossbar:
 
     def seek(self, vector: int) -> None:
         """Number the next vector read ``vector`` (read noise is keyed by that number): a range of a long run
-        evaluated apart starts where one process reading every vector before it would be (at most 2**62)."""
+        evaluated apart starts where one process reading every vector before it would be (at most 2**62). The
+        output-referred noise path only: ``read_noise_path = "cell"`` draws in order, whatever the number."""
         self._vectors_read = check_int("vector", vector, minimum=0, maximum=2**62)  # vector numbers are int64
 
     def reset_counts(self) -> None:
