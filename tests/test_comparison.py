@@ -179,7 +179,9 @@ def test_a_sequences_assumptions_mark_a_parts_figures_as_per_part():
     merged = in_sequence([part(100, 18, "4x32"), part(300, 22, "32x96")], "b", 1, shared_hardware=True,
                          places=[2, 1])
     assert merged.assumptions == seq.assumptions
-    for places in ([2], [0, 1], [2, -1], [2.0, 1]):  # one a part, each an int >= 1 (a short list had dropped parts)
+    assert in_sequence([part(100, 18, "4x32"), part(300, 22, "32x96")], "b", 1, shared_hardware=True,
+                       places=np.array([2, 1])).assumptions == seq.assumptions  # numpy ints too
+    for places in ([2], [0, 1], [2, -1], [2.0, 1], [True, True]):  # one a part, each an int >= 1
         with pytest.raises(ValueError, match="places must give each of the 2 parts its count"):
             in_sequence([part(100, 18, "4x32"), part(300, 22, "32x96")], "b", 1, shared_hardware=True, places=places)
 

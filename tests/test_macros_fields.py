@@ -439,7 +439,7 @@ def test_adc_type_none_is_read_in_any_case(tmp_path, stated):
     assert macro_comparison.survey(str(path))[0]
 
 
-@pytest.mark.parametrize("stated", ["N/A", "n/a", "-", "\u2014", "n.a.", "N / A", "not applicable"])
+@pytest.mark.parametrize("stated", ["N/A", "n/a", "-", "\u2014", "\u2212", "n-a", "n.a.", "N / A", "not applicable"])
 def test_a_digital_macros_adc_type_not_applicable_is_no_converter(tmp_path, stated):
     """'N/A' had been refused as a digital macro's stated converter (it means not applicable: a review, 2026-12-08)"""
     path = tmp_path / "d.toml"

@@ -203,7 +203,9 @@ def test_a_figure_the_entry_flags_as_doubtful_is_left_out_with_its_reason(one_en
     ("measured on 128 x 128 crossbar tiles", None), ("compared with 3 high-performance macros", None),
     ("max 8 cores", 8), ("256\u00d7256 RRAM macros", None), ("2\u00d78 banks", None), ("256 by 256 macros", None),
     ("4 analogue macros", 4), ("composed by 4 macros", 4), ("two 256-by-256 RRAM macros", None),
-    ("256 * 256 macros", None), ("4 \u00d7 64Kb macros", 4), ("4 analog CIM macros", 4)])
+    ("256 * 256 macros", None), ("4 \u00d7 64Kb macros", 4), ("4 analog CIM macros", 4), ("**4 CIM macros**", 4),
+    ("256\u00b7256 RRAM macros", None), ("256\u00a0\u00d7\u00a0256 RRAM macros", None),
+    ("256 - by - 256 macros", None)])
 def test_the_core_count_is_read_from_the_notes_in_any_wording(notes, count):
     """'N cores', 'N <kind> cores' and 'N <kind> macros' count as UIUC's 'N_core N' and 'N banks' do (NeuRRAM's
     '48 CIM cores' and Le Gallo's '64 AIMC cores' had read as one core, a processor of '16 CIM macros' too; 'N_core:

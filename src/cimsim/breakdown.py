@@ -8,6 +8,7 @@ picojoules, nanoseconds, square micrometres; converted only at the edges (``area
 from __future__ import annotations
 
 import collections
+import numbers
 import re
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field, replace
@@ -202,7 +203,8 @@ def in_sequence(parts: Sequence[Breakdown], name: str, mvms: int, *, shared_hard
     (a :func:`repeated` part's may be a fraction). ``places``: how many places of the sequence each part stands for
     (a layer shape's runs summed over the layers that have it), as its assumptions count them (default: one each).
     """
-    if places is not None and (len(places) != len(parts) or not all(isinstance(n, int) and n >= 1 for n in places)):
+    if places is not None and (len(places) != len(parts) or not all(
+            isinstance(n, numbers.Integral) and not isinstance(n, bool) and n >= 1 for n in places)):
         raise ValueError(f"places must give each of the {len(parts)} parts its count (an int >= 1); got {places!r}")
     energy: dict[str, float] = {}
     area: dict[str, float] = {}
@@ -215,7 +217,8 @@ def in_sequence(parts: Sequence[Breakdown], name: str, mvms: int, *, shared_hard
         name=name, energy_pj=energy, area_um2=area,
         latency_ns=sum(p.latency_ns for p in parts), compute_ns=sum(p.compute_ns for p in parts),
         memory_ns=sum(p.memory_ns for p in parts), mvms=mvms, macs=round(sum(p.macs for p in parts)),
-        assumptions=_merged_assumptions(parts, places or [1] * len(parts)), wait_ns=sum(p.wait_ns for p in parts),
+        assumptions=_merged_assumptions(parts, [1] * len(parts) if places is None else [int(n) for n in places]),
+        wait_ns=sum(p.wait_ns for p in parts),
     )
 
 

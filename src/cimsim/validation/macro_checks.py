@@ -244,7 +244,7 @@ _DIGITAL_ONLY = ("digital_adders", "chain_register_rows")
 """fields of a digital macro's adders"""
 
 
-_NOT_APPLICABLE = re.compile(r"n\s*[./]?\s*a\.?|not applicable|[-\u2013\u2014]+", re.IGNORECASE)
+_NOT_APPLICABLE = re.compile(r"n\s*[./-]?\s*a\.?|not applicable|[-\u2010-\u2015\u2212]+", re.IGNORECASE)
 """a digital macro's adc_type meaning not applicable: no converter ('N/A', 'n.a.', 'N / A', dashes)"""
 
 

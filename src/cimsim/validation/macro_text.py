@@ -12,9 +12,10 @@ __all__ = ["n_core", "design_cores", "states_no_converter"]
 
 _KIND = (r"(?:\w+-)?(?:\w*CIM|IMC|PIM|SRAM|ReRAM|RRAM|PCM|MRAM|FeFET|PE|analog(?:ue)?|digital|comput\w*-in-memory"
          r"|in-memory[- ]comput\w*)(?![a-z0-9])")
-_TIMES = "\u00d7\u2a2f\u2715\u22c5*"
-"""product signs a paper writes between an array's sides (the times sign and its look-alikes, an asterisk)"""
-_NOT_A_TAIL = rf"(?<![\d.,{_TIMES}])(?<!\bx )(?<![{_TIMES}] )(?<!\d by )(?<!-by-)\b"
+_TIMES = "\u00d7\u2a2f\u2715\u22c5\u00b7\u2217"
+"""product signs a paper writes between an array's sides (the times sign and its look-alikes, middle dots)"""
+_NOT_A_TAIL = (rf"(?<![\d.,{_TIMES}])(?<!\bx[ \u00a0])(?<![{_TIMES}][ \u00a0])(?<!\d by[ \u00a0])(?<!-by-)(?<!\d\*)"
+               r"(?<!\d \* )(?<!- by - )\b")
 _N_CORE = re.compile(rf"N_core\s*[:=]?\s*(\d{{1,9}})\b|{_NOT_A_TAIL}(\d{{1,9}}) (?:[A-Za-z][\w-]* )?(?:cores|banks)\b"
                      rf"|{_NOT_A_TAIL}(\d{{1,9}}) (?:[x{_TIMES}] [\d.]+ ?[KMG]i?b(?:its?)? )?"
                      rf"(?:{_KIND}[\w-]*[ -]){{0,2}}macros\b", re.IGNORECASE)
