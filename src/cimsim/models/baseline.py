@@ -141,9 +141,8 @@ def _products(config: Config, model: Model, items: int, kv_cache: str, too_big: 
     first, final = (next(k for k in order if ops[k].static) for order in (range(len(ops)), reversed(range(len(ops)))))
     dram_io = {first: items * model.input_elements_per_item * bits}
     dram_io[final] = dram_io.get(final, 0) + items * out_bits
-    runs_of: dict[tuple, float] = {}  # a breakdown's key -> its runs over the model, in order (a layer shape
-    # repeated over the layers, a routed expert's token counts: one part each, not one a layer; 133 163 had been made)
-    places_of: dict[tuple, int] = {}  # a key -> the places it stands for (its assumptions count them)
+    merged: dict[tuple, list] = {}  # a breakdown's key -> [its runs over the model, the places it stands for], in
+    # order (a layer shape repeated over the layers, a routed expert's token counts: one part each, not one a layer)
     served, loaded = [], []
     stationary = config.baseline.dataflow == Dataflow.WEIGHT_STATIONARY
     for k, op in enumerate(ops):
@@ -174,11 +173,12 @@ def _products(config: Config, model: Model, items: int, kv_cache: str, too_big: 
                 cache[key] = baseline_breakdown(layer, vectors, include_weight_load=load, held_input_bits=held,
                                                 dram_activation_bits=dram_bits, weight_bits=w_bits,
                                                 map_input_bits=written, load_serves_these=not op.static)
-            runs_of[key] = runs_of.get(key, 0.0) + runs * op.groups * weight
-            places_of[key] = places_of.get(key, 0) + 1
-    parts = [repeated(cache[key], count) for key, count in runs_of.items()]
-    return (in_sequence(parts, config.baseline.name, items, shared_hardware=True, places=list(places_of.values())),
-            fetch_span(served, loaded, items))
+            part = merged.setdefault(key, [0.0, 0])
+            part[0] += runs * op.groups * weight
+            part[1] += 1
+    parts = [repeated(cache[key], count) for key, (count, _) in merged.items()]
+    return (in_sequence(parts, config.baseline.name, items, shared_hardware=True,
+                        places=[places for _, places in merged.values()]), fetch_span(served, loaded, items))
 
 
 def activation_products(config: Config, model: Model, samples: int) -> list[Breakdown]:

@@ -206,15 +206,13 @@ def _warn_beyond_rounding(net: Network, model, example: np.ndarray, pair: np.nda
 def _float64_agrees(net: Network, model, example: np.ndarray, pair: np.ndarray, tolerance: float, torch) -> bool:
     """``net`` (float64) matches a float64 copy of the model on ``pair`` (cast as the example is: token ids stay ids)
     within ``tolerance`` of the copy's largest output, or, where the model's output is itself rounding noise (its
-    own distance from the copy at least half the copy's largest output: an output that is 0 exactly), within twice
-    that distance. (The export keeps the model's float32 constants, 0.1 or pi / 180, which the copy holds exactly: a
-    network of y * 0.1 * 10 - y can lie 12x the model's own distance off the copy, refused for 1 to 3 seeds in 40; a
-    floor of 64x let a network 20x a cancelling model's output off, its sign flipped, pass: reviews.)
-    Its difference from the model is then the model's own rounding (a LayerNorm of inputs near 100 +- 0.01 loses
-    4.5e-4 of its outputs to cancellation; the mean of an instance-normed map, 0, comes out as float32 noise near
-    1e-8 and had been refused as an export that computes something else), not an export's (a floor of twice the
-    distance everywhere had let a network 4e-4 off pass where the model rounds 5e-4 off: a review); False where the
-    copy cannot be made or run in float64"""
+    own distance from the copy at least half the copy's largest output: the mean of an instance-normed map, 0, which
+    had been refused as an export that computes something else), within twice that distance. Its difference from
+    the model is then the model's own rounding (a LayerNorm of inputs near 100 +- 0.01 loses 4.5e-4 of its outputs
+    to cancellation), not an export's. False where the copy cannot be made or run in float64. (Reviews: the floor
+    applied everywhere had let a network 4e-4 off pass where the model rounds 5e-4 off; 64x the distance let a
+    network 20x a cancelling model's output off pass; twice still refuses y * 0.1 * 10 - y for 1 to 3 seeds in 40,
+    whose export keeps float32 constants the copy holds exactly, a stated gap.)"""
     dtype, device = placement(model, torch)
     probe = pair.astype(example.dtype) if example.dtype.kind in "iu" else pair
     try:

@@ -246,8 +246,8 @@ def _diagnosis(quantity: str, model: Mapping[str, Any], ratio: float) -> str:
 
 _DERIVED = "derived, counted apart: the model's time per vector is its reads (and tree passes) at the stated cycle"
 _DERIVED_TRENDS = {"tops": "derived, counted apart: a ratio of two throughputs, each its reads (passes) at its cycle",
-                   "tops_per_mm2": "derived, counted apart: a ratio of two densities whose throughputs are each their "
-                                   "reads at the stated cycle, of one chip (one area): the throughputs' ratio alone"}
+                   "tops_per_mm2": "derived, counted apart: two densities of one chip (one area), each throughput "
+                                   "its reads (passes) at the stated cycle: the throughputs' ratio alone"}
 
 
 def _bookkeeping(quantity: str, model: Mapping[str, Any]) -> str:
