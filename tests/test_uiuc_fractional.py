@@ -1,6 +1,7 @@
 """UIUC 1b-normalised figures the harness had refused or dropped: a fractional B_w (a ternary weight, B_w 1.5), an
 energy figure the harness never compares, and the one-core throughput of a multi-core design."""
 
+import numpy
 import pytest
 
 from cimsim.validation import macro_comparison, macro_configs, macro_data
@@ -137,3 +138,43 @@ def test_uiucs_throughput_of_a_multi_core_design_is_one_cores():
     assert tops.macro == key and tops.model == pytest.approx(tops.published, rel=0.01)
     left = {(e.macro, e.label) for e in macro_comparison.excluded_points() if e.what == "tops"}
     assert (key, label) not in left and ("wu-isscc2022-tdcim", "title 8b/8b") in left
+
+
+_OPS = """
+[[macro]]
+key = "m"
+title = "t"
+source = "s"
+read_via = "r"
+family = "sram-charge"
+node_nm = 28
+vdd_v = 0.9
+rows = 256
+cols = 64
+input_bits = 4
+weight_bits = 4
+adc_bits = 5
+cols_per_adc = 1
+cycle_ns = 20.0
+""" + "".join(f"""
+[[macro.point]]
+label = "{ops} ops"
+uiuc_b_x = 4
+uiuc_b_w = 4
+ops_per_mac = {ops}
+tops_per_w_1b_norm = 1600.0
+tops_1b_norm = 3.2
+""" for ops in (2, 1))
+
+
+def test_a_uiuc_figure_counts_two_ops_a_mac_whatever_the_points_ops_per_mac(tmp_path):
+    """UIUC's N_1b = 2 N N_ADC B_x B_w counts 2 operations a MAC: at a point of ops_per_mac = 1, whose model counts
+    one, its figure undone is halved; the two points of one chip, priced alike, miss alike (the 1-op point's had
+    been compared at twice its value: -71 % against +17 %, a probe)"""
+    cases = macro_comparison.macro_cases(_write(tmp_path, _OPS))
+    for quantity in ("tops_per_w", "tops"):
+        two, one = _case(cases, "2 ops", quantity), _case(cases, "1 ops", quantity)
+        assert (two.published, one.published) == pytest.approx((3.2 if quantity == "tops" else 1600.0) / 16
+                                                               * numpy.array([1.0, 0.5]))
+        assert one.error == pytest.approx(two.error, rel=1e-9)
+    assert "ops_per_mac 1 / UIUC's 2 ops a MAC" in one.why

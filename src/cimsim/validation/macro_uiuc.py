@@ -44,14 +44,19 @@ def uiuc_raw(precision: tuple[int, float] | None, fields: Mapping[str, Any], val
     """(raw value, how it was derived) of the UIUC figure ``norm`` of a point (pricing ``precision``, configuration
     ``fields``, own ``values``), or the reason it cannot be recovered. The figure is divided by the input and weight
     bits the point is priced at, the weight's by UIUC's B_w where that is one whole weight's (:func:`whole_weight`:
-    a ternary weight is 1.5 bits there, the normaliser UIUC applied, not its priced log2(4) = 2)."""
+    a ternary weight is 1.5 bits there, the normaliser UIUC applied, not its priced log2(4) = 2). UIUC counts 2
+    operations a MAC whatever the paper does: at a point's ``ops_per_mac`` of 1 (the convention its model and its
+    raw figures take) the figure is halved (it had been compared at twice its value there)."""
     if precision is None:
         return ("only a 1b-normalised UIUC figure, and the entry states no input and weight precision to undo the "
                 "normalisation")
     bx, bw = precision
     if whole_weight(fields, values.get("uiuc_b_w")):
         bw = float(values["uiuc_b_w"])
-    return float(values[norm]) / (bx * bw), f"UIUC 1b-normalised {values[norm]:g} / ({bx} x {bw:g}) bits"
+    ops = float(values.get("ops_per_mac", 2))
+    how = f"UIUC 1b-normalised {values[norm]:g} / ({bx} x {bw:g}) bits" + (
+        f" x ops_per_mac {ops:g} / UIUC's 2 ops a MAC" if ops != 2 else "")
+    return float(values[norm]) / (bx * bw) * ops / 2, how
 
 
 def per_core_density(area_of: str | None, cores: int) -> tuple[float, str] | str:
