@@ -205,17 +205,38 @@ def test_a_figure_the_entry_flags_as_doubtful_is_left_out_with_its_reason(one_en
     ("4 analogue macros", 4), ("composed by 4 macros", 4), ("two 256-by-256 RRAM macros", None),
     ("256 * 256 macros", None), ("4 \u00d7 64Kb macros", 4), ("4 analog CIM macros", 4), ("**4 CIM macros**", 4),
     ("256\u00b7256 RRAM macros", None), ("256\u00a0\u00d7\u00a0256 RRAM macros", None),
-    ("256 - by - 256 macros", None)])
+    ("256 - by - 256 macros", None), ("compared with 5 SRAM macros in Table IV", None),
+    ("Host: RISC-V with 2 cores; one CIM macro", None), ("2 banks (ping-pong) so weights update while computing", None),
+    ("4 CIM cores, compared with 2 in [5]", 4), ("4 CIM cores. 2.5x better than prior work", 4)])
 def test_the_core_count_is_read_from_the_notes_in_any_wording(notes, count):
     """'N cores', 'N <kind> cores' and 'N <kind> macros' count as UIUC's 'N_core N' and 'N banks' do (NeuRRAM's
     '48 CIM cores' and Le Gallo's '64 AIMC cores' had read as one core, a processor of '16 CIM macros' too; 'N_core:
     4' and 'N compute-in-memory macros' too, a chips probe of 2026-12-07; 'N ReRAM macros', 'N computing-in-memory
     macros' too, a chips probe of 2026-12-08; not 'N tiles' nor a product's tail, 'N x M banks', often an array's
     size, nor 'pe' in '3 high-performance macros': a review); 'a 2-core CPU host' is not the chip's
-    (read, it had left a chip's tops out: a review), so other wordings are left to a macro's cores"""
+    (read, it had left a chip's tops out: a review), nor a count in a clause of other chips, a host or banks that
+    take turns ('compared with 5 SRAM macros', 'RISC-V with 2 cores', '2 banks (ping-pong)': a chips probe of
+    2026-12-09), so other wordings are left to a macro's cores"""
     import dataclasses
     macro = dataclasses.replace(macro_data.find_macro("jia-jssc2020"), notes=notes)
     assert macro_text.n_core(macro.notes) == count
+
+
+@pytest.mark.parametrize("source, label, notes, left_out", [
+    ("Table II, system-level", "a", "", True), ("Table II, System-level", "a", "", True),
+    ("Table II, system level", "a", "", True), ("Table II", "system-level", "", True),
+    ("SYSTEM-LEVEL", "a", "", True), ("macro only (not system-level)", "a", "", False),
+    ("excluding system-level I/O", "a", "", False), ("Table II", "a", "", False),
+    ("Table II", "a", "High for 28 nm. Treat with caution.", True),
+    ("Table II", "a", "figures treated with caution", True), ("Table II", "a", "a cautious design", False)])
+def test_a_system_level_or_flagged_figure_is_left_out_in_any_spelling(source, label, notes, left_out):
+    """'system-level' / 'system level' in a point's source or label, in any case and not negated, and 'treat(ed) with
+    caution' in the notes, leave the point out (only the source's 'system-level' and the label's 'system level' had
+    been read, a negated 'not system-level' had been: a chips probe of 2026-12-09)"""
+    import dataclasses
+    macro = dataclasses.replace(macro_data.find_macro("jia-jssc2020"), notes=notes)
+    point = dataclasses.replace(macro.points[0], source=source, label=label)
+    assert (macro_data.point_exclusion(macro, point) is not None) == left_out
 
 
 def test_an_energy_breakdown_per_operation_sums_to_the_energy_of_one_operation():

@@ -26,7 +26,7 @@ from ..config.toml_file import read_toml
 from .macro_checks import (CONFIG_FIELDS, DATA_CONDITIONS, FAMILIES, FULL_ARRAY_ENERGY, MVM_MACS, as_toml,
                            check_consistent, check_fields, check_top_level, check_uiuc_area, unique_labels)
 from .macro_figures import ADC_CONVERSION, check_density, check_invocation, whole_invocation
-from .macro_text import design_cores
+from .macro_text import caution, design_cores, system_level
 from .macro_defaults import in_entry_terms
 
 __all__ = ["adc_type", "adc_type_hint", "MACRO_FILE", "CONFIG_FIELDS", "DATA_CONDITIONS", "FAMILIES", "ENTRY_LIMITS",
@@ -326,10 +326,9 @@ the why of a case outside its tolerance)"""
 
 def point_exclusion(macro: Macro, point: MacroPoint) -> str | None:
     """why a whole point is left out (before building its config), or None"""
-    if "treat with caution" in macro.notes:
-        return "the entry flags the figure as unreliable ('" + re.search(
-            r"[^.]*treat with caution[^.]*", macro.notes).group(0).strip() + "')"
-    if "system-level" in point.source or "system level" in point.label:
+    if flagged := caution(macro.notes):
+        return f"the entry flags the figure as unreliable ('{flagged}')"
+    if system_level(point.source) or system_level(point.label):
         return "system-level figure (includes energy outside the macro)"
     if point.values.get("one_phase") is False:
         return ("two-phase input (MSB/LSB phases): the phase split is described in the notes only, not as a "

@@ -1,5 +1,6 @@
 """What a published-macro entry's free text says: how many cores its whole figures cover (its ``notes``, where it
-states no ``cores``) and whether its ``adc_type`` states no converter."""
+states no ``cores``), whether its ``adc_type`` states no converter, and whether a point's figures are a whole
+system's or flagged unreliable."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-__all__ = ["n_core", "design_cores", "states_no_converter"]
+__all__ = ["n_core", "design_cores", "states_no_converter", "system_level", "caution"]
 
 
 _KIND = (r"(?:\w+-)?(?:\w*CIM|IMC|PIM|SRAM|ReRAM|RRAM|PCM|MRAM|FeFET|PE|analog(?:ue)?|digital|comput\w*-in-memory"
@@ -26,6 +27,26 @@ CIM macros'; two kind words, '4 analog CIM macros'; a kind word whole: '3 high-p
 'pe')"""
 
 
+_SYSTEM_LEVEL = re.compile(r"\bsystem[- ]level\b", re.IGNORECASE)
+_NOT_SYSTEM_LEVEL = re.compile(r"\b(?:not|no|non|excluding|excludes|without)[- ](?:the |a )?system[- ]level\b",
+                               re.IGNORECASE)
+_CAUTION = re.compile(r"[^.]*\btreat(?:ed)? with caution[^.]*", re.IGNORECASE)
+
+
+def system_level(text: str) -> bool:
+    """whether a point's source or label says its figure is a whole system's: 'system-level' or 'system level' in
+    any case, not negated ('not system-level', 'excluding system-level ...'; only the source's 'system-level' and the
+    label's 'system level' had been read, and a negated one was)"""
+    return _SYSTEM_LEVEL.search(_NOT_SYSTEM_LEVEL.sub("", text)) is not None
+
+
+def caution(notes: str) -> str | None:
+    """the sentence of an entry's ``notes`` that flags its figures as unreliable ('treat with caution', 'treated
+    with caution', any case), else None"""
+    match = _CAUTION.search(notes)
+    return match.group(0).strip() if match else None
+
+
 def states_no_converter(adc_type: str) -> bool:
     """``adc_type`` says the macro has no converter, in any case: 'none', 'no ADC', 'ADC-less', 'ADC-free', 'without
     ADC' (only 'none' had been read so: an analog macro's 'no ADC' was priced as a SAR, unsaid); not 'N/A', which
@@ -34,13 +55,25 @@ def states_no_converter(adc_type: str) -> bool:
                         adc_type.strip(), re.IGNORECASE) is not None
 
 
+_OTHER_THINGS = re.compile(r"\b(?:compar\w*|than|versus|vs|prior|previous|host|CPU|RISC-V|MCU|micro-?controller"
+                          r"|ping-pong)\b", re.IGNORECASE)
+"""words of a clause whose count is of something else than the design's own parallel cores: other chips ('compared
+with 5 SRAM macros'), a host processor's cores ('RISC-V with 2 cores'), banks that take turns ('2 banks
+(ping-pong)'); each had been read as the design's cores, its tops and area left out (a probe)"""
+
+
 def n_core(notes: str) -> int | None:
     """cores ('N_core N', 'N_core: N', 'N cores', 'N <word> cores'), banks or macros ('N banks', 'N CIM macros',
     'N x 16Kb CIM macros', 'N compute-in-memory macros', 'N computing-in-memory macros', 'N DCIM macros', 'N STT-MRAM
     macros', 'N 6T-SRAM macros': a processor of several macros) an entry's ``notes`` give, else None ('a 2-core CPU
-    host', 'four SRAM macros of [12]', '2 x 8 banks', 'N tiles' are not read: a chip states ``cores``)"""
-    match = _N_CORE.search(notes)
-    return int(next(g for g in match.groups() if g)) if match else None
+    host', 'four SRAM macros of [12]', '2 x 8 banks', 'N tiles' are not read, nor a count in a clause (between ',',
+    ';' or '.' stops) of :data:`_OTHER_THINGS`: a chip states ``cores``)"""
+    for match in _N_CORE.finditer(notes):
+        start = max(notes.rfind(stop, 0, match.start()) for stop in ",;.") + 1
+        ends = [i for i in (notes.find(stop, match.end()) for stop in ",;.") if i >= 0]
+        if not _OTHER_THINGS.search(notes[start:min(ends, default=len(notes))]):
+            return int(next(g for g in match.groups() if g))
+    return None
 
 
 def design_cores(values: Mapping[str, Any]) -> int | None:
