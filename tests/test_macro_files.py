@@ -663,6 +663,21 @@ def test_an_energy_per_mvm_states_a_count_the_array_can_make(tmp_path):
                       'MVM (5000 MACs)"\n', "many.toml")
     left = [e for e in macro_comparison.excluded_points(many) if e.what == "energy_pj"]
     assert len(left) == 1 and "its MVM of 5000 MACs exceeds the array's rows x cols = 4096" in left[0].reason
+    # a MAC a cell only for 1-bit weights: 64 x 64 cells hold 64 x 16 4-bit weights, 64 x 21 3-bit ones (rows x cols
+    # had been accepted, 4x what the array holds: a probe, 2026-12-09)
+    for bits, fits in ((4, 1024), (3, 1344)):
+        wide = CHIP.replace("weight_bits = 1\n", f"weight_bits = {bits}\n")
+        for macs in (fits, fits + 1):
+            path = macro_file(tmp_path, wide + '[[macro.point]]\nlabel = "p"\nenergy_pj = 5.0\nenergy_per = "one '
+                              f'full-array MVM ({macs} MACs)"\n', f"w{bits}_{macs}.toml")
+            left = [e.reason for e in macro_comparison.excluded_points(path) if e.what == "energy_pj"]
+            assert left == ([] if macs == fits else [f"its MVM of {macs} MACs exceeds the array's 64 rows x the "
+                                                     f"{fits // 64} weights a row holds = {fits} (64 columns, at "
+                                                     f"least {bits} cells a {bits}-bit weight)"])
+    from cimsim.validation.macro_figures import mvm_mac_bound
+    for fields, bound in (({"bits_per_cell": 2, "weight_bits": 4}, 64 * 32), ({"weight_levels": 3}, 64 * 32),
+                          ({"bits_per_cell": 4, "weight_bits": 4}, 64 * 64), ({"weight_bits": 8}, 64 * 8)):
+        assert mvm_mac_bound({"rows": 64, "cols": 64, **fields})[0] == bound
     adc = macro_file(tmp_path, CHIP + '[[macro.point]]\nlabel = "p"\ntops_per_w = 100\nenergy_pj = 0.5\n'
                      'energy_per = "one ADC conversion (4096 MACs)"\n', "adc.toml")
     assert "t / p / tops_per_w" in _cases(adc)

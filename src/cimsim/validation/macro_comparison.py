@@ -26,8 +26,8 @@ from typing import Any
 
 from .macro_text import design_cores
 from .macro_configs import chip_of, cycle_ns, point_config, point_model, priced_as
-from .macro_timing import PULSE_TIMED
-from .macro_timing import derived_miss
+from .macro_figures import mvm_mac_bound
+from .macro_timing import PULSE_TIMED, derived_miss
 from .macro_data import (COMPARED_ENERGIES, CONFIG_FIELDS, ENTRY_LIMITS, MVM_MACS, Macro, MacroPoint, Unusable,
                          cached_per_file, explained_unusable, load_macros, point_exclusion, rounds_to,
                          significant_digits)
@@ -113,12 +113,12 @@ def published_figures(macro: Macro, point: MacroPoint) -> tuple[list[Figure], li
             skip("energy_pj", "energy per ADC conversion of a digital macro, which has no ADC")
         elif per.startswith(conversion):
             figures.append(Figure("adc_energy_pj", "pJ/conv", float(v["energy_pj"])))
-        elif per.startswith(array):  # at most a MAC a cell (10**30 of a 256 x 64 array had been priced)
+        elif per.startswith(array):  # at most what the array holds (10**30 of a 256 x 64 array had been priced)
             macs = int(m.group(1)) if (m := MVM_MACS.search(per)) else 0
             if not macs:  # (the model's whole array had been priced: another extent than the chip's, unsaid)
                 skip("energy_pj", f"energy per {per!r} without its '(N MACs)': what the MVM covers is not stated")
-            elif macs > (cells := point.fields.get("rows", math.inf) * point.fields.get("cols", math.inf)):
-                skip("energy_pj", f"its MVM of {macs} MACs exceeds the array's rows x cols = {cells}, a MAC a cell")
+            elif macs > (bound := mvm_mac_bound(point.fields))[0]:
+                skip("energy_pj", f"its MVM of {macs} MACs exceeds {bound[1]}")
             else:
                 figures.append(Figure("energy_pj_per_mvm", "pJ/MVM", float(v["energy_pj"]), macs=macs))
         else:

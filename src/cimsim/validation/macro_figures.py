@@ -7,6 +7,7 @@ compared as something else."""
 from __future__ import annotations
 
 import datetime
+import math
 import re
 from collections.abc import Mapping
 from typing import Any
@@ -14,7 +15,7 @@ from typing import Any
 from ..config.keys import as_written
 
 __all__ = ["ADC_CONVERSION", "FULL_ARRAY_ENERGY", "MVM_MACS", "RETICLE_AREA_MM2", "as_toml", "check_figures",
-           "check_invocation", "check_density", "whole_invocation"]
+           "check_invocation", "check_density", "mvm_mac_bound", "whole_invocation"]
 
 ADC_CONVERSION = "one ADC conversion"
 """the ``energy_per`` of one conversion's energy (compared with the model ADC's)"""
@@ -23,6 +24,23 @@ FULL_ARRAY_ENERGY = "one full-array"
 MVM_MACS = re.compile(r"\((\d{1,15}) MACs?\)")
 """an ``energy_per``'s count of MACs, '(N MACs)' of at most 15 digits: the MVM a 'one full-array MVM' energy covers
 (more digits had reached float() as a 400-digit integer: an internal OverflowError)"""
+
+
+def mvm_mac_bound(fields: Mapping[str, Any]) -> tuple[float, str]:
+    """(the most MACs one MVM of a point's array can hold, how): its rows x the weights a row holds, a weight of B
+    bits taking at least ceil(B / bits_per_cell) cells of the row (a MAC a cell for 1-bit weights only: rows x cols
+    had let a 256 x 256 array of 8-bit weights count 65 536 MACs an MVM, 8x what it holds, a probe)"""
+    rows, cols = fields.get("rows", math.inf), fields.get("cols", math.inf)
+    levels = fields.get("weight_levels")
+    bits = fields.get("weight_bits") or (math.ceil(math.log2(int(levels) + 1)) if levels else 1)
+    cells = math.ceil(bits / min(int(fields.get("bits_per_cell", 1)), bits))
+    if cells == 1 or not math.isfinite(cols):
+        return rows * cols, f"the array's rows x cols = {rows * cols}, a MAC a cell"
+    weights = max(1, int(cols) // cells)
+    return rows * weights, (f"the array's {rows} rows x the {weights} weights a row holds = {rows * weights} "
+                            f"({cols} columns, at least {cells} cells a {bits}-bit weight)")
+
+
 _DOUBTFUL_FIGURES = ("tops_per_w", "tops", "tops_per_mm2", "tops_per_w_1b_norm", "tops_1b_norm", "tops_per_mm2_1b_norm",
                      "energy_fj_per_mac", "energy_pj", "area_mm2")
 """the figures a point may flag as doubtful (``doubtful_figure``, with its ``doubtful_reason``)"""
