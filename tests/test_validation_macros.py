@@ -942,3 +942,18 @@ def test_a_range_sentence_gives_its_quartiles_the_digits_of_the_gain_range():
          "source": "docs/validation.md", "silicon_over_model": (0.0912, 0.345, 1.04)}
     line = trust.gain_range_line(2.32, r)
     assert "(0.0912-1.04x over the middle half, median 0.345x" in line
+
+
+@pytest.mark.parametrize("label, source, named", [
+    ("BF16 0.8 V", "Table I", "BF16"), ("a", "TFLOPS/W, Table I", "TFLOPS"), ("FP8 (E4M3)", "s", "FP8"),
+    ("a", "floating-point mode", "floating-point"), ("INT8 0.9 V", "Table I", None), ("8b/8b", "FPGA board", None)])
+def test_a_floating_point_figure_says_it_is_priced_as_integer_macs(label, source, named):
+    """a point whose label or source names a floating-point format or unit is priced as integer MACs of its stated
+    bits, and its notes say so (a BF16 figure had been compared against the mantissa adder tree, unsaid: a probe)"""
+    import dataclasses
+    macro = macro_data.find_macro("chih-isscc2021")
+    point = dataclasses.replace(macro.points[0], label=label, source=source)
+    notes = macro_configs.config_data(macro, point)[1]
+    said = [n for n in notes if n.startswith("a floating-point figure")]
+    assert said == ([] if named is None else [f"a floating-point figure ('{named}'): priced as integer MACs of the "
+                                              "stated bits (exponent alignment and normalisation not priced)"])

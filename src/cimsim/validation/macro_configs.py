@@ -34,6 +34,7 @@ from .macro_data import Macro, MacroPoint, Unusable, adc_type, cached_per_file, 
 from .macro_defaults import DEFAULTS, unpriced_data
 from .macro_uiuc import compared_uiuc, served_outputs
 from .macro_tables import above_macros_converter, adc_table, dac_table
+from .macro_text import floating_point
 from .macro_timing import PULSE_TIMED, clocking, cycle_ns
 
 __all__ = ["NON_MACRO_COMPONENTS", "VECTORS", "DEFAULTS", "config_data", "macro_config",
@@ -87,7 +88,8 @@ def config_data(macro: Macro, point: MacroPoint) -> tuple[dict[str, Any], tuple[
     f = point.fields
     family, cell = _FAMILY[macro.family]
     _check_stated(f, family)
-    notes: list[str] = []
+    notes = [f"a floating-point figure ('{fp}'): priced as integer MACs of the stated bits (exponent alignment and "
+             "normalisation not priced)"] if (fp := floating_point(point.label, point.source)) else []
     if "input_bits" not in point.values and "input_bits" not in macro.values:
         notes.append(f"one array invocation priced (no operand precision stated): {f['input_bits']}b inputs, "
                      f"{f['weight_bits']}b weights, UIUC's B_x and B_w")

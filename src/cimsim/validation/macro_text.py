@@ -8,7 +8,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-__all__ = ["n_core", "design_cores", "states_no_converter", "system_level", "caution"]
+__all__ = ["n_core", "design_cores", "states_no_converter", "system_level", "caution", "floating_point"]
 
 
 _KIND = (r"(?:\w+-)?(?:\w*CIM|IMC|PIM|SRAM|ReRAM|RRAM|PCM|MRAM|FeFET|PE|analog(?:ue)?|digital|comput\w*-in-memory"
@@ -45,6 +45,17 @@ def caution(notes: str) -> str | None:
     with caution', any case), else None"""
     match = _CAUTION.search(notes)
     return match.group(0).strip() if match else None
+
+
+_FLOATING = re.compile(r"\b(?:bf16|fp(?:4|6|8|16|32)|tf32|float(?:ing)?[- ]point|e[2-5]m[1-3]|tflops)\b",
+                       re.IGNORECASE)
+
+
+def floating_point(*texts: str) -> str | None:
+    """the floating-point format or unit a point's label or source names ('BF16', 'FP8', 'TFLOPS', 'floating-point'),
+    else None: its figure is a floating-point macro's, which cimsim prices as integer MACs of the stated bits"""
+    match = next((m for m in map(_FLOATING.search, texts) if m), None)
+    return match.group(0) if match else None
 
 
 def states_no_converter(adc_type: str) -> bool:
