@@ -108,3 +108,24 @@ def test_gather_nd_with_batch_dims_keeps_the_batch_axis_and_refuses_indices_that
         network_from_onnx(_model(nodes, (2, 4, 5, 3), {"i": index}))
     with pytest.raises(ValueError, match=r"GatherND indices \[5\] are outside \[-4, 3\]"):
         network_from_onnx(_model(nodes, (2, 4, 5, 3), {"i": np.array([[[5, 0]]] * 2, np.int64)}))
+
+
+@pytest.mark.parametrize("w_shape, x_shape, softmax_axis", [((1, 1, 6, 5), (1, 4, 6), 1),
+                                                            ((1, 1, 1, 6, 5), (1, 3, 4, 6), 2)])
+def test_a_constant_matrix_of_more_axes_than_the_activation_leads_the_product_with_them(w_shape, x_shape,
+                                                                                        softmax_axis):
+    """x (..., m, k) @ W (1, 1, k, n) is (1, 1, m, n), numpy's: the constant's leading axes had been dropped, every
+    axis after them shifted by one, so a Softmax over axis 1 normalised another axis (off by 100 %: a probe); a
+    batch of 2, which they would put behind a new leading axis, is refused naming it"""
+    w = RNG.standard_normal(w_shape).astype(np.float32)
+    model = _model([helper.make_node("MatMul", ["x", "w"], ["m"]), helper.make_node("Softmax", ["m"], ["y"],
+                                                                                   axis=softmax_axis)], x_shape, {"w": w})
+    x = RNG.standard_normal(x_shape)
+    product = np.matmul(x, w.astype(np.float64))
+    e = np.exp(product - product.max(axis=softmax_axis, keepdims=True))
+    got = network_from_onnx(model).forward(x)
+    assert got.shape == product.shape
+    np.testing.assert_allclose(got, e / e.sum(axis=softmax_axis, keepdims=True), rtol=0, atol=1e-12)
+    two = _model([helper.make_node("MatMul", ["x", "w"], ["y"])], (2, *x_shape[1:]), {"w": w})
+    with pytest.raises(ValueError, match=r"\(MatMul\): an expand that adds leading axes or repeats the batch axis"):
+        network_from_onnx(two)
