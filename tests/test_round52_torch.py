@@ -41,9 +41,22 @@ class _ScaleBranch(nn.Module):
         return self.fc(x)
 
 
+class _SignBranch(nn.Module):
+    """negates a batch whose sum is not positive: a branch on the batch's sign, which the example and its negation
+    in one batch (sum 0) take either way by rounding"""
+
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(6, 3)
+
+    def forward(self, x):
+        return self.fc(x) if x.sum() > 0 else self.fc(-x)
+
+
 @pytest.mark.parametrize("model, example", [
     (_InvertsBright, lambda rng: rng.random((2, 1, 8, 8)) * 0.8),  # dark images (mean 0.4): the other branch missed
     (_ScaleBranch, lambda rng: rng.uniform(-1.5, 1.5, (2, 6))),  # |x| < 1.5: the halving missed
+    (_SignBranch, lambda rng: np.abs(rng.standard_normal((2, 6)))),  # positive: the negation only in the pair, sum 0
 ])
 def test_a_branch_on_the_inputs_statistics_is_refused(model, example):
     """the probes had the example's mean and spread only, so a branch on its mean or scale imported silently: off by

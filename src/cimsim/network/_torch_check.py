@@ -239,8 +239,10 @@ _PROBED_FLOATS = ("a float example's probes negate, double, shift and mirror its
 
 def _probes(x: np.ndarray) -> list[np.ndarray]:
     """inputs of the example's sample shape that a value- or batch-dependent trace gets wrong (fixed seed): the
-    example and its negation in one batch, two samples of normal values with the example's mean and spread, and its
-    first sample doubled, shifted up by two spreads and with its range mirrored (max + min - x), in one batch;
+    example and its negation in one batch, its negation alone (a batch-wide sum or mean of the pair is 0, so a branch
+    on the batch's sign took either way by rounding: a probe), two samples of normal values with the example's mean
+    and spread, and its first sample doubled, shifted up by two spreads and with its range mirrored (max + min - x),
+    in one batch;
     for token ids, the example and its ids reversed, and two samples of ids each drawn from the range the
     example's samples hold at its position (fields of other ranges packed in one tensor: ids and token types)"""
     rng = np.random.default_rng(0)
@@ -250,7 +252,7 @@ def _probes(x: np.ndarray) -> list[np.ndarray]:
     x = x.astype(np.float64)
     spread = float(x.std()) or 1.0
     first, ends = x[:1], float(x.max() + x.min())
-    return [np.concatenate([x, -x]), rng.normal(float(x.mean()), spread, (2,) + x.shape[1:]),
+    return [np.concatenate([x, -x]), -x, rng.normal(float(x.mean()), spread, (2,) + x.shape[1:]),
             np.concatenate([2 * first, first + 2 * spread, ends - first])]
 
 
