@@ -62,3 +62,31 @@ def test_the_cli_says_it_as_one_warning_line(tmp_path):
     assert result.exit_code == 0, result.output
     assert "warning: " in result.stderr and "each read by several nodes" in result.stderr
     assert "UserWarning" not in result.stderr and ".py:" not in result.stderr
+
+
+@pytest.mark.parametrize("dequantized_twice", [False, True])
+def test_a_quantised_weight_read_at_two_places_through_dequantize_nodes_is_one_shared_matrix(tmp_path,
+                                                                                             dequantized_twice):
+    """QDQ graphs (onnxruntime's quantize_static) read a weight through a DequantizeLinear: one read by two MatMuls
+    loaded silently, and two DequantizeLinear of one quantised weight gave two matrices (128 parameters of 64);
+    now one shared matrix, said, as a float initializer read twice is (a probe)"""
+    from cimsim.models.from_network import model_from_network
+
+    q = np.random.default_rng(5).integers(-120, 120, (8, 8)).astype(np.int8)
+    consts = [numpy_helper.from_array(q, "wq"), numpy_helper.from_array(np.float32(0.01), "ws"),
+              numpy_helper.from_array(np.int8(0), "wz")]
+    second = "wd2" if dequantized_twice else "wd"
+    nodes = [helper.make_node("DequantizeLinear", ["wq", "ws", "wz"], ["wd"])]
+    nodes += [helper.make_node("DequantizeLinear", ["wq", "ws", "wz"], ["wd2"])] * dequantized_twice
+    nodes += [helper.make_node("MatMul", ["x", "wd"], ["a"], name="m0"), helper.make_node("Relu", ["a"], ["b"]),
+              helper.make_node("MatMul", ["b", second], ["y"], name="m1")]
+    graph = helper.make_graph(nodes, "g", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 8])],
+                              [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 8])], consts)
+    path = tmp_path / "qdq.onnx"
+    onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)]), str(path))
+    with pytest.warns(UserWarning, match=r"\('wq' by 'm0' and 'm1'\), priced as one shared matrix"):
+        network = load_network(path)
+    assert len(network.matrix_layers()) == 1 and model_from_network(network).parameters == 64
+    w = q.astype(np.float64) * np.float64(np.float32(0.01))
+    x = np.random.default_rng(6).standard_normal((3, 8))
+    np.testing.assert_allclose(network.forward(x), np.maximum(x @ w, 0) @ w, rtol=1e-6)

@@ -8,8 +8,31 @@ from __future__ import annotations
 import numpy as np
 
 from ._onnx_checks import bounded, prod
+from ._onnx_fold import FOLDABLE, fold
 
-__all__ = ["by_reference", "reference_fold"]
+__all__ = ["by_reference", "reference_fold", "node_fold"]
+
+
+def node_fold(onnx, g, node, names: list[str], attrs: dict, operands: list) -> list[np.ndarray]:
+    """The outputs of ``node`` of the graph ``g`` whose inputs are all constants (``operands``): numpy's fold
+    (:func:`._onnx_fold.fold`) or onnx's reference evaluation (:func:`by_reference`). A node of the same operator,
+    attributes and constant objects as an earlier one gets the earlier one's arrays: two DequantizeLinear (or
+    Transpose) of one weight initializer give one weight, one matrix, as one initializer read by two nodes does
+    (they had been two, its cells and parameters counted twice: a probe)"""
+    key = (node.op_type, tuple((k, _attribute_key(v)) for k, v in sorted(attrs.items())), tuple(map(id, operands)),
+           len(node.output))
+    if key not in g.folds:  # (the operands kept with the values: their ids stay theirs while the key lives)
+        g.folds[key] = operands, (fold(onnx, node.op_type, attrs, operands, len(node.output))
+                                  if node.op_type in FOLDABLE and not by_reference(node.op_type, attrs, operands)
+                                  else reference_fold(onnx, node, names, attrs, operands, g.opset))
+    return g.folds[key][1]
+
+
+def _attribute_key(value) -> object:
+    """an attribute's value as a key: an array by its type, shape and bytes (its repr elides long ones)"""
+    if isinstance(value, np.ndarray):
+        return value.dtype.str, value.shape, value.tobytes()
+    return repr(value)
 
 
 def reference_fold(onnx, node, names: list[str], attrs: dict, operands: list, opset: int) -> list[np.ndarray]:

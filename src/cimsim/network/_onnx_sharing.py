@@ -71,14 +71,21 @@ _MATRIX_OPS = {"MatMul", "Gemm", "Conv", "ConvTranspose", "MatMulInteger", "Conv
 """the operators whose matrix (or kernel) initializer a layer programs into arrays"""
 
 
+_SAME_MATRIX = {"Identity", "DequantizeLinear", "Cast"}
+"""operators whose output of a weight initializer is that weight's values (folded once: one array, one matrix)"""
+
+
 def shared_note(graph, source: str) -> None:
     """Warn where several matrix nodes of ``graph`` (an ONNX GraphProto read from the file ``source``) read one
-    initializer of two or more axes (directly or through an Identity): priced as one shared matrix, programmed once,
-    which is right for a module applied at several places (ALBERT) but not for distinct layers an exporter merged
-    because they held equal values (torch merges equal initializers: an untrained ``nn.TransformerEncoder``'s deep
-    copies). A recurrent node's own matrices, shared by its steps, are one node's: not warned of."""
+    initializer of two or more axes (directly or through :data:`_SAME_MATRIX`: an Identity, a DequantizeLinear):
+    priced as one shared matrix, programmed once, which is right for a module applied at several places (ALBERT)
+    but not for distinct layers an exporter merged because they held equal values (torch merges equal initializers:
+    an untrained ``nn.TransformerEncoder``'s deep copies). A recurrent node's own matrices, shared by its steps, are one node's: not warned of."""
     matrices, nodes = {t.name for t in graph.initializer if len(t.dims) >= 2}, live_nodes(graph, source)
-    alias = {n.output[0]: n.input[0] for n in nodes if n.op_type == "Identity" and n.input[0] in matrices}
+    alias: dict[str, str] = {}  # a tensor -> the initializer it is (an Identity, DequantizeLinear, ... of it)
+    for n in nodes:  # (in graph order: a chain of them too; a DequantizeLinear had not been followed: a probe)
+        if n.op_type in _SAME_MATRIX and n.input and alias.get(n.input[0], n.input[0]) in matrices:
+            alias[n.output[0]] = alias.get(n.input[0], n.input[0])
     readers = defaultdict(list)
     for node in nodes:  # the imported ones (a dead reader is not priced)
         if node.op_type in _MATRIX_OPS:

@@ -23,7 +23,7 @@ from ._onnx_checks import (MAX_SAMPLE_VALUES, bounded, check_domain, check_node,
                             check_single_assignment, declared_shapes, element_types, initializer_arrays, input_shape,
                             node_label, prod, real_cast, unbuilt_output)
 from ._onnx_control import CONTROL_OPS, control_node
-from ._onnx_fold import FOLDABLE, NARROW_INTEGERS, constant_attr, fold, narrow_type
+from ._onnx_fold import NARROW_INTEGERS, constant_attr, narrow_type
 from ._onnx_functions import function_nodes, live_nodes, with_local_functions_inlined
 from ._onnx_images import per_stacked_image
 from ._onnx_legacy import older_form
@@ -32,7 +32,7 @@ from ._onnx_model import checked_model
 from ._onnx_movement import max_pool_padding
 from ._onnx_opset import LATEST_OPSET, default_opset
 from ._onnx_ops import FOLDED_BY_HANDLER, SUPPORTED_OPS, BatchAxisError, layer_for
-from ._onnx_reference import by_reference, reference_fold
+from ._onnx_reference import node_fold
 from ._onnx_sharing import shared_note
 from ._onnx_assembly import assembled
 from .model import Network
@@ -149,8 +149,9 @@ class _Graph:
         self.shape = {input_name: input_shape}
         self.layers, self.inputs, self.names = [], [], []
         self.readers: dict[int, int] = {}
-        self.opset = opset
-        """the graph's ONNX opset (the default domain's): some operators changed meaning across versions"""
+        self.opset, self.folds = opset, {}
+        """the graph's ONNX opset (the default domain's): some operators changed meaning across versions; the nodes
+        of constants folded (:func:`._onnx_reference.node_fold`)"""
         self.types = types or {}
         """tensor name -> 'float', 'int' or 'bool' where ONNX's type inference knows it (:func:`element_types`)"""
         self.sequences: dict[str, list[str]] = {}
@@ -233,9 +234,7 @@ class _Graph:
                 return
             if not data and node.op_type in SUPPORTED_OPS and node.op_type not in FOLDED_BY_HANDLER:
                 operands = [self.consts[n] if n else None for n in names]
-                values = (fold(onnx, node.op_type, attrs, operands, len(node.output)) if node.op_type in FOLDABLE
-                          and not by_reference(node.op_type, attrs, operands)  # (else a layer's operator)
-                          else reference_fold(onnx, node, names, attrs, operands, self.opset))
+                values = node_fold(onnx, self, node, names, attrs, operands)
                 for out, value in zip(node.output, values):
                     self.consts[out] = value
                 if all(n in self.made_up for n in names if n):
