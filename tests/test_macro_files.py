@@ -770,7 +770,7 @@ energy_fj_per_mac = {fj}
 [[macro.point]]
 label = "per MVM"
 energy_pj = {mvm_pj}
-energy_per = "one full-array MVM (16384 MACs)"
+energy_per = "one full-array MVM (4096 MACs)"
 '''
 
 
@@ -779,7 +779,7 @@ def test_one_energy_stated_three_ways_misses_by_one_error(tmp_path, fj):
     """20 fJ per MAC stated as 100 TOPS/W had missed by -83.8 % and as fJ per MAC or pJ per MVM by +518.8 %
     (model / published - 1 on an efficiency and on its inverse): the median |error| mixed two scales by the unit
     each paper chose. Now one fact misses by one signed factor however it is stated, over and under the model."""
-    text = _ONE_FACT.format(tops_per_w=2e3 / fj, fj=fj, mvm_pj=fj * 16384e-3)
+    text = _ONE_FACT.format(tops_per_w=2e3 / fj, fj=fj, mvm_pj=fj * 4096e-3)
     cases = [c for c in macro_comparison.macro_cases(macro_file(tmp_path, text)) if c.kind == "absolute"]
     assert sorted(c.quantity for c in cases) == ["energy_fj_per_mac", "energy_pj_per_mvm", "tops_per_w"]
     error = {c.quantity: c.error for c in cases}
