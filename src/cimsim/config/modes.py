@@ -163,7 +163,8 @@ class Accumulation(Mode):
 class AdcRange(Mode):
     """The ADC's full scale."""
 
-    MAX = "max", "the largest possible column sum (never clips a noise-free sum)"
+    MAX = "max", ("the largest column sum a conversion of the array's rows can take, whatever rows the layer fills "
+                  "(never clips a noise-free sum)")
     CALIBRATED = "calibrated", "a percentile of observed sums"
     FIXED = "fixed", "full_scale_fraction of the largest possible sum"
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..argcheck import checked_types
-from ..config.modes import CalibrationScope
+from ..config.modes import CalibrationScope, SignedEncoding
 from ..errors import caller_stacklevel
 from ..mapping import Plan
 from .layout import summed_floor
@@ -74,12 +74,31 @@ def max_sum(plan: Plan) -> float:
     """largest |analog sum| one conversion of ``plan`` can take, in units of one input code x one level: rows x
     largest code (accumulated over the planes where they are summed) x the column's top level (a cell's, or the
     summed slices' tops times their weights, ``Plan.top_column_level``), each slice's carrying the g_min offset of an
-    unsubtracted column (:func:`.layout.summed_floor`; none in a digital array)"""
+    unsubtracted column (:func:`.layout.summed_floor`; none in a digital array); an offset column less its reference
+    in the analog domain: its largest distance from the reference (:func:`_offset_span`). The rows are the array's
+    rows a conversion sums, whether the layer's weights fill them or not: the converter's range is the hardware's."""
     p = plan
     r = 0.0 if p.analog_subtraction else summed_floor(p)
     code = p.max_input_code if p.plane_accumulation else p.max_plane_code
-    level = sum(2 ** shift * (top + r) for shift, top in p.weight_slices) if p.slice_accumulation else p.max_level + r
+    if p.analog_subtraction and p.signed_encoding == SignedEncoding.OFFSET:
+        level = _offset_span(p)
+    else:
+        level = (sum(2 ** shift * (top + r) for shift, top in p.weight_slices) if p.slice_accumulation
+                 else p.max_level + r)
     return p.rows_per_conversion * code * level
+
+
+def _offset_span(p: Plan) -> int:
+    """largest |level - reference level| of a converted offset column (its slices' weighted sum where they are
+    summed) in the analog domain, the reference holding the offset's digits: a single slice of b bits spans
+    2**(b-1) either side of it, not the 2**b - 1 of a column read alone (one ADC bit had gone unused, the error
+    doubled against a differential pair of the same bits: a probe); lower slices, whose reference digit is 0, keep
+    their whole range"""
+    refs = [(p.weight_offset >> shift) & top for shift, top in p.weight_slices]
+    if p.slice_accumulation:
+        return max(sum(2 ** shift * (top - ref) for (shift, top), ref in zip(p.weight_slices, refs)),
+                   sum(2 ** shift * ref for (shift, _), ref in zip(p.weight_slices, refs)))
+    return max(max(p.max_level - ref, ref) for ref in refs)
 
 
 @checked_types
