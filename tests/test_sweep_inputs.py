@@ -3,6 +3,7 @@ fields on top of a preset axis, and point ids that change with the data files' c
 
 from __future__ import annotations
 
+import csv
 import os
 import time
 import warnings
@@ -17,7 +18,7 @@ from cimsim.cli import main
 from cimsim.config import config_to_dict, load_config, with_overrides
 from cimsim.errors import ConfigError
 from cimsim.sweep import expand, load_spec, point_id, run_sweep, spec_from_dict
-from cimsim.sweep import points
+from cimsim.sweep import data_files
 from cimsim.sweep.points import RUN_SETTINGS, identity
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -101,6 +102,46 @@ def test_a_point_refused_over_the_memory_limit_runs_again_when_the_limit_is_rais
     summary = run_sweep(spec_path, out, workers=1, notice=notes.append)
     assert (summary.ok, summary.failed, summary.skipped) == (2, 0, 1)
     assert len(notes) == 1 and "a point refused over the memory limit" in notes[0], notes
+
+
+def test_a_data_file_replaced_or_removed_mid_sweep_fails_its_points_for_a_resume_to_run_again(tmp_path):
+    """the files' sha256 is taken when the points are made, the workers read them later: weights replaced mid-run
+    had filed the new file's numbers under the old file's ids (21 of 24 rows), and a file away for a second had
+    left failed rows a resume kept; now a worker checks each file before and after its point, and such a failure
+    runs again on a resume (a probe)"""
+    from cimsim.sweep.metrics import FILE_CHANGED
+
+    old, new = (np.random.default_rng(k).uniform(-1, 1, (16, 32)) for k in (0, 1))
+    np.save(tmp_path / "w.npy", old)
+    spec_path = tmp_path / "spec.toml"
+    spec_path.write_text(f'base = "{DEFAULT}"\nkind = "functional"\n[axes]\n"adc.bits" = [3, 4, 5, 6, 7, 8]\n[set]\n'
+                         '"workload.weights" = "file"\n"workload.weights_file" = "w.npy"\n"workload.in_features" = 32\n'
+                         '"workload.out_features" = 16\n"workload.vectors" = 8\n')
+    run_sweep(spec_path, tmp_path / "truth.csv", workers=1)
+    truth = {r["point_id"]: r for r in _rows(tmp_path / "truth.csv")}
+    for change in ("replaced", "removed"):
+        out = tmp_path / f"{change}.csv"
+
+        def progress(done, finished, total):  # its first call, once the points (and their ids) are made and before
+            if done == 0 and (tmp_path / "w.npy").exists():  # any runs: the file replaced, or moved away
+                if change == "replaced":
+                    np.save(tmp_path / "w.npy", new)
+                else:
+                    (tmp_path / "w.npy").rename(tmp_path / "away.npy")
+
+        summary = run_sweep(spec_path, out, workers=1, progress=progress)
+        assert (summary.ok, summary.failed) == (0, 6)
+        assert all(r["error"].startswith(FILE_CHANGED) for r in _rows(out))
+        np.save(tmp_path / "w.npy", old)  # the sweep's file back: the failed points run again, as if never stopped
+        notes = []
+        summary = run_sweep(spec_path, out, workers=1, notice=notes.append)
+        assert (summary.ok, summary.failed) == (6, 0) and notes
+        assert sorted(tuple(r.values()) for r in _rows(out)) == sorted(tuple(r.values()) for r in truth.values())
+
+
+def _rows(path) -> list[dict[str, str]]:
+    with open(path, newline="") as fh:
+        return list(csv.DictReader(fh))
 
 
 def test_a_failed_row_of_a_missing_data_file_runs_again_once_the_file_exists(tmp_path):
@@ -187,7 +228,7 @@ def test_settings_of_how_a_point_is_run_leave_its_id(kind):
 def test_new_contents_of_a_data_file_with_its_size_and_time_kept_make_new_points(tmp_path, monkeypatch, recent_ns):
     """file digests had been cached by (path, modification time, size) for the process's life: new weights of the
     same size with the time kept (cp -p, rsync -t, tar) resumed the old rows in the same process"""
-    monkeypatch.setattr(points, "_RECENT_NS", recent_ns, raising=False)  # 0: every digest cached by its stat
+    monkeypatch.setattr(data_files, "_RECENT_NS", recent_ns)  # 0: every digest cached by its stat
     weights = tmp_path / "w.npy"
     np.save(weights, np.random.default_rng(0).uniform(-1, 1, (64, 64)))
     spec = spec_from_dict({"base": DEFAULT, "axes": {"adc.bits": [4, 6]}, "set": {

@@ -258,7 +258,7 @@ def _tasks(spec: SweepSpec, points: list[Point], workers: int | None) -> list[li
     """Tasks of one point (functional), or of up to 64 analytic points with a few tasks per worker."""
     size = (min(_ANALYTIC_CHUNK, max(1, math.ceil(len(points) / (4 * (workers or usable_cores())))))
             if spec.kind == "analytic" else 1)
-    tasks = [Task(p.id, p.config, spec.kind, spec.objectives) for p in points]
+    tasks = [Task(p.id, p.config, spec.kind, spec.objectives, p.file_sha256) for p in points]
     return [tasks[k:k + size] for k in range(0, len(tasks), size)]
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 import warnings
 from collections.abc import Iterable, Mapping, Sequence
+import dataclasses
 from dataclasses import dataclass, replace
 
 from ..breakdown import Breakdown
@@ -21,7 +22,7 @@ from . import fingerprint as model
 
 __all__ = ["COST_METRICS", "OUTPUT_METRICS", "CLIPPING_METRICS", "RANGE_METRICS", "BETTER_HIGHER", "available_metrics",
            "default_metrics", "Task", "Outcome", "evaluate", "error_text", "point_error", "analytic_metrics",
-           "MISSING_PACKAGE", "OVER_MEMORY", "RERUN_FAILURES", "alike_axes", "unread_fields"]
+           "MISSING_PACKAGE", "OVER_MEMORY", "FILE_CHANGED", "RERUN_FAILURES", "alike_axes", "unread_fields"]
 
 COST_METRICS = ("energy_pj", "latency_ns", "throughput_per_s", "area_mm2", "tops_per_w", "tops_per_mm2",
                 "energy_gain", "latency_gain", "throughput_gain", "edp_gain")
@@ -58,8 +59,15 @@ OVER_MEMORY = "over the memory limit (the point runs again on a resume): "
 the run's settings' failure (simulation.memory_limit_gib, batch_size), which are no part of its id (but batch_size
 where read noise is drawn cell by cell: a lower one makes new points, and the file's rows stale), so a resumed sweep
 runs it again"""
-RERUN_FAILURES = (MISSING_PACKAGE, OVER_MEMORY)
-"""the starts of the errors of failed rows a resumed sweep runs again"""
+FILE_CHANGED = "a data file changed or unreadable during the sweep (the point runs again on a resume): "
+"""how the error of a point starts whose data file (``workload.*_file``) the worker found other than the sweep's
+start hashed into the point's id, or could not read (:func:`.data_files.file_digests`, checked before and after the
+point's run): its numbers would be another file's under this one's id (replaced mid-run, they had been, silently:
+a probe), so a resume, which hashes the files again, runs it again"""
+RERUN_FAILURES = {MISSING_PACKAGE: "a point that failed for want of a package (installed since?)",
+                  OVER_MEMORY: "a point refused over the memory limit (its limit or batch size set since?)",
+                  FILE_CHANGED: "a point whose data file changed or could not be read while it ran"}
+"""the starts of the errors of failed rows a resumed sweep runs again -> why, as the resume says it"""
 
 
 def default_metrics(kind: str, workload_kind: str) -> tuple[str, ...]:
@@ -87,6 +95,8 @@ class Task:
     config: Config
     kind: str
     metrics: tuple[str, ...]
+    file_sha256: Mapping[str, str] = dataclasses.field(default_factory=dict)
+    """the sha256 of each data file the point's id holds (dotted field -> hex), checked around its run"""
 
 
 @dataclass(frozen=True)
@@ -118,13 +128,38 @@ def evaluate(tasks: Sequence[Task]) -> list[Outcome]:
     outcomes = []
     for task in tasks:
         try:
-            values = analytic_metrics(task.config) if task.kind == "analytic" else _functional(task.config)
+            _same_files(task)
+            try:
+                values = analytic_metrics(task.config) if task.kind == "analytic" else _functional(task.config)
+            finally:  # a file replaced while the point ran (some reads another file's), or gone (its error that)
+                _same_files(task)
             outcomes.append(Outcome(task.point_id, {m: values[m] for m in task.metrics}))
         except ImportError:
             raise
         except Exception as exc:  # noqa: BLE001 -- any other error of one point is that point's result
             outcomes.append(Outcome(task.point_id, {}, point_error(exc)))
     return [replace(o, source=model.fingerprint()) for o in outcomes]
+
+
+class DataFileChanged(Exception):
+    """a data file of a point other than its id says, or unreadable (:data:`FILE_CHANGED`)"""
+
+
+def _same_files(task: Task) -> None:
+    """:class:`DataFileChanged` where a data file of ``task`` is not the one its id hashed"""
+    from ..config import config_to_dict
+    from .data_files import file_digests
+
+    if not task.file_sha256:
+        return
+    try:
+        now = file_digests(config_to_dict(task.config)["workload"])  # as the point's id read them
+    except OSError as exc:
+        raise DataFileChanged(f"{exc.strerror or exc}: {exc.filename}") from None
+    for name, digest in task.file_sha256.items():
+        if now.get(name) != digest:
+            raise DataFileChanged(f"{name} {getattr(task.config.workload, name.partition('.')[2])!r} holds other "
+                               f"contents (sha256 {str(now.get(name))[:16]}) than at the sweep's start ({digest[:16]})")
 
 
 def point_error(exc: Exception) -> str:
@@ -144,6 +179,8 @@ def _environment(exc: BaseException | None) -> str:
             return MISSING_PACKAGE
         if isinstance(exc, MemoryLimitError):
             return OVER_MEMORY
+        if isinstance(exc, DataFileChanged):
+            return FILE_CHANGED
         seen.add(id(exc))
         exc = exc.__cause__ or exc.__context__
     return ""

@@ -16,14 +16,11 @@ gets that preset first and then the spec's ``[set]`` fields of the table.
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import json
 import math
-import os
-import time
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -35,15 +32,13 @@ from ..config.rules import Float
 from ..errors import ConfigError
 from ..numerics.products import cell_noise
 from .axis_values import OVERRIDE
+from .data_files import file_digests
 from .metrics import error_text, unread_fields
 from .sampling import combinations
 from .spec import FIELD_RULES, SweepSpec
 
 __all__ = ["Point", "expand", "point_id", "identity", "RUN_SETTINGS"]
 
-_RECENT_NS = 2_000_000_000
-"""a data file changed less than this long ago (ns; 2 s, the tick of the coarsest file-system clock, FAT's) is hashed
-again at each use"""
 
 
 @dataclass(frozen=True)
@@ -57,6 +52,8 @@ class Point:
     """the validated config (None when the combination is invalid)"""
     error: str | None = None
     """why the combination is invalid"""
+    file_sha256: Mapping[str, str] = field(default_factory=dict)
+    """the sha256 of each data file its id hashed (dotted field -> hex), which its worker checks again"""
 
 
 def point_id(data: Mapping[str, Any]) -> str:
@@ -124,32 +121,9 @@ def identity(config: Config, kind: str = "functional") -> dict[str, Any]:
     if kind == "functional" and cell_noise(config.device):
         unhashed.discard("batch_size")
     data["simulation"] = {k: v for k, v in data["simulation"].items() if k not in unhashed}
-    files = {f"workload.{key}": _digest(path) for key, path in data["workload"].items() if key.endswith("_file")}
+    files = file_digests(data["workload"])
     data = {**data, "file_sha256": files} if files else data
     return {**data, "kind": kind} if kind != "functional" else data
-
-
-def _digest(path: str) -> str:
-    """sha256 of a file's contents, hex, computed once per version of the file: its device, inode, size, modification
-    and change times (the change time moves on any write or ``utime`` and cannot be set back, so new contents of the
-    same size with the modification time kept, as ``cp -p`` or ``rsync -t`` leave them, are hashed again). A file
-    changed within ``_RECENT_NS`` of now is hashed every time: a second change within one tick of the file system's
-    clock can keep every one of those."""
-    stat = os.stat(path)
-    version = (stat.st_dev, stat.st_ino, stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns)
-    if abs(time.time_ns() - stat.st_ctime_ns) < _RECENT_NS:
-        return _file_digest.__wrapped__(path, version)
-    return _file_digest(path, version)
-
-
-@functools.lru_cache(maxsize=256)
-def _file_digest(path: str, version: tuple[int, ...]) -> str:
-    """sha256 of the file at ``path``, hex; ``version`` (its stat) keys the cache only"""
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 @checked_types
@@ -182,8 +156,10 @@ def _point(spec: SweepSpec, values: tuple[Any, ...]) -> Point:
         errors = [(f, m.removesuffix(OVERRIDE) + (" (this point's axis value)" if f in axes else " (the spec's [set])")
                    if m.endswith(OVERRIDE) else m) for f, m in exc.errors]
         return Point(point_id(_invalid_identity(spec, axes)), values, None, error_text(ConfigError(exc.source, errors)))
-    run = {field: value for field, value in axes.items() if field in unhashed_fields(spec.kind)}  # its own
-    return Point(point_id({**identity(config, spec.kind), **({"run_axes": run} if run else {})}), values, config)
+    run = {name: value for name, value in axes.items() if name in unhashed_fields(spec.kind)}  # its own
+    data = identity(config, spec.kind)
+    return Point(point_id({**data, **({"run_axes": run} if run else {})}), values, config,
+                 file_sha256=data.get("file_sha256", {}))
 
 
 def _invalid_identity(spec: SweepSpec, axes: dict[str, Any]) -> dict[str, Any]:

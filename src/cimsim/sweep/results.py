@@ -12,7 +12,7 @@ newline, has every field, its checksum matches, its status is ok / failed, an ok
 (a failed row's are empty) and its axis cells are its point's values. Any other line is damaged: it is
 reported by line number and left out, so its point runs again; so is a failed row of a point's axis values under
 another id (its inputs changed since: a data file it missed now exists), or a failed row whose error says a package
-was missing or its memory over the limit (:data:`.metrics.RERUN_FAILURES`: installed or set since?), which is no
+was missing, its memory over the limit or its data file changed mid-run (:data:`.metrics.RERUN_FAILURES`), no
 finished work (both where :func:`read_results` is given the sweep's points, as a resumed run does). A sound row
 written by another cimsim (another fingerprint; a file written before rows recorded it: the same columns without
 ``cimsim``, and without ``checksum`` if written before checksums too, read with every check but the checksum) is no
@@ -40,7 +40,7 @@ from ..atomic import is_stream, write_atomic, write_atomic_with
 from .lock import check_named, hold
 from . import fingerprint as model
 from .fingerprint import COLUMN, foreign_note
-from .metrics import MISSING_PACKAGE, RERUN_FAILURES
+from .metrics import RERUN_FAILURES
 from .points import Point
 from .spec import SweepSpec
 
@@ -151,10 +151,8 @@ def read_results(path: str | os.PathLike, spec: SweepSpec, points: Sequence[Poin
         if moved and row["status"] == "failed":  # no finished work: its point, now another id, runs again
             why = ("a failed row of axis values this sweep's point now has under another id (its inputs changed: "
                    "a data file made or changed, the base config, [set] or the kind)")
-        if not why and row["point_id"] in values and row["status"] == "failed" and row["error"].startswith(
-                RERUN_FAILURES):  # the environment's failure, not the point's
-            why = ("a point that failed for want of a package (installed since?)" if row["error"].startswith(
-                MISSING_PACKAGE) else "a point refused over the memory limit (its limit or batch size set since?)")
+        if not why and row["point_id"] in values and row["status"] == "failed":  # the environment's failure
+            why = next((w for start, w in RERUN_FAILURES.items() if row["error"].startswith(start)), "")
         if why:
             damaged.append(f"line {number}: {why}")
         else:
