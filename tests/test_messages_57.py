@@ -136,3 +136,16 @@ def test_compare_of_names_differing_in_case_only_still_says_so(tmp_path):
     assert result.exit_code == 2, result.output
     assert "have names 'default' and 'Default': one report folder; give them names that differ in more than case" \
         in result.output
+
+
+@pytest.mark.parametrize("x, y", [("point_id", "energy_pj"), ("energy_pj", "status")])
+def test_pareto_refuses_a_bookkeeping_column_as_an_objective(tmp_path, x, y):
+    """--x point_id had ranked the hex ids that parse as floats ('4030380000000000', '1e5...') as numbers, a 'front'
+    whose ids showed as inf and 4.03038e+15 (a probe)"""
+    results = tmp_path / "r.csv"
+    results.write_text(RESULTS)
+    result = invoke("pareto", results, "--x", x, "--y", y)
+    assert result.exit_code == 2, result.output
+    opt, column = ("x", x) if x == "point_id" else ("y", y)
+    assert (f"{results}: '{column}' (--{opt}) is a column of the results' bookkeeping, not a measure: give an "
+            "objective or axis column") in result.output, result.output

@@ -208,8 +208,8 @@ def _number(text: str | None) -> float | None:
 
 def _check_columns(table: Table, x: str, y: str, maximize_y: bool, maximize_x: bool = False) -> None:
     """a ConfigError naming a column ``table`` lacks, listing its columns (escaped: a header cell may hold a
-    newline) and the one nearest to it, or naming one column given as both x and y; ``maximize_y``, ``maximize_x``
-    bools"""
+    newline) and the one nearest to it, a bookkeeping column (point_id, status, error, cimsim, checksum), or one
+    column given as both x and y; ``maximize_y``, ``maximize_x`` bools"""
     check_bool("maximize_y", maximize_y)
     check_bool("maximize_x", maximize_x)
     unknown = [(opt, c) for opt, c in (("x", x), ("y", y)) if c not in table.columns]
@@ -219,6 +219,10 @@ def _check_columns(table: Table, x: str, y: str, maximize_y: bool, maximize_x: b
                                           f"{', '.join(shown)}"
                                           + did_you_mean(shown, c).replace(" (values are lower case)", ""))
                                          for opt, c in unknown])
+    kept = [(opt, c) for opt, c in (("x", x), ("y", y)) if c in ("point_id", "status", "error", COLUMN, CHECKSUM)]
+    if kept:  # (hex ids that parse as floats, '4e12ab...', had been ranked as numbers: a probe)
+        raise ConfigError(table.source, [(opt, f"'{c}' (--{opt}) is a column of the results' bookkeeping, not a "
+                                               "measure: give an objective or axis column") for opt, c in kept])
     if x == y:  # every point would tie with itself: a front of the one best value, no trade-off
         raise ConfigError(table.source, [("y", f"x and y (--x, --y) both name the column '{escaped(x)}': a front "
                                                "trades two different columns; give another column to y (or x)")])
