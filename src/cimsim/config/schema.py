@@ -182,11 +182,12 @@ class AdcConfig:
     calibration_scope: CalibrationScope = field(default=CalibrationScope.LAYER, metadata=rule(
         Choice(CalibrationScope), "full scales set by range = calibrated"))
     offset_lsb: float = field(default=0.0, metadata=rule(
-        Float(-1e6, 1e6), "input-referred offset of every ADC, LSB"))
+        Float(-1e6, 1e6), "offset of every ADC, LSB, added after its gain: a' = a (1 + gain_error) + offset"))
     gain_error: float = field(default=0.0, metadata=rule(
         Float(-0.5, 0.5), "relative gain error of every ADC (0.01 = 1 % too large)"))
     inl_lsb: float = field(default=0.0, metadata=rule(
-        Float(0.0, 1e6), "peak integral non-linearity, LSB (a parabolic bow, zero at zero and full scale)"))
+        Float(0.0, 1e6), "peak integral non-linearity, LSB (a parabolic bow, zero at zero and full scale, away "
+        "from zero: + sign(a) 4 inl u (1 - u), u = |a| / full scale)"))
 
 
 @dataclass(frozen=True)
