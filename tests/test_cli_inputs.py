@@ -337,7 +337,7 @@ def test_pareto_reads_past_a_byte_order_mark_and_refuses_a_repeated_column(tmp_p
 
 
 @pytest.mark.parametrize("text, x, why", [("a,b\n", "a", "has no rows (a header only)"),
-                                          ("point_id,a,b\nx,1,2\n", "point_id", "no finished point has numbers")])
+                                          ("label,a,b\nx,1,2\n", "label", "no finished point has numbers")])
 def test_pareto_of_a_table_without_points_is_bad_input(tmp_path, text, x, why):
     """a header only or a column of text had exited 1, 'the run failed'"""
     results = tmp_path / "r.csv"

@@ -391,8 +391,8 @@ def test_an_energy_without_energy_per_is_left_out_naming_the_missing_field(tmp_p
 
 def test_an_energy_per_mvm_of_a_whole_mac_count_is_priced_at_it(tmp_path):
     usable, _ = _survey(tmp_path, "cycle_ns = 10\ninput_bits = 4\nweight_bits = 4",
-                        'energy_pj = 50.0\nenergy_per = "one full-array 128x64 MVM (8192 MACs), at maximum"')
-    assert [f.macs for f in usable[0].figures] == [8192]
+                        'energy_pj = 50.0\nenergy_per = "one full-array 128x32 MVM (4096 MACs), at maximum"')
+    assert [f.macs for f in usable[0].figures] == [4096]  # 128 x 128 cells hold 128 x 32 4-bit weights
 
 
 @pytest.mark.parametrize("old, new, message", [
