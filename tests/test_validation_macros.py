@@ -207,16 +207,22 @@ def test_a_figure_the_entry_flags_as_doubtful_is_left_out_with_its_reason(one_en
     ("256\u00b7256 RRAM macros", None), ("256\u00a0\u00d7\u00a0256 RRAM macros", None),
     ("256 - by - 256 macros", None), ("compared with 5 SRAM macros in Table IV", None),
     ("Host: RISC-V with 2 cores; one CIM macro", None), ("2 banks (ping-pong) so weights update while computing", None),
-    ("4 CIM cores, compared with 2 in [5]", 4), ("4 CIM cores. 2.5x better than prior work", 4)])
+    ("4 CIM cores, compared with 2 in [5]", 4), ("4 CIM cores. 2.5x better than prior work", 4),
+    ("The chip integrates 4 CIM cores and a RISC-V host", 4), ("48 CIM cores controlled by an on-chip CPU", 48),
+    ("64 CIM cores (vs. 1 core in prior work)", 64), ("8 CIM macros compared at 0.8 V", 8),
+    ("2.1x better than ISSCC'21 (vs. 4 CIM macros)", None), ("compared with 2.5 TOPS/W of 5 SRAM macros", None),
+    ("Host CPU at 0.9 V with 2 cores", None), ("4 CIM cores achieve 3x higher efficiency than [12]", 4),
+    ("A processor of 8 CIM macros and a RISC-V host", 8), ("2 ping-pong banks", None)])
 def test_the_core_count_is_read_from_the_notes_in_any_wording(notes, count):
     """'N cores', 'N <kind> cores' and 'N <kind> macros' count as UIUC's 'N_core N' and 'N banks' do (NeuRRAM's
     '48 CIM cores' and Le Gallo's '64 AIMC cores' had read as one core, a processor of '16 CIM macros' too; 'N_core:
     4' and 'N compute-in-memory macros' too, a chips probe of 2026-12-07; 'N ReRAM macros', 'N computing-in-memory
     macros' too, a chips probe of 2026-12-08; not 'N tiles' nor a product's tail, 'N x M banks', often an array's
     size, nor 'pe' in '3 high-performance macros': a review); 'a 2-core CPU host' is not the chip's
-    (read, it had left a chip's tops out: a review), nor a count in a clause of other chips, a host or banks that
-    take turns ('compared with 5 SRAM macros', 'RISC-V with 2 cores', '2 banks (ping-pong)': a chips probe of
-    2026-12-09), so other wordings are left to a macro's cores"""
+    (read, it had left a chip's tops out: a review), nor a count after words of other chips or a host in its clause,
+    nor banks that take turns ('compared with 5 SRAM macros', 'RISC-V with 2 cores', '2 banks (ping-pong)': a chips
+    probe of 2026-12-09), but such words after a count, or a decimal point between, do not hide the design's own
+    (a review), so other wordings are left to a macro's cores"""
     import dataclasses
     macro = dataclasses.replace(macro_data.find_macro("jia-jssc2020"), notes=notes)
     assert macro_text.n_core(macro.notes) == count
@@ -228,7 +234,12 @@ def test_the_core_count_is_read_from_the_notes_in_any_wording(notes, count):
     ("SYSTEM-LEVEL", "a", "", True), ("macro only (not system-level)", "a", "", False),
     ("excluding system-level I/O", "a", "", False), ("Table II", "a", "", False),
     ("Table II", "a", "High for 28 nm. Treat with caution.", True),
-    ("Table II", "a", "figures treated with caution", True), ("Table II", "a", "a cautious design", False)])
+    ("Table II", "a", "figures treated with caution", True), ("Table II", "a", "a cautious design", False),
+    ("without any system-level", "a", "", False), ("w/o system-level", "a", "", False),
+    ("excl. system-level", "a", "", False), ("system-level excluded", "a", "", False),
+    ("system\u2010level", "a", "", True), ("Table II", "system\u2013level", "", True),
+    ("Table II", "a", "treat these figures with caution", True), ("Table II", "a", "use with caution", True),
+    ("Table II", "a", "need not be treated with caution", False)])
 def test_a_system_level_or_flagged_figure_is_left_out_in_any_spelling(source, label, notes, left_out):
     """'system-level' / 'system level' in a point's source or label, in any case and not negated, and 'treat(ed) with
     caution' in the notes, leave the point out (only the source's 'system-level' and the label's 'system level' had
@@ -946,7 +957,9 @@ def test_a_range_sentence_gives_its_quartiles_the_digits_of_the_gain_range():
 
 @pytest.mark.parametrize("label, source, named", [
     ("BF16 0.8 V", "Table I", "BF16"), ("a", "TFLOPS/W, Table I", "TFLOPS"), ("FP8 (E4M3)", "s", "FP8"),
-    ("a", "floating-point mode", "floating-point"), ("INT8 0.9 V", "Table I", None), ("8b/8b", "FPGA board", None)])
+    ("a", "floating-point mode", "floating-point"), ("INT8 0.9 V", "Table I", None), ("8b/8b", "FPGA board", None),
+    ("INT8 MACs, FP32 accumulation", "s", None), ("fp8/int8 reconfigurable, INT8 mode", "s", None),
+    ("bfloat16", "s", "bfloat16"), ("MXFP4", "s", "MXFP4"), ("a", "GFLOPS/W", "GFLOPS")])
 def test_a_floating_point_figure_says_it_is_priced_as_integer_macs(label, source, named):
     """a point whose label or source names a floating-point format or unit is priced as integer MACs of its stated
     bits, and its notes say so (a BF16 figure had been compared against the mantissa adder tree, unsaid: a probe)"""

@@ -27,34 +27,42 @@ CIM macros'; two kind words, '4 analog CIM macros'; a kind word whole: '3 high-p
 'pe')"""
 
 
-_SYSTEM_LEVEL = re.compile(r"\bsystem[- ]level\b", re.IGNORECASE)
-_NOT_SYSTEM_LEVEL = re.compile(r"\b(?:not|no|non|excluding|excludes|without)[- ](?:the |a )?system[- ]level\b",
+_DASH = "[-\u2010\u2011\u2012\u2013 ]"
+"""a hyphen as typed or as a PDF copies it (U+2010-2013), or a space"""
+_SYSTEM_LEVEL = re.compile(rf"\bsystem{_DASH}level\b", re.IGNORECASE)
+_NOT_SYSTEM_LEVEL = re.compile(rf"\b(?:not|no|non|excl\.?|excluding|excludes|without|w/o)(?:\W+\w+){{0,2}}?\W+"
+                               rf"system{_DASH}level\b|\bsystem{_DASH}level\W+(?:\w+\W+)?(?:excluded|not included)\b",
                                re.IGNORECASE)
-_CAUTION = re.compile(r"[^.]*\btreat(?:ed)? with caution[^.]*", re.IGNORECASE)
+_CAUTION = re.compile(r"[^.]*\bwith caution\b[^.]*", re.IGNORECASE)
+_NOT_CAUTION = re.compile(r"\b(?:not|never|no need)\b[^.]*\bwith caution", re.IGNORECASE)
 
 
 def system_level(text: str) -> bool:
     """whether a point's source or label says its figure is a whole system's: 'system-level' or 'system level' in
-    any case, not negated ('not system-level', 'excluding system-level ...'; only the source's 'system-level' and the
-    label's 'system level' had been read, and a negated one was)"""
+    any case and dash, not negated ('not system-level', 'without any system-level', 'excl. system-level',
+    'system-level excluded'; only the source's 'system-level' and the label's 'system level' had been read, and a
+    negated one was)"""
     return _SYSTEM_LEVEL.search(_NOT_SYSTEM_LEVEL.sub("", text)) is not None
 
 
 def caution(notes: str) -> str | None:
-    """the sentence of an entry's ``notes`` that flags its figures as unreliable ('treat with caution', 'treated
-    with caution', any case), else None"""
-    match = _CAUTION.search(notes)
-    return match.group(0).strip() if match else None
+    """the sentence of an entry's ``notes`` that flags its figures as unreliable ('treat with caution', 'treat
+    these figures with caution', 'use with caution', any case; not negated, 'need not be treated with caution'),
+    else None"""
+    return next((m.group(0).strip() for m in _CAUTION.finditer(notes) if not _NOT_CAUTION.search(m.group(0))), None)
 
 
-_FLOATING = re.compile(r"\b(?:bf16|fp(?:4|6|8|16|32)|tf32|float(?:ing)?[- ]point|e[2-5]m[1-3]|tflops)\b",
-                       re.IGNORECASE)
+_FLOATING = re.compile(r"\b(?:b?float\d{1,2}|bf16|(?:mx|nv|h)?fp\d{1,2}|tf32|float(?:ing)?[- ]?point|e[2-5]m[1-3]"
+                       r"|[tgp]flop/?s)\b", re.IGNORECASE)
+_INTEGER = re.compile(r"\b(?:u?int\d{1,2}|integer)\b", re.IGNORECASE)
 
 
 def floating_point(*texts: str) -> str | None:
-    """the floating-point format or unit a point's label or source names ('BF16', 'FP8', 'TFLOPS', 'floating-point'),
-    else None: its figure is a floating-point macro's, which cimsim prices as integer MACs of the stated bits"""
-    match = next((m for m in map(_FLOATING.search, texts) if m), None)
+    """the floating-point format or unit a point's label or source names ('BF16', 'bfloat16', 'FP8', 'MXFP4',
+    'TFLOPS', 'floating-point'), else None: its figure is a floating-point macro's, which cimsim prices as integer
+    MACs of the stated bits; not a text that names an integer format too ('INT8 MACs, FP32 accumulation', 'fp8/int8
+    reconfigurable, INT8 mode': a review)"""
+    match = next((m for t in texts if not _INTEGER.search(t) and (m := _FLOATING.search(t))), None)
     return match.group(0) if match else None
 
 
@@ -66,23 +74,28 @@ def states_no_converter(adc_type: str) -> bool:
                         adc_type.strip(), re.IGNORECASE) is not None
 
 
-_OTHER_THINGS = re.compile(r"\b(?:compar\w*|than|versus|vs|prior|previous|host|CPU|RISC-V|MCU|micro-?controller"
-                          r"|ping-pong)\b", re.IGNORECASE)
-"""words of a clause whose count is of something else than the design's own parallel cores: other chips ('compared
-with 5 SRAM macros'), a host processor's cores ('RISC-V with 2 cores'), banks that take turns ('2 banks
-(ping-pong)'); each had been read as the design's cores, its tops and area left out (a probe)"""
+_OTHER_THINGS = re.compile(r"\b(?:compar\w*|than|versus|vs|prior|previous|host|CPU|RISC-V|MCU|micro-?controller)\b",
+                           re.IGNORECASE)
+"""words before a count in its clause that make it a count of something else than the design's own parallel cores:
+other chips ('compared with 5 SRAM macros', 'vs. 4 CIM macros'), a host processor's cores ('RISC-V with 2 cores');
+each had been read as the design's cores, its tops and area left out (a probe). After the count they say nothing of
+it ('8 CIM macros and a RISC-V host', '64 CIM cores (vs. 1 core in prior work)': the design's, a review)"""
+_CLAUSE_END = re.compile(r"[,;]|(?<!\bvs)(?<!\bal)(?<!\be\.g)(?<!\bi\.e)(?<!\bcf)\.(?=\s|$)", re.IGNORECASE)
+"""where a clause ends: a comma, a semicolon, or a full stop before a space (not a decimal point, '0.9 V', nor an
+abbreviation's, 'vs.', 'et al.', 'e.g.', 'i.e.', 'cf.')"""
 
 
 def n_core(notes: str) -> int | None:
     """cores ('N_core N', 'N_core: N', 'N cores', 'N <word> cores'), banks or macros ('N banks', 'N CIM macros',
     'N x 16Kb CIM macros', 'N compute-in-memory macros', 'N computing-in-memory macros', 'N DCIM macros', 'N STT-MRAM
     macros', 'N 6T-SRAM macros': a processor of several macros) an entry's ``notes`` give, else None ('a 2-core CPU
-    host', 'four SRAM macros of [12]', '2 x 8 banks', 'N tiles' are not read, nor a count in a clause (between ',',
-    ';' or '.' stops) of :data:`_OTHER_THINGS`: a chip states ``cores``)"""
+    host', 'four SRAM macros of [12]', '2 x 8 banks', 'N tiles' are not read, nor a count after one of
+    :data:`_OTHER_THINGS` in its clause (:data:`_CLAUSE_END`), nor ping-pong banks, which take turns: a chip states
+    ``cores``)"""
     for match in _N_CORE.finditer(notes):
-        start = max(notes.rfind(stop, 0, match.start()) for stop in ",;.") + 1
-        ends = [i for i in (notes.find(stop, match.end()) for stop in ",;.") if i >= 0]
-        if not _OTHER_THINGS.search(notes[start:min(ends, default=len(notes))]):
+        start = max((m.end() for m in _CLAUSE_END.finditer(notes, 0, match.start())), default=0)
+        if not _OTHER_THINGS.search(notes, start, match.start()) and "ping-pong" not in notes[
+                match.start():match.end() + 15].lower():
             return int(next(g for g in match.groups() if g))
     return None
 
