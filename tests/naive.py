@@ -177,12 +177,14 @@ def mvm(w, x, cfg, full_scale=None):
         if sum_slices:  # a summed column holds up to sum_s 2**(lowest bit of s) x (top level of s + r)
             bounds = slice_bounds(bpc, stored_bits(cfg))
             full_scale = rpr * cmax * sum(2 ** lo * (2 ** width - 1 + (0 if analog else r)) for lo, width in bounds)
-        if analog and m.signed_encoding == "offset":  # a column less its reference: its largest distance from it
-            bounds = slice_bounds(bpc, stored_bits(cfg))
-            refs = [ref for _, ref in slices(np.int64(2 ** (m.weight_bits - 1)), bpc, stored_bits(cfg))]
-            span = (max(sum(2 ** lo * (2 ** width - 1 - ref) for (lo, width), ref in zip(bounds, refs)),
-                        sum(2 ** lo * ref for (lo, _), ref in zip(bounds, refs))) if sum_slices
-                    else max(max(max_level - ref, ref) for ref in refs))
+        if analog and m.signed_encoding == "offset":  # a column less its reference: its largest distance from
+            # it over every code a weight takes, by brute force (summed slices: their weighted sum)
+            off, half = 2 ** (m.weight_bits - 1), 2 ** (m.weight_bits - 1) - 1
+            digits = slices(np.arange(off - half, off + half + 1), bpc, stored_bits(cfg))
+            refs = slices(np.int64(off), bpc, stored_bits(cfg))
+            gaps = [(sk, lv - ref) for (sk, lv), (_, ref) in zip(digits, refs)]
+            span = (np.abs(sum(sk * gap for sk, gap in gaps)).max() if sum_slices
+                    else max(np.abs(gap).max() for _, gap in gaps))
             full_scale = rpr * cmax * span
         if ad.range == "fixed":
             full_scale *= ad.full_scale_fraction

@@ -676,7 +676,9 @@ def test_an_energy_per_mvm_states_a_count_the_array_can_make(tmp_path):
                                                      f"least {bits} cells a {bits}-bit weight)"])
     from cimsim.validation.macro_figures import mvm_mac_bound
     for fields, bound in (({"bits_per_cell": 2, "weight_bits": 4}, 64 * 32), ({"weight_levels": 3}, 64 * 32),
-                          ({"bits_per_cell": 4, "weight_bits": 4}, 64 * 64), ({"weight_bits": 8}, 64 * 8)):
+                          ({"bits_per_cell": 4, "weight_bits": 4}, 64 * 64), ({"weight_bits": 8}, 64 * 8),
+                          ({"weight_bits": 4, "weight_encoding": "differential"}, 64 * 10),  # 3 magnitude bits x 2
+                          ({"weight_bits": 8, "cols": 4}, 0)):  # (a review)
         assert mvm_mac_bound({"rows": 64, "cols": 64, **fields})[0] == bound
     adc = macro_file(tmp_path, CHIP + '[[macro.point]]\nlabel = "p"\ntops_per_w = 100\nenergy_pj = 0.5\n'
                      'energy_per = "one ADC conversion (4096 MACs)"\n', "adc.toml")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import warnings
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -1251,3 +1252,28 @@ def test_helper_threads_do_not_pile_up_over_worker_counts(monkeypatch):
     helpers = {t for t in threading.enumerate() if t.name.startswith("cimsim") and t.is_alive()} - before
     assert len(helpers) <= 6  # the last count's 4 helpers, and some shut down that may not have ended yet
     assert all(np.array_equal(outputs[0], y) for y in outputs[1:])
+
+
+@pytest.mark.parametrize("weight_bits, bits_per_cell, accumulation, span", [
+    (4, 4, "none", 7), (5, 4, "none", 8), (8, 7, "none", 64), (8, 2, "slices", 127), (8, 2, "none", 3),
+    (2, 2, "none", 1)])
+def test_an_offset_columns_range_with_analog_subtraction_is_its_largest_distance_from_the_reference(
+        weight_bits, bits_per_cell, accumulation, span):
+    """adc.range = max of an offset column less its reference covers |stored - offset| <= 2**(b-1) - 1 (summed or one
+    slice), or each slice's digits' largest distance from the reference's: it had covered 2**b - 1 levels, one bit
+    unused (a probe), then a lower slice of fewer bits at the cell's top (a review); every code at the largest
+    input converts unclipped"""
+    from cimsim.config import load_config
+
+    default = Path(__file__).resolve().parents[1] / "configs" / "default.toml"
+    m = 2 ** (weight_bits - 1) - 1
+    cfg = load_config(default, {"mapping.signed_encoding": "offset", "mapping.subtraction": "analog",
+                                "mapping.weight_bits": weight_bits, "device.bits_per_cell": bits_per_cell,
+                                "adc.accumulation": accumulation, "adc.range": "max", "device.preset": "ideal",
+                                "array.rows": 16, "array.rows_per_read": 16, "array.cols": 256,
+                                "workload.in_features": 16, "workload.out_features": 2 * m + 1})
+    w = np.tile(np.arange(-m, m + 1, dtype=np.float64), (16, 1)).T / m  # every code, one output each, all rows
+    xbar = programmed(cfg, w)
+    assert xbar.max_sum == 16 * xbar.plan.max_plane_code * span
+    xbar.mvm(np.ones((3, 16)))
+    assert xbar.adc_clipped == 0

@@ -187,7 +187,7 @@ class AdcConfig:
         Float(-0.5, 0.5), "relative gain error of every ADC (0.01 = 1 % too large)"))
     inl_lsb: float = field(default=0.0, metadata=rule(
         Float(0.0, 1e6), "peak integral non-linearity, LSB (a parabolic bow, zero at zero and full scale, away "
-        "from zero: + sign(a) 4 inl u (1 - u), u = |a| / full scale)"))
+        "from zero: + sign(a) 4 inl u (1 - u), u = min(|a| / full scale, 1))"))
 
 
 @dataclass(frozen=True)

@@ -90,15 +90,16 @@ def max_sum(plan: Plan) -> float:
 
 def _offset_span(p: Plan) -> int:
     """largest |level - reference level| of a converted offset column (its slices' weighted sum where they are
-    summed) in the analog domain, the reference holding the offset's digits: a single slice of b bits spans
-    2**(b-1) either side of it, not the 2**b - 1 of a column read alone (one ADC bit had gone unused, the error
-    doubled against a differential pair of the same bits: a probe); lower slices, whose reference digit is 0, keep
-    their whole range"""
-    refs = [(p.weight_offset >> shift) & top for shift, top in p.weight_slices]
-    if p.slice_accumulation:
-        return max(sum(2 ** shift * (top - ref) for (shift, top), ref in zip(p.weight_slices, refs)),
-                   sum(2 ** shift * ref for (shift, _), ref in zip(p.weight_slices, refs)))
-    return max(max(p.max_level - ref, ref) for ref in refs)
+    summed) in the analog domain over the codes a weight takes, -m to m (m = 2**(b-1) - 1; a binary weight's stored
+    0 or 1 against the reference's 1): summed, or in one slice, |stored - offset| <= m, not the 2**b - 1 of a column
+    read alone (one ADC bit had gone unused: the error twice a differential pair's of the same bits, a probe; the
+    cell's top had been taken for a slice of fewer bits, a review); slices converted apart, the largest over the
+    stored codes of each slice's digit's distance from the reference's"""
+    if p.slice_accumulation or p.n_slices == 1:
+        return max(2 ** (p.weight_bits - 1) - 1, 1)
+    stored = np.arange(p.weight_offset - (2 ** (p.weight_bits - 1) - 1), p.weight_offset + 2 ** (p.weight_bits - 1))
+    return max(int(np.abs(((stored >> shift) & top) - ((p.weight_offset >> shift) & top)).max())
+               for shift, top in p.weight_slices)
 
 
 @checked_types

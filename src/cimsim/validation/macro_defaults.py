@@ -17,7 +17,8 @@ DEFAULTS: dict[str, str] = {
     "input_bits / weight_bits": "as stated; a point that states neither and whose figures are all UIUC "
                                 "1b-normalised is priced as one array invocation: input_bits = B_x, weight_bits = "
                                 "B_w (a whole B_w), each figure divided by B_x x B_w (UIUC's 1b figures are one "
-                                "invocation's: 1b-TOPS/W = N_1b / E_core, N_1b = 2 N N_ADC B_x B_w)",
+                                "invocation's: 1b-TOPS/W = N_1b / E_core, N_1b = 2 N N_ADC B_x B_w: 2 operations "
+                                "a MAC, so halved at a point of ops_per_mac = 1)",
     "rows_per_read": "all rows at once (= rows) when the entry gives no rows_per_read; the workload fills whole "
                      "reads, as a peak figure does: in_features = rows_per_read x floor(rows / rows_per_read)",
     "bits_per_read": "UIUC's B_x (uiuc_b_x: an invocation is one read) when not stated, unless the entry states "

@@ -28,17 +28,19 @@ MVM_MACS = re.compile(r"\((\d{1,15}) MACs?\)")
 
 def mvm_mac_bound(fields: Mapping[str, Any]) -> tuple[float, str]:
     """(the most MACs one MVM of a point's array can hold, how): its rows x the weights a row holds, a weight of B
-    bits taking at least ceil(B / bits_per_cell) cells of the row (a MAC a cell for 1-bit weights only: rows x cols
-    had let a 256 x 256 array of 8-bit weights count 65 536 MACs an MVM, 8x what it holds, a probe)"""
+    bits taking at least ceil(B / bits_per_cell) cells of the row, a differential pair (weight_encoding) twice
+    ceil(max(B - 1, 1) / bits_per_cell) (a MAC a cell for 1-bit weights only: rows x cols had let a 256 x 256 array
+    of 8-bit weights count 65 536 MACs an MVM, 8x what it holds, a probe)"""
     rows, cols = fields.get("rows", math.inf), fields.get("cols", math.inf)
-    levels = fields.get("weight_levels")
+    levels, per_cell = fields.get("weight_levels"), int(fields.get("bits_per_cell", 1))
     bits = fields.get("weight_bits") or (math.ceil(math.log2(int(levels) + 1)) if levels else 1)
-    cells = math.ceil(bits / min(int(fields.get("bits_per_cell", 1)), bits))
+    pair = fields.get("weight_encoding") == "differential"
+    cells = 2 * math.ceil(max(bits - 1, 1) / per_cell) if pair else math.ceil(bits / min(per_cell, bits))
     if cells == 1 or not math.isfinite(cols):
         return rows * cols, f"the array's rows x cols = {rows * cols}, a MAC a cell"
-    weights = max(1, int(cols) // cells)
+    weights = int(cols) // cells  # (0: no weight fits, no MVM either)
     return rows * weights, (f"the array's {rows} rows x the {weights} weights a row holds = {rows * weights} "
-                            f"({cols} columns, at least {cells} cells a {bits}-bit weight)")
+                            f"({cols} columns, at least {cells} cells a {bits}-bit weight{' pair' * pair})")
 
 
 _DOUBTFUL_FIGURES = ("tops_per_w", "tops", "tops_per_mm2", "tops_per_w_1b_norm", "tops_1b_norm", "tops_per_mm2_1b_norm",
