@@ -611,8 +611,8 @@ def test_bad_inputs_are_rejected_clearly():
         xbar.mvm(x_inf)
     with pytest.raises(ValueError, match="real numbers"):
         xbar.mvm(np.full((2, 10), "a"))
-    with pytest.raises(ValueError, match="at least one"):
-        xbar.calibrate(np.zeros((0, 10)))
+    with pytest.raises(ValueError, match=r"inputs must hold at least one vector to calibrate on; got shape \(0, 10\)"):
+        xbar.calibrate(np.zeros((0, 10)))  # (the argument and the shape named: a probe)
     assert xbar.mvm(np.zeros((0, 10))).shape == (0, 5)
     for bad in (0, -3, 2.5, True):
         with pytest.raises(ValueError, match="in_features must be an int >= 1 and <= "):

@@ -2552,3 +2552,19 @@ def test_an_example_the_model_raises_on_only_as_a_batch_is_named_so():
                                          r"\(4 samples\) raises ValueError \(batch sum too big\), though each sample "
                                          r"alone runs: the model depends on its batch"):
         from_torch(BatchSum(), x)
+
+
+def test_a_read_only_example_imports_without_torchs_warning_of_undefined_behaviour():
+    """a read-only example (np.load(mmap_mode="r")) had made torch warn, at cimsim's line, that writing to it is
+    undefined behaviour, which the caller neither causes nor can fix (a probe); the network is the same"""
+    from cimsim.network import from_torch
+
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Linear(6, 4), nn.ReLU()).eval()
+    x = np.random.default_rng(0).standard_normal((2, 6)).astype(np.float32)
+    frozen = x.copy()
+    frozen.setflags(write=False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        net = from_torch(model, frozen)
+    np.testing.assert_array_equal(net.forward(x), from_torch(model, x).forward(x))

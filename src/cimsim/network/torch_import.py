@@ -191,6 +191,8 @@ def _as_tensor(example_input, torch):
         raise TypeError(f"example_input must be a tensor or array of numbers (batch, ...); got "
                         f"{type(example_input).__name__} of dtype {array.dtype}")
     native = array.astype(array.dtype.newbyteorder("="), copy=False)  # torch takes no big-endian array
+    if not native.flags.writeable:  # (torch warns of a read-only one, a memmap's, at cimsim's line: a probe)
+        native = native.copy()
     return torch.as_tensor(np.ascontiguousarray(native) if native.ndim else native)  # a flipped view too
 
 

@@ -172,7 +172,7 @@ class Crossbar:
         self._require_programmed()
         p, adc, (x, _) = self.plan, self.config.adc, self._inputs(inputs)
         if x.shape[0] == 0:
-            raise ValueError("calibrate needs at least one input vector")
+            raise ValueError(f"inputs must hold at least one vector to calibrate on; got shape {x.shape}")
         if not p.has_adc:
             return self.adc  # a digital adder tree has no converter to calibrate
         if adc.range != AdcRange.CALIBRATED:
