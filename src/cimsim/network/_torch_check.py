@@ -210,9 +210,8 @@ def _float64_agrees(net: Network, model, example: np.ndarray, pair: np.ndarray, 
     had been refused as an export that computes something else), within twice that distance. Its difference from
     the model is then the model's own rounding (a LayerNorm of inputs near 100 +- 0.01 loses 4.5e-4 of its outputs
     to cancellation), not an export's. False where the copy cannot be made or run in float64. (Reviews: the floor
-    applied everywhere had let a network 4e-4 off pass where the model rounds 5e-4 off; 64x the distance let a
-    network 20x a cancelling model's output off pass; twice still refuses y * 0.1 * 10 - y for 1 to 3 seeds in 40,
-    whose export keeps float32 constants the copy holds exactly, a stated gap.)"""
+    everywhere had let a network 4e-4 off pass where the model rounds 5e-4 off, 64x the distance one 20x off; twice
+    refuses y * 0.1 * 10 - y for 1-3 seeds in 40, its export's float32 constants held exactly: a stated gap.)"""
     dtype, device = placement(model, torch)
     probe = pair.astype(example.dtype) if example.dtype.kind in "iu" else pair
     try:
@@ -285,12 +284,12 @@ def _disagreement(net: Network, model, x: np.ndarray, torch, inputs: list[np.nda
                   tolerance: float | None = None) -> str | None:
     """None where ``net`` matches the model's eager forward pass on every probe (:func:`_probes`, or the given
     ``inputs``) within ``tolerance`` (None: :func:`_probe_tolerance` of the model's precision; NaN and infinities
-    where both have them),
-    else what differed or stopped the check (a model whose output is not one tensor cannot be checked);
-    :class:`_NotPerSample` where its output is not one per sample, :class:`_ProbeRaised` where the model raises"""
-    dtype, device = placement(model, torch)
+    where both have them; the negation alone, of the example's scale: its outputs may be rounding noise, a GELU's
+    of -5, a review), else what differed or stopped the check (a model whose output is not one tensor cannot be
+    checked); :class:`_NotPerSample` where its output is not one per sample, :class:`_ProbeRaised` where it raises"""
+    (dtype, device), scale = placement(model, torch), 0.0  # scale: the last probe's largest output
     with evaluated(model, torch), renormed_lookups(torch):  # the model's embedding tables left as they are
-        for probe in _probes(x) if inputs is None else inputs:
+        for k, probe in enumerate(_probes(x) if inputs is None else inputs):
             try:
                 with torch.no_grad():  # on a copy of the probe: a model may write into its input
                     want = model(as_input(probe.astype(x.dtype) if x.dtype.kind in "iu" else probe, dtype, device,
@@ -303,8 +302,10 @@ def _disagreement(net: Network, model, x: np.ndarray, torch, inputs: list[np.nda
             if want.dim() == 0 or want.shape[0] != len(probe):  # e.g. MusicGen's codebooks folded into the batch
                 raise _NotPerSample(f"its output is not one per sample (on a batch of {len(probe)} inputs of the "
                                     f"example's shape the model gives shape {tuple(want.shape)})")
-            difference = _difference(net.forward(probe), want.detach().cpu().double().numpy(),
-                                     _probe_tolerance(model, dtype, torch) if tolerance is None else tolerance)
+            want = want.detach().cpu().double().numpy()
+            difference = _difference(net.forward(probe), want, _probe_tolerance(model, dtype, torch) if tolerance is
+                                     None else tolerance, scale if (inputs, k) == (None, 1) else 0.0)
+            scale = float(np.abs(want[np.isfinite(want)]).max(initial=0.0))
             if difference:
                 return f"on a batch of {len(probe)} input{'s' * (len(probe) != 1)} of the example's shape, {difference}"
     return None
@@ -318,8 +319,9 @@ def one_tensor(output, torch):
     return items[0] if len(items) == 1 and isinstance(items[0], torch.Tensor) else output
 
 
-def _difference(got: np.ndarray, want: np.ndarray, tolerance: float) -> str | None:
-    """what separates the traced network's output from the model's beyond ``tolerance`` (of the largest), or None"""
+def _difference(got: np.ndarray, want: np.ndarray, tolerance: float, floor: float = 0.0) -> str | None:
+    """what separates the traced network's output from the model's beyond ``tolerance`` (of the largest, or of
+    ``floor`` where larger), or None"""
     if got.shape != want.shape:
         return f"the traced network gives shape {got.shape}, the model {want.shape}"
     if not (np.array_equal(np.isnan(got), np.isnan(want)) and np.array_equal(np.isposinf(got), np.isposinf(want))
@@ -330,7 +332,7 @@ def _difference(got: np.ndarray, want: np.ndarray, tolerance: float) -> str | No
         return f"{_OVERFLOWS} at {overflowed.sum()} of its {got.size} outputs, where the traced network's (float64) is"\
                " finite"
     finite = np.isfinite(want)
-    scale = float(np.abs(want[finite]).max(initial=0.0)) or 1.0
+    scale = max(float(np.abs(want[finite]).max(initial=0.0)), floor) or 1.0
     worst = float(np.abs(got[finite] - want[finite]).max(initial=0.0))
     return None if worst <= tolerance * scale else \
         f"the traced network and the model differ by up to {worst:.3g} (outputs up to {scale:.3g})"
