@@ -149,3 +149,12 @@ def test_pareto_refuses_a_bookkeeping_column_as_an_objective(tmp_path, x, y):
     opt, column = ("x", x) if x == "point_id" else ("y", y)
     assert (f"{results}: '{column}' (--{opt}) is a column of the results' bookkeeping, not a measure: give an "
             "objective or axis column") in result.output, result.output
+
+
+def test_pareto_ranks_a_column_named_error_of_a_table_that_is_no_sweeps(tmp_path):
+    """'error' is a natural measure's name in a table of one's own: refused as bookkeeping there too (a review)"""
+    mine = tmp_path / "mine.csv"
+    mine.write_text("design,energy_pj,error\nA,1.0,0.30\nB,2.0,0.10\nC,3.0,0.20\n")
+    result = invoke("pareto", mine, "--x", "energy_pj", "--y", "error")
+    assert result.exit_code == 0, result.output
+    assert "| 1 | 0.3 |" in result.output and "| 2 | 0.1 |" in result.output and "| 3 |" not in result.output

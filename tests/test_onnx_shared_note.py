@@ -90,3 +90,23 @@ def test_a_quantised_weight_read_at_two_places_through_dequantize_nodes_is_one_s
     w = q.astype(np.float64) * np.float64(np.float32(0.01))
     x = np.random.default_rng(6).standard_normal((3, 8))
     np.testing.assert_allclose(network.forward(x), np.maximum(x @ w, 0) @ w, rtol=1e-6)
+
+
+def test_two_dequantisations_of_one_weight_at_other_scales_are_two_matrices_and_not_said_to_be_one(tmp_path):
+    """two DequantizeLinear of one quantised weight with other scales are two weights; the note had said they were
+    priced as one shared matrix (a review); two Transposes of one initializer stay two matrices too"""
+    q = np.random.default_rng(5).integers(-120, 120, (8, 8)).astype(np.int8)
+    consts = [numpy_helper.from_array(q, "wq"), numpy_helper.from_array(np.float32(0.01), "s1"),
+              numpy_helper.from_array(np.float32(0.02), "s2"), numpy_helper.from_array(np.int8(0), "wz")]
+    nodes = [helper.make_node("DequantizeLinear", ["wq", "s1", "wz"], ["w1"]),
+             helper.make_node("DequantizeLinear", ["wq", "s2", "wz"], ["w2"]),
+             helper.make_node("MatMul", ["x", "w1"], ["a"], name="m0"), helper.make_node("Relu", ["a"], ["b"]),
+             helper.make_node("MatMul", ["b", "w2"], ["y"], name="m1")]
+    graph = helper.make_graph(nodes, "g", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 8])],
+                              [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 8])], consts)
+    path = tmp_path / "scales.onnx"
+    onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)]), str(path))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        network = load_network(path)
+    assert len(network.matrix_layers()) == 2

@@ -129,3 +129,16 @@ def test_a_constant_matrix_of_more_axes_than_the_activation_leads_the_product_wi
     two = _model([helper.make_node("MatMul", ["x", "w"], ["y"])], (2, *x_shape[1:]), {"w": w})
     with pytest.raises(ValueError, match=r"\(MatMul\): an expand that adds leading axes or repeats the batch axis"):
         network_from_onnx(two)
+
+
+def test_a_flattened_activation_times_a_matrix_keeps_numpys_shape():
+    """x.flatten() @ W is (n,) as numpy gives it: widening the activation to a constant of more axes than its own had
+    added an axis there too, and a Softmax over axis 0 gave ones (a review)"""
+    w = RNG.standard_normal((6, 5)).astype(np.float32)
+    model = _model([helper.make_node("Reshape", ["x", "flat"], ["f"]), helper.make_node("MatMul", ["f", "w"], ["m"]),
+                    helper.make_node("Softmax", ["m"], ["y"], axis=0)], (1, 6),
+                   {"w": w, "flat": np.array([-1], dtype=np.int64)})
+    x = RNG.standard_normal((1, 6))
+    product = x.reshape(-1) @ w.astype(np.float64)
+    e = np.exp(product - product.max())
+    np.testing.assert_allclose(np.ravel(network_from_onnx(model).forward(x)), e / e.sum(), rtol=0, atol=1e-12)

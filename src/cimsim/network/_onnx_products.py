@@ -51,8 +51,9 @@ def _matmul(g, op, attrs, names, outs, name):
         return _by_vector(g, op, names[:2], outs[0], name)
     if g.is_data(b):
         return _constant_times(g, np.asarray(g.consts[a]), b, outs[0], name)
-    if np.ndim(g.consts[b]) > g.full_ndim(a):  # the constant's leading axes lead the product too, numpy's: the
-        # activation widened to them first (they had been dropped, every axis after shifted by one: a probe)
+    if 2 <= g.full_ndim(a) < np.ndim(g.consts[b]):  # the constant's leading axes lead the product too, numpy's:
+        # the activation widened to them first (they had been dropped, every axis after shifted by one: a probe; a
+        # 1-d activation's product has no axis of its own: (k,) @ (k, n) is (n,), a review)
         a = widened(g, a, np.ones(np.shape(g.consts[b])[:-2] + (1, 1)), outs[0], name)
     shape = np.shape(g.consts[b])  # leading axes all 1, no more than the activation's: one matrix, broadcast
     if len(shape) != 2 and not (2 < len(shape) <= g.full_ndim(a) and math.prod(shape[:-2]) == 1):

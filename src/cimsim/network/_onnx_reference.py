@@ -9,22 +9,28 @@ import numpy as np
 
 from ._onnx_checks import bounded, prod
 from ._onnx_fold import FOLDABLE, fold
+from ._onnx_sharing import SAME_MATRIX
 
 __all__ = ["by_reference", "reference_fold", "node_fold"]
 
 
 def node_fold(onnx, g, node, names: list[str], attrs: dict, operands: list) -> list[np.ndarray]:
     """The outputs of ``node`` of the graph ``g`` whose inputs are all constants (``operands``): numpy's fold
-    (:func:`._onnx_fold.fold`) or onnx's reference evaluation (:func:`by_reference`). A node of the same operator,
-    attributes and constant objects as an earlier one gets the earlier one's arrays: two DequantizeLinear (or
-    Transpose) of one weight initializer give one weight, one matrix, as one initializer read by two nodes does
-    (they had been two, its cells and parameters counted twice: a probe)"""
+    (:func:`._onnx_fold.fold`) or onnx's reference evaluation (:func:`by_reference`). A node of
+    :data:`._onnx_sharing.SAME_MATRIX` (a DequantizeLinear, a Cast) of the same attributes and constant objects as
+    an earlier one gets the earlier one's arrays: two dequantisations of one weight initializer give one weight, one
+    matrix, as one initializer read by two nodes does (they had been two, its cells and parameters counted twice: a
+    probe), and the sharing note follows them; other operators' folds stay apart (two Transposes of one initializer
+    that torch merged from equal layers had become one matrix, unsaid: a review)"""
     key = (node.op_type, tuple((k, _attribute_key(v)) for k, v in sorted(attrs.items())), tuple(map(id, operands)),
            len(node.output))
     if key not in g.folds:  # (the operands kept with the values: their ids stay theirs while the key lives)
-        g.folds[key] = operands, (fold(onnx, node.op_type, attrs, operands, len(node.output))
-                                  if node.op_type in FOLDABLE and not by_reference(node.op_type, attrs, operands)
-                                  else reference_fold(onnx, node, names, attrs, operands, g.opset))
+        values = (fold(onnx, node.op_type, attrs, operands, len(node.output))
+                  if node.op_type in FOLDABLE and not by_reference(node.op_type, attrs, operands)
+                  else reference_fold(onnx, node, names, attrs, operands, g.opset))
+        if node.op_type not in SAME_MATRIX:
+            return values
+        g.folds[key] = operands, values
     return g.folds[key][1]
 
 

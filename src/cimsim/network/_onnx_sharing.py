@@ -23,7 +23,7 @@ from ._onnx_checks import node_label
 from ._onnx_functions import live_nodes
 from .layers import MatrixLayer
 
-__all__ = ["derived", "unified", "shared_note"]
+__all__ = ["derived", "unified", "shared_note", "SAME_MATRIX"]
 
 
 def derived(g, const: np.ndarray, how, make=None) -> np.ndarray:
@@ -71,32 +71,36 @@ _MATRIX_OPS = {"MatMul", "Gemm", "Conv", "ConvTranspose", "MatMulInteger", "Conv
 """the operators whose matrix (or kernel) initializer a layer programs into arrays"""
 
 
-_SAME_MATRIX = {"Identity", "DequantizeLinear", "Cast"}
+SAME_MATRIX = {"Identity", "DequantizeLinear", "Cast"}
 """operators whose output of a weight initializer is that weight's values (folded once: one array, one matrix)"""
 
 
 def shared_note(graph, source: str) -> None:
     """Warn where several matrix nodes of ``graph`` (an ONNX GraphProto read from the file ``source``) read one
-    initializer of two or more axes (directly or through :data:`_SAME_MATRIX`: an Identity, a DequantizeLinear):
+    initializer of two or more axes (directly or through :data:`SAME_MATRIX`: an Identity, a DequantizeLinear):
     priced as one shared matrix, programmed once, which is right for a module applied at several places (ALBERT)
     but not for distinct layers an exporter merged because they held equal values (torch merges equal initializers:
-    an untrained ``nn.TransformerEncoder``'s deep copies). A recurrent node's own matrices, shared by its steps, are one node's: not warned of."""
+    an untrained ``nn.TransformerEncoder``'s deep copies). A recurrent node's own matrices, shared by its steps, are
+    one node's: not warned of."""
     matrices, nodes = {t.name for t in graph.initializer if len(t.dims) >= 2}, live_nodes(graph, source)
-    alias: dict[str, str] = {}  # a tensor -> the initializer it is (an Identity, DequantizeLinear, ... of it)
-    for n in nodes:  # (in graph order: a chain of them too; a DequantizeLinear had not been followed: a probe)
-        if n.op_type in _SAME_MATRIX and n.input and alias.get(n.input[0], n.input[0]) in matrices:
-            alias[n.output[0]] = alias.get(n.input[0], n.input[0])
+    alias: dict[str, tuple] = {}  # a tensor -> (the initializer it is made of, how: the nodes' operators, other
+    for n in nodes:  # inputs and attributes, an Identity none), in graph order, chains too (a DequantizeLinear had
+        # not been followed: a probe; two of other scales are two matrices, not to be said one: a review)
+        made = alias.get(n.input[0], (n.input[0],)) if n.input else ()
+        if n.op_type in SAME_MATRIX and made[:1] and made[0] in matrices:
+            how = () if n.op_type == "Identity" else (n.op_type, *n.input[1:], *(str(a) for a in n.attribute))
+            alias[n.output[0]] = (*made, *how)
     readers = defaultdict(list)
     for node in nodes:  # the imported ones (a dead reader is not priced)
         if node.op_type in _MATRIX_OPS:
-            for name in dict.fromkeys(alias.get(name, name) for name in node.input):
-                if name in matrices:
-                    readers[name].append(node_label(node))
-    shared = {name: nodes for name, nodes in readers.items() if len(nodes) > 1}
+            for made in dict.fromkeys(alias.get(name, (name,)) for name in node.input):
+                if made[0] in matrices:
+                    readers[made].append(node_label(node))
+    shared = {made: nodes for made, nodes in readers.items() if len(nodes) > 1}
     if not shared:
         return
-    listed = "; ".join(f"{name!r} by {', '.join(nodes[:-1])} and {nodes[-1]}"
-                       for name, nodes in list(shared.items())[:3])
+    listed = "; ".join(f"{made[0]!r} by {', '.join(nodes[:-1])} and {nodes[-1]}"
+                       for made, nodes in list(shared.items())[:3])
     more = f" (and {len(shared) - 3} more)" if len(shared) > 3 else ""
     warnings.warn(f"{source}: {len(shared)} weight initializer{'s are' if len(shared) > 1 else ' is'} each read by "
                   f"several nodes ({listed}{more}), priced as one shared matrix, programmed once, as a module applied "

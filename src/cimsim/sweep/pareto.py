@@ -208,8 +208,8 @@ def _number(text: str | None) -> float | None:
 
 def _check_columns(table: Table, x: str, y: str, maximize_y: bool, maximize_x: bool = False) -> None:
     """a ConfigError naming a column ``table`` lacks, listing its columns (escaped: a header cell may hold a
-    newline) and the one nearest to it, a bookkeeping column (point_id, status, error, cimsim, checksum), or one
-    column given as both x and y; ``maximize_y``, ``maximize_x`` bools"""
+    newline) and the one nearest to it, a sweep's bookkeeping column (point_id, status, error, cimsim, checksum), or
+    one column given as both x and y; ``maximize_y``, ``maximize_x`` bools"""
     check_bool("maximize_y", maximize_y)
     check_bool("maximize_x", maximize_x)
     unknown = [(opt, c) for opt, c in (("x", x), ("y", y)) if c not in table.columns]
@@ -219,7 +219,9 @@ def _check_columns(table: Table, x: str, y: str, maximize_y: bool, maximize_x: b
                                           f"{', '.join(shown)}"
                                           + did_you_mean(shown, c).replace(" (values are lower case)", ""))
                                          for opt, c in unknown])
-    kept = [(opt, c) for opt, c in (("x", x), ("y", y)) if c in ("point_id", "status", "error", COLUMN, CHECKSUM)]
+    sweep = {"point_id", "status"} <= set(table.columns)  # a sweep's results: its bookkeeping ('error' is a
+    kept = [(opt, c) for opt, c in (("x", x), ("y", y))  # measure of another table's, a review)
+            if sweep and c in ("point_id", "status", "error", COLUMN, CHECKSUM)]
     if kept:  # (hex ids that parse as floats, '4e12ab...', had been ranked as numbers: a probe)
         raise ConfigError(table.source, [(opt, f"'{c}' (--{opt}) is a column of the results' bookkeeping, not a "
                                                "measure: give an objective or axis column") for opt, c in kept])
