@@ -212,7 +212,12 @@ def test_a_figure_the_entry_flags_as_doubtful_is_left_out_with_its_reason(one_en
     ("64 CIM cores (vs. 1 core in prior work)", 64), ("8 CIM macros compared at 0.8 V", 8),
     ("2.1x better than ISSCC'21 (vs. 4 CIM macros)", None), ("compared with 2.5 TOPS/W of 5 SRAM macros", None),
     ("Host CPU at 0.9 V with 2 cores", None), ("4 CIM cores achieve 3x higher efficiency than [12]", 4),
-    ("A processor of 8 CIM macros and a RISC-V host", 8), ("2 ping-pong banks", None)])
+    ("A processor of 8 CIM macros and a RISC-V host", 8), ("2 ping-pong banks", None),
+    ("2 banks operated in a ping-pong manner", None), ("Ping-pong buffers: 2 SRAM banks", None),
+    ("4 CIM cores with ping-pong weight buffers", 4), ("Compared with Ref. [5] with 4 CIM macros", None),
+    ("2x denser than approx. 4 SRAM macros of [9]", None), ("as in Chen et al. The chip integrates 4 CIM macros", 4),
+    ("Better than prior art! The chip has 4 CIM cores", 4), ("a comparator per column; 4 CIM cores", 4),
+    ("prior to tape-out, 4 CIM macros", 4), ("a CPU-free design of 4 CIM cores", 4)])
 def test_the_core_count_is_read_from_the_notes_in_any_wording(notes, count):
     """'N cores', 'N <kind> cores' and 'N <kind> macros' count as UIUC's 'N_core N' and 'N banks' do (NeuRRAM's
     '48 CIM cores' and Le Gallo's '64 AIMC cores' had read as one core, a processor of '16 CIM macros' too; 'N_core:
@@ -239,7 +244,10 @@ def test_the_core_count_is_read_from_the_notes_in_any_wording(notes, count):
     ("excl. system-level", "a", "", False), ("system-level excluded", "a", "", False),
     ("system\u2010level", "a", "", True), ("Table II", "system\u2013level", "", True),
     ("Table II", "a", "treat these figures with caution", True), ("Table II", "a", "use with caution", True),
-    ("Table II", "a", "need not be treated with caution", False)])
+    ("Table II", "a", "need not be treated with caution", False),
+    ("non-volatile system-level efficiency", "a", "", True), ("Table II, no DRAM, system-level", "a", "", True),
+    ("system\u00a0level", "a", "", True), ("Table II", "a", "Not measured on silicon; treat with caution.", True),
+    ("Table II", "a", "The ADC was designed with caution against offsets", False)])
 def test_a_system_level_or_flagged_figure_is_left_out_in_any_spelling(source, label, notes, left_out):
     """'system-level' / 'system level' in a point's source or label, in any case and not negated, and 'treat(ed) with
     caution' in the notes, leave the point out (only the source's 'system-level' and the label's 'system level' had
@@ -959,7 +967,8 @@ def test_a_range_sentence_gives_its_quartiles_the_digits_of_the_gain_range():
     ("BF16 0.8 V", "Table I", "BF16"), ("a", "TFLOPS/W, Table I", "TFLOPS"), ("FP8 (E4M3)", "s", "FP8"),
     ("a", "floating-point mode", "floating-point"), ("INT8 0.9 V", "Table I", None), ("8b/8b", "FPGA board", None),
     ("INT8 MACs, FP32 accumulation", "s", None), ("fp8/int8 reconfigurable, INT8 mode", "s", None),
-    ("bfloat16", "s", "bfloat16"), ("MXFP4", "s", "MXFP4"), ("a", "GFLOPS/W", "GFLOPS")])
+    ("bfloat16", "s", "bfloat16"), ("MXFP4", "s", "MXFP4"), ("a", "GFLOPS/W", "GFLOPS"),
+    ("BF16 (INT8 weights)", "s", "BF16"), ("FP8/INT-8 reconfigurable, INT-8 mode", "s", None)])
 def test_a_floating_point_figure_says_it_is_priced_as_integer_macs(label, source, named):
     """a point whose label or source names a floating-point format or unit is priced as integer MACs of its stated
     bits, and its notes say so (a BF16 figure had been compared against the mantissa adder tree, unsaid: a probe)"""

@@ -27,14 +27,19 @@ CIM macros'; two kind words, '4 analog CIM macros'; a kind word whole: '3 high-p
 'pe')"""
 
 
-_DASH = "[-\u2010\u2011\u2012\u2013 ]"
-"""a hyphen as typed or as a PDF copies it (U+2010-2013), or a space"""
+_DASH = "[-\u2010\u2011\u2012\u2013\u2212\u00ad\u00a0 ]"
+"""a hyphen as typed or as a PDF copies it (U+2010-2013, a minus, a soft hyphen), a space or a no-break space"""
 _SYSTEM_LEVEL = re.compile(rf"\bsystem{_DASH}level\b", re.IGNORECASE)
-_NOT_SYSTEM_LEVEL = re.compile(rf"\b(?:not|no|non|excl\.?|excluding|excludes|without|w/o)(?:\W+\w+){{0,2}}?\W+"
-                               rf"system{_DASH}level\b|\bsystem{_DASH}level\W+(?:\w+\W+)?(?:excluded|not included)\b",
-                               re.IGNORECASE)
-_CAUTION = re.compile(r"[^.]*\bwith caution\b[^.]*", re.IGNORECASE)
-_NOT_CAUTION = re.compile(r"\b(?:not|never|no need)\b[^.]*\bwith caution", re.IGNORECASE)
+_NOT_SYSTEM_LEVEL = re.compile(rf"(?:\b(?:not|no|excl\.?|excluding|excludes|without)|\bnon-?|w/o)(?:[ \t]+\w+){{0,2}}?"
+                               rf"[ \t]+system{_DASH}level\b|\bnon-system{_DASH}level\b|\bsystem{_DASH}level[ \t]+"
+                               r"(?:\w+[ \t]+)?(?:excluded|not included)\b", re.IGNORECASE)
+"""a negated mention: the negation a word or two before it, no comma or semicolon between ('no DRAM, system-level'
+and 'non-volatile system-level' had been read as negated, a review)"""
+_VERB = r"\b(?:treat|use|interpret|read|take|view|regard)\w*\b[^.;]{0,40}?\bwith caution\b"
+_CAUTION = re.compile(rf"[^.]*{_VERB}[^.]*", re.IGNORECASE)
+_NOT_CAUTION = re.compile(rf"\b(?:not|never)\s+(?:be\s+)?{_VERB}", re.IGNORECASE)
+"""figures to be treated, used, read ... with caution; negated only where the negation governs that verb ('need not
+be treated with caution'; 'Not measured; treat with caution' is a caution, 'designed with caution' none: a review)"""
 
 
 def system_level(text: str) -> bool:
@@ -54,16 +59,20 @@ def caution(notes: str) -> str | None:
 
 _FLOATING = re.compile(r"\b(?:b?float\d{1,2}|bf16|(?:mx|nv|h)?fp\d{1,2}|tf32|float(?:ing)?[- ]?point|e[2-5]m[1-3]"
                        r"|[tgp]flop/?s)\b", re.IGNORECASE)
-_INTEGER = re.compile(r"\b(?:u?int\d{1,2}|integer)\b", re.IGNORECASE)
+_INTEGER_MODE = re.compile(r"\bu?int-?\d{1,2}\s+mode\b", re.IGNORECASE)
+_INTEGER = re.compile(r"\b(?:u?int-?\d{1,2}|integer)\b", re.IGNORECASE)
 
 
 def floating_point(*texts: str) -> str | None:
     """the floating-point format or unit a point's label or source names ('BF16', 'bfloat16', 'FP8', 'MXFP4',
     'TFLOPS', 'floating-point'), else None: its figure is a floating-point macro's, which cimsim prices as integer
-    MACs of the stated bits; not a text that names an integer format too ('INT8 MACs, FP32 accumulation', 'fp8/int8
-    reconfigurable, INT8 mode': a review)"""
-    match = next((m for t in texts if not _INTEGER.search(t) and (m := _FLOATING.search(t))), None)
-    return match.group(0) if match else None
+    MACs of the stated bits; not a text that names an integer format first or an integer mode ('INT8 MACs, FP32
+    accumulation', 'fp8/int8 reconfigurable, INT8 mode'), but 'BF16 (INT8 weights)' (reviews)"""
+    for text in texts:
+        fp, integer = _FLOATING.search(text), _INTEGER.search(text)
+        if fp and not _INTEGER_MODE.search(text) and not (integer and integer.start() < fp.start()):
+            return fp.group(0)
+    return None
 
 
 def states_no_converter(adc_type: str) -> bool:
@@ -74,15 +83,19 @@ def states_no_converter(adc_type: str) -> bool:
                         adc_type.strip(), re.IGNORECASE) is not None
 
 
-_OTHER_THINGS = re.compile(r"\b(?:compar\w*|than|versus|vs|prior|previous|host|CPU|RISC-V|MCU|micro-?controller)\b",
-                           re.IGNORECASE)
+_OTHER_THINGS = re.compile(r"\b(?:compar(?:ed?|es|ing|isons?)|than|versus|vs|prior(?! to)|previous|host"
+                           r"|CPU(?!-free|-less)|RISC-V|MCU|micro-?controller)\b", re.IGNORECASE)
 """words before a count in its clause that make it a count of something else than the design's own parallel cores:
 other chips ('compared with 5 SRAM macros', 'vs. 4 CIM macros'), a host processor's cores ('RISC-V with 2 cores');
 each had been read as the design's cores, its tops and area left out (a probe). After the count they say nothing of
-it ('8 CIM macros and a RISC-V host', '64 CIM cores (vs. 1 core in prior work)': the design's, a review)"""
-_CLAUSE_END = re.compile(r"[,;]|(?<!\bvs)(?<!\bal)(?<!\be\.g)(?<!\bi\.e)(?<!\bcf)\.(?=\s|$)", re.IGNORECASE)
-"""where a clause ends: a comma, a semicolon, or a full stop before a space (not a decimal point, '0.9 V', nor an
-abbreviation's, 'vs.', 'et al.', 'e.g.', 'i.e.', 'cf.')"""
+it ('8 CIM macros and a RISC-V host', '64 CIM cores (vs. 1 core in prior work)': the design's, a review); nor do
+'comparator', 'prior to' or 'CPU-free' (a review)"""
+_ABBREVIATIONS = "".join(rf"(?<!\b{a})(?<!\b{a.capitalize()})" for a in (
+    "vs", "al", r"e\.g", r"i\.e", "cf", "ref", "fig", "no", "etc", "approx", "eq", "tab", "resp", "sec"))
+_CLAUSE_END = re.compile(rf"[,;]|[.!?]\)?(?=\s+[A-Z]|\s*$)|{_ABBREVIATIONS}\.(?=\s)|[!?](?=\s)|:(?=\s*\n)")
+"""where a clause ends: a comma, a semicolon, a full stop, '!' or '?' before a capital or the end, a full stop before
+a space unless an abbreviation's ('vs.', 'et al.', 'e.g.', 'Ref.', 'Fig.', 'approx.': 'Ref. [5] with 4 CIM macros'
+had been read), a colon at a line's end; not a decimal point ('0.9 V')"""
 
 
 def n_core(notes: str) -> int | None:
@@ -90,12 +103,14 @@ def n_core(notes: str) -> int | None:
     'N x 16Kb CIM macros', 'N compute-in-memory macros', 'N computing-in-memory macros', 'N DCIM macros', 'N STT-MRAM
     macros', 'N 6T-SRAM macros': a processor of several macros) an entry's ``notes`` give, else None ('a 2-core CPU
     host', 'four SRAM macros of [12]', '2 x 8 banks', 'N tiles' are not read, nor a count after one of
-    :data:`_OTHER_THINGS` in its clause (:data:`_CLAUSE_END`), nor ping-pong banks, which take turns: a chip states
-    ``cores``)"""
+    :data:`_OTHER_THINGS` in its clause (:data:`_CLAUSE_END`), nor banks in a clause that says ping-pong, which take
+    turns: a chip states ``cores``)"""
+    ends = [m.span() for m in _CLAUSE_END.finditer(notes)]  # (the whole text: a cut one ends where it is cut)
     for match in _N_CORE.finditer(notes):
-        start = max((m.end() for m in _CLAUSE_END.finditer(notes, 0, match.start())), default=0)
-        if not _OTHER_THINGS.search(notes, start, match.start()) and "ping-pong" not in notes[
-                match.start():match.end() + 15].lower():
+        start = max((b for a, b in ends if b <= match.start()), default=0)
+        end = min((a for a, b in ends if a >= match.end()), default=len(notes))
+        banks = "bank" in match.group(0).lower() and "ping-pong" in notes[start:end].lower()
+        if not _OTHER_THINGS.search(notes, start, match.start()) and not banks:
             return int(next(g for g in match.groups() if g))
     return None
 
