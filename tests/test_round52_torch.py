@@ -53,10 +53,19 @@ class _SignBranch(nn.Module):
         return self.fc(x) if x.sum() > 0 else self.fc(-x)
 
 
+class _ExpOfPositive(nn.Module):
+    """exp of a batch with a positive value, else the batch as it is: outputs on the example far above the
+    negation's"""
+
+    def forward(self, x):
+        return torch.exp(x) if x.max() > 0 else x
+
+
 @pytest.mark.parametrize("model, example", [
     (_InvertsBright, lambda rng: rng.random((2, 1, 8, 8)) * 0.8),  # dark images (mean 0.4): the other branch missed
     (_ScaleBranch, lambda rng: rng.uniform(-1.5, 1.5, (2, 6))),  # |x| < 1.5: the halving missed
     (_SignBranch, lambda rng: np.abs(rng.standard_normal((2, 6)))),  # positive: the negation only in the pair, sum 0
+    (_ExpOfPositive, lambda rng: rng.uniform(6, 12, (3, 4))),  # judged at the example's scale, it passed (a review)
 ])
 def test_a_branch_on_the_inputs_statistics_is_refused(model, example):
     """the probes had the example's mean and spread only, so a branch on its mean or scale imported silently: off by
