@@ -158,3 +158,11 @@ def test_pareto_ranks_a_column_named_error_of_a_table_that_is_no_sweeps(tmp_path
     result = invoke("pareto", mine, "--x", "energy_pj", "--y", "error")
     assert result.exit_code == 0, result.output
     assert "| 1 | 0.3 |" in result.output and "| 2 | 0.1 |" in result.output and "| 3 |" not in result.output
+
+
+def test_pareto_refuses_point_id_of_a_sweep_table_that_lost_its_status_column(tmp_path):
+    """a sweep table trimmed of its status column had its hex ids ranked as numbers again (a review)"""
+    trimmed = tmp_path / "t.csv"
+    trimmed.write_text("point_id,latency_ns\n2e10,5\nabc,3\n4e1f,2\n")
+    result = invoke("pareto", trimmed, "--x", "point_id", "--y", "latency_ns")
+    assert result.exit_code == 2 and "'point_id' (--x) is a column of the results' bookkeeping" in result.output

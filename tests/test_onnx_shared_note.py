@@ -110,3 +110,23 @@ def test_two_dequantisations_of_one_weight_at_other_scales_are_two_matrices_and_
         warnings.simplefilter("error")
         network = load_network(path)
     assert len(network.matrix_layers()) == 2
+
+
+def test_one_weight_transposed_at_two_places_is_one_shared_matrix_said_so(tmp_path):
+    """torch without constant folding writes a module applied twice as one initializer transposed at each place:
+    two matrices there, one with folding (a review); now one shared matrix, said, either way"""
+    w = np.random.default_rng(3).standard_normal((4, 4)).astype(np.float32)
+    nodes = [helper.make_node("Transpose", ["w"], ["t0"], perm=[1, 0]),
+             helper.make_node("Transpose", ["w"], ["t1"], perm=[1, 0]),
+             helper.make_node("MatMul", ["x", "t0"], ["h"], name="m0"),
+             helper.make_node("MatMul", ["h", "t1"], ["y"], name="m1")]
+    graph = helper.make_graph(nodes, "g", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 4])],
+                              [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 4])],
+                              [numpy_helper.from_array(w, "w")])
+    path = tmp_path / "twice.onnx"
+    onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)]), str(path))
+    with pytest.warns(UserWarning, match=r"\('w' by 'm0' and 'm1'\), priced as one shared matrix"):
+        network = load_network(path)
+    assert len(network.matrix_layers()) == 1
+    x = np.random.default_rng(4).standard_normal((2, 4))
+    np.testing.assert_allclose(network.forward(x), x @ w.T.astype(np.float64) @ w.T.astype(np.float64), rtol=1e-6)

@@ -17,11 +17,11 @@ __all__ = ["by_reference", "reference_fold", "node_fold"]
 def node_fold(onnx, g, node, names: list[str], attrs: dict, operands: list) -> list[np.ndarray]:
     """The outputs of ``node`` of the graph ``g`` whose inputs are all constants (``operands``): numpy's fold
     (:func:`._onnx_fold.fold`) or onnx's reference evaluation (:func:`by_reference`). A node of
-    :data:`._onnx_sharing.SAME_MATRIX` (a DequantizeLinear, a Cast) of the same attributes and constant objects as
-    an earlier one gets the earlier one's arrays: two dequantisations of one weight initializer give one weight, one
-    matrix, as one initializer read by two nodes does (they had been two, its cells and parameters counted twice: a
-    probe), and the sharing note follows them; other operators' folds stay apart (two Transposes of one initializer
-    that torch merged from equal layers had become one matrix, unsaid: a review)"""
+    :data:`._onnx_sharing.SAME_MATRIX` (a DequantizeLinear, a Cast, a Transpose) of the same attributes and constant
+    objects as an earlier one gets the earlier one's arrays: two dequantisations of one weight initializer give one
+    weight, one matrix, as one initializer read by two nodes does (they had been two, its cells and parameters
+    counted twice: a probe), and the sharing note says so; other operators' folds stay apart (a Mul of one had
+    become one matrix, unsaid: a review)"""
     key = (node.op_type, tuple((k, _attribute_key(v)) for k, v in sorted(attrs.items())), tuple(map(id, operands)),
            len(node.output))
     if key not in g.folds:  # (the operands kept with the values: their ids stay theirs while the key lives)

@@ -71,8 +71,10 @@ _MATRIX_OPS = {"MatMul", "Gemm", "Conv", "ConvTranspose", "MatMulInteger", "Conv
 """the operators whose matrix (or kernel) initializer a layer programs into arrays"""
 
 
-SAME_MATRIX = {"Identity", "DequantizeLinear", "Cast"}
-"""operators whose output of a weight initializer is that weight's values (folded once: one array, one matrix)"""
+SAME_MATRIX = {"Identity", "DequantizeLinear", "Cast", "Transpose"}
+"""operators whose output of a weight initializer is that weight's values, rearranged for a Transpose, folded once:
+one array, one matrix, for each way it is made (two Transposes of one initializer, a module applied twice in an
+export without constant folding, had been one or two matrices as the exporter's flag chose: a review)"""
 
 
 def shared_note(graph, source: str) -> None:
@@ -84,11 +86,15 @@ def shared_note(graph, source: str) -> None:
     one node's: not warned of."""
     matrices, nodes = {t.name for t in graph.initializer if len(t.dims) >= 2}, live_nodes(graph, source)
     alias: dict[str, tuple] = {}  # a tensor -> (the initializer it is made of, how: the nodes' operators, other
-    for n in nodes:  # inputs and attributes, an Identity none), in graph order, chains too (a DequantizeLinear had
-        # not been followed: a probe; two of other scales are two matrices, not to be said one: a review)
+    same: dict[str, str] = {}  # inputs and attributes, an Identity none), in graph order, chains too (a
+    for n in nodes:  # DequantizeLinear had not been followed: a probe; two of other scales are two matrices, not to
+        # be said one, and a scale through an Identity is that scale: reviews)
+        if n.op_type == "Identity" and n.input:
+            same[n.output[0]] = same.get(n.input[0], n.input[0])
         made = alias.get(n.input[0], (n.input[0],)) if n.input else ()
         if n.op_type in SAME_MATRIX and made[:1] and made[0] in matrices:
-            how = () if n.op_type == "Identity" else (n.op_type, *n.input[1:], *(str(a) for a in n.attribute))
+            how = () if n.op_type == "Identity" else (n.op_type, *(same.get(i, i) for i in n.input[1:]),
+                                                      *(str(a) for a in n.attribute))
             alias[n.output[0]] = (*made, *how)
     readers = defaultdict(list)
     for node in nodes:  # the imported ones (a dead reader is not priced)

@@ -219,9 +219,9 @@ def _check_columns(table: Table, x: str, y: str, maximize_y: bool, maximize_x: b
                                           f"{', '.join(shown)}"
                                           + did_you_mean(shown, c).replace(" (values are lower case)", ""))
                                          for opt, c in unknown])
-    sweep = {"point_id", "status"} <= set(table.columns)  # a sweep's results: its bookkeeping ('error' is a
-    kept = [(opt, c) for opt, c in (("x", x), ("y", y))  # measure of another table's, a review)
-            if sweep and c in ("point_id", "status", "error", COLUMN, CHECKSUM)]
+    sweep = "point_id" in table.columns  # a sweep's results: 'status' and 'error' its bookkeeping too ('error' is a
+    kept = [(opt, c) for opt, c in (("x", x), ("y", y))  # measure of another table's: reviews)
+            if c in ("point_id", COLUMN, CHECKSUM) or (sweep and c in ("status", "error"))]
     if kept:  # (hex ids that parse as floats, '4e12ab...', had been ranked as numbers: a probe)
         raise ConfigError(table.source, [(opt, f"'{c}' (--{opt}) is a column of the results' bookkeeping, not a "
                                                "measure: give an objective or axis column") for opt, c in kept])
