@@ -245,10 +245,12 @@ def axis_trend_lines(fields: Iterable[str], alike: Iterable[str] = ()) -> list[s
         if entry is None:
             unchecked += [] if field.startswith("simulation.") or field in alike else [field]  # no cost trend
             continue
+        alone = {0: "none of them alone (each varies another operating variable too)", entry["cases"]: "each alone"
+                 }.get(entry["alone"], f"{entry['alone']} of them alone")
         lines.append(f"{field}: the model's trends in {TREND_VARIABLES[field]} held within ±{tolerance:.0f} % in "
-                     f"{entry['within']} of {entry['cases']} published cases, on {entry['macros']} "
-                     f"chip{'s' * (entry['macros'] > 1)} (median |error| {100 * entry['median_abs_error']:.0f} %; "
-                     f"{RECORD_DOC}).")
+                     f"{entry['within']} of {entry['cases']} published cases that vary it, {alone}, on "
+                     f"{entry['macros']} chip{'s' * (entry['macros'] > 1)} (median |error| "
+                     f"{100 * entry['median_abs_error']:.0f} %; {RECORD_DOC}).")
     if unchecked:
         lines.append(f"Not checked against published trends: {', '.join(unchecked)} (the cost's trend along "
                      f"{'them' if len(unchecked) > 1 else 'it'} is the model's alone).")
