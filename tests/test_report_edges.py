@@ -446,3 +446,25 @@ def test_a_source_path_holding_a_backtick_keeps_its_code_span(tmp_path):
     assert f"(``{odd}``)" in result.output and f"(`{plain}`)" in result.output
     single = CliRunner().invoke(main, ["compare", str(odd), "--set", "workload.vectors=20", "-o", str(tmp_path / "o")])
     assert single.exit_code == 0 and f"Config ``{odd}``, seed" in (tmp_path / "o" / "report.md").read_text()
+
+
+def test_designs_side_by_side_show_the_macro_alone_tops_per_w_beside_the_systems():
+    """the table of several designs had shown only the system's TOPS/W (DRAM 70-96 % of its energy) under 'TOPS/W',
+    where each design's own report gives the macro's too, the figure papers quote (a chips probe)"""
+    import cimsim
+    from cimsim.report import _macro_tops_per_w
+    from cimsim.report_multi import multi_markdown
+
+    comps = [cimsim.compare(ROOT / "configs" / "default.toml", {"workload.vectors": 4}),
+             cimsim.compare(ROOT / "configs" / "sram-cim.toml", {"workload.vectors": 4})]
+    text = multi_markdown(comps)
+    assert "| TOPS/W | macro TOPS/W | TOPS/mm² |" in text and "macro TOPS/W: arrays and converters alone" in text
+    for comp in comps:
+        row = next(line for line in text.splitlines() if line.startswith(f"| {comp.cim.name} ("))
+        cells = [c.strip() for c in row.split("|")]
+        assert cells[7:9] == [f"{comp.cim.tops_per_w:.4g}", f"{_macro_tops_per_w(comp.cim):.4g}"]
+    baseline = next(line for line in text.splitlines() if line.startswith("| baseline"))
+    assert [c.strip() for c in baseline.split("|")][8] == "-"
+    out = CliRunner().invoke(main, ["estimate", str(ROOT / "configs" / "default.toml"),
+                                    str(ROOT / "configs" / "sram-cim.toml"), "--set", "workload.vectors=2"])
+    assert out.exit_code == 0 and "| TOPS/W | macro TOPS/W | TOPS/mm² |" in out.output

@@ -9,7 +9,7 @@ from .cost.trust import RANGE_NOTE, area_range_line, gain_range_cell, gain_range
 from .argcheck import code_span, markdown_cell
 from .models.from_network import SAMPLE_ITEMS, SAMPLE_VALUES, SAMPLE_VECTORS
 from .numerics.samples import SAMPLE_VALUES_MAX
-from .report import _fmt, _share_table, _side_by_side, _stage_table, _time_split
+from .report import _fmt, _macro_tops_per_w, _share_table, _side_by_side, _stage_table, _time_split
 from .report_json import to_json
 
 __all__ = ["estimate_markdown", "estimates_markdown"]
@@ -65,11 +65,12 @@ def estimates_markdown(ests, sources) -> str:
              "Each priced from its own config's workload shapes alone, without simulating (no accuracy; "
              "`cimsim estimate CONFIG` gives one design's assumptions); gains against that config's baseline (each "
              "distinct baseline a row of its own); TOPS "
-             "count 2 operations per MAC (TOPS/mm² over the whole workload's latency, pipeline fill included). "
+             "count 2 operations per MAC (TOPS/W: the system's, DRAM included; macro TOPS/W: arrays and converters "
+             "alone, as papers quote a macro; TOPS/mm² over the whole workload's latency, pipeline fill included). "
              + RANGE_NOTE, "",
-             "| design | energy | latency of one item | throughput | area (mm²) | TOPS/W | TOPS/mm² | energy gain "
-             "| dominant |",
-             "|---|---:|---:|---:|---:|---:|---:|---:|---|"]
+             "| design | energy | latency of one item | throughput | area (mm²) | TOPS/W | macro TOPS/W | TOPS/mm² "
+             "| energy gain | dominant |",
+             "|---|---:|---:|---:|---:|---:|---:|---:|---:|---|"]
     for est, source in zip(ests, sources):
         lines.append(_row(f"{est.cim.name} ({code_span(source)})", est.cim, est.item,
                           f"{est.gain['energy']:.3g}x{gain_range_cell(est.energy_gain_range)}"))
@@ -91,10 +92,16 @@ def distinct_baselines(sides: list[tuple[Breakdown, str, str]]) -> list[tuple[Br
              "same figures)") for base, item, names in rows.values()]
 
 
+def macro_cell(b: Breakdown) -> str:
+    """a table's cell of the macro-alone TOPS/W of ``b`` (arrays and converters), '-' for a side without arrays (a
+    baseline); the system's alone had been shown where several designs stand side by side (a chips probe)"""
+    return f"{_macro_tops_per_w(b):.4g}" if _macro_tops_per_w(b) else "-"
+
+
 def _row(label: str, b, item: str, gain: str) -> str:
     """one row of the table: ``label`` (escaped as a cell) and the side's figures per ``item``"""
     top, energy = max(b.energy_pj.items(), key=lambda kv: kv[1])
     return (f"| {markdown_cell(label)} | {b.total_energy_pj / b.mvms:.4g} pJ/{item} | "
             f"{_fmt(b.item_latency_ns * 1e-9, 's')} per {item} | {_fmt(b.throughput_items_per_s, item + '/s')} | "
-            f"{b.area_mm2:.4g} | {b.tops_per_w:.4g} | {b.tops_per_mm2:.4g} | {gain} | "
+            f"{b.area_mm2:.4g} | {b.tops_per_w:.4g} | {macro_cell(b)} | {b.tops_per_mm2:.4g} | {gain} | "
             f"{markdown_cell(top)} ({100 * energy / b.total_energy_pj:.1f} %) |")

@@ -10,7 +10,7 @@ from .comparison import Comparison
 from .cost import trust
 from .argcheck import code_span, markdown_cell
 from .report import _fmt, dominant_component, item_name, spread_text
-from .report_estimate import distinct_baselines
+from .report_estimate import distinct_baselines, macro_cell
 from .trials import metric_label, spreads
 
 __all__ = ["multi_markdown"]
@@ -21,7 +21,7 @@ def _row(label: str, b: Breakdown, item: str, accuracy: str, gain: str, dominant
     return (f"| {markdown_cell(label)} | {accuracy} | {b.total_energy_pj / b.mvms:.4g} pJ/{item} | "
             f"{_fmt(b.item_latency_ns * 1e-9, 's')} per {item} | {_fmt(b.throughput_items_per_s, item + '/s')} | "
             f"{b.area_mm2:.4g} | "
-            f"{b.tops_per_w:.4g} | {b.tops_per_mm2:.4g} | {gain} | {dominant} |")
+            f"{b.tops_per_w:.4g} | {macro_cell(b)} | {b.tops_per_mm2:.4g} | {gain} | {dominant} |")
 
 
 def _accuracy(comp: Comparison) -> str:
@@ -49,12 +49,13 @@ def multi_markdown(comps: Iterable[Comparison], reports: str | None = None) -> s
         f"# cimsim comparison of {len(comps)} architectures",
         "",
         "Each architecture runs its own config's workload; gains are against that config's baseline, priced for "
-        f"the same workload. Steady state (weights resident); TOPS count 2 operations per MAC (TOPS/mm² over the "
-        f"whole workload's latency, pipeline fill included). {trust.RANGE_NOTE}",
+        f"the same workload. Steady state (weights resident); TOPS count 2 operations per MAC (TOPS/W: the "
+        "system's, DRAM included; macro TOPS/W: arrays and converters alone, as papers quote a macro; TOPS/mm² over "
+        f"the whole workload's latency, pipeline fill included). {trust.RANGE_NOTE}",
         "",
-        "| architecture | accuracy | energy | latency of one item | throughput | area (mm²) | TOPS/W | TOPS/mm² "
-        "| energy gain | dominant component |",
-        "|---|---|---:|---:|---:|---:|---:|---:|---:|---|",
+        "| architecture | accuracy | energy | latency of one item | throughput | area (mm²) | TOPS/W | macro TOPS/W "
+        "| TOPS/mm² | energy gain | dominant component |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|",
     ]
     for comp in comps:
         item = item_name(comp.run)
