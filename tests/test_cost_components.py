@@ -160,6 +160,11 @@ def test_cell_families_and_geometry():
     assert cells.cell_family("stt-mram")[0].name == "mram"
     fallback, known = cells.cell_family("fefet")
     assert fallback.name == "rram" and not known
+    # the first word naming a family, not a prefix: 'PCMO' (an RRAM oxide) had been priced as PCM, '1T1R RRAM' not
+    # read (a chips probe)
+    assert [cells.cell_family(name)[0].name for name in ("1T1R RRAM", "SOTB-RRAM", "pcm_gst", "STT")] == [
+        "rram", "rram", "pcm", "mram"]
+    assert cells.cell_family("PCMO") == (cells.CELL_FAMILIES["rram"], False)
 
 
 def test_write_figures_inside_published_ranges():

@@ -20,6 +20,8 @@ is one programming pulse; device physics sets these figures, so they are not sca
 
 from __future__ import annotations
 
+import re
+
 import math
 from dataclasses import dataclass, replace
 
@@ -78,14 +80,13 @@ _ALIASES: dict[str, str] = {
 
 
 def cell_family(device_name: str) -> tuple[CellFamily, bool]:
-    """(family, recognised) for a ``DeviceConfig.name``; unrecognised names get RRAM and ``False``."""
+    """(family, recognised) for a ``DeviceConfig.name``: its first word (split at spaces, hyphens, underscores,
+    slashes and dots) that names a family ('1T1R RRAM', 'SOTB-RRAM' and 'stt-mram' read; a prefix had been read,
+    'PCMO', an RRAM oxide, priced as PCM: a chips probe); unrecognised names get RRAM and ``False``."""
     if not isinstance(device_name, str):
         raise ValueError(f"device name must be a string; got {device_name!r}")
-    key = device_name.strip().lower()
-    for alias in sorted(_ALIASES, key=len, reverse=True):
-        if key.startswith(alias):
-            return CELL_FAMILIES[_ALIASES[alias]], True
-    return CELL_FAMILIES["rram"], False
+    word = next((w for w in re.split(r"[\s\-_/.]+", device_name.strip().lower()) if w in _ALIASES), None)
+    return (CELL_FAMILIES[_ALIASES[word]], True) if word else (CELL_FAMILIES["rram"], False)
 
 
 def array_cell(device_name: str, array_family: ArrayFamily, bits_per_cell: int = 1) -> tuple[CellFamily, bool]:
