@@ -127,7 +127,8 @@ def chip_assumptions(config: Config, stages: Sequence[Stage], m: ChipMapping, pa
         trust.record_line(config),
     ]
     if not p0.cell_family_recognised:
-        out.append(f"Device '{config.device.name}' is not a known cell family; priced as 1T1R RRAM.")
+        out.append(f"Device '{config.device.name}' is not a known cell family; priced as an RRAM cell "
+                   f"({config.array.cell_access}), with RRAM's write figures and validation record.")
     if writes := sum(s.counts.cell_writes for s in stages):
         out.append(f"Programming: {writes} cell writes at {p0.cell_write_energy_pj:.3g} pJ and {p0.cell_write_ns:.3g} "
                    f"ns per pulse (every copy written), one row of every array at a time, all layers at once: "
