@@ -1,8 +1,9 @@
 """Memory cells: geometry (area, line lengths) and programming cost per device family.
 
 The family is chosen from ``DeviceConfig.name`` (case-insensitive): its first word that is a family key or
-one of its aliases selects it (``"rram-hfo2"``, ``"1T1R RRAM"`` -> rram). Any other name is priced as an RRAM cell
-(the array's cell access: 1T1R or crosspoint), and :func:`cell_family` says so, so the assumption reaches the report. Charge, current and digital arrays are of
+one of its aliases selects it (``"rram-hfo2"``, ``"1T1R RRAM"`` -> rram). Any other name is priced as an RRAM
+cell (the array's cell access: 1T1R or crosspoint), and :func:`cell_family` says so, so the assumption reaches the
+report. Charge, current and digital arrays are of
 SRAM cells whatever the device's name (:func:`array_cell`).
 
 Geometry (NeuroSim, ``Param.cpp`` / ``Param.py``: heightInFeatureSize1T1R = 4, widthInFeatureSize1T1R = 12,
