@@ -99,7 +99,7 @@ def test_compare_escapes_a_pipe_in_a_name_in_its_tables(tmp_path):
     result = invoke("compare", DEFAULT, named(tmp_path, '"a|b"'), *SMALL)
     assert result.exit_code == 0, result.output
     row = next(line for line in result.output.splitlines() if "n.toml`" in line)
-    assert row.startswith("| a\\|b (`") and row.replace("\\|", "").count("|") == 11
+    assert row.startswith("| a\\|b (`") and row.replace("\\|", "").count("|") == 12
 
 
 @pytest.mark.parametrize("command", ["run", "estimate"])

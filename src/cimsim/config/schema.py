@@ -53,8 +53,7 @@ class DeviceConfig:
     """The memory cell: conductance levels and read conditions."""
 
     name: str = field(default="rram", metadata=rule(Text(one_line=True), "the device technology; on a "
-                      "resistive array its first word naming a cell prices it (rram/reram, pcm, mram/stt/sot, sram; "
-                      "else RRAM's)"))
+                      "resistive array its first word naming a cell prices it (rram, pcm, mram, sram...; else RRAM's)"))
     g_min_us: float = field(default=10.0 / 17.0, metadata=rule(
         Float(0.0, 1e6), "conductance of the lowest level, microsiemens (> 0 means a finite on/off ratio)"))
     g_max_us: float = field(default=10.0, metadata=rule(

@@ -151,10 +151,9 @@ class _ProbeRaised(ValueError):
 
 def _two_samples(x: np.ndarray) -> np.ndarray:
     """a batch of two different samples of the example's shape, as floats, on which a model that mixes its samples
-    differs from one network per sample: the example's first sample and the first that differs from it (through
-    an even statistic too, such as the batch's largest magnitude, which a sample and its negation share); for an
-    example of one distinct sample, its ids reversed (token ids) or its negation halved. Two whatever the example's
-    size: the check costs one forward pass of a batch of two, for a large example or model too"""
+    differs from one network per sample: the example's first sample and the first that differs from it (through an
+    even statistic too, as the batch's largest magnitude, which a sample and its negation share); for an example of
+    one distinct sample, its ids reversed (token ids) or its negation halved. Two whatever the example's size"""
     other = next((s[None] for s in x[1:] if not np.array_equal(s, x[0])), None)
     if other is None:
         other = np.flip(x[:1], -1) if x.dtype.kind in "iu" else -0.5 * x[:1]
@@ -166,8 +165,7 @@ PROBE_TOLERANCE = 1e-3
 the largest output magnitude: float32 rounding is about 1e-6 of it; a different traced branch differs by O(1)"""
 PROBE_ROUNDINGS = 8
 """a model whose parameters are a coarser float (float16, bfloat16) may differ by this many of its own roundings
-(machine epsilon, relative to the largest output) where that exceeds PROBE_TOLERANCE: bfloat16 (epsilon 2**-7)
-rounds a small network's outputs by a few 1e-3 of their largest"""
+(epsilon, of the largest output) where that exceeds PROBE_TOLERANCE: bfloat16's, a few 1e-3 of a small network's"""
 
 
 ROUNDING_WARNED = 1e-5
@@ -284,10 +282,10 @@ def _disagreement(net: Network, model, x: np.ndarray, torch, inputs: list[np.nda
                   tolerance: float | None = None) -> str | None:
     """None where ``net`` matches the model's eager forward pass on every probe (:func:`_probes`, or the given
     ``inputs``) within ``tolerance`` (None: :func:`_probe_tolerance` of the model's precision; NaN and infinities
-    where both have them; a float example's negation alone also where the network matches a float64 copy of the
-    model there: its outputs may be rounding noise, a GELU's of -5, a review), else what differed or stopped the
-    check (a model whose output is not one tensor cannot be checked); :class:`_NotPerSample` where its output is not
-    one per sample, :class:`_ProbeRaised` where it raises"""
+    where both have them; a float example's negation alone also within the model's roundings of its input and
+    output there, or matching a float64 copy of the model: a GELU's outputs on -5 are rounding noise, the example's
+    scale let a real branch pass: reviews), else what differed or stopped the check (an output not one tensor cannot
+    be); :class:`_NotPerSample` where it is not one per sample, :class:`_ProbeRaised` where the model raises"""
     dtype, device = placement(model, torch)
     with evaluated(model, torch), renormed_lookups(torch):  # the model's embedding tables left as they are
         for k, probe in enumerate(_probes(x) if inputs is None else inputs):
@@ -303,10 +301,11 @@ def _disagreement(net: Network, model, x: np.ndarray, torch, inputs: list[np.nda
             if want.dim() == 0 or want.shape[0] != len(probe):  # e.g. MusicGen's codebooks folded into the batch
                 raise _NotPerSample(f"its output is not one per sample (on a batch of {len(probe)} inputs of the "
                                     f"example's shape the model gives shape {tuple(want.shape)})")
-            limit = _probe_tolerance(model, dtype, torch) if tolerance is None else tolerance
-            difference = _difference(net.forward(probe), want.detach().cpu().double().numpy(), limit)
-            if difference and (inputs, k) == (None, 1) and x.dtype.kind == "f" and _float64_agrees(
-                    net, model, x, probe, limit, torch):  # (the example's scale had let a real branch pass: a review)
+            limit, got, want = (_probe_tolerance(model, dtype, torch) if tolerance is None else tolerance,
+                                net.forward(probe), want.detach().cpu().double().numpy())
+            noise = _roundings(model, dtype, torch) * max(np.abs(probe).max(), np.abs(want).max(initial=0))
+            if (difference := _difference(got, want, limit)) and (inputs, k) == (None, 1) and x.dtype.kind == "f" and (
+                    np.abs(got - want).max() <= noise or _float64_agrees(net, model, x, probe, limit, torch)):
                 difference = None
             if difference:
                 return f"on a batch of {len(probe)} input{'s' * (len(probe) != 1)} of the example's shape, {difference}"
