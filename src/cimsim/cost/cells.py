@@ -74,19 +74,21 @@ CELL_FAMILIES: dict[str, CellFamily] = {
 
 _ALIASES: dict[str, str] = {
     "rram": "rram", "reram": "rram", "memristor": "rram", "oxram": "rram",
-    "pcm": "pcm", "pcram": "pcm", "phase": "pcm",
-    "mram": "mram", "stt": "mram", "sot": "mram",
+    "pcm": "pcm", "pcram": "pcm", "phasechange": "pcm",
+    "mram": "mram", "stt": "mram", "sot": "mram", "sttmram": "mram", "sotmram": "mram",
     "sram": "sram",
 }
 
 
 def cell_family(device_name: str) -> tuple[CellFamily, bool]:
-    """(family, recognised) for a ``DeviceConfig.name``: its first word (split at spaces, hyphens, underscores,
-    slashes and dots) that names a family ('1T1R RRAM', 'SOTB-RRAM' and 'stt-mram' read; a prefix had been read,
-    'PCMO', an RRAM oxide, priced as PCM: a chips probe); unrecognised names get RRAM and ``False``."""
+    """(family, recognised) for a ``DeviceConfig.name``: its first word (letters, a version's digits after them
+    dropped: 'pcm1'; 'phase change' one word) that names a family ('1T1R RRAM', 'SOTB-RRAM', 'RRAM, two-phase read',
+    'PCM(GST)', 'MRAM+Par' read; a prefix had been read, 'PCMO', an RRAM oxide, priced as PCM: a chips probe; a
+    comma had stuck to its word and 'phase' had named PCM: a review); unrecognised names get RRAM and ``False``."""
     if not isinstance(device_name, str):
         raise ValueError(f"device name must be a string; got {device_name!r}")
-    word = next((w for w in re.split(r"[\s\-_/.]+", device_name.strip().lower()) if w in _ALIASES), None)
+    text = re.sub(r"phase[\W_]*change", "phasechange", device_name.lower())
+    word = next((w for w in re.findall(r"[a-z]+", text) if w in _ALIASES), None)
     return (CELL_FAMILIES[_ALIASES[word]], True) if word else (CELL_FAMILIES["rram"], False)
 
 
