@@ -245,12 +245,14 @@ def axis_trend_lines(fields: Iterable[str], alike: Iterable[str] = ()) -> list[s
         if entry is None:
             unchecked += [] if field.startswith("simulation.") or field in alike else [field]  # no cost trend
             continue
-        alone = {0: "none of them alone (each varies another operating variable too)", entry["cases"]: "each alone"
-                 }.get(entry["alone"], f"{entry['alone']} of them alone")
+        alone, others = entry["alone"], entry["cases"] - entry["alone"]["cases"]
+        mixed = f"; {others} more vary it with another operating variable" if others else ""
         lines.append(f"{field}: the model's trends in {TREND_VARIABLES[field]} held within ±{tolerance:.0f} % in "
-                     f"{entry['within']} of {entry['cases']} published cases that vary it, {alone}, on "
-                     f"{entry['macros']} chip{'s' * (entry['macros'] > 1)} (median |error| "
-                     f"{100 * entry['median_abs_error']:.0f} %; {RECORD_DOC}).")
+                     f"{alone['within']} of {alone['cases']} published cases that vary it alone, on {alone['macros']} "
+                     f"chip{'s' * (alone['macros'] != 1)} (median |error| {100 * alone['median_abs_error']:.0f} %"
+                     f"{mixed}; {RECORD_DOC})." if alone["cases"] else
+                     f"{field}: no published trend varies {TREND_VARIABLES[field]} alone; the {others} that vary it "
+                     f"with another operating variable are no evidence on it ({RECORD_DOC}).")
     if unchecked:
         lines.append(f"Not checked against published trends: {', '.join(unchecked)} (the cost's trend along "
                      f"{'them' if len(unchecked) > 1 else 'it'} is the model's alone).")

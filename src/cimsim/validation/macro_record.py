@@ -61,18 +61,22 @@ def ratio_quartiles(ratios: list[float]) -> list[float]:
 
 def trends_by_variable(cases: Iterable[MacroCase]) -> dict:
     """Per operating variable (:func:`.macro_trends.varied`'s names: vdd_v, input_bits, clock, ...), the trend cases
-    that vary it, alone or with others: how many, how many of them vary it alone (a sweep along it asks those: a
-    trend of input bits and clock together is no evidence on the clock alone, a chips probe), how many are within
-    tolerance, on how many macros, their median |error|"""
+    that vary it, alone or with others, and (``"alone"``) those that vary it alone, which a sweep along it asks (a
+    trend of input bits and clock together is no evidence on the clock alone: a chips probe): how many, how many
+    within tolerance, on how many macros, their median |error|"""
     by_variable: dict[str, list[MacroCase]] = {}
     for c in cases:
         if c.kind == "trend":
             for variable in c.varied.split(" + "):
                 by_variable.setdefault(variable, []).append(c)
-    return {v: {"cases": len(t), "alone": sum(c.varied == v for c in t), "within": sum(c.passed for c in t),
-                "macros": len({c.macro for c in t}),
-                "median_abs_error": round(statistics.median(abs(c.error) for c in t), 4)}
+    return {v: {**_trend_counts(t), "alone": _trend_counts([c for c in t if c.varied == v])}
             for v, t in sorted(by_variable.items())}
+
+
+def _trend_counts(trends: list[MacroCase]) -> dict:
+    """how many ``trends``, how many within tolerance, on how many macros, their median |error| (None: no trend)"""
+    return {"cases": len(trends), "within": sum(c.passed for c in trends), "macros": len({c.macro for c in trends}),
+            "median_abs_error": round(statistics.median(abs(c.error) for c in trends), 4) if trends else None}
 
 
 def records_by_family(cases: Iterable[MacroCase] | None = None) -> dict:
