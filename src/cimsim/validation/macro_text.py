@@ -35,11 +35,13 @@ _NOT_SYSTEM_LEVEL = re.compile(rf"(?:\b(?:not|no|excl\.?|excluding|excludes|with
                                r"(?:\w+[ \t]+)?(?:excluded|not included)\b", re.IGNORECASE)
 """a negated mention: the negation a word or two before it, no comma or semicolon between ('no DRAM, system-level'
 and 'non-volatile system-level' had been read as negated, a review)"""
-_VERB = r"\b(?:treat|use|interpret|read|take|view|regard)\w*\b[^.;]{0,40}?\bwith caution\b"
+_VERB = (r"\b(?:treat(?:ed|s|ing)?|us(?:e[ds]?|ing)|interpret(?:ed|s|ing)?|read(?:s|ing)?|tak(?:e[ns]?|ing)"
+         r"|view(?:ed|s|ing)?|regard(?:ed|s|ing)?|handl(?:e[ds]?|ing))\b(?:[^.;]|\.\d){0,40}?\bwith caution\b")
 _CAUTION = re.compile(rf"[^.]*{_VERB}[^.]*", re.IGNORECASE)
-_NOT_CAUTION = re.compile(rf"\b(?:not|never)\s+(?:be\s+)?{_VERB}", re.IGNORECASE)
-"""figures to be treated, used, read ... with caution; negated only where the negation governs that verb ('need not
-be treated with caution'; 'Not measured; treat with caution' is a caution, 'designed with caution' none: a review)"""
+_NOT_CAUTION = re.compile(rf"\b(?:not|never|no need)(?:\s+\w+){{0,3}}?\s+{_VERB}", re.IGNORECASE)
+"""figures to be treated, used, read ... with caution (a verb whole: 'readout' none); negated only a few words before
+that verb ('need not be treated', 'no need to treat ... with caution'; 'Not measured; treat with caution' is a
+caution, 'designed with caution' none: reviews)"""
 
 
 def system_level(text: str) -> bool:
