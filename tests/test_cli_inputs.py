@@ -428,3 +428,16 @@ def test_validate_says_a_network_workload_asks_for_more_samples_than_its_dataset
     assert result.exit_code == 0, result.output
     assert "540 samples; workload.vectors asks for 100000, the dataset holds 540: all of them run" in result.output
     assert "asks for" not in invoke("validate", mlp(tmp_path), "--set", "workload.vectors=540").output
+
+
+def test_a_file_name_with_a_newline_or_tab_stays_one_line_a_problem_and_names_a_config(tmp_path):
+    """a newline in a file's name had split its error over two 'error:' lines, the first naming another, valid file;
+    a tab in a config's name had refused a 'name' the file never states (a probe)"""
+    result = invoke("validate", str(tmp_path / "d.toml\n"))
+    errors = [line for line in result.output.splitlines() if line.startswith("error:")]
+    assert result.exit_code == 2 and errors == [f"error: {tmp_path}/d.toml\\n: cannot read the config file: No such "
+                                                "file or directory"], result.output
+    tabbed = tmp_path / "a\tb.toml"
+    tabbed.write_text('[workload]\nvectors = 4\n')
+    result = invoke("validate", str(tabbed))
+    assert result.exit_code == 0 and "valid (a\\tb:" in result.output, result.output

@@ -32,9 +32,10 @@ class ConfigError(ValueError):
         super().__init__(str(self))
 
     def __str__(self) -> str:
-        lines = [f"{self.source}: {message}" for _, message in self.errors[:SHOWN_ERRORS]]
-        if len(self.errors) > SHOWN_ERRORS:
-            lines.append(f"{self.source}: ... and {len(self.errors) - SHOWN_ERRORS} more problems")
+        source = "".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in str(self.source))  # one line a problem:
+        lines = [f"{source}: {message}" for _, message in self.errors[:SHOWN_ERRORS]]  # a file name's newline or tab
+        if len(self.errors) > SHOWN_ERRORS:  # escaped (it had split a problem over two lines: a probe)
+            lines.append(f"{source}: ... and {len(self.errors) - SHOWN_ERRORS} more problems")
         return "\n".join(lines)
 
     def __reduce__(self):

@@ -63,7 +63,7 @@ def load_config(path: str | os.PathLike, overrides: Mapping[str, Any] | None = N
     tables where the caller read them (``cimsim validate``, telling a sweep spec from a config: a pipe is read once)."""
     data = read_toml(path, "config file") if data is None else dict(data)  # first: it refuses what is no path
     source, base_dir = str(path), relative_dir(path)
-    data.setdefault("name", Path(path).stem)
+    data.setdefault("name", "".join(c if c.isprintable() else repr(c)[1:-1] for c in Path(path).stem))  # (a tab: \t)
     try:
         config = config_from_dict(data, source, base_dir=base_dir)
     except ConfigError as alone:
