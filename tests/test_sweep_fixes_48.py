@@ -161,7 +161,7 @@ def test_a_sweep_says_the_axes_along_which_no_objective_moved(tmp_path):
     assert result.exit_code == 0, result.output
     assert ("warning: device.read_noise_sigma: no objective (energy_pj, area_mm2) moved along it: every point alike "
             "along it") in result.output
-    assert "adc.bits: the model's trends" in result.output and "Not checked" not in result.output
+    assert "adc.bits: no published trend varies adc_bits alone" in result.output and "Not checked" not in result.output
     # a field published trends check keeps its line where the sweep's objectives did not move along it (a review:
     # an analytic sweep along read_voltage_v with area and latency objectives had been told it does not read it)
     from cimsim.cost.trust import axis_trend_lines
