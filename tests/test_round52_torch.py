@@ -61,11 +61,29 @@ class _ExpOfPositive(nn.Module):
         return torch.exp(x) if x.max() > 0 else x
 
 
+class _ScaledDownWithSignOffset(nn.Module):
+    """inputs of audio scale scaled far down, and an offset where the first sample's sum is not positive: a branch
+    below the model's roundings of its inputs"""
+
+    def forward(self, x):
+        y = x / 32768 * 1e-3
+        return y if x[0].sum() > 0 else y + 0.01
+
+
+class _FewerOutputsOnNegatives(nn.Module):
+    """a batch with a positive value gives each sample's 6 values, else their first 3"""
+
+    def forward(self, x):
+        return x if x.max() > 0 else x[:, :3]
+
+
 @pytest.mark.parametrize("model, example", [
     (_InvertsBright, lambda rng: rng.random((2, 1, 8, 8)) * 0.8),  # dark images (mean 0.4): the other branch missed
     (_ScaleBranch, lambda rng: rng.uniform(-1.5, 1.5, (2, 6))),  # |x| < 1.5: the halving missed
     (_SignBranch, lambda rng: np.abs(rng.standard_normal((2, 6)))),  # positive: the negation only in the pair, sum 0
     (_ExpOfPositive, lambda rng: rng.uniform(6, 12, (3, 4))),  # judged at the example's scale, it passed (a review)
+    (_ScaledDownWithSignOffset, lambda rng: rng.uniform(2e4, 3e4, (2, 6))),  # within rounding of inputs (a review)
+    (_FewerOutputsOnNegatives, lambda rng: rng.uniform(1, 2, (2, 6))),  # a numpy broadcast error (a review)
 ])
 def test_a_branch_on_the_inputs_statistics_is_refused(model, example):
     """the probes had the example's mean and spread only, so a branch on its mean or scale imported silently: off by
@@ -247,10 +265,11 @@ class _NanGuardedGelu(nn.Module):
         return nn.functional.gelu(x.to(torch.float32))
 
 
-def test_the_negation_alone_may_differ_by_the_models_roundings_of_its_own_magnitudes():
+def test_the_negation_alone_given_what_it_was_given_beside_the_example_imports():
     """the negation alone of a positive example gave GELU outputs of 1e-5, float32 rounding 1e-7 off the network's
-    float64: refused as control flow at that probe's own scale (a review); within the model's roundings of the
-    probe's input and output magnitudes, it imports (a float64 copy, tried, cannot tell an upcast model: a review)"""
+    float64: refused as control flow at that probe's own scale (a review); the model gives -x alone what it gave it
+    beside x, no branch on the batch, so it imports (a float64 copy cannot tell an upcast model, and the model's
+    roundings of the probe's magnitudes let branches pass: reviews)"""
     x = np.random.default_rng(0).uniform(4.5, 5.5, (2, 8)).astype(np.float32)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")

@@ -239,9 +239,8 @@ def _probes(x: np.ndarray) -> list[np.ndarray]:
     example and its negation in one batch, its negation alone (a batch-wide sum or mean of the pair is 0, so a branch
     on the batch's sign took either way by rounding: a probe), two samples of normal values with the example's mean
     and spread, and its first sample doubled, shifted up by two spreads and with its range mirrored (max + min - x),
-    in one batch;
-    for token ids, the example and its ids reversed, and two samples of ids each drawn from the range the
-    example's samples hold at its position (fields of other ranges packed in one tensor: ids and token types)"""
+    in one batch; for token ids, the example and its ids reversed, and two samples of ids each drawn from the range
+    the example's samples hold at its position (fields of other ranges packed in one tensor: ids and token types)"""
     rng = np.random.default_rng(0)
     if x.dtype.kind in "iu":
         drawn = rng.integers(x.min(axis=0), x.max(axis=0) + 1, (2,) + x.shape[1:])
@@ -282,11 +281,11 @@ def _disagreement(net: Network, model, x: np.ndarray, torch, inputs: list[np.nda
                   tolerance: float | None = None) -> str | None:
     """None where ``net`` matches the model's eager forward pass on every probe (:func:`_probes`, or the given
     ``inputs``) within ``tolerance`` (None: :func:`_probe_tolerance` of the model's precision; NaN and infinities
-    where both have them; a float example's negation alone also within the model's roundings of its input and
-    output there, or matching a float64 copy of the model: a GELU's outputs on -5 are rounding noise, the example's
-    scale let a real branch pass: reviews), else what differed or stopped the check (an output not one tensor cannot
-    be); :class:`_NotPerSample` where it is not one per sample, :class:`_ProbeRaised` where the model raises"""
-    dtype, device = placement(model, torch)
+    where both have them; a float example's negation alone also where the model gives it what it gave it beside the
+    example, no branch on the batch (a GELU's outputs on -5 are rounding noise; the example's scale, then the
+    input's, let real branches pass: reviews), or matching a float64 copy of the model), else what differed or
+    stopped the check; :class:`_NotPerSample` where it is not one per sample, :class:`_ProbeRaised` where it raises"""
+    (dtype, device), pair = placement(model, torch), None
     with evaluated(model, torch), renormed_lookups(torch):  # the model's embedding tables left as they are
         for k, probe in enumerate(_probes(x) if inputs is None else inputs):
             try:
@@ -303,9 +302,10 @@ def _disagreement(net: Network, model, x: np.ndarray, torch, inputs: list[np.nda
                                     f"example's shape the model gives shape {tuple(want.shape)})")
             limit, got, want = (_probe_tolerance(model, dtype, torch) if tolerance is None else tolerance,
                                 net.forward(probe), want.detach().cpu().double().numpy())
-            noise = _roundings(model, dtype, torch) * max(np.abs(probe).max(), np.abs(want).max(initial=0))
-            if (difference := _difference(got, want, limit)) and (inputs, k) == (None, 1) and x.dtype.kind == "f" and (
-                    np.abs(got - want).max() <= noise or _float64_agrees(net, model, x, probe, limit, torch)):
+            pair = want if (inputs, k) == (None, 0) else pair  # the example and its negation in one batch
+            if (difference := _difference(got, want, limit)) and (inputs, k) == (None, 1) and x.dtype.kind == "f" and \
+                    got.shape == want.shape and (_difference(want, pair[len(x):], limit) is None or _float64_agrees(
+                        net, model, x, probe, limit, torch)):
                 difference = None
             if difference:
                 return f"on a batch of {len(probe)} input{'s' * (len(probe) != 1)} of the example's shape, {difference}"
