@@ -441,3 +441,15 @@ def test_a_file_name_with_a_newline_or_tab_stays_one_line_a_problem_and_names_a_
     tabbed.write_text('[workload]\nvectors = 4\n')
     result = invoke("validate", str(tabbed))
     assert result.exit_code == 0 and "valid (a\\tb:" in result.output, result.output
+
+
+def test_a_cjk_or_persian_file_name_names_its_config_as_given(tmp_path):
+    """escaping a file name's every unprintable character had escaped an ideographic space and a joiner, which a
+    name may hold, so compare -o refused the backslash (a review)"""
+    names = ["設定\u3000一.toml", "نام\u200cها.toml"]
+    for name in names:
+        (tmp_path / name).write_text("[workload]\nvectors = 4\n")  # its name the file's
+    result = invoke("compare", *(str(tmp_path / n) for n in names), "--set", "workload.vectors=4", "-o",
+                    str(tmp_path / "out"))
+    assert result.exit_code == 0, result.output
+    assert {p.name for p in (tmp_path / "out").iterdir() if p.is_dir()} >= {"設定\u3000一", "نام\u200cها"}

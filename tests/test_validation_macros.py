@@ -250,7 +250,9 @@ def test_the_core_count_is_read_from_the_notes_in_any_wording(notes, count):
     ("Table II", "a", "The ADC was designed with caution against offsets", False),
     ("Table II", "a", "There is no need to treat these figures with caution", False),
     ("Table II", "a", "Treat the 0.8 V figures with caution.", True), ("Table II", "a", "Handle with caution", True),
-    ("Table II", "a", "The readout was designed with caution", False)])
+    ("Table II", "a", "The readout was designed with caution", False),
+    ("Table II", "a", "Figures not verified so treat with caution.", True),
+    ("Table II", "a", "Measured using a probe station with caution taken for leakage.", False)])
 def test_a_system_level_or_flagged_figure_is_left_out_in_any_spelling(source, label, notes, left_out):
     """'system-level' / 'system level' in a point's source or label, in any case and not negated, and 'treat(ed) with
     caution' in the notes, leave the point out (only the source's 'system-level' and the label's 'system level' had

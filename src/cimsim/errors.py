@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import sys
+import unicodedata
 from pathlib import Path
 
 __all__ = ["ConfigError", "CallOrderError", "SHOWN_ERRORS", "caller_stacklevel"]
@@ -32,9 +33,10 @@ class ConfigError(ValueError):
         super().__init__(str(self))
 
     def __str__(self) -> str:
-        source = "".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in str(self.source))  # one line a problem:
-        lines = [f"{source}: {message}" for _, message in self.errors[:SHOWN_ERRORS]]  # a file name's newline or tab
-        if len(self.errors) > SHOWN_ERRORS:  # escaped (it had split a problem over two lines: a probe)
+        source = "".join(repr(ch)[1:-1] if unicodedata.category(ch) in ("Cc", "Zl", "Zp") else ch  # one line a
+                         for ch in str(self.source))  # problem: a file name's newline escaped (it had split one: a
+        lines = [f"{source}: {message}" for _, message in self.errors[:SHOWN_ERRORS]]  # probe), its other
+        if len(self.errors) > SHOWN_ERRORS:  # characters as given (a CJK space: a review)
             lines.append(f"{source}: ... and {len(self.errors) - SHOWN_ERRORS} more problems")
         return "\n".join(lines)
 

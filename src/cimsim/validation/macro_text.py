@@ -35,13 +35,14 @@ _NOT_SYSTEM_LEVEL = re.compile(rf"(?:\b(?:not|no|excl\.?|excluding|excludes|with
                                r"(?:\w+[ \t]+)?(?:excluded|not included)\b", re.IGNORECASE)
 """a negated mention: the negation a word or two before it, no comma or semicolon between ('no DRAM, system-level'
 and 'non-volatile system-level' had been read as negated, a review)"""
-_VERB = (r"\b(?:treat(?:ed|s|ing)?|us(?:e[ds]?|ing)|interpret(?:ed|s|ing)?|read(?:s|ing)?|tak(?:e[ns]?|ing)"
-         r"|view(?:ed|s|ing)?|regard(?:ed|s|ing)?|handl(?:e[ds]?|ing))\b(?:[^.;]|\.\d){0,40}?\bwith caution\b")
-_CAUTION = re.compile(rf"[^.]*{_VERB}[^.]*", re.IGNORECASE)
-_NOT_CAUTION = re.compile(rf"\b(?:not|never|no need)(?:\s+\w+){{0,3}}?\s+{_VERB}", re.IGNORECASE)
-"""figures to be treated, used, read ... with caution (a verb whole: 'readout' none); negated only a few words before
-that verb ('need not be treated', 'no need to treat ... with caution'; 'Not measured; treat with caution' is a
-caution, 'designed with caution' none: reviews)"""
+_VERB = (r"\b(?:treat(?:ed|s|ing)?|use[ds]?|interpret(?:ed|s|ing)?|read(?:s|ing)?|tak(?:e[ns]?|ing)"
+         r"|view(?:ed|s|ing)?|regard(?:ed|s|ing)?|handl(?:e[ds]?|ing))\b(?:[^.;,]|\.\d){0,40}?\bwith caution\b")
+_CAUTION = re.compile(rf"(?:[^.]|\.\d)*{_VERB}[^.]*", re.IGNORECASE)
+_NOT_CAUTION = re.compile(rf"\b(?:(?:need\s+)?not|never)\s+(?:to\s+)?(?:be\s+)?{_VERB}|\bno\s+need\b(?:[^.;]|\.\d)*?"
+                          rf"\bto\s+{_VERB}|\bnot\s+necessary\s+to\s+{_VERB}", re.IGNORECASE)
+"""figures to be treated, used, read ... with caution (a verb whole: 'readout', 'using' none; no comma between);
+negated only where the negation governs that verb ('need not be treated', 'no need to treat', 'not necessary to
+treat'; 'Not measured; treat with caution' and 'not verified so treat with caution' are cautions: reviews)"""
 
 
 def system_level(text: str) -> bool:
