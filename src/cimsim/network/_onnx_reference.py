@@ -22,15 +22,17 @@ def node_fold(onnx, g, node, names: list[str], attrs: dict, operands: list) -> l
     weight, one matrix, as one initializer read by two nodes does (they had been two, its cells and parameters
     counted twice: a probe), and the sharing note says so; other operators' folds stay apart (a Mul of one had
     become one matrix, unsaid: a review)"""
+    def values() -> list[np.ndarray]:
+        return (fold(onnx, node.op_type, attrs, operands, len(node.output))
+                if node.op_type in FOLDABLE and not by_reference(node.op_type, attrs, operands)
+                else reference_fold(onnx, node, names, attrs, operands, g.opset))
+
+    if node.op_type not in SAME_MATRIX:
+        return values()
     key = (node.op_type, tuple((k, _attribute_key(v)) for k, v in sorted(attrs.items())), tuple(map(id, operands)),
            len(node.output))
     if key not in g.folds:  # (the operands kept with the values: their ids stay theirs while the key lives)
-        values = (fold(onnx, node.op_type, attrs, operands, len(node.output))
-                  if node.op_type in FOLDABLE and not by_reference(node.op_type, attrs, operands)
-                  else reference_fold(onnx, node, names, attrs, operands, g.opset))
-        if node.op_type not in SAME_MATRIX:
-            return values
-        g.folds[key] = operands, values
+        g.folds[key] = operands, values()
     return g.folds[key][1]
 
 

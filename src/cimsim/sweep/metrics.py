@@ -9,10 +9,10 @@ state's; TOPS/mm² and the energy, latency and EDP gains are of the whole worklo
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import warnings
 from collections.abc import Iterable, Mapping, Sequence
-import dataclasses
 from dataclasses import dataclass, replace
 
 from ..breakdown import Breakdown
