@@ -118,8 +118,8 @@ def test_a_constant_matrix_of_more_axes_than_the_activation_leads_the_product_wi
     axis after them shifted by one, so a Softmax over axis 1 normalised another axis (off by 100 %: a probe); a
     batch of 2, which they would put behind a new leading axis, is refused naming it"""
     w = RNG.standard_normal(w_shape).astype(np.float32)
-    model = _model([helper.make_node("MatMul", ["x", "w"], ["m"]), helper.make_node("Softmax", ["m"], ["y"],
-                                                                                   axis=softmax_axis)], x_shape, {"w": w})
+    softmax = helper.make_node("Softmax", ["m"], ["y"], axis=softmax_axis)
+    model = _model([helper.make_node("MatMul", ["x", "w"], ["m"]), softmax], x_shape, {"w": w})
     x = RNG.standard_normal(x_shape)
     product = np.matmul(x, w.astype(np.float64))
     e = np.exp(product - product.max(axis=softmax_axis, keepdims=True))
