@@ -8,6 +8,7 @@ import os
 import stat
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from cimsim.cli import main
@@ -50,6 +51,24 @@ def test_where_numba_can_write_no_cache_the_kernels_compile_each_run_and_a_warni
     assert out.stdout.startswith("0\n") and "internal error" not in out.stdout, out.stdout + out.stderr
     said = " ".join((out.stdout + out.stderr).split())
     assert "numba can write no kernel cache here" in said and "set NUMBA_CACHE_DIR to a writable folder" in said
+
+
+@pytest.mark.parametrize("kind", ["file", "empty"])
+def test_a_numba_cache_dir_that_names_no_folder_is_said(tmp_path, kind):
+    """NUMBA_CACHE_DIR naming a file (or empty) is ignored by numba without a word, which then writes its kernels
+    beside the modules (a probe): one warning says so"""
+    import subprocess
+    import sys
+
+    where = ""
+    if kind == "file":
+        (tmp_path / "afile").write_text("")
+        where = str(tmp_path / "afile")
+    env = {**os.environ, "NUMBA_CACHE_DIR": where}
+    out = subprocess.run([sys.executable, "-m", "cimsim", "validate", str(DEFAULT)], capture_output=True, text=True,
+                         env=env)
+    assert out.returncode == 0, out.stderr
+    assert f"warning: NUMBA_CACHE_DIR={where!r} names no folder (empty, or a file)" in out.stderr, out.stderr
 
 
 def test_a_working_directory_deleted_under_the_command_is_named():

@@ -11,6 +11,7 @@ kernel inlines.
 """
 
 import multiprocessing
+import os
 import sys
 import warnings
 
@@ -23,18 +24,29 @@ def _probe() -> int:
     return 0
 
 
+def _say(said: str) -> None:
+    """one warning: a RuntimeWarning, or in a sweep's worker one line as the CLI says a warning (Python's form names
+    this source line)"""
+    if multiprocessing.parent_process() is None:
+        warnings.warn(said, RuntimeWarning, stacklevel=3)
+    else:
+        print(f"warning: {said}", file=sys.stderr)
+
+
 def _cache_writable() -> bool:
     """whether numba can cache a kernel of this package (it picks a writable place when a kernel is decorated:
-    beside the module, or the user-wide cache; a RuntimeError where there is none); else one warning"""
+    beside the module, or the user-wide cache; a RuntimeError where there is none); else one warning. A
+    NUMBA_CACHE_DIR that names no folder (empty, or a file), which numba ignores without a word, caching beside the
+    modules, is said too (a probe)"""
+    where = os.environ.get("NUMBA_CACHE_DIR")
+    if where is not None and (not where.strip() or os.path.exists(where) and not os.path.isdir(where)):
+        _say(f"NUMBA_CACHE_DIR={where!r} names no folder (empty, or a file), so numba ignores it and caches cimsim's "
+             "kernels beside its modules or in the user's cache: set it to a folder")
     try:
         njit(cache=True)(_probe)
     except RuntimeError as err:
-        said = (f"numba can write no kernel cache here ({err}); cimsim's kernels compile on every run (seconds each "
-                "time): set NUMBA_CACHE_DIR to a writable folder to keep them")
-        if multiprocessing.parent_process() is None:
-            warnings.warn(said, RuntimeWarning, stacklevel=2)
-        else:  # a sweep's worker: one line as the CLI says a warning (Python's form names this source line)
-            print(f"warning: {said}", file=sys.stderr)
+        _say(f"numba can write no kernel cache here ({err}); cimsim's kernels compile on every run (seconds each "
+             "time): set NUMBA_CACHE_DIR to a writable folder to keep them")
         return False
     return True
 
