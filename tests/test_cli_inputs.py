@@ -453,3 +453,15 @@ def test_a_cjk_or_persian_file_name_names_its_config_as_given(tmp_path):
                     str(tmp_path / "out"))
     assert result.exit_code == 0, result.output
     assert {p.name for p in (tmp_path / "out").iterdir() if p.is_dir()} >= {"設定\u3000一", "نام\u200cها"}
+
+
+def test_price_model_samples_that_overflow_are_refused_as_the_dataset_route_refuses_them(tmp_path):
+    """--samples near 1e308 had leaked four numpy overflow warnings and said 'NaN or infinite values', which the file
+    does not hold; the dataset route says they overflow and to scale them down (a CLI probe)"""
+    root = Path(__file__).resolve().parents[1]
+    big = tmp_path / "big.npz"
+    np.savez(big, x=np.full((4, 64), 1e308))
+    result = invoke("price-model", str(root / "src" / "cimsim" / "data" / "digits_mlp.npz"), "--samples", str(big))
+    assert result.exit_code == 2 and "warning" not in result.output, result.output
+    assert ("overflow float64 for these samples (peak |x| 1e+308), not for them clipped to [-1, 1]; scale the inputs "
+            "down") in " ".join(result.output.split())

@@ -203,10 +203,14 @@ def _check_options_apply(model_name: str, is_file: bool, phase: str | None) -> N
 
 
 def _file_model(path: str, samples_path: str | None):
+    import numpy as np
+
+    from .config.schema import Config
     from .models.from_network import model_from_network
     from .network import load_network
     from .network.datasets import shaped_samples
     from .npfiles import read_npz, refuse_booleans
+    from .preflight import check_float_range
 
     try:
         network = load_network(path)
@@ -225,6 +229,8 @@ def _file_model(path: str, samples_path: str | None):
             raise ValueError(f"'x' holds no sample (shape {samples.shape}); give at least one")
         if math.prod(samples.shape[1:]) == math.prod(network.input_shape):  # laid out as a run lays out a dataset's
             samples = shaped_samples(samples, network.input_shape)  # (other sizes: named by the network's own check)
+            check_float_range(Config(), network, np.asarray(samples, dtype=np.float64), network_given=True,
+                              inputs_given=True)  # (samples near 1e308 had leaked numpy's overflow warnings: a probe)
         return model_from_network(network, Path(path).stem, samples)
     except (OSError, ValueError) as exc:  # no such file, no x, samples of another shape or not finite
         raise click.UsageError(f"--samples {samples_path}: {exc}") from None
