@@ -33,10 +33,12 @@ class ConfigError(ValueError):
         super().__init__(str(self))
 
     def __str__(self) -> str:
-        source = "".join(repr(ch)[1:-1] if unicodedata.category(ch) in ("Cc", "Zl", "Zp") else ch  # one line a
-                         for ch in str(self.source))  # problem: a file name's newline escaped (it had split one: a
-        lines = [f"{source}: {message}" for _, message in self.errors[:SHOWN_ERRORS]]  # probe), its other
-        if len(self.errors) > SHOWN_ERRORS:  # characters as given (a CJK space: a review)
+        """one line a problem: the file name's line breaks escaped (a newline had split one over two lines: a probe),
+        its other characters as given (a CJK space: a review)"""
+        source = "".join(repr(ch)[1:-1] if unicodedata.category(ch) in ("Cc", "Zl", "Zp") else ch
+                         for ch in str(self.source))
+        lines = [f"{source}: {message}" for _, message in self.errors[:SHOWN_ERRORS]]
+        if len(self.errors) > SHOWN_ERRORS:
             lines.append(f"{source}: ... and {len(self.errors) - SHOWN_ERRORS} more problems")
         return "\n".join(lines)
 

@@ -147,19 +147,17 @@ class DataFileChanged(Exception):
 
 def _same_files(task: Task) -> None:
     """:class:`DataFileChanged` where a data file of ``task`` is not the one its id hashed"""
-    from ..config import config_to_dict
     from .data_files import file_digests
 
-    if not task.file_sha256:
-        return
+    paths = {(key := name.partition(".")[2]): getattr(task.config.workload, key) for name in task.file_sha256}
     try:
-        now = file_digests(config_to_dict(task.config)["workload"])  # as the point's id read them
+        now = file_digests(paths)  # the files the id hashed, only (no table of the config rebuilt for each point)
     except OSError as exc:
         raise DataFileChanged(f"{exc.strerror or exc}: {exc.filename}") from None
     for name, digest in task.file_sha256.items():
-        if now.get(name) != digest:
-            raise DataFileChanged(f"{name} {getattr(task.config.workload, name.partition('.')[2])!r} holds other "
-                               f"contents (sha256 {str(now.get(name))[:16]}) than at the sweep's start ({digest[:16]})")
+        if now[name] != digest:
+            raise DataFileChanged(f"{name} {paths[name.partition('.')[2]]!r} holds other contents (sha256 "
+                                  f"{now[name][:16]}) than at the sweep's start ({digest[:16]})")
 
 
 def point_error(exc: Exception) -> str:
