@@ -43,6 +43,27 @@ def test_a_matrix_read_at_two_places_is_said_to_be_shared_and_what_to_do(tmp_pat
     assert "equal values" in text and "from_torch" in text  # the exporter's merge, and the import that avoids it
 
 
+def test_a_constant_nodes_matrix_read_at_two_places_is_said_to_be_shared(tmp_path):
+    """a weight held in a Constant node, not an initializer, read by two MatMuls is one matrix too: it had been
+    shared without the note (a probe); one Constant node of each, equal values, are two matrices, unsaid"""
+    w = np.random.default_rng(3).standard_normal((4, 4)).astype(np.float32)
+    for twice, layers in ((False, 1), (True, 2)):
+        consts = [helper.make_node("Constant", [], [f"w{k}"], value=numpy_helper.from_array(w, f"c{k}"))
+                  for k in range(1 + twice)]
+        nodes = consts + [helper.make_node("MatMul", ["x", "w0"], ["h"], name="m0"),
+                          helper.make_node("MatMul", ["h", f"w{int(twice)}"], ["y"], name="m1")]
+        graph = helper.make_graph(nodes, "g", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 4])],
+                                  [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 4])])
+        path = tmp_path / f"const{twice}.onnx"
+        onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)]), str(path))
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            network = load_network(path)
+        text = " ".join(str(c.message) for c in caught)
+        assert len(network.matrix_layers()) == layers
+        assert ("1 weight Constant node is each read by several nodes ('w0' by 'm0' and 'm1')" in text) == (not twice)
+
+
 def test_distinct_matrices_load_without_a_note(tmp_path):
     path = _saved(tmp_path, shared=False)
     with warnings.catch_warnings():

@@ -79,12 +79,15 @@ export without constant folding, had been one or two matrices as the exporter's 
 
 def shared_note(graph, source: str) -> None:
     """Warn where several matrix nodes of ``graph`` (an ONNX GraphProto read from the file ``source``) read one
-    initializer of two or more axes (directly or through :data:`SAME_MATRIX`: an Identity, a DequantizeLinear):
+    initializer or Constant node's tensor of two or more axes (a Constant's had been shared unsaid: a probe) (directly or through :data:`SAME_MATRIX`: an Identity, a DequantizeLinear):
     priced as one shared matrix, programmed once, which is right for a module applied at several places (ALBERT)
     but not for distinct layers an exporter merged because they held equal values (torch merges equal initializers:
     an untrained ``nn.TransformerEncoder``'s deep copies). A recurrent node's own matrices, shared by its steps, are
     one node's: not warned of."""
-    matrices, nodes = {t.name for t in graph.initializer if len(t.dims) >= 2}, live_nodes(graph, source)
+    nodes = live_nodes(graph, source)
+    constants = {n.output[0] for n in nodes if n.op_type == "Constant"
+                 and any(a.name == "value" and len(a.t.dims) >= 2 for a in n.attribute)}
+    matrices = {t.name for t in graph.initializer if len(t.dims) >= 2} | constants
     alias: dict[str, tuple] = {}  # a tensor -> (the initializer it is made of, how: the nodes' operators, other
     same: dict[str, str] = {}  # inputs and attributes, an Identity none), in graph order, chains too (a
     for n in nodes:  # DequantizeLinear had not been followed: a probe; two of other scales are two matrices, not to
@@ -108,7 +111,9 @@ def shared_note(graph, source: str) -> None:
     listed = "; ".join(f"{made[0]!r} by {', '.join(nodes[:-1])} and {nodes[-1]}"
                        for made, nodes in list(shared.items())[:3])
     more = f" (and {len(shared) - 3} more)" if len(shared) > 3 else ""
-    warnings.warn(f"{source}: {len(shared)} weight initializer{'s are' if len(shared) > 1 else ' is'} each read by "
+    kind = " or ".join(sorted({"Constant node" if made[0] in constants else "initializer" for made in shared},
+                              reverse=True))
+    warnings.warn(f"{source}: {len(shared)} weight {kind}{'s are' if len(shared) > 1 else ' is'} each read by "
                   f"several nodes ({listed}{more}), priced as one shared matrix, programmed once, as a module applied "
                   "at several places is. Exporters merge initializers of equal values (torch's does), so distinct "
                   "layers that still hold equal weights (untrained copies) come out as one: if the model's are "
