@@ -229,6 +229,23 @@ def test_drift_compensation_recovers_the_scale():
     assert errors["global"] < errors["none"] / 4
 
 
+def test_a_drift_to_a_tiny_fraction_keeps_its_digits_and_global_compensation_undoes_it():
+    """a uniform drift (no nu spread) to 1e-15 .. 1e-22 of the programmed conductance: the cells hold exactly that
+    fraction and global compensation gives the undrifted outputs; held as the target plus a deviation, the drifted
+    value had cancelled (4.5 % off at 1e-15, all cells at 0 S from 1e-17: a devices probe)"""
+    x = np.random.default_rng(3).uniform(-1, 1, (50, 64))
+    calibrated = {"adc.range": "calibrated", "adc.percentile": 100.0}  # the ADC ranges follow the drifted sums
+    fresh, _ = programmed(small_config(**calibrated))
+    fresh.calibrate(x)
+    for time_s in (1e6, 1e13):
+        cfg = small_config(**calibrated, **{"device.drift_nu": 1.0, "device.drift_t0_s": 1e-9,
+                                            "device.drift_time_s": time_s, "device.drift_compensation": "global"})
+        xbar, _ = programmed(cfg)
+        xbar.calibrate(x)
+        np.testing.assert_allclose(xbar.conductances_us, fresh.conductances_us * (time_s / 1e-9) ** -1.0, rtol=1e-6)
+        np.testing.assert_allclose(xbar.mvm(x), fresh.mvm(x), rtol=1e-4, atol=1e-4 * np.abs(fresh.mvm(x)).max())
+
+
 def test_adc_offset_and_gain_shift_and_scale_the_codes():
     x = np.random.default_rng(4).uniform(-1, 1, (50, 64))
     xbar, _ = programmed(small_config())

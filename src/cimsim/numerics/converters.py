@@ -138,8 +138,9 @@ def calibrated_full_scale(observed: np.ndarray, row_tile: np.ndarray, scope: Cal
     them references', for 8 % error). ``observed`` is reordered in place (partitioned, not copied). With
     ``blank_warned`` (weights that are not all 0), sums that are all 0 are warned of: every range at its floor."""
     if blank_warned and not observed.any():
-        warnings.warn("every column sum of the calibration inputs is 0 (zero inputs?): the ADC ranges fall to their "
-                      "floor, one level, and a non-zero sum clips; calibrate on inputs like those the layer will read",
+        warnings.warn("every column sum of the calibration inputs is 0 (zero inputs, or every cell stuck?): the ADC "
+                      "ranges fall to their floor, one level, and a non-zero sum clips; calibrate on inputs like those "
+                      "the layer will read",
                       UserWarning, stacklevel=caller_stacklevel())
     tiles = np.searchsorted(row_tile, np.arange(row_tile[-1] + 2))  # the reads of row tile r: tiles[r]:tiles[r + 1]
     parts = [observed[a:b] for a, b in zip(tiles[:-1], tiles[1:])]

@@ -1,8 +1,8 @@
 """What the cells really hold: programming error, program-and-verify, stuck cells and conductance drift.
 
 Conductances are handled in *level units*, G / step with step = (g_max - g_min) / max_level, so a cell
-programmed to level L ideally holds L + r with r = g_min / step. The functions here return the deviation
-of every cell from that ideal (level units, float64): zero for an ideal device, so ideal results stay exact.
+programmed to level L ideally holds L + r with r = g_min / step. The functions here return what every cell
+holds above g_min (level units, float64): its target for an ideal device, so ideal results stay exact.
 
 Models (each drawn once per programming, in a fixed order from the generator given):
 
@@ -39,14 +39,23 @@ __all__ = ["ProgrammedCells", "ideal_cells", "program_cells", "drift_gains"]
 class ProgrammedCells:
     """The outcome of programming a block of cells (level units)."""
 
-    deviation: np.ndarray
-    """actual minus ideal conductance at the time of the reads, level units (same shape as the targets)"""
+    held: np.ndarray
+    """conductance above g_min at the time of the reads, level units (same shape as the targets), computed from what
+    was programmed: a drift to a tiny fraction keeps its digits (as the target plus a deviation it had lost them:
+    a devices probe, global compensation 4.5 % off at a drift factor of 1e-15)"""
+    target: np.ndarray
+    """the integer target levels"""
     drift_factor: np.ndarray
     """(t / t0) ** -nu of each cell (without drift: 1, as a 0-d array that broadcasts)"""
     writes: int
     """write pulses spent (one per cell, more with program-and-verify)"""
     at_target: bool = False
-    """every cell holds its target exactly (ideal cells: the deviation is all zero, never computed)"""
+    """every cell holds its target exactly (ideal cells: never computed)"""
+
+    @property
+    def deviation(self) -> np.ndarray:
+        """actual minus ideal conductance at the time of the reads, level units"""
+        return self.held - self.target
 
 
 def _programming_error(target: np.ndarray, r: float, max_level: int, device: DeviceConfig,
@@ -104,7 +113,7 @@ def program_cells(target: np.ndarray, r: float, max_level: int, device: DeviceCo
     ``device`` must pass the loader's rules (:func:`_checked_device`), else a :class:`ConfigError` names each field."""
     _checked_device(device)
     if ideal_cells(device):  # ideal cells hold their targets: no draws, no arithmetic over every cell
-        return ProgrammedCells(np.zeros(target.shape), np.ones(()), target.size, at_target=True)
+        return ProgrammedCells(target.astype(np.float64), target, np.ones(()), target.size, at_target=True)
     error, cell_writes = _programming_error(target, r, max_level, device, rng, off_exact)
     programmed = target + r + error  # at or above 0: the error is clipped where the conductance would be negative
     writes = target.size if cell_writes is None else int(cell_writes.sum(dtype=np.int64))
@@ -117,7 +126,7 @@ def program_cells(target: np.ndarray, r: float, max_level: int, device: DeviceCo
         factor = (device.drift_time_s / device.drift_t0_s) ** -nu
         if stuck is not None:  # a stuck cell holds its stuck conductance: it does not drift
             factor = np.where(stuck, 1.0, factor)
-    return ProgrammedCells(programmed * factor - (target + r), factor, writes)
+    return ProgrammedCells(programmed * factor - r, target, factor, writes)
 
 
 def _checked_device(device: DeviceConfig) -> DeviceConfig:

@@ -92,7 +92,7 @@ def program_layer(config: Config, plan: Plan, weights, rng: np.random.Generator)
     step, r = level_step_us(p)
     sram = p.family in (ArrayFamily.CHARGE, ArrayFamily.CURRENT)  # a stored 0 holds nothing, mismatch or not
     cells = program_cells(lay.targets, r, p.max_level, device, rng, sram)
-    phys = lay.targets if cells.at_target else lay.targets + cells.deviation  # conductance - g_min, level units
+    phys = lay.targets if cells.at_target else cells.held  # conductance - g_min, level units
     ideal = cells.at_target and config.array.wire_resistance_ohm == 0  # every cell read as its target level
     # ideal: from the weight codes when asked for; a cell clipped at 0 S comes back as (target + deviation + r) x
     # step, a rounding below 0 (-1e-16 had refused IR drop's solve): held at 0
@@ -124,7 +124,7 @@ def program_layer(config: Config, plan: Plan, weights, rng: np.random.Generator)
         row_g_us=_row_conductance_us(phys, r, step) if ideal else conductances_us.sum(axis=1),
         row_levels=_row_levels(phys),
         compensation=compensation, cell_writes=cells.writes,
-        cells_at_target=cells.at_target or not cells.deviation.any(),
+        cells_at_target=cells.at_target or bool(np.array_equal(cells.held, lay.targets)),
         exact_sums=iv.read_levels(p) is None and bool(np.array_equal(matrix, np.round(matrix))))
     for value in vars(layer).values():
         if isinstance(value, np.ndarray) and value.flags.owndata:
