@@ -200,10 +200,14 @@ def test_weight_levels_undo_a_1b_normalised_figure_as_weight_bits_do(tmp_path):
     ("Flash", "flash"), ("SAR", "sar"), ("single-slope", "ramp"), ("other: CCO-based", "vco"), ("other: TDC", "sar"),
     ("4b flash ADC", "flash"), ("Integrating ADC", "ramp"), ("dual-slope", "ramp"), ("single-slope (ramp)", "ramp"),
     ("flash-assisted SAR", "sar"), ("VCO ADC", "vco"), ("other: integrate + charge-decrement ADC", "sar"),
-    ("counting ADC", "ramp"), ("integrate-and-fire neuron", "ramp"), ("no-ADC SAR", "sar"), ("N/A", "sar")])
+    ("counting ADC", "ramp"), ("integrate-and-fire neuron", "ramp"), ("no-ADC SAR", "sar"), ("N/A", "sar"),
+    ("CCO-free current-integrating", "ramp"), ("VCO-free", "sar"), ("flash-less ramp", "ramp"),
+    ("replaces the power-hungry flash of prior work", "sar"), ("ramp (instead of a flash)", "ramp"),
+    ("current-integrating, without an oscillator", "ramp"), ("flash, not SAR", "flash")])
 def test_adc_types_are_read_in_any_case(tmp_path, stated, priced):
     """'Flash' had been priced as a SAR converter (only the lower-case names were read); so had "flash ADC",
-    "Integrating ADC" and "dual-slope", papers' own wording (only the bare names had been read)"""
+    "Integrating ADC" and "dual-slope", papers' own wording (only the bare names had been read); a type the text rules
+    out ('CCO-free', 'flash-less', 'replaces the ... flash') had been priced as that type (a chips probe)"""
     from cimsim.validation.macro_configs import point_config
 
     path = tmp_path / "c.toml"
@@ -427,10 +431,12 @@ tops_per_w = 254.0
 
 
 @pytest.mark.parametrize("stated", ["None", "NONE", " none ", "No ADC", "ADC-less", "adc free", "without an ADC",
-                                    "no converters"])
+                                    "no converters", "none (near-memory digital MAC)",
+                                    "no ADC: sense amplifiers + digital adder tree", "None - digital adders"])
 def test_adc_type_none_is_read_in_any_case(tmp_path, stated):
     """an analog macro stating 'None' had been priced as SAR (with a note), a digital one refused; so had 'No ADC'
-    and 'ADC-less' (a chips probe, 2026-12-08; 'N/A', a type not available, stays an unnamed type: a review)"""
+    and 'ADC-less' (a chips probe, 2026-12-08; 'N/A', a type not available, stays an unnamed type: a review), and
+    'none' with a remark after it (a chips probe, 2026-12-07)"""
     message = f"FILE: macro 'c': a sram-charge macro converts its columns with ADCs; it states adc_type = " \
               f"{stated.strip()!r} (only a digital macro has none)"
     assert message in _refusal(tmp_path, CHIP.format(macro=f'adc_type = "{stated}"', point="tops_per_w = 1.0"))

@@ -217,7 +217,10 @@ def test_a_figure_the_entry_flags_as_doubtful_is_left_out_with_its_reason(one_en
     ("4 CIM cores with ping-pong weight buffers", 4), ("Compared with Ref. [5] with 4 CIM macros", None),
     ("2x denser than approx. 4 SRAM macros of [9]", None), ("as in Chen et al. The chip integrates 4 CIM macros", 4),
     ("Better than prior art! The chip has 4 CIM cores", 4), ("a comparator per column; 4 CIM cores", 4),
-    ("prior to tape-out, 4 CIM macros", 4), ("a CPU-free design of 4 CIM cores", 4)])
+    ("prior to tape-out, 4 CIM macros", 4), ("a CPU-free design of 4 CIM cores", 4),
+    ("SoC with 2 RISC-V cores and 16 CIM cores", 16), ("2 ARM cores, 8 CIM cores", 8), ("2 CPU cores", None),
+    ("Each macro has 4 banks; the chip has 8 CIM macros.", 8), ("Each of the 8 CIM macros has 4 banks", 8),
+    ("4 banks per macro, 8 CIM macros", 4), ("with 2 host cores and 4 CIM cores", 4)])
 def test_the_core_count_is_read_from_the_notes_in_any_wording(notes, count):
     """'N cores', 'N <kind> cores' and 'N <kind> macros' count as UIUC's 'N_core N' and 'N banks' do (NeuRRAM's
     '48 CIM cores' and Le Gallo's '64 AIMC cores' had read as one core, a processor of '16 CIM macros' too; 'N_core:
@@ -227,7 +230,9 @@ def test_the_core_count_is_read_from_the_notes_in_any_wording(notes, count):
     (read, it had left a chip's tops out: a review), nor a count after words of other chips or a host in its clause,
     nor banks that take turns ('compared with 5 SRAM macros', 'RISC-V with 2 cores', '2 banks (ping-pong)': a chips
     probe of 2026-12-09), but such words after a count, or a decimal point between, do not hide the design's own
-    (a review), so other wordings are left to a macro's cores"""
+    (a review), nor a host's cores named with the count or a part's count ('2 RISC-V cores and 16 CIM cores', 'Each
+    macro has 4 banks; ... 8 CIM macros' had read 2 and 4: a chips probe of 2026-12-07), so other wordings are left to
+    a macro's cores"""
     import dataclasses
     macro = dataclasses.replace(macro_data.find_macro("jia-jssc2020"), notes=notes)
     assert macro_text.n_core(macro.notes) == count

@@ -9,12 +9,10 @@ Reading it runs the checks of :mod:`.macro_checks` (a misspelt or contradictory 
 
 from __future__ import annotations
 
-import difflib
 import functools
 import inspect
 import math
 import os
-import re
 import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -26,7 +24,7 @@ from ..config.toml_file import read_toml
 from .macro_checks import (CONFIG_FIELDS, DATA_CONDITIONS, FAMILIES, FULL_ARRAY_ENERGY, MVM_MACS, as_toml,
                            check_consistent, check_fields, check_top_level, check_uiuc_area, unique_labels)
 from .macro_figures import ADC_CONVERSION, check_density, check_invocation, whole_invocation
-from .macro_text import caution, design_cores, system_level
+from .macro_text import adc_type, adc_type_hint, caution, design_cores, system_level
 from .macro_defaults import in_entry_terms
 
 __all__ = ["adc_type", "adc_type_hint", "MACRO_FILE", "CONFIG_FIELDS", "DATA_CONDITIONS", "FAMILIES", "ENTRY_LIMITS",
@@ -109,33 +107,6 @@ def rounds_to(model: float, published: float) -> bool:
     return published != 0 and float(f"{model:.{digits - 1}e}") == float(f"{published:.{digits - 1}e}")
 
 
-def adc_type(stated: str | None) -> str:
-    """the ADC type a stated text names, in any case and wording ("4b flash ADC", "Integrating ADC", "single-slope
-    (ramp)"): ramp for ramp, single- or dual-slope, integrating and counting converters and integrate-and-fire
-    neurons (a count of up to 2**bits steps), vco for an oscillator (CCO / VCO),
-    flash, sar (also "successive approximation"); a text naming several (a hybrid) is its SAR where it names one,
-    else the first named; a text naming none is sar (the schema default, noted where a figure is compared)"""
-    name = (stated or "").lower()
-    found = {kind: m.start() for kind, pattern in _ADC_TYPE_WORDS if (m := re.search(pattern, name))}
-    return "sar" if not found or "sar" in found else min(found, key=found.get)
-
-
-def adc_type_hint(stated: str) -> str:
-    """' (no type named: did you mean "flash"?)' where ``stated`` names no ADC type (:func:`adc_type` then takes
-    sar) yet one of the types' words is close to it (a misspelling: "flsh", "integratng"); '' otherwise"""
-    name = stated.strip().lower()
-    if any(re.search(pattern, name) for _, pattern in _ADC_TYPE_WORDS):
-        return ""
-    words = ("sar", "flash", "ramp", "single-slope", "integrating", "vco", "cco", "oscillator")
-    close = difflib.get_close_matches(name, words, n=1, cutoff=0.7)
-    return f' (no type named: did you mean "{close[0]}"?)' if close else ""
-
-
-_ADC_TYPE_WORDS = (("sar", r"\bsar\b|successive[- ]approximation"), ("flash", r"\bflash\b"),
-                   ("ramp", r"\bramp\b|\b(single|dual)[- ]?slope\b|\bintegrating\b|\bcounting\b"
-                            r"|integrate[- ]and[- ]fire"),
-                   ("vco", r"\b(cco|vco)s?\b|oscillator"))
-"""(type, the words that name it in a stated text)"""
 
 
 @dataclass(frozen=True)

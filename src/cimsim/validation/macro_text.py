@@ -1,14 +1,16 @@
 """What a published-macro entry's free text says: how many cores its whole figures cover (its ``notes``, where it
-states no ``cores``), whether its ``adc_type`` states no converter, and whether a point's figures are a whole
-system's or flagged unreliable."""
+states no ``cores``), whether its ``adc_type`` states no converter and which type it names, and whether a point's
+figures are a whole system's or flagged unreliable."""
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections.abc import Mapping
 from typing import Any
 
-__all__ = ["n_core", "design_cores", "states_no_converter", "system_level", "caution", "floating_point"]
+__all__ = ["n_core", "design_cores", "states_no_converter", "adc_type", "adc_type_hint", "system_level", "caution",
+           "floating_point"]
 
 
 _KIND = (r"(?:\w+-)?(?:\w*CIM|IMC|PIM|SRAM|ReRAM|RRAM|PCM|MRAM|FeFET|PE|analog(?:ue)?|digital|comput\w*-in-memory"
@@ -80,10 +82,11 @@ def floating_point(*texts: str) -> str | None:
 
 def states_no_converter(adc_type: str) -> bool:
     """``adc_type`` says the macro has no converter, in any case: 'none', 'no ADC', 'ADC-less', 'ADC-free', 'without
-    ADC' (only 'none' had been read so: an analog macro's 'no ADC' was priced as a SAR, unsaid); not 'N/A', which
-    entries write for a type not available"""
-    return re.fullmatch(r"none|no (?:adcs?|converters?)|adc[ -]?(?:less|free)|without (?:an? )?adcs?",
-                        adc_type.strip(), re.IGNORECASE) is not None
+    ADC' (only 'none' had been read so: an analog macro's 'no ADC' was priced as a SAR, unsaid), with a remark after
+    a bracket or punctuation ('none (near-memory digital MAC)', 'no ADC: sense amplifiers': priced as a SAR, unsaid,
+    too: a chips probe); not 'N/A', which entries write for a type not available"""
+    return re.fullmatch(r"(?:none|no (?:adcs?|converters?)|adc[ -]?(?:less|free)|without (?:an? )?adcs?)"
+                        r"(?:\s*[(:;,\u2013\u2014-].*)?", adc_type.strip(), re.IGNORECASE | re.DOTALL) is not None
 
 
 _OTHER_THINGS = re.compile(r"\b(?:compar(?:ed?|es|ing|isons?)|than|versus|vs|prior(?! to)|previous|host"
@@ -93,6 +96,11 @@ other chips ('compared with 5 SRAM macros', 'vs. 4 CIM macros'), a host processo
 each had been read as the design's cores, its tops and area left out (a probe). After the count they say nothing of
 it ('8 CIM macros and a RISC-V host', '64 CIM cores (vs. 1 core in prior work)': the design's, a review); nor do
 'comparator', 'prior to' or 'CPU-free' (a review)"""
+_HOST_CORES = re.compile(r"\b(?:host|CPU|RISC-V|MCU|ARM|Cortex[\w-]*|processor|micro-?controller)[ -]?cores\b",
+                         re.IGNORECASE)
+"""a host processor's cores named between a count and 'cores' ('2 RISC-V cores and 16 CIM cores': a chips probe)"""
+_PER_PART = re.compile(r"\b(?:each|every|per)\s+(?!of\b)[A-Za-z]", re.IGNORECASE)
+"""a clause of one part's count before it ('Each macro has 4 banks', not 'each of the 8 macros': a chips probe)"""
 _ABBREVIATIONS = "".join(rf"(?<!\b{a})(?<!\b{a.capitalize()})" for a in (
     "vs", "al", r"e\.g", r"i\.e", "cf", "ref", "fig", "no", "etc", "approx", "eq", "tab", "resp", "sec"))
 _CLAUSE_END = re.compile(rf"[,;]|[.!?]\)?(?=\s+[A-Z]|\s*$)|{_ABBREVIATIONS}\.(?=\s)|[!?](?=\s)|:(?=\s*\n)")
@@ -106,14 +114,19 @@ def n_core(notes: str) -> int | None:
     'N x 16Kb CIM macros', 'N compute-in-memory macros', 'N computing-in-memory macros', 'N DCIM macros', 'N STT-MRAM
     macros', 'N 6T-SRAM macros': a processor of several macros) an entry's ``notes`` give, else None ('a 2-core CPU
     host', 'four SRAM macros of [12]', '2 x 8 banks', 'N tiles' are not read, nor a count after one of
-    :data:`_OTHER_THINGS` in its clause (:data:`_CLAUSE_END`), nor banks in a clause that says ping-pong, which take
-    turns: a chip states ``cores``)"""
+    :data:`_OTHER_THINGS` or a part's ('each macro has') in its clause (:data:`_CLAUSE_END`), a host's cores ('2
+    RISC-V cores'), nor banks in a clause that says ping-pong, which take turns: a chip states ``cores``)"""
     ends = [m.span() for m in _CLAUSE_END.finditer(notes)]  # (the whole text: a cut one ends where it is cut)
+    host_end = 0  # where the last host's count ended: its words say nothing of a count after it
     for match in _N_CORE.finditer(notes):
         start = max((b for a, b in ends if b <= match.start()), default=0)
         end = min((a for a, b in ends if a >= match.end()), default=len(notes))
         banks = "bank" in match.group(0).lower() and "ping-pong" in notes[start:end].lower()
-        if not _OTHER_THINGS.search(notes, start, match.start()) and not banks:
+        before = max(start, host_end)
+        other = _OTHER_THINGS.search(notes, before, match.start()) or _PER_PART.search(notes, start, match.start())
+        if _HOST_CORES.search(match.group(0)):
+            host_end = match.end()
+        elif not (other or banks):
             return int(next(g for g in match.groups() if g))
     return None
 
@@ -122,3 +135,48 @@ def design_cores(values: Mapping[str, Any]) -> int | None:
     """the cores, banks or macros a design's whole figures cover: a macro's ``cores`` where it states them, else
     what its ``notes`` give (:func:`n_core`), else None"""
     return int(values["cores"]) if "cores" in values else n_core(str(values.get("notes", "")))
+
+
+def adc_type(stated: str | None) -> str:
+    """the ADC type a stated text names, in any case and wording ("4b flash ADC", "Integrating ADC", "single-slope
+    (ramp)"): ramp for ramp, single- or dual-slope, integrating and counting converters and integrate-and-fire
+    neurons (a count of up to 2**bits steps), vco for an oscillator (CCO / VCO),
+    flash, sar (also "successive approximation"); a text naming several (a hybrid) is its SAR where it names one,
+    else the first named; a text naming none is sar (the schema default, noted where a figure is compared)"""
+    name = (stated or "").lower()
+    found = {kind: m.start() for kind, pattern in _ADC_TYPE_WORDS if (m := _named(pattern, name))}
+    return "sar" if not found or "sar" in found else min(found, key=found.get)
+
+
+_NOT_THIS_TYPE = re.compile(r"\b(?:no|non|not|without|instead of|rather than|unlike|replac(?:es|ed|ing))(?:\s+[\w-]+)"
+                            r"{0,3}\s+$")
+"""words before a type's word that rule it out ('replaces the power-hungry flash', 'without a SAR')"""
+
+
+def _named(pattern: str, name: str) -> re.Match | None:
+    """the first place ``name`` names the type of the words ``pattern``, not ruled out by a '-free' or '-less' after
+    it ('CCO-free', 'flash-less') or :data:`_NOT_THIS_TYPE` before it in its clause (each had priced the type it
+    rules out: a chips probe)"""
+    for m in re.finditer(pattern, name):
+        clause = re.split(r"[,;:()]", name[:m.start()])[-1]
+        if not (re.match(r"[- ]?(?:free|less)\b", name[m.end():]) or _NOT_THIS_TYPE.search(clause)):
+            return m
+    return None
+
+
+def adc_type_hint(stated: str) -> str:
+    """' (no type named: did you mean "flash"?)' where ``stated`` names no ADC type (:func:`adc_type` then takes
+    sar) yet one of the types' words is close to it (a misspelling: "flsh", "integratng"); '' otherwise"""
+    name = stated.strip().lower()
+    if any(_named(pattern, name) for _, pattern in _ADC_TYPE_WORDS):
+        return ""
+    words = ("sar", "flash", "ramp", "single-slope", "integrating", "vco", "cco", "oscillator")
+    close = difflib.get_close_matches(name, words, n=1, cutoff=0.7)
+    return f' (no type named: did you mean "{close[0]}"?)' if close else ""
+
+
+_ADC_TYPE_WORDS = (("sar", r"\bsar\b|successive[- ]approximation"), ("flash", r"\bflash\b"),
+                   ("ramp", r"\bramp\b|\b(single|dual)[- ]?slope\b|\bintegrating\b|\bcounting\b"
+                            r"|integrate[- ]and[- ]fire"),
+                   ("vco", r"\b(cco|vco)s?\b|oscillator"))
+"""(type, the words that name it in a stated text)"""
