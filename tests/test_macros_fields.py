@@ -216,6 +216,29 @@ def test_adc_types_are_read_in_any_case(tmp_path, stated, priced):
     assert point_config("c", 0, str(path))[0].adc.type == priced
 
 
+def test_what_a_one_level_read_ignores_is_noted_not_dropped_unsaid(tmp_path):
+    """a pulse encoding and analog accumulation on 1-bit inputs and one-slice weights change nothing and are priced
+    as voltage reads converted one by one, as before, but now noted (they had been dropped unsaid: two chips
+    probes); on several planes the accumulation is kept, with no such note"""
+    stated = 'input_encoding = "pulse_count"\nanalog_accumulation = true\nweight_accumulation = true\nbits_per_cell = 4'
+    path = tmp_path / "r.toml"
+
+    def notes(inputs: str) -> str:
+        path.write_text(CHIP.replace('"sram-charge"', '"rram"').format(
+            macro=f"cycle_ns = 20\n{inputs}\nweight_bits = 4\n{stated}", point="tops_per_w = 1.0"))
+        return " ".join(macro_comparison.survey(str(path))[0][0].notes)
+
+    assert ("analog accumulation (planes_and_slices) priced as none: an input one plane and a weight one slice, "
+            "nothing to sum there") in notes("input_bits = 1")
+    encoding = "input encoding pulse_count on reads of one level: one pulse of the read voltage, as voltage"
+    assert encoding in notes("input_bits = 1")
+    serial = notes("input_bits = 4\nbits_per_read = 1")  # 4 planes summed: kept
+    assert "analog accumulation (planes_and_slices) priced as planes: a weight one slice, nothing" in serial
+    assert encoding in serial
+    whole = notes("input_bits = 4")  # one read of 4 bits: several levels, a pulse encoding priced as stated
+    assert "priced as none: an input one plane and a weight one slice" in whole and "input encoding" not in whole
+
+
 def test_a_point_without_a_clock_leaves_its_area_out_and_is_counted(tmp_path):
     """without a clock the converters are sized for an assumed rate: area is left out with the throughput; a point
     whose every figure is left out counts among the points left out (it had been counted nowhere)"""

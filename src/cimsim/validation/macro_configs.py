@@ -18,9 +18,8 @@ from typing import Any
 import numpy as np
 
 from ..config.checks import stored_weight_bits
-from ..config.conditional import CONDITIONAL_FIELDS, summed_parts
+from ..config.conditional import CONDITIONAL_FIELDS
 from ..config.load import config_from_dict
-from ..config.modes import Accumulation
 from ..config.schema import Config
 from ..cost import cim_breakdown, cim_parameters, cim_timing
 from ..cost.families import tree_passes
@@ -33,7 +32,7 @@ from .macro_checks import DEVICE_FIELDS
 from .macro_data import Macro, MacroPoint, Unusable, adc_type, cached_per_file, file_name, find_macro
 from .macro_defaults import DEFAULTS, unpriced_data
 from .macro_uiuc import compared_uiuc, served_outputs
-from .macro_tables import above_macros_converter, adc_table, dac_table
+from .macro_tables import above_macros_converter, adc_table, dac_table, state_what_applies
 from .macro_text import floating_point
 from .macro_timing import PULSE_TIMED, clocking, cycle_ns
 
@@ -119,7 +118,7 @@ def config_data(macro: Macro, point: MacroPoint) -> tuple[dict[str, Any], tuple[
                      "vectors": VECTORS,
                      **{k: f[k] for k in ("input_zero_fraction", "weight_zero_fraction") if k in f}},
     }
-    _state_what_applies(data)
+    state_what_applies(data, notes)
     return data, tuple(notes)
 
 
@@ -132,23 +131,6 @@ def _assumed_cell(cell: str, f: Mapping[str, Any], notes: list[str]) -> None:
         notes.append(f"{cell} cell: no device preset of its own; " + ", ".join(
             f"{k} {getattr(defaults, k):.3g}" for k in assumed) + " (the schema's default, an RRAM cell's) where "
             "the entry states none")
-
-
-def _state_what_applies(data: dict[str, Any]) -> None:
-    """Leaves out of ``data`` what the entry describes but its layout would ignore (a config stating it is refused,
-    cimsim.config.conditional): the parts of 'adc.accumulation' of which a read has one only (input planes, weight
-    slices) and a time-domain 'dac.encoding' of reads of one level (a pulse of the full read, as 'voltage')."""
-    probe = {**data, "adc": {**data["adc"], "accumulation": "none"}, "dac": {**data["dac"], "encoding": "voltage"}}
-    try:
-        plan = plan_layer(config_from_dict(probe, "the entry's layout"), 1, 1)
-    except (ConfigError, ValueError):  # refused all the same, the reason said when the data is validated
-        return
-    summed = summed_parts(Accumulation(data["adc"].get("accumulation", "none")), plan)
-    data["adc"].pop("accumulation", None)
-    if summed != Accumulation.NONE:
-        data["adc"]["accumulation"] = summed.value
-    if plan.max_plane_code == 1:
-        data["dac"].pop("encoding", None)
 
 
 def _bits_per_cell(f: Mapping[str, Any], weight_bits: int, notes: list[str]) -> int:

@@ -8,11 +8,16 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..config.checks import input_magnitude_bits, stored_weight_bits
+from ..config.conditional import summed_parts
+from ..config.load import config_from_dict
+from ..config.modes import Accumulation
 from ..cost.adc import adc_default_enob
 from ..cost.adc_survey import SURVEY_ENOB_FLOOR
+from ..errors import ConfigError
+from ..mapping import plan_layer
 from .macro_data import Macro, adc_type, adc_type_hint
 
-__all__ = ["dac_table", "adc_table", "stated_adc_enob", "above_macros_converter"]
+__all__ = ["dac_table", "adc_table", "stated_adc_enob", "above_macros_converter", "state_what_applies"]
 
 
 def dac_table(f: Mapping[str, Any], family: str, notes: list[str]) -> tuple[dict[str, Any], int]:
@@ -166,3 +171,30 @@ def _per_conversion(adc: dict[str, Any], f: Mapping[str, Any], slices: int, note
         notes.append(f"{physical} columns per ADC with {what} before it: {physical // summed} converted column(s) "
                      f"per ADC priced")
     adc["cols_per_adc"] = max(1, physical // summed)
+
+
+def state_what_applies(data: dict[str, Any], notes: list[str]) -> None:
+    """Leaves out of ``data`` what the entry describes but its layout would ignore (a config stating it is refused,
+    cimsim.config.conditional), with a note on each (they had been dropped unsaid: chips probes): the parts of
+    'adc.accumulation' of which a read has one only (input planes, weight slices) and a time-domain 'dac.encoding'
+    of reads of one level (a pulse of the full read, as 'voltage')."""
+    probe = {**data, "adc": {**data["adc"], "accumulation": "none"}, "dac": {**data["dac"], "encoding": "voltage"}}
+    try:
+        plan = plan_layer(config_from_dict(probe, "the entry's layout"), 1, 1)
+    except (ConfigError, ValueError):  # refused all the same, the reason said when the data is validated
+        return
+    stated = Accumulation(data["adc"].pop("accumulation", "none"))
+    summed = summed_parts(stated, plan)
+    if summed != Accumulation.NONE:
+        data["adc"]["accumulation"] = summed.value
+    if summed != stated:
+        parts = (("an input one plane", "planes", plan.n_planes), ("a weight one slice", "slices", plan.n_slices))
+        alone = [what for what, part, n in parts if part in stated.value and n == 1]
+        notes.append(f"analog accumulation ({stated.value}) priced as {summed.value}: {' and '.join(alone)}, "
+                     "nothing to sum there")
+    encoding = data["dac"].get("encoding", "voltage")
+    if plan.max_plane_code == 1:
+        data["dac"].pop("encoding", None)
+        if encoding != "voltage":
+            notes.append(f"input encoding {encoding} on reads of one level: one pulse of the read voltage, as "
+                         "voltage")
