@@ -64,6 +64,40 @@ def test_a_constant_nodes_matrix_read_at_two_places_is_said_to_be_shared(tmp_pat
         assert ("1 weight Constant node is each read by several nodes ('w0' by 'm0' and 'm1')" in text) == (not twice)
 
 
+@pytest.mark.parametrize("made, said", [("reshape", True), ("flat_reshape", True), ("gemm_transb", False),
+                                         ("bias_first_add", False)])
+def test_a_weight_reshaped_once_and_read_twice_is_said_and_a_transposed_gemm_read_is_another_matrix(tmp_path, made,
+                                                                                                    said):
+    """one Reshape of a weight (of a flat one too) read by two MatMuls is one matrix, and now said (it had been
+    unsaid); a Gemm reading W with transB = 1 and a MatMul reading W are two matrices and are not said to be one
+    (they had been); a constant plus an activation is no weight, read twice (a review)"""
+    w = np.random.default_rng(3).standard_normal((4, 4)).astype(np.float32)
+    inits = [numpy_helper.from_array(np.array([4, 4], np.int64), "shape"), numpy_helper.from_array(w + 1, "w1"),
+             numpy_helper.from_array(w.ravel(), "flat"), numpy_helper.from_array(w, "w0"),
+             numpy_helper.from_array(w[:1], "b")]
+    step = {"reshape": helper.make_node("Reshape", ["w0", "shape"], ["w"]),
+            "flat_reshape": helper.make_node("Reshape", ["flat", "shape"], ["w"]),
+            "gemm_transb": helper.make_node("Identity", ["w0"], ["w"]),
+            "bias_first_add": helper.make_node("Add", ["b", "x"], ["a"])}[made]
+    if made == "bias_first_add":  # the sum read by two MatMuls of other weights
+        reads = [helper.make_node("MatMul", ["a", "w0"], ["h"], name="m0"),
+                 helper.make_node("MatMul", ["a", "w1"], ["h1"], name="m1"), helper.make_node("Add", ["h", "h1"], ["y"])]
+    else:
+        reads = [helper.make_node("Gemm", ["x", "w"], ["h"], name="m0", transB=1) if made == "gemm_transb" else
+                 helper.make_node("MatMul", ["x", "w"], ["h"], name="m0"),
+                 helper.make_node("MatMul", ["h", "w"], ["y"], name="m1")]
+    graph = helper.make_graph([step] + reads, "g", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 4])],
+                              [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 4])], inits)
+    path = tmp_path / f"{made}.onnx"
+    onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)]), str(path))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        network = load_network(path)
+    text = " ".join(str(c.message) for c in caught)
+    assert ("each read by several nodes" in text) == said, text
+    assert len(network.matrix_layers()) == (1 if made in ("reshape", "flat_reshape") else 2)
+
+
 def test_distinct_matrices_load_without_a_note(tmp_path):
     path = _saved(tmp_path, shared=False)
     with warnings.catch_warnings():

@@ -66,6 +66,49 @@ def _digest(array: np.ndarray) -> tuple:
     return array.shape, hashlib.sha256(np.ascontiguousarray(array)).hexdigest()
 
 
+def _made_of(graph, nodes: list, constants: set[str]) -> dict[str, tuple]:
+    """tensor -> how it is made of an initializer or Constant node's tensor (``constants``: their outputs): (that
+    tensor's name, the operators, other inputs and attributes of :data:`SAME_MATRIX` steps, an Identity none: one
+    matrix however often made so; ('node', output) for another step, one tensor where it is read twice: a Reshape),
+    in graph order, chains too. A tensor of two or more axes is a matrix at once; another only once a step made it
+    (a flat weight reshaped)."""
+    flat = {t.name for t in graph.initializer if len(t.dims) < 2} | {
+        n.output[0] for n in nodes if n.op_type == "Constant" and not any(
+            a.name == "value" and len(a.t.dims) >= 2 for a in n.attribute)}
+    fixed = {t.name for t in graph.initializer} | constants  # tensors of constants alone
+    alias = {name: (name,) for name in fixed - flat}
+    same: dict[str, str] = {}  # a scale through an Identity is that scale (a review)
+    for n in nodes:
+        if n.op_type == "Identity" and n.input:
+            same[n.output[0]] = same.get(n.input[0], n.input[0])
+        if not all(name in fixed for name in n.input if name) or n.op_type in _MATRIX_OPS:
+            continue  # (a step of an activation makes no weight)
+        fixed.update(n.output)
+        first = n.input[0] if n.input else ""
+        made = alias.get(first) or ((first,) if first in flat else None)
+        if made is None or len(n.output) != 1:
+            continue
+        if n.op_type in SAME_MATRIX and made[0] not in flat:
+            how = () if n.op_type == "Identity" else (n.op_type, *(same.get(i, i) for i in n.input[1:]),
+                                                      *(str(a) for a in n.attribute))
+            alias[n.output[0]] = (*made, *how)
+        else:
+            alias[n.output[0]] = (*made, "node", n.output[0])
+    return alias
+
+
+def _weights_read(node, alias: dict[str, tuple]) -> list[tuple]:
+    """how each weight matrix a matrix ``node`` reads is made (:func:`_made_of`), once each: not a bias (a Gemm's
+    C, a convolution's B); a Gemm's B^T is another matrix than a MatMul's B (had been said shared: a review)"""
+    if node.op_type not in _MATRIX_OPS:
+        return []
+    bias = 2 if node.op_type in ("Gemm", "Conv", "ConvTranspose") else None
+    transposed = node.op_type == "Gemm" and any(a.name == "transB" and a.i for a in node.attribute)
+    made = [(*alias[name], "transB") if transposed and k == 1 else alias[name]
+            for k, name in enumerate(node.input) if name in alias and k != bias]
+    return list(dict.fromkeys(made))
+
+
 _MATRIX_OPS = {"MatMul", "Gemm", "Conv", "ConvTranspose", "MatMulInteger", "ConvInteger", "QLinearMatMul",
                "QLinearConv"}
 """the operators whose matrix (or kernel) initializer a layer programs into arrays"""
@@ -79,32 +122,17 @@ export without constant folding, had been one or two matrices as the exporter's 
 
 def shared_note(graph, source: str) -> None:
     """Warn where several matrix nodes of ``graph`` (an ONNX GraphProto read from the file ``source``) read one
-    initializer or Constant node's tensor of two or more axes (a Constant's had been shared unsaid: a probe) (directly or through :data:`SAME_MATRIX`: an Identity, a DequantizeLinear):
-    priced as one shared matrix, programmed once, which is right for a module applied at several places (ALBERT)
-    but not for distinct layers an exporter merged because they held equal values (torch merges equal initializers:
-    an untrained ``nn.TransformerEncoder``'s deep copies). A recurrent node's own matrices, shared by its steps, are
-    one node's: not warned of."""
+    initializer or Constant node's tensor (:func:`_weights_read`): priced as one shared matrix, programmed once,
+    which is right for a module applied at several places (ALBERT) but not for distinct layers an exporter merged
+    because they held equal values (torch merges equal initializers: an untrained ``nn.TransformerEncoder``'s deep
+    copies). A recurrent node's own matrices, shared by its steps, are one node's: not warned of."""
     nodes = live_nodes(graph, source)
     constants = {n.output[0] for n in nodes if n.op_type == "Constant"
-                 and any(a.name == "value" and len(a.t.dims) >= 2 for a in n.attribute)}
-    matrices = {t.name for t in graph.initializer if len(t.dims) >= 2} | constants
-    alias: dict[str, tuple] = {}  # a tensor -> (the initializer it is made of, how: the nodes' operators, other
-    same: dict[str, str] = {}  # inputs and attributes, an Identity none), in graph order, chains too (a
-    for n in nodes:  # DequantizeLinear had not been followed: a probe; two of other scales are two matrices, not to
-        # be said one, and a scale through an Identity is that scale: reviews)
-        if n.op_type == "Identity" and n.input:
-            same[n.output[0]] = same.get(n.input[0], n.input[0])
-        made = alias.get(n.input[0], (n.input[0],)) if n.input else ()
-        if n.op_type in SAME_MATRIX and made[:1] and made[0] in matrices:
-            how = () if n.op_type == "Identity" else (n.op_type, *(same.get(i, i) for i in n.input[1:]),
-                                                      *(str(a) for a in n.attribute))
-            alias[n.output[0]] = (*made, *how)
-    readers = defaultdict(list)
+                 and any(a.name in ("value", "value_floats") for a in n.attribute)}
+    alias, readers = _made_of(graph, nodes, constants), defaultdict(list)
     for node in nodes:  # the imported ones (a dead reader is not priced)
-        if node.op_type in _MATRIX_OPS:
-            for made in dict.fromkeys(alias.get(name, (name,)) for name in node.input):
-                if made[0] in matrices:
-                    readers[made].append(node_label(node))
+        for made in _weights_read(node, alias):
+            readers[made].append(node_label(node))
     shared = {made: nodes for made, nodes in readers.items() if len(nodes) > 1}
     if not shared:
         return
