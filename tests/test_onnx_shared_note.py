@@ -81,7 +81,8 @@ def test_a_weight_reshaped_once_and_read_twice_is_said_and_a_transposed_gemm_rea
             "bias_first_add": helper.make_node("Add", ["b", "x"], ["a"])}[made]
     if made == "bias_first_add":  # the sum read by two MatMuls of other weights
         reads = [helper.make_node("MatMul", ["a", "w0"], ["h"], name="m0"),
-                 helper.make_node("MatMul", ["a", "w1"], ["h1"], name="m1"), helper.make_node("Add", ["h", "h1"], ["y"])]
+                 helper.make_node("MatMul", ["a", "w1"], ["h1"], name="m1"),
+                 helper.make_node("Add", ["h", "h1"], ["y"])]
     else:
         reads = [helper.make_node("Gemm", ["x", "w"], ["h"], name="m0", transB=1) if made == "gemm_transb" else
                  helper.make_node("MatMul", ["x", "w"], ["h"], name="m0"),
