@@ -203,7 +203,9 @@ def test_weight_levels_undo_a_1b_normalised_figure_as_weight_bits_do(tmp_path):
     ("counting ADC", "ramp"), ("integrate-and-fire neuron", "ramp"), ("no-ADC SAR", "sar"), ("N/A", "sar"),
     ("CCO-free current-integrating", "ramp"), ("VCO-free", "sar"), ("flash-less ramp", "ramp"),
     ("replaces the power-hungry flash of prior work", "sar"), ("ramp (instead of a flash)", "ramp"),
-    ("current-integrating, without an oscillator", "ramp"), ("flash, not SAR", "flash")])
+    ("current-integrating, without an oscillator", "ramp"), ("flash, not SAR", "flash"), ("non-SAR flash", "flash"),
+    ("non-uniform flash", "flash"), ("flash replaced by a ramp", "flash"), ("none (sense amps + 3b flash)", "flash"),
+    ("ADC-free; 4b flash in the periphery", "flash"), ("none-linear flash", "flash")])
 def test_adc_types_are_read_in_any_case(tmp_path, stated, priced):
     """'Flash' had been priced as a SAR converter (only the lower-case names were read); so had "flash ADC",
     "Integrating ADC" and "dual-slope", papers' own wording (only the bare names had been read); a type the text rules

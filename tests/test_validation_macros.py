@@ -220,7 +220,14 @@ def test_a_figure_the_entry_flags_as_doubtful_is_left_out_with_its_reason(one_en
     ("prior to tape-out, 4 CIM macros", 4), ("a CPU-free design of 4 CIM cores", 4),
     ("SoC with 2 RISC-V cores and 16 CIM cores", 16), ("2 ARM cores, 8 CIM cores", 8), ("2 CPU cores", None),
     ("Each macro has 4 banks; the chip has 8 CIM macros.", 8), ("Each of the 8 CIM macros has 4 banks", 8),
-    ("4 banks per macro, 8 CIM macros", 4), ("with 2 host cores and 4 CIM cores", 4)])
+    ("4 banks per macro, 8 CIM macros", 8), ("with 2 host cores and 4 CIM cores", 4),
+    ("One ADC per column and 16 CIM cores", 16), ("A sense amplifier per column in 16 CIM cores", 16),
+    ("64 rows per read across 8 CIM macros", 8), ("Energy per MAC is 10 fJ with 4 CIM macros active.", 4),
+    ("Throughput is reported per chip with 8 CIM cores.", 8), ("Every cycle 16 CIM cores update their sums", 16),
+    ("The figures are per core: 8 CIM cores in total.", 8), ("16 cores per chip", 16),
+    ("Each macro has 4 banks and the chip has 8 CIM macros", 8), ("2 RV32IMC cores and 8 CIM cores", 8),
+    ("2 Ibex cores, 8 CIM cores", 8), ("A RISC-V host with 2 cores and 16 CIM cores", 16),
+    ("compared with 5 SRAM macros and 4 CIM macros", None)])
 def test_the_core_count_is_read_from_the_notes_in_any_wording(notes, count):
     """'N cores', 'N <kind> cores' and 'N <kind> macros' count as UIUC's 'N_core N' and 'N banks' do (NeuRRAM's
     '48 CIM cores' and Le Gallo's '64 AIMC cores' had read as one core, a processor of '16 CIM macros' too; 'N_core:

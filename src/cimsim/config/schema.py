@@ -82,9 +82,9 @@ class DeviceConfig:
     read_noise_path: ReadNoisePath = field(default=ReadNoisePath.OUTPUT, metadata=rule(
         Choice(ReadNoisePath), "where read noise is drawn"))
     drift_nu: float = field(default=0.0, metadata=rule(
-        Float(0.0, 1.0), "mean drift exponent nu of G(t) = G0 (t / t0)**-nu (needs drift_time_s after drift_t0_s)"))
+        Float(0.0, 1.0), "drift exponent nu of G(t) = G0 (t / t0)**-nu, its normal's mean (drift_time_s after t0)"))
     drift_nu_sigma: float = field(default=0.0, metadata=rule(
-        Float(0.0, 1.0), "std of nu across devices (a cell's nu, N(drift_nu, drift_nu_sigma), is clipped at 0)"))
+        Float(0.0, 1.0), "std of nu's normal across devices (a cell's draw is clipped at 0)"))
     drift_t0_s: float = field(default=20.0, metadata=rule(
         Float(1e-9, None), "drift reference time after programming, seconds (at least 1e-9, a nanosecond, shorter "
         "than any programming pulse: drift_time_s / drift_t0_s had overflowed float64)"))

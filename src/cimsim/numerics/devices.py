@@ -40,9 +40,10 @@ class ProgrammedCells:
     """The outcome of programming a block of cells (level units)."""
 
     held: np.ndarray
-    """conductance above g_min at the time of the reads, level units (same shape as the targets), computed from what
-    was programmed: a drift to a tiny fraction keeps its digits (as the target plus a deviation it had lost them:
-    a devices probe, global compensation 4.5 % off at a drift factor of 1e-15)"""
+    """conductance above g_min at the time of the reads, level units (same shape as the targets; the targets
+    themselves where ``at_target``), computed from what was programmed: at g_min = 0 a drift to any fraction keeps its
+    digits, else to about eps x g_min (as the target plus a deviation it had lost them sooner: a devices probe,
+    global compensation 4.5 % off at a drift factor of 1e-15)"""
     target: np.ndarray
     """the integer target levels"""
     drift_factor: np.ndarray
@@ -107,13 +108,13 @@ def _stuck(target: np.ndarray, r: float, max_level: int, device: DeviceConfig, p
 @checked_types
 def program_cells(target: np.ndarray, r: float, max_level: int, device: DeviceConfig,
                   rng: np.random.Generator, off_exact: bool = False) -> ProgrammedCells:
-    """Program cells to integer ``target`` levels; returns their deviation from the ideal at read time (``off_exact``:
-    cells at level 0 hold no error, :func:`_programming_error`).
+    """Program cells to integer ``target`` levels; returns what they hold at read time (``off_exact``: cells at level
+    0 hold no error, :func:`_programming_error`).
 
     ``device`` must pass the loader's rules (:func:`_checked_device`), else a :class:`ConfigError` names each field."""
     _checked_device(device)
     if ideal_cells(device):  # ideal cells hold their targets: no draws, no arithmetic over every cell
-        return ProgrammedCells(target.astype(np.float64), target, np.ones(()), target.size, at_target=True)
+        return ProgrammedCells(target, target, np.ones(()), target.size, at_target=True)  # no copy: not read
     error, cell_writes = _programming_error(target, r, max_level, device, rng, off_exact)
     programmed = target + r + error  # at or above 0: the error is clipped where the conductance would be negative
     writes = target.size if cell_writes is None else int(cell_writes.sum(dtype=np.int64))

@@ -83,10 +83,12 @@ def floating_point(*texts: str) -> str | None:
 def states_no_converter(adc_type: str) -> bool:
     """``adc_type`` says the macro has no converter, in any case: 'none', 'no ADC', 'ADC-less', 'ADC-free', 'without
     ADC' (only 'none' had been read so: an analog macro's 'no ADC' was priced as a SAR, unsaid), with a remark after
-    a bracket or punctuation ('none (near-memory digital MAC)', 'no ADC: sense amplifiers': priced as a SAR, unsaid,
-    too: a chips probe); not 'N/A', which entries write for a type not available"""
-    return re.fullmatch(r"(?:none|no (?:adcs?|converters?)|adc[ -]?(?:less|free)|without (?:an? )?adcs?)"
-                        r"(?:\s*[(:;,\u2013\u2014-].*)?", adc_type.strip(), re.IGNORECASE | re.DOTALL) is not None
+    a bracket, punctuation or a spaced dash ('none (near-memory digital MAC)', 'no ADC: sense amplifiers': priced as
+    a SAR, unsaid, too: a chips probe) that names no converter type ('none (sense amps + 3b flash)' is a flash: a
+    review); not 'N/A', which entries write for a type not available"""
+    said = re.fullmatch(r"(?:none|no (?:adcs?|converters?)|adc[ -]?(?:less|free)|without (?:an? )?adcs?)"
+                        r"(?:(?:\s*[(:;,\u2013\u2014]|\s+-\s)(.*))?", adc_type.strip(), re.IGNORECASE | re.DOTALL)
+    return said is not None and not any(_named(p, (said.group(1) or "").lower()) for _, p in _ADC_TYPE_WORDS)
 
 
 _OTHER_THINGS = re.compile(r"\b(?:compar(?:ed?|es|ing|isons?)|than|versus|vs|prior(?! to)|previous|host"
@@ -96,11 +98,16 @@ other chips ('compared with 5 SRAM macros', 'vs. 4 CIM macros'), a host processo
 each had been read as the design's cores, its tops and area left out (a probe). After the count they say nothing of
 it ('8 CIM macros and a RISC-V host', '64 CIM cores (vs. 1 core in prior work)': the design's, a review); nor do
 'comparator', 'prior to' or 'CPU-free' (a review)"""
-_HOST_CORES = re.compile(r"\b(?:host|CPU|RISC-V|MCU|ARM|Cortex[\w-]*|processor|micro-?controller)[ -]?cores\b",
-                         re.IGNORECASE)
+_HOST = (r"host|CPU|RISC-V|RV(?:32|64)\w*|MCU|ARM|Cortex[\w-]*|Ibex|x86|MIPS|processor|micro-?controller")
+_HOST_CORES = re.compile(rf"\b(?:{_HOST})[ -]?cores\b", re.IGNORECASE)
 """a host processor's cores named between a count and 'cores' ('2 RISC-V cores and 16 CIM cores': a chips probe)"""
-_PER_PART = re.compile(r"\b(?:each|every|per)\s+(?!of\b)[A-Za-z]", re.IGNORECASE)
-"""a clause of one part's count before it ('Each macro has 4 banks', not 'each of the 8 macros': a chips probe)"""
+_HOST_BEFORE = re.compile(rf"\b(?:{_HOST})\b", re.IGNORECASE)
+_PART = r"(?:(?:CIM|SRAM|PE|compute)[ -])?(?:macro|core|bank|tile|array|sub-?array|PE|cluster)s?\b"
+_EACH_PART = re.compile(rf"\b(?:each|every)\s+{_PART}", re.IGNORECASE)
+"""one part's count follows ('Each macro has 4 banks'; not 'each of the 8 macros', 'every cycle': a chips probe and
+a review)"""
+_PER_PART = re.compile(rf"\s*(?:per|in each|of each|within each|for each|inside each)\s+{_PART}", re.IGNORECASE)
+"""after a count: it is one part's ('4 banks per macro'; not '16 cores per chip')"""
 _ABBREVIATIONS = "".join(rf"(?<!\b{a})(?<!\b{a.capitalize()})" for a in (
     "vs", "al", r"e\.g", r"i\.e", "cf", "ref", "fig", "no", "etc", "approx", "eq", "tab", "resp", "sec"))
 _CLAUSE_END = re.compile(rf"[,;]|[.!?]\)?(?=\s+[A-Z]|\s*$)|{_ABBREVIATIONS}\.(?=\s)|[!?](?=\s)|:(?=\s*\n)")
@@ -114,19 +121,21 @@ def n_core(notes: str) -> int | None:
     'N x 16Kb CIM macros', 'N compute-in-memory macros', 'N computing-in-memory macros', 'N DCIM macros', 'N STT-MRAM
     macros', 'N 6T-SRAM macros': a processor of several macros) an entry's ``notes`` give, else None ('a 2-core CPU
     host', 'four SRAM macros of [12]', '2 x 8 banks', 'N tiles' are not read, nor a count after one of
-    :data:`_OTHER_THINGS` or a part's ('each macro has') in its clause (:data:`_CLAUSE_END`), a host's cores ('2
-    RISC-V cores'), nor banks in a clause that says ping-pong, which take turns: a chip states ``cores``)"""
+    :data:`_OTHER_THINGS` in its clause (:data:`_CLAUSE_END`), a host's cores ('2 RISC-V cores'), a part's count
+    ('Each macro has 4 banks', '4 banks per macro'), nor banks in a clause that says ping-pong, which take turns: a
+    chip states ``cores``)"""
     ends = [m.span() for m in _CLAUSE_END.finditer(notes)]  # (the whole text: a cut one ends where it is cut)
-    host_end = 0  # where the last host's count ended: its words say nothing of a count after it
+    host_end = last_end = 0  # where the last host's count, the last count ended: words before say nothing after
     for match in _N_CORE.finditer(notes):
         start = max((b for a, b in ends if b <= match.start()), default=0)
         end = min((a for a, b in ends if a >= match.end()), default=len(notes))
         banks = "bank" in match.group(0).lower() and "ping-pong" in notes[start:end].lower()
-        before = max(start, host_end)
-        other = _OTHER_THINGS.search(notes, before, match.start()) or _PER_PART.search(notes, start, match.start())
-        if _HOST_CORES.search(match.group(0)):
-            host_end = match.end()
-        elif not (other or banks):
+        other = _OTHER_THINGS.search(notes, max(start, host_end), match.start())
+        part = _EACH_PART.search(notes, max(start, last_end), match.start()) or _PER_PART.match(notes, match.end())
+        last_end = match.end()
+        if _HOST_CORES.search(match.group(0)) or (other and _HOST_BEFORE.fullmatch(other.group(0))):
+            host_end = match.end()  # a host's count ('A RISC-V host with 2 cores and 16 CIM cores': 16)
+        elif not (other or banks or part):
             return int(next(g for g in match.groups() if g))
     return None
 
@@ -148,9 +157,10 @@ def adc_type(stated: str | None) -> str:
     return "sar" if not found or "sar" in found else min(found, key=found.get)
 
 
-_NOT_THIS_TYPE = re.compile(r"\b(?:no|non|not|without|instead of|rather than|unlike|replac(?:es|ed|ing))(?:\s+[\w-]+)"
-                            r"{0,3}\s+$")
-"""words before a type's word that rule it out ('replaces the power-hungry flash', 'without a SAR')"""
+_NOT_THIS_TYPE = re.compile(r"\b(?:(?:no|non|not|without|instead of|rather than|unlike|replac(?:es|ing)"
+                            r"|replaced(?!\s+by))(?:\s+[\w-]+){0,3}\s+|non-)$")
+"""words before a type's word that rule it out ('replaces the power-hungry flash', 'without a SAR', 'non-SAR'; not
+'replaced by a flash': a review)"""
 
 
 def _named(pattern: str, name: str) -> re.Match | None:
@@ -168,7 +178,7 @@ def adc_type_hint(stated: str) -> str:
     """' (no type named: did you mean "flash"?)' where ``stated`` names no ADC type (:func:`adc_type` then takes
     sar) yet one of the types' words is close to it (a misspelling: "flsh", "integratng"); '' otherwise"""
     name = stated.strip().lower()
-    if any(_named(pattern, name) for _, pattern in _ADC_TYPE_WORDS):
+    if any(re.search(pattern, name) for _, pattern in _ADC_TYPE_WORDS):  # a type's word, named or ruled out
         return ""
     words = ("sar", "flash", "ramp", "single-slope", "integrating", "vco", "cco", "oscillator")
     close = difflib.get_close_matches(name, words, n=1, cutoff=0.7)
