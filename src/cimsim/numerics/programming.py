@@ -92,7 +92,7 @@ def program_layer(config: Config, plan: Plan, weights, rng: np.random.Generator)
     step, r = level_step_us(p)
     sram = p.family in (ArrayFamily.CHARGE, ArrayFamily.CURRENT)  # a stored 0 holds nothing, mismatch or not
     cells = program_cells(lay.targets, r, p.max_level, device, rng, sram)
-    phys = lay.targets if cells.at_target else cells.held  # conductance - g_min, level units
+    phys = cells.held  # conductance - g_min, level units (the targets themselves for ideal cells)
     ideal = cells.at_target and config.array.wire_resistance_ohm == 0  # every cell read as its target level
     # ideal: from the weight codes when asked for; a cell clipped at 0 S comes back as (target + deviation + r) x
     # step, a rounding below 0 (-1e-16 had refused IR drop's solve): held at 0

@@ -29,11 +29,11 @@ from ..breakdown import Breakdown
 from ..mapping import Plan, plan_layer
 from ..numerics.samples import plane_code_shares, weight_level_share
 from .macro_checks import DEVICE_FIELDS
-from .macro_data import Macro, MacroPoint, Unusable, adc_type, cached_per_file, file_name, find_macro
+from .macro_data import Macro, MacroPoint, Unusable, cached_per_file, file_name, find_macro
 from .macro_defaults import DEFAULTS, unpriced_data
 from .macro_uiuc import compared_uiuc, served_outputs
 from .macro_tables import above_macros_converter, adc_table, dac_table, state_what_applies
-from .macro_text import floating_point
+from .macro_text import adc_type, floating_point
 from .macro_timing import PULSE_TIMED, clocking, cycle_ns
 
 __all__ = ["NON_MACRO_COMPONENTS", "VECTORS", "DEFAULTS", "config_data", "macro_config",

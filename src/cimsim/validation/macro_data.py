@@ -107,8 +107,6 @@ def rounds_to(model: float, published: float) -> bool:
     return published != 0 and float(f"{model:.{digits - 1}e}") == float(f"{published:.{digits - 1}e}")
 
 
-
-
 @dataclass(frozen=True)
 class MacroPoint:
     """One measured operating point of a macro."""

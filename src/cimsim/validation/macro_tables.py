@@ -15,7 +15,8 @@ from ..cost.adc import adc_default_enob
 from ..cost.adc_survey import SURVEY_ENOB_FLOOR
 from ..errors import ConfigError
 from ..mapping import plan_layer
-from .macro_data import Macro, adc_type, adc_type_hint
+from .macro_data import Macro
+from .macro_text import adc_type, adc_type_hint
 
 __all__ = ["dac_table", "adc_table", "stated_adc_enob", "above_macros_converter", "state_what_applies"]
 
