@@ -53,6 +53,9 @@ def test_dense_data_in_memory_set_the_shape():
     assert est.to_dict()["given_in_memory"] == ["weights", "inputs"] == list(est.given_in_memory)
     assert "Priced from data given in memory (weights, inputs)" in est._repr_markdown_()
     assert cimsim.estimate(DEFAULT).to_dict()["given_in_memory"] == []
+    # the validation record of the family, as compare's report.json has it (had been left out: a reports probe)
+    record = cimsim.estimate(DEFAULT).to_dict()["validation"]
+    assert record == cimsim.compare(DEFAULT, {"workload.vectors": 20}).to_dict()["validation"] and record["record"]
     with pytest.raises(ValueError, match="weights must be a 2-d array"):
         cimsim.simulate(DEFAULT, weights=np.ones(3))
     with pytest.raises(ValueError, match="network and labels are for a network workload"):

@@ -687,7 +687,13 @@ def test_the_area_range_divides_the_macro_by_the_familys_density_ratio():
     assert "no range" in trust.area_range_line(1.0, 2.0, None)
     tiny = dict(r, low=1.00012, median=1.00015, high=1.00031)  # a macro of 0.05 % of the area: one value shown
     line = trust.area_range_line(1.0, 2.0, tiny)
-    assert "as modelled; 1 mm² (2 TOPS/mm²) at every quartile with the macro's" in line
+    assert "as modelled; 1 mm² (2 TOPS/mm²) at every quartile with the macro's" in line and "lies" not in line
+    # a modelled area outside its range says which way, as the energy gain's line does (had been unsaid: a probe)
+    above = trust.area_range_line(1.567, 2.0, dict(r, low=0.865, median=1.21, high=1.49))
+    assert above.endswith(" The range lies below the modelled area: the model overstates these macros' area over "
+                          "the middle half of them.")
+    assert "lies above the modelled area: the model understates" in trust.area_range_line(
+        0.5, 2.0, dict(r, low=0.865, median=1.21, high=1.49))
 
 
 def test_reports_give_the_energy_gain_its_range(tmp_path):

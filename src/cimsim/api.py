@@ -138,9 +138,10 @@ class Estimate:
         return gains(self.cim, self.baseline)
 
     def to_dict(self) -> dict:
-        """the cimsim version, the config's name, source and tables, what an item is, the priced sides, gains, ranges
-        and the macro alone (as compare's report.json) as JSON-safe values (a non-finite figure as "inf", "-inf" or
-        "nan"): what ``cimsim estimate -o`` writes"""
+        """the cimsim version, the config's name, source and tables, what an item is, the priced sides, gains, ranges,
+        the macro alone and the validation record of its family (as compare's report.json; the record had been left
+        out: a reports probe) as JSON-safe values (a non-finite figure as "inf", "-inf" or "nan"): what ``cimsim
+        estimate -o`` writes"""
         from .report_json import cimsim_version, json_safe, macro_dict
 
         return json_safe({"cimsim_version": cimsim_version(), "name": self.name, "source": self.source,
@@ -148,7 +149,8 @@ class Estimate:
                           "given_in_memory": list(self.given_in_memory), "item": self.item,
                           "cim": self.cim.as_dict(), "baseline": self.baseline.as_dict(), "gain": self.gain,
                           "energy_gain_range": self.energy_gain_range, "area_range": self.area_range,
-                          "macro": macro_dict(self.cim)})
+                          "macro": macro_dict(self.cim),
+                          "validation": None if self.config is None else trust.family_record(self.config)})
 
     def rows(self) -> list[dict]:
         """One row per (side, component): its energy_pj and area_um2, the side's total_latency_ns and items (whole

@@ -157,9 +157,20 @@ def baseline_assumptions(config: Config, plan: Plan, t: BaselineTraffic, mem: On
         + ("the workload's inputs read and outputs written once; activations between layers stay on chip."
            if io_given else "inputs read and outputs written once.")
         + f" Outputs move at their sums' {acc_bits} bits (not requantised to {x_bits}).",
-        "Latency is a roofline: max(compute at full utilisation, DRAM time, on-chip memory time).",
+        f"Latency is a roofline: max(compute at full utilisation, DRAM time at {dram_gbps:g} GB/s, on-chip memory "
+        f"time at {b.sram_bandwidth_gbps:g} GB/s){_sub_cycle_note(t, units, b.clock_ghz)}.",
     ] + ([f"A conv's input map is written on chip once, {t.map_bits_per_vector:.4g} bits a position; each position "
           "reads its window as gathered (no reuse between overlapping windows)."] if t.map_bits_per_vector else [])
+
+
+def _sub_cycle_note(t: BaselineTraffic, units: int, clock_ghz: float) -> str:
+    """where a vector's MACs fill less than the ``units`` MAC units for one cycle: the roofline's compute time a
+    vector is below one clock cycle (a 1 x 1 layer's 3.9 ps at 1 GHz had been shown unsaid: a reports probe)"""
+    per_vector = t.macs / max(t.vectors, 1)
+    return "" if per_vector >= units else (
+        f"; a vector's {per_vector:.4g} MACs fill {per_vector / units:.3g} of the units' cycle, so its compute time "
+        f"({per_vector / units / clock_ghz * 1e3:.3g} ps) is below one clock cycle: the roofline takes the units as "
+        "shared by several vectors at once (docs/cost_baseline.md)")
 
 
 def board_power_sentence(config: Config, latency_ns: float, components_pj: float | None, whole: str = "") -> str:
