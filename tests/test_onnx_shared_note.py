@@ -99,6 +99,38 @@ def test_a_weight_reshaped_once_and_read_twice_is_said_and_a_transposed_gemm_rea
     assert len(network.matrix_layers()) == (1 if made in ("reshape", "flat_reshape") else 2)
 
 
+def _note_and_matrices(tmp_path, nodes, inits, x_shape=(1, 4), y_shape=(1, 4)):
+    """(the sharing note's text, '' without one; the matrices) of a graph of ``nodes`` and initializers ``inits``"""
+    graph = helper.make_graph(nodes, "g", [helper.make_tensor_value_info("x", TensorProto.FLOAT, list(x_shape))],
+                              [helper.make_tensor_value_info("y", TensorProto.FLOAT, list(y_shape))], inits)
+    path = tmp_path / "g.onnx"
+    onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)]), str(path))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        network = load_network(path)
+    return " ".join(str(c.message) for c in caught if "several nodes" in str(c.message)), network.matrix_layers()
+
+
+def test_the_note_follows_what_the_importer_makes_one_matrix(tmp_path):
+    """a Gemm's alpha, a constant left of a MatMul, MatMuls of constants alone (folded) make other matrices or none:
+    not said shared (they had been); a Split's output read twice is one matrix, now said (a review)"""
+    w = np.random.default_rng(3).standard_normal((4, 4)).astype(np.float32)
+    init = [numpy_helper.from_array(w, "w"), numpy_helper.from_array(w + 1, "v")]
+    mm = lambda a, b, out, name: helper.make_node("MatMul", [a, b], [out], name=name)  # noqa: E731
+    alpha = [helper.make_node("Gemm", ["x", "w"], ["h"], name="g0", alpha=0.5), mm("h", "w", "y", "m1")]
+    left = [mm("w", "x", "h", "m0"), mm("w", "h", "y", "m1")]
+    folded = [mm("w", "v", "c", "c0"), mm("v", "w", "d", "c1"), helper.make_node("Add", ["c", "d"], ["e"]),
+              mm("x", "e", "y", "m0")]
+    for nodes, shapes in ((alpha, {}), (left, {"x_shape": (1, 4, 4), "y_shape": (1, 4, 4)}), (folded, {})):
+        assert _note_and_matrices(tmp_path, nodes, init, **shapes)[0] == ""
+    split = [helper.make_node("Split", ["w3", "parts"], ["q", "k", "v3"], axis=1), mm("x", "q", "h", "m0"),
+             mm("h", "q", "y", "m1")]
+    note, matrices = _note_and_matrices(tmp_path, split, [
+        numpy_helper.from_array(np.random.default_rng(4).standard_normal((4, 12)).astype(np.float32), "w3"),
+        numpy_helper.from_array(np.array([4, 4, 4], np.int64), "parts")])
+    assert "1 weight initializer is each read by several nodes ('w3' by 'm0' and 'm1')" in note and len(matrices) == 1
+
+
 def test_distinct_matrices_load_without_a_note(tmp_path):
     path = _saved(tmp_path, shared=False)
     with warnings.catch_warnings():

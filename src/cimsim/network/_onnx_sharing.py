@@ -66,52 +66,58 @@ def _digest(array: np.ndarray) -> tuple:
     return array.shape, hashlib.sha256(np.ascontiguousarray(array)).hexdigest()
 
 
-def _made_of(graph, nodes: list, constants: set[str]) -> dict[str, tuple]:
-    """tensor -> how it is made of an initializer or Constant node's tensor (``constants``: their outputs): (that
+def _made_of(graph, nodes: list, constants: set[str]) -> tuple[dict[str, tuple], set[str]]:
+    """(tensor -> how it is made of an initializer or Constant node's tensor (``constants``: their outputs): (that
     tensor's name, the operators, other inputs and attributes of :data:`SAME_MATRIX` steps, an Identity none: one
     matrix however often made so; ('node', output) for another step, one tensor where it is read twice: a Reshape),
-    in graph order, chains too. A tensor of two or more axes is a matrix at once; another only once a step made it
-    (a flat weight reshaped)."""
+    in graph order, chains too; the tensors computed from constants alone). A tensor of two or more axes is a matrix
+    at once; another only once a step made it (a flat weight reshaped)."""
     flat = {t.name for t in graph.initializer if len(t.dims) < 2} | {
         n.output[0] for n in nodes if n.op_type == "Constant" and not any(
             a.name == "value" and len(a.t.dims) >= 2 for a in n.attribute)}
     fixed = {t.name for t in graph.initializer} | constants  # tensors of constants alone
-    alias = {name: (name,) for name in fixed - flat}
+    alias = {name: (name,) for name in fixed - flat}  # (a flat tensor is a matrix once a step made it one)
     same: dict[str, str] = {}  # a scale through an Identity is that scale (a review)
     for n in nodes:
         if n.op_type == "Identity" and n.input:
             same[n.output[0]] = same.get(n.input[0], n.input[0])
-        if not all(name in fixed for name in n.input if name) or n.op_type in _MATRIX_OPS:
+        if not all(name in fixed for name in n.input if name):
             continue  # (a step of an activation makes no weight)
-        fixed.update(n.output)
+        fixed.update(n.output)  # (a product of constants alone too: folded, no layer)
+        if n.op_type in _MATRIX_OPS:
+            continue
         first = n.input[0] if n.input else ""
         made = alias.get(first) or ((first,) if first in flat else None)
-        if made is None or len(n.output) != 1:
+        if made is None:
             continue
-        if n.op_type in SAME_MATRIX and made[0] not in flat:
+        if n.op_type in SAME_MATRIX and first in alias:
             how = () if n.op_type == "Identity" else (n.op_type, *(same.get(i, i) for i in n.input[1:]),
                                                       *(str(a) for a in n.attribute))
             alias[n.output[0]] = (*made, *how)
-        else:
-            alias[n.output[0]] = (*made, "node", n.output[0])
-    return alias
+        else:  # each output its own (a Split's)
+            alias.update((out, (*made, "node", out)) for out in n.output)
+    return alias, fixed
 
 
 def _weights_read(node, alias: dict[str, tuple]) -> list[tuple]:
-    """how each weight matrix a matrix ``node`` reads is made (:func:`_made_of`), once each: not a bias (a Gemm's
-    C, a convolution's B); a Gemm's B^T is another matrix than a MatMul's B (had been said shared: a review)"""
-    if node.op_type not in _MATRIX_OPS:
-        return []
-    bias = 2 if node.op_type in ("Gemm", "Conv", "ConvTranspose") else None
-    transposed = node.op_type == "Gemm" and any(a.name == "transB" and a.i for a in node.attribute)
-    made = [(*alias[name], "transB") if transposed and k == 1 else alias[name]
-            for k, name in enumerate(node.input) if name in alias and k != bias]
+    """how each weight matrix a matrix ``node`` reads is made (:func:`_made_of`), once each, at its weight inputs
+    (:data:`_MATRIX_OPS`: not a bias, a scale or a zero point): a Gemm's B^T or B x alpha is another matrix than a
+    MatMul's B, and a constant left of a MatMul is its own (each had been said shared: reviews)"""
+    attrs = {a.name: a for a in node.attribute}
+    transposed = "transB" in attrs and attrs["transB"].i
+    made = []
+    for k in _MATRIX_OPS.get(node.op_type, ()):
+        if k < len(node.input) and node.input[k] in alias:
+            how = alias[node.input[k]] + (("transB",) if transposed and k > 0 else ()) + (
+                ("alpha", attrs["alpha"].f) if "alpha" in attrs and attrs["alpha"].f != 1 else ())
+            made.append((*how, "left of", node.name or node.output[0]) if node.op_type == "MatMul" and k == 0
+                        else how)
     return list(dict.fromkeys(made))
 
 
-_MATRIX_OPS = {"MatMul", "Gemm", "Conv", "ConvTranspose", "MatMulInteger", "ConvInteger", "QLinearMatMul",
-               "QLinearConv"}
-"""the operators whose matrix (or kernel) initializer a layer programs into arrays"""
+_MATRIX_OPS = {"MatMul": (0, 1), "Gemm": (0, 1), "Conv": (1,), "ConvTranspose": (1,), "MatMulInteger": (0, 1),
+               "ConvInteger": (1,), "QLinearMatMul": (0, 3), "QLinearConv": (3,), "QGemm": (0, 3)}
+"""the operators whose matrix (or kernel) initializer a layer programs into arrays -> the inputs that may hold it"""
 
 
 SAME_MATRIX = {"Identity", "DequantizeLinear", "Cast", "Transpose"}
@@ -129,19 +135,20 @@ def shared_note(graph, source: str) -> None:
     nodes = live_nodes(graph, source)
     constants = {n.output[0] for n in nodes if n.op_type == "Constant"
                  and any(a.name in ("value", "value_floats") for a in n.attribute)}
-    alias, readers = _made_of(graph, nodes, constants), defaultdict(list)
-    for node in nodes:  # the imported ones (a dead reader is not priced)
-        for made in _weights_read(node, alias):
-            readers[made].append(node_label(node))
+    (alias, fixed), readers = _made_of(graph, nodes, constants), defaultdict(list)
+    for node in nodes:  # the imported ones (a dead reader is not priced; one of constants alone is folded)
+        if not all(name in fixed for name in node.input if name):
+            for made in _weights_read(node, alias):
+                readers[made].append(node_label(node))
     shared = {made: nodes for made, nodes in readers.items() if len(nodes) > 1}
     if not shared:
         return
     listed = "; ".join(f"{made[0]!r} by {', '.join(nodes[:-1])} and {nodes[-1]}"
                        for made, nodes in list(shared.items())[:3])
     more = f" (and {len(shared) - 3} more)" if len(shared) > 3 else ""
-    kind = " or ".join(sorted({"Constant node" if made[0] in constants else "initializer" for made in shared},
-                              reverse=True))
-    warnings.warn(f"{source}: {len(shared)} weight {kind}{'s are' if len(shared) > 1 else ' is'} each read by "
+    kind = " or ".join(sorted({f"Constant node{'s' * (len(shared) > 1)}" if made[0] in constants else
+                               f"initializer{'s' * (len(shared) > 1)}" for made in shared}, reverse=True))
+    warnings.warn(f"{source}: {len(shared)} weight {kind} {'are' if len(shared) > 1 else 'is'} each read by "
                   f"several nodes ({listed}{more}), priced as one shared matrix, programmed once, as a module applied "
                   "at several places is. Exporters merge initializers of equal values (torch's does), so distinct "
                   "layers that still hold equal weights (untrained copies) come out as one: if the model's are "
