@@ -227,7 +227,12 @@ def test_a_figure_the_entry_flags_as_doubtful_is_left_out_with_its_reason(one_en
     ("The figures are per core: 8 CIM cores in total.", 8), ("16 cores per chip", 16),
     ("Each macro has 4 banks and the chip has 8 CIM macros", 8), ("2 RV32IMC cores and 8 CIM cores", 8),
     ("2 Ibex cores, 8 CIM cores", 8), ("A RISC-V host with 2 cores and 16 CIM cores", 16),
-    ("compared with 5 SRAM macros and 4 CIM macros", None)])
+    ("compared with 5 SRAM macros and 4 CIM macros", None), ("An ARM Cortex-M4 with 2 cores and 8 CIM macros.", 8),
+    ("A RISC-V host controls 16 CIM cores.", 16), ("2 RISC-V (RV32IMC) cores and 8 CIM macros", 8),
+    ("4 banks/macro, 8 CIM macros", 8), ("4 banks per 6T-SRAM macro; 8 CIM macros", 8), ("4 banks each, 8 macros", 8),
+    ("4 banks in every macro; 8 CIM macros", 8), ("Every cycle 16 cores update their sums", 16),
+    ("Prior work [4] used 4 CIM macros while this chip uses 16 CIM macros.", 16), ("A host with 2 cores", None),
+    ("The 8 macros each have 4 banks.", 8), ("4 banks inside every macro and 8 CIM macros", 8)])
 def test_the_core_count_is_read_from_the_notes_in_any_wording(notes, count):
     """'N cores', 'N <kind> cores' and 'N <kind> macros' count as UIUC's 'N_core N' and 'N banks' do (NeuRRAM's
     '48 CIM cores' and Le Gallo's '64 AIMC cores' had read as one core, a processor of '16 CIM macros' too; 'N_core:

@@ -118,7 +118,7 @@ def config_data(macro: Macro, point: MacroPoint) -> tuple[dict[str, Any], tuple[
                      "vectors": VECTORS,
                      **{k: f[k] for k in ("input_zero_fraction", "weight_zero_fraction") if k in f}},
     }
-    state_what_applies(data, notes, "analog_accumulation" in f or "weight_accumulation" in f)
+    state_what_applies(data, notes, f)
     return data, tuple(notes)
 
 

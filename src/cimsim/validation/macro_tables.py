@@ -174,12 +174,12 @@ def _per_conversion(adc: dict[str, Any], f: Mapping[str, Any], slices: int, note
     adc["cols_per_adc"] = max(1, physical // summed)
 
 
-def state_what_applies(data: dict[str, Any], notes: list[str], sums_stated: bool) -> None:
+def state_what_applies(data: dict[str, Any], notes: list[str], f: Mapping[str, Any]) -> None:
     """Leaves out of ``data`` what the entry describes but its layout would ignore (a config stating it is refused,
-    cimsim.config.conditional), with a note on each the entry states (they had been dropped unsaid: chips probes;
-    ``sums_stated``: it states analog or weight accumulation, not a default's slices): the parts of 'adc.accumulation'
-    of which a read has one only (input planes, weight slices) and a time-domain 'dac.encoding' of reads of one level
-    (a pulse of the full read, as 'voltage')."""
+    cimsim.config.conditional), with a note on each the entry's fields ``f`` state (dropped unsaid before: chips
+    probes; not a default's, UIUC's weight slices: reviews): the parts of 'adc.accumulation' of which a read has one
+    only (input planes, weight slices) and a time-domain 'dac.encoding' of reads of one level (a pulse of the full
+    read, as 'voltage')."""
     probe = {**data, "adc": {**data["adc"], "accumulation": "none"}, "dac": {**data["dac"], "encoding": "voltage"}}
     try:
         plan = plan_layer(config_from_dict(probe, "the entry's layout"), 1, 1)
@@ -189,11 +189,10 @@ def state_what_applies(data: dict[str, Any], notes: list[str], sums_stated: bool
     summed = summed_parts(stated, plan)
     if summed != Accumulation.NONE:
         data["adc"]["accumulation"] = summed.value
-    if summed != stated and sums_stated:
-        parts = (("an input one plane", "planes", plan.n_planes), ("a weight one slice", "slices", plan.n_slices))
-        alone = [what for what, part, n in parts if part in stated.value and n == 1]
-        notes.append(f"analog accumulation ({stated.value}) priced as {summed.value}: {' and '.join(alone)}, "
-                     "nothing to sum there")
+    for field, part, n, what in (("analog_accumulation", "planes", plan.n_planes, "an input is one plane"),
+                                 ("weight_accumulation", "slices", plan.n_slices, "a weight is one slice")):
+        if f.get(field) and part in stated.value and n == 1:
+            notes.append(f"{field} = true: {what} here, nothing to sum (priced without it)")
     encoding = data["dac"].get("encoding", "voltage")
     if plan.max_plane_code == 1:
         data["dac"].pop("encoding", None)

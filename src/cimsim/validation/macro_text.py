@@ -87,27 +87,36 @@ def states_no_converter(adc_type: str) -> bool:
     a SAR, unsaid, too: a chips probe) that names no converter type ('none (sense amps + 3b flash)' is a flash: a
     review); not 'N/A', which entries write for a type not available"""
     said = re.fullmatch(r"(?:none|no (?:adcs?|converters?)|adc[ -]?(?:less|free)|without (?:an? )?adcs?)"
-                        r"(?:(?:\s*[(:;,\u2013\u2014]|\s+-\s)(.*))?", adc_type.strip(), re.IGNORECASE | re.DOTALL)
+                        r"(?:(?:\s*[(\[:;,/+\u2013\u2014]|\s+-\s)(.*))?", adc_type.strip(), re.IGNORECASE | re.DOTALL)
     return said is not None and not any(_named(p, (said.group(1) or "").lower()) for _, p in _ADC_TYPE_WORDS)
 
 
-_OTHER_THINGS = re.compile(r"\b(?:compar(?:ed?|es|ing|isons?)|than|versus|vs|prior(?! to)|previous|host"
-                           r"|CPU(?!-free|-less)|RISC-V|MCU|micro-?controller)\b", re.IGNORECASE)
+_HOST = (r"host|CPU(?!-free|-less)|RISC-V|RV(?:32|64)\w*|MCU|ARM|Cortex[\w-]*|Ibex|x86|MIPS|processor"
+         r"|micro-?controller")
+_OTHER_THINGS = re.compile(rf"\b(?:compar(?:ed?|es|ing|isons?)|than|versus|vs|prior(?! to)|previous|{_HOST})\b",
+                           re.IGNORECASE)
 """words before a count in its clause that make it a count of something else than the design's own parallel cores:
 other chips ('compared with 5 SRAM macros', 'vs. 4 CIM macros'), a host processor's cores ('RISC-V with 2 cores');
 each had been read as the design's cores, its tops and area left out (a probe). After the count they say nothing of
 it ('8 CIM macros and a RISC-V host', '64 CIM cores (vs. 1 core in prior work)': the design's, a review); nor do
 'comparator', 'prior to' or 'CPU-free' (a review)"""
-_HOST = (r"host|CPU|RISC-V|RV(?:32|64)\w*|MCU|ARM|Cortex[\w-]*|Ibex|x86|MIPS|processor|micro-?controller")
 _HOST_CORES = re.compile(rf"\b(?:{_HOST})[ -]?cores\b", re.IGNORECASE)
 """a host processor's cores named between a count and 'cores' ('2 RISC-V cores and 16 CIM cores': a chips probe)"""
 _HOST_BEFORE = re.compile(rf"\b(?:{_HOST})\b", re.IGNORECASE)
-_PART = r"(?:(?:CIM|SRAM|PE|compute)[ -])?(?:macro|core|bank|tile|array|sub-?array|PE|cluster)s?\b"
+_KINDED = re.compile(_KIND, re.IGNORECASE)
+"""a count naming a CIM kind of core or macro ('16 CIM cores'): the design's, whatever host came before"""
+_PART = r"(?:[\w-]*[A-Za-z][\w-]*[ -]){0,2}?(?:macro|core|bank|tile|array|sub-?array|PE|cluster)s?\b"
 _EACH_PART = re.compile(rf"\b(?:each|every)\s+{_PART}", re.IGNORECASE)
 """one part's count follows ('Each macro has 4 banks'; not 'each of the 8 macros', 'every cycle': a chips probe and
 a review)"""
-_PER_PART = re.compile(rf"\s*(?:per|in each|of each|within each|for each|inside each)\s+{_PART}", re.IGNORECASE)
-"""after a count: it is one part's ('4 banks per macro'; not '16 cores per chip')"""
+_PER_PART = re.compile(rf"\s*(?:\(?(?:per|(?:in|of|within|for|inside) (?:each|every))[\s-]+{_PART}|/\s*{_PART}"
+                       r"|\s+each\b(?!\s+(?:ha(?:ve|s)|holds?|contains?|with|of|comprises?|consists?|includes?"
+                       r"|integrates?)\b))", re.IGNORECASE)
+"""after a count: it is one part's ('4 banks per macro', '4 banks/macro', '4 banks in every macro', '4 banks each';
+not '16 cores per chip', 'the 8 macros each have 4 banks')"""
+_CONTRAST = re.compile(r"\b(?:while|whereas|but|this (?:chip|work|design|macro|paper))\b", re.IGNORECASE)
+"""where the words of another chip stop applying within a clause ('Prior work used 4 macros while this chip uses
+16 CIM macros': 16)"""
 _ABBREVIATIONS = "".join(rf"(?<!\b{a})(?<!\b{a.capitalize()})" for a in (
     "vs", "al", r"e\.g", r"i\.e", "cf", "ref", "fig", "no", "etc", "approx", "eq", "tab", "resp", "sec"))
 _CLAUSE_END = re.compile(rf"[,;]|[.!?]\)?(?=\s+[A-Z]|\s*$)|{_ABBREVIATIONS}\.(?=\s)|[!?](?=\s)|:(?=\s*\n)")
@@ -130,9 +139,13 @@ def n_core(notes: str) -> int | None:
         start = max((b for a, b in ends if b <= match.start()), default=0)
         end = min((a for a, b in ends if a >= match.end()), default=len(notes))
         banks = "bank" in match.group(0).lower() and "ping-pong" in notes[start:end].lower()
-        other = _OTHER_THINGS.search(notes, max(start, host_end), match.start())
-        part = _EACH_PART.search(notes, max(start, last_end), match.start()) or _PER_PART.match(notes, match.end())
-        last_end = match.end()
+        since = max([start, host_end] + [m.end() for m in _CONTRAST.finditer(notes, start, match.start())])
+        other = _OTHER_THINGS.search(notes, since, match.start())
+        if other and _HOST_BEFORE.fullmatch(other.group(0)) and _KINDED.search(match.group(0)):
+            other = None  # a host before the design's own kind of core ('A RISC-V host controls 16 CIM cores')
+        per = _PER_PART.match(notes, match.end())
+        part = _EACH_PART.search(notes, max(start, last_end), match.start()) or per
+        last_end = per.end() if per else match.end()
         if _HOST_CORES.search(match.group(0)) or (other and _HOST_BEFORE.fullmatch(other.group(0))):
             host_end = match.end()  # a host's count ('A RISC-V host with 2 cores and 16 CIM cores': 16)
         elif not (other or banks or part):
@@ -164,12 +177,14 @@ _NOT_THIS_TYPE = re.compile(r"\b(?:(?:no|non|not|without|instead of|rather than|
 
 
 def _named(pattern: str, name: str) -> re.Match | None:
-    """the first place ``name`` names the type of the words ``pattern``, not ruled out by a '-free' or '-less' after
-    it ('CCO-free', 'flash-less') or :data:`_NOT_THIS_TYPE` before it in its clause (each had priced the type it
-    rules out: a chips probe)"""
+    """the first place ``name`` names the type of the words ``pattern``, not ruled out by a '-free', '-less' or
+    'replaced' after it ('CCO-free', 'flash-less', 'SAR replaced by flash') or :data:`_NOT_THIS_TYPE` before it in
+    its clause, which 'but', 'with', 'we', 'use' or a spaced dash end ('not SAR but flash': flash; each had priced
+    the type it rules out: a chips probe and reviews)"""
     for m in re.finditer(pattern, name):
-        clause = re.split(r"[,;:()]", name[:m.start()])[-1]
-        if not (re.match(r"[- ]?(?:free|less)\b", name[m.end():]) or _NOT_THIS_TYPE.search(clause)):
+        clause = re.split(r"[,;:()]|\b(?:but|with|we|uses?)\b|\s[-\u2013\u2014]\s", name[:m.start()])[-1]
+        after = re.match(r"[- ]?(?:free|less)\b|\s+(?:is\s+|was\s+)?replaced\b", name[m.end():])
+        if not (after or _NOT_THIS_TYPE.search(clause)):
             return m
     return None
 
