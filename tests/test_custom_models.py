@@ -81,3 +81,11 @@ def test_a_context_beyond_a_billion_tokens_is_refused_naming_it():
     for name in ("head_dim", "kv_heads"):  # (head_dim 10**400 had been a bare OverflowError: a review)
         with pytest.raises(ValueError, match=f"{name} must be an int >= 1 and <= 1073741824"):
             Decoder("big", **small, max_context=64, **{name: 10**400})
+    # layers and experts are built one by one: 10**6 layers had not finished in a minute (an LLM probe)
+    for sizes in ({"layers": 10**6}, {"experts": 10**6}, {"layers": 2**10, "experts": 2**9}):
+        with pytest.raises(ValueError, match=r"big: layers x experts = \d+ x \d+ exceeds 262144"):
+            Decoder("big", **{**small, **sizes}, max_context=64)
+    assert Decoder("big", **{**small, "layers": 126}, max_context=64, experts=256).experts == 256
+    for field, value in (("name", None), ("source", 5)):  # (None had failed later, as the Model's name)
+        with pytest.raises(TypeError, match=f"{field} must be a str"):
+            Decoder(**{"name": "big", **small, "max_context": 64, field: value})

@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import json
 import math
+import re
 import time
 from dataclasses import asdict, replace
 from pathlib import Path
@@ -715,6 +716,11 @@ def test_a_chip_beyond_a_reticle_is_warned_and_said():
         priced = price_model(config, get_model("llama-7b", phase="decode"), chips=66, sequences=64, items=64)
     assert sum(priced.cim.area_um2.values()) * 1e-6 / 66 > RETICLE_MM2
     assert str(caught[0].message) in priced.cim.assumptions
+    # the largest chip holds its own KV cache: the 32 attention chips hold all of it, not an even share of 66 (had
+    # been said 663 mm2 of 2 149: an LLM probe)
+    kv_mm2 = priced.cim.area_um2["kv_cache"] * 1e-6
+    said = [float(x.replace(",", "")) for x in re.findall(r"([\d,]+) mm2", str(caught[0].message))]
+    assert said[-1] == pytest.approx(kv_mm2 / 32, rel=0.01) and said[0] > said[-1] + 1000  # largest, ..., KV
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         small = price_model(config, get_model("resnet50"))

@@ -251,8 +251,10 @@ def compose(config: Config, model: Model, chips: list[tuple[ChipPart, Breakdown,
     assumptions = (chips[0][1].assumptions + (short,) * bool(short)
                    + _assumptions(config, chips, unit, kv_cache, reload_runs, model)
                    + (_decode_line(sequences, item_latency, interval, chips_ns, reload),) * (model.phase == "decode")
-                   + (leak_line,) + _beyond_reticle(config, model, area,
-                                                     [] if reload else [c[1].area_um2 for c in chips]))
+                   + (leak_line,) + _beyond_reticle(config, model, area, [] if reload else [
+                       {**c[1].area_um2, **({"vector_unit": unit.area_um2} if c[3].vector_cycles > 0 else {}),
+                        **({"kv_cache": sram_area_um2(in_flight * c[3].kv_held_bits / 8, config.technology)}
+                           if kv_cache == "sram" and c[3].kv_held_bits else {})} for c in chips]))
     offsets = itertools.accumulate((len(c[1].stages) for c in chips), initial=0)  # every chip's stages, numbered on
     stages = tuple(replace(s, index=s.index + k) for c, k in zip(chips, offsets) for s in c[1].stages)
     return Breakdown(name=config.name, energy_pj=energy, area_um2=area, latency_ns=latency, compute_ns=compute,
@@ -263,17 +265,16 @@ def compose(config: Config, model: Model, chips: list[tuple[ChipPart, Breakdown,
 def _beyond_reticle(config: Config, model: Model, area: dict[str, float],
                     chip_areas: list[dict[str, float]]) -> tuple[str, ...]:
     """the line (also warned) where the largest chip exceeds :data:`RETICLE_MM2`: of ``chip_areas`` (each chip's
-    crossbars, um2 by component; none: one chip, reloaded, of ``area``), with its even share of the model's vector
-    units and KV cache (``area``'s); its advice names what takes the room (the KV cache, the global buffer or the
-    arrays) and what shrinks it"""
+    components, um2: its crossbars, and its own vector unit and KV cache's SRAM where it holds them; an even share of
+    the model's had put LLaMA-7B's 32 attention chips 700 mm2 below their size: an LLM probe; none: one chip,
+    reloaded, of ``area``); its advice names what takes the room (the KV cache, the global buffer or the arrays) and
+    what shrinks it"""
     chips = max(1, len(chip_areas))
-    kv = area.get("kv_cache", 0.0) * 1e-6 / chips
-    shared = kv + area.get("vector_unit", 0.0) * 1e-6 / chips
-    own = max(chip_areas, key=lambda a: sum(a.values()), default=None)  # the largest chip's components
-    mm2 = shared + (sum(own.values()) * 1e-6 if own else sum(area.values()) * 1e-6 - shared)
+    largest = max(chip_areas, key=lambda a: sum(a.values()), default=area)
+    mm2 = sum(largest.values()) * 1e-6
     if mm2 <= RETICLE_MM2:
         return ()
-    buffer = (own or area).get("global_buffer", 0.0) * 1e-6
+    kv, buffer = largest.get("kv_cache", 0.0) * 1e-6, largest.get("global_buffer", 0.0) * 1e-6
     if kv > mm2 / 4:
         advice = f"{kv:,.0f} mm2 of it is the KV cache's SRAM (kv_cache='dram', or fewer sequences)"
     elif buffer > mm2 / 4:  # more chips would not shrink it: it holds one item's activations at the layer boundaries

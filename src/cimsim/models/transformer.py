@@ -23,7 +23,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from ..argcheck import check_bool, check_int
+from ..argcheck import check_bool, check_instance, check_int
 from .ops import CacheOp, MatrixOp, Model, Op, VectorOp
 
 __all__ = ["Decoder", "DECODERS", "bert_base"]
@@ -133,6 +133,12 @@ it a context had failed as an internal field's bound ('accumulator_bits ... got 
 OverflowError at 10**400; an LLM probe)"""
 
 
+MAX_BUILT = 1 << 18
+"""the most layers x experts a Decoder builds (each layer and expert is a few ops built one by one: 10**5 layers
+took 20 s, 10**6 did not finish; an LLM probe): 2000x Llama-3.1-405B's 126 layers, 8x DeepSeek-V3's 126 x 256 routed
+experts a layer"""
+
+
 def _check_tokens(name: str, value: int, limit: int | None = None, learned: bool = True) -> None:
     check_int(name, value, 1, MAX_SIZE)
     if limit is not None and value > limit:
@@ -193,8 +199,14 @@ class Decoder:
     source: str = ""
 
     def __post_init__(self) -> None:
+        check_instance("name", self.name, str, "a str")  # (None had failed later, as the Model's name: an LLM probe)
+        check_instance("source", self.source, str, "a str")
         for name in ("layers", "d_model", "heads", "d_ff", "vocab", "max_context", "experts", "experts_per_token"):
             _check_tokens(name, getattr(self, name))
+        if self.layers * self.experts > MAX_BUILT:
+            raise ValueError(f"{self.name}: layers x experts = {self.layers} x {self.experts} exceeds {MAX_BUILT} "
+                             "(cimsim builds each layer's and expert's ops one by one; the largest published models "
+                             "have 126 layers, 256 experts a layer)")
         for name in ("gated_mlp", "bias", "learned_positions", "tied_embeddings"):
             check_bool(name, getattr(self, name))
         for name in ("kv_heads", "head_dim"):
