@@ -135,8 +135,8 @@ OverflowError at 10**400; an LLM probe)"""
 
 MAX_BUILT = 1 << 18
 """the most layers x experts a Decoder builds (each layer and expert is a few ops built one by one: 10**5 layers
-took 20 s, 10**6 did not finish; an LLM probe): 2000x Llama-3.1-405B's 126 layers, 8x DeepSeek-V3's 126 x 256 routed
-experts a layer"""
+took 20 s, 10**6 did not finish; an LLM probe): 2000x Llama-3.1-405B's 126 layers, 16x DeepSeek-V3's 61 layers x 256
+routed experts (DeepSeek-AI, "DeepSeek-V3 Technical Report", arXiv 2412.19437, 2024)"""
 
 
 def _check_tokens(name: str, value: int, limit: int | None = None, learned: bool = True) -> None:
