@@ -194,6 +194,21 @@ def test_roofline_switches_from_compute_to_memory_bound():
     assert slow.energy_pj["leakage"] == pytest.approx(fast.energy_pj["leakage"] * 42.0 / 16.0)
 
 
+def test_the_roofline_line_states_its_bandwidths_and_a_compute_time_below_one_cycle():
+    """the roofline's DRAM and on-chip bandwidths are stated (the on-chip one had set a latency unsaid), and a
+    vector's compute time below one clock cycle is said (a 1 x 1 layer's 3.9 ps at 1 GHz had been: a reports probe)"""
+    def roofline(in_features, out_features):
+        config = Config(workload=WorkloadConfig(in_features=in_features, out_features=out_features),
+                        baseline=BaselineConfig(sram_bandwidth_gbps=64.0))
+        bd = baseline_breakdown(config, 4, include_weight_load=True)
+        return next(line for line in bd.assumptions if line.startswith("Latency is a roofline"))
+    line = roofline(1, 1)
+    assert "on-chip memory time at 64 GB/s" in line and "DRAM time at " in line
+    assert "; a vector's 1 MAC fill " in line and " % of the units' cycle" in line and "below one clock" in line
+    wide = roofline(256, 256)
+    assert "below one clock cycle" not in wide and "on-chip memory time at 64 GB/s)." in wide
+
+
 def test_dram_dominates_batch_one_layer_fetched_from_dram():
     # docs/references.md: weight movement is ~99 % of a batch-1 256x256 layer fetched from DRAM
     config = Config(workload=WorkloadConfig(in_features=256, out_features=256),

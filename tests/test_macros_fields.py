@@ -207,7 +207,8 @@ def test_weight_levels_undo_a_1b_normalised_figure_as_weight_bits_do(tmp_path):
     ("non-uniform flash", "flash"), ("flash replaced by a ramp", "ramp"), ("none (sense amps + 3b flash)", "flash"),
     ("ADC-free; 4b flash in the periphery", "flash"), ("none-linear flash", "flash"), ("not SAR but flash", "flash"),
     ("instead of SAR we use flash", "flash"), ("replacing SAR with flash", "flash"), ("SAR replaced by flash", "flash"),
-    ("no ADC - flash", "flash")])
+    ("no ADC - flash", "flash"), ("does not use SAR but a ramp", "ramp"), ("We do not use flash; a ramp ADC", "ramp"),
+    ("the SAR ADC is replaced by a flash", "flash")])
 def test_adc_types_are_read_in_any_case(tmp_path, stated, priced):
     """'Flash' had been priced as a SAR converter (only the lower-case names were read); so had "flash ADC",
     "Integrating ADC" and "dual-slope", papers' own wording (only the bare names had been read); a type the text rules

@@ -112,8 +112,9 @@ def _note_and_matrices(tmp_path, nodes, inits, x_shape=(1, 4), y_shape=(1, 4)):
 
 
 def test_the_note_follows_what_the_importer_makes_one_matrix(tmp_path):
-    """a Gemm's alpha, a constant left of a MatMul, MatMuls of constants alone (folded) make other matrices or none:
-    not said shared (they had been); a Split's output read twice is one matrix, now said (a review)"""
+    """a Gemm's alpha, a constant left of a MatMul, MatMuls of constants alone (folded), a ConvTranspose of a Conv's
+    kernel make other matrices or none: not said shared (they had been); a Split's output read twice is one matrix,
+    now said (reviews)"""
     w = np.random.default_rng(3).standard_normal((4, 4)).astype(np.float32)
     init = [numpy_helper.from_array(w, "w"), numpy_helper.from_array(w + 1, "v")]
     mm = lambda a, b, out, name: helper.make_node("MatMul", [a, b], [out], name=name)  # noqa: E731
@@ -123,6 +124,11 @@ def test_the_note_follows_what_the_importer_makes_one_matrix(tmp_path):
               mm("x", "e", "y", "m0")]
     for nodes, shapes in ((alpha, {}), (left, {"x_shape": (1, 4, 4), "y_shape": (1, 4, 4)}), (folded, {})):
         assert _note_and_matrices(tmp_path, nodes, init, **shapes)[0] == ""
+    kernel = [numpy_helper.from_array(np.random.default_rng(5).standard_normal((2, 2, 3, 3)).astype(np.float32), "k")]
+    tied = [helper.make_node("Conv", ["x", "k"], ["h"], name="c0"), helper.make_node("ConvTranspose", ["h", "k"], ["y"],
+                                                                                     name="t0")]
+    note, matrices = _note_and_matrices(tmp_path, tied, kernel, (1, 2, 8, 8), (1, 2, 8, 8))  # a tied autoencoder
+    assert note == "" and len(matrices) == 2
     split = [helper.make_node("Split", ["w3", "parts"], ["q", "k", "v3"], axis=1), mm("x", "q", "h", "m0"),
              mm("h", "q", "y", "m1")]
     note, matrices = _note_and_matrices(tmp_path, split, [

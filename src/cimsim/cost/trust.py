@@ -224,7 +224,7 @@ def area_range_line(area_mm2: float, tops_per_mm2: float, r: dict | None) -> str
                                    f"{ops / r['high']:.3g}-{ops / r['low']:.3g} TOPS/mm²)")
     what = "" if r is None else (f"the macro's area ({100 * r['macro_share']:.3g} % of the CIM area: arrays and "
                                  "converters) at silicon / model compute density")
-    modelled = float(f"{area_mm2:.3g}")  # at the printed digits, as the energy gain's side
+    modelled = float(f"{area_mm2:.4g}")  # at the printed digits (4 for the area, 3 for its range: a review)
     side = "" if r is None or float(low) <= modelled <= float(high) else (  # (it had been unsaid: a reports probe)
         f" The range lies {'above' if float(low) > modelled else 'below'} the modelled area: the model "
         f"{'understates' if float(low) > modelled else 'overstates'} these macros' area over the middle half of them.")

@@ -101,15 +101,18 @@ def _made_of(graph, nodes: list, constants: set[str]) -> tuple[dict[str, tuple],
 
 def _weights_read(node, alias: dict[str, tuple]) -> list[tuple]:
     """how each weight matrix a matrix ``node`` reads is made (:func:`_made_of`), once each, at its weight inputs
-    (:data:`_MATRIX_OPS`: not a bias, a scale or a zero point): a Gemm's B^T or B x alpha is another matrix than a
-    MatMul's B, and a constant left of a MatMul is its own (each had been said shared: reviews)"""
+    (:data:`_MATRIX_OPS`: not a bias, a scale or a zero point): a Gemm's B^T or B x alpha, a ConvTranspose's kernel
+    and a quantised weight at other scales are other matrices than a MatMul's B or a Conv's, and a constant left of
+    a MatMul is its own (each had been said shared: reviews)"""
     attrs = {a.name: a for a in node.attribute}
     transposed = "transB" in attrs and attrs["transB"].i
     made = []
     for k in _MATRIX_OPS.get(node.op_type, ()):
         if k < len(node.input) and node.input[k] in alias:
             how = alias[node.input[k]] + (("transB",) if transposed and k > 0 else ()) + (
-                ("alpha", attrs["alpha"].f) if "alpha" in attrs and attrs["alpha"].f != 1 else ())
+                ("alpha", attrs["alpha"].f) if "alpha" in attrs and attrs["alpha"].f != 1 else ()) + (
+                (node.op_type,) if node.op_type == "ConvTranspose" else ()) + tuple(  # a QLinear weight's scales
+                node.input[k + 1:k + 3] if node.op_type.startswith("Q") else ())
             made.append((*how, "left of", node.name or node.output[0]) if node.op_type == "MatMul" and k == 0
                         else how)
     return list(dict.fromkeys(made))

@@ -91,8 +91,8 @@ def states_no_converter(adc_type: str) -> bool:
     return said is not None and not any(_named(p, (said.group(1) or "").lower()) for _, p in _ADC_TYPE_WORDS)
 
 
-_HOST = (r"host|CPU(?!-free|-less)|RISC-V|RV(?:32|64)\w*|MCU|ARM|Cortex[\w-]*|Ibex|x86|MIPS|processor"
-         r"|micro-?controller")
+_HOST = r"host|CPU(?!-free|-less)|RISC-V|RV(?:32|64)\w*|MCU|ARM|Cortex[\w-]*|Ibex|x86|MIPS|micro-?controller"
+"""a host processor's words (not 'processor': a CIM processor is the design itself, a review)"""
 _OTHER_THINGS = re.compile(rf"\b(?:compar(?:ed?|es|ing|isons?)|than|versus|vs|prior(?! to)|previous|{_HOST})\b",
                            re.IGNORECASE)
 """words before a count in its clause that make it a count of something else than the design's own parallel cores:
@@ -103,17 +103,19 @@ it ('8 CIM macros and a RISC-V host', '64 CIM cores (vs. 1 core in prior work)':
 _HOST_CORES = re.compile(rf"\b(?:{_HOST})[ -]?cores\b", re.IGNORECASE)
 """a host processor's cores named between a count and 'cores' ('2 RISC-V cores and 16 CIM cores': a chips probe)"""
 _HOST_BEFORE = re.compile(rf"\b(?:{_HOST})\b", re.IGNORECASE)
-_KINDED = re.compile(_KIND, re.IGNORECASE)
-"""a count naming a CIM kind of core or macro ('16 CIM cores'): the design's, whatever host came before"""
+_KINDED = re.compile(r"\b(?:\w*CIM|IMC|PIM|ReRAM|RRAM|PCM|MRAM|FeFET|comput\w*-in-memory|in-memory[- ]comput\w*)"
+                     r"(?![a-z0-9])", re.IGNORECASE)
+"""a count naming a CIM kind of core or macro ('16 CIM cores'): the design's, whatever host came before (not SRAM,
+digital or PE, which a host's banks and cores may be: a review)"""
 _PART = r"(?:[\w-]*[A-Za-z][\w-]*[ -]){0,2}?(?:macro|core|bank|tile|array|sub-?array|PE|cluster)s?\b"
 _EACH_PART = re.compile(rf"\b(?:each|every)\s+{_PART}", re.IGNORECASE)
 """one part's count follows ('Each macro has 4 banks'; not 'each of the 8 macros', 'every cycle': a chips probe and
 a review)"""
-_PER_PART = re.compile(rf"\s*(?:\(?(?:per|(?:in|of|within|for|inside) (?:each|every))[\s-]+{_PART}|/\s*{_PART}"
-                       r"|\s+each\b(?!\s+(?:ha(?:ve|s)|holds?|contains?|with|of|comprises?|consists?|includes?"
-                       r"|integrates?)\b))", re.IGNORECASE)
-"""after a count: it is one part's ('4 banks per macro', '4 banks/macro', '4 banks in every macro', '4 banks each';
-not '16 cores per chip', 'the 8 macros each have 4 banks')"""
+_PER_PART = re.compile(rf"\s*(?:(?:per|(?:in|of|within|for|inside) (?:each|every))[\s-]+{_PART}|\(per\s+{_PART}\)"
+                       rf"|/\s*{_PART}|\s+each\b(?=\s*(?:[,;.)]|$|and\b|in\b)))", re.IGNORECASE)
+"""after a count: it is one part's ('4 banks per macro', '4 banks (per macro)', '4 banks/macro', '4 banks in every
+macro', '4 banks each,'; not '16 cores per chip', 'the 8 macros each have 4 banks', '8 macros each run at', '8 CIM
+macros (per-macro power gating)': reviews)"""
 _CONTRAST = re.compile(r"\b(?:while|whereas|but|this (?:chip|work|design|macro|paper))\b", re.IGNORECASE)
 """where the words of another chip stop applying within a clause ('Prior work used 4 macros while this chip uses
 16 CIM macros': 16)"""
@@ -179,11 +181,13 @@ _NOT_THIS_TYPE = re.compile(r"\b(?:(?:no|non|not|without|instead of|rather than|
 def _named(pattern: str, name: str) -> re.Match | None:
     """the first place ``name`` names the type of the words ``pattern``, not ruled out by a '-free', '-less' or
     'replaced' after it ('CCO-free', 'flash-less', 'SAR replaced by flash') or :data:`_NOT_THIS_TYPE` before it in
-    its clause, which 'but', 'with', 'we', 'use' or a spaced dash end ('not SAR but flash': flash; each had priced
-    the type it rules out: a chips probe and reviews)"""
+    its clause, which 'but' or a spaced dash end, and before no other type's word ('not SAR but flash', 'instead of
+    SAR we use flash': flash; each had priced the type it rules out: a chips probe and reviews)"""
     for m in re.finditer(pattern, name):
-        clause = re.split(r"[,;:()]|\b(?:but|with|we|uses?)\b|\s[-\u2013\u2014]\s", name[:m.start()])[-1]
-        after = re.match(r"[- ]?(?:free|less)\b|\s+(?:is\s+|was\s+)?replaced\b", name[m.end():])
+        clause = re.split(r"[,;:()]|\bbut\b|\s[-\u2013\u2014]\s", name[:m.start()])[-1]
+        clause = re.split(_ANY_TYPE, clause)[-1]  # a negation rules out the first type after it alone
+        after = re.match(r"[- ]?(?:free|less)\b|(?:\s+(?:adcs?|converters?))?\s+(?:is\s+|are\s+|was\s+)?replaced\b",
+                         name[m.end():])
         if not (after or _NOT_THIS_TYPE.search(clause)):
             return m
     return None
@@ -205,3 +209,4 @@ _ADC_TYPE_WORDS = (("sar", r"\bsar\b|successive[- ]approximation"), ("flash", r"
                             r"|integrate[- ]and[- ]fire"),
                    ("vco", r"\b(cco|vco)s?\b|oscillator"))
 """(type, the words that name it in a stated text)"""
+_ANY_TYPE = "|".join(pattern for _, pattern in _ADC_TYPE_WORDS)
