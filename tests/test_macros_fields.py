@@ -208,7 +208,10 @@ def test_weight_levels_undo_a_1b_normalised_figure_as_weight_bits_do(tmp_path):
     ("ADC-free; 4b flash in the periphery", "flash"), ("none-linear flash", "flash"), ("not SAR but flash", "flash"),
     ("instead of SAR we use flash", "flash"), ("replacing SAR with flash", "flash"), ("SAR replaced by flash", "flash"),
     ("no ADC - flash", "flash"), ("does not use SAR but a ramp", "ramp"), ("We do not use flash; a ramp ADC", "ramp"),
-    ("the SAR ADC is replaced by a flash", "flash")])
+    ("the SAR ADC is replaced by a flash", "flash"), ("no SAR or flash; a ramp ADC", "ramp"), ("ramp, not flash or SAR",
+    "ramp"), ("unlike flash or SAR designs, a VCO ADC", "vco"), ("SAR was replaced with a flash", "flash"),
+    ("no calibration with flash", "flash"), ("doesn't use a flash, ramp", "ramp"), ("flash; we replaced the SAR",
+    "flash"), ("neither SAR nor flash; ramp", "ramp")])
 def test_adc_types_are_read_in_any_case(tmp_path, stated, priced):
     """'Flash' had been priced as a SAR converter (only the lower-case names were read); so had "flash ADC",
     "Integrating ADC" and "dual-slope", papers' own wording (only the bare names had been read); a type the text rules
@@ -461,7 +464,7 @@ tops_per_w = 254.0
 @pytest.mark.parametrize("stated", ["None", "NONE", " none ", "No ADC", "ADC-less", "adc free", "without an ADC",
                                     "no converters", "none (near-memory digital MAC)",
                                     "no ADC: sense amplifiers + digital adder tree", "None - digital adders",
-                                    "none [SA only]", "none / sense amp", "none + SA"])
+                                    "none [SA only]", "none / sense amp", "none + SA", "none (no SAR or flash needed)"])
 def test_adc_type_none_is_read_in_any_case(tmp_path, stated):
     """an analog macro stating 'None' had been priced as SAR (with a note), a digital one refused; so had 'No ADC'
     and 'ADC-less' (a chips probe, 2026-12-08; 'N/A', a type not available, stays an unnamed type: a review), and

@@ -91,8 +91,9 @@ def states_no_converter(adc_type: str) -> bool:
     return said is not None and not any(_named(p, (said.group(1) or "").lower()) for _, p in _ADC_TYPE_WORDS)
 
 
-_HOST = r"host|CPU(?!-free|-less)|RISC-V|RV(?:32|64)\w*|MCU|ARM|Cortex[\w-]*|Ibex|x86|MIPS|micro-?controller"
-"""a host processor's words (not 'processor': a CIM processor is the design itself, a review)"""
+_HOST = (r"host|CPU(?!-free|-less)|RISC-V|RV(?:32|64)\w*|MCU|ARM|Cortex[\w-]*|Ibex|x86|MIPS|micro-?controller"
+         r"|(?:embedded|control|application|general-purpose) processor")
+"""a host processor's words (not 'processor' alone: a CIM processor is the design itself, a review)"""
 _OTHER_THINGS = re.compile(rf"\b(?:compar(?:ed?|es|ing|isons?)|than|versus|vs|prior(?! to)|previous|{_HOST})\b",
                            re.IGNORECASE)
 """words before a count in its clause that make it a count of something else than the design's own parallel cores:
@@ -103,19 +104,19 @@ it ('8 CIM macros and a RISC-V host', '64 CIM cores (vs. 1 core in prior work)':
 _HOST_CORES = re.compile(rf"\b(?:{_HOST})[ -]?cores\b", re.IGNORECASE)
 """a host processor's cores named between a count and 'cores' ('2 RISC-V cores and 16 CIM cores': a chips probe)"""
 _HOST_BEFORE = re.compile(rf"\b(?:{_HOST})\b", re.IGNORECASE)
-_KINDED = re.compile(r"\b(?:\w*CIM|IMC|PIM|ReRAM|RRAM|PCM|MRAM|FeFET|comput\w*-in-memory|in-memory[- ]comput\w*)"
-                     r"(?![a-z0-9])", re.IGNORECASE)
-"""a count naming a CIM kind of core or macro ('16 CIM cores'): the design's, whatever host came before (not SRAM,
-digital or PE, which a host's banks and cores may be: a review)"""
+_KINDED = re.compile(r"\b(?:\w*CIM|IMC|PIM|PE|ReRAM|RRAM|PCM|MRAM|FeFET|comput\w*-in-memory|in-memory[- ]comput\w*)"
+                     r"(?![a-z0-9])|macros", re.IGNORECASE)
+"""a count of macros or of a CIM kind of core ('16 CIM cores', '8 SRAM macros'): the design's, whatever host came
+before (not SRAM or digital cores and banks, which a host's may be: reviews)"""
 _PART = r"(?:[\w-]*[A-Za-z][\w-]*[ -]){0,2}?(?:macro|core|bank|tile|array|sub-?array|PE|cluster)s?\b"
 _EACH_PART = re.compile(rf"\b(?:each|every)\s+{_PART}", re.IGNORECASE)
 """one part's count follows ('Each macro has 4 banks'; not 'each of the 8 macros', 'every cycle': a chips probe and
 a review)"""
-_PER_PART = re.compile(rf"\s*(?:(?:per|(?:in|of|within|for|inside) (?:each|every))[\s-]+{_PART}|\(per\s+{_PART}\)"
-                       rf"|/\s*{_PART}|\s+each\b(?=\s*(?:[,;.)]|$|and\b|in\b)))", re.IGNORECASE)
+_PER_PART = re.compile(rf"\s*(?:(?:per|(?:in|of|within|for|inside) (?:each|every))[\s-]+{_PART}"
+                       rf"|\(per[\s-]+{_PART}(?=\s*[);,])|/\s*{_PART}|\s+each\b(?=\s*(?:[,;.)]|$)))", re.IGNORECASE)
 """after a count: it is one part's ('4 banks per macro', '4 banks (per macro)', '4 banks/macro', '4 banks in every
 macro', '4 banks each,'; not '16 cores per chip', 'the 8 macros each have 4 banks', '8 macros each run at', '8 CIM
-macros (per-macro power gating)': reviews)"""
+macros each in its own domain', '8 CIM macros (per-macro power gating)': reviews)"""
 _CONTRAST = re.compile(r"\b(?:while|whereas|but|this (?:chip|work|design|macro|paper))\b", re.IGNORECASE)
 """where the words of another chip stop applying within a clause ('Prior work used 4 macros while this chip uses
 16 CIM macros': 16)"""
@@ -172,23 +173,50 @@ def adc_type(stated: str | None) -> str:
     return "sar" if not found or "sar" in found else min(found, key=found.get)
 
 
-_NOT_THIS_TYPE = re.compile(r"\b(?:(?:no|non|not|without|instead of|rather than|unlike|replac(?:es|ing)"
-                            r"|replaced(?!\s+by))(?:\s+[\w-]+){0,3}\s+|non-)$")
-"""words before a type's word that rule it out ('replaces the power-hungry flash', 'without a SAR', 'non-SAR'; not
-'replaced by a flash': a review)"""
+_NEGATORS = {"no", "non", "not", "neither", "nor", "without", "unlike", "replaces", "replacing", "instead of",
+             "rather than"}
+"""words that rule out the type (or list of types: 'no SAR or flash') right after them, a word between at most
+('does not use SAR', 'replaces the power-hungry flash')"""
+_JOINS = {"or", "and", "/", "&", "adc", "adcs", "converter", "converters", "a", "an", "the", "any", "use", "of"}
+"""words that join a list of types under one negation, or that a type's name and an article take"""
+_REPLACED = re.compile(r"(?:[\s-]+(?:adcs?|converters?))?,?\s+(?:(?:is|are|was|were|has been|have been|gets?|got)\s+)?"
+                       r"replaced\b(?!\s+(?:the|an?)\b)")
+"""after a type: it was replaced by another ('the SAR ADC is replaced by a flash'; not 'SAR replaced the flash')"""
+
+
+def _ruled_out(before: str) -> bool:
+    """whether the text ``before`` a type's word (from its clause's start) rules it out (:data:`_NEGATORS`): read
+    back from the type, over articles and list words, at most one other word and, where no word stood between, other
+    types of a list (a type after a word, 'instead of SAR we use flash', is that negation's, not this one's: reviews)"""
+    if before.endswith("non-"):
+        return True
+    words = re.findall(r"[\w/&-]+", re.sub(r"n't\b", " not", before.lower()).replace("cannot", "can not"))
+    other = 0
+    for k in range(len(words) - 1, -1, -1):
+        pair = " ".join(words[k - 1:k + 1]) if k else ""
+        active = words[k] == "replaced" and words[k + 1:k + 2] in (["the"], ["a"], ["an"])  # 'we replaced the SAR'
+        if words[k] in _NEGATORS or pair in _NEGATORS or active:
+            return True
+        if re.fullmatch(_ANY_TYPE, words[k]):
+            if other:
+                return False
+        elif words[k] not in _JOINS:
+            other += 1
+            if other > 1:
+                return False
+    return False
 
 
 def _named(pattern: str, name: str) -> re.Match | None:
-    """the first place ``name`` names the type of the words ``pattern``, not ruled out by a '-free', '-less' or
-    'replaced' after it ('CCO-free', 'flash-less', 'SAR replaced by flash') or :data:`_NOT_THIS_TYPE` before it in
-    its clause, which 'but' or a spaced dash end, and before no other type's word ('not SAR but flash', 'instead of
-    SAR we use flash': flash; each had priced the type it rules out: a chips probe and reviews)"""
+    """the first place ``name`` names the type of the words ``pattern``, not ruled out by a '-free' or '-less' after
+    it or its replacement ('CCO-free', 'flash-less', 'the SAR ADC was replaced by a flash': :data:`_REPLACED`) nor by
+    a negation before it in its clause (:func:`_ruled_out`; a clause ends at a comma, a bracket, 'but' or a spaced
+    dash: 'not SAR but flash', 'no SAR or flash; a ramp'; each had priced the type it rules out: a chips probe and
+    reviews)"""
     for m in re.finditer(pattern, name):
         clause = re.split(r"[,;:()]|\bbut\b|\s[-\u2013\u2014]\s", name[:m.start()])[-1]
-        clause = re.split(_ANY_TYPE, clause)[-1]  # a negation rules out the first type after it alone
-        after = re.match(r"[- ]?(?:free|less)\b|(?:\s+(?:adcs?|converters?))?\s+(?:is\s+|are\s+|was\s+)?replaced\b",
-                         name[m.end():])
-        if not (after or _NOT_THIS_TYPE.search(clause)):
+        if not (re.match(r"[- ]?(?:free|less)\b", name[m.end():]) or _REPLACED.match(name, m.end())
+                or _ruled_out(clause)):
             return m
     return None
 
