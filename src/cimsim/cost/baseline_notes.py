@@ -165,12 +165,14 @@ def baseline_assumptions(config: Config, plan: Plan, t: BaselineTraffic, mem: On
 
 def _sub_cycle_note(t: BaselineTraffic, units: int, clock_ghz: float) -> str:
     """where a vector's MACs fill less than the ``units`` MAC units for one cycle: the roofline's compute time a
-    vector is below one clock cycle (a 1 x 1 layer's 3.9 ps at 1 GHz had been shown unsaid: a reports probe)"""
+    vector is below one clock cycle (a 1 x 1 layer's 3.9 ps at 1 GHz had been shown unsaid: a reports probe; the
+    share and time are not printed, which rounding made read as one whole cycle: a review)"""
     per_vector = t.macs / max(t.vectors, 1)
     return "" if per_vector >= units else (
-        f"; a vector's {per_vector:.4g} MAC{'s' * (per_vector != 1)} fill {100 * per_vector / units:.4g} % of the "
-        f"units' cycle, so its compute time, {per_vector / units / clock_ghz * 1e3:.4g} ps, is below one clock cycle: "
-        "the roofline takes the units as shared by several vectors at once (docs/cost_baseline.md)")
+        f"; a vector's {per_vector:,.10g} MAC{'s take' if per_vector != 1 else ' takes'} less than one cycle of the "
+        f"{units:,} MAC "
+        "units: the roofline takes the units as shared by several vectors at once, each vector's compute time below "
+        "one clock cycle (docs/cost_baseline.md)")
 
 
 def board_power_sentence(config: Config, latency_ns: float, components_pj: float | None, whole: str = "") -> str:

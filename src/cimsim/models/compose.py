@@ -276,14 +276,16 @@ def _beyond_reticle(config: Config, model: Model, area: dict[str, float],
         return ()
     kv, buffer = largest.get("kv_cache", 0.0) * 1e-6, largest.get("global_buffer", 0.0) * 1e-6
     if kv > mm2 / 4:
-        advice = f"{kv:,.0f} mm2 of it is the KV cache's SRAM (kv_cache='dram', or fewer sequences)"
+        advice = (f"{kv:,.0f} mm2 of it is the KV cache's SRAM (kv_cache='dram'"
+                  + (", or fewer sequences)" if model.phase == "decode" else ", or a shorter sequence)"))
     elif buffer > mm2 / 4:  # more chips would not shrink it: it holds one item's activations at the layer boundaries
         advice = (f"{buffer:,.0f} mm2 of it is the global buffer, sized up to hold the activations at the layer "
                   "boundaries (" + ("a smaller input" if config.chip.pipeline == Pipeline.NONE else
                                     "chip.pipeline = 'none' holds the largest one alone; or a smaller input") + ")")
     else:
         advice = "fewer arrays a chip (chip.tiles, chip.arrays_per_tile) spread the weights over more chips"
-    line = (f"{model.name}{f' ({model.phase})' if model.phase else ''}: the largest chip's area is {mm2:,.0f} mm2 "
+    shown = f"{mm2:,.0f}" if round(mm2) > RETICLE_MM2 else f"{mm2:,.2f}"  # (858.02 had read as 858: a review)
+    line = (f"{model.name}{f' ({model.phase})' if model.phase else ''}: the largest chip's area is {shown} mm2 "
             f"(of {chips} chip(s)), beyond the {RETICLE_MM2:g} mm2 a lithography reticle exposes (26 x 33 mm): no one "
             f"die holds it; {advice}.")
     warnings.warn(line, RuntimeWarning, stacklevel=5)  # the caller of price_model (its checked_types wrapper between)

@@ -135,8 +135,9 @@ OverflowError at 10**400; an LLM probe)"""
 
 MAX_BUILT = 1 << 18
 """the most layers x experts a Decoder builds (each layer and expert is a few ops built one by one: 10**5 layers
-took 20 s, 10**6 did not finish; an LLM probe): 2000x Llama-3.1-405B's 126 layers, 16x DeepSeek-V3's 61 layers x 256
-routed experts (DeepSeek-AI, "DeepSeek-V3 Technical Report", arXiv 2412.19437, 2024)"""
+took 20 s, 10**6 did not finish; an LLM probe): 2000x Llama-3.1-405B's 126 layers, 17x DeepSeek-V3's 58 layers of 256
+routed experts (DeepSeek-AI, "DeepSeek-V3 Technical Report", arXiv 2412.19437, 2024), 8x Switch-C's 15 of 2048 (Fedus
+et al., JMLR 23, 2022)"""
 
 
 def _check_tokens(name: str, value: int, limit: int | None = None, learned: bool = True) -> None:
@@ -206,7 +207,7 @@ class Decoder:
         if self.layers * self.experts > MAX_BUILT:
             raise ValueError(f"{self.name}: layers x experts = {self.layers} x {self.experts} exceeds {MAX_BUILT} "
                              "(cimsim builds each layer's and expert's ops one by one; the largest published models "
-                             "have 126 layers, 256 experts a layer)")
+                             "have 126 layers, or 2048 experts a layer)")
         for name in ("gated_mlp", "bias", "learned_positions", "tied_embeddings"):
             check_bool(name, getattr(self, name))
         for name in ("kv_heads", "head_dim"):

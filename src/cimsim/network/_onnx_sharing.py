@@ -13,6 +13,7 @@ hold equal weights (or biases) one array again.
 from __future__ import annotations
 
 import hashlib
+import math
 import warnings
 from collections import Counter, defaultdict
 from dataclasses import replace
@@ -66,11 +67,12 @@ def _digest(array: np.ndarray) -> tuple:
     return array.shape, hashlib.sha256(np.ascontiguousarray(array)).hexdigest()
 
 
-def _made_of(graph, nodes: list, constants: set[str]) -> tuple[dict[str, tuple], set[str]]:
+def _made_of(graph, nodes: list, constants: set[str]) -> tuple[dict[str, tuple], set[str], dict[str, str]]:
     """(tensor -> how it is made of an initializer or Constant node's tensor (``constants``: their outputs): (that
     tensor's name, the operators, other inputs and attributes of :data:`SAME_MATRIX` steps, an Identity none: one
     matrix however often made so; ('node', output) for another step, one tensor where it is read twice: a Reshape),
-    in graph order, chains too; the tensors computed from constants alone). A tensor of two or more axes is a matrix
+    in graph order, chains too; the tensors computed from constants alone; an Identity's output -> the tensor it
+    passes). A tensor of two or more axes is a matrix
     at once; another only once a step made it (a flat weight reshaped)."""
     flat = {t.name for t in graph.initializer if len(t.dims) < 2} | {
         n.output[0] for n in nodes if n.op_type == "Constant" and not any(
@@ -96,14 +98,15 @@ def _made_of(graph, nodes: list, constants: set[str]) -> tuple[dict[str, tuple],
             alias[n.output[0]] = (*made, *how)
         else:  # each output its own (a Split's)
             alias.update((out, (*made, "node", out)) for out in n.output)
-    return alias, fixed
+    return alias, fixed, same
 
 
-def _weights_read(node, alias: dict[str, tuple]) -> list[tuple]:
+def _weights_read(node, alias: dict[str, tuple], value: dict[str, bytes]) -> list[tuple]:
     """how each weight matrix a matrix ``node`` reads is made (:func:`_made_of`), once each, at its weight inputs
     (:data:`_MATRIX_OPS`: not a bias, a scale or a zero point): a Gemm's B^T or B x alpha, a ConvTranspose's kernel
-    and a quantised weight at other scales are other matrices than a MatMul's B or a Conv's, and a constant left of
-    a MatMul is its own (each had been said shared: reviews)"""
+    and a quantised weight at scales of other values (``value``: a constant's name -> its values) are other
+    matrices than a MatMul's B or a Conv's, and a constant left of a product is its own (each had been said shared or
+    unsaid: reviews)"""
     attrs = {a.name: a for a in node.attribute}
     transposed = "transB" in attrs and attrs["transB"].i
     made = []
@@ -112,9 +115,9 @@ def _weights_read(node, alias: dict[str, tuple]) -> list[tuple]:
             how = alias[node.input[k]] + (("transB",) if transposed and k > 0 else ()) + (
                 ("alpha", attrs["alpha"].f) if "alpha" in attrs and attrs["alpha"].f != 1 else ()) + (
                 (node.op_type,) if node.op_type == "ConvTranspose" else ()) + tuple(  # a QLinear weight's scales
-                node.input[k + 1:k + 3] if node.op_type.startswith("Q") else ())
-            made.append((*how, "left of", node.name or node.output[0]) if node.op_type == "MatMul" and k == 0
-                        else how)
+                value.get(name, name) for name in (node.input[k + 1:k + 3] if node.op_type.startswith("Q") else ()))
+            made.append((*how, "left of", node.name or node.output[0])
+                        if k == 0 and node.op_type in ("MatMul", "QLinearMatMul", "MatMulInteger") else how)
     return list(dict.fromkeys(made))
 
 
@@ -138,10 +141,15 @@ def shared_note(graph, source: str) -> None:
     nodes = live_nodes(graph, source)
     constants = {n.output[0] for n in nodes if n.op_type == "Constant"
                  and any(a.name in ("value", "value_floats") for a in n.attribute)}
-    (alias, fixed), readers = _made_of(graph, nodes, constants), defaultdict(list)
+    from onnx import numpy_helper
+
+    (alias, fixed, same), readers = _made_of(graph, nodes, constants), defaultdict(list)
+    small = {t.name: t for t in graph.initializer if math.prod(t.dims) <= 1 << 16}  # scales, zero points
+    value = {name: numpy_helper.to_array(small[same.get(name, name)]).tobytes() for name in fixed
+             if same.get(name, name) in small}  # (by value, as the importer makes one matrix: a review)
     for node in nodes:  # the imported ones (a dead reader is not priced; one of constants alone is folded)
         if not all(name in fixed for name in node.input if name):
-            for made in _weights_read(node, alias):
+            for made in _weights_read(node, alias, value):
                 readers[made].append(node_label(node))
     shared = {made: nodes for made, nodes in readers.items() if len(nodes) > 1}
     if not shared:
