@@ -211,7 +211,8 @@ def test_weight_levels_undo_a_1b_normalised_figure_as_weight_bits_do(tmp_path):
     ("the SAR ADC is replaced by a flash", "flash"), ("no SAR or flash; a ramp ADC", "ramp"), ("ramp, not flash or SAR",
     "ramp"), ("unlike flash or SAR designs, a VCO ADC", "vco"), ("SAR was replaced with a flash", "flash"),
     ("no calibration with flash", "flash"), ("doesn't use a flash, ramp", "ramp"), ("flash; we replaced the SAR",
-    "flash"), ("neither SAR nor flash; ramp", "ramp")])
+    "flash"), ("neither SAR nor flash; ramp", "ramp"), ("ramp replaced flash", "ramp"),
+    ("a VCO replaced SAR ADCs", "vco"), ("No. of flash ADCs: 64", "flash"), ("not only SAR but also flash", "sar")])
 def test_adc_types_are_read_in_any_case(tmp_path, stated, priced):
     """'Flash' had been priced as a SAR converter (only the lower-case names were read); so had "flash ADC",
     "Integrating ADC" and "dual-slope", papers' own wording (only the bare names had been read); a type the text rules

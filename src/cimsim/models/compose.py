@@ -254,7 +254,7 @@ def compose(config: Config, model: Model, chips: list[tuple[ChipPart, Breakdown,
                    + (leak_line,) + _beyond_reticle(config, model, area, [] if reload else [
                        {**c[1].area_um2, **({"vector_unit": unit.area_um2} if c[3].vector_cycles > 0 else {}),
                         **({"kv_cache": sram_area_um2(in_flight * c[3].kv_held_bits / 8, config.technology)}
-                           if kv_cache == "sram" and c[3].kv_held_bits else {})} for c in chips]))
+                           if kv_cache == "sram" and c[3].kv_held_bits else {})} for c in chips], in_flight))
     offsets = itertools.accumulate((len(c[1].stages) for c in chips), initial=0)  # every chip's stages, numbered on
     stages = tuple(replace(s, index=s.index + k) for c, k in zip(chips, offsets) for s in c[1].stages)
     return Breakdown(name=config.name, energy_pj=energy, area_um2=area, latency_ns=latency, compute_ns=compute,
@@ -262,13 +262,13 @@ def compose(config: Config, model: Model, chips: list[tuple[ChipPart, Breakdown,
                      assumptions=assumptions, item_latency_ns=item_latency, interval_ns=interval, wait_ns=wait)
 
 
-def _beyond_reticle(config: Config, model: Model, area: dict[str, float],
-                    chip_areas: list[dict[str, float]]) -> tuple[str, ...]:
+def _beyond_reticle(config: Config, model: Model, area: dict[str, float], chip_areas: list[dict[str, float]],
+                    sequences: int) -> tuple[str, ...]:
     """the line (also warned) where the largest chip exceeds :data:`RETICLE_MM2`: of ``chip_areas`` (each chip's
     components, um2: its crossbars, and its own vector unit and KV cache's SRAM where it holds them; an even share of
     the model's had put LLaMA-7B's 32 attention chips 700 mm2 below their size: an LLM probe; none: one chip,
     reloaded, of ``area``); its advice names what takes the room (the KV cache, the global buffer or the arrays) and
-    what shrinks it"""
+    what shrinks it (fewer of the ``sequences`` in flight, or a shorter context)"""
     chips = max(1, len(chip_areas))
     largest = max(chip_areas, key=lambda a: sum(a.values()), default=area)
     mm2 = sum(largest.values()) * 1e-6
@@ -277,14 +277,15 @@ def _beyond_reticle(config: Config, model: Model, area: dict[str, float],
     kv, buffer = largest.get("kv_cache", 0.0) * 1e-6, largest.get("global_buffer", 0.0) * 1e-6
     if kv > mm2 / 4:
         advice = (f"{kv:,.0f} mm2 of it is the KV cache's SRAM (kv_cache='dram'"
-                  + (", or fewer sequences)" if model.phase == "decode" else ", or a shorter sequence)"))
+                  + (", or fewer sequences)" if sequences > 1 else ", or a shorter context)"))
     elif buffer > mm2 / 4:  # more chips would not shrink it: it holds one item's activations at the layer boundaries
         advice = (f"{buffer:,.0f} mm2 of it is the global buffer, sized up to hold the activations at the layer "
                   "boundaries (" + ("a smaller input" if config.chip.pipeline == Pipeline.NONE else
                                     "chip.pipeline = 'none' holds the largest one alone; or a smaller input") + ")")
     else:
         advice = "fewer arrays a chip (chip.tiles, chip.arrays_per_tile) spread the weights over more chips"
-    shown = f"{mm2:,.0f}" if round(mm2) > RETICLE_MM2 else f"{mm2:,.2f}"  # (858.02 had read as 858: a review)
+    digits = next(d for d in range(10) if round(mm2, d) > RETICLE_MM2 or d == 9)  # (858.02 had read as 858: reviews)
+    shown = f"{mm2:,.{digits}f}"
     line = (f"{model.name}{f' ({model.phase})' if model.phase else ''}: the largest chip's area is {shown} mm2 "
             f"(of {chips} chip(s)), beyond the {RETICLE_MM2:g} mm2 a lithography reticle exposes (26 x 33 mm): no one "
             f"die holds it; {advice}.")

@@ -101,6 +101,13 @@ def _made_of(graph, nodes: list, constants: set[str]) -> tuple[dict[str, tuple],
     return alias, fixed, same
 
 
+def _values(array: np.ndarray) -> tuple | bytes:
+    """a scale's or zero point's values as the importer compares them: one value where all are equal (a per-tensor
+    scale and a per-channel one of equal values, float16 and float32), else their float64 bytes"""
+    flat = np.asarray(array, dtype=np.float64).ravel()
+    return (float(flat[0]),) if flat.size and (flat == flat[0]).all() else flat.tobytes()
+
+
 def _weights_read(node, alias: dict[str, tuple], value: dict[str, bytes]) -> list[tuple]:
     """how each weight matrix a matrix ``node`` reads is made (:func:`_made_of`), once each, at its weight inputs
     (:data:`_MATRIX_OPS`: not a bias, a scale or a zero point): a Gemm's B^T or B x alpha, a ConvTranspose's kernel
@@ -115,9 +122,10 @@ def _weights_read(node, alias: dict[str, tuple], value: dict[str, bytes]) -> lis
             how = alias[node.input[k]] + (("transB",) if transposed and k > 0 else ()) + (
                 ("alpha", attrs["alpha"].f) if "alpha" in attrs and attrs["alpha"].f != 1 else ()) + (
                 (node.op_type,) if node.op_type == "ConvTranspose" else ()) + tuple(  # a QLinear weight's scales
-                value.get(name, name) for name in (node.input[k + 1:k + 3] if node.op_type.startswith("Q") else ()))
-            made.append((*how, "left of", node.name or node.output[0])
-                        if k == 0 and node.op_type in ("MatMul", "QLinearMatMul", "MatMulInteger") else how)
+                value.get(name, name or (0.0,)) for name in (node.input[k + 1:k + 3] if node.op_type[0] == "Q" else ()))
+            left = k == 0 and node.op_type in ("MatMul", "QLinearMatMul", "MatMulInteger")  # a float one: its own
+            made.append((*how, "left of", node.name or node.output[0] if node.op_type == "MatMul" else "") if left
+                        else how)
     return list(dict.fromkeys(made))
 
 
@@ -144,9 +152,10 @@ def shared_note(graph, source: str) -> None:
     from onnx import numpy_helper
 
     (alias, fixed, same), readers = _made_of(graph, nodes, constants), defaultdict(list)
-    small = {t.name: t for t in graph.initializer if math.prod(t.dims) <= 1 << 16}  # scales, zero points
-    value = {name: numpy_helper.to_array(small[same.get(name, name)]).tobytes() for name in fixed
-             if same.get(name, name) in small}  # (by value, as the importer makes one matrix: a review)
+    small = {t.name: t for t in graph.initializer if math.prod(t.dims) <= 1 << 20} | {  # scales, zero points
+        n.output[0]: a.t for n in nodes if n.op_type == "Constant" for a in n.attribute if a.name == "value"}
+    value = {name: _values(numpy_helper.to_array(small[same.get(name, name)])) for name in fixed
+             if same.get(name, name) in small}  # (by value, as the importer makes one matrix: reviews)
     for node in nodes:  # the imported ones (a dead reader is not priced; one of constants alone is folded)
         if not all(name in fixed for name in node.input if name):
             for made in _weights_read(node, alias, value):

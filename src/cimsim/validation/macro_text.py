@@ -4,6 +4,7 @@ figures are a whole system's or flagged unreliable."""
 
 from __future__ import annotations
 
+import bisect
 import difflib
 import re
 from collections.abc import Mapping
@@ -105,15 +106,18 @@ _HOST_CORES = re.compile(rf"\b(?:{_HOST})[ -]?cores\b", re.IGNORECASE)
 """a host processor's cores named between a count and 'cores' ('2 RISC-V cores and 16 CIM cores': a chips probe)"""
 _HOST_BEFORE = re.compile(rf"\b(?:{_HOST})\b", re.IGNORECASE)
 _KINDED = re.compile(r"\b(?:\w*CIM|IMC|PIM|PE|ReRAM|RRAM|PCM|MRAM|FeFET|comput\w*-in-memory|in-memory[- ]comput\w*)"
-                     r"(?![a-z0-9])|macros", re.IGNORECASE)
-"""a count of macros or of a CIM kind of core ('16 CIM cores', '8 SRAM macros'): the design's, whatever host came
-before (not SRAM or digital cores and banks, which a host's may be: reviews)"""
+                     r"(?![a-z0-9])", re.IGNORECASE)
+"""a count of a CIM kind ('16 CIM cores'): the design's, whatever host came before (reviews)"""
+_OWNS = re.compile(r"\b(?:with|has|have|having|of|includes?|contains?|holds?)\b|'s\b", re.IGNORECASE)
+"""words between a host and a count that make it the host's ('an MCU with 2 SRAM macros'); without them a count of
+macros after a host is the design's ('A RISC-V core schedules 8 SRAM macros': reviews)"""
 _PART = r"(?:[\w-]*[A-Za-z][\w-]*[ -]){0,2}?(?:macro|core|bank|tile|array|sub-?array|PE|cluster)s?\b"
 _EACH_PART = re.compile(rf"\b(?:each|every)\s+{_PART}", re.IGNORECASE)
 """one part's count follows ('Each macro has 4 banks'; not 'each of the 8 macros', 'every cycle': a chips probe and
 a review)"""
 _PER_PART = re.compile(rf"\s*(?:(?:per|(?:in|of|within|for|inside) (?:each|every))[\s-]+{_PART}"
-                       rf"|\(per[\s-]+{_PART}(?=\s*[);,])|/\s*{_PART}|\s+each\b(?=\s*(?:[,;.)]|$)))", re.IGNORECASE)
+                       rf"|\(per[\s-]+{_PART}(?=\s*[);,])|/\s*{_PART}|\s+each\b(?=\s*(?:[,;.)]|$|in\s+\d)))",
+                       re.IGNORECASE)
 """after a count: it is one part's ('4 banks per macro', '4 banks (per macro)', '4 banks/macro', '4 banks in every
 macro', '4 banks each,'; not '16 cores per chip', 'the 8 macros each have 4 banks', '8 macros each run at', '8 CIM
 macros each in its own domain', '8 CIM macros (per-macro power gating)': reviews)"""
@@ -144,8 +148,9 @@ def n_core(notes: str) -> int | None:
         banks = "bank" in match.group(0).lower() and "ping-pong" in notes[start:end].lower()
         since = max([start, host_end] + [m.end() for m in _CONTRAST.finditer(notes, start, match.start())])
         other = _OTHER_THINGS.search(notes, since, match.start())
-        if other and _HOST_BEFORE.fullmatch(other.group(0)) and _KINDED.search(match.group(0)):
-            other = None  # a host before the design's own kind of core ('A RISC-V host controls 16 CIM cores')
+        if other and _HOST_BEFORE.fullmatch(other.group(0)) and (_KINDED.search(match.group(0)) or (
+                "macros" in match.group(0).lower() and not _OWNS.search(notes, other.end(), match.start()))):
+            other = None  # a host before the design's own ('A RISC-V host controls 16 CIM cores')
         per = _PER_PART.match(notes, match.end())
         part = _EACH_PART.search(notes, max(start, last_end), match.start()) or per
         last_end = per.end() if per else match.end()
@@ -179,9 +184,10 @@ _NEGATORS = {"no", "non", "not", "neither", "nor", "without", "unlike", "replace
 ('does not use SAR', 'replaces the power-hungry flash')"""
 _JOINS = {"or", "and", "/", "&", "adc", "adcs", "converter", "converters", "a", "an", "the", "any", "use", "of"}
 """words that join a list of types under one negation, or that a type's name and an article take"""
-_REPLACED = re.compile(r"(?:[\s-]+(?:adcs?|converters?))?,?\s+(?:(?:is|are|was|were|has been|have been|gets?|got)\s+)?"
-                       r"replaced\b(?!\s+(?:the|an?)\b)")
-"""after a type: it was replaced by another ('the SAR ADC is replaced by a flash'; not 'SAR replaced the flash')"""
+_REPLACED = re.compile(r"(?:[\s-]+(?:adcs?|converters?))?,?\s+(?:(?:is|are|was|were|has been|have been|gets?|got)"
+                       r"\s+replaced|replaced\s+(?:by|with))\b")
+"""after a type: it was replaced by another, a passive ('the SAR ADC is replaced by a flash'; not 'ramp replaced
+flash', whose subject replaced: a review)"""
 
 
 def _ruled_out(before: str) -> bool:
@@ -190,11 +196,13 @@ def _ruled_out(before: str) -> bool:
     types of a list (a type after a word, 'instead of SAR we use flash', is that negation's, not this one's: reviews)"""
     if before.endswith("non-"):
         return True
-    words = re.findall(r"[\w/&-]+", re.sub(r"n't\b", " not", before.lower()).replace("cannot", "can not"))
+    text = re.sub(r"\bno\.|\bnot only\b", " ", before.lower())  # 'No. of flash ADCs', 'not only SAR but also'
+    words = re.findall(r"[\w/&-]+", re.sub(r"n't\b", " not", text).replace("cannot", "can not"))
     other = 0
     for k in range(len(words) - 1, -1, -1):
         pair = " ".join(words[k - 1:k + 1]) if k else ""
-        active = words[k] == "replaced" and words[k + 1:k + 2] in (["the"], ["a"], ["an"])  # 'we replaced the SAR'
+        active = (words[k] == "replaced" and words[k + 1:k + 2] in ([], ["the"], ["a"], ["an"])  # 'ramp replaced SAR'
+                  and words[k - 1:k] not in (["is"], ["are"], ["was"], ["were"], ["been"]))
         if words[k] in _NEGATORS or pair in _NEGATORS or active:
             return True
         if re.fullmatch(_ANY_TYPE, words[k]):
@@ -213,8 +221,10 @@ def _named(pattern: str, name: str) -> re.Match | None:
     a negation before it in its clause (:func:`_ruled_out`; a clause ends at a comma, a bracket, 'but' or a spaced
     dash: 'not SAR but flash', 'no SAR or flash; a ramp'; each had priced the type it rules out: a chips probe and
     reviews)"""
+    breaks = [0] + [b.end() for b in re.finditer(r"[,;:()]|\bbut\b|\s[-\u2013\u2014]\s", name)]
     for m in re.finditer(pattern, name):
-        clause = re.split(r"[,;:()]|\bbut\b|\s[-\u2013\u2014]\s", name[:m.start()])[-1]
+        start = breaks[bisect.bisect_right(breaks, m.start()) - 1]
+        clause = name[max(start, m.start() - 200):m.start()]  # (a negation reaches a few words: linear time)
         if not (re.match(r"[- ]?(?:free|less)\b", name[m.end():]) or _REPLACED.match(name, m.end())
                 or _ruled_out(clause)):
             return m
