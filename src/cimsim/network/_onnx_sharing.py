@@ -153,7 +153,8 @@ def shared_note(graph, source: str) -> None:
 
     (alias, fixed, same), readers = _made_of(graph, nodes, constants), defaultdict(list)
     small = {t.name: t for t in graph.initializer if math.prod(t.dims) <= 1 << 20} | {  # scales, zero points
-        n.output[0]: a.t for n in nodes if n.op_type == "Constant" for a in n.attribute if a.name == "value"}
+        n.output[0]: a.t for n in nodes if n.op_type == "Constant" for a in n.attribute
+        if a.name == "value" and math.prod(a.t.dims) <= 1 << 20}
     value = {name: _values(numpy_helper.to_array(small[same.get(name, name)])) for name in fixed
              if same.get(name, name) in small}  # (by value, as the importer makes one matrix: reviews)
     for node in nodes:  # the imported ones (a dead reader is not priced; one of constants alone is folded)
