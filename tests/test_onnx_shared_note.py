@@ -32,6 +32,18 @@ def _saved(tmp_path, shared: bool, producer: str = "pytorch", identity: bool = F
     return path
 
 
+def _note_and_matrices(tmp_path, nodes, inits, x_shape=(1, 4), y_shape=(1, 4)):
+    """(the sharing note's text, '' without one; the matrices) of a graph of ``nodes`` and initializers ``inits``"""
+    graph = helper.make_graph(nodes, "g", [helper.make_tensor_value_info("x", TensorProto.FLOAT, list(x_shape))],
+                              [helper.make_tensor_value_info("y", TensorProto.FLOAT, list(y_shape))], inits)
+    path = tmp_path / "g.onnx"
+    onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)]), str(path))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        network = load_network(path)
+    return " ".join(str(c.message) for c in caught if "several nodes" in str(c.message)), network.matrix_layers()
+
+
 @pytest.mark.parametrize("identity", [False, True])
 def test_a_matrix_read_at_two_places_is_said_to_be_shared_and_what_to_do(tmp_path, identity):
     path = _saved(tmp_path, shared=True, identity=identity)
@@ -52,15 +64,8 @@ def test_a_constant_nodes_matrix_read_at_two_places_is_said_to_be_shared(tmp_pat
                   for k in range(1 + twice)]
         nodes = consts + [helper.make_node("MatMul", ["x", "w0"], ["h"], name="m0"),
                           helper.make_node("MatMul", ["h", f"w{int(twice)}"], ["y"], name="m1")]
-        graph = helper.make_graph(nodes, "g", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 4])],
-                                  [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 4])])
-        path = tmp_path / f"const{twice}.onnx"
-        onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)]), str(path))
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
-            network = load_network(path)
-        text = " ".join(str(c.message) for c in caught)
-        assert len(network.matrix_layers()) == layers
+        text, matrices = _note_and_matrices(tmp_path, nodes, [])
+        assert len(matrices) == layers
         assert ("1 weight Constant node is each read by several nodes ('w0' by 'm0' and 'm1')" in text) == (not twice)
 
 
@@ -87,28 +92,9 @@ def test_a_weight_reshaped_once_and_read_twice_is_said_and_a_transposed_gemm_rea
         reads = [helper.make_node("Gemm", ["x", "w"], ["h"], name="m0", transB=1) if made == "gemm_transb" else
                  helper.make_node("MatMul", ["x", "w"], ["h"], name="m0"),
                  helper.make_node("MatMul", ["h", "w"], ["y"], name="m1")]
-    graph = helper.make_graph([step] + reads, "g", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 4])],
-                              [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 4])], inits)
-    path = tmp_path / f"{made}.onnx"
-    onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)]), str(path))
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        network = load_network(path)
-    text = " ".join(str(c.message) for c in caught)
+    text, matrices = _note_and_matrices(tmp_path, [step] + reads, inits)
     assert ("each read by several nodes" in text) == said, text
-    assert len(network.matrix_layers()) == (1 if made in ("reshape", "flat_reshape") else 2)
-
-
-def _note_and_matrices(tmp_path, nodes, inits, x_shape=(1, 4), y_shape=(1, 4)):
-    """(the sharing note's text, '' without one; the matrices) of a graph of ``nodes`` and initializers ``inits``"""
-    graph = helper.make_graph(nodes, "g", [helper.make_tensor_value_info("x", TensorProto.FLOAT, list(x_shape))],
-                              [helper.make_tensor_value_info("y", TensorProto.FLOAT, list(y_shape))], inits)
-    path = tmp_path / "g.onnx"
-    onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)]), str(path))
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        network = load_network(path)
-    return " ".join(str(c.message) for c in caught if "several nodes" in str(c.message)), network.matrix_layers()
+    assert len(matrices) == (1 if made in ("reshape", "flat_reshape") else 2)
 
 
 def test_the_note_follows_what_the_importer_makes_one_matrix(tmp_path):
