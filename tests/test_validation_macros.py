@@ -239,7 +239,11 @@ def test_a_figure_the_entry_flags_as_doubtful_is_left_out_with_its_reason(one_en
     ("4 banks (per-macro), 8 CIM macros", 8), ("The chip has 8 CIM macros each in its own power domain.", 8),
     ("A RISC-V core schedules 8 SRAM macros.", 8), ("A RISC-V host drives 8 macros.", 8),
     ("An embedded processor with 2 cores manages 16 CIM cores.", 16), ("A Cortex-M0 controls 64 PE cores.", 64),
-    ("An MCU with 2 SRAM macros (instruction memory) and 4 CIM macros", 4), ("4 banks each in 8 CIM macros", 8)])
+    ("An MCU with 2 SRAM macros (instruction memory) and 4 CIM macros", 4),
+    ("16 CIM macros each in 1 of 4 domains", 16), ("4 banks each in 8 CIM macros", 8),
+    ("A RISC-V host with a DMA engine controls 8 SRAM macros.", 8),
+    ("The RISC-V host\u2019s 2 SRAM macros; 8 CIM macros", 8),
+    ("The MCU contains 2 SRAM macros (code); 8 CIM macros", 8)])
 def test_the_core_count_is_read_from_the_notes_in_any_wording(notes, count):
     """'N cores', 'N <kind> cores' and 'N <kind> macros' count as UIUC's 'N_core N' and 'N banks' do (NeuRRAM's
     '48 CIM cores' and Le Gallo's '64 AIMC cores' had read as one core, a processor of '16 CIM macros' too; 'N_core:

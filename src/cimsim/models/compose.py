@@ -284,7 +284,7 @@ def _beyond_reticle(config: Config, model: Model, area: dict[str, float], chip_a
                                     "chip.pipeline = 'none' holds the largest one alone; or a smaller input") + ")")
     else:
         advice = "fewer arrays a chip (chip.tiles, chip.arrays_per_tile) spread the weights over more chips"
-    digits = next(d for d in range(10) if round(mm2, d) > RETICLE_MM2 or d == 9)  # (858.02 had read as 858: reviews)
+    digits = next(d for d in range(4) if round(mm2, d) > RETICLE_MM2 or d == 3)  # (858.02 had read as 858: reviews)
     shown = f"{mm2:,.{digits}f}"
     line = (f"{model.name}{f' ({model.phase})' if model.phase else ''}: the largest chip's area is {shown} mm2 "
             f"(of {chips} chip(s)), beyond the {RETICLE_MM2:g} mm2 a lithography reticle exposes (26 x 33 mm): no one "

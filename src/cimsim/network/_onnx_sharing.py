@@ -12,6 +12,7 @@ hold equal weights (or biases) one array again.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import math
 import warnings
@@ -108,7 +109,7 @@ def _values(array: np.ndarray) -> tuple | bytes:
     return (float(flat[0]),) if flat.size and (flat == flat[0]).all() else flat.tobytes()
 
 
-def _weights_read(node, alias: dict[str, tuple], value: dict[str, bytes]) -> list[tuple]:
+def _weights_read(node, alias: dict[str, tuple], value) -> list[tuple]:
     """how each weight matrix a matrix ``node`` reads is made (:func:`_made_of`), once each, at its weight inputs
     (:data:`_MATRIX_OPS`: not a bias, a scale or a zero point): a Gemm's B^T or B x alpha, a ConvTranspose's kernel
     and a quantised weight at scales of other values (``value``: a constant's name -> its values) are other
@@ -122,7 +123,8 @@ def _weights_read(node, alias: dict[str, tuple], value: dict[str, bytes]) -> lis
             how = alias[node.input[k]] + (("transB",) if transposed and k > 0 else ()) + (
                 ("alpha", attrs["alpha"].f) if "alpha" in attrs and attrs["alpha"].f != 1 else ()) + (
                 (node.op_type,) if node.op_type == "ConvTranspose" else ()) + tuple(  # a QLinear weight's scales
-                value.get(name, name or (0.0,)) for name in (node.input[k + 1:k + 3] if node.op_type[0] == "Q" else ()))
+                value(name) if name else (0.0,) for name in ([*node.input[k + 1:k + 3], "", ""][:2]
+                                                       if node.op_type[0] == "Q" else ()))  # (an omitted zero point: 0)
             left = k == 0 and node.op_type in ("MatMul", "QLinearMatMul", "MatMulInteger")  # a float one: its own
             made.append((*how, "left of", node.name or node.output[0] if node.op_type == "MatMul" else "") if left
                         else how)
@@ -152,11 +154,18 @@ def shared_note(graph, source: str) -> None:
     from onnx import numpy_helper
 
     (alias, fixed, same), readers = _made_of(graph, nodes, constants), defaultdict(list)
-    small = {t.name: t for t in graph.initializer if math.prod(t.dims) <= 1 << 20} | {  # scales, zero points
-        n.output[0]: a.t for n in nodes if n.op_type == "Constant" for a in n.attribute
-        if a.name == "value" and math.prod(a.t.dims) <= 1 << 20}
-    value = {name: _values(numpy_helper.to_array(small[same.get(name, name)])) for name in fixed
-             if same.get(name, name) in small}  # (by value, as the importer makes one matrix: reviews)
+    tensors = {t.name: t for t in graph.initializer} | {
+        n.output[0]: a.t for n in nodes if n.op_type == "Constant" for a in n.attribute if a.name == "value"}
+
+    @functools.cache
+    def value(name: str) -> tuple | bytes | str:
+        """a scale's or zero point's values (:func:`_values`; by value, as the importer makes one matrix: reviews),
+        read only where looked up, of a number tensor of up to 2**20 values; else its name"""
+        t = tensors.get(same.get(name, name))
+        if t is None or math.prod(t.dims) > 1 << 20:
+            return name
+        array = numpy_helper.to_array(t)
+        return _values(array) if array.dtype.kind in "biuf" else name
     for node in nodes:  # the imported ones (a dead reader is not priced; one of constants alone is folded)
         if not all(name in fixed for name in node.input if name):
             for made in _weights_read(node, alias, value):

@@ -108,19 +108,20 @@ _HOST_BEFORE = re.compile(rf"\b(?:{_HOST})\b", re.IGNORECASE)
 _KINDED = re.compile(r"\b(?:\w*CIM|IMC|PIM|PE|ReRAM|RRAM|PCM|MRAM|FeFET|comput\w*-in-memory|in-memory[- ]comput\w*)"
                      r"(?![a-z0-9])", re.IGNORECASE)
 """a count of a CIM kind ('16 CIM cores'): the design's, whatever host came before (reviews)"""
-_OWNS = re.compile(r"\b(?:with|has|have|having|of|includes?|contains?|holds?)\b|'s\b", re.IGNORECASE)
-"""words between a host and a count that make it the host's ('an MCU with 2 SRAM macros'); without them a count of
-macros after a host is the design's ('A RISC-V core schedules 8 SRAM macros': reviews)"""
+_OWNS = re.compile(r"(?:\b(?:with|has|having|holds|contains|includes|uses|its)|['\u2019]s)\s+$", re.IGNORECASE)
+"""a word right before a count of macros after a host that makes them the host's ('an MCU with 2 SRAM macros', 'the
+host's 2 SRAM macros'); else they are the design's ('A RISC-V host with a DMA engine controls 8 SRAM macros':
+reviews)"""
 _PART = r"(?:[\w-]*[A-Za-z][\w-]*[ -]){0,2}?(?:macro|core|bank|tile|array|sub-?array|PE|cluster)s?\b"
 _EACH_PART = re.compile(rf"\b(?:each|every)\s+{_PART}", re.IGNORECASE)
 """one part's count follows ('Each macro has 4 banks'; not 'each of the 8 macros', 'every cycle': a chips probe and
 a review)"""
 _PER_PART = re.compile(rf"\s*(?:(?:per|(?:in|of|within|for|inside) (?:each|every))[\s-]+{_PART}"
-                       rf"|\(per[\s-]+{_PART}(?=\s*[);,])|/\s*{_PART}|\s+each\b(?=\s*(?:[,;.)]|$|in\s+\d)))",
+                       rf"|\(per[\s-]+{_PART}(?=\s*[);,])|/\s*{_PART}|\s+each\b(?=\s*(?:[,;.)]|$|in\s+\d+\s+{_PART})))",
                        re.IGNORECASE)
 """after a count: it is one part's ('4 banks per macro', '4 banks (per macro)', '4 banks/macro', '4 banks in every
-macro', '4 banks each,'; not '16 cores per chip', 'the 8 macros each have 4 banks', '8 macros each run at', '8 CIM
-macros each in its own domain', '8 CIM macros (per-macro power gating)': reviews)"""
+macro', '4 banks each,', '4 banks each in 8 macros'; not '16 cores per chip', 'the 8 macros each have 4 banks', '8
+macros each run at', '8 CIM macros each in its own domain', '8 CIM macros (per-macro power gating)': reviews)"""
 _CONTRAST = re.compile(r"\b(?:while|whereas|but|this (?:chip|work|design|macro|paper))\b", re.IGNORECASE)
 """where the words of another chip stop applying within a clause ('Prior work used 4 macros while this chip uses
 16 CIM macros': 16)"""
@@ -149,7 +150,7 @@ def n_core(notes: str) -> int | None:
         since = max([start, host_end] + [m.end() for m in _CONTRAST.finditer(notes, start, match.start())])
         other = _OTHER_THINGS.search(notes, since, match.start())
         if other and _HOST_BEFORE.fullmatch(other.group(0)) and (_KINDED.search(match.group(0)) or (
-                "macros" in match.group(0).lower() and not _OWNS.search(notes, other.end(), match.start()))):
+                "macros" in match.group(0).lower() and not _OWNS.search(notes[other.end():match.start()]))):
             other = None  # a host before the design's own ('A RISC-V host controls 16 CIM cores')
         per = _PER_PART.match(notes, match.end())
         part = _EACH_PART.search(notes, max(start, last_end), match.start()) or per
@@ -185,9 +186,9 @@ _NEGATORS = {"no", "non", "not", "neither", "nor", "without", "unlike", "replace
 _JOINS = {"or", "and", "/", "&", "adc", "adcs", "converter", "converters", "a", "an", "the", "any", "use", "of"}
 """words that join a list of types under one negation, or that a type's name and an article take"""
 _REPLACED = re.compile(r"(?:[\s-]+(?:adcs?|converters?))?,?\s+(?:(?:is|are|was|were|has been|have been|gets?|got)"
-                       r"\s+replaced|replaced\s+(?:by|with))\b")
-"""after a type: it was replaced by another, a passive ('the SAR ADC is replaced by a flash'; not 'ramp replaced
-flash', whose subject replaced: a review)"""
+                       r"\s+)?replaced\b(?P<next>(?:\s+[\w-]+){0,3})")
+"""after a type: it was replaced ('the SAR ADC is replaced by a flash', 'SAR replaced in v2'), unless a type follows
+before 'by' or 'with' (an active 'ramp replaced flash' rules out its object: reviews)"""
 
 
 def _ruled_out(before: str) -> bool:
@@ -196,7 +197,7 @@ def _ruled_out(before: str) -> bool:
     types of a list (a type after a word, 'instead of SAR we use flash', is that negation's, not this one's: reviews)"""
     if before.endswith("non-"):
         return True
-    text = re.sub(r"\bno\.|\bnot only\b", " ", before.lower())  # 'No. of flash ADCs', 'not only SAR but also'
+    text = re.sub(r"\bno\.|\bnot (?:only|just)\b", " ", before.lower())  # 'No. of flash ADCs', 'not only SAR but'
     words = re.findall(r"[\w/&-]+", re.sub(r"n't\b", " not", text).replace("cannot", "can not"))
     other = 0
     for k in range(len(words) - 1, -1, -1):
@@ -225,8 +226,9 @@ def _named(pattern: str, name: str) -> re.Match | None:
     for m in re.finditer(pattern, name):
         start = breaks[bisect.bisect_right(breaks, m.start()) - 1]
         clause = name[max(start, m.start() - 200):m.start()]  # (a negation reaches a few words: linear time)
-        if not (re.match(r"[- ]?(?:free|less)\b", name[m.end():]) or _REPLACED.match(name, m.end())
-                or _ruled_out(clause)):
+        replaced = _REPLACED.match(name, m.end())
+        active = replaced and re.match(rf"(?:(?!\b(?:by|with)\b).)*?(?:{_ANY_TYPE})", replaced.group("next"))
+        if not (re.match(r"[- ]?(?:free|less)\b", name[m.end():]) or (replaced and not active) or _ruled_out(clause)):
             return m
     return None
 
