@@ -12,7 +12,7 @@ import pytest
 from click.testing import CliRunner
 
 from cimsim.cli import main
-from cimsim.validation import macro_comparison, macro_configs, macro_data, macro_report
+from cimsim.validation import macro_comparison, macro_configs, macro_data, macro_report, macro_text
 from cimsim.validation.published import fold_error
 
 SHIPPED = (resources.files("cimsim.validation") / macro_data.MACRO_FILE).read_text()
@@ -526,7 +526,7 @@ def test_a_misspelt_adc_type_an_unused_enob_and_an_unstated_field_are_said(tmp_p
     assert "ADC 'flsh' priced as sar (no type named: did you mean \"flash\"?)" in notes
     assert "adc_enob 5 not used: a ramp converter is priced by its 2**bits steps" in notes
     assert "None" not in notes and "adc_enob not stated -> 5" in notes
-    assert macro_data.adc_type_hint("Integrating ADC") == "" and macro_data.adc_type_hint("other: 1b comparator") == ""
+    assert macro_text.adc_type_hint("Integrating ADC") == "" and macro_text.adc_type_hint("other: 1b comparator") == ""
 
 
 def test_the_cli_summary_says_how_many_points_were_left_out(tmp_path):

@@ -21,9 +21,8 @@ is one programming pulse; device physics sets these figures, so they are not sca
 
 from __future__ import annotations
 
-import re
-
 import math
+import re
 from dataclasses import dataclass, replace
 
 from ..argcheck import checked_types

@@ -81,7 +81,7 @@ CHOICES: dict[str, tuple[str, ...]] = {"family": FAMILIES, "data": DATA_CONDITIO
                                        "subtraction": tuple(m.value for m in Subtraction),
                                        "cell_access": tuple(m.value for m in CellAccess),
                                        "uiuc_area_of": ("core", "design")}
-"""the fields with a fixed set of values (``adc_type`` is free text: :func:`cimsim.validation.macro_data.adc_type`)"""
+"""the fields with a fixed set of values (``adc_type`` is free text: :func:`cimsim.validation.macro_text.adc_type`)"""
 _POSITIVE_INTS = ("cores", "rows", "cols", "rows_per_read", "input_bits", "bits_per_read", "weight_bits",
                   "weight_levels", "bits_per_cell", "adcs", "cols_per_adc", "chain_register_rows", "uiuc_alpha",
                   "uiuc_b_x", "read_phases", "row_groups_per_conversion")

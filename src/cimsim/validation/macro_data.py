@@ -24,10 +24,10 @@ from ..config.toml_file import read_toml
 from .macro_checks import (CONFIG_FIELDS, DATA_CONDITIONS, FAMILIES, FULL_ARRAY_ENERGY, MVM_MACS, as_toml,
                            check_consistent, check_fields, check_top_level, check_uiuc_area, unique_labels)
 from .macro_figures import ADC_CONVERSION, check_density, check_invocation, whole_invocation
-from .macro_text import adc_type, adc_type_hint, caution, design_cores, system_level
+from .macro_text import caution, design_cores, system_level
 from .macro_defaults import in_entry_terms
 
-__all__ = ["adc_type", "adc_type_hint", "MACRO_FILE", "CONFIG_FIELDS", "DATA_CONDITIONS", "FAMILIES", "ENTRY_LIMITS",
+__all__ = ["MACRO_FILE", "CONFIG_FIELDS", "DATA_CONDITIONS", "FAMILIES", "ENTRY_LIMITS",
            "Unusable", "MacroPoint", "Macro", "MVM_MACS", "RAW_FIGURES", "COMPARED_ENERGIES", "uiuc_normalised",
            "raw_figures", "invocation_blockers", "invocation_precision", "invocation_reads", "cached_per_file",
            "file_name", "load_macros", "find_macro", "point_exclusion", "explained_unusable", "significant_digits",
