@@ -139,6 +139,70 @@ def test_a_data_file_replaced_or_removed_mid_sweep_fails_its_points_for_a_resume
         assert sorted(tuple(r.values()) for r in _rows(out)) == sorted(tuple(r.values()) for r in truth.values())
 
 
+@pytest.mark.parametrize("change", ["rewritten", "renamed"])
+def test_a_data_file_changed_and_put_back_while_a_point_runs_fails_the_point(tmp_path, monkeypatch, change):
+    """a file swapped and put back within one point's run (an editor's save and revert, a checkout there and back)
+    passed the checks before and after it: its row held numbers of both files under the id, and a resume kept it
+    (a probe); the file's version (inode, size, times) is compared too"""
+    from cimsim.sweep import metrics
+
+    w = tmp_path / "w.npy"
+    np.save(w, np.random.default_rng(0).uniform(-1, 1, (16, 32)))
+    spec_path = tmp_path / "spec.toml"
+    spec_path.write_text(f'base = "{DEFAULT}"\nkind = "functional"\n[axes]\n"adc.bits" = [4]\n[set]\n'
+                         '"workload.weights" = "file"\n"workload.weights_file" = "w.npy"\n"workload.in_features" = 32\n'
+                         '"workload.out_features" = 16\n"workload.vectors" = 8\n')
+    point, = expand(load_spec(spec_path))
+    task = metrics.Task(point.id, point.config, "functional", ("relative_error",), point.file_sha256)
+    time.sleep(0.05)  # past the file system clock's tick of the file's writing
+    run = metrics._functional
+
+    def swapped_and_back(config):
+        held = w.read_bytes()
+        if change == "rewritten":
+            np.save(w, np.zeros((16, 32)))
+            w.write_bytes(held)
+        else:
+            w.rename(tmp_path / "away.npy")
+            (tmp_path / "away.npy").rename(w)
+        assert w.read_bytes() == held
+        return run(config)
+
+    monkeypatch.setattr(metrics, "_functional", swapped_and_back)
+    outcome, = metrics.evaluate([task])
+    assert outcome.error.startswith(metrics.FILE_CHANGED), outcome
+    assert "w.npy' was written, touched or replaced while the point ran" in outcome.error
+    monkeypatch.setattr(metrics, "_functional", run)
+    outcome, = metrics.evaluate([task])  # left alone, the same file passes
+    assert outcome.error is None and outcome.metrics["relative_error"] > 0
+
+
+def test_a_point_whose_memory_refusal_would_repeat_is_not_run_again_and_its_file_is_left_as_it_is(tmp_path):
+    """a limit along an axis (part of the point's id) refuses its point the same way every time: a re-run of the
+    finished sweep had run it again, said 'its limit or batch size set since?' and rewritten the file (a new inode)
+    each time (a probe); the refusal's settings are kept in its error, and only other settings run it again (a row
+    written before they were kept too)"""
+    from cimsim.sweep.results import columns, write_rows
+
+    spec_path = tmp_path / "spec.toml"
+    spec_path.write_text(f'base = "{DEFAULT}"\nkind = "functional"\n[axes]\n"simulation.memory_limit_gib" = '
+                         '[0.00001, 4.0]\n[set]\n"workload.vectors" = 8\n')
+    out = tmp_path / "r.csv"
+    assert (run_sweep(spec_path, out, workers=1).failed, len(_rows(out))) == (1, 2)
+    failed, = [r for r in _rows(out) if r["status"] == "failed"]
+    assert failed["error"].startswith("over the memory limit (the point runs again on a resume): [limit 10737 B, "
+                                      "batch size 2048] 'workload."), failed["error"]
+    before, text, notes = os.stat(out).st_ino, out.read_text(), []
+    summary = run_sweep(spec_path, out, workers=1, notice=notes.append)
+    assert (summary.skipped, notes, os.stat(out).st_ino, out.read_text()) == (2, [], before, text)
+    rows = {r["point_id"]: {**r, "error": r["error"].replace("[limit 10737 B, batch size 2048] ", "")}
+            for r in _rows(out)}
+    write_rows(out, columns(load_spec(spec_path)), rows)  # as rows written before
+    summary = run_sweep(spec_path, out, workers=1, notice=notes.append)
+    assert summary.skipped == 1 and len(notes) == 1 and "a point refused over the memory limit" in notes[0], notes
+    assert [r["error"] for r in _rows(out) if r["status"] == "failed"] == [failed["error"]]
+
+
 def _rows(path) -> list[dict[str, str]]:
     with open(path, newline="") as fh:
         return list(csv.DictReader(fh))

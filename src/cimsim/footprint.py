@@ -37,7 +37,7 @@ __all__ = ["HELD_BYTES_PER_CELL", "HELD_BYTES_PER_WEIGHT", "PROGRAMMING_BYTES_PE
            "PROGRAMMING_BYTES_PER_IDEAL_CELL", "BYTES_PER_VECTOR_INPUT", "IR_DROP_BYTES_PER_CELL_BIT",
            "OUTPUT_ARRAYS", "machine_memory_bytes",
            "IMPORT_MEMORY_FRACTION", "check_process_memory",
-           "estimate_bytes", "check_memory", "MemoryLimitError"]
+           "estimate_bytes", "check_memory", "memory_settings", "MemoryLimitError"]
 
 HELD_BYTES_PER_CELL = 8
 """bytes per used cell a programmed layer keeps: float32 conductances and product matrix (measured 4.0 to 7.9)"""
@@ -213,7 +213,19 @@ def _estimate(plans: Sequence[Plan], *args) -> tuple[float, float]:
 
 class MemoryLimitError(ConfigError):
     """A simulation refused before allocating: its estimated peak memory exceeds the limit (:func:`check_memory`).
-    A failure of the run's settings and machine, not of the design: a sweep runs such a point again on a resume."""
+    A failure of the run's settings and machine, not of the design: a sweep runs such a point again on a resume
+    where they changed (:attr:`settings`)."""
+
+    settings = ""
+    """the settings it was refused under (:func:`memory_settings`)"""
+
+
+def memory_settings(config: Config) -> str:
+    """what a memory refusal of ``config`` depends on besides the design: the limit in bytes (the setting's, else
+    this machine's memory) and the batch size"""
+    limit = config.simulation.memory_limit_gib
+    return (f"limit {round(limit * GIB) if limit is not None else machine_memory_bytes()} B, batch size "
+            f"{config.simulation.batch_size}")
 
 
 @checked_types
@@ -253,7 +265,7 @@ def check_memory(config: Config, plans: Sequence[Plan], shape_field: str, activa
                                   (vectors_field, lambda: vectors_field and fits(n=1, rows=1, calibrated=1)))
                   if ok()), shape_field)
     where = "simulation.memory_limit_gib" if limit is not None else "this machine's memory"
-    raise MemoryLimitError(config.source, [(field, (
+    refusal = MemoryLimitError(config.source, [(field, (
         f"'{field}': the simulation would need about {(layers + chunk_bytes) / GIB:.3g} GiB (layers on crossbars "
         f"{layers / GIB:.3g} GiB, a chunk of {vectors} in flight, read {min(vectors, batch)} at a time"
         + (f", {min(calibration, vectors)} calibrated at once" if calibration and not network else "")
@@ -263,6 +275,8 @@ def check_memory(config: Config, plans: Sequence[Plan], shape_field: str, activa
            "GiB cimsim may use")
         + ", or price the design from shapes alone (cimsim estimate, a sweep with kind = \"analytic\", or cimsim "
         "price-model)"))])
+    refusal.settings = memory_settings(config)
+    raise refusal
 
 
 _FIXES = {"simulation.batch_size": "use a smaller simulation.batch_size",

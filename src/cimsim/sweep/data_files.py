@@ -12,7 +12,7 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
-__all__ = ["file_digests"]
+__all__ = ["file_digests", "file_version"]
 
 _RECENT_NS = 2_000_000_000
 """a data file changed less than this long ago (ns; 2 s, the tick of the coarsest file-system clock, FAT's) is hashed
@@ -31,11 +31,17 @@ def _digest(path: str) -> str:
     same size with the modification time kept, as ``cp -p`` or ``rsync -t`` leave them, are hashed again). A file
     changed within ``_RECENT_NS`` of now is hashed every time: a second change within one tick of the file system's
     clock can keep every one of those."""
-    stat = os.stat(path)
-    version = (stat.st_dev, stat.st_ino, stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns)
-    if abs(time.time_ns() - stat.st_ctime_ns) < _RECENT_NS:
+    version = file_version(path)
+    if abs(time.time_ns() - version[-1]) < _RECENT_NS:
         return _file_digest.__wrapped__(path, version)
     return _file_digest(path, version)
+
+
+def file_version(path: str) -> tuple[int, ...]:
+    """a file's device, inode, size, modification and change times (ns): any write, replacement (a rename onto the
+    name: another inode; renamed back, the same inode's change time moved) or ``touch`` gives another"""
+    stat = os.stat(path)
+    return stat.st_dev, stat.st_ino, stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns
 
 
 @functools.lru_cache(maxsize=256)

@@ -22,7 +22,8 @@ from . import fingerprint as model
 
 __all__ = ["COST_METRICS", "OUTPUT_METRICS", "CLIPPING_METRICS", "RANGE_METRICS", "BETTER_HIGHER", "available_metrics",
            "default_metrics", "Task", "Outcome", "evaluate", "error_text", "point_error", "analytic_metrics",
-           "MISSING_PACKAGE", "OVER_MEMORY", "FILE_CHANGED", "RERUN_FAILURES", "alike_axes", "unread_fields"]
+           "MISSING_PACKAGE", "OVER_MEMORY", "FILE_CHANGED", "RERUN_FAILURES", "rerun_why", "alike_axes",
+           "unread_fields"]
 
 COST_METRICS = ("energy_pj", "latency_ns", "throughput_per_s", "area_mm2", "tops_per_w", "tops_per_mm2",
                 "energy_gain", "latency_gain", "throughput_gain", "edp_gain")
@@ -62,8 +63,10 @@ runs it again"""
 FILE_CHANGED = "a data file changed or unreadable during the sweep (the point runs again on a resume): "
 """how the error of a point starts whose data file (``workload.*_file``) the worker found other than the sweep's
 start hashed into the point's id, or could not read (:func:`.data_files.file_digests`, checked before and after the
-point's run): its numbers would be another file's under this one's id (replaced mid-run, they had been, silently:
-a probe), so a resume, which hashes the files again, runs it again"""
+point's run), or that was written, touched or replaced while the point ran (:func:`.data_files.file_version`: a
+file swapped and put back within one point's run had left numbers of both files under the id, unseen: a probe):
+its numbers would be another file's under this one's id, so a resume, which hashes the files again, runs it
+again"""
 RERUN_FAILURES = {MISSING_PACKAGE: "a point that failed for want of a package (installed since?)",
                   OVER_MEMORY: "a point refused over the memory limit (its limit or batch size set since?)",
                   FILE_CHANGED: "a point whose data file changed or could not be read while it ran"}
@@ -128,11 +131,11 @@ def evaluate(tasks: Sequence[Task]) -> list[Outcome]:
     outcomes = []
     for task in tasks:
         try:
-            _same_files(task)
+            versions = _same_files(task)
             try:
                 values = analytic_metrics(task.config) if task.kind == "analytic" else _functional(task.config)
             finally:  # a file replaced while the point ran (some reads another file's), or gone (its error that)
-                _same_files(task)
+                _same_files(task, versions)
             outcomes.append(Outcome(task.point_id, {m: values[m] for m in task.metrics}))
         except ImportError:
             raise
@@ -145,43 +148,67 @@ class DataFileChanged(Exception):
     """a data file of a point other than its id says, or unreadable (:data:`FILE_CHANGED`)"""
 
 
-def _same_files(task: Task) -> None:
-    """:class:`DataFileChanged` where a data file of ``task`` is not the one its id hashed"""
-    from .data_files import file_digests
+def _same_files(task: Task, before: dict[str, tuple[int, ...]] | None = None) -> dict[str, tuple[int, ...]]:
+    """:class:`DataFileChanged` where a data file of ``task`` is not the one its id hashed, or (``before``: their
+    versions as the point started, :func:`.data_files.file_version`) was changed since, even if back as it was;
+    returns the files' versions now"""
+    from .data_files import file_digests, file_version
 
     paths = {(key := name.partition(".")[2]): getattr(task.config.workload, key) for name in task.file_sha256}
     try:
         now = file_digests(paths)  # the files the id hashed, only (no table of the config rebuilt for each point)
+        versions = {name: file_version(paths[name.partition(".")[2]]) for name in task.file_sha256}
     except OSError as exc:
         raise DataFileChanged(f"{exc.strerror or exc}: {exc.filename}") from None
     for name, digest in task.file_sha256.items():
+        path = paths[name.partition(".")[2]]
         if now[name] != digest:
-            raise DataFileChanged(f"{name} {paths[name.partition('.')[2]]!r} holds other contents (sha256 "
-                                  f"{now[name][:16]}) than at the sweep's start ({digest[:16]})")
+            raise DataFileChanged(f"{name} {path!r} holds other contents (sha256 {now[name][:16]}) than at the "
+                                  f"sweep's start ({digest[:16]})")
+        if before is not None and versions[name] != before[name]:
+            raise DataFileChanged(f"{name} {path!r} was written, touched or replaced while the point ran (its "
+                                  "reads may mix two files' contents)")
+    return versions
 
 
 def point_error(exc: Exception) -> str:
     """a point's error as its results row holds it: :func:`error_text`, after why a resume runs it again (a missing
-    package, the memory limit) where that is the cause"""
-    return _environment(exc) + error_text(exc)
+    package, the memory limit, a data file changed) where that is the cause; a memory refusal's settings follow in
+    brackets (:func:`rerun_why`)"""
+    start, cause = _environment(exc)
+    settings = getattr(cause, "settings", "") if start == OVER_MEMORY else ""
+    return start + f"[{settings}] " * bool(settings) + error_text(exc)
 
 
-def _environment(exc: BaseException | None) -> str:
-    """:data:`MISSING_PACKAGE` where an ImportError is ``exc`` or its cause or context (at any depth),
-    :data:`OVER_MEMORY` where a memory refusal is, else ''"""
+def rerun_why(error: str, config: Config | None) -> str:
+    """Why a resumed sweep runs a failed point of ``config`` (None: an invalid combination) again, whose row's error
+    is ``error`` (:data:`RERUN_FAILURES`), else '': one refused over the memory limit only where its settings
+    (:func:`cimsim.footprint.memory_settings`) are not those its error holds (rows written before it held them run
+    again); one whose refusal would repeat, its limit an axis, had run again and its file been rewritten on every
+    run of the finished sweep (a probe)."""
+    from ..footprint import memory_settings
+
+    if error.startswith(OVER_MEMORY) and config is not None and error[len(OVER_MEMORY):].startswith(
+            f"[{memory_settings(config)}] "):
+        return ""
+    return next((why for start, why in RERUN_FAILURES.items() if error.startswith(start)), "")
+
+
+def _environment(exc: BaseException | None) -> tuple[str, BaseException | None]:
+    """(:data:`MISSING_PACKAGE` where an ImportError is ``exc`` or its cause or context (at any depth),
+    :data:`OVER_MEMORY` where a memory refusal is, :data:`FILE_CHANGED` where a data file changed, else ''; that
+    exception)"""
     from ..footprint import MemoryLimitError
 
     seen = set()
     while exc is not None and id(exc) not in seen:
-        if isinstance(exc, ImportError):
-            return MISSING_PACKAGE
-        if isinstance(exc, MemoryLimitError):
-            return OVER_MEMORY
-        if isinstance(exc, DataFileChanged):
-            return FILE_CHANGED
+        for kind, start in ((ImportError, MISSING_PACKAGE), (MemoryLimitError, OVER_MEMORY),
+                            (DataFileChanged, FILE_CHANGED)):
+            if isinstance(exc, kind):
+                return start, exc
         seen.add(id(exc))
         exc = exc.__cause__ or exc.__context__
-    return ""
+    return "", None
 
 
 def _costs(config: Config, cim: Breakdown, baseline: Breakdown) -> dict[str, float]:

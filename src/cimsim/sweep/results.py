@@ -40,7 +40,7 @@ from ..atomic import is_stream, write_atomic, write_atomic_with
 from .lock import check_named, hold
 from . import fingerprint as model
 from .fingerprint import COLUMN, foreign_note
-from .metrics import RERUN_FAILURES
+from .metrics import rerun_why
 from .points import Point
 from .spec import SweepSpec
 
@@ -116,8 +116,8 @@ def read_results(path: str | os.PathLike, spec: SweepSpec, points: Sequence[Poin
     holds the axis values of one of ``points`` under another id (the error names its line and id): it was computed
     from other inputs (the kind, the base config, ``[set]`` or a data file changed since) and would
     stand beside the new row unnoticed. A failed row so is left out as damaged: its point runs again; so is a failed
-    row of one of ``points`` whose error says a package was missing or its memory over the limit (the run's failure,
-    :data:`.metrics.RERUN_FAILURES`). Under the sweep's lock, an OSError where the file it holds there was replaced,
+    row of one of ``points`` whose error says a package was missing, its memory over the limit of other settings or
+    a data file changed (the run's failure, :func:`.metrics.rerun_why`). Under the sweep's lock, an OSError where the file it holds there was replaced,
     moved or removed (:func:`.lock.check_named`).
     """
     path = Path(path)
@@ -135,6 +135,7 @@ def read_results(path: str | os.PathLike, spec: SweepSpec, points: Sequence[Poin
     names = _names(path, columns(spec), lines[0])  # any other first line: a header of this sweep, else refused
     legacy = CHECKSUM not in names  # written before checksums, and before the cimsim column: set aside, unverified
     values = {p.id: dict(zip((a.field for a in spec.axes), map(_cell, p.values))) for p in points}
+    configs = {p.id: p.config for p in points}
     positions = {tuple(v.values()) for v in values.values()}
     rows, damaged, stale, foreign, current = {}, [], [], {}, model.fingerprint()
     for number, line in enumerate(lines[1:-1], start=2):
@@ -152,7 +153,7 @@ def read_results(path: str | os.PathLike, spec: SweepSpec, points: Sequence[Poin
             why = ("a failed row of axis values this sweep's point now has under another id (its inputs changed: "
                    "a data file made or changed, the base config, [set] or the kind)")
         if not why and row["point_id"] in values and row["status"] == "failed":  # the environment's failure
-            why = next((w for start, w in RERUN_FAILURES.items() if row["error"].startswith(start)), "")
+            why = rerun_why(row["error"], configs[row["point_id"]])
         if why:
             damaged.append(f"line {number}: {why}")
         else:
