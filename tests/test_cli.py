@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import numpy as np
@@ -660,15 +663,41 @@ def test_a_ctrl_c_dropped_in_a_callback_while_a_command_runs_is_sent_again():
 
     from cimsim.__main__ import _interrupt_again
 
-    got = []
-    old = signal.signal(signal.SIGINT, lambda signum, frame: got.append(signum))
+    got, inside = [], [False]
+    old = signal.signal(signal.SIGINT, lambda signum, frame: got.append((signum, inside[0])))
     try:
+        inside[0] = True
         _interrupt_again(types.SimpleNamespace(exc_type=KeyboardInterrupt))
-        for _ in range(3):  # the handler runs at the next instructions of this thread
-            pass
+        inside[0] = False
+        deadline = time.monotonic() + 10
+        while not got and time.monotonic() < deadline:  # sent from another thread a millisecond on
+            time.sleep(1e-3)
     finally:
         signal.signal(signal.SIGINT, old)
-    assert got == [signal.SIGINT]
+    assert got == [(signal.SIGINT, False)]  # handled after the hook: raised in it, it had been dropped again
+
+
+def test_a_ctrl_c_dropped_in_a_finalizer_stops_the_command(tmp_path):
+    """a Ctrl-C that lands in a finalizer while a command runs: the re-sent one had been raised in the hook itself
+    and dropped again (a traceback 'Exception ignored in sys.unraisablehook', the report written, exit 0: a probe)"""
+    script = tmp_path / "ctrl_c.py"
+    script.write_text("import signal, sys\n"
+                      "import cimsim.api as api\n"
+                      "real = api.estimate\n"
+                      "class Finalizer:\n"
+                      "    def __del__(self): signal.raise_signal(signal.SIGINT)\n"
+                      "def estimate(*a, **k):\n"
+                      "    Finalizer()\n"
+                      "    return real(*a, **k)\n"
+                      "api.estimate = estimate\n"
+                      "sys.argv = ['cimsim', *sys.argv[1:]]\n"
+                      "from cimsim.__main__ import main\n"
+                      "main()\n")
+    out = tmp_path / "e.json"
+    child = subprocess.run([sys.executable, str(script), "estimate", str(ROOT / "configs" / "default.toml"), "-o",
+                            str(out)], capture_output=True, text=True, timeout=300, cwd=tmp_path)
+    assert (child.returncode, child.stderr) == (130, "stopped: interrupted.\n"), child.stderr
+    assert not out.exists()
 
 
 @pytest.mark.parametrize("command, field, said", [

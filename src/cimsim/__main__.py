@@ -49,11 +49,22 @@ def _interrupt_again(unraisable) -> None:
     """a Ctrl-C the interpreter dropped in a callback (a module lock's, while a command imports what it needs before
     its own handler is in place: a sweep had then run every point, exit 0) sent again, to land where it is not"""
     if issubclass(unraisable.exc_type, KeyboardInterrupt):
-        import signal
+        import _thread
 
-        signal.raise_signal(signal.SIGINT)
+        # from another thread a millisecond on, so the main thread handles it once this hook has returned (sent from
+        # here, by signal.raise_signal or interrupt_main, it was raised in the hook at once and dropped again: a
+        # probe; threading.Thread's start waits, and it had landed in that wait)
+        _thread.start_new_thread(_ctrl_c_later, ())
     else:
         sys.__unraisablehook__(unraisable)
+
+
+def _ctrl_c_later() -> None:
+    import _thread
+    import time
+
+    time.sleep(1e-3)
+    _thread.interrupt_main()
 
 
 if __name__ == "__main__":

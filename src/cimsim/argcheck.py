@@ -118,8 +118,9 @@ def look_alike_key(name: str, fold=str.casefold) -> str:
 def has_hidden_character(text: str) -> bool:
     """whether a name ``text`` holds a control character or an invisible format character (a zero-width space, a
     right-to-left override: Unicode category Cf but the joiners, :data:`JOINERS`), which would make two names look
-    alike or reverse the terminal text printed after it"""
-    return any(unicodedata.category(ch) == "Cc" or unicodedata.category(ch) == "Cf" and ch not in JOINERS
+    alike or reverse the terminal text printed after it, or a lone surrogate (category Cs: a byte of the command
+    line that is no UTF-8, which no report or plot can encode: compare had failed in matplotlib, a probe)"""
+    return any(unicodedata.category(ch) in ("Cc", "Cs") or unicodedata.category(ch) == "Cf" and ch not in JOINERS
                for ch in text)
 
 

@@ -211,10 +211,12 @@ def _check_kernel_file(path: str | os.PathLike) -> None:
 def check_writable(path: str | os.PathLike, folder: bool = False, appended: bool = False,
                    sidecars: tuple[str, ...] = ()) -> None:
     """An OSError where no file can be written at ``path`` (``folder``: inside the folder ``path``): the nearest
-    existing folder refuses a new file (said before a long run, not after it), or ``path`` is a loop of symbolic
-    links; a device or pipe passes, as do this process's stdout and stderr (written through, never replaced).
-    ``appended``: an existing file must open for appending too (not read-only, not immutable); ``sidecars``: the
-    suffixes of files written beside it (``.lock``), whose names must fit the file system too."""
+    existing folder refuses a new file (said before a long run, not after it), ``path`` is a loop of symbolic
+    links, or an existing file there (or beside it, ``sidecars``) does not open for writing (read-only, immutable:
+    a file made read-only to keep it had been replaced through a rename, which its permissions do not stop, and a
+    sweep's side file had stopped the run after it ran: probes); a device or pipe passes, as do this process's
+    stdout and stderr (written through, never replaced). ``appended``: an existing file must open for appending;
+    ``sidecars``: the suffixes of files written beside it (``.lock``), whose names must fit the file system too."""
     if is_stream(path) or standard_stream(path) is not None:
         _check_kernel_file(path)
         return
@@ -232,5 +234,6 @@ def check_writable(path: str | os.PathLike, folder: bool = False, appended: bool
         if len(os.fsencode(name)) > longest:
             raise OSError(errno.ENAMETOOLONG, f"a name longer than the {longest} bytes the file system allows{which}",
                           str(path))
-    if appended and target.is_file():
-        os.close(os.open(target, os.O_WRONLY | os.O_APPEND))  # opened, nothing written
+    for name in [target, *(target.with_name(target.name + suffix) for suffix in sidecars)]:
+        if name.is_file():  # opened, nothing written
+            os.close(os.open(name, os.O_WRONLY | (os.O_APPEND if appended else 0)))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import os
+import re
 from pathlib import Path
 
 import click
@@ -19,9 +20,9 @@ __all__ = ["price_model_command"]
 @click.argument("model_name", metavar="MODEL")
 @click.option("--config", "config_path", type=click.Path(dir_okay=False), default=None,
               help="Design to price it on (default: the rram-default preset, the hardware of configs/default.toml).")
-@click.option("--seq-len", type=Integers(1), default=None,
+@click.option("--seq-len", type=Integers(1, 1 << 30), default=None,
               help="BERT: tokens per sequence (128); decoder: prompt length (prefill) and KV-cache context (decode), "
-                   "default its trained context.")
+                   "default its trained context (a model of learned positions takes at most those).")
 @click.option("--phase", type=click.Choice(["prefill", "decode", "both"]), default=None,
               help="Decoders only: which phase to price (default both).")
 @click.option("--kv-cache", type=click.Choice(["sram", "dram"]), default="sram", show_default=True,
@@ -89,7 +90,8 @@ def price_model_command(model_name, config_path, seq_len, phase, kv_cache, chips
                               sequences=sequences if m.phase == "decode" else 1,
                               activation_products=activation_products) for m in models]
     except ValueError as exc:  # a shape the options ask for: a seq_len too long, too few chips (DoesNotFitError)
-        raise click.UsageError(str(exc)) from None
+        raise click.UsageError(re.sub(r"\b(seq_len|image_side)\b", lambda m: "--" + m[1].replace("_", "-"),
+                                      str(exc))) from None  # named as the options are, not the API's arguments
     to_err = is_stdout(output)  # -o /dev/stdout: stdout holds the JSON alone
     if output:  # written before the tables are printed: a reader of stdout that leaves early (| head) loses nothing
         options = {"phase": phase, "seq_len": seq_len, "kv_cache": kv_cache, "chips": chips, "reload_weights":

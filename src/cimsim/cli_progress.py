@@ -13,6 +13,12 @@ from .config.modes import WorkloadKind
 __all__ = ["Progress", "SweepProgress", "items_word"]
 
 
+def on_terminal() -> bool:
+    """whether stderr is a terminal (a closed one, ``2>&-``, is None: none, so no progress; it had failed the
+    command with an internal error, a probe)"""
+    return sys.stderr is not None and sys.stderr.isatty()
+
+
 def dumb_terminal() -> bool:
     """whether TERM names a terminal without cursor codes (click's dumb ones: dumb, emacs)"""
     return os.environ.get("TERM") in ("dumb", "emacs")
@@ -23,7 +29,7 @@ class Progress:
     the first run compiles the kernels, which takes seconds before any item is done."""
 
     def __init__(self, total: int, item: str):
-        self.enabled = sys.stderr.isatty()
+        self.enabled = on_terminal()
         self.bar = None
         if self.enabled:
             from .numerics.compile_cache import kernels_cached
@@ -58,7 +64,7 @@ class SweepProgress:
     def __init__(self):
         import time
 
-        self.enabled = sys.stderr.isatty()
+        self.enabled = on_terminal()
         self.clock, self.start, self.first = time.monotonic, time.monotonic(), None
         self.dumb = dumb_terminal()  # no cursor codes: one line per update, nothing rewritten
 

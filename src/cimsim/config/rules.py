@@ -152,8 +152,8 @@ class Text(Rule):
 
     @property
     def expected(self) -> str:
-        one_line = (" without control characters (newlines, tabs, zero-width spaces or direction marks; joiners are "
-                    "text)")
+        one_line = (" without control characters (newlines, tabs, zero-width spaces, direction marks or bytes that "
+                    "are no UTF-8; joiners are text)")
         return "a non-empty string" + (one_line if self.one_line else "") + (" (or left out)" if self.optional else "")
 
     def accepts(self, value: Any) -> bool:

@@ -60,13 +60,16 @@ def read_toml(path: str | os.PathLike, what: str) -> dict[str, Any]:
         text = raw.removeprefix(codecs.BOM_UTF8).decode("utf-8")  # a byte-order mark: Notepad's
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(str(path), [("", f"invalid TOML: {_json_instead(text, what, path) or exc}")]) from None
+        instead = _json_instead(text, what, path) or _csv_instead(text, what)
+        raise ConfigError(str(path), [("", f"invalid TOML: {instead or exc}")]) from None
     except UnicodeDecodeError as exc:
         raise ConfigError(str(path), [("", f"invalid TOML: {not_text(raw, what, exc.start)}")]) from None
     except RecursionError:
         raise ConfigError(str(path), [("", "invalid TOML: arrays or tables nested too deeply to read")]) from None
     except ValueError:  # tomllib's int() of an integer past Python's 4300 digits (sys.int_info)
         raise ConfigError(str(path), [("", f"invalid TOML: {LONG_INTEGER}")]) from None
+    if kind := _other_kind(data, what):
+        raise ConfigError(str(path), [("", kind)])
     if not data and what.startswith("config file"):  # a truncated or failed write had run the default design
         empty = not raw.removeprefix(codecs.BOM_UTF8).strip()
         warnings.warn(f"{path}: the config file states nothing ({'empty' if empty else 'comments only'}): the "
@@ -249,6 +252,34 @@ def _json_instead(text: str, what: str, path: str | os.PathLike) -> str | None:
                 f'cimsim.simulate(json.load(open({os.fspath(path)!r}))["config"]) runs it in Python, and its tables '
                 "written as TOML ([table] field = value) make a config file")
     return said
+
+
+def _csv_instead(text: str, what: str) -> str | None:
+    """what to say of a file that is not TOML but a CSV table (a sweep's results given as a config), else None"""
+    first = text.lstrip().partition("\n")[0]
+    if first.count(",") < 2 or "=" in first or first.lstrip().startswith(("[", "#")):
+        return None
+    results = " (a sweep's results: cimsim pareto reads them)" * first.startswith("point_id,")
+    return f"the file is a CSV table{results}; a {what} is TOML"
+
+
+_KINDS = {"macro file": "a macro file ([[macro]] tables of published macros: cimsim macros checks and prices it)",
+          "sweep spec": "a sweep spec ([axes]: cimsim sweep runs it)",
+          "config file": "a config ([adc], [array], ...: cimsim run, estimate or compare run it)"}
+"""each kind of cimsim's TOML files, as a refusal names it"""
+
+
+def _other_kind(data: dict[str, Any], what: str) -> str | None:
+    """why ``data`` is refused as a ``what`` when it is another kind of cimsim's TOML files (a macro file given as a
+    config had been refused for its unknown key 'macro', a config given to ``cimsim macros`` for lacking [[macro]]
+    tables: a probe), else None; a config and a spec given for each other are told apart where they are read"""
+    from .schema import SECTIONS
+
+    kind = ("macro file" if "macro" in data else "sweep spec" if "axes" in data else
+            "config file" if any(key in SECTIONS for key in data) else None)
+    if kind is None or kind == what or {kind, what} == {"config file", "sweep spec"}:
+        return None
+    return f"{_KINDS[kind]}, where a {what} is asked for"
 
 
 def _single_byte_text(raw: bytes) -> bool:

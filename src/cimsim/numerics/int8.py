@@ -33,6 +33,7 @@ import warnings
 
 import numpy as np
 
+from ..interrupts import from_ctrl_c
 from ..mapping import Plan
 from ._int8_model import matmul_integer_model
 from .int8_fit import codes_fit, zero_point as plane_zero_point
@@ -81,7 +82,7 @@ def available() -> bool:
     try:
         import onnxruntime  # noqa: F401
     except ModuleNotFoundError as err:
-        if err.name == "onnxruntime":  # not installed: the extra is optional
+        if err.name == "onnxruntime" and not from_ctrl_c(err):  # not installed: the extra is optional
             return False
         return _unavailable(err)  # a module of its own missing
     except Exception as err:  # a broken install (a shared library that cannot load: an ImportError too)
@@ -90,7 +91,11 @@ def available() -> bool:
 
 
 def _unavailable(err: Exception) -> bool:
-    """False, with a warning naming why onnxruntime, installed, cannot be imported"""
+    """False, with a warning naming why onnxruntime, installed, cannot be imported; a KeyboardInterrupt where a
+    Ctrl-C stopped the import (its error had been taken for a broken install: the command went on without the int8
+    units, exit 0, a probe; not cached, so a later call imports it again)"""
+    if from_ctrl_c(err):
+        raise KeyboardInterrupt from err
     warnings.warn(f"int8 products unavailable, float32 products instead: onnxruntime cannot be imported "
                   f"({type(err).__name__}: {err})", RuntimeWarning, stacklevel=3)
     return False

@@ -77,7 +77,10 @@ def read_table(path: str | os.PathLike, notice: Notice = warn, model: str | None
     fingerprint, or by default this cimsim's); raises :class:`ConfigError` naming the file if it cannot be read,
     names a column twice, has rows but none left, no row of ``model`` or, by default, rows of several cimsims none of
     them this one."""
-    check_path("the results table", path)
+    try:
+        check_path("the results table", path)
+    except ValueError as exc:  # an empty path: a ConfigError, as every command's file (exit 2, not 1: a probe)
+        raise ConfigError("''", [("", str(exc))]) from None
     try:
         with open_input(path) as file:  # a pipe with no writer refused, not waited on for ever
             raw = file.read().removeprefix(codecs.BOM_UTF8)  # past a byte-order mark (Excel's CSV UTF-8)
