@@ -112,3 +112,30 @@ def test_the_labels_of_a_front_packed_into_a_narrow_span_do_not_overlap(tmp_path
                for box in boxes)
     tops = [n.axes.transData.transform(n.xy)[1] for n in notes]  # each label at or below its point's height + 1 line
     assert all(box.y0 <= top + box.height for box, top in zip(boxes, tops))
+
+
+def test_front_labels_wider_than_the_axes_are_wrapped_within_the_figure(tmp_path, monkeypatch):
+    """a sweep of eight axes had drawn each front point's label past the figure's right edge, cut mid-value (the
+    vdd_v value lost) and above the axes (a probe): a label's line is wrapped after a comma, every value whole"""
+    from matplotlib.axes import Axes
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    from cimsim.sweep.plot import text_box, write_pareto_plot
+
+    notes = []
+    annotate = Axes.annotate
+    monkeypatch.setattr(Axes, "annotate", lambda self, *args, **kw: notes.append(annotate(self, *args, **kw))
+                        or notes[-1])
+    axes = {"device.preset": "rram", "array.family": "resistive", "adc.type": "sar", "dac.mode": "sliced",
+            "dac.bits_per_read": "7", "adc.accumulation": "planes_and_slices", "technology.node_nm": "180.0"}
+    points = [{**axes, "technology.vdd_v": str(v), "energy_gain": str(v), "tops_per_mm2": str(2 - v)}
+              for v in (0.4, 0.9, 1.8)]
+    write_pareto_plot(points, points, "energy_gain", "tops_per_mm2", tmp_path / "front.png")
+    notes = [n for n in notes if n.axes is not None]
+    renderer = FigureCanvasAgg(notes[0].figure).get_renderer()
+    figure = notes[0].figure.bbox
+    for note in notes:
+        box = text_box(note, renderer)
+        assert figure.x0 <= box.x0 and box.x1 <= figure.x1 and figure.y0 <= box.y0 <= box.y1 <= figure.y1
+        assert note.get_text().count("\n") >= 1 and "vdd_v=" in note.get_text()
+        assert ", ".join(note.get_text().split("\n")).replace(",,", ",").count("=") == 8

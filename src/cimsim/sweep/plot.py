@@ -6,6 +6,7 @@ from __future__ import annotations
 import decimal
 import math
 import os
+import textwrap
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
@@ -115,8 +116,16 @@ def write_pareto_plot(points: list[Row], front: list[Row], x: str, y: str, path:
     return Path(path)
 
 
+_LABEL_PT = 6.5
+"""font size of a front point's label (points)"""
+_CHAR_WIDTH = 0.6
+"""a label character's mean width, in font sizes (DejaVu Sans: digits 0.64, lower case 0.5-0.6)"""
+
+
 def _front_labels(ax, labels: dict[tuple[float, float], list[str]], renderer) -> list:
-    """an annotation of each front point's ``labels`` (by its (x, y)) where its text stays within the axes, else
+    """an annotation of each front point's ``labels`` (by its (x, y)), each line wrapped after a comma to fit
+    within four fifths of the axes' width (a sweep of eight axes had drawn labels wider than the figure, cut off
+    mid-value: a probe), where its text stays within the axes, else
     where it passes their edges least: on a falling front up right of it (above the step line that leaves it to the
     right), else down left, the corner no front point or step line reaches; on a rising one (one objective
     maximised) up left first, its step line rising to the right (a label past the figure's edge had been cut off,
@@ -125,13 +134,15 @@ def _front_labels(ax, labels: dict[tuple[float, float], list[str]], renderer) ->
     ends = list(labels)
     rises = len(ends) > 1 and (ends[-1][1] - ends[0][1]) * (ends[-1][0] - ends[0][0]) > 0
     frame, notes = ax.bbox, []
+    fits = max(20, int(0.8 * frame.width * 72 / ax.figure.dpi / (_CHAR_WIDTH * _LABEL_PT)))  # characters across
     for (px, py), lines in labels.items():
         tried = []
+        text = "\n".join(textwrap.fill(line, fits, break_long_words=False, break_on_hyphens=False) for line in lines)
         for left in (rises, not rises):  # a rising front's free corner first: its step line rises to the right
             up = not left or rises
             note = ax.annotate(
-                "\n".join(lines), (px, py), xytext=(-10 if left else 10, 4 if up else -4), textcoords="offset points",
-                ha="right" if left else "left", va="bottom" if up else "top", fontsize=6.5, color="tab:red",
+                text, (px, py), xytext=(-10 if left else 10, 4 if up else -4), textcoords="offset points",
+                ha="right" if left else "left", va="bottom" if up else "top", fontsize=_LABEL_PT, color="tab:red",
                 parse_math=False,  # a '$' in a name is drawn as written
                 arrowprops={"arrowstyle": "-", "color": "tab:red", "linewidth": 0.5, "shrinkA": 0, "shrinkB": 3,
                             "relpos": (float(left), 0.0 if up else 1.0)})
