@@ -85,7 +85,8 @@ def test_a_sweeps_side_file_that_does_not_open_for_writing_is_refused_before_the
     monkeypatch.setattr(atomic.os, "open", lambda path, flags, *args: (_ for _ in ()).throw(
         PermissionError(1, "Operation not permitted", str(path))) if Path(path) == side else real(path, flags, *args))
     result = CliRunner().invoke(main, ["sweep", str(spec), "-o", str(tmp_path / "r.csv")])
-    assert result.exit_code == 2 and "cannot write this results file (Operation not permitted)" in result.output
+    assert result.exit_code == 2, result.output
+    assert "cannot write its side file r.csv.removed.csv (Operation not permitted)" in result.output
     assert not (tmp_path / "r.csv").exists()
 
 

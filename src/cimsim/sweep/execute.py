@@ -114,8 +114,9 @@ def run_sweep(spec: SweepSpec | str | os.PathLike, output: str | os.PathLike, *,
     try:
         check_writable(output, appended=True, sidecars=(LOCK_SUFFIX, REMOVED_SUFFIX))
     except OSError as exc:
-        raise ConfigError(str(output), [("output", f"cannot write this results file ({exc.strerror or exc})")]
-                          ) from None
+        side = str(exc.filename or "").endswith((LOCK_SUFFIX, REMOVED_SUFFIX))  # a file written beside it
+        what = f"its side file {Path(exc.filename).name}" if side else "this results file"
+        raise ConfigError(str(output), [("output", f"cannot write {what} ({exc.strerror or exc})")]) from None
     if scheduler is not None:  # asked before the results file is made: a refused run leaves nothing behind
         _dask_client(scheduler)
     points = expand(spec)  # before the lock: a long expansion that a signal ends leaves none behind
