@@ -26,12 +26,22 @@ MACROS = str(ROOT / "src" / "cimsim" / "validation" / "published_macros.toml")
                         "where a sweep spec is asked for"),
     (["macros", DEFAULT], "a config ([adc], [array], ...: cimsim run, estimate or compare run it), where a macro "
                           "file is asked for"),
+    (["validate", MACROS], "a macro file ([[macro]] tables of published macros: cimsim macros checks and prices it), "
+                           "where a config file"),
 ])
 def test_a_file_of_another_kind_is_named_as_such(command, said, tmp_path):
     """a macro file given as a config had been refused for its unknown key 'macro', a config given to macros for
     lacking [[macro]] tables"""
     result = CliRunner().invoke(main, [*command, *(["-o", str(tmp_path / "r.csv")] if command[0] == "sweep" else [])])
     assert result.exit_code == 2 and said in result.output, result.output
+
+
+def test_validate_still_takes_a_config_and_a_spec(tmp_path):
+    spec = tmp_path / "s.toml"
+    spec.write_text(f'base = "{DEFAULT}"\n[axes]\n"adc.bits" = [4, 6]\n')
+    for given in (DEFAULT, str(spec)):
+        result = CliRunner().invoke(main, ["validate", given])
+        assert result.exit_code == 0, result.output
 
 
 def test_a_results_table_given_as_a_config_is_named_as_one(tmp_path):

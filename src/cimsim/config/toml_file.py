@@ -277,7 +277,7 @@ def _other_kind(data: dict[str, Any], what: str) -> str | None:
 
     kind = ("macro file" if "macro" in data else "sweep spec" if "axes" in data else
             "config file" if any(key in SECTIONS for key in data) else None)
-    if kind is None or kind == what or {kind, what} == {"config file", "sweep spec"}:
+    if kind is None or kind in what or {kind, what} == {"config file", "sweep spec"}:  # (validate: either)
         return None
     return f"{_KINDS[kind]}, where a {what} is asked for"
 
