@@ -83,7 +83,7 @@ def test_a_name_with_a_control_character_is_refused_by_name():
         config_from_dict({"name": "a\nb"}, "x.toml")
     assert config_from_dict({"name": "a | b `x` $5 é"}, "x.toml").name == "a | b `x` $5 é"
     for hidden in ("a\u200bb", "\u202eevil", "a\ufeffb"):  # look-alike folders, a terminal's text reversed
-        with pytest.raises(ConfigError, match="zero-width spaces, direction marks or bytes that are no UTF-8; joiners are text"):
+        with pytest.raises(ConfigError, match="direction marks or bytes that are no UTF-8; joiners are text"):
             config_from_dict({"name": hidden}, "x.toml")
     for word in ("\u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645", "fam\u200dily"):  # the joiners are text
         assert config_from_dict({"name": word}, "x.toml").name == word

@@ -117,8 +117,8 @@ def read_results(path: str | os.PathLike, spec: SweepSpec, points: Sequence[Poin
     from other inputs (the kind, the base config, ``[set]`` or a data file changed since) and would
     stand beside the new row unnoticed. A failed row so is left out as damaged: its point runs again; so is a failed
     row of one of ``points`` whose error says a package was missing, its memory over the limit of other settings or
-    a data file changed (the run's failure, :func:`.metrics.rerun_why`). Under the sweep's lock, an OSError where the file it holds there was replaced,
-    moved or removed (:func:`.lock.check_named`).
+    a data file changed (the run's failure, :func:`.metrics.rerun_why`). Under the sweep's lock, an OSError where
+    the file it holds there was replaced, moved or removed (:func:`.lock.check_named`).
     """
     path = Path(path)
     try:
