@@ -832,7 +832,7 @@ def test_a_results_file_that_cannot_be_appended_to_is_refused_before_any_work(tm
         if os.geteuid() == 0:
             subprocess.run(["chattr", "-i", str(out)], check=True)
     assert result.exit_code == 2, result.output
-    assert f"error: {out}: cannot write this results file (" in result.output
+    assert f"error: Invalid value for '-o' / '--output': {out}: cannot write there (" in result.output
     assert out.read_text() == "" and not lock_path(out).exists()
 
 
