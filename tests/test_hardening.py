@@ -92,7 +92,7 @@ def test_a_clock_below_a_kilohertz_is_refused_by_validation(tmp_path, field):
 
 @pytest.mark.parametrize("field, value, limit", [
     ("device.g_max_us", 1e300, "[1e-06, 1000000.0]"), ("device.read_pulse_ns", 1.7e308, "[0.001, 1000000000.0]"),
-    ("baseline.sram_kib", 1.7e308, "(0.0, 1000000000.0]"), ("chip.tile_buffer_kib", 1.7e308, "[1.0, 1000000000.0]"),
+    ("baseline.sram_kib", 1.7e308, "[1.0, 1000000000.0]"), ("chip.tile_buffer_kib", 1.7e308, "[1.0, 1000000000.0]"),
     ("chip.global_buffer_kib", 1.7e308, "[1.0, 1000000000.0]")])
 def test_quantities_past_any_hardware_are_refused_by_validation(tmp_path, field, value, limit):
     """The same probe at 1e300 and 1.7e308: cells of 1e300 uS and pulses of 1.7e308 ns ran and reported infinite
@@ -113,9 +113,9 @@ COMPANIONS = {"adc.full_scale_fraction": {"adc.range": "fixed"}, "dac.input_max"
 """the settings under which a field is read (a conditional field's condition: set alone, it had been refused as
 stated where ignored and never priced), or that its extremes need (g_max above g_min, enob within the bits, the
 reads after t0)"""
-REFUSED_ENDS = {("device.g_min_us", "high"), ("baseline.sram_kib", "low"), ("baseline.dram_gb", "low")}
-"""ends no companion makes valid, refused by a rule between fields naming the field: g_min at g_max's top, less than
-a KiB of memory, a DRAM that holds no layer's weights (a drift t0 after the reads is idle without drift, and priced)"""
+REFUSED_ENDS = {("device.g_min_us", "high"), ("baseline.dram_gb", "low")}
+"""ends no companion makes valid, refused by a rule between fields naming the field: g_min at g_max's top, a DRAM
+that holds no layer's weights (a drift t0 after the reads is idle without drift, and priced)"""
 
 
 def _float_extremes():

@@ -139,8 +139,8 @@ def run(config, output, seed, settings, trials, workers, scheduler):
 def compare(configs, outdir, seed, settings, trials, workers, scheduler):
     """CIM versus the von Neumann baseline on each CONFIG's workload.
 
-    One CONFIG: its report. Several: a side-by-side table of all of them (each against its baseline) in
-    DIR/report.md and DIR/report.json, each architecture's own report in DIR/<name>/, and PNG plots of the
+    One CONFIG: its report in DIR/report.md and DIR/report.json. Several: a side-by-side table of all of them (each
+    against its baseline) there, and each architecture's own report in DIR/<name>/. Either way PNG plots of the
     energy and area breakdowns (needs the `plot` extra; without it the plots are skipped and the rest is written).
     DIR/.cimsim-outputs.json records them: the files an earlier run recorded there that this one does not write are
     removed (where unchanged), so DIR never mixes two runs; other files are left.

@@ -3,8 +3,8 @@
 
 Below a kibibyte those laws are extrapolated far past their anchors and price a bit near zero (a 1e-9 KiB eDRAM at
 3e-10 pJ/bit against 0.74 pJ/bit for a 512 KiB SRAM), so every bank they price holds at least :data:`MIN_BANK_KIB`:
-the chip's tile and global buffers by their fields' own ranges (:mod:`.schema`), the baseline's banks here (one
-bank) and in :func:`.checks.baseline_errors` (several).
+the chip's tile and global buffers and the baseline's memory by their fields' own ranges (:mod:`.schema`), the
+baseline's banks in :func:`.checks.baseline_errors`.
 
 Extrapolated from its one 64 KB anchor, the eDRAM law reaches an off-chip DRAM's energy per bit at its own 32 nm,
 0.9 V for banks of about 48 MiB (LPDDR4) or 9 MiB (HBM2), where it describes no eDRAM: a baseline's eDRAM bank or the
@@ -22,18 +22,11 @@ __all__ = ["MIN_BANK_KIB", "memory_errors"]
 MIN_BANK_KIB = 1.0
 """smallest memory bank the energy laws price, KiB (they are anchored at 8 KB and 64 KB)"""
 
-_LAWS = "the memory laws are anchored at 8 KB and 64 KB, and price a bit of a smaller bank near zero"
-
 
 def memory_errors(config: Config) -> list[tuple[str, str]]:
-    """The baseline's single bank below :data:`MIN_BANK_KIB`, and a baseline eDRAM bank or chip eDRAM buffer beyond
-    the law's range."""
-    b = config.baseline
-    errors = []
-    if b.onchip_banks == 1 and b.sram_kib < MIN_BANK_KIB:  # more banks: baseline_errors (configs built in code too)
-        errors.append(("baseline.sram_kib", f"'baseline.sram_kib' ({b.sram_kib:g}) must be at least "
-                                            f"{MIN_BANK_KIB:g} KiB, the smallest bank priced ({_LAWS})"))
-    return errors + _check_edram_bank(config) + _chip_edram_errors(config)
+    """A baseline eDRAM bank or chip eDRAM buffer beyond the law's range (a memory below :data:`MIN_BANK_KIB` is
+    refused by its field's range)."""
+    return _check_edram_bank(config) + _chip_edram_errors(config)
 
 
 def _check_edram_bank(config: Config) -> list[tuple[str, str]]:

@@ -251,7 +251,7 @@ class BaselineConfig:
                                  "on-chip traffic, as a compiler picks one)"))
     clock_ghz: float = field(default=1.0, metadata=rule(
         Float(1e-6, 10.0), "MAC clock, GHz (at least 1e-6, a kilohertz)"))
-    sram_kib: float = field(default=512.0, metadata=rule(Float(0.0, 1e9, low_open=True), "on-chip memory capacity, "
+    sram_kib: float = field(default=512.0, metadata=rule(Float(1.0, 1e9), "on-chip memory capacity, "
         "KiB (SRAM or eDRAM, see onchip_memory; at most 1e9, about a terabyte; each of its onchip_banks banks at least "
         "1 KiB: the memory laws are anchored at 8 KB and 64 KB)"))
     sram_bandwidth_gbps: float = field(default=512.0, metadata=rule(
