@@ -89,7 +89,7 @@ def test_a_network_runs_and_reports_the_samples_given():
 @pytest.mark.parametrize("argument", ["seed", "trials"])
 def test_an_argument_contradicting_its_setting_is_refused(argument):
     """seed= / trials= had silently won over simulation.seed / simulation.trials in settings"""
-    with pytest.raises(ValueError, match=f"settings give simulation.{argument} = 3, but the argument 2"):
+    with pytest.raises(ValueError, match=f"settings give simulation.{argument} = 3, but the argument {argument}=2"):
         cimsim.simulate(DEFAULT, {f"simulation.{argument}": 3, "workload.vectors": 8}, **{argument: 2})
     cimsim.simulate(DEFAULT, {f"simulation.{argument}": 2, "workload.vectors": 8}, **{argument: 2})  # they agree
 
@@ -192,7 +192,7 @@ def test_weights_and_inputs_that_disagree_on_in_features_are_named_together():
 def test_settings_that_are_no_dict_are_named(call, settings):
     """simulate / compare had raised dict()'s own errors ("dictionary update sequence element #0 ..."), taken a
     list of pairs that estimate refused, and ignored an empty string or list"""
-    with pytest.raises(ConfigError, match="overrides must be a dict of 'table.field' -> value; got"):
+    with pytest.raises(ConfigError, match="settings \\(overrides\\) must be a dict of 'table.field' -> value; got"):
         call(DEFAULT, settings)
 
 

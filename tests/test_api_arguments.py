@@ -262,7 +262,8 @@ def test_settings_may_give_a_table_as_a_dict():
                             ({"adc": {"bitz": 6}}, "unknown key 'adc.bitz'; did you mean 'adc.bits'?")):
         with pytest.raises(ConfigError, match=match):
             cimsim.estimate(_SMALL, settings)
-    with pytest.raises(ValueError, match="settings give simulation.trials = 3, but the argument 2"):  # compared too
+    # compared too
+    with pytest.raises(ValueError, match="settings give simulation.trials = 3, but the argument trials=2"):
         cimsim.simulate(_SMALL, {"simulation": {"trials": 3}}, trials=2)
 
 

@@ -1,8 +1,7 @@
 """The events of a layer from its shapes alone: the analytic path that prices design points without simulating.
 
 Data-independent counts equal the functional path's exactly (tests/test_numerics.py checks every layout); the
-data-dependent ones are estimated (see :func:`analytic_counts`).
-"""
+data-dependent ones are estimated (see :func:`analytic_counts`)."""
 
 from __future__ import annotations
 
@@ -53,7 +52,10 @@ class DataStats:
         for name in ("input_zero_fraction", "weight_zero_fraction"):  # numpy scalars too, stored as floats
             object.__setattr__(self, name, check_real(name, getattr(self, name), 0.0, 1.0))
         if self.input_codes is not None:
-            shares = np.asarray(self.input_codes, dtype=float)
+            try:  # text or objects: refused as any other bad shares (numpy's own words had been: a probe)
+                shares = np.asarray(self.input_codes, dtype=float)
+            except (TypeError, ValueError):
+                shares = np.full(0, np.nan)
             if (shares.ndim != 1 or shares.size < 2 or not np.isfinite(shares).all() or (shares < 0).any()
                     or abs(shares.sum() - 1.0) > 1e-9 or self.input_zero_fraction):
                 raise ValueError("input_codes must be the non-negative shares of the codes 0..c (at least 2), "
@@ -106,8 +108,7 @@ def analytic_counts(plan: Plan, vectors: int, data: DataStats = UNIFORM_DATA) ->
     zero inputs drive nothing and spend nothing, zero weights hold the level of code 0 (exact expectations).
     With measured ``data.input_codes``, every input term is its mean over those codes (row activations too);
     ``data.coupling`` and ``activity_coupling`` scale the weights' cells' part of ``array_gv2t_fj`` and
-    ``cell_activity`` (inputs paired with weights by row).
-    """
+    ``cell_activity`` (inputs paired with weights by row)."""
     vectors = check_int("vectors", vectors, 0, 2 ** 53)  # counts stay exact as floats
     row_rate, energy_fraction, activity = _input_factors(plan, data)
     reads = dac = cells = sums = weight_rows = 0

@@ -62,7 +62,7 @@ def prepared(config, settings, trials, seed, weights, inputs, network, labels) -
     run = _run_settings(trials=trials, seed=seed)  # before the config: these arguments' errors name them
     cfg = as_config(config, settings)
     settings = None if settings is None else dotted_settings(settings, cfg.source)  # {"adc": {...}} too
-    _agree(settings, run, "the argument")
+    _agree(settings, run, "the argument {name}=")
     cfg = with_overrides(cfg, run) if run else cfg
     _unread_sources(settings, cfg.workload.kind, {"weights": weights, "inputs": inputs, "network": network})
     _of_its_kind(cfg, weights, inputs, network, labels)
@@ -70,7 +70,7 @@ def prepared(config, settings, trials, seed, weights, inputs, network, labels) -
         if inputs is not None:  # the samples given decide how many are run and reported; their shape is checked
             # first: one sample without its batch axis had been counted as that many samples, blaming a setting
             inputs = _network_inputs(cfg, network, inputs)  # before workload.vectors is set from them
-            _agree(settings, {"workload.vectors": len(inputs)}, "the data given have")
+            _agree(settings, {"workload.vectors": len(inputs)}, "the data given have ")
             cfg = _shaped(cfg, {"workload.vectors": len(inputs)}, f"inputs ({len(inputs)} samples)")
         return cfg, {k: v for k, v in (("network", network), ("inputs", inputs), ("labels", labels)) if v is not None}
     shape = {}
@@ -85,7 +85,7 @@ def prepared(config, settings, trials, seed, weights, inputs, network, labels) -
         shape.update({"workload.vectors": x.shape[0], "workload.in_features": x.shape[1]})
     if (weights is None) != (inputs is None):  # one given in memory: the other may come from a file
         _file_agrees(cfg, "weights" if weights is None else "inputs", x if weights is None else w)
-    _agree(settings, shape, "the data given have")
+    _agree(settings, shape, "the data given have ")
     given = " and ".join(f"{k} ({' x '.join(map(str, v.shape))})" for k, v in (("weights", weights), ("inputs", inputs))
                          if v is not None)
     return _shaped(cfg, shape, given), {k: v for k, v in (("weights", weights), ("inputs", inputs)) if v is not None}
@@ -201,11 +201,12 @@ def _unread_sources(settings: Mapping[str, Any] | None, kind: WorkloadKind, give
 
 
 def _agree(settings: Mapping[str, Any] | None, given: Mapping[str, Any], source: str) -> None:
-    """A ValueError where ``settings`` state a field of ``given`` (from the data or an argument) with another value."""
+    """A ValueError where ``settings`` state a field of ``given`` (from the data or an argument) with another value;
+    ``source`` says where the value came from, ``{name}`` in it the field's last part (the argument's name)"""
     for field, value in given.items():
         if field in (settings or {}) and settings[field] != value:
-            raise ValueError(f"settings give {field} = {settings[field]!r}, but {source} {value!r}: leave the "
-                             "setting out")
+            raise ValueError(f"settings give {field} = {settings[field]!r}, but "
+                             f"{source.format(name=field.rpartition('.')[2])}{value!r}: leave the setting out")
 
 
 def _matrix(name: str, data, axes: str) -> np.ndarray:

@@ -53,6 +53,11 @@ class ReadOnlyDict(dict):
     def __reduce__(self):
         return type(self), (dict(self),)
 
+    def __hash__(self) -> int:
+        """as read-only as the frozen result that holds it, and hashed as its items, so that result hashes (a dict
+        does not: hash() of a Simulation, Comparison, Estimate or Breakdown had raised TypeError, a probe)"""
+        return hash(frozenset(self.items()))
+
 
 @dataclass(frozen=True)
 class Breakdown:

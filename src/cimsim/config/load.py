@@ -99,7 +99,7 @@ def _completed(data: Mapping[str, Any], source: str, base_dir: Path, overrides: 
 def _check_override_keys(overrides: Any, source: str) -> None:
     """A :class:`ConfigError` (``source``) unless ``overrides`` is a mapping whose keys are strings."""
     if not isinstance(overrides, Mapping):
-        raise ConfigError(source, [("", f"overrides must be a dict of 'table.field' -> value; got "
+        raise ConfigError(source, [("", f"settings (overrides) must be a dict of 'table.field' -> value; got "
                                         f"{type(overrides).__name__}")])
     bad = [key for key in overrides if not isinstance(key, str)]
     if bad:

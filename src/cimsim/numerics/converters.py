@@ -12,13 +12,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..argcheck import checked_types
+from ..argcheck import check_real, checked_types, shown
 from ..config.modes import CalibrationScope, SignedEncoding
-from ..errors import caller_stacklevel
+from ..errors import CallOrderError, caller_stacklevel
 from ..mapping import Plan
 from .layout import summed_floor
 
-__all__ = ["AdcSetting", "max_sum", "adc_setting", "calibrated_full_scale"]
+__all__ = ["AdcSetting", "max_sum", "adc_setting", "calibrated_full_scale", "check_setting"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -41,9 +41,20 @@ class AdcSetting:
     code_max: float
 
     def __post_init__(self):
-        lsb = np.array(self.lsb, dtype=np.float64)
+        """``lsb`` finite and positive, the codes real numbers, code_min below code_max: else a ValueError naming
+        the field (None had been taken as NaN steps, 0 and -1 as steps, a code range of 'x': a probe)"""
+        try:
+            lsb = np.array(self.lsb, dtype=np.float64)
+        except (TypeError, ValueError):
+            raise ValueError(f"AdcSetting lsb must be real steps (per row tile and converted column); got "
+                             f"{shown(self.lsb)}") from None
+        if lsb.ndim == 0 or not (np.isfinite(lsb) & (lsb > 0)).all():
+            raise ValueError(f"AdcSetting lsb must be finite positive steps, one per row tile and converted column; "
+                             f"got {shown(self.lsb)}")
         lsb.setflags(write=False)
         object.__setattr__(self, "lsb", lsb)
+        low = check_real("AdcSetting code_min", self.code_min)
+        check_real("AdcSetting code_max", self.code_max, low)
 
     def __setstate__(self, state: dict) -> None:
         """a copy's ``lsb`` read-only too (numpy's pickle and deepcopy give a writable one)"""
@@ -116,15 +127,41 @@ def adc_setting(plan: Plan, full_scale: np.ndarray) -> AdcSetting:
     if not plan.has_adc:  # lsb 1 over the whole range: integer sums come out exactly
         codes = int(np.ceil(full_scale.max()))
         return AdcSetting(np.ones_like(full_scale), -codes, codes)
-    codes = 2 ** plan.adc_bits - 1
-    if plan.signed_sum:  # codes on each side of zero; 1 bit: the sign, codes +/-1/2
-        codes = 2 ** (plan.adc_bits - 1) - 1 if plan.adc_bits > 1 else 0.5
+    code_min, codes = _code_range(plan)
     full = np.asarray(full_scale, dtype=np.float64)
     with np.errstate(divide="ignore", over="ignore"):  # F = 0 (or below codes x 2**-1024): inf, then step 1
         k = np.frexp(codes / full)[1] - 1  # codes / F = m 2**e, m in [0.5, 1): k = e - 1 up to the division's
     k = k - (np.ldexp(full, k) > codes) + (np.ldexp(full, k + 1) <= codes)  # rounding; these tests are exact
     fine = np.where(full > 0, np.ldexp(1.0, -k), 1.0)
-    return AdcSetting(np.where(full >= codes, full / codes, fine), -codes if plan.signed_sum else 0, codes)
+    return AdcSetting(np.where(full >= codes, full / codes, fine), code_min, codes)
+
+
+def _code_range(plan: Plan) -> tuple[float, float]:
+    """(lowest, highest) code of the plan's converters: 0 to 2**B - 1, or where the converted sum can be negative
+    2**(B-1) - 1 on each side of zero (B = 1: the sign, +/-1/2)"""
+    if not plan.signed_sum:
+        return 0, 2 ** plan.adc_bits - 1
+    codes = 2 ** (plan.adc_bits - 1) - 1 if plan.adc_bits > 1 else 0.5
+    return -codes, codes
+
+
+def check_setting(setting, plan: Plan, columns: int) -> None:
+    """A :class:`~cimsim.errors.CallOrderError` where ``setting`` (a crossbar's ``adc``) is None (not calibrated
+    yet); a TypeError where it is no AdcSetting; a ValueError where it is not of a crossbar of ``plan`` converting
+    ``columns`` columns: steps per row tile and converted column, codes of its bits (another crossbar's setting had
+    been accepted and its steps read past their end: garbage outputs, a probe)."""
+    if setting is None:
+        raise CallOrderError("adc.range = 'calibrated': call calibrate(inputs) before mvm")
+    if not isinstance(setting, AdcSetting):
+        raise TypeError(f"adc must be an AdcSetting (a crossbar's calibrate returns one); got "
+                        f"{type(setting).__name__} {shown(setting)}")
+    if setting.lsb.shape != (plan.row_tiles, columns):
+        raise ValueError(f"adc.lsb has shape {setting.lsb.shape}, this crossbar's converters "
+                         f"{(plan.row_tiles, columns)} (row tiles, converted columns): a setting of another crossbar's "
+                         "shape")
+    if plan.has_adc and (setting.code_min, setting.code_max) != (own := _code_range(plan)):
+        raise ValueError(f"adc's codes run {setting.code_min:g} to {setting.code_max:g}, this crossbar's "
+                         f"{plan.adc_bits}-bit converters' {own[0]:g} to {own[1]:g}")
 
 
 def calibrated_full_scale(observed: np.ndarray, row_tile: np.ndarray, scope: CalibrationScope, percentile: float,

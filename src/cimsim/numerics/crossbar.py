@@ -34,7 +34,7 @@ from ..plan_checks import simulated_plan
 from . import _kernels, int8
 from .checks import check_unsigned, checked_config, checked_inputs, finite_matrix, finite_outputs, vector_rows
 from .exact_products import exact_product
-from .converters import AdcSetting, adc_setting, calibrated_full_scale, max_sum
+from .converters import AdcSetting, adc_setting, calibrated_full_scale, check_setting, max_sum
 from .encoding import (_quantize_inputs, accumulate_planes, fixed_input_max, fixed_range_tally, prepare_planes,
                        unshifted, with_normal_rows)
 from .layout import shared_references
@@ -204,8 +204,7 @@ class Crossbar:
     def _mvm(self, inputs, first: int | None) -> np.ndarray:
         """:meth:`mvm`, its first vector numbered ``first`` (None: the next number)"""
         self._require_programmed()
-        if self.adc is None:
-            raise CallOrderError("adc.range = 'calibrated': call calibrate(inputs) before mvm")
+        check_setting(self.adc, self.plan, self.layer.col_w.size)  # calibrated, and of this crossbar (if assigned)
         x, one = self._inputs(inputs, scanned=False)
         n = x.shape[0]
         with _NUMBERS:

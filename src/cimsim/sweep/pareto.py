@@ -25,10 +25,10 @@ import os
 import re
 import sys
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
-from ..argcheck import check_bool, check_path, checked_types, escaped, markdown_cell
+from ..argcheck import check_bool, check_int, check_path, checked_types, escaped, markdown_cell
 from ..config.keys import did_you_mean
 from ..config.toml_file import not_text, open_input, with_nul_bytes
 from ..errors import ConfigError
@@ -290,8 +290,16 @@ def front_markdown(table: Table, front: list[Row], candidates: int, x: str, y: s
                    maximize_y: bool = False, maximize_x: bool = False) -> str:
     """The front as a Markdown table: point id, the axis columns (dotted config fields), x and y (an unknown
     column: :func:`pareto_front`'s ConfigError); its heading counts the rows left out, failed and without a
-    number."""
+    number. ``front``: :func:`pareto_front`'s rows of the table; ``candidates``: how many rows it chose among (the
+    length of its first list), else a TypeError or ValueError naming the argument (the list itself had failed in
+    arithmetic, NaN and -1 had been printed as counts: a probe)."""
+    if not isinstance(table, Table):
+        raise TypeError(f"table must be a results Table (read_table(path)); got {type(table).__name__}")
     _check_columns(table, x, y, maximize_y, maximize_x)
+    if not isinstance(front, list) or not all(isinstance(row, Mapping) for row in front):
+        raise TypeError(f"front must be the list of rows pareto_front returns; got {type(front).__name__}")
+    candidates = check_int("candidates (the number of rows pareto_front chose among: len of its first list)",
+                           candidates, len(front), len(table.rows))
     shown = list(dict.fromkeys([c for c in table.columns if c == "point_id" or "." in c and c not in (x, y)] + [x, y]))
     aims = (f"{'maximise' if up else 'minimise'} {c}" for c, up in ((x, maximize_x), (y, maximize_y)))
     lines = [f"Pareto front of {table.source}: {', '.join(aims)} ({len(front)} of {candidates} points"

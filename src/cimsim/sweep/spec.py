@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..argcheck import escaped, is_int
+from ..argcheck import check_instance, escaped, is_int
 from ..config import SECTIONS, Config, list_presets, load_config, load_preset, with_overrides
 from ..config.file_checks import path_problems
 from ..config.load import completed, is_template, python_scalar
@@ -83,8 +83,9 @@ def load_spec(path: str | os.PathLike) -> SweepSpec:
 
 def spec_from_dict(data: Mapping[str, Any], source: str = "<dict>", base_dir: str | os.PathLike = ".") -> SweepSpec:
     """Validate a parsed spec; ``base`` and file-valued axes resolve against ``base_dir``."""
-    if not isinstance(data, Mapping):
-        raise TypeError(f"a sweep spec must be a dict of its keys (as a TOML file parses); got {type(data).__name__}")
+    check_instance("a sweep spec", data, Mapping, "a dict of its keys (as a TOML file parses)")
+    check_instance("source", source, str, "a str (the name the spec's messages give it)")
+    check_instance("base_dir", base_dir, (str, os.PathLike), "a folder path (str or os.PathLike)")
     sections = [f"[{k}]" for k in data if k in SECTIONS]
     if sections and "axes" not in data:  # one clear error for a config given where a spec is asked for
         raise ConfigError(source, [("", f"a config ({', '.join(sections)}), not a sweep spec: a spec names it as its "
