@@ -49,8 +49,8 @@ def test_a_results_table_given_as_a_config_is_named_as_one(tmp_path):
     table.write_text("point_id,adc.bits,energy_pj,status,error\n0123456789abcdef,8,1.5,ok,\n")
     result = CliRunner().invoke(main, ["run", str(table)])
     assert result.exit_code == 2, result.output
-    assert "the file is a CSV table (a sweep's results: cimsim pareto reads them); a config file is TOML" in (
-        result.output)
+    assert ("the file looks like a CSV table (a sweep's results: cimsim pareto reads them); a config file is TOML "
+            "(Expected '=' after a key") in result.output
 
 
 @pytest.mark.parametrize("command", [["run", DEFAULT, "--set", "workload.vectors=8"],
@@ -70,16 +70,13 @@ def test_an_output_file_that_does_not_open_for_writing_is_refused_before_the_run
 
     kept = tmp_path / "kept.json"
     kept.write_text("{}")
-    real = os.open
-
-    def refused(path, flags, *args):
-        if Path(path) == kept and flags & os.O_WRONLY:
-            raise PermissionError(13, "Permission denied", str(path))
-        return real(path, flags, *args)
-
-    monkeypatch.setattr(atomic.os, "open", refused)
+    real = os.access
+    monkeypatch.setattr(atomic.os, "access", lambda path, mode: (Path(path), mode) != (kept, os.W_OK)
+                        and real(path, mode))
     result = CliRunner().invoke(main, ["estimate", DEFAULT, "-o", str(kept)])
-    assert result.exit_code == 2 and f"{kept}: cannot write there (Permission denied)" in result.output, result.output
+    assert result.exit_code == 2, result.output
+    assert f"{kept}: cannot write there (the file does not open for writing (read-only or immutable))" in (
+        result.output)
     assert kept.read_text() == "{}"
 
 
@@ -91,12 +88,12 @@ def test_a_sweeps_side_file_that_does_not_open_for_writing_is_refused_before_the
     spec.write_text(f'base = "{DEFAULT}"\n[axes]\n"adc.bits" = [4, 6]\n')
     side = tmp_path / "r.csv.removed.csv"
     side.write_text("")
-    real = os.open
-    monkeypatch.setattr(atomic.os, "open", lambda path, flags, *args: (_ for _ in ()).throw(
-        PermissionError(1, "Operation not permitted", str(path))) if Path(path) == side else real(path, flags, *args))
+    real = os.access
+    monkeypatch.setattr(atomic.os, "access", lambda path, mode: (Path(path), mode) != (side, os.W_OK)
+                        and real(path, mode))
     result = CliRunner().invoke(main, ["sweep", str(spec), "-o", str(tmp_path / "r.csv")])
     assert result.exit_code == 2, result.output
-    assert "cannot write its side file r.csv.removed.csv (Operation not permitted)" in result.output
+    assert "cannot write its side file r.csv.removed.csv (the file does not open for writing" in result.output
     assert not (tmp_path / "r.csv").exists()
 
 
@@ -148,3 +145,15 @@ def test_a_ctrl_c_that_stops_onnxruntimes_import_is_a_ctrl_c(monkeypatch):
     finally:
         monkeypatch.setattr(builtins, "__import__", real)
         int8.available.cache_clear()
+
+
+@pytest.mark.parametrize("stem, name", [(os.fsdecode(b"x\xffy"), "x\ufffdy"), ("a\u200bb", "aU+200Bb")])
+def test_a_config_named_by_a_file_name_with_hidden_characters_compares(tmp_path, stem, name):
+    """a file name with a byte that is no UTF-8 (or a zero-width space) had made a default name of Python's escapes,
+    whose backslash compare refused as a path separator (after it had failed in matplotlib)"""
+    config = tmp_path / f"{stem}.toml"
+    config.write_text('preset = "rram-default"\n[workload]\nvectors = 8\n')
+    child = subprocess.run([sys.executable, "-m", "cimsim", "compare", config.name, "-o", "c"], cwd=tmp_path,
+                           capture_output=True, timeout=300)
+    assert child.returncode == 0, child.stderr
+    assert f"# cimsim report: {name}\n" in (tmp_path / "c" / "report.md").read_text(encoding="utf-8")

@@ -139,7 +139,7 @@ def test_a_data_file_replaced_or_removed_mid_sweep_fails_its_points_for_a_resume
         assert sorted(tuple(r.values()) for r in _rows(out)) == sorted(tuple(r.values()) for r in truth.values())
 
 
-@pytest.mark.parametrize("change", ["rewritten", "renamed"])
+@pytest.mark.parametrize("change", ["rewritten", "renamed", "relinked"])
 def test_a_data_file_changed_and_put_back_while_a_point_runs_fails_the_point(tmp_path, monkeypatch, change):
     """a file swapped and put back within one point's run (an editor's save and revert, a checkout there and back)
     passed the checks before and after it: its row held numbers of both files under the id, and a resume kept it
@@ -147,7 +147,12 @@ def test_a_data_file_changed_and_put_back_while_a_point_runs_fails_the_point(tmp
     from cimsim.sweep import metrics
 
     w = tmp_path / "w.npy"
-    np.save(w, np.random.default_rng(0).uniform(-1, 1, (16, 32)))
+    np.save(tmp_path / "held.npy", np.random.default_rng(0).uniform(-1, 1, (16, 32)))
+    np.save(tmp_path / "other.npy", np.zeros((16, 32)))
+    if change == "relinked":  # the data file a symbolic link, pointed elsewhere and back
+        w.symlink_to(tmp_path / "held.npy")
+    else:
+        (tmp_path / "held.npy").rename(w)
     spec_path = tmp_path / "spec.toml"
     spec_path.write_text(f'base = "{DEFAULT}"\nkind = "functional"\n[axes]\n"adc.bits" = [4]\n[set]\n'
                          '"workload.weights" = "file"\n"workload.weights_file" = "w.npy"\n"workload.in_features" = 32\n'
@@ -162,16 +167,23 @@ def test_a_data_file_changed_and_put_back_while_a_point_runs_fails_the_point(tmp
         if change == "rewritten":
             np.save(w, np.zeros((16, 32)))
             w.write_bytes(held)
-        else:
+        elif change == "renamed":
             w.rename(tmp_path / "away.npy")
+            (tmp_path / "other.npy").rename(w)
+            w.rename(tmp_path / "other.npy")
             (tmp_path / "away.npy").rename(w)
+        else:
+            w.unlink()
+            w.symlink_to(tmp_path / "other.npy")
+            w.unlink()
+            w.symlink_to(tmp_path / "held.npy")
         assert w.read_bytes() == held
         return run(config)
 
     monkeypatch.setattr(metrics, "_functional", swapped_and_back)
     outcome, = metrics.evaluate([task])
     assert outcome.error.startswith(metrics.FILE_CHANGED), outcome
-    assert "w.npy' was written, touched or replaced while the point ran" in outcome.error
+    assert "w.npy' was written, touched or replaced, or its metadata changed" in outcome.error
     monkeypatch.setattr(metrics, "_functional", run)
     outcome, = metrics.evaluate([task])  # left alone, the same file passes
     assert outcome.error is None and outcome.metrics["relative_error"] > 0

@@ -124,6 +124,14 @@ def has_hidden_character(text: str) -> bool:
                for ch in text)
 
 
+def visible(text: str) -> str:
+    """``text`` with its hidden characters (:func:`has_hidden_character`) shown without a backslash: a lone surrogate
+    (a byte of a file name that is no UTF-8) as U+FFFD, the others as ``U+200B``; a config's name from its file's
+    (Python's escapes had read as a path separator to compare: a probe)"""
+    return "".join("\ufffd" if unicodedata.category(c) == "Cs" else f"U+{ord(c):04X}" if has_hidden_character(c)
+                   else c for c in text)
+
+
 def markdown_cell(text) -> str:
     """``text`` as one cell of a Markdown table: its whitespace runs (line breaks too) as single spaces, '|'
     escaped"""

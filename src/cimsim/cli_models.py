@@ -22,7 +22,7 @@ __all__ = ["price_model_command"]
               help="Design to price it on (default: the rram-default preset, the hardware of configs/default.toml).")
 @click.option("--seq-len", type=Integers(1, 1 << 30), default=None,
               help="BERT: tokens per sequence (128); decoder: prompt length (prefill) and KV-cache context (decode), "
-                   "default its trained context (a model of learned positions takes at most those).")
+                   "default and at most its trained context.")
 @click.option("--phase", type=click.Choice(["prefill", "decode", "both"]), default=None,
               help="Decoders only: which phase to price (default both).")
 @click.option("--kv-cache", type=click.Choice(["sram", "dram"]), default="sram", show_default=True,

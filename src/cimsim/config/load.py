@@ -25,7 +25,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from ..argcheck import checked_types, has_hidden_character
+from ..argcheck import checked_types, visible
 from ..errors import ConfigError
 from .checks import check_consistency
 from .conditional import CONDITIONAL_FIELDS, unused_stated_fields
@@ -63,7 +63,7 @@ def load_config(path: str | os.PathLike, overrides: Mapping[str, Any] | None = N
     tables where the caller read them (``cimsim validate``, telling a sweep spec from a config: a pipe is read once)."""
     data = read_toml(path, "config file") if data is None else dict(data)  # first: it refuses what is no path
     source, base_dir = str(path), relative_dir(path)
-    data.setdefault("name", "".join(repr(c)[1:-1] if has_hidden_character(c) else c for c in Path(path).stem))
+    data.setdefault("name", visible(Path(path).stem))
     try:
         config = config_from_dict(data, source, base_dir=base_dir)
     except ConfigError as alone:

@@ -60,7 +60,7 @@ def read_toml(path: str | os.PathLike, what: str) -> dict[str, Any]:
         text = raw.removeprefix(codecs.BOM_UTF8).decode("utf-8")  # a byte-order mark: Notepad's
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        instead = _json_instead(text, what, path) or _csv_instead(text, what)
+        instead = _json_instead(text, what, path) or (csv := _csv_instead(text, what)) and f"{csv} ({exc})"
         raise ConfigError(str(path), [("", f"invalid TOML: {instead or exc}")]) from None
     except UnicodeDecodeError as exc:
         raise ConfigError(str(path), [("", f"invalid TOML: {not_text(raw, what, exc.start)}")]) from None
@@ -260,7 +260,7 @@ def _csv_instead(text: str, what: str) -> str | None:
     if first.count(",") < 2 or "=" in first or first.lstrip().startswith(("[", "#")):
         return None
     results = " (a sweep's results: cimsim pareto reads them)" * first.startswith("point_id,")
-    return f"the file is a CSV table{results}; a {what} is TOML"
+    return f"the file looks like a CSV table{results}; a {what} is TOML"
 
 
 _KINDS = {"macro file": "a macro file ([[macro]] tables of published macros: cimsim macros checks and prices it)",

@@ -32,16 +32,18 @@ def _digest(path: str) -> str:
     changed within ``_RECENT_NS`` of now is hashed every time: a second change within one tick of the file system's
     clock can keep every one of those."""
     version = file_version(path)
-    if abs(time.time_ns() - version[-1]) < _RECENT_NS:
+    if abs(time.time_ns() - version[4]) < _RECENT_NS:  # its change time
         return _file_digest.__wrapped__(path, version)
     return _file_digest(path, version)
 
 
 def file_version(path: str) -> tuple[int, ...]:
-    """a file's device, inode, size, modification and change times (ns): any write, replacement (a rename onto the
-    name: another inode; renamed back, the same inode's change time moved) or ``touch`` gives another"""
-    stat = os.stat(path)
-    return stat.st_dev, stat.st_ino, stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns
+    """a file's device, inode, size, modification and change times (ns), and the inode and change time of the name
+    itself (a symbolic link pointed elsewhere and back): any write, replacement (a rename onto the name: another
+    inode; renamed back, the same inode's change time moved), ``touch`` or change of its metadata alone (``chmod``,
+    another hard link) gives another"""
+    stat, name = os.stat(path), os.lstat(path)
+    return stat.st_dev, stat.st_ino, stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, name.st_ino, name.st_ctime_ns
 
 
 @functools.lru_cache(maxsize=256)

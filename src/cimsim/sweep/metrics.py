@@ -166,8 +166,8 @@ def _same_files(task: Task, before: dict[str, tuple[int, ...]] | None = None) ->
             raise DataFileChanged(f"{name} {path!r} holds other contents (sha256 {now[name][:16]}) than at the "
                                   f"sweep's start ({digest[:16]})")
         if before is not None and versions[name] != before[name]:
-            raise DataFileChanged(f"{name} {path!r} was written, touched or replaced while the point ran (its "
-                                  "reads may mix two files' contents)")
+            raise DataFileChanged(f"{name} {path!r} was written, touched or replaced, or its metadata changed "
+                                  "(chmod, a hard link), while the point ran (its reads may mix two files' contents)")
     return versions
 
 
