@@ -275,9 +275,11 @@ def test_axes_valid_at_no_point_are_refused_as_their_values_in_set_would_be(tmp_
     refused({"set": per_vector, "axes": {"dac.input_max": [1.0], "adc.bits": [4, 5]}},
             "axes are valid at no point of the sweep (its first: dac.input_max = 1.0, adc.bits = 4)",
             "'dac.input_max' applies only when 'dac.input_range' is \"fixed\"")
-    refused({"axes": {"baseline.sram_kib": [0.5, 0.75]}}, "valid at no point", "baseline.sram_kib = 0.5")
-    spec = spec_from_dict({"base": DEFAULT, "axes": {"baseline.sram_kib": [0.5, 64.0]}})  # the second point runs
-    assert spec.axes[0].values == (0.5, 64.0)
+    refused({"set": {"baseline.sram_kib": 2.0}, "axes": {"baseline.onchip_banks": [4, 8]}}, "valid at no point",
+            "baseline.onchip_banks = 4")  # banks of 0.5 and 0.25 KiB
+    spec = spec_from_dict({"base": DEFAULT, "set": {"baseline.sram_kib": 2.0},
+                           "axes": {"baseline.onchip_banks": [4, 2]}})  # the second point runs
+    assert spec.axes[0].values == (4, 2)
     # each point is checked as it runs: a preset axis replaces its table, the [set] fields of it stated again on top
     # (the first check had left them out and refused this valid sweep; a review)
     valid = spec_from_dict({"preset": "neurram", "set": {"device.bits_per_cell": 3},
