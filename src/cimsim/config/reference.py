@@ -51,7 +51,8 @@ def reference_markdown(level: int = 1) -> str:
         "",
         "| key | type | meaning |",
         "|---|---|---|",
-        "| `name` | string | label of the run (default: the file's name without extension) |",
+        "| `name` | string | label of the run (default: the file's name without extension, a hidden character in it "
+        "as U+XXXX and a byte that is no UTF-8 as U+FFFD) |",
         "| `preset` | string | start from a shipped preset and override its fields table by table |",
         "| `description` | string | free text, ignored by the simulator |",
         "",
