@@ -80,26 +80,52 @@ def test_front_markdown_names_a_bad_front_or_count(tmp_path):
     points, front = pareto_front(table, "energy_pj", "area_mm2")
     assert f"({len(front)} of {len(points)} points" in front_markdown(table, front, len(points), "energy_pj",
                                                                       "area_mm2")
-    for bad in (points, None, float("nan"), 1.5, -1, True, len(table.rows) + 1):
+    for bad in (points, None, float("nan"), 1.5, -1, True, len(points) + 1, 0):
         with pytest.raises((TypeError, ValueError), match="candidates"):
             front_markdown(table, front, bad, "energy_pj", "area_mm2")
-    with pytest.raises(TypeError, match="front must be the list of rows pareto_front returns"):
-        front_markdown(table, "rows", len(points), "energy_pj", "area_mm2")
+    other = {**front[0], "adc.bits": "9"}  # a row of no front of this table (another table's, or edited)
+    for bad in ("rows", [None], front * 2, [other], [{**front[0], "energy_pj": "abc"}]):
+        with pytest.raises(TypeError, match=r"front must be a list of rows pareto_front\(table, x, y\) returns"):
+            front_markdown(table, bad, len(points), "energy_pj", "area_mm2")
 
 
-@pytest.mark.parametrize("codes", ["x", ["a", "b"], [object(), object()]])
+@pytest.mark.parametrize("codes", ["x", ["a", "b"], [object(), object()], [10**400, 0], [0.5, "0.5"],
+                                   [True, False], 5])
 def test_data_stats_refuses_text_shares_naming_them(codes):
     with pytest.raises(ValueError, match="input_codes must be the non-negative shares"):
         DataStats(input_codes=codes)
 
 
 @pytest.mark.parametrize("argument, value, said", [
-    ("source", 1.5, "source must be a str"), ("base_dir", None, "base_dir must be a folder path"),
+    ("source", 1.5, "source must be a str or path"), ("base_dir", None, "base_dir must be a folder path"),
     ("base_dir", 1.5, "base_dir must be a folder path"),
 ])
 def test_spec_from_dict_names_a_bad_source_or_folder(argument, value, said):
     with pytest.raises(TypeError, match=said):
         spec_from_dict({"base": "default.toml", "axes": {"adc.bits": [4, 6]}}, **{argument: value})
+
+
+def test_spec_from_dict_takes_a_path_as_its_source():
+    spec = spec_from_dict({"base": "default.toml", "axes": {"adc.bits": [4, 6]}}, Path("s.toml"),
+                          base_dir=ROOT / "configs")
+    assert spec.source == "s.toml"
+
+
+def test_an_array_without_converters_takes_only_its_own_unit_steps():
+    """a digital array had taken any setting of its shape, its exact products then wrong (0.64 off, none clipped)"""
+    config = cimsim.as_config(DEFAULT, {"array.family": "digital", "device.preset": "sram"})
+    xbar = Crossbar(config, 64, 8)
+    xbar.program(np.random.default_rng(1).uniform(-1, 1, (8, 64)))
+    x = np.random.default_rng(0).uniform(-1, 1, (16, 64))
+    y, own = xbar.mvm(x), xbar.adc
+    xbar.adc = AdcSetting(np.full(own.lsb.shape, 7.3), own.code_min, own.code_max)
+    with pytest.raises(ValueError, match="unit steps"):
+        xbar.mvm(x)
+    xbar.adc = AdcSetting(own.lsb, 0, 3)
+    with pytest.raises(ValueError, match="adder tree's sums"):
+        xbar.mvm(x)
+    xbar.adc = own
+    np.testing.assert_array_equal(xbar.mvm(x), y)
 
 
 def test_a_setting_an_argument_contradicts_names_the_argument_and_settings_are_settings():

@@ -52,9 +52,9 @@ class DataStats:
         for name in ("input_zero_fraction", "weight_zero_fraction"):  # numpy scalars too, stored as floats
             object.__setattr__(self, name, check_real(name, getattr(self, name), 0.0, 1.0))
         if self.input_codes is not None:
-            try:  # text or objects: refused as any other bad shares (numpy's own words had been: a probe)
-                shares = np.asarray(self.input_codes, dtype=float)
-            except (TypeError, ValueError):
+            try:  # numbers only: text, booleans, 10**400 refused as any other bad shares (not in numpy's words)
+                shares = np.array([np.nan if (v := finite_float(c)) is None else v for c in self.input_codes])
+            except TypeError:  # no sequence
                 shares = np.full(0, np.nan)
             if (shares.ndim != 1 or shares.size < 2 or not np.isfinite(shares).all() or (shares < 0).any()
                     or abs(shares.sum() - 1.0) > 1e-9 or self.input_zero_fraction):

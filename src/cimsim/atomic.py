@@ -235,8 +235,6 @@ def check_writable(path: str | os.PathLike, folder: bool = False, appended: bool
             raise OSError(errno.ENAMETOOLONG, f"a name longer than the {longest} bytes the file system allows{which}",
                           str(path))
     for name in [target, *(target.with_name(target.name + suffix) for suffix in sidecars)]:
-        if appended and name == target and name.is_file():  # opened, nothing written
-            os.close(os.open(name, os.O_WRONLY | os.O_APPEND))
-        elif name.is_file() and not os.access(name, os.W_OK):  # (not opened: a file watcher would see a write)
-            raise PermissionError(errno.EACCES, "the file does not open for writing (read-only or immutable)",
-                                  str(name))
+        if name.is_file():  # opened, nothing written: the one check an append-only file fails (access() passes it,
+            # and the replace after the run had failed); a file watcher sees a write closed
+            os.close(os.open(name, os.O_WRONLY | (os.O_APPEND if appended and name == target else 0)))

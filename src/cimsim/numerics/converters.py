@@ -41,7 +41,7 @@ class AdcSetting:
     code_max: float
 
     def __post_init__(self):
-        """``lsb`` finite and positive, the codes real numbers, code_min below code_max: else a ValueError naming
+        """``lsb`` finite and positive, the codes real numbers, code_min at most code_max: else a ValueError naming
         the field (None had been taken as NaN steps, 0 and -1 as steps, a code range of 'x': a probe)"""
         try:
             lsb = np.array(self.lsb, dtype=np.float64)
@@ -138,7 +138,9 @@ def adc_setting(plan: Plan, full_scale: np.ndarray) -> AdcSetting:
 
 def _code_range(plan: Plan) -> tuple[float, float]:
     """(lowest, highest) code of the plan's converters: 0 to 2**B - 1, or where the converted sum can be negative
-    2**(B-1) - 1 on each side of zero (B = 1: the sign, +/-1/2)"""
+    2**(B-1) - 1 on each side of zero (B = 1: the sign, +/-1/2); without converters, the largest sum each side"""
+    if not plan.has_adc:
+        return -int(np.ceil(max_sum(plan))), int(np.ceil(max_sum(plan)))
     if not plan.signed_sum:
         return 0, 2 ** plan.adc_bits - 1
     codes = 2 ** (plan.adc_bits - 1) - 1 if plan.adc_bits > 1 else 0.5
@@ -159,9 +161,12 @@ def check_setting(setting, plan: Plan, columns: int) -> None:
         raise ValueError(f"adc.lsb has shape {setting.lsb.shape}, this crossbar's converters "
                          f"{(plan.row_tiles, columns)} (row tiles, converted columns): a setting of another crossbar's "
                          "shape")
-    if plan.has_adc and (setting.code_min, setting.code_max) != (own := _code_range(plan)):
+    if (setting.code_min, setting.code_max) != (own := _code_range(plan)):
         raise ValueError(f"adc's codes run {setting.code_min:g} to {setting.code_max:g}, this crossbar's "
-                         f"{plan.adc_bits}-bit converters' {own[0]:g} to {own[1]:g}")
+                         + (f"{plan.adc_bits}-bit converters'" if plan.has_adc else "adder tree's sums") +
+                         f" {own[0]:g} to {own[1]:g}")
+    if not plan.has_adc and (setting.lsb != 1).any():  # (its exact sums: another's steps had been taken silently)
+        raise ValueError("adc of an array without converters must have unit steps (its sums are exact)")
 
 
 def calibrated_full_scale(observed: np.ndarray, row_tile: np.ndarray, scope: CalibrationScope, percentile: float,

@@ -28,7 +28,7 @@ from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
-from ..argcheck import check_bool, check_int, check_path, checked_types, escaped, markdown_cell
+from ..argcheck import check_bool, check_int, check_path, checked_types, escaped, markdown_cell, shown as shown_value
 from ..config.keys import did_you_mean
 from ..config.toml_file import not_text, open_input, with_nul_bytes
 from ..errors import ConfigError
@@ -290,16 +290,19 @@ def front_markdown(table: Table, front: list[Row], candidates: int, x: str, y: s
                    maximize_y: bool = False, maximize_x: bool = False) -> str:
     """The front as a Markdown table: point id, the axis columns (dotted config fields), x and y (an unknown
     column: :func:`pareto_front`'s ConfigError); its heading counts the rows left out, failed and without a
-    number. ``front``: :func:`pareto_front`'s rows of the table; ``candidates``: how many rows it chose among (the
-    length of its first list), else a TypeError or ValueError naming the argument (the list itself had failed in
-    arithmetic, NaN and -1 had been printed as counts: a probe)."""
+    number. ``front``: rows of :func:`pareto_front`'s on this table, each once; ``candidates``: how many rows it chose
+    among (the length of its first list), else a TypeError or ValueError naming the argument (the list itself had
+    failed in arithmetic, NaN and -1 had been printed as counts, another table's rows had raised KeyError: probes)."""
     if not isinstance(table, Table):
         raise TypeError(f"table must be a results Table (read_table(path)); got {type(table).__name__}")
-    _check_columns(table, x, y, maximize_y, maximize_x)
-    if not isinstance(front, list) or not all(isinstance(row, Mapping) for row in front):
-        raise TypeError(f"front must be the list of rows pareto_front returns; got {type(front).__name__}")
-    candidates = check_int("candidates (the number of rows pareto_front chose among: len of its first list)",
-                           candidates, len(front), len(table.rows))
+    points, _ = pareto_front(table, x, y, maximize_y, None, maximize_x)  # what a front of them is chosen among
+    if not isinstance(front, list) or not all(isinstance(r, Mapping) and r in points for r in front) or len(
+            {id(r) for r in front}) < len(front):
+        raise TypeError(f"front must be a list of rows pareto_front(table, x, y) returns, each once; got "
+                        f"{type(front).__name__} {shown_value(front)}")
+    if check_int("candidates", candidates, 0) != len(points):
+        raise ValueError(f"candidates must be the number of rows pareto_front chose among (its first list's "
+                         f"length), {len(points)} here; got {candidates}")
     shown = list(dict.fromkeys([c for c in table.columns if c == "point_id" or "." in c and c not in (x, y)] + [x, y]))
     aims = (f"{'maximise' if up else 'minimise'} {c}" for c, up in ((x, maximize_x), (y, maximize_y)))
     lines = [f"Pareto front of {table.source}: {', '.join(aims)} ({len(front)} of {candidates} points"
