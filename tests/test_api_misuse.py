@@ -5,6 +5,7 @@ folder, and which argument a contradicted setting names (each found by a probe o
 from __future__ import annotations
 
 import copy
+import dataclasses
 from pathlib import Path
 
 import numpy as np
@@ -84,16 +85,30 @@ def test_front_markdown_names_a_bad_front_or_count(tmp_path):
         with pytest.raises((TypeError, ValueError), match="candidates"):
             front_markdown(table, front, bad, "energy_pj", "area_mm2")
     other = {**front[0], "adc.bits": "9"}  # a row of no front of this table (another table's, or edited)
-    for bad in ("rows", [None], front * 2, [other], [{**front[0], "energy_pj": "abc"}]):
-        with pytest.raises(TypeError, match=r"front must be a list of rows pareto_front\(table, x, y\) returns"):
+    others = [r for r in points if r not in front]
+    for bad in ("rows", [None], front * 2, [other], [{**front[0], "energy_pj": "abc"}], points, [], others,
+                [dict(r) for r in front] * 2):
+        with pytest.raises(TypeError, match=r"front must be the list of rows pareto_front\(table, x, y\) returns"):
             front_markdown(table, bad, len(points), "energy_pj", "area_mm2")
+    with pytest.raises(TypeError, match="front must be"):  # the front of other aims
+        front_markdown(table, front, len(points), "energy_pj", "area_mm2", maximize_y=True)
+    doubled = dataclasses.replace(table, rows=table.rows + table.rows)  # a row object twice: its own front taken
+    points, front = pareto_front(doubled, "energy_pj", "area_mm2", notice=None)
+    assert "Pareto front of" in front_markdown(doubled, front, len(points), "energy_pj", "area_mm2")
 
 
 @pytest.mark.parametrize("codes", ["x", ["a", "b"], [object(), object()], [10**400, 0], [0.5, "0.5"],
-                                   [True, False], 5])
+                                   [True, False], 5, {0: 0.5, 1: 0.5}, b"\x00\x01", {0.5, 0.25}])
 def test_data_stats_refuses_text_shares_naming_them(codes):
+    """(a dict's keys had been taken as its shares, a set's in hash order: a review)"""
     with pytest.raises(ValueError, match="input_codes must be the non-negative shares"):
         DataStats(input_codes=codes)
+
+
+def test_data_stats_takes_shares_in_any_ordered_sequence():
+    for codes in ([0.25, 0.75], (0.25, 0.75), np.array([0.25, 0.75]), (v for v in [0.25, 0.75]),
+                  [np.float32(0.25), np.float64(0.75)]):
+        assert DataStats(input_codes=codes).input_codes == (0.25, 0.75)
 
 
 @pytest.mark.parametrize("argument, value, said", [

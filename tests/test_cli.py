@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import signal
 import subprocess
 import sys
 import time
@@ -695,7 +696,9 @@ def test_a_ctrl_c_dropped_in_a_finalizer_stops_the_command(tmp_path):
                       "main()\n")
     out = tmp_path / "e.json"
     child = subprocess.run([sys.executable, str(script), "estimate", str(ROOT / "configs" / "default.toml"), "-o",
-                            str(out)], capture_output=True, text=True, timeout=300, cwd=tmp_path)
+                            str(out)], capture_output=True, text=True, timeout=300, cwd=tmp_path,
+                           preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))  # (a job started in
+    # the background, as CI may be, ignores SIGINT, and so would this child: Python then sets no Ctrl-C handler)
     assert (child.returncode, child.stderr) == (130, "stopped: interrupted.\n"), child.stderr
     assert not out.exists()
 

@@ -162,3 +162,28 @@ def test_a_config_named_by_a_file_name_with_hidden_characters_compares(tmp_path,
                            capture_output=True, timeout=300)
     assert child.returncode == 0, child.stderr
     assert f"# cimsim report: {name}\n" in (tmp_path / "c" / "report.md").read_text(encoding="utf-8")
+
+
+def test_a_sweep_resumes_into_an_append_only_results_file(tmp_path, monkeypatch):
+    """the command line's -o check opened an existing results file for writing, which an append-only one refuses
+    (chattr +a; made so here, as root, by refusing such an open): a sweep into it had been refused where run_sweep,
+    which opens it for appending, resumed it (a review)"""
+    import cimsim.atomic as atomic
+
+    spec = tmp_path / "s.toml"
+    spec.write_text(f'base = "{DEFAULT}"\n[axes]\n"adc.bits" = [4, 6]\n[set]\n"workload.vectors" = 8\n')
+    out = tmp_path / "r.csv"
+    assert CliRunner().invoke(main, ["sweep", str(spec), "-o", str(out), "--workers", "1"]).exit_code == 0
+    full = out.read_text()
+    out.write_text("".join(full.splitlines(keepends=True)[:2]))  # the first point's row kept: the second runs
+    real = os.open
+
+    def append_only(path, flags, *args):
+        if Path(path) == out and flags & os.O_WRONLY and not flags & os.O_APPEND:
+            raise PermissionError(1, "Operation not permitted", str(path))
+        return real(path, flags, *args)
+
+    monkeypatch.setattr(atomic.os, "open", append_only)
+    result = CliRunner().invoke(main, ["sweep", str(spec), "-o", str(out), "--workers", "1"])
+    assert result.exit_code == 0, result.output
+    assert out.read_text() == full

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .argcheck import check_int, check_real, checked_types, finite_float, shown
+from .argcheck import check_int, check_real, checked_types, finite_float, number_sequence, shown
 from .config.modes import ArrayFamily, InputEncoding, SignedEncoding, SignedInputs
 from .config.schema import Config
 from .counts import Counts
@@ -52,10 +52,7 @@ class DataStats:
         for name in ("input_zero_fraction", "weight_zero_fraction"):  # numpy scalars too, stored as floats
             object.__setattr__(self, name, check_real(name, getattr(self, name), 0.0, 1.0))
         if self.input_codes is not None:
-            try:  # numbers only: text, booleans, 10**400 refused as any other bad shares (not in numpy's words)
-                shares = np.array([np.nan if (v := finite_float(c)) is None else v for c in self.input_codes])
-            except TypeError:  # no sequence
-                shares = np.full(0, np.nan)
+            shares = number_sequence(self.input_codes)  # (text, booleans, a dict's keys, a set: NaN, refused below)
             if (shares.ndim != 1 or shares.size < 2 or not np.isfinite(shares).all() or (shares < 0).any()
                     or abs(shares.sum() - 1.0) > 1e-9 or self.input_zero_fraction):
                 raise ValueError("input_codes must be the non-negative shares of the codes 0..c (at least 2), "

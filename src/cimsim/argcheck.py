@@ -76,6 +76,17 @@ def finite_float(value) -> float | None:
     return x if math.isfinite(x) else None
 
 
+def number_sequence(value) -> np.ndarray:
+    """``value``, a list, tuple, array or other ordered sequence of real numbers, as a float array; NaN in place of
+    any element that is no finite real number (text, a bool, 10**400), and a single NaN for what is no ordered
+    sequence (a number, text, bytes, a dict, whose keys iterating had been taken for its values, a set): the caller
+    refuses NaN (DataStats' shares had taken all of those silently: a review)"""
+    abc = collections.abc
+    if isinstance(value, (str, bytes, abc.Mapping, abc.Set)) or not isinstance(value, abc.Iterable):
+        return np.full(1, np.nan)
+    return np.array([np.nan if (x := finite_float(v)) is None else x for v in value], dtype=float)
+
+
 def cut_short(text: str, limit: int = 80) -> str:
     """``text``, cut to ``limit`` characters with its length said when longer."""
     return text if len(text) <= limit else f"{text[:limit]}... ({len(text)} characters)"

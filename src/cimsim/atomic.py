@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import errno
 import contextlib
+import errno
 import io
 import os
 import select
@@ -181,7 +181,8 @@ def _replace(path: Path, write: Callable[[BinaryIO], None]) -> None:
             os.fsync(fh.fileno())
         os.replace(tmp, path)
     except BaseException as err:
-        Path(tmp).unlink(missing_ok=True)
+        with contextlib.suppress(OSError):  # (an append-only folder keeps it: the error said is the replace's, not
+            Path(tmp).unlink(missing_ok=True)  # this unlink's naming the hidden file, a review)
         if isinstance(err, OSError) and (plain := _untemporary(err, prefix)) is not err:
             raise plain from None
         raise

@@ -238,7 +238,7 @@ def presets():
 
 @main.command()
 @click.argument("spec", type=click.Path(dir_okay=False))
-@click.option("-o", "--output", required=True, type=OutputPath(dir_okay=False, no_stdout=SWEEP_FILE),
+@click.option("-o", "--output", required=True, type=OutputPath(dir_okay=False, no_stdout=SWEEP_FILE, appended=True),
               help="Results CSV: one row per finished point, appended as points finish; re-run to resume.")
 @click.option("--workers", type=Integers(1), default=None,
               help="Local worker processes (default: the cores this process may use).")

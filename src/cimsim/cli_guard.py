@@ -292,11 +292,13 @@ class OutputPath(click.Path):
     """A file (or, with ``file_okay=False``, a folder) the command will write: refused on the command line, before
     any work, where no file can be created there, where it is empty, and (a file) where it names a folder (a
     trailing '/', '.' or '..'). ``-`` names stdout, as ``/dev/stdout`` does (a file had been written named '-'),
-    or is refused with ``no_stdout`` (why stdout cannot take this output) and for a folder."""
+    or is refused with ``no_stdout`` (why stdout cannot take this output) and for a folder. ``appended``: an existing
+    file is appended to (a sweep's results), so it must open for appending (an append-only one passes), not for
+    writing (:func:`cimsim.atomic.check_writable`)."""
 
-    def __init__(self, *args, no_stdout: str | None = None, **kwargs):
+    def __init__(self, *args, no_stdout: str | None = None, appended: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
-        self.no_stdout = no_stdout
+        self.no_stdout, self.appended = no_stdout, appended
 
     def convert(self, value, param, ctx):
         if os.fspath(value) == "-":
@@ -317,7 +319,7 @@ class OutputPath(click.Path):
         try:
             if not os.path.isabs(os.fspath(value)):
                 working_dir()  # a relative path in a deleted working directory: said so, not a bare errno
-            check_writable(value, folder=not self.file_okay)
+            check_writable(value, folder=not self.file_okay, appended=self.appended)
         except OSError as exc:
             self.fail(f"{value}: cannot write there ({exc.strerror or exc})", param, ctx)
         return value

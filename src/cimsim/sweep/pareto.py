@@ -290,16 +290,17 @@ def front_markdown(table: Table, front: list[Row], candidates: int, x: str, y: s
                    maximize_y: bool = False, maximize_x: bool = False) -> str:
     """The front as a Markdown table: point id, the axis columns (dotted config fields), x and y (an unknown
     column: :func:`pareto_front`'s ConfigError); its heading counts the rows left out, failed and without a
-    number. ``front``: rows of :func:`pareto_front`'s on this table, each once; ``candidates``: how many rows it chose
-    among (the length of its first list), else a TypeError or ValueError naming the argument (the list itself had
-    failed in arithmetic, NaN and -1 had been printed as counts, another table's rows had raised KeyError: probes)."""
+    number. ``front`` and ``candidates``: :func:`pareto_front`'s front on this table, x, y and aims, and how many rows
+    it chose among (the length of its first list), else a TypeError or ValueError naming the argument (the list
+    itself had failed in arithmetic, NaN and -1 had been printed as counts, another table's rows had raised KeyError,
+    other rows had been headed as the front: probes)."""
     if not isinstance(table, Table):
         raise TypeError(f"table must be a results Table (read_table(path)); got {type(table).__name__}")
-    points, _ = pareto_front(table, x, y, maximize_y, None, maximize_x)  # what a front of them is chosen among
-    if not isinstance(front, list) or not all(isinstance(r, Mapping) and r in points for r in front) or len(
-            {id(r) for r in front}) < len(front):
-        raise TypeError(f"front must be a list of rows pareto_front(table, x, y) returns, each once; got "
-                        f"{type(front).__name__} {shown_value(front)}")
+    points, real = pareto_front(table, x, y, maximize_y, None, maximize_x)  # what the front is, and among what
+    if not isinstance(front, list) or not all(isinstance(r, Mapping) for r in front) or Counter(
+            map(_row_key, front)) != Counter(map(_row_key, real)):
+        raise TypeError(f"front must be the list of rows pareto_front(table, x, y) returns as the front (with the "
+                        f"same maximize_x and maximize_y); got {type(front).__name__} {shown_value(front)}")
     if check_int("candidates", candidates, 0) != len(points):
         raise ValueError(f"candidates must be the number of rows pareto_front chose among (its first list's "
                          f"length), {len(points)} here; got {candidates}")
@@ -313,6 +314,11 @@ def front_markdown(table: Table, front: list[Row], candidates: int, x: str, y: s
         lines.append("| " + " | ".join(f"{float(row[c]):.6g}" if c in (x, y) else markdown_cell(row[c])
                                        for c in shown) + " |")
     return "\n".join(lines) + "\n"
+
+
+def _row_key(row: Mapping) -> tuple:
+    """a row as a hashable value (its cells in order), so that rows compare by value in linear time"""
+    return tuple((k, str(v)) for k, v in row.items())
 
 
 def _left_out_note(table: Table, candidates: int, x: str, y: str) -> str:

@@ -84,7 +84,7 @@ def load_spec(path: str | os.PathLike) -> SweepSpec:
 def spec_from_dict(data: Mapping[str, Any], source: str = "<dict>", base_dir: str | os.PathLike = ".") -> SweepSpec:
     """Validate a parsed spec; ``base`` and file-valued axes resolve against ``base_dir``."""
     check_instance("a sweep spec", data, Mapping, "a dict of its keys (as a TOML file parses)")
-    source = os.fspath(check_instance("source", source, (str, os.PathLike), "a str or path (its messages' name)"))
+    source = os.fsdecode(check_instance("source", source, (str, os.PathLike), "a str or path (its messages' name)"))
     check_instance("base_dir", base_dir, (str, os.PathLike), "a folder path (str or os.PathLike)")
     sections = [f"[{k}]" for k in data if k in SECTIONS]
     if sections and "axes" not in data:  # one clear error for a config given where a spec is asked for
