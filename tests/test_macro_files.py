@@ -403,7 +403,7 @@ def test_a_uiuc_figure_without_uiuc_bits_exits_2_naming_them(tmp_path):
 
 def test_a_derived_throughput_off_its_figure_does_not_blame_the_clock(tmp_path):
     """(every such case had said the entry's clock is not the read cycle)"""
-    path = macro_file(tmp_path, CHIP + '[[macro.point]]\nlabel = "p"\ntops = 500\n')
+    path = macro_file(tmp_path, CHIP + '[[macro.point]]\nlabel = "p"\ntops = 0.5\n')
     case = _cases(path)["t / p / tops"]
     assert case.bookkeeping and not case.passed
     assert "the entry's clock is not" not in case.why
@@ -442,7 +442,7 @@ def test_a_derived_throughput_written_to_one_digit_is_named_as_its_rounding(tmp_
     rounded = _cases(macro_file(tmp_path, CHIP + '[[macro.point]]\nlabel = "p"\nops_per_mac = 2\ntops = 2\n'))
     assert "rounds to the published 2, written to 1 significant digit(s)" in rounded["t / p / tops"].why
     assert "check the stated clock" not in rounded["t / p / tops"].why
-    off = _cases(macro_file(tmp_path, CHIP + '[[macro.point]]\nlabel = "p"\nops_per_mac = 2\ntops = 2.5\n', "o.toml"))
+    off = _cases(macro_file(tmp_path, CHIP + '[[macro.point]]\nlabel = "p"\nops_per_mac = 2\ntops = 1.2\n', "o.toml"))
     assert "MACs a cycle, the model maps 4032 (its outputs per read" in off["t / p / tops"].why
     assert macro_data.significant_digits(0.01) == 1 and macro_data.significant_digits(24.1) == 3
 
@@ -703,7 +703,7 @@ def test_a_read_cycle_shorter_than_one_clock_is_refused(tmp_path):
                                          r"\(20000 ns\): a read lasts one clock at least"):
         load_macros(path)
     fine = macro_file(tmp_path, CHIP.replace("cycle_ns = 5\n", "cycle_ns = 20\nclock_mhz = 50\n")
-                      + '[[macro.point]]\nlabel = "p"\ntops = 1\n', "fine.toml")
+                      + '[[macro.point]]\nlabel = "p"\ntops = 0.4\n', "fine.toml")
     assert load_macros(fine)[0].values["clock_mhz"] == 50
 
 
@@ -888,7 +888,8 @@ def test_one_chip_at_two_supplies_and_one_clock_keeps_its_area(tmp_path):
             + "".join(point.format(v=v, b=b) for v, b in ((1.0, 6), (0.6, 6), (0.6, 4)))
             + point.format(v=1.0, b=6).replace('label = "1.0 V 6b"', 'label = "sparse"') + "input_zero_fraction = 0.5\n"
             + "rows_per_read = 128\ninput_bits = 2\nbits_per_read = 2\n"
-            + point.format(v=0.6, b=6).replace('label = "0.6 V 6b"', 'label = "narrow"') + "cols = 64\n")
+            + point.format(v=0.6, b=6).replace('label = "0.6 V 6b"', 'label = "narrow"').replace("6.5", "3.2")
+            + "cols = 64\n")
     m = macro_data.find_macro("fixed-clock", macro_file(tmp_path, text))
     high, low, four, sparse, narrow = (macro_configs.model_point(m, p) for p in m.points)
     assert high["area_mm2"] == low["area_mm2"] == sparse["area_mm2"] == four["area_mm2"]
@@ -958,16 +959,16 @@ def test_a_stated_read_pulse_leaves_out_the_figures_of_the_stated_cycle(tmp_path
     from cimsim.validation.macro_configs import point_model
 
     rram = CHIP.replace('family = "sram-current"', 'family = "rram"').replace("cycle_ns = 5", "cycle_ns = 20")
-    plain = macro_file(tmp_path, rram + '[[macro.point]]\nlabel = "p"\ntops = 1.6\n', "plain.toml")
-    both = macro_file(tmp_path, rram + '[[macro.point]]\nlabel = "p"\ntops = 1.6\n[[macro.point]]\nlabel = "q"\n'
-                      'read_pulse_ns = 2.0\ntops = 1.6\n', "both.toml")
+    plain = macro_file(tmp_path, rram + '[[macro.point]]\nlabel = "p"\ntops = 0.4\n', "plain.toml")
+    both = macro_file(tmp_path, rram + '[[macro.point]]\nlabel = "p"\ntops = 0.4\n[[macro.point]]\nlabel = "q"\n'
+                      'read_pulse_ns = 2.0\ntops = 0.4\n', "both.toml")
     assert point_model("t", 0, both)["area_mm2"] == point_model("t", 0, plain)["area_mm2"]
     assert list(_cases(both)) == ["t / p / tops"]
-    equal = macro_file(tmp_path, rram + '[[macro.point]]\nlabel = "p"\ntops = 1.6\nread_pulse_ns = 20.0\n', "eq.toml")
+    equal = macro_file(tmp_path, rram + '[[macro.point]]\nlabel = "p"\ntops = 0.4\nread_pulse_ns = 20.0\n', "eq.toml")
     assert list(_cases(equal)) == ["t / p / tops"]  # a pulse of the whole cycle: the cycle's figures (a review)
     free = rram.replace("cycle_ns = 20\n", "")  # a point with no clock sizes no clocked point's area (a review)
     assert free != rram
-    unclocked = macro_file(tmp_path, free + '[[macro.point]]\nlabel = "p"\ncycle_ns = 20.0\ntops = 1.6\n'
+    unclocked = macro_file(tmp_path, free + '[[macro.point]]\nlabel = "p"\ncycle_ns = 20.0\ntops = 0.4\n'
                            '[[macro.point]]\nlabel = "q"\ntops_per_w = 10.0\n', "clk.toml")
     assert point_model("t", 0, unclocked)["area_mm2"] == point_model("t", 0, plain)["area_mm2"]
     left = [e for e in macro_comparison.excluded_points(both) if e.what == "tops"]

@@ -471,7 +471,7 @@ def test_adc_type_none_is_read_in_any_case(tmp_path, stated):
     and 'ADC-less' (a chips probe, 2026-12-08; 'N/A', a type not available, stays an unnamed type: a review), and
     'none' with a remark after it (a chips probe, 2026-12-07)"""
     message = f"FILE: macro 'c': a sram-charge macro converts its columns with ADCs; it states adc_type = " \
-              f"{stated.strip()!r} (only a digital macro has none)"
+              f"{stated.strip()!r} (only a digital macro has none; columns read by 1-bit comparators "
     assert message in _refusal(tmp_path, CHIP.format(macro=f'adc_type = "{stated}"', point="tops_per_w = 1.0"))
     path = tmp_path / "d.toml"
     path.write_text(DIGITAL.format(macro=f'adc_type = "{stated}"'))

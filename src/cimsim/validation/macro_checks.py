@@ -17,6 +17,7 @@ from ..argcheck import cut_short, has_control_character, has_hidden_character
 from ..config.modes import CellAccess, DigitalAdders, InputEncoding, SignedEncoding, Subtraction
 from .macro_figures import ADC_CONVERSION, FULL_ARRAY_ENERGY, MVM_MACS, as_toml, check_figures
 from .macro_text import design_cores, states_no_converter
+from .macro_units import field_hint
 
 __all__ = ["CONFIG_FIELDS", "DEVICE_FIELDS", "DATA_CONDITIONS", "FAMILIES", "RESISTIVE_FAMILIES", "CHOICES",
            "MVM_MACS", "FULL_ARRAY_ENERGY", "check_top_level", "as_toml", "check_fields",
@@ -41,7 +42,12 @@ FAMILIES = ("rram", "pcm", "mram", "fefet", "sram-charge", "sram-current", "digi
 RESISTIVE_FAMILIES = FAMILIES[:4]
 """the families of resistive cells (G V**2 t), the only ones whose entries state :data:`DEVICE_FIELDS`"""
 _CAPACITOR = "sram-charge is the nearest (a capacitor per cell, C V**2 per switched line"
-FAMILY_HINTS = {("feram", "fecap", "ferroelectric cap", "ferroelectric-cap", "1t1c"):
+FAMILY_HINTS = {("hybrid", "analog-digital", "analog/digital", "digital-analog", "mixed-signal", "mixed signal"):
+                "cimsim has no such family; a hybrid macro (some weight or input bits summed by adder trees, the "
+                "others in the analog domain) is priced as one domain only: digital for its exact part, sram-charge "
+                "or sram-current for its analog one, each missing the other's energy (docs/validation.md, "
+                "'Configurations cimsim cannot express')",
+                ("feram", "fecap", "ferroelectric cap", "ferroelectric-cap", "1t1c"):
                 "cimsim has no such family; a cell that computes on the charge of its capacitor (FeRAM / FeCAP, "
                 f"1T1C): {_CAPACITOR}; a multi-level cell has no stand-in); a ferroelectric transistor: fefet",
                 ("dram", "gain", "2t1c", "3t1c"): "cimsim has no such family; an eDRAM (gain) cell that computes on "
@@ -167,7 +173,7 @@ def check_fields(file: str, where: str, kind: str, values: Mapping[str, Any]) ->
     for name, value in values.items():
         if name not in _KNOWN:
             known = _KNOWN | {"point"} if kind == "macro" else _KNOWN
-            hint = _did_you_mean(name, known) or f"; known fields: {', '.join(sorted(_KNOWN))}"
+            hint = field_hint(name, known) or f"; known fields: {', '.join(sorted(_KNOWN))}"
             tables = " ([[macro.point]] tables)" if hint == "; did you mean 'point'?" else ""
             raise ValueError(f"{file}: {where}: unknown field '{name}'{hint}{tables}")
         other = "point" if kind == "macro" else "macro"
@@ -280,7 +286,8 @@ def _check_family(file: str, where: str, family: str, fields: Mapping[str, Any])
     if states_no_converter(adc_type) or adc_bits == 0:
         field = f"adc_type = {adc_type!r}" if states_no_converter(adc_type) else "adc_bits = 0"
         raise ValueError(f"{file}: {where}: a {family} macro converts its columns with ADCs; it states {field} "
-                         "(only a digital macro has none)")
+                         "(only a digital macro has none; columns read by 1-bit comparators or sense amplifiers are "
+                         "1-bit converters: adc_bits = 1, adc_type naming them, e.g. 'comparator')")
     stated = [n for n in _DIGITAL_ONLY if n in fields]
     if stated:
         raise ValueError(f"{file}: {where}: a {family} macro converts its columns with ADCs; it states "

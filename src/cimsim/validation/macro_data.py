@@ -23,7 +23,8 @@ from ..argcheck import escaped, look_alike_key
 from ..config.toml_file import read_toml
 from .macro_checks import (CONFIG_FIELDS, DATA_CONDITIONS, FAMILIES, FULL_ARRAY_ENERGY, MVM_MACS, as_toml,
                            check_consistent, check_fields, check_top_level, check_uiuc_area, unique_labels)
-from .macro_figures import ADC_CONVERSION, check_density, check_invocation, whole_invocation
+from .macro_figures import (ADC_CONVERSION, check_density, check_invocation, check_throughput, significant_digits,
+                            whole_invocation)
 from .macro_text import caution, design_cores, system_level
 from .macro_defaults import in_entry_terms
 
@@ -93,12 +94,6 @@ def invocation_reads(fields: Mapping[str, Any], values: Mapping[str, Any]) -> di
 
 class Unusable(ValueError):
     """A point (or one of its figures) that cannot be compared; the message is the reason."""
-
-
-def significant_digits(value: float) -> int:
-    """the significant digits ``value`` is written with (its shortest repr: 0.01 -> 1, 24.1 -> 3, 400.0 -> 1)"""
-    mantissa = repr(abs(float(value))).split("e")[0].replace(".", "").strip("0")
-    return max(1, len(mantissa))
 
 
 def rounds_to(model: float, published: float) -> bool:
@@ -240,6 +235,8 @@ def _points(name: str, entry: Mapping[str, Any], base: Mapping[str, Any]) -> tup
         check_consistent(name, f"macro {key!r}, point {i + 1} ({raw['label']!r})", entry["family"], merged,
                          {k: v for k, v in base.items() if k not in raw})
         check_density(name, f"macro {key!r}, point {i + 1}", raw, design_cores(entry))
+        check_throughput(name, f"macro {key!r}, point {i + 1} ({raw['label']!r})", entry, merged, raw,
+                         design_cores(entry))
         points.append(MacroPoint(key, i, label, str(raw.get("source", "")), dict(raw), merged))
     return tuple(points)
 

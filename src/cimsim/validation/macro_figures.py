@@ -15,7 +15,8 @@ from typing import Any
 from ..config.keys import as_written
 
 __all__ = ["ADC_CONVERSION", "FULL_ARRAY_ENERGY", "MVM_MACS", "RETICLE_AREA_MM2", "as_toml", "check_figures",
-           "check_invocation", "check_density", "mvm_mac_bound", "whole_invocation"]
+           "check_invocation", "check_density", "check_throughput", "mvm_mac_bound", "significant_digits",
+           "whole_invocation"]
 
 ADC_CONVERSION = "one ADC conversion"
 """the ``energy_per`` of one conversion's energy (compared with the model ADC's)"""
@@ -138,6 +139,53 @@ def check_invocation(file: str, where: str, fields: Mapping[str, Any], values: M
                          f"one read at the stated cycle) beside bits_per_read = {read}: give one count of the input "
                          "bits a read takes (with analog_accumulation = true an invocation may instead take every "
                          "input bit, uiuc_b_x = input_bits)")
+
+
+def significant_digits(value: float) -> int:
+    """the significant digits ``value`` is written with (its shortest repr: 0.01 -> 1, 24.1 -> 3, 400.0 -> 1)"""
+    mantissa = repr(abs(float(value))).split("e")[0].replace(".", "").strip("0")
+    return max(1, len(mantissa))
+
+
+def _rounded_from(value: float) -> float:
+    """the least a positive figure written as ``value`` may have been before its rounding to its significant digits
+    (0.3724 from 0.37235; 2 from 1.5)"""
+    return value - 0.5 * 10.0 ** (math.floor(math.log10(value)) - significant_digits(value) + 1)
+
+
+def _fastest_cycle_ns(macro: Mapping[str, Any], point: Mapping[str, Any]) -> float | None:
+    """no more than the read cycle the comparison takes (:func:`.macro_timing.cycle_ns`): the point's cycle_ns, else
+    one clock of its clock_mhz (a read takes one at least), else the macro's; None where neither states one, or
+    where the point's own supply scales the macro's cycle (the delay law, :func:`.macro_timing.clocking`)"""
+    for values in (point, macro):
+        if "cycle_ns" in values or "clock_mhz" in values:
+            return float(values["cycle_ns"]) if "cycle_ns" in values else 1000.0 / float(values["clock_mhz"])
+        if values is point and point.get("vdd_v", macro.get("vdd_v")) != macro.get("vdd_v"):
+            return None
+    return None
+
+
+def check_throughput(file: str, where: str, macro: Mapping[str, Any], fields: Mapping[str, Any],
+                     values: Mapping[str, Any], cores: int | None) -> None:
+    """A ValueError where a point's published ``tops`` needs more MACs a read cycle than its ``cores`` arrays hold
+    (:func:`mvm_mac_bound` of the merged configuration ``fields``, over the shares of the operands not zero where
+    the point states them: skipped zeros may raise an effective throughput) at the fastest cycle its clock allows
+    (:func:`_fastest_cycle_ns`; ``macro`` and ``values`` its macro's and its own fields): no chip of the stated
+    array reaches it, whatever it was before its rounding to the digits it is written with (:func:`_rounded_from`;
+    GOPS written as TOPS had been compared, a probe)"""
+    cycle = _fastest_cycle_ns(macro, values)
+    if "tops" not in values or values.get("doubtful_figure") == "tops" or cycle is None:
+        return
+    ops = float(values.get("ops_per_mac", 2))
+    macs = _rounded_from(float(values["tops"])) * 1e3 * cycle / ops
+    bound, how = mvm_mac_bound(fields)
+    dense = (1.0 - fields.get("input_zero_fraction", 0.0)) * (1.0 - fields.get("weight_zero_fraction", 0.0))
+    if macs * dense > bound * (cores or 1):
+        raise ValueError(f"{file}: {where}: tops = {as_toml(values['tops'])} at {ops:g} ops a MAC is at least "
+                         f"{macs:.4g} MACs a {cycle:.4g} ns cycle (as rounded to its digits), more than "
+                         f"{(cores or 1) * bound:.4g}: {how}"
+                         + (f", in each of {cores} cores" if (cores or 1) > 1 else "") + " (GOPS written as TOPS? "
+                         "a figure of several arrays: state its cores; a clock or cycle of another extent?)")
 
 
 def check_density(file: str, where: str, values: Mapping[str, Any], cores: int | None) -> None:

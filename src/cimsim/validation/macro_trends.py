@@ -110,13 +110,41 @@ def _per_op(u: Any, fig: Any) -> float:
     return fig.value / (fig.macs or 1) / ops
 
 
+_EFFICIENCIES = ("tops_per_w", "energy_fj_per_mac", "energy_pj_per_mvm")
+"""the figures of one measurement, an energy per MAC, in the units a paper states it (one each point,
+:func:`.macro_figures.check_figures`)"""
+
+
+def _fj_per_mac(u: Any, fig: Any) -> float:
+    """an efficiency figure (:data:`_EFFICIENCIES`) as fJ per MAC: ops_per_mac x 1000 / TOPS/W, pJ per MVM x 1000 /
+    its MACs"""
+    if fig.quantity == "tops_per_w":
+        return float(u.point.values.get("ops_per_mac", 2)) * 1e3 / fig.value
+    return fig.value * 1e3 / fig.macs if fig.macs else fig.value
+
+
+def _repeat_ratio(u: Any, fig: Any, refs: dict) -> tuple[Any, str, float] | None:
+    """(the earlier point, what is compared, the ratio of ``fig`` to that point's figure of it) for a figure of
+    repeat ``u`` (``refs``: quantity -> (earlier point, its figure)); an efficiency against another unit's as energy
+    per MAC (a pJ per MVM a tenth of the TOPS/W an earlier point states had passed unsaid, a probe); None: none"""
+    if fig.quantity in refs:
+        ref, ref_fig = refs[fig.quantity]
+        return ref, fig.quantity, _per_op(u, fig) / _per_op(ref, ref_fig)
+    other = next((q for q in _EFFICIENCIES if q in refs), None) if fig.quantity in _EFFICIENCIES else None
+    if other is None:
+        return None
+    ref, ref_fig = refs[other]
+    return ref, f"energy per MAC (its {fig.quantity}, that point's {other})", _fj_per_mac(u, fig) / _fj_per_mac(
+        ref, ref_fig)
+
+
 def spread_repeats(usable: Iterable[Any], same_config: Callable[[str, MacroPoint, MacroPoint], bool],
                    tolerance: float) -> list[str]:
     """a line for each point of ``usable`` (:class:`.macro_comparison.UsablePoint`) that prices as an earlier point
     of its macro under the same conditions (``same_config(macro key, p, q)``; a repeat: no trend) and yet states a
-    figure (an energy per MVM: per MAC) that a trend against that point would miss by more than ``tolerance``: the
-    model gives both one value, so a condition the entry does not state, or the measurements' spread, sets them
-    apart"""
+    figure that a trend against that point would miss by more than ``tolerance`` (an energy per MVM per MAC; an
+    efficiency in another unit than the earlier one's as energy per MAC): the model gives both one value, so a
+    condition the entry does not state, or the measurements' spread, sets them apart"""
     lines, seen = [], []
     for u in usable:
         earlier = [v for v in seen if v.macro.key == u.macro.key and same_config(u.macro.key, u.point, v.point)
@@ -124,13 +152,12 @@ def spread_repeats(usable: Iterable[Any], same_config: Callable[[str, MacroPoint
         seen.append(u)
         refs = {f.quantity: (v, f) for v in reversed(earlier) for f in v.figures}  # the first such point's figure
         for fig in u.figures:
-            ref, ref_fig = refs.get(fig.quantity, (None, None))
-            if ref is None or (fig.macs is None) != (ref_fig.macs is None):
+            if (found := _repeat_ratio(u, fig, refs)) is None:
                 continue
-            ratio = _per_op(u, fig) / _per_op(ref, ref_fig)
+            ref, what, ratio = found
             if abs(miss := fold_error(1.0, ratio)) > tolerance:  # a trend's error: the model's ratio (1) and this one
                 lines.append(f"\nRepeat with another figure: '{u.point.label}' of {u.macro.key} prices as "
-                             f"'{ref.point.label}' (one configuration, one data condition), yet its {fig.quantity} "
+                             f"'{ref.point.label}' (one configuration, one data condition), yet its {what} "
                              f"is {ratio:.3g}x that point's (a trend between them would miss by "
                              f"{100 * miss:+.1f} %): the model gives both one value, so no trend is formed; "
                              "state the condition that sets them apart, if any.")

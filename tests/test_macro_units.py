@@ -1,0 +1,93 @@
+"""A macro file's figures in other units than its fields' (a chips probe, round 22): an unknown field naming a figure
+in another unit is told the field and the conversion (not offered a field 1000x off), one measurement restated in
+another unit in its own point is held against the first, and a throughput no array of the stated size reaches at the
+stated clock is refused."""
+
+from __future__ import annotations
+
+import pytest
+from test_macro_files import CHIP, invoke, macro_file
+
+from cimsim.validation.macro_checks import _KNOWN
+from cimsim.validation.macro_units import field_hint
+
+_POINT = '[[macro.point]]\nlabel = "{}"\n{}\n'
+
+
+@pytest.mark.parametrize("name, hint", [
+    ("gops", "did you mean 'tops', in its own unit? tops = gops / 1000"),
+    ("gops_per_w", "tops_per_w = gops_per_w / 1000"),
+    ("energy_pj_per_mac", "energy_fj_per_mac = energy_pj_per_mac x 1000"),
+    ("energy_fj_per_op", "energy_fj_per_mac = energy_fj_per_op x the point's ops_per_mac (2 unless stated)"),
+    ("area_um2", "area_mm2 = area_um2 / 1e+06"),
+    ("tops_per_um2", "tops_per_mm2 = tops_per_um2 x 1e+06"),
+    ("clock_ghz", "clock_mhz = clock_ghz x 1000"),
+    ("vdd_mv", "vdd_v = vdd_mv / 1000"),
+    ("latency_s", "latency_ns = latency_s x 1e+09"),
+    ("g_max_ms", "g_max_us = g_max_ms x 1000"),  # millisiemens: a prefix converts alike
+    ("fj_per_mac", "did you mean 'energy_fj_per_mac'?"),  # the same unit: a plain suggestion
+    ("tops_per_w_1b", "did you mean 'tops_per_w_1b_norm'?"),  # a normalised figure is offered a normalised field
+    ("energy_pj_per_mvm", "an energy per MVM is 'energy_pj' in pJ with energy_per = 'one full-array MVM (N MACs)'"),
+    ("tops_per_w_per_b", "a figure in a unit no field takes: the figures are tops, tops_per_w"),
+    ("rowz", "did you mean 'rows'?"),  # no unit: spelling alone
+])
+def test_an_unknown_field_in_another_unit_is_told_the_conversion(name, hint):
+    """(difflib had offered 'tops' for 'gops', 'energy_fj_per_mac' for 'energy_pj_per_mvm', 'ops_per_mac' for
+    'fj_per_mac' and 'tops_per_w' for a per-bit figure: renamed as told, each compared 2-1000x off)"""
+    assert hint in field_hint(name, _KNOWN)
+
+
+def test_the_file_refusal_carries_the_conversion(tmp_path):
+    result = invoke(macro_file(tmp_path, CHIP + _POINT.format("p", "gops = 25.6")))
+    assert result.exit_code == 2 and "unknown field 'gops'; did you mean 'tops', in its own unit? tops = gops / 1000" \
+        in result.output, result.output
+
+
+def test_a_measurement_restated_in_another_unit_is_held_against_the_first(tmp_path):
+    """pJ per MVM, fJ per MAC and TOPS/W of points that price alike are one energy per MAC: a pJ figure 4x the
+    TOPS/W point's had passed unsaid (only figures of one quantity had been compared)"""
+    mvm = 'energy_pj = {}\nenergy_per = "one full-array MVM (64 MACs)"'  # 1-bit weights: 64 x 64 cells, 64 MACs a row
+    text = CHIP + _POINT.format("a", "tops_per_w = 100") + _POINT.format("b", mvm.format(5.12))
+    result = invoke(macro_file(tmp_path, text + _POINT.format("c", "energy_fj_per_mac = 20.5")))
+    assert result.exit_code == 0, result.output
+    assert ("'b' of t prices as 'a' (one configuration, one data condition), yet its energy per MAC (its "
+            "energy_pj_per_mvm, that point's tops_per_w) is 4x that point's") in result.output
+    assert "'c' of t" not in result.output  # 20.5 fJ a MAC is 97.6 TOPS/W: within the tolerance
+    same = invoke(macro_file(tmp_path, CHIP + _POINT.format("a", "tops_per_w = 100") + _POINT.format(
+        "b", mvm.format(1.28)), "same.toml"))  # 1.28 pJ / 64 MACs = 20 fJ = 2 ops / 100 TOPS/W
+    assert same.exit_code == 0 and "Repeat with another figure" not in same.output, same.output
+
+
+_DOUBTFUL = "tops = 25.6\ntops_per_w = 9\ndoubtful_figure = 'tops'\ndoubtful_reason = 'GOPS'"
+
+
+@pytest.mark.parametrize("figure, refused", [("tops = 25.6", True), ("tops = 0.0256", False),
+                                             ("tops = 1.64", False), ("tops = 1.8", True), ("tops = 2", False),
+                                             ("tops = 1.8\ncycle_ns = 4", False), ("tops = 3.2\nvdd_v = 1.1", False),
+                                             ("tops = 3.2\ninput_zero_fraction = 0.5", False), (_DOUBTFUL, False)])
+def test_a_throughput_no_array_of_the_stated_size_reaches_is_refused(tmp_path, figure, refused):
+    """CHIP: 64 x 64 cells of 1-bit weights, 4096 MACs a 5 ns read, 1.638 TOPS at most (GOPS written as TOPS had
+    been compared, its note giving 1.28e+05 MACs a cycle); a figure's rounding passes (2 may be 1.5), as do zeros a
+    chip skips, a supply of the point's own (the delay law sets its cycle) and a figure flagged doubtful"""
+    result = invoke(macro_file(tmp_path, CHIP + _POINT.format("p", figure)))
+    message = "macro 't', point 1 ('p'): tops = "
+    assert (result.exit_code == 2 and message in result.output and "MACs a 5 ns cycle (as rounded to its digits), "
+            "more than 4096: the array's rows x cols = 4096, a MAC a cell (GOPS written as TOPS?" in result.output) \
+        == refused, \
+        result.output
+    assert result.exit_code == (2 if refused else 0), result.output
+
+
+def test_a_design_of_cores_is_bounded_by_its_cores(tmp_path):
+    text = CHIP + "cores = 4\n" + _POINT.format("p", "tops = 6.4\ntops_per_w = 10")
+    assert invoke(macro_file(tmp_path, text)).exit_code == 0
+    result = invoke(macro_file(tmp_path, CHIP + "cores = 4\n" + _POINT.format("p", "tops = 7.5"), "more.toml"))
+    assert result.exit_code == 2 and "more than 1.638e+04" in result.output and "in each of 4 cores" in result.output
+
+
+def test_a_hybrid_family_and_a_comparator_readout_are_told_how_to_enter_them(tmp_path):
+    hybrid = invoke(macro_file(tmp_path, CHIP.replace('"sram-current"', '"analog-digital hybrid"')))
+    assert hybrid.exit_code == 2 and "a hybrid macro (some weight or input bits summed by adder trees" in hybrid.output
+    comparators = invoke(macro_file(tmp_path, CHIP + 'adc_type = "no ADC: 1-bit comparators"\n', "c.toml"))
+    assert comparators.exit_code == 2 and "columns read by 1-bit comparators or sense amplifiers are 1-bit " \
+        "converters: adc_bits = 1" in comparators.output, comparators.output
