@@ -1017,7 +1017,9 @@ def test_a_range_sentence_gives_its_quartiles_the_digits_of_the_gain_range():
     ("a", "floating-point mode", "floating-point"), ("INT8 0.9 V", "Table I", None), ("8b/8b", "FPGA board", None),
     ("INT8 MACs, FP32 accumulation", "s", None), ("fp8/int8 reconfigurable, INT8 mode", "s", None),
     ("bfloat16", "s", "bfloat16"), ("MXFP4", "s", "MXFP4"), ("a", "GFLOPS/W", "GFLOPS"),
-    ("BF16 (INT8 weights)", "s", "BF16"), ("FP8/INT-8 reconfigurable, INT-8 mode", "s", None)])
+    ("BF16 (INT8 weights)", "s", "BF16"), ("FP8/INT-8 reconfigurable, INT-8 mode", "s", None),
+    ("INT8 weights x BF16 activations", "s", "BF16"), ("INT4 MACs, FP32 partial sums", "s", None),
+    ("INT8 in, FP16 outputs", "s", None), ("INT8 x FP8", "s", "FP8")])
 def test_a_floating_point_figure_says_it_is_priced_as_integer_macs(label, source, named):
     """a point whose label or source names a floating-point format or unit is priced as integer MACs of its stated
     bits, and its notes say so (a BF16 figure had been compared against the mantissa adder tree, unsaid: a probe)"""

@@ -66,18 +66,22 @@ def caution(notes: str) -> str | None:
 _FLOATING = re.compile(r"\b(?:b?float\d{1,2}|bf16|(?:mx|nv|h)?fp\d{1,2}|tf32|float(?:ing)?[- ]?point|e[2-5]m[1-3]"
                        r"|[tgp]flop/?s)\b", re.IGNORECASE)
 _INTEGER_MODE = re.compile(r"\bu?int-?\d{1,2}\s+mode\b", re.IGNORECASE)
-_INTEGER = re.compile(r"\b(?:u?int-?\d{1,2}|integer)\b", re.IGNORECASE)
+_ACCUMULATOR = re.compile(r"\s*(?:[\w-]+\s+)?(?:accumulat|partial[- ]sums?\b|psums?\b|outputs?\b)", re.IGNORECASE)
+"""words after a floating-point format that make it the accumulator's or the output's, not an operand's"""
 
 
 def floating_point(*texts: str) -> str | None:
-    """the floating-point format or unit a point's label or source names ('BF16', 'bfloat16', 'FP8', 'MXFP4',
-    'TFLOPS', 'floating-point'), else None: its figure is a floating-point macro's, which cimsim prices as integer
-    MACs of the stated bits; not a text that names an integer format first or an integer mode ('INT8 MACs, FP32
-    accumulation', 'fp8/int8 reconfigurable, INT8 mode'), but 'BF16 (INT8 weights)' (reviews)"""
+    """the floating-point format or unit a point's label or source names as an operand's ('BF16', 'bfloat16', 'FP8',
+    'MXFP4', 'TFLOPS', 'floating-point'), else None: its figure is a floating-point macro's, which cimsim prices as
+    integer MACs of the stated bits; not a format of the accumulator or outputs ('INT8 MACs, FP32 accumulation') nor
+    a text naming an integer mode ('fp8/int8 reconfigurable, INT8 mode'), but 'BF16 (INT8 weights)' and 'INT8
+    weights x BF16 activations' (an integer format first had hidden the second's floating point: a chips probe)"""
     for text in texts:
-        fp, integer = _FLOATING.search(text), _INTEGER.search(text)
-        if fp and not _INTEGER_MODE.search(text) and not (integer and integer.start() < fp.start()):
-            return fp.group(0)
+        if _INTEGER_MODE.search(text):
+            continue
+        operand = next((m for m in _FLOATING.finditer(text) if not _ACCUMULATOR.match(text, m.end())), None)
+        if operand:
+            return operand.group(0)
     return None
 
 
