@@ -250,9 +250,10 @@ def sweep(spec, output, workers, scheduler):
     """Run every point of the sweep SPEC (TOML; see docs/sweeps.md) and stream one CSV row per point.
 
     Points already in OUTPUT (same point id, written by this cimsim) are skipped, so re-running after an
-    interruption runs only the rest; a damaged line is reported and its point runs again, and rows another cimsim
-    wrote are moved to OUTPUT.removed.csv and their points run again. Exit 1 if any point failed (its row holds the
-    error), 2 for a bad spec or an OUTPUT this sweep cannot use (another sweep writing it; docs/sweeps.md).
+    interruption runs only the rest; a damaged line is reported, kept in OUTPUT.damaged.txt and its point runs
+    again, and rows another cimsim wrote are moved to OUTPUT.removed.csv and their points run again. Exit 1 if any
+    point failed (its row holds the error), 2 for a bad spec or an OUTPUT this sweep cannot use (another sweep
+    writing it; docs/sweeps.md).
     """
     from .cli_checks import sweep_inputs
     from .cost.trust import axis_trend_lines

@@ -34,8 +34,9 @@ from .executors import (DASK_MISSING, _LocalPool, _check_started, _dask_client, 
 from .metrics import Outcome, Task, alike_axes, available_metrics, evaluate
 from .points import Point, expand
 from .lock import LOCK_SUFFIX, output_lock
-from .results import (REMOVED_SUFFIX, append_rows, columns, format_row, put_aside, read_results, removed_path,
-                      write_rows)
+from .results import append_rows, columns, format_row, read_results, write_rows
+from .side_files import (DAMAGED_SUFFIX, REMOVED_SUFFIX, check_damaged_side, damaged_path, keep_damaged, put_aside,
+                         removed_path)
 from .spec import KINDS, MODES, SweepSpec, load_spec
 from . import fingerprint as model
 
@@ -112,11 +113,12 @@ def run_sweep(spec: SweepSpec | str | os.PathLike, output: str | os.PathLike, *,
     if blocking is not None and not blocking.is_dir():
         raise ConfigError(repr(os.fspath(output)), [("output", f"its folder cannot be made: '{blocking}' is a file")])
     try:
-        check_writable(output, appended=True, sidecars=(LOCK_SUFFIX, REMOVED_SUFFIX))
+        check_writable(output, appended=True, sidecars=(LOCK_SUFFIX, REMOVED_SUFFIX, DAMAGED_SUFFIX))
     except OSError as exc:
-        side = str(exc.filename or "").endswith((LOCK_SUFFIX, REMOVED_SUFFIX))  # a file written beside it
+        side = str(exc.filename or "").endswith((LOCK_SUFFIX, REMOVED_SUFFIX, DAMAGED_SUFFIX))  # a file beside it
         what = f"its side file {Path(exc.filename).name}" if side else "this results file"
         raise ConfigError(str(output), [("output", f"cannot write {what} ({exc.strerror or exc})")]) from None
+    check_damaged_side(output)
     if scheduler is not None:  # asked before the results file is made: a refused run leaves nothing behind
         _dask_client(scheduler)
     points = expand(spec)  # before the lock: a long expansion that a signal ends leaves none behind
@@ -187,6 +189,7 @@ def _start(spec: SweepSpec, output: str | os.PathLike, points: list[Point], noti
     found = read_results(output, spec, points)
     notes = tuple(f"{output}: {line}; " + ("rewritten whole" if line.startswith("line 1:") else
                                              "left out, its point runs again") for line in found.damaged)
+    notes += (f"{output}: the {len(found.lost)} damaged line(s) kept in {damaged_path(output)}",) * bool(found.lost)
     wanted, stopped = {p.id for p in points}, None
     rows = {pid: row for pid, row in found.rows.items() if pid in wanted}
     try:
@@ -194,6 +197,9 @@ def _start(spec: SweepSpec, output: str | os.PathLike, points: list[Point], noti
             with output_lock(removed_path(output)), _writing(removed_path(output)):  # no sweep writing that file
                 notes += put_aside(output, spec, [r for p, r in found.rows.items() if p not in wanted], found.foreign)
         if notes or found.outdated:
+            if found.lost:  # the damaged lines first: a failure stops the run with the file as it was
+                with _writing(damaged_path(output)):
+                    keep_damaged(output, found.lost)
             with _writing(output):  # sound rows of this sweep's points only, each with its checksum
                 write_rows(output, columns(spec), rows)
     except _WriteFailed as exc:  # the file as it was: the same command resumes

@@ -39,17 +39,15 @@ from ..errors import ConfigError
 from ..atomic import is_stream, write_atomic, write_atomic_with
 from .lock import check_named, hold
 from . import fingerprint as model
-from .fingerprint import COLUMN, foreign_note
+from .fingerprint import COLUMN
 from .metrics import rerun_why
 from .points import Point
 from .spec import SweepSpec
 
 __all__ = ["columns", "checksum", "format_row", "Contents", "read_results", "append_rows", "write_rows",
-           "removed_path", "set_aside", "put_aside", "REMOVED_SUFFIX"]
+           "records"]
 
 CHECKSUM = "checksum"
-REMOVED_SUFFIX = ".removed.csv"
-"""the side file of rows of points a sweep no longer has (an axis value removed since): ``r.csv.removed.csv``"""
 
 
 @checked_types
@@ -98,6 +96,9 @@ class Contents:
     """the sound rows of this cimsim by point id (the first one of an id), column -> text"""
     damaged: tuple[str, ...] = ()
     """one ``"line N: why"`` per line left out (N counts from 1, the header)"""
+    lost: tuple[str, ...] = ()
+    """the text of each line left out as damaged (not a failed row that runs again, nor a header cut short), as the
+    file held it (kept by a resume: :func:`.side_files.keep_damaged`)"""
     foreign: dict[tuple[str, str], dict[str, str]] = _field(default_factory=dict)
     """the sound rows written by another cimsim (:mod:`.fingerprint`; ``""`` where the file has no ``cimsim``
     column) by (point id, fingerprint), the first one of each"""
@@ -134,17 +135,19 @@ def read_results(path: str | os.PathLike, spec: SweepSpec, points: Sequence[Poin
         return Contents({}, ("line 1: the header cut short (no newline: a write interrupted by a crash)",) * bool(data))
     names = _names(path, columns(spec), lines[0])  # any other first line: a header of this sweep, else refused
     legacy = CHECKSUM not in names  # written before checksums, and before the cimsim column: set aside, unverified
+    order = next(h for h in _headers(columns(spec)) if sorted(h) == sorted(names))  # the columns as written
     values = {p.id: dict(zip((a.field for a in spec.axes), map(_cell, p.values))) for p in points}
     configs = {p.id: p.config for p in points}
     positions = {tuple(v.values()) for v in values.values()}
-    rows, damaged, stale, foreign, current = {}, [], [], {}, model.fingerprint()
+    rows, damaged, lost, stale, foreign, current = {}, [], [], [], {}, model.fingerprint()
     for number, line in enumerate(lines[1:-1], start=2):
         if not line.strip():  # an empty line (an editor's at the end) holds no point: dropped on a rewrite
             continue
         record = _record(line)  # its cells, or why csv cannot read it
         row = dict(zip(names, record)) if isinstance(record, list) else {}
-        why = record if isinstance(record, str) else _fault(row, spec, values, legacy) if len(record) == len(
+        why = record if isinstance(record, str) else _fault(row, spec, values, legacy, order) if len(record) == len(
             names) else f"{len(record)} fields, expected {len(names)}"
+        lost += [line] * bool(why)  # a line the file holds that no check passed: kept by a resume (not a failed row)
         if not why and row.setdefault(COLUMN, "") != current:  # no finished work of this cimsim: set aside
             foreign.setdefault((row["point_id"], row[COLUMN]), row)
             continue
@@ -161,9 +164,10 @@ def read_results(path: str | os.PathLike, spec: SweepSpec, points: Sequence[Poin
             stale += [(number, row["point_id"])] * moved
     if lines[-1]:
         damaged.append(f"line {len(lines)}: cut short (no newline: a write interrupted by a crash)")
+        lost.append(lines[-1])
     if stale:
         raise ConfigError(str(path), [("", _stale_note(stale))])
-    return Contents(rows, tuple(damaged), foreign, names != columns(spec))
+    return Contents(rows, tuple(damaged), tuple(lost), foreign, names != columns(spec))
 
 
 def _record(line: str) -> list[str] | str:
@@ -212,8 +216,10 @@ def _stale_note(stale: Sequence[tuple[int, str]]) -> str:
             "the kind); delete those lines, write to another file (-o) or delete this one")
 
 
-def _fault(row: dict[str, str], spec: SweepSpec, values: Mapping[str, Mapping[str, str]], legacy: bool) -> str | None:
-    """Why a row with every field is not sound, or None."""
+def _fault(row: dict[str, str], spec: SweepSpec, values: Mapping[str, Mapping[str, str]], legacy: bool,
+           order: Sequence[str]) -> str | None:
+    """Why a row with every field is not sound, or None. Its checksum is of its cells in the file's column order or
+    in ``order``, the order a sweep writes them (columns a spreadsheet moved had failed every row's: a probe)."""
     if row["status"] not in ("ok", "failed"):
         return f"status {row['status']!r} is neither ok nor failed"
     for name in spec.objectives:
@@ -224,7 +230,8 @@ def _fault(row: dict[str, str], spec: SweepSpec, values: Mapping[str, Mapping[st
     for field, value in values.get(row["point_id"], {}).items():
         if row[field] != value and not _same_number(row[field], value):
             return f"{field} is {row[field]!r}, its point's value is {value!r}"
-    if not legacy and row[CHECKSUM] != checksum([v for k, v in row.items() if k != CHECKSUM]):
+    if not legacy and row[CHECKSUM] not in (checksum([v for k, v in row.items() if k != CHECKSUM]),
+                                            checksum([row[k] for k in order if k != CHECKSUM])):
         return "checksum mismatch (the row changed after it was written)"
     return None
 
@@ -279,7 +286,7 @@ def write_rows(path: str | os.PathLike, header: Sequence[str], rows: Mapping[str
     again had replaced its file, new inode and time, which a build tool reads as changed)."""
     rank = {pid: k for k, pid in enumerate(order)}
     ids = sorted(rows, key=lambda pid: rank.get(pid, len(rank)))
-    text = _lines([header, *_records(header, rows, ids)])
+    text = _lines([header, *records(header, rows, ids)])
     if not is_stream(path) and os.path.isfile(path) and Path(path).read_bytes() == text.encode("utf-8"):
         return
     if is_stream(path):  # a device or pipe is written as it is
@@ -293,57 +300,8 @@ def write_rows(path: str | os.PathLike, header: Sequence[str], rows: Mapping[str
     write_atomic_with(path, write)
 
 
-def _records(header: Sequence[str], rows: Mapping[str, Mapping[str, str]], ids: Iterable[str]) -> Iterator[list[str]]:
+def records(header: Sequence[str], rows: Mapping[str, Mapping[str, str]], ids: Iterable[str]) -> Iterator[list[str]]:
     """the cells of the rows of ``ids`` in column order, each with its checksum computed afresh"""
     for pid in ids:
         cells = [rows[pid][c] for c in header[:-1]]
         yield [*cells, checksum(cells)]
-
-
-def removed_path(path: str | os.PathLike) -> Path:
-    """The side file of a results file's rows of points its sweep no longer has: ``r.csv`` -> ``r.csv.removed.csv``
-    (beside the file a symbolic link names)."""
-    path = Path(os.path.realpath(path)) if os.path.islink(path) else Path(path)
-    return path.with_name(path.name + REMOVED_SUFFIX)
-
-
-def set_aside(path: str | os.PathLike, spec: SweepSpec,
-              rows: Iterable[Mapping[str, str]]) -> tuple[Path, tuple[str, ...]]:
-    """Add ``rows`` (of points the sweep no longer has, or written by another cimsim) to :func:`removed_path`, those
-    not there yet (by point id and ``cimsim``: one point's rows of two versions are both kept); return its path and
-    its lines left out (``"line N: why"``). That file is read as the results file is: where a line of it is left out
-    (a last line cut short, which an appended row would be glued to) or its header is an older one (no checksums, no
-    ``cimsim``), it is rewritten with its sound rows and ``rows``, else ``rows`` are appended. A ConfigError, before
-    anything is written, where that file holds other columns or that name is no regular file (a folder)."""
-    side, header, rows = removed_path(path), columns(spec), list(rows)
-    if os.path.lexists(side) and not os.path.isfile(side):  # a folder, a pipe, a broken link: nothing to append to
-        raise ConfigError(str(side), [("", (
-            f"it is {'a folder' if os.path.isdir(side) else 'no regular file'}, not a side file; {len(rows)} rows of "
-            f"{path} (of points this sweep no longer has, or of another cimsim) are to be moved there: move it away "
-            "(or delete it) first"))])
-    try:
-        found = read_results(side, spec)
-    except ConfigError:
-        raise ConfigError(str(side), [("", (
-            f"it holds other columns than this sweep's; {len(rows)} rows of {path} (of points this sweep no longer "
-            "has, or of another cimsim) are to be moved there: move it away (or delete it) first"))]) from None
-    held = {**{(pid, row[COLUMN]): row for pid, row in found.rows.items()}, **found.foreign}
-    new = {key: row for row in rows if (key := (row["point_id"], row.get(COLUMN, ""))) not in held}
-    if found.damaged or found.outdated:
-        write_rows(side, header, {**held, **new})
-    elif new:
-        append_rows(side, header, list(_records(header, new, new)))
-    return side, found.damaged
-
-
-def put_aside(path: str | os.PathLike, spec: SweepSpec, gone: Sequence[Mapping[str, str]],
-              foreign: Mapping[Any, Mapping[str, str]]) -> tuple[str, ...]:
-    """Move ``gone`` (rows of points the sweep no longer has) and ``foreign`` (rows of another cimsim:
-    :attr:`Contents.foreign`) to the side file (:func:`set_aside`); the warnings saying so, after the side file's
-    lines left out."""
-    side, damaged = set_aside(path, spec, [*gone, *foreign.values()])
-    notes = tuple(f"{side}: {line}; left out" for line in damaged)
-    if gone:
-        notes += (f"{path}: {len(gone)} rows are of points this sweep no longer has (an axis value or a random sample "
-                  f"changed since); moved to {side}, so the file holds this sweep's points only",)
-    return notes + (foreign_note(path, side, foreign.values()),) * bool(foreign)

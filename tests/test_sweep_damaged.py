@@ -1,0 +1,75 @@
+"""A results file a spreadsheet saved again (a damaged-files probe): columns moved keep their rows, and the lines a
+resume leaves out as damaged are kept in ``r.csv.damaged.txt``, never lost with their points run again."""
+
+from __future__ import annotations
+
+import csv
+import os
+
+import pytest
+from test_sweep import ANALYTIC, write
+
+from cimsim.errors import ConfigError
+from cimsim.sweep import run_sweep
+
+_POINTS = 6  # ANALYTIC: 2 ADC widths x 3 cell widths
+
+
+@pytest.fixture
+def finished(tmp_path):
+    """(spec, results file) of a finished analytic sweep, and its text"""
+    spec, out = write(tmp_path, ANALYTIC), tmp_path / "r.csv"
+    assert run_sweep(spec, out, workers=1).ok == _POINTS
+    return spec, out, out.read_text()
+
+
+def _rewrite(path, edit):
+    """``path`` read as CSV, each row (the header first) passed through ``edit``, written back"""
+    with open(path, newline="") as fh:
+        rows = [edit(row) for row in csv.reader(fh)]
+    with open(path, "w", newline="") as fh:
+        csv.writer(fh, lineterminator="\n").writerows(rows)
+
+
+def test_columns_a_spreadsheet_moved_keep_their_rows(finished):
+    """two metric columns swapped, no cell changed: every row had failed its checksum and run again"""
+    spec, out, _ = finished
+    with open(out, newline="") as fh:
+        header = next(csv.reader(fh))
+    i, j = header.index("energy_pj"), header.index("latency_ns")
+    _rewrite(out, lambda row: [*row[:i], row[j], *row[i + 1:j], row[i], *row[j + 1:]])
+    notes = []
+    summary = run_sweep(spec, out, workers=1, notice=notes.append)
+    assert (summary.skipped, notes) == (_POINTS, [])
+    assert not os.path.exists(f"{out}.damaged.txt")
+
+
+def test_a_damaged_line_is_kept_beside_the_file_and_its_point_runs_again(finished):
+    """a number re-saved with fewer digits fails its checksum: the point runs again, and the line as the file held
+    it is appended to r.csv.damaged.txt (it had been dropped with no copy); a resume of a sound file adds nothing"""
+    spec, out, text = finished
+    lines = text.splitlines()
+    cells = next(csv.reader([lines[2]]))
+    energy = next(csv.reader([lines[0]])).index("energy_pj")
+    cells[energy] = f"{float(cells[energy]):.3g}"
+    _rewrite(out, lambda row: cells if row[0] == cells[0] else row)
+    edited = out.read_text().splitlines()[2]
+    notes = []
+    summary = run_sweep(spec, out, workers=1, notice=notes.append)
+    assert (summary.ok, summary.skipped) == (_POINTS, _POINTS - 1)
+    side = f"{out}.damaged.txt"
+    assert open(side).read() == edited + "\n"
+    assert notes[-1] == f"{out}: the 1 damaged line(s) kept in {side}"
+    assert out.read_text() == text  # the point's row written again as before
+    run_sweep(spec, out, workers=1)
+    assert open(side).read() == edited + "\n"
+
+
+def test_a_damaged_lines_file_that_cannot_be_written_is_refused_before_any_point(finished, tmp_path):
+    spec, out, text = finished
+    (tmp_path / "r.csv.damaged.txt").mkdir()  # no file to append to
+    out.write_text(text[:-5])  # the last line cut short
+    with pytest.raises(ConfigError, match=r"r.csv.damaged.txt: it is a folder, not the side file of .*r.csv's "
+                                          r"damaged lines"):
+        run_sweep(spec, out, workers=1)
+    assert out.read_text() == text[:-5]
