@@ -10,7 +10,7 @@ import pytest
 from test_sweep import ANALYTIC, write
 
 from cimsim.errors import ConfigError
-from cimsim.sweep import run_sweep
+from cimsim.sweep import read_table, run_sweep
 
 _POINTS = 6  # ANALYTIC: 2 ADC widths x 3 cell widths
 
@@ -73,3 +73,29 @@ def test_a_damaged_lines_file_that_cannot_be_written_is_refused_before_any_point
                                           r"damaged lines"):
         run_sweep(spec, out, workers=1)
     assert out.read_text() == text[:-5]
+
+
+@pytest.mark.parametrize("damage", ["nul_end", "nul_row", "cp1252"])
+def test_pareto_leaves_out_the_rows_a_resume_leaves_out_not_the_file(finished, damage):
+    """a NUL or a byte of another encoding in one row of a sweep's file had refused the whole table (a resume kept
+    the other rows, as docs/sweeps.md says pareto does); a table without the checksum column is still refused"""
+    spec, out, text = finished
+    data = text.encode()
+    lines = data.split(b"\n")
+    if damage == "nul_end":
+        data += b"\0"
+    elif damage == "nul_row":
+        data = b"\n".join([*lines[:3], lines[3][:10] + b"\0" * 64 + lines[3][10:], *lines[4:]])
+    else:
+        data = b"\n".join([*lines[:3], lines[3].replace(b",ok,,", b",ok,caf\xe9,"), *lines[4:]])
+    out.write_bytes(data)
+    notes = []
+    table = read_table(out, notice=notes.append)
+    assert len(table.rows) == (_POINTS if damage == "nul_end" else _POINTS - 1)
+    assert [n for n in notes if "line 4" in n] == ([] if damage == "nul_end" else [
+        f"{out}: 1 row left out (line 4): a checksum that does not match the row's cells (changed after it was written: a hand "
+        "edit?), as resuming the sweep finds too"])
+    plain = out.with_name("plain.csv")
+    plain.write_bytes(b"x,y\n1,caf\xe9\n")
+    with pytest.raises(ConfigError, match="cannot read the results table: .*another encoding than UTF-8"):
+        read_table(plain)

@@ -84,10 +84,11 @@ def read_table(path: str | os.PathLike, notice: Notice = warn, model: str | None
     try:
         with open_input(path) as file:  # a pipe with no writer refused, not waited on for ever
             raw = file.read().removeprefix(codecs.BOM_UTF8)  # past a byte-order mark (Excel's CSV UTF-8)
-        if b"\0" in raw:  # UTF-16 or UTF-32 without a mark, binary data: no CSV of text holds a NUL
+        checked = _checksummed(raw)
+        if b"\0" in raw and not checked:  # UTF-16 or UTF-32 without a mark, binary data: no CSV of text holds a NUL
             raise ConfigError(str(path), [("", "cannot read the results table: "
                                                + with_nul_bytes(raw, "results table"))])
-        text = raw.decode("utf-8")
+        text = raw.decode("utf-8", errors="replace" if checked else "strict")
         reader = csv.DictReader(io.StringIO(text, newline=""))
         read = [(row, reader.line_num) for row in reader]  # the line each row ends on (a cell may span lines)
         header = tuple(reader.fieldnames or ())
@@ -119,6 +120,17 @@ def read_table(path: str | os.PathLike, notice: Notice = warn, model: str | None
     kept, more = _one_cimsim(str(path), header, kept, model)
     _tell(notice, [f"{path}: {note}" for note in notes + more])
     return Table(str(path), header, kept)
+
+
+def _checksummed(raw: bytes) -> bool:
+    """whether ``raw``'s first line is a UTF-8 header naming the ``checksum`` column (a sweep's file): its rows are
+    then read as resuming reads them, a NUL or a byte of another encoding failing its own row's checksum only (the
+    whole file had been refused where a resume kept every other row: a probe)"""
+    first = raw.split(b"\n", 1)[0]
+    try:
+        return b"\0" not in first and CHECKSUM in next(csv.reader([first.decode("utf-8").rstrip("\r")]), [])
+    except (UnicodeDecodeError, csv.Error):
+        return False
 
 
 def _sound_rows(header: tuple[str, ...], read: list[tuple[Row, int]],
