@@ -167,13 +167,15 @@ def _own_activations(onnx, node) -> list[str]:
 
 
 def _missing_ops(onnx, model) -> list:
-    """implementations for the operators of ``model``'s opset that onnx's reference evaluator lacks though their
-    meaning has not changed since: DequantizeLinear before opset 19 (opsets 10 and 13: per tensor, or per axis from
-    13, as opset 19 computes them with the types it adds)"""
+    """implementations for the operators of ``model``'s opset that onnx's reference evaluator lacks or gets wrong
+    though their meaning has not changed since: DequantizeLinear before opset 19 (opsets 10 and 13: per tensor, or
+    per axis from 13, as opset 19 computes them with the types it adds); BatchNormalization of opsets 9 to 13, which
+    it computes from the batch's statistics wherever a momentum is set (its default too), where one output means the
+    stored ones, as opset 14's training_mode = 0 (a LeViT graph at opset 13 had been refused as mixing its samples:
+    a probe)"""
     from onnx.reference.ops import load_op
 
     opset = next((o.version for o in model.opset_import if o.domain in ("", "ai.onnx")), 19)
-    if opset >= 19:
-        return []
-    return [type("DequantizeLinear", (load_op("", "DequantizeLinear", 19),),
-                 {"op_domain": "", "op_schema": onnx.defs.get_schema("DequantizeLinear", 19)})]
+    newer = [("DequantizeLinear", 19)] * (opset < 19) + [("BatchNormalization", 14)] * (9 <= opset < 14)
+    return [type(op, (load_op("", op, version),), {"op_domain": "", "op_schema": onnx.defs.get_schema(op, version)})
+            for op, version in newer]
