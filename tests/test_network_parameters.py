@@ -248,3 +248,13 @@ def test_a_depthwise_convs_samples_are_priced_as_its_packed_block_reads_them(tmp
         plane_code_shares(plan, rng.uniform(-1, 1, (476, 252)), None)
     with pytest.raises(ValueError, match=r"in_features = 252; got shape \(476, 9\)"):
         plane_code_shares(plan, rng.uniform(-1, 1, (476, 9)), None)
+
+
+def test_a_channel_constant_on_a_1x1_map_is_no_position_mask():
+    """a batch norm's untrained zero shift on a (32, 1, 1) map had been taken for a mask of the 32 positions of a
+    32 x 32 image (counted at 48 x 48, not at 32 x 32: a networks probe); a mask along a position axis still is one"""
+    from cimsim.models.network_parameters import positional
+
+    assert not positional(np.zeros((32, 1, 1)), (32, 1, 1), {32})
+    assert not positional(np.ones((32, 1, 1)), (32, 8, 8), {32})
+    assert positional(np.ones((1, 32, 1)), (16, 32, 32), {32})  # along the image's rows: the example's shape

@@ -42,15 +42,16 @@ def positional(array: np.ndarray | None, operand: tuple[int, ...], positions: se
     """whether an affine layer's constant, read with a value of shape ``operand``, is one the export computed from
     the example's shape, not a trained value: a mask (values 0 and 1, or 0 and a fill, :data:`MASK_FILL`; all ones
     or all zeros too) of one axis longer than 1, of a length in ``positions`` (the example's position axes), unless
-    along the operand's features (its last axis, an image's first of three) and broadcast over its other axes, as a
-    norm's gains, all ones untrained, are"""
+    along the operand's features (its last axis, broadcast over its other axes; an image's first of three, whatever
+    its map: a batch norm's untrained zero shift on a 1 x 1 map of as many channels as the image's side had been
+    taken for a mask, the count moving with the image's size, a probe), as a norm's gains, all ones untrained, are"""
     long = [k for k, n in enumerate(np.shape(array)) if n > 1]
     if array is None or len(long) != 1 or array.shape[long[0]] not in positions:
         return False
     values = np.unique(array)
     mask = set(values.tolist()) <= {0.0, 1.0} or (len(values) == 2 and values[1] == 0 and values[0] <= MASK_FILL)
     axis = len(operand) - array.ndim + long[0]  # the operand's axis it runs along
-    features = (axis == len(operand) - 1 or (axis == 0 and len(operand) == 3)) and array.size < math.prod(operand)
+    features = (axis == len(operand) - 1 and array.size < math.prod(operand)) or (axis == 0 and len(operand) == 3)
     return mask and not features
 
 
