@@ -297,3 +297,38 @@ def test_a_layer_norms_scale_of_ones_is_a_parameter_only_in_an_initializer(held_
     model.ir_version = 8
     norm = network_from_onnx(model).layers[0]
     assert (norm.weight is not None) == kept and norm.bias is not None  # a shift that is not zeros: learned
+
+
+def _onnx_file(tmp_path, nodes, inits, opset=13):
+    """an ONNX file of ``nodes`` reading float32 initializers ``inits`` (name -> array), input x (N, 8), output y"""
+    import onnx
+    from onnx import TensorProto, helper, numpy_helper
+
+    graph = helper.make_graph(nodes, "g", [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["N", 8])],
+                              [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["N", 8])],
+                              [numpy_helper.from_array(v.astype(np.float32), k) for k, v in inits.items()])
+    path = tmp_path / "m.onnx"
+    onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", opset)]), str(path))
+    return path
+
+
+def test_one_gain_and_shift_initializer_read_at_two_places_counts_once(tmp_path):
+    """a norm applied twice, decomposed below opset 17 into Mul and Add of one gain and one shift initializer, had
+    counted them at each place (404 for torch's 372: a networks probe); a bias added after a MatMul and read by a
+    Gemm is one array too"""
+    from onnx import helper
+
+    inits = {name: RNG.standard_normal(shape) for name, shape in
+             (("w1", (8, 8)), ("w2", (8, 8)), ("gain", (8,)), ("shift", (8,)), ("w3", (8, 8)), ("bias", (8,)))}
+    nodes = [helper.make_node("MatMul", ["x", "w1"], ["a"]), helper.make_node("Mul", ["a", "gain"], ["b"]),
+             helper.make_node("Add", ["b", "shift"], ["c"]), helper.make_node("MatMul", ["c", "w2"], ["d"]),
+             helper.make_node("Mul", ["d", "gain"], ["e"]), helper.make_node("Add", ["e", "shift"], ["f"]),
+             helper.make_node("MatMul", ["f", "w3"], ["g"]), helper.make_node("Add", ["g", "bias"], ["h"]),
+             helper.make_node("Gemm", ["h", "w1", "bias"], ["y"])]
+    net = load_network(_onnx_file(tmp_path, nodes, inits))
+    assert model_from_network(net).parameters == 3 * 64 + 3 * 8  # w1 (read twice), w2, w3; gain, shift, bias once
+    x = RNG.standard_normal((2, 8))
+    w1, w2, w3 = (inits[k].astype(np.float32).astype(np.float64) for k in ("w1", "w2", "w3"))
+    gain, shift, bias = (inits[k].astype(np.float32).astype(np.float64) for k in ("gain", "shift", "bias"))
+    f = ((x @ w1 * gain + shift) @ w2 * gain + shift)
+    np.testing.assert_allclose(net.forward(x), (f @ w3 + bias) @ w1 + bias, rtol=1e-9)

@@ -12,7 +12,7 @@ from ._onnx_checks import gelu_kind, scalar
 from ._onnx_logic import data_where, value_where
 from ._onnx_movement import widened
 from ._onnx_reduce import REDUCTION_HANDLERS
-from ._onnx_sharing import derived
+from ._onnx_sharing import derived, read_alike
 from .conv3d import Conv3d
 from .layers import Conv2d, Dense
 from .movement import Constant, Reshape
@@ -32,9 +32,9 @@ _BINARY = {"Add": "add", "Sub": "sub", "Mul": "mul", "Div": "div", "Max": "max",
 
 def _channel_vector(c: np.ndarray, layer, n: int) -> np.ndarray | None:
     """``c`` as a per-output vector of ``layer`` (Dense: trailing axis; Conv2d: (C, 1, 1)), or None."""
-    c = np.asarray(c, dtype=np.float64)
+    c = np.asarray(c, dtype=np.float64)  # (n,): the constant's own array (a bias another layer holds: counted once)
     if isinstance(layer, Dense) and (c.ndim <= 1 or all(s == 1 for s in c.shape[:-1])) and c.size in (1, n):
-        return np.broadcast_to(c.reshape(-1), (n,))
+        return c if c.shape == (n,) else np.broadcast_to(c.reshape(-1), (n,))
     if isinstance(layer, (Conv2d, Conv3d)) and c.ndim == layer.weight.ndim - 1 and all(
             s == 1 for s in c.shape[1:]) and c.shape[0] in (1, n):
         return np.broadcast_to(c.reshape(-1), (n,))
@@ -45,11 +45,10 @@ def _binary(g, op: str, names: list[str], out: str, name: str) -> None:
     a, b = names
     if g.is_data(a) and g.is_data(b):
         return g.append(Elementwise(_BINARY[op]), [a, b], out, name)
-    data, const = (a, g.consts[b]) if g.is_data(a) else (b, g.consts[a])
+    (data, held), const = (a, b) if g.is_data(a) else (b, a), g.consts[b if g.is_data(a) else a]
     grown = widened(g, data, const, out, name)  # where the constant widens the activation
-    a, b = (grown, b) if data == a else (a, grown)
-    data = grown
-    c = g.sample_constant(const, data)
+    (a, b), data = ((grown, b) if data == a else (a, grown)), grown
+    c = read_alike(g, held, const, data)
     if op == "Add":
         found = g.sole_producer(data)
         if found and isinstance(found[1], (Dense, Conv2d, Conv3d)) and found[1].bias is None:

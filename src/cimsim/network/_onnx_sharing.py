@@ -25,7 +25,7 @@ from ._onnx_checks import node_label
 from ._onnx_functions import live_nodes
 from .layers import MatrixLayer
 
-__all__ = ["derived", "unified", "shared_note", "SAME_MATRIX"]
+__all__ = ["derived", "read_alike", "unified", "shared_note", "SAME_MATRIX"]
 
 
 def derived(g, const: np.ndarray, how, make=None) -> np.ndarray:
@@ -43,6 +43,16 @@ def derived(g, const: np.ndarray, how, make=None) -> np.ndarray:
             made.append(array)
         g.matrices[key] = (const, array)  # the constant kept: its id stays unique while the key lives
     return g.matrices[key][1]
+
+
+def read_alike(g, held: str, const: np.ndarray, data: str) -> np.ndarray:
+    """``const`` (tensor ``held``) as broadcast against tensor ``data`` (``g.sample_constant``): one array at every
+    place that reads an initializer by its own name alike (a shared norm's gain and shift, decomposed below opset 17;
+    a bias added after a MatMul that a Gemm reads too: each place had counted its own, a probe), a new one for any
+    other constant (an exporter's Identity of initializers it merged by value: from_torch keeps those apart)"""
+    if held not in g.stored:
+        return g.sample_constant(const, data)
+    return derived(g, const, ("per sample", g.full_ndim(data), g.batch_as_axis), lambda k: g.sample_constant(k, data))
 
 
 def unified(layers: list, origin: dict) -> list:

@@ -118,6 +118,7 @@ def _build(onnx, graph, nodes: list, source: str, inputs: tuple, consts: dict, c
                          shape, batch, dict(consts), consumers, batch_as_axis, opset, types)
     graph_state.batch_size = BatchSize(symbolic)
     graph_state.narrow = {t.name: t.data_type for t in graph.initializer if t.data_type in NARROW_INTEGERS}
+    graph_state.stored = frozenset(t.name for t in graph.initializer)  # (not an exporter's Identity of a merged one)
     graph_state.declared = declared_shapes(graph)
     for node in nodes:
         graph_state.add(onnx, node, f"{source}: node {node_label(node)} ({node.op_type})")
