@@ -4,6 +4,7 @@ resume leaves out as damaged are kept in ``r.csv.damaged.txt``, never lost with 
 from __future__ import annotations
 
 import csv
+import gzip
 import os
 
 import pytest
@@ -93,9 +94,24 @@ def test_pareto_leaves_out_the_rows_a_resume_leaves_out_not_the_file(finished, d
     table = read_table(out, notice=notes.append)
     assert len(table.rows) == (_POINTS if damage == "nul_end" else _POINTS - 1)
     assert [n for n in notes if "line 4" in n] == ([] if damage == "nul_end" else [
-        f"{out}: 1 row left out (line 4): a checksum that does not match the row's cells (changed after it was written: a hand "
-        "edit?), as resuming the sweep finds too"])
+        f"{out}: 1 row left out (line 4): a checksum that does not match the row's cells (changed after it was "
+        "written: a hand edit?), as resuming the sweep finds too"])
     plain = out.with_name("plain.csv")
     plain.write_bytes(b"x,y\n1,caf\xe9\n")
     with pytest.raises(ConfigError, match="cannot read the results table: .*another encoding than UTF-8"):
         read_table(plain)
+
+
+@pytest.mark.parametrize("encode, said", [
+    (lambda t: t.encode("utf-16"), "the file is UTF-16 text"),
+    (lambda t: gzip.compress(t.encode()), "the file is binary data"),
+    (lambda t: t.encode("utf-16-le"), "the file is UTF-16 text without a byte-order mark")])
+def test_a_results_file_of_another_encoding_is_named_as_such(finished, encode, said):
+    """a UTF-16 results file's header had been shown as 600 characters of replacement marks, a gzip file's refusal
+    had been the csv module's words; the file is left as it was"""
+    spec, out, text = finished
+    out.write_bytes(encode(text))
+    before = out.read_bytes()
+    with pytest.raises(ConfigError, match=f"it is no results file this sweep can read: {said}"):
+        run_sweep(spec, out, workers=1)
+    assert out.read_bytes() == before

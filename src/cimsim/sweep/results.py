@@ -23,6 +23,7 @@ cimsim, are moved to a side file (:func:`set_aside`), so a finished file is a fr
 
 from __future__ import annotations
 
+import codecs
 import csv
 import hashlib
 import io
@@ -35,6 +36,7 @@ from pathlib import Path
 from typing import Any
 
 from ..argcheck import checked_types, escaped
+from ..config.toml_file import not_text, with_nul_bytes
 from ..errors import ConfigError
 from ..atomic import is_stream, write_atomic, write_atomic_with
 from .lock import check_named, hold
@@ -133,6 +135,7 @@ def read_results(path: str | os.PathLike, spec: SweepSpec, points: Sequence[Poin
     lines = text.split("\n")  # the last item is "" after a final newline, else a line cut short
     if len(lines) == 1 and _cut_header(columns(spec), lines[0]):  # a crash's (a mark alone too): rewritten whole
         return Contents({}, ("line 1: the header cut short (no newline: a write interrupted by a crash)",) * bool(data))
+    _check_text(path, data)
     names = _names(path, columns(spec), lines[0])  # any other first line: a header of this sweep, else refused
     legacy = CHECKSUM not in names  # written before checksums, and before the cimsim column: set aside, unverified
     order = next(h for h in _headers(columns(spec)) if sorted(h) == sorted(names))  # the columns as written
@@ -168,6 +171,24 @@ def read_results(path: str | os.PathLike, spec: SweepSpec, points: Sequence[Poin
     if stale:
         raise ConfigError(str(path), [("", _stale_note(stale))])
     return Contents(rows, tuple(damaged), tuple(lost), foreign, names != columns(spec))
+
+
+def _check_text(path: Path, data: bytes) -> None:
+    """A ConfigError where the first line of ``data`` (a byte-order mark left out) is no UTF-8 text, saying what the
+    file is instead as ``cimsim pareto`` does (UTF-16 from PowerShell, a gzip file: its header had been shown as 600
+    characters of replacement marks, or the csv module's own words)"""
+    mark = len(codecs.BOM_UTF8) * data.startswith(codecs.BOM_UTF8)
+    head = data[mark:].split(b"\n", 1)[0]
+    try:
+        head.decode("utf-8")
+        if b"\0" not in head:
+            return
+        why = with_nul_bytes(data, "results file")
+    except UnicodeDecodeError as exc:
+        why = (with_nul_bytes(data, "results file") if b"\0" in head
+               else not_text(data, "results file", mark + exc.start))
+    raise ConfigError(str(path), [("", f"it is no results file this sweep can read: {why}; write to another file "
+                                       "(-o) or delete this one")])
 
 
 def _record(line: str) -> list[str] | str:
