@@ -968,3 +968,14 @@ def test_price_models_wait_on_data_never_exceeds_what_the_data_alone_need(pipeli
                            (get_model("bert-base"), {"activation_products": "arrays", "chips": 4})):
         cim = price_model(config, model, items=64, **options).cim
         assert cim.compute_ns <= cim.latency_ns and cim.stall_ns <= cim.memory_ns * (1 + 1e-9), model.name
+
+
+def test_a_torch_file_given_to_price_model_is_told_how_to_bring_it(tmp_path):
+    """(a .pt file had been told the formats only; a config's network_file of one had the from_torch hint: a
+    damaged-files probe)"""
+    path = tmp_path / "model.pt"
+    path.write_bytes(b"PK\x03\x04not a model")
+    result = invoke(path)
+    assert result.exit_code == 2 and "unknown network format '.pt'; expected .npz or .onnx (or a standard model: " \
+        in result.output and "); a torch model: import it with cimsim.network.from_torch(model, example)" \
+        in result.output, result.output

@@ -180,11 +180,12 @@ def _unknown(model_name: str) -> click.UsageError:
     """the error for a MODEL that is neither a standard model nor a .npz / .onnx file: an existing file of another
     format said so (a '.npy' had read as a misspelt model name), else the names it may have meant"""
     from .models import MODEL_NAMES, unknown_model
+    from .network.io import torch_hint
 
     suffix = os.path.splitext(model_name)[1]
     if suffix and os.path.isfile(model_name):
         return click.UsageError(f"{model_name}: unknown network format {suffix!r}; expected .npz or .onnx (or a "
-                                f"standard model: {', '.join(MODEL_NAMES)})")
+                                f"standard model: {', '.join(MODEL_NAMES)}){torch_hint(suffix)}")
     return click.UsageError(f"{unknown_model(model_name)}, or a .npz / .onnx network file")
 
 

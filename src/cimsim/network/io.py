@@ -53,7 +53,7 @@ from .sampling import GridSample
 from .selection import Select, TopK
 from .tables import Embedding, Interpolate, Scatter
 
-__all__ = ["FORMAT", "LAYER_KINDS", "load_network", "save_network"]
+__all__ = ["FORMAT", "LAYER_KINDS", "load_network", "save_network", "torch_hint"]
 
 FORMAT = "cimsim-network-2"
 """value of the ``format`` entry of a network .npz written now"""
@@ -81,9 +81,14 @@ def load_network(path: str | os.PathLike) -> Network:
         from .onnx_import import load_onnx
 
         return load_onnx(path)
-    torch = ("; a torch model: import it with cimsim.network.from_torch(model, example) and save_network it as .npz, "
-             "or export it with torch.onnx.export") * (suffix in (".pt", ".pth", ".ckpt", ".bin", ".safetensors"))
-    raise ValueError(f"{path}: unknown network format {suffix!r}; expected .npz or .onnx{torch}")
+    raise ValueError(f"{path}: unknown network format {suffix!r}; expected .npz or .onnx{torch_hint(suffix)}")
+
+
+def torch_hint(suffix: str) -> str:
+    """how to bring a torch model saved as a file of ``suffix`` (``.pt``, ``.pth``, ...), where it is one, else ''"""
+    return ("; a torch model: import it with cimsim.network.from_torch(model, example) and save_network it as .npz, "
+            "or export it with torch.onnx.export") * (suffix.lower() in (".pt", ".pth", ".ckpt", ".bin",
+                                                              ".safetensors"))
 
 
 def save_network(network: Network, path: str | os.PathLike, extras: Mapping[str, np.ndarray] | None = None) -> None:
