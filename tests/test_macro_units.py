@@ -70,7 +70,7 @@ def test_a_throughput_no_array_of_the_stated_size_reaches_is_refused(tmp_path, f
     been compared, its note giving 1.28e+05 MACs a cycle); a figure's rounding passes (2 may be 1.5), as do zeros a
     chip skips, a supply of the point's own (the delay law sets its cycle) and a figure flagged doubtful"""
     result = invoke(macro_file(tmp_path, CHIP + _POINT.format("p", figure)))
-    message = "macro 't', point 1 ('p'): tops = "
+    message = "macro 't', point 1 ('p'): it states tops = "
     assert (result.exit_code == 2 and message in result.output and "MACs a 5 ns cycle (as rounded to its digits), "
             "more than 4096: the array's rows x cols = 4096, a MAC a cell (GOPS written as TOPS?" in result.output) \
         == refused, \

@@ -115,3 +115,42 @@ def test_a_results_file_of_another_encoding_is_named_as_such(finished, encode, s
     with pytest.raises(ConfigError, match=f"it is no results file this sweep can read: {said}"):
         run_sweep(spec, out, workers=1)
     assert out.read_bytes() == before
+
+
+def test_damaged_lines_are_kept_as_bytes_once_and_the_side_files_own_too(finished, tmp_path):
+    """a byte of another encoding had been kept as U+FFFD; a resume stopped between keeping the lines and rewriting
+    the file had kept them twice on the next; a damaged line of r.csv.removed.csv had been dropped for good when
+    that file was rewritten (a review)"""
+    from cimsim.sweep.side_files import keep_damaged
+
+    spec, out, text = finished
+    lines = text.encode().split(b"\n")
+    bad = lines[2].replace(b",ok,", b",ok,caf\xe9,", 1)
+    out.write_bytes(b"\n".join([*lines[:2], bad, *lines[3:]]))
+    keep_damaged(out, [bad])  # as a resume stopped before its rewrite had kept it
+    run_sweep(spec, out, workers=1)
+    assert open(f"{out}.damaged.txt", "rb").read() == bad + b"\n"
+    small = write(tmp_path, ANALYTIC.replace('"adc.bits" = [4, 8]', '"adc.bits" = [4]'), "small.toml")
+    run_sweep(small, out, workers=1)  # the 8-bit rows moved to r.csv.removed.csv
+    side = tmp_path / "r.csv.removed.csv"
+    held = side.read_bytes().split(b"\n")
+    held[1] = held[1].replace(b",ok,", b",ok,x,", 1)
+    side.write_bytes(b"\n".join(held))
+    notes = []
+    run_sweep(write(tmp_path, ANALYTIC, "again.toml"), out, workers=1, notice=notes.append)
+    run_sweep(small, out, workers=1, notice=notes.append)  # rewrites the side file: its damaged line kept
+    assert open(f"{side}.damaged.txt", "rb").read() == held[1] + b"\n"
+    assert f"{side}: the 1 damaged line(s) kept in {side}.damaged.txt" in notes
+
+
+def test_pareto_says_a_resume_reads_columns_a_spreadsheet_moved(finished):
+    spec, out, _ = finished
+    with open(out, newline="") as fh:
+        header = next(csv.reader(fh))
+    i, j = header.index("energy_pj"), header.index("latency_ns")
+    _rewrite(out, lambda row: [*row[:i], row[j], *row[i + 1:j], row[i], *row[j + 1:]])
+    with pytest.raises(ConfigError, match=r"columns a spreadsheet moved\? a resume of the sweep \(cimsim sweep SPEC "
+                                          r"-o FILE\) reads them in the sweep's order"):
+        read_table(out)
+    run_sweep(spec, out, workers=1)
+    assert len(read_table(out).rows) == _POINTS

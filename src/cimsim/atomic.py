@@ -210,14 +210,15 @@ def _check_kernel_file(path: str | os.PathLike) -> None:
 
 
 def check_writable(path: str | os.PathLike, folder: bool = False, appended: bool = False,
-                   sidecars: tuple[str, ...] = ()) -> None:
+                   sidecars: tuple[str, ...] = (), appended_sidecars: tuple[str, ...] = ()) -> None:
     """An OSError where no file can be written at ``path`` (``folder``: inside the folder ``path``): the nearest
     existing folder refuses a new file (said before a long run, not after it), ``path`` is a loop of symbolic
     links, or an existing file there (or beside it, ``sidecars``) does not open for writing (read-only, immutable:
     a file made read-only to keep it had been replaced through a rename, which its permissions do not stop, and a
     sweep's side file had stopped the run after it ran: probes); a device or pipe passes, as do this process's
     stdout and stderr (written through, never replaced). ``appended``: an existing file must open for appending;
-    ``sidecars``: the suffixes of files written beside it (``.lock``), whose names must fit the file system too."""
+    ``sidecars``: the suffixes of files written beside it (``.lock``), whose names must fit the file system too;
+    ``appended_sidecars``: those of them only ever appended to (opened for appending: an append-only one passes)."""
     if is_stream(path) or standard_stream(path) is not None:
         _check_kernel_file(path)
         return
@@ -238,4 +239,5 @@ def check_writable(path: str | os.PathLike, folder: bool = False, appended: bool
     for name in [target, *(target.with_name(target.name + suffix) for suffix in sidecars)]:
         if name.is_file():  # opened, nothing written: the one check an append-only file fails (access() passes it,
             # and the replace after the run had failed); a file watcher sees a write closed
-            os.close(os.open(name, os.O_WRONLY | (os.O_APPEND if appended and name == target else 0)))
+            append = (appended and name == target) or name.name.endswith(tuple(appended_sidecars))
+            os.close(os.open(name, os.O_WRONLY | (os.O_APPEND if append else 0)))

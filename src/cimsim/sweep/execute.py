@@ -113,7 +113,8 @@ def run_sweep(spec: SweepSpec | str | os.PathLike, output: str | os.PathLike, *,
     if blocking is not None and not blocking.is_dir():
         raise ConfigError(repr(os.fspath(output)), [("output", f"its folder cannot be made: '{blocking}' is a file")])
     try:
-        check_writable(output, appended=True, sidecars=(LOCK_SUFFIX, REMOVED_SUFFIX, DAMAGED_SUFFIX))
+        check_writable(output, appended=True, sidecars=(LOCK_SUFFIX, REMOVED_SUFFIX, DAMAGED_SUFFIX),
+                       appended_sidecars=(DAMAGED_SUFFIX,))
     except OSError as exc:
         side = str(exc.filename or "").endswith((LOCK_SUFFIX, REMOVED_SUFFIX, DAMAGED_SUFFIX))  # a file beside it
         what = f"its side file {Path(exc.filename).name}" if side else "this results file"
@@ -189,7 +190,6 @@ def _start(spec: SweepSpec, output: str | os.PathLike, points: list[Point], noti
     found = read_results(output, spec, points)
     notes = tuple(f"{output}: {line}; " + ("rewritten whole" if line.startswith("line 1:") else
                                              "left out, its point runs again") for line in found.damaged)
-    notes += (f"{output}: the {len(found.lost)} damaged line(s) kept in {damaged_path(output)}",) * bool(found.lost)
     wanted, stopped = {p.id for p in points}, None
     rows = {pid: row for pid, row in found.rows.items() if pid in wanted}
     try:
@@ -200,6 +200,7 @@ def _start(spec: SweepSpec, output: str | os.PathLike, points: list[Point], noti
             if found.lost:  # the damaged lines first: a failure stops the run with the file as it was
                 with _writing(damaged_path(output)):
                     keep_damaged(output, found.lost)
+                notes += (f"{output}: the {len(found.lost)} damaged line(s) kept in {damaged_path(output)}",)
             with _writing(output):  # sound rows of this sweep's points only, each with its checksum
                 write_rows(output, columns(spec), rows)
     except _WriteFailed as exc:  # the file as it was: the same command resumes

@@ -114,7 +114,10 @@ def read_table(path: str | os.PathLike, notice: Notice = warn, model: str | None
                                            "verified, so they are not ranked (cimsim sweep refuses the file too)")])
     kept, notes = _sound_rows(header, read, cut=not text.endswith(("\n", "\r")))  # CR alone: classic Mac lines
     if read and not kept:
-        raise ConfigError(str(path), [("", f"no row is left to rank: {note}") for note in notes])
+        moved = ("; columns a spreadsheet moved? a resume of the sweep (cimsim sweep SPEC -o FILE) reads them in the "
+                 "sweep's order and writes the file back in it")
+        raise ConfigError(str(path), [("", f"no row is left to rank: {note}" + moved * ("a checksum that does not" in
+                                                                                        note)) for note in notes])
     if model is not None and not isinstance(model, str):
         raise TypeError(f"model must be a cimsim fingerprint (str) or None; got {type(model).__name__}")
     kept, more = _one_cimsim(str(path), header, kept, model)

@@ -98,9 +98,9 @@ class Contents:
     """the sound rows of this cimsim by point id (the first one of an id), column -> text"""
     damaged: tuple[str, ...] = ()
     """one ``"line N: why"`` per line left out (N counts from 1, the header)"""
-    lost: tuple[str, ...] = ()
-    """the text of each line left out as damaged (not a failed row that runs again, nor a header cut short), as the
-    file held it (kept by a resume: :func:`.side_files.keep_damaged`)"""
+    lost: tuple[bytes, ...] = ()
+    """each line left out as damaged (not a failed row that runs again, nor a header cut short), its bytes as the
+    file held them (kept by a resume: :func:`.side_files.keep_damaged`)"""
     foreign: dict[tuple[str, str], dict[str, str]] = _field(default_factory=dict)
     """the sound rows written by another cimsim (:mod:`.fingerprint`; ``""`` where the file has no ``cimsim``
     column) by (point id, fingerprint), the first one of each"""
@@ -124,15 +124,11 @@ def read_results(path: str | os.PathLike, spec: SweepSpec, points: Sequence[Poin
     the file it holds there was replaced, moved or removed (:func:`.lock.check_named`).
     """
     path = Path(path)
-    try:
-        with open(path, "rb") as fh:
-            check_named(path, fh.fileno())  # under the sweep's lock: the file it holds, not one put in its place
-            data = fh.read()
-    except FileNotFoundError:
-        check_named(path, None)
+    if (data := _file_bytes(path)) is None:
         return Contents({})
     text = data.decode("utf-8-sig", errors="replace")  # a byte-order mark (a spreadsheet's "CSV UTF-8") left out
-    lines = text.split("\n")  # the last item is "" after a final newline, else a line cut short
+    lines, raw = text.split("\n"), data.split(b"\n")  # one line each (a replaced byte is no newline); the last
+    # item is "" after a final newline, else a line cut short
     if len(lines) == 1 and _cut_header(columns(spec), lines[0]):  # a crash's (a mark alone too): rewritten whole
         return Contents({}, ("line 1: the header cut short (no newline: a write interrupted by a crash)",) * bool(data))
     _check_text(path, data)
@@ -150,7 +146,7 @@ def read_results(path: str | os.PathLike, spec: SweepSpec, points: Sequence[Poin
         row = dict(zip(names, record)) if isinstance(record, list) else {}
         why = record if isinstance(record, str) else _fault(row, spec, values, legacy, order) if len(record) == len(
             names) else f"{len(record)} fields, expected {len(names)}"
-        lost += [line] * bool(why)  # a line the file holds that no check passed: kept by a resume (not a failed row)
+        lost += [raw[number - 1]] * bool(why)  # a line no check passed, as held: kept by a resume (no failed row)
         if not why and row.setdefault(COLUMN, "") != current:  # no finished work of this cimsim: set aside
             foreign.setdefault((row["point_id"], row[COLUMN]), row)
             continue
@@ -167,10 +163,22 @@ def read_results(path: str | os.PathLike, spec: SweepSpec, points: Sequence[Poin
             stale += [(number, row["point_id"])] * moved
     if lines[-1]:
         damaged.append(f"line {len(lines)}: cut short (no newline: a write interrupted by a crash)")
-        lost.append(lines[-1])
+        lost.append(raw[-1])
     if stale:
         raise ConfigError(str(path), [("", _stale_note(stale))])
     return Contents(rows, tuple(damaged), tuple(lost), foreign, names != columns(spec))
+
+
+def _file_bytes(path: Path) -> bytes | None:
+    """the bytes of the results file ``path``, None where there is none; under the sweep's lock, an OSError where
+    the file it holds there was replaced, moved or removed (:func:`.lock.check_named`)"""
+    try:
+        with open(path, "rb") as fh:
+            check_named(path, fh.fileno())  # under the sweep's lock: the file it holds, not one put in its place
+            return fh.read()
+    except FileNotFoundError:
+        check_named(path, None)
+        return None
 
 
 def _check_text(path: Path, data: bytes) -> None:
@@ -181,7 +189,7 @@ def _check_text(path: Path, data: bytes) -> None:
     head = data[mark:].split(b"\n", 1)[0]
     try:
         head.decode("utf-8")
-        if b"\0" not in head:
+        if head.count(0) * 4 <= len(head):  # UTF-8 (a NUL in a column's name: the columns shown, escaped)
             return
         why = with_nul_bytes(data, "results file")
     except UnicodeDecodeError as exc:

@@ -32,13 +32,14 @@ def removed_path(path: str | os.PathLike) -> Path:
 
 
 def set_aside(path: str | os.PathLike, spec: SweepSpec,
-              rows: Iterable[Mapping[str, str]]) -> tuple[Path, tuple[str, ...]]:
+              rows: Iterable[Mapping[str, str]]) -> tuple[Path, tuple[str, ...], int]:
     """Add ``rows`` (of points the sweep no longer has, or written by another cimsim) to :func:`removed_path`, those
-    not there yet (by point id and ``cimsim``: one point's rows of two versions are both kept); return its path and
-    its lines left out (``"line N: why"``). That file is read as the results file is: where a line of it is left out
-    (a last line cut short, which an appended row would be glued to) or its header is an older one (no checksums, no
-    ``cimsim``), it is rewritten with its sound rows and ``rows``, else ``rows`` are appended. A ConfigError, before
-    anything is written, where that file holds other columns or that name is no regular file (a folder)."""
+    not there yet (by point id and ``cimsim``: one point's rows of two versions are both kept); return its path, its
+    lines left out (``"line N: why"``) and how many of them were kept beside it (:func:`keep_damaged`). That file is
+    read as the results file is: where a line of it is left out (a last line cut short, which an appended row would
+    be glued to) or its header is an older one (no checksums, no ``cimsim``), it is rewritten with its sound rows and
+    ``rows``, else ``rows`` are appended. A ConfigError, before anything is written, where that file holds other
+    columns or that name is no regular file (a folder)."""
     side, header, rows = removed_path(path), columns(spec), list(rows)
     if os.path.lexists(side) and not os.path.isfile(side):  # a folder, a pipe, a broken link: nothing to append to
         raise ConfigError(str(side), [("", (
@@ -54,10 +55,12 @@ def set_aside(path: str | os.PathLike, spec: SweepSpec,
     held = {**{(pid, row[COLUMN]): row for pid, row in found.rows.items()}, **found.foreign}
     new = {key: row for row in rows if (key := (row["point_id"], row.get(COLUMN, ""))) not in held}
     if found.damaged or found.outdated:
+        if found.lost:  # its own damaged lines kept beside it first (its rewrite had dropped them for good)
+            keep_damaged(side, found.lost)
         write_rows(side, header, {**held, **new})
     elif new:
         append_rows(side, header, list(records(header, new, new)))
-    return side, found.damaged
+    return side, found.damaged, len(found.lost)
 
 
 def put_aside(path: str | os.PathLike, spec: SweepSpec, gone: Sequence[Mapping[str, str]],
@@ -65,8 +68,9 @@ def put_aside(path: str | os.PathLike, spec: SweepSpec, gone: Sequence[Mapping[s
     """Move ``gone`` (rows of points the sweep no longer has) and ``foreign`` (rows of another cimsim:
     :attr:`Contents.foreign`) to the side file (:func:`set_aside`); the warnings saying so, after the side file's
     lines left out."""
-    side, damaged = set_aside(path, spec, [*gone, *foreign.values()])
+    side, damaged, kept = set_aside(path, spec, [*gone, *foreign.values()])
     notes = tuple(f"{side}: {line}; left out" for line in damaged)
+    notes += (f"{side}: the {kept} damaged line(s) kept in {damaged_path(side)}",) * bool(kept)
     if gone:
         notes += (f"{path}: {len(gone)} rows are of points this sweep no longer has (an axis value or a random sample "
                   f"changed since); moved to {side}, so the file holds this sweep's points only",)
@@ -76,29 +80,39 @@ def put_aside(path: str | os.PathLike, spec: SweepSpec, gone: Sequence[Mapping[s
 def damaged_path(path: str | os.PathLike) -> Path:
     """The side file of a results file's damaged lines: ``r.csv`` -> ``r.csv.damaged.txt`` (beside the file a
     symbolic link names)."""
-    target = Path(os.path.realpath(path))
-    return target.with_name(target.name + DAMAGED_SUFFIX)
+    path = Path(os.path.realpath(path)) if os.path.islink(path) else Path(path)
+    return path.with_name(path.name + DAMAGED_SUFFIX)
 
 
 def check_damaged_side(path: str | os.PathLike) -> None:
     """A ConfigError where :func:`damaged_path` exists as another thing than a regular file (a folder, a pipe, a
     broken link): damaged lines would stop the run there, and its rerun the same way (said before any point)"""
+    for of in (path, removed_path(path)):  # the removed rows' file keeps its own damaged lines too
+        side = damaged_path(of)
+        if os.path.lexists(side) and not os.path.isfile(side):
+            raise ConfigError(str(side), [("", (
+                f"it is {'a folder' if os.path.isdir(side) else 'no regular file'}, not the side file of {of}'s "
+                "damaged lines (each kept there when a resume leaves it out): move it away (or delete it) first"))])
+
+
+def keep_damaged(path: str | os.PathLike, lines: Sequence[bytes]) -> None:
+    """Append ``lines`` (a results file's damaged lines, their bytes as it held them) to :func:`damaged_path`, those
+    not there yet (a resume stopped between keeping them and rewriting the results file keeps them again), in one
+    write and an fsync; a write that fails part way is cut back to the file's size before it (a later line had been
+    joined to the half one). An OSError where it cannot be written (the run stops before the results file is
+    rewritten: nothing lost)."""
     side = damaged_path(path)
-    if os.path.lexists(side) and not os.path.isfile(side):
-        raise ConfigError(str(side), [("", (
-            f"it is {'a folder' if os.path.isdir(side) else 'no regular file'}, not the side file of {path}'s damaged "
-            "lines (each kept there when a resume leaves it out): move it away (or delete it) first"))])
-
-
-def keep_damaged(path: str | os.PathLike, lines: Sequence[str]) -> None:
-    """Append ``lines`` (a results file's damaged lines, as it held them) to :func:`damaged_path`, one write and an
-    fsync. An OSError where it cannot be written (the run stops before the results file is rewritten: nothing
-    lost)."""
-    data = "".join(line + "\n" for line in lines).encode("utf-8")
-    fd = os.open(damaged_path(path), os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+    held = set(side.read_bytes().split(b"\n")) if side.is_file() else set()
+    data = b"".join(line + b"\n" for line in dict.fromkeys(lines) if line not in held)
+    fd = os.open(side, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
     try:
-        while data:
-            data = data[os.write(fd, data):]
-        os.fsync(fd)
+        size = os.fstat(fd).st_size
+        try:
+            while data:
+                data = data[os.write(fd, data):]
+            os.fsync(fd)
+        except OSError:
+            os.ftruncate(fd, size)
+            raise
     finally:
         os.close(fd)

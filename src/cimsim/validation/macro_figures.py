@@ -181,7 +181,7 @@ def check_throughput(file: str, where: str, macro: Mapping[str, Any], fields: Ma
     bound, how = mvm_mac_bound(fields)
     dense = (1.0 - fields.get("input_zero_fraction", 0.0)) * (1.0 - fields.get("weight_zero_fraction", 0.0))
     if macs * dense > bound * (cores or 1):
-        raise ValueError(f"{file}: {where}: tops = {as_toml(values['tops'])} at {ops:g} ops a MAC is at least "
+        raise ValueError(f"{file}: {where}: it states tops = {as_toml(values['tops'])}, at {ops:g} ops a MAC at least "
                          f"{macs:.4g} MACs a {cycle:.4g} ns cycle (as rounded to its digits), more than "
                          f"{(cores or 1) * bound:.4g}: {how}"
                          + (f", in each of {cores} cores" if (cores or 1) > 1 else "") + " (GOPS written as TOPS? "
