@@ -332,3 +332,15 @@ def test_one_gain_and_shift_initializer_read_at_two_places_counts_once(tmp_path)
     gain, shift, bias = (inits[k].astype(np.float32).astype(np.float64) for k in ("gain", "shift", "bias"))
     f = ((x @ w1 * gain + shift) @ w2 * gain + shift)
     np.testing.assert_allclose(net.forward(x), (f @ w3 + bias) @ w1 + bias, rtol=1e-9)
+
+
+def test_a_constant_subtracted_or_divided_by_at_two_places_counts_once(tmp_path):
+    """(each place had made its own negation or reciprocal of the one initializer: 144 for 136, a review)"""
+    from onnx import helper
+
+    inits = {"w1": RNG.standard_normal((8, 8)), "w2": RNG.standard_normal((8, 8)), "c": RNG.uniform(1, 2, 8)}
+    for op in ("Sub", "Div"):
+        nodes = [helper.make_node("MatMul", ["x", "w1"], ["a"]), helper.make_node(op, ["a", "c"], ["b"]),
+                 helper.make_node("MatMul", ["b", "w2"], ["d"]), helper.make_node(op, ["d", "c"], ["y"])]
+        net = load_network(_onnx_file(tmp_path, nodes, inits))
+        assert model_from_network(net).parameters == 2 * 64 + 8, op

@@ -24,9 +24,10 @@ per window, an attention mask), and a scale or shift that is a mask along a posi
 count does not change with the example's length.
 Unlike torch's count, then: no position table (ViT's, added whole, neither), a batch norm folded into the matrix
 before it counts C (the bias) for torch's 2 C, a recurrent layer's W and R biases summed at import count once
-(docs/models.md), a digital layer applied at several places (a shared LayerNorm, a loop over the tokens unrolled
-by the export) counts at each, the import giving each place its own copy, and a matrix read transposed (a tied
-decoder) is a second matrix (``Network``: weight sharing), counted again.
+(docs/models.md), a digital layer applied at several places counts once where the import reads one initializer
+there by its name (a shared LayerNorm's gains) and at each place where the export gives each its own copy (a loop
+over the tokens unrolled by the export, an exporter's alias of initializers it merged), and a matrix read transposed
+(a tied decoder) is a second matrix (``Network``: weight sharing), counted again.
 """
 
 from __future__ import annotations

@@ -60,10 +60,11 @@ def _binary(g, op: str, names: list[str], out: str, name: str) -> None:
     if op == "Mul":
         return g.append(Affine(scale=c), [data], out, name)
     if op == "Sub":
-        layer = Affine(shift=-c) if g.is_data(a) else Affine(scale=-1.0, shift=c)
+        layer = Affine(shift=read_alike(g, held, const, data, "neg", np.negative)) if g.is_data(a) else Affine(
+            scale=-1.0, shift=c)
         return g.append(layer, [data], out, name)
     if op == "Div" and g.is_data(a) and np.all(np.abs(c) >= np.finfo(np.float64).tiny):  # 1 / c finite
-        return g.append(Affine(scale=1.0 / c), [data], out, name)
+        return g.append(Affine(scale=read_alike(g, held, const, data, "1/", np.reciprocal)), [data], out, name)
     if op == "Div" and g.is_data(a):  # by +-0 (or a subnormal): x / c, +-inf or NaN where torch's is
         g.append(Constant(c), [data], f"{out}#divisor", name)
         return g.append(Elementwise("div"), [data, f"{out}#divisor"], out, name)

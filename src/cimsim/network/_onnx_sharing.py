@@ -45,14 +45,18 @@ def derived(g, const: np.ndarray, how, make=None) -> np.ndarray:
     return g.matrices[key][1]
 
 
-def read_alike(g, held: str, const: np.ndarray, data: str) -> np.ndarray:
-    """``const`` (tensor ``held``) as broadcast against tensor ``data`` (``g.sample_constant``): one array at every
-    place that reads an initializer by its own name alike (a shared norm's gain and shift, decomposed below opset 17;
-    a bias added after a MatMul that a Gemm reads too: each place had counted its own, a probe), a new one for any
-    other constant (an exporter's Identity of initializers it merged by value: from_torch keeps those apart)"""
+def read_alike(g, held: str, const: np.ndarray, data: str, how: str = "", make=None) -> np.ndarray:
+    """``const`` (tensor ``held``) as broadcast against tensor ``data`` (``g.sample_constant``), then ``make``
+    (``how``: its name; a Sub's negation, a Div's reciprocal): one array at every place that reads an initializer by
+    its own name alike (a shared norm's gain and shift, decomposed below opset 17; a bias added after a MatMul that a
+    Gemm reads too: each place had counted its own, a probe), a new one for any other constant (an exporter's
+    Identity of initializers it merged by value: from_torch keeps those apart) and at another rank"""
+    def per_sample(k: np.ndarray) -> np.ndarray:
+        c = g.sample_constant(k, data)
+        return c if make is None else make(c)
     if held not in g.stored:
-        return g.sample_constant(const, data)
-    return derived(g, const, ("per sample", g.full_ndim(data), g.batch_as_axis), lambda k: g.sample_constant(k, data))
+        return per_sample(const)
+    return derived(g, const, ("per sample", g.full_ndim(data), g.batch_as_axis, how), per_sample)
 
 
 def unified(layers: list, origin: dict) -> list:

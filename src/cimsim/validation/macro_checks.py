@@ -42,11 +42,12 @@ FAMILIES = ("rram", "pcm", "mram", "fefet", "sram-charge", "sram-current", "digi
 RESISTIVE_FAMILIES = FAMILIES[:4]
 """the families of resistive cells (G V**2 t), the only ones whose entries state :data:`DEVICE_FIELDS`"""
 _CAPACITOR = "sram-charge is the nearest (a capacitor per cell, C V**2 per switched line"
-FAMILY_HINTS = {("hybrid", "analog-digital", "analog/digital", "digital-analog", "mixed-signal", "mixed signal"):
-                "cimsim has no such family; a hybrid macro (some weight or input bits summed by adder trees, the "
-                "others in the analog domain) is priced as one domain only: digital for its exact part, sram-charge "
-                "or sram-current for its analog one, each missing the other's energy (docs/validation.md, "
-                "'Configurations cimsim cannot express')",
+_HYBRID = ("cimsim has no such family; a hybrid macro (some weight or input bits summed by adder trees, the others in "
+           "the analog domain) is priced as one domain only: digital for its exact part, sram-charge or sram-current "
+           "for its analog one, each missing the other's energy (docs/validation.md, 'Configurations cimsim cannot "
+           "express')")
+FAMILY_HINTS = {("analog-digital", "analog/digital", "digital-analog", "mixed-signal", "mixed signal", "hybrid analog",
+                 "hybrid digital", "hybrid-domain", "hybrid domain"): _HYBRID,
                 ("feram", "fecap", "ferroelectric cap", "ferroelectric-cap", "1t1c"):
                 "cimsim has no such family; a cell that computes on the charge of its capacitor (FeRAM / FeCAP, "
                 f"1T1C): {_CAPACITOR}; a multi-level cell has no stand-in); a ferroelectric transistor: fefet",
@@ -77,6 +78,8 @@ def _family_hint(family: str) -> str | None:
     words = family.strip().lower()
     if words == "sram":
         return "an SRAM macro names its compute domain: sram-charge, sram-current or digital"
+    if words in ("hybrid", "hybrid cim", "hybrid imc"):  # ('hybrid SLC-MLC PCM' is a cell's, not this hint's)
+        return _HYBRID
     return next((hint for keys, hint in FAMILY_HINTS.items() if any(key in words for key in keys)), None)
 
 

@@ -147,19 +147,21 @@ def significant_digits(value: float) -> int:
     return max(1, len(mantissa))
 
 
-def _rounded_from(value: float) -> float:
-    """the least a positive figure written as ``value`` may have been before its rounding to its significant digits
-    (0.3724 from 0.37235; 2 from 1.5)"""
-    return value - 0.5 * 10.0 ** (math.floor(math.log10(value)) - significant_digits(value) + 1)
+def _half_digit(value: float) -> float:
+    """half a unit in the last significant digit of a positive figure written as ``value``: how far its rounding may
+    have moved it (0.3724: 0.00005; 2: 0.5)"""
+    return 0.5 * 10.0 ** (math.floor(math.log10(value)) - significant_digits(value) + 1)
 
 
 def _fastest_cycle_ns(macro: Mapping[str, Any], point: Mapping[str, Any]) -> float | None:
     """no more than the read cycle the comparison takes (:func:`.macro_timing.cycle_ns`): the point's cycle_ns, else
-    one clock of its clock_mhz (a read takes one at least), else the macro's; None where neither states one, or
-    where the point's own supply scales the macro's cycle (the delay law, :func:`.macro_timing.clocking`)"""
+    one clock of its clock_mhz (a read takes one at least), else the macro's, each the shortest its rounding allows
+    (5.5 ns may be 5.45, 181 MHz 181.5: :func:`_half_digit`); None where neither states one, or where the point's
+    own supply scales the macro's cycle (the delay law, :func:`.macro_timing.clocking`)"""
     for values in (point, macro):
         if "cycle_ns" in values or "clock_mhz" in values:
-            return float(values["cycle_ns"]) if "cycle_ns" in values else 1000.0 / float(values["clock_mhz"])
+            cycle, clock = float(values.get("cycle_ns", 0.0)), float(values.get("clock_mhz", 0.0))
+            return cycle - _half_digit(cycle) if cycle else 1000.0 / (clock + _half_digit(clock))
         if values is point and point.get("vdd_v", macro.get("vdd_v")) != macro.get("vdd_v"):
             return None
     return None
@@ -169,21 +171,24 @@ def check_throughput(file: str, where: str, macro: Mapping[str, Any], fields: Ma
                      values: Mapping[str, Any], cores: int | None) -> None:
     """A ValueError where a point's published ``tops`` needs more MACs a read cycle than its ``cores`` arrays hold
     (:func:`mvm_mac_bound` of the merged configuration ``fields``, over the shares of the operands not zero where
-    the point states them: skipped zeros may raise an effective throughput) at the fastest cycle its clock allows
-    (:func:`_fastest_cycle_ns`; ``macro`` and ``values`` its macro's and its own fields): no chip of the stated
-    array reaches it, whatever it was before its rounding to the digits it is written with (:func:`_rounded_from`;
-    GOPS written as TOPS had been compared, a probe)"""
+    the point states them, and twice that where it states one: a chip that skips zeros skips uniform data's too,
+    which such a share does not count) at the fastest cycle its clock allows (:func:`_fastest_cycle_ns`; ``macro``
+    and ``values`` its macro's and its own fields): no chip of the stated array reaches it, whatever it was before
+    its rounding to the digits it is written with (:func:`_half_digit`; GOPS written as TOPS had been compared, a
+    probe)"""
     cycle = _fastest_cycle_ns(macro, values)
     if "tops" not in values or values.get("doubtful_figure") == "tops" or cycle is None:
         return
     ops = float(values.get("ops_per_mac", 2))
-    macs = _rounded_from(float(values["tops"])) * 1e3 * cycle / ops
+    tops = float(values["tops"])
+    macs = (tops - _half_digit(tops)) * 1e3 * cycle / ops
     bound, how = mvm_mac_bound(fields)
-    dense = (1.0 - fields.get("input_zero_fraction", 0.0)) * (1.0 - fields.get("weight_zero_fraction", 0.0))
+    zeros = [fields[k] for k in ("input_zero_fraction", "weight_zero_fraction") if k in fields]
+    dense = math.prod(1.0 - z for z in zeros) / (2.0 if zeros else 1.0)
     if macs * dense > bound * (cores or 1):
         raise ValueError(f"{file}: {where}: it states tops = {as_toml(values['tops'])}, at {ops:g} ops a MAC at least "
-                         f"{macs:.4g} MACs a {cycle:.4g} ns cycle (as rounded to its digits), more than "
-                         f"{(cores or 1) * bound:.4g}: {how}"
+                         f"{macs:.6g} MACs a {cycle:.6g} ns cycle (as rounded to its digits), more than "
+                         f"{(cores or 1) * bound:.6g}: {how}"
                          + (f", in each of {cores} cores" if (cores or 1) > 1 else "") + " (GOPS written as TOPS? "
                          "a figure of several arrays: state its cores; a clock or cycle of another extent?)")
 

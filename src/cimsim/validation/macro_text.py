@@ -66,8 +66,13 @@ def caution(notes: str) -> str | None:
 _FLOATING = re.compile(r"\b(?:b?float\d{1,2}|bf16|(?:mx|nv|h)?fp\d{1,2}|tf32|float(?:ing)?[- ]?point|e[2-5]m[1-3]"
                        r"|[tgp]flop/?s)\b", re.IGNORECASE)
 _INTEGER_MODE = re.compile(r"\bu?int-?\d{1,2}\s+mode\b", re.IGNORECASE)
-_ACCUMULATOR = re.compile(r"\s*(?:[\w-]+\s+)?(?:accumulat|partial[- ]sums?\b|psums?\b|outputs?\b)", re.IGNORECASE)
-"""words after a floating-point format that make it the accumulator's or the output's, not an operand's"""
+_ACCUMULATOR = re.compile(r"\s*(?:[\w-]+\s+)?(?:accumulat|partial[- ]sums?\b|psums?\b|outputs?\b(?![- ]stationary)"
+                          r"|baseline|reference|software|model\b|accuracy)", re.IGNORECASE)
+"""words after a floating-point format that make it the accumulator's or the output's, or a reference the figure is
+compared with ('FP32 baseline'), not an operand's ('output-stationary' is a dataflow)"""
+_COMPARED = re.compile(r"\b(?:vs\.?|versus|than|compared (?:to|with)|relative to|against|iso-accuracy with|loss "
+                       r"(?:vs\.?|versus|against|to)|(?:accuracy|gap) (?:of|to))\s+(?:an?\s+|the\s+)?$", re.IGNORECASE)
+"""words before a floating-point format that make it what the figure is compared with ('0.5 % loss vs FP32')"""
 
 
 def floating_point(*texts: str) -> str | None:
@@ -79,7 +84,8 @@ def floating_point(*texts: str) -> str | None:
     for text in texts:
         if _INTEGER_MODE.search(text):
             continue
-        operand = next((m for m in _FLOATING.finditer(text) if not _ACCUMULATOR.match(text, m.end())), None)
+        operand = next((m for m in _FLOATING.finditer(text) if not _ACCUMULATOR.match(text, m.end())
+                        and not _COMPARED.search(text[:m.start()])), None)
         if operand:
             return operand.group(0)
     return None
