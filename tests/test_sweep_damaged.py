@@ -95,7 +95,8 @@ def test_pareto_leaves_out_the_rows_a_resume_leaves_out_not_the_file(finished, d
     assert len(table.rows) == (_POINTS if damage == "nul_end" else _POINTS - 1)
     assert [n for n in notes if "line 4" in n] == ([] if damage == "nul_end" else [
         f"{out}: 1 row left out (line 4): a checksum that does not match the row's cells (changed after it was "
-        "written: a hand edit?), as resuming the sweep finds too"])
+        "written: a hand edit?), as resuming the sweep finds too (columns a spreadsheet moved? a resume, cimsim "
+        "sweep SPEC -o FILE, reads them in the sweep's order and writes the file back in it)"])
     plain = out.with_name("plain.csv")
     plain.write_bytes(b"x,y\n1,caf\xe9\n")
     with pytest.raises(ConfigError, match="cannot read the results table: .*another encoding than UTF-8"):
@@ -149,8 +150,20 @@ def test_pareto_says_a_resume_reads_columns_a_spreadsheet_moved(finished):
         header = next(csv.reader(fh))
     i, j = header.index("energy_pj"), header.index("latency_ns")
     _rewrite(out, lambda row: [*row[:i], row[j], *row[i + 1:j], row[i], *row[j + 1:]])
-    with pytest.raises(ConfigError, match=r"columns a spreadsheet moved\? a resume of the sweep \(cimsim sweep SPEC "
-                                          r"-o FILE\) reads them in the sweep's order"):
+    with pytest.raises(ConfigError, match=r"columns a spreadsheet moved\? a resume, cimsim sweep SPEC -o FILE, reads "
+                                          r"them in the sweep's order"):
         read_table(out)
     run_sweep(spec, out, workers=1)
     assert len(read_table(out).rows) == _POINTS
+
+
+def test_a_damaged_lines_file_ending_without_a_newline_gets_one_before_the_lines(finished):
+    """a note typed into r.csv.damaged.txt without its newline had been joined to the first kept line (a review)"""
+    spec, out, text = finished
+    lines = text.encode().split(b"\n")
+    bad = lines[2].replace(b",ok,", b",ok,x,", 1)
+    out.write_bytes(b"\n".join([*lines[:2], bad, *lines[3:]]))
+    side = out.with_name("r.csv.damaged.txt")
+    side.write_bytes(b"checked 2026-12-01")
+    run_sweep(spec, out, workers=1)
+    assert side.read_bytes() == b"checked 2026-12-01\n" + bad + b"\n"

@@ -1022,7 +1022,10 @@ def test_a_range_sentence_gives_its_quartiles_the_digits_of_the_gain_range():
     ("INT8 in, FP16 outputs", "s", None), ("INT8 x FP8", "s", "FP8"),
     ("INT8 with 0.5% accuracy loss vs FP32", "s", None), ("INT4 vs FP32 software baseline", "s", None),
     ("INT8 at iso-accuracy with FP32", "s", None), ("BF16 output-stationary", "s", "BF16"),
-    ("FP32 output-stationary dataflow", "s", "FP32")])
+    ("FP32 output-stationary dataflow", "s", "FP32"), ("FP16 BERT model", "s", "FP16"),
+    ("BF16 reference chip", "s", "BF16"), ("INT8 within 0.5% of FP32", "s", None), ("1% drop from FP32", "s", None),
+    ("vs. full-precision FP32", "s", None), ("INT8 (FP32 acc. 76.1%)", "s", None),
+    ("BF16 output-channel parallel", "s", "BF16"), ("INT8 (BF16 activations)", "s", "BF16")])
 def test_a_floating_point_figure_says_it_is_priced_as_integer_macs(label, source, named):
     """a point whose label or source names a floating-point format or unit is priced as integer MACs of its stated
     bits, and its notes say so (a BF16 figure had been compared against the mantissa adder tree, unsaid: a probe)"""

@@ -25,8 +25,9 @@ count does not change with the example's length.
 Unlike torch's count, then: no position table (ViT's, added whole, neither), a batch norm folded into the matrix
 before it counts C (the bias) for torch's 2 C, a recurrent layer's W and R biases summed at import count once
 (docs/models.md), a digital layer applied at several places counts once where the import reads one initializer
-there by its name (a shared LayerNorm's gains) and at each place where the export gives each its own copy (a loop
-over the tokens unrolled by the export, an exporter's alias of initializers it merged), and a matrix read transposed
+there by its name, alike (a shared LayerNorm's gains), and at each place where the export gives each its own copy
+(a loop over the tokens unrolled by the export, an exporter's alias of initializers it merged) or two operators read
+it differently (x * w and x / w: docs/networks.md), and a matrix read transposed
 (a tied decoder) is a second matrix (``Network``: weight sharing), counted again.
 """
 

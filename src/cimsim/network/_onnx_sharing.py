@@ -25,7 +25,7 @@ from ._onnx_checks import node_label
 from ._onnx_functions import live_nodes
 from .layers import MatrixLayer
 
-__all__ = ["derived", "read_alike", "unified", "shared_note", "SAME_MATRIX"]
+__all__ = ["derived", "read_alike", "stored_names", "unified", "shared_note", "SAME_MATRIX"]
 
 
 def derived(g, const: np.ndarray, how, make=None) -> np.ndarray:
@@ -43,6 +43,13 @@ def derived(g, const: np.ndarray, how, make=None) -> np.ndarray:
             made.append(array)
         g.matrices[key] = (const, array)  # the constant kept: its id stays unique while the key lives
     return g.matrices[key][1]
+
+
+def stored_names(graph) -> frozenset[str]:
+    """the tensors of ``graph`` an initializer or a Constant node holds by its own name (not an exporter's Identity
+    of one: :func:`read_alike`)"""
+    return frozenset(t.name for t in graph.initializer) | {o for n in graph.node if n.op_type == "Constant"
+                                                           for o in n.output}
 
 
 def read_alike(g, held: str, const: np.ndarray, data: str, how: str = "", make=None) -> np.ndarray:

@@ -33,7 +33,7 @@ from ._onnx_movement import max_pool_padding
 from ._onnx_opset import LATEST_OPSET, default_opset
 from ._onnx_ops import FOLDED_BY_HANDLER, SUPPORTED_OPS, BatchAxisError, layer_for
 from ._onnx_reference import node_fold
-from ._onnx_sharing import shared_note
+from ._onnx_sharing import shared_note, stored_names
 from ._onnx_assembly import assembled
 from .model import Network
 from .movement import Reshape
@@ -118,7 +118,7 @@ def _build(onnx, graph, nodes: list, source: str, inputs: tuple, consts: dict, c
                          shape, batch, dict(consts), consumers, batch_as_axis, opset, types)
     graph_state.batch_size = BatchSize(symbolic)
     graph_state.narrow = {t.name: t.data_type for t in graph.initializer if t.data_type in NARROW_INTEGERS}
-    graph_state.stored = frozenset(t.name for t in graph.initializer)  # (not an exporter's Identity of a merged one)
+    graph_state.stored = stored_names(graph)
     graph_state.declared = declared_shapes(graph)
     for node in nodes:
         graph_state.add(onnx, node, f"{source}: node {node_label(node)} ({node.op_type})")

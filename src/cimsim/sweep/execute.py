@@ -113,7 +113,8 @@ def run_sweep(spec: SweepSpec | str | os.PathLike, output: str | os.PathLike, *,
     if blocking is not None and not blocking.is_dir():
         raise ConfigError(repr(os.fspath(output)), [("output", f"its folder cannot be made: '{blocking}' is a file")])
     try:
-        check_writable(output, appended=True, sidecars=(LOCK_SUFFIX, REMOVED_SUFFIX, DAMAGED_SUFFIX),
+        check_writable(output, appended=True, sidecars=(LOCK_SUFFIX, REMOVED_SUFFIX, DAMAGED_SUFFIX,
+                                                        REMOVED_SUFFIX + DAMAGED_SUFFIX),
                        appended_sidecars=(DAMAGED_SUFFIX,))
     except OSError as exc:
         side = str(exc.filename or "").endswith((LOCK_SUFFIX, REMOVED_SUFFIX, DAMAGED_SUFFIX))  # a file beside it
@@ -171,12 +172,16 @@ def _run(spec: SweepSpec, points: list[Point], output: str | os.PathLike, worker
     summary = Summary(len(points), *done, skipped, None if signalled and sum(done) == len(points) else stopped, notes,
                       tuple(Counter(s for s in status.values() if s is not None).most_common()))
     if summary.complete:
-        rows = read_results(output, spec).rows
+        found = read_results(output, spec)
+        rows = found.rows
         try:
+            _keep_damaged(output, found)  # a line changed during the run (its point runs again on a resume)
             with _writing(output):  # a full disk: the file keeps every row, unordered; the same command resumes
                 write_rows(output, header, rows, [p.id for p in points])
         except _WriteFailed as exc:
             return replace(summary, stopped=str(exc))
+        summary = replace(summary, notes=notes + tuple(f"{output}: {line}; left out (changed during the run)"
+                                                       for line in found.damaged))
         summary = replace(summary, alike=alike_axes([a.field for a in spec.axes], spec.objectives, rows.values()))
     return summary
 
@@ -197,10 +202,7 @@ def _start(spec: SweepSpec, output: str | os.PathLike, points: list[Point], noti
             with output_lock(removed_path(output)), _writing(removed_path(output)):  # no sweep writing that file
                 notes += put_aside(output, spec, [r for p, r in found.rows.items() if p not in wanted], found.foreign)
         if notes or found.outdated:
-            if found.lost:  # the damaged lines first: a failure stops the run with the file as it was
-                with _writing(damaged_path(output)):
-                    keep_damaged(output, found.lost)
-                notes += (f"{output}: the {len(found.lost)} damaged line(s) kept in {damaged_path(output)}",)
+            notes += _keep_damaged(output, found)  # first: a failure stops the run with the file as it was
             with _writing(output):  # sound rows of this sweep's points only, each with its checksum
                 write_rows(output, columns(spec), rows)
     except _WriteFailed as exc:  # the file as it was: the same command resumes
@@ -208,6 +210,16 @@ def _start(spec: SweepSpec, output: str | os.PathLike, points: list[Point], noti
     for note in notes if notice is not None else ():
         notice(note)
     return rows, notes, stopped
+
+
+def _keep_damaged(output: str | os.PathLike, found) -> tuple[str, ...]:
+    """keep the damaged lines of ``found`` (:class:`.results.Contents` of ``output``) beside it
+    (:func:`.side_files.keep_damaged`); the note saying so, counting each distinct line once"""
+    if not found.lost:
+        return ()
+    with _writing(damaged_path(output)):
+        keep_damaged(output, found.lost)
+    return (f"{output}: the {len(set(found.lost))} damaged line(s) kept in {damaged_path(output)}",)
 
 
 class _WriteFailed(OSError):

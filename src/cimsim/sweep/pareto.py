@@ -114,10 +114,7 @@ def read_table(path: str | os.PathLike, notice: Notice = warn, model: str | None
                                            "verified, so they are not ranked (cimsim sweep refuses the file too)")])
     kept, notes = _sound_rows(header, read, cut=not text.endswith(("\n", "\r")))  # CR alone: classic Mac lines
     if read and not kept:
-        moved = ("; columns a spreadsheet moved? a resume of the sweep (cimsim sweep SPEC -o FILE) reads them in the "
-                 "sweep's order and writes the file back in it")
-        raise ConfigError(str(path), [("", f"no row is left to rank: {note}" + moved * ("a checksum that does not" in
-                                                                                        note)) for note in notes])
+        raise ConfigError(str(path), [("", f"no row is left to rank: {note}") for note in notes])
     if model is not None and not isinstance(model, str):
         raise TypeError(f"model must be a cimsim fingerprint (str) or None; got {type(model).__name__}")
     kept, more = _one_cimsim(str(path), header, kept, model)
@@ -164,7 +161,8 @@ def _sound_rows(header: tuple[str, ...], read: list[tuple[Row, int]],
                      + "), as resuming the sweep finds too")
     if bad:
         notes.append(f"{_left_out(bad)}: a checksum that does not match the row's cells (changed after it was "
-                     "written: a hand edit?), as resuming the sweep finds too")
+                     "written: a hand edit?), as resuming the sweep finds too (columns a spreadsheet moved? a resume, "
+                     "cimsim sweep SPEC -o FILE, reads them in the sweep's order and writes the file back in it)")
     if repeated:
         shown = ", ".join(f"line {k} repeats line {j}'s" for k, j in repeated[:3]) + (", ..." * (len(repeated) > 3))
         notes.append(f"{_left_out([k for k, _ in repeated])}: the point id of an earlier row ({shown}); a point is "

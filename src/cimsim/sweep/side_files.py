@@ -5,6 +5,7 @@ line a spreadsheet changed (a number re-saved with fewer digits) is not lost wit
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
@@ -102,8 +103,9 @@ def keep_damaged(path: str | os.PathLike, lines: Sequence[bytes]) -> None:
     joined to the half one). An OSError where it cannot be written (the run stops before the results file is
     rewritten: nothing lost)."""
     side = damaged_path(path)
-    held = set(side.read_bytes().split(b"\n")) if side.is_file() else set()
-    data = b"".join(line + b"\n" for line in dict.fromkeys(lines) if line not in held)
+    text = side.read_bytes() if side.is_file() else b""
+    data = b"".join(line + b"\n" for line in dict.fromkeys(lines) if line not in set(text.split(b"\n")))
+    data = b"\n" + data if data and text and not text.endswith(b"\n") else data  # after a note without its newline
     fd = os.open(side, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
     try:
         size = os.fstat(fd).st_size
@@ -112,7 +114,8 @@ def keep_damaged(path: str | os.PathLike, lines: Sequence[bytes]) -> None:
                 data = data[os.write(fd, data):]
             os.fsync(fd)
         except OSError:
-            os.ftruncate(fd, size)
+            with contextlib.suppress(OSError):  # (an append-only file refuses it: the write's error is said)
+                os.ftruncate(fd, size)
             raise
     finally:
         os.close(fd)

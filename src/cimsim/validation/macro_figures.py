@@ -147,10 +147,15 @@ def significant_digits(value: float) -> int:
     return max(1, len(mantissa))
 
 
+_ROUNDING = 0.1
+"""the most a figure's rounding is taken to have moved it, a share of it: a figure of one digit (2, 1000: 1.5-2.5,
+500-1500 as written) had passed a throughput of two arrays (a review)"""
+
+
 def _half_digit(value: float) -> float:
-    """half a unit in the last significant digit of a positive figure written as ``value``: how far its rounding may
-    have moved it (0.3724: 0.00005; 2: 0.5)"""
-    return 0.5 * 10.0 ** (math.floor(math.log10(value)) - significant_digits(value) + 1)
+    """how far rounding to its significant digits may have moved a positive figure written as ``value``: half a unit
+    in its last digit (0.3724: 0.00005), at most :data:`_ROUNDING` of it (2: 0.2)"""
+    return min(0.5 * 10.0 ** (math.floor(math.log10(value)) - significant_digits(value) + 1), _ROUNDING * value)
 
 
 def _fastest_cycle_ns(macro: Mapping[str, Any], point: Mapping[str, Any]) -> float | None:
@@ -171,11 +176,11 @@ def check_throughput(file: str, where: str, macro: Mapping[str, Any], fields: Ma
                      values: Mapping[str, Any], cores: int | None) -> None:
     """A ValueError where a point's published ``tops`` needs more MACs a read cycle than its ``cores`` arrays hold
     (:func:`mvm_mac_bound` of the merged configuration ``fields``, over the shares of the operands not zero where
-    the point states them, and twice that where it states one: a chip that skips zeros skips uniform data's too,
-    which such a share does not count) at the fastest cycle its clock allows (:func:`_fastest_cycle_ns`; ``macro``
-    and ``values`` its macro's and its own fields): no chip of the stated array reaches it, whatever it was before
-    its rounding to the digits it is written with (:func:`_half_digit`; GOPS written as TOPS had been compared, a
-    probe)"""
+    the point states them, with those of uniform data where it states one, 2**-bits of each operand's codes: a chip
+    that skips zeros skips them too, which such a share does not count) at the fastest cycle its clock allows
+    (:func:`_fastest_cycle_ns`; ``macro`` and ``values`` its macro's and its own fields): no chip of the stated array
+    reaches it, whatever it was before its rounding to the digits it is written with (:func:`_half_digit`; GOPS
+    written as TOPS had been compared, a probe)"""
     cycle = _fastest_cycle_ns(macro, values)
     if "tops" not in values or values.get("doubtful_figure") == "tops" or cycle is None:
         return
@@ -183,14 +188,15 @@ def check_throughput(file: str, where: str, macro: Mapping[str, Any], fields: Ma
     tops = float(values["tops"])
     macs = (tops - _half_digit(tops)) * 1e3 * cycle / ops
     bound, how = mvm_mac_bound(fields)
-    zeros = [fields[k] for k in ("input_zero_fraction", "weight_zero_fraction") if k in fields]
-    dense = math.prod(1.0 - z for z in zeros) / (2.0 if zeros else 1.0)
+    dense = math.prod((1.0 - fields[k]) * (1.0 - 2.0 ** -int(fields.get(bits) or 1)) for k, bits in (
+        ("input_zero_fraction", "input_bits"), ("weight_zero_fraction", "weight_bits")) if k in fields)
     if macs * dense > bound * (cores or 1):
+        skipped = f", over the {dense:.4g} of operands not zero" * (dense < 1.0)
         raise ValueError(f"{file}: {where}: it states tops = {as_toml(values['tops'])}, at {ops:g} ops a MAC at least "
-                         f"{macs:.6g} MACs a {cycle:.6g} ns cycle (as rounded to its digits), more than "
-                         f"{(cores or 1) * bound:.6g}: {how}"
-                         + (f", in each of {cores} cores" if (cores or 1) > 1 else "") + " (GOPS written as TOPS? "
-                         "a figure of several arrays: state its cores; a clock or cycle of another extent?)")
+                         f"{macs:.8g} MACs a {cycle:.6g} ns cycle (as rounded to its digits), more than "
+                         f"{(cores or 1) * bound / dense:.8g}: {how}"
+                         + (f", in each of {cores} cores" if (cores or 1) > 1 else "") + f"{skipped} (GOPS written as "
+                         "TOPS? a figure of several arrays: state its cores; a clock or cycle of another extent?)")
 
 
 def check_density(file: str, where: str, values: Mapping[str, Any], cores: int | None) -> None:

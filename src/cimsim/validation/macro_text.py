@@ -66,12 +66,15 @@ def caution(notes: str) -> str | None:
 _FLOATING = re.compile(r"\b(?:b?float\d{1,2}|bf16|(?:mx|nv|h)?fp\d{1,2}|tf32|float(?:ing)?[- ]?point|e[2-5]m[1-3]"
                        r"|[tgp]flop/?s)\b", re.IGNORECASE)
 _INTEGER_MODE = re.compile(r"\bu?int-?\d{1,2}\s+mode\b", re.IGNORECASE)
-_ACCUMULATOR = re.compile(r"\s*(?:[\w-]+\s+)?(?:accumulat|partial[- ]sums?\b|psums?\b|outputs?\b(?![- ]stationary)"
-                          r"|baseline|reference|software|model\b|accuracy)", re.IGNORECASE)
+_ACCUMULATOR = re.compile(r"\s*(?:[\w-]+\s+)?(?:accumulat|partial[- ]sums?\b|psums?\b|baselines?\b|acc\.|top-?[15]\b"
+                          r"|outputs?\b(?![- ](?:stationary|channel)))", re.IGNORECASE)
 """words after a floating-point format that make it the accumulator's or the output's, or a reference the figure is
-compared with ('FP32 baseline'), not an operand's ('output-stationary' is a dataflow)"""
-_COMPARED = re.compile(r"\b(?:vs\.?|versus|than|compared (?:to|with)|relative to|against|iso-accuracy with|loss "
-                       r"(?:vs\.?|versus|against|to)|(?:accuracy|gap) (?:of|to))\s+(?:an?\s+|the\s+)?$", re.IGNORECASE)
+compared with ('FP32 baseline', 'FP32 acc. 76 %'), not an operand's ('output-stationary' is a dataflow; 'model',
+'software' or 'reference' name no comparison: 'FP16 BERT model' is an operand's)"""
+_COMPARED = re.compile(r"(?:\b(?:vs\.?|versus|than|compared (?:to|with)|relative to|against|iso-accuracy with|loss "
+                       r"(?:vs\.?|versus|against|to)|(?:accuracy|gap) (?:of|to)|within [\d.]+ ?% of|(?:drop|loss|"
+                       r"quanti[sz]ed|converted) from|close to)\s+(?:an?\s+|the\s+)?(?:full[- ]precision\s+)?)$",
+                       re.IGNORECASE)
 """words before a floating-point format that make it what the figure is compared with ('0.5 % loss vs FP32')"""
 
 
