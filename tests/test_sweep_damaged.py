@@ -32,13 +32,18 @@ def _rewrite(path, edit):
         csv.writer(fh, lineterminator="\n").writerows(rows)
 
 
+def _swap_columns(path) -> None:
+    """the energy_pj and latency_ns columns of ``path`` swapped, header and rows, no cell changed"""
+    with open(path, newline="") as fh:
+        header = next(csv.reader(fh))
+    i, j = header.index("energy_pj"), header.index("latency_ns")
+    _rewrite(path, lambda row: [*row[:i], row[j], *row[i + 1:j], row[i], *row[j + 1:]])
+
+
 def test_columns_a_spreadsheet_moved_keep_their_rows(finished):
     """two metric columns swapped, no cell changed: every row had failed its checksum and run again"""
     spec, out, _ = finished
-    with open(out, newline="") as fh:
-        header = next(csv.reader(fh))
-    i, j = header.index("energy_pj"), header.index("latency_ns")
-    _rewrite(out, lambda row: [*row[:i], row[j], *row[i + 1:j], row[i], *row[j + 1:]])
+    _swap_columns(out)
     notes = []
     summary = run_sweep(spec, out, workers=1, notice=notes.append)
     assert (summary.skipped, notes) == (_POINTS, [])
@@ -146,10 +151,7 @@ def test_damaged_lines_are_kept_as_bytes_once_and_the_side_files_own_too(finishe
 
 def test_pareto_says_a_resume_reads_columns_a_spreadsheet_moved(finished):
     spec, out, _ = finished
-    with open(out, newline="") as fh:
-        header = next(csv.reader(fh))
-    i, j = header.index("energy_pj"), header.index("latency_ns")
-    _rewrite(out, lambda row: [*row[:i], row[j], *row[i + 1:j], row[i], *row[j + 1:]])
+    _swap_columns(out)
     with pytest.raises(ConfigError, match=r"columns a spreadsheet moved\? a resume, cimsim sweep SPEC -o FILE, reads "
                                           r"them in the sweep's order"):
         read_table(out)
