@@ -175,13 +175,13 @@ def _run(spec: SweepSpec, points: list[Point], output: str | os.PathLike, worker
         found = read_results(output, spec)
         rows = found.rows
         try:
-            _keep_damaged(output, found)  # a line changed during the run (its point runs again on a resume)
+            kept = _keep_damaged(output, found)  # a line changed during the run (its point runs again on a resume)
             with _writing(output):  # a full disk: the file keeps every row, unordered; the same command resumes
                 write_rows(output, header, rows, [p.id for p in points])
         except _WriteFailed as exc:
             return replace(summary, stopped=str(exc))
         summary = replace(summary, notes=notes + tuple(f"{output}: {line}; left out (changed during the run)"
-                                                       for line in found.damaged))
+                                                       for line in found.damaged) + kept)
         summary = replace(summary, alike=alike_axes([a.field for a in spec.axes], spec.objectives, rows.values()))
     return summary
 
