@@ -32,7 +32,13 @@ _POINT = '[[macro.point]]\nlabel = "{}"\n{}\n'
     ("rowz", "did you mean 'rows'?"),  # no unit: spelling alone
     # a review: a count misspelt, a unit after a field that has none, units without their 'per', a conductance state
     ("OPS_per_MAC", "did you mean 'ops_per_mac'?"),
-    ("adc_bits_s", "did you mean one of cycle_ns, latency_ns, read_pulse_ns (each in the unit its name ends with)?"),
+    ("adc_bits_s", "did you mean 'adc_bits'?"),
+    # a third review: energies per op to the compared field, SET as the on state, counts misspelt, rates, v as a word
+    ("fJ/op", "energy_fj_per_mac = fJ/op x the point's ops_per_mac"), ("g_set_us", "did you mean 'g_max_us'?"),
+    ("g_us", "did you mean one of g_min_us, g_max_us"), ("bits_per_cells", "did you mean 'bits_per_cell'?"),
+    ("op_per_mac", "did you mean 'ops_per_mac'?"), ("reads_per_us", "a figure in a unit no field takes"),
+    ("supply_voltage_v", "did you mean 'vdd_v'?"), ("v_read_mv", "read_voltage_v = v_read_mv / 1000"),
+    ("cycle_sec", "cycle_ns = cycle_sec x 1e+09"), ("mvm_latency_ns", "did you mean 'latency_ns'?"),
     # a second review: synonyms of a field's words, a breakdown figure's unit, prefixes as words, the micro sign
     ("freq_mhz", "did you mean 'clock_mhz'?"), ("period_ns", "did you mean 'cycle_ns'?"),
     ("supply_mv", "vdd_v = supply_mv / 1000"), ("process_nm", "did you mean 'node_nm'?"),

@@ -169,3 +169,20 @@ def test_a_damaged_lines_file_ending_without_a_newline_gets_one_before_the_lines
     side.write_bytes(b"checked 2026-12-01")
     run_sweep(spec, out, workers=1)
     assert side.read_bytes() == b"checked 2026-12-01\n" + bad + b"\n"
+
+
+def test_a_line_changed_while_the_sweep_runs_is_kept_and_said(tmp_path):
+    """a row changed in place during the run had been dropped by the final rewrite, unsaid (a review)"""
+    spec, out = write(tmp_path, ANALYTIC), tmp_path / "r.csv"
+    changed = []
+
+    def edit(done, failed, total):  # once rows are in: the first one's error cell changed, its length kept
+        if done and not changed and out.exists() and len(text := out.read_bytes().split(b"\n")) > 2:
+            changed.append(text[1].replace(b",ok,,", b",ok,x,", 1)[:len(text[1])])
+            out.write_bytes(b"\n".join([text[0], changed[0], *text[2:]]))
+
+    notes = []
+    summary = run_sweep(spec, out, workers=1, progress=edit, notice=notes.append)
+    assert changed and any("left out (changed during the run)" in n for n in summary.notes)
+    assert f"{out}: the 1 damaged line(s) kept in {out}.damaged.txt" in notes
+    assert open(f"{out}.damaged.txt", "rb").read() == changed[0] + b"\n"

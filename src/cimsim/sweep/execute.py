@@ -87,7 +87,8 @@ def run_sweep(spec: SweepSpec | str | os.PathLike, output: str | os.PathLike, *,
     a regular file, made if missing) and append their rows; see the module doc.
 
     ``workers`` local processes (default: the cores this process may use), or the Dask cluster at
-    ``scheduler``. ``notice`` gets each of :attr:`Summary.notes` before any point runs. Raises
+    ``scheduler``. ``notice`` gets each of :attr:`Summary.notes` when it is known: before any point runs, or (a
+    line changed during the run) at the end. Raises
     :class:`~.lock.OutputLocked` when another sweep holds ``output``, ImportError (:data:`DASK_MISSING`) when a
     scheduler is given and Dask is not installed, :class:`~.cluster.SchedulerUnreachable` when no Dask scheduler
     answers there.
@@ -180,8 +181,10 @@ def _run(spec: SweepSpec, points: list[Point], output: str | os.PathLike, worker
                 write_rows(output, header, rows, [p.id for p in points])
         except _WriteFailed as exc:
             return replace(summary, stopped=str(exc))
-        summary = replace(summary, notes=notes + tuple(f"{output}: {line}; left out (changed during the run)"
-                                                       for line in found.damaged) + kept)
+        late = tuple(f"{output}: {line}; left out (changed during the run)" for line in found.damaged) + kept
+        for note in late if notice is not None else ():  # said as the notes at the start are
+            notice(note)
+        summary = replace(summary, notes=notes + late)
         summary = replace(summary, alike=alike_axes([a.field for a in spec.axes], spec.objectives, rows.values()))
     return summary
 

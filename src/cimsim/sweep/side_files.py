@@ -61,7 +61,7 @@ def set_aside(path: str | os.PathLike, spec: SweepSpec,
         write_rows(side, header, {**held, **new})
     elif new:
         append_rows(side, header, list(records(header, new, new)))
-    return side, found.damaged, len(found.lost)
+    return side, found.damaged, len(set(found.lost))
 
 
 def put_aside(path: str | os.PathLike, spec: SweepSpec, gone: Sequence[Mapping[str, str]],

@@ -78,7 +78,7 @@ def _family_hint(family: str) -> str | None:
     words = family.strip().lower()
     if words == "sram":
         return "an SRAM macro names its compute domain: sram-charge, sram-current or digital"
-    cell = ("slc", "mlc", "pcm", "rram", "reram", "mram", "fefet", "flash", "cell")  # a hybrid cell's, not this hint's
+    cell = ("slc", "mlc", "pcm", "rram", "reram", "mram", "fefet")  # a hybrid cell's, not this hint's
     if "hybrid" in words and not any(word in words for word in cell):
         return _HYBRID
     return next((hint for keys, hint in FAMILY_HINTS.items() if any(key in words for key in keys)), None)

@@ -172,12 +172,19 @@ def _fastest_cycle_ns(macro: Mapping[str, Any], point: Mapping[str, Any]) -> flo
     return None
 
 
+def _uniform_zeros(fields: Mapping[str, Any], operand: str) -> float:
+    """the share of zeros among uniform codes of an operand ('input' or 'weight'): 1 / its weight_levels (a ternary
+    weight's third), else 2**-bits; 0 where neither is stated (a bound left as tight as stated)"""
+    levels, bits = fields.get(f"{operand}_levels"), fields.get(f"{operand}_bits")
+    return 1.0 / int(levels) if levels else 2.0 ** -int(bits) if bits else 0.0
+
+
 def check_throughput(file: str, where: str, macro: Mapping[str, Any], fields: Mapping[str, Any],
                      values: Mapping[str, Any], cores: int | None) -> None:
     """A ValueError where a point's published ``tops`` needs more MACs a read cycle than its ``cores`` arrays hold
     (:func:`mvm_mac_bound` of the merged configuration ``fields``, over the shares of the operands not zero where
-    the point states them, with those of uniform data where it states one, 2**-bits of each operand's codes: a chip
-    that skips zeros skips them too, which such a share does not count) at the fastest cycle its clock allows
+    the point states them, with those of uniform data where it states one (:func:`_uniform_zeros`): a chip that
+    skips zeros skips them too, which such a share does not count) at the fastest cycle its clock allows
     (:func:`_fastest_cycle_ns`; ``macro`` and ``values`` its macro's and its own fields): no chip of the stated array
     reaches it, whatever it was before its rounding to the digits it is written with (:func:`_half_digit`; GOPS
     written as TOPS had been compared, a probe)"""
@@ -188,13 +195,13 @@ def check_throughput(file: str, where: str, macro: Mapping[str, Any], fields: Ma
     tops = float(values["tops"])
     macs = (tops - _half_digit(tops)) * 1e3 * cycle / ops
     bound, how = mvm_mac_bound(fields)
-    dense = math.prod((1.0 - fields[k]) * (1.0 - 2.0 ** -int(fields.get(bits) or 1)) for k, bits in (
-        ("input_zero_fraction", "input_bits"), ("weight_zero_fraction", "weight_bits")) if k in fields)
+    dense = math.prod((1.0 - fields[k]) * (1.0 - _uniform_zeros(fields, operand)) for k, operand in (
+        ("input_zero_fraction", "input"), ("weight_zero_fraction", "weight")) if k in fields)
     if macs * dense > bound * (cores or 1):
         skipped = f", over the {dense:.4g} of operands not zero" * (dense < 1.0)
         raise ValueError(f"{file}: {where}: it states tops = {as_toml(values['tops'])}, at {ops:g} ops a MAC at least "
-                         f"{macs:.8g} MACs a {cycle:.6g} ns cycle (as rounded to its digits), more than "
-                         f"{(cores or 1) * bound / dense:.8g}: {how}"
+                         f"{macs:.12g} MACs a {cycle:.6g} ns cycle (as rounded to its digits), more than "
+                         f"{(cores or 1) * bound / dense:.12g}: {how}"
                          + (f", in each of {cores} cores" if (cores or 1) > 1 else "") + f"{skipped} (GOPS written as "
                          "TOPS? a figure of several arrays: state its cores; a clock or cycle of another extent?)")
 

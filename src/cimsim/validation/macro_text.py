@@ -66,8 +66,9 @@ def caution(notes: str) -> str | None:
 _FLOATING = re.compile(r"\b(?:b?float\d{1,2}|bf16|(?:mx|nv|h)?fp\d{1,2}|tf32|float(?:ing)?[- ]?point|e[2-5]m[1-3]"
                        r"|[tgp]flop/?s)\b", re.IGNORECASE)
 _INTEGER_MODE = re.compile(r"\bu?int-?\d{1,2}\s+mode\b", re.IGNORECASE)
-_ACCUMULATOR = re.compile(r"\s*(?:[\w-]+\s+)?(?:accumulat|partial[- ]sums?\b|psums?\b|baselines?\b|acc\.|top-?[15]\b"
-                          r"|outputs?\b(?![- ](?:stationary|channel)))", re.IGNORECASE)
+_ACCUMULATOR = re.compile(r"[\s-]*(?:[\w-]+\s+)?(?:accumulat|partial[- ]sums?\b|psums?\b|baselines?\b|acc\.|top-?[15]"
+                          r"\b|outputs?\b(?![- ](?:stationary|channel))|level\b|reference\s+model|(?:model|software)"
+                          r"[:\s]+(?:acc|top|\d))", re.IGNORECASE)
 """words after a floating-point format that make it the accumulator's or the output's, or a reference the figure is
 compared with ('FP32 baseline', 'FP32 acc. 76 %'), not an operand's ('output-stationary' is a dataflow; 'model',
 'software' or 'reference' name no comparison: 'FP16 BERT model' is an operand's)"""

@@ -35,41 +35,59 @@ _UNIT_FIELDS = ("tops", "tops_per_w", "tops_per_mm2", "energy_fj_per_mac", "ener
 second's); the first six are the figures compared"""
 _NORMALISED = frozenset(("1b", "norm", "normalised", "normalized", "1bit"))
 """words of a name that mark UIUC's 1b-normalised figures"""
-_WORDS = {"on": {"max"}, "lrs": {"max"}, "high": {"max"}, "gmax": {"g", "max"}, "gon": {"g", "max"},
-          "off": {"min"}, "hrs": {"min"}, "low": {"min"}, "gmin": {"g", "min"}, "goff": {"g", "min"},
-          "conductance": {"g"},
+_WORDS = {"on": {"max"}, "lrs": {"max"}, "high": {"max"}, "set": {"max"}, "gmax": {"g", "max"}, "gon": {"g", "max"},
+          "off": {"min"}, "hrs": {"min"}, "low": {"min"}, "reset": {"min"}, "gmin": {"g", "min"}, "goff": {"g", "min"},
+          "conductance": {"g"}, "voltage": set(),
           **dict.fromkeys(("freq", "frequency", "f", "fclk", "clk"), {"clock"}),
-          **dict.fromkeys(("period", "tcycle", "tclk"), {"cycle"}), **dict.fromkeys(("supply", "vcc", "vdd"), {"vdd"}),
+          **dict.fromkeys(("period", "tcycle", "tclk"), {"cycle"}),
+          **dict.fromkeys(("supply", "vcc", "vdd", "dd"), {"vdd"}),
           **dict.fromkeys(("tech", "technology", "process", "node"), {"node"}),
-          **dict.fromkeys(("vread", "vrd"), {"read", "voltage"}), "pulse": {"pulse"}, "width": {"pulse"}}
-"""a name's words read as a field's ('freq_mhz': the clock's; 'g_on_us': the on state's conductance, g_max_us)"""
+          **dict.fromkeys(("vread", "vrd"), {"read"}), "pulse": {"pulse"}, "width": {"pulse"}}
+"""a name's words read as a field's ('freq_mhz': the clock's; 'g_on_us': the on state's conductance, g_max_us;
+'voltage' names the unit's quantity, no field's word)"""
 _SAME_UNIT = {("ops", "J"): ("ops", "W")}
 """units that are one quantity (operations a joule: TOPS/W)"""
+_SECONDS = {"sec": 1.0, "secs": 1.0, "second": 1.0, "seconds": 1.0, "msec": 1e-3, "usec": 1e-6, "nsec": 1e-9,
+            "psec": 1e-12}
+"""seconds written out"""
 
 
-def _parse(name: str) -> tuple[tuple[str, ...], list[tuple[float, bool]], set[str]]:
-    """(the quantities of ``name``'s unit tokens in order, a word after 'per' among them as '/word', each unit's
-    scale and whether it follows a 'per', the other words); '/' and spaces are read as '_per_' and '_' ('TOPS/W' as
-    tops_per_w; 'tops_per_w_per_b' a figure per bit, 'tops_per_mm2_per_core' one per core: other quantities), the
-    micro sign as u, a superscript 2 as 2"""
+def _parse(name: str) -> tuple[tuple[tuple[str, bool], ...], list[tuple[float, bool]], set[str]]:
+    """(the quantities of ``name``'s unit tokens in order, each with whether it follows a 'per', a word after 'per'
+    among them as ('/word', True); each unit's scale and whether it follows a 'per'; the other words). '/' and spaces
+    are read as '_per_' and '_' ('TOPS/W' as tops_per_w; 'tops_per_w_per_b' a figure per bit,
+    'tops_per_mm2_per_core' one per core: other quantities), the micro sign as u, a superscript 2 as 2; a unit of one
+    letter (v, s, w, j, a) only as the name's last word ('v_read_mv': the word v), an MVM only after 'per' (an energy
+    per MVM; 'mvm_latency_ns' is a latency)"""
     quantities, scales, words, below, after, prefix = [], [], set(), False, False, 1.0
     text = name.lower().replace("/", "_per_").replace("\u00b5", "u").replace("\u03bc", "u").replace("\u00b2", "2")
-    for token in re.split(r"[_\s-]+", text):
+    tokens = [t for t in re.split(r"[_\s-]+", text) if t]
+    units = {**UNITS, **{k: ("s", v) for k, v in _SECONDS.items()}}
+    for n, token in enumerate(tokens):
         if token == "per":
             below = after = True
             continue
         if token in _PREFIXES:
             prefix = _PREFIXES[token]
             continue
-        if token in UNITS:
-            quantities.append(UNITS[token][0])
-            scales.append((UNITS[token][1] * prefix, below))
-        elif token:
+        if token in units and (len(token) > 1 or n == len(tokens) - 1) and (token != "mvm" or after):
+            quantities.append((units[token][0], below))
+            scales.append((units[token][1] * prefix, below))
+        else:
             words |= _WORDS.get(token, {token})
-            quantities += [f"/{token}"] * after
+            quantities += [(f"/{token}", True)] * after
         after, prefix = False, 1.0
-    quantities = tuple("S" if q == "s" and "g" in words else q for q in quantities)  # a conductance's us: siemens
-    return _SAME_UNIT.get(quantities, quantities), scales, words
+    quantities = [("S" if q == "s" and "g" in words else q, under) for q, under in quantities]  # a conductance's us
+    plain = tuple(q for q, _ in quantities)
+    same = _SAME_UNIT.get(plain, plain)
+    return tuple(zip(same, (under for _, under in quantities))), scales, words
+
+
+def _kind(parsed: tuple, flagged: bool) -> tuple:
+    """a parse's quantities (op as MAC: an energy per op is per MAC x ops_per_mac), with whether each is under the
+    line where ``flagged``"""
+    return tuple((("MAC" if q == "op" else q), under) if flagged else ("MAC" if q == "op" else q)
+                 for q, under in parsed[0])
 
 
 def _scale(scales: list[tuple[float, bool]], below: list[bool]) -> float:
@@ -84,18 +102,22 @@ def _factor(ratio: float) -> str:
     return f" x {ratio:.6g}" if ratio > 1.0 else f" / {1.0 / ratio:.6g}"
 
 
-def _per_mac(quantities: tuple[str, ...]) -> tuple[str, ...]:
-    return tuple("MAC" if q == "op" else q for q in quantities)
+def _units_of(parsed: tuple) -> set[str]:
+    """a parse's units as a set, an op as ops ('op_per_mac' spells ops_per_mac), a word after 'per' no unit (a count's:
+    'bits_per_cells')"""
+    return {("ops" if q == "op" else q) for q, _ in parsed[0] if not q.startswith("/")}
 
 
 def _converted(name: str, field: str) -> str:
     """'; did you mean FIELD?', with the conversion from ``name``'s unit where it differs (a unit without its 'per'
     read as the field's; an energy per op and per MAC: ops_per_mac apart)"""
-    quantities, scales, _ = _parse(name)
+    ours, scales, _ = _parse(name)
     theirs, their_scales, _ = _parse(field)
     below = [under for _, under in their_scales]
     convert = _factor(_scale(scales, below) / _scale(their_scales, below))
-    per_op = ("" if quantities == theirs else " x the point's ops_per_mac (2 unless stated)" if "op" in quantities
+    mine, its = [q for q, _ in ours], [q for q, _ in theirs]
+    per_op = ("" if ("op" in mine) == ("op" in its) or "J" not in its
+              else " x the point's ops_per_mac (2 unless stated)" if "op" in mine
               else " / the point's ops_per_mac (2 unless stated)")
     if not convert and not per_op:
         return f"; did you mean {field!r}?"
@@ -103,28 +125,41 @@ def _converted(name: str, field: str) -> str:
 
 
 def field_hint(name: str, known: Collection[str]) -> str:
-    """'; did you mean ...?' for an unknown field ``name``: a known field of the same quantity (with the conversion
-    where its unit differs, 'tops = gops / 1000'), the one with a word in common where ``name`` has words besides its
-    units, else those of that quantity listed; without one, the known name nearest in spelling where it is of the same
-    quantity (a count, 'ops_per_mac') or ``name`` names no unit; else, where it names one, the figures the file takes
-    ('' where none is near)"""
-    quantities, _, words = _parse(name)
-    if "MVM" in quantities:
+    """'; did you mean ...?' for an unknown field ``name``: the known field it names without its unit ('adc_bits_s':
+    adc_bits); else a known field of the same quantity (with the conversion where its unit differs, 'tops = gops /
+    1000'; a rate per second is no time), the one with a word in common where ``name`` has words besides its units
+    (the figures compared first), else those of that quantity listed; without one, the known name nearest in spelling
+    where it is of the same quantity (a count, 'ops_per_mac') or ``name`` names no unit; else, where it names one,
+    the figures the file takes ('' where none is near)"""
+    parsed = _parse(name)
+    quantities, words = _kind(parsed, False), parsed[2]
+    lower = {k.lower(): k for k in known}
+    tokens = [t for t in re.split(r"[_\s-]+", name.lower()) if t]
+    bare = "_".join(tokens[:-1])  # a unit after a count's name ('adc_bits_s')
+    if len(tokens) > 1 and tokens[-1] in UNITS and bare in lower and lower[bare] not in _UNIT_FIELDS:
+        return f"; did you mean {lower[bare]!r}?"
+    if "MVM" in quantities and "J" in quantities:
         return ("; an energy per MVM is 'energy_pj' in pJ with energy_per = 'one full-array MVM (N MACs)', N the "
                 "MACs it covers")
     normalised = bool(_NORMALISED & words)  # a 1b-normalised figure is no raw one
     fields = {k: _parse(k) for k in _UNIT_FIELDS if k in known and k.endswith("_1b_norm") == normalised}
-    same = [k for k, (q, _, w) in fields.items() if quantities and _per_mac(q) == _per_mac(quantities)]
+    flagged = any(under for _, under in parsed[0])  # a 'per' written: what is under the line counts
+    same = [k for k, f in fields.items() if quantities and _kind(f, flagged) == _kind(parsed, flagged)]
     shared = [k for k in same if words & fields[k][2] or not (words - _NORMALISED) or not fields[k][2]]
-    if shared:
-        return _converted(name, max(shared, key=lambda k: (len(words & fields[k][2]), difflib.SequenceMatcher(
+    best = max((len(words & fields[k][2]) for k in shared), default=0)
+    ties = [k for k in shared if len(words & fields[k][2]) == best]
+    if len(ties) > 1 and words - _NORMALISED:  # words that tell none of them apart ('g_us': g_min_us or g_max_us)
+        return f"; did you mean one of {', '.join(ties)} (each in the unit its name ends with)?"
+    if ties:
+        return _converted(name, max(ties, key=lambda k: (k in _UNIT_FIELDS[:6], difflib.SequenceMatcher(
             None, name.lower(), k).ratio())))
     if same:
         return f"; did you mean one of {', '.join(same)} (each in the unit its name ends with)?"
-    lower = {k.lower(): k for k in known}
     spelled = next(iter(difflib.get_close_matches(name.lower(), lower, n=1)), None)
-    if spelled is not None and (not quantities or _per_mac(_parse(lower[spelled])[0]) == _per_mac(quantities)):
-        return _converted(name, lower[spelled]) if quantities else f"; did you mean {lower[spelled]!r}?"
+    units = _units_of(parsed)
+    if spelled is not None and (not units or (lower[spelled] not in _UNIT_FIELDS
+                                              and units == _units_of(_parse(lower[spelled])))):
+        return _converted(name, lower[spelled]) if units else f"; did you mean {lower[spelled]!r}?"
     return ("; a figure in a unit no field takes: the figures are " + ", ".join(_UNIT_FIELDS[:6])
             + " (each in the unit its name ends with) and the UIUC 1b-normalised tops_1b_norm, tops_per_w_1b_norm, "
             "tops_per_mm2_1b_norm") if quantities else ""
