@@ -227,3 +227,18 @@ def test_a_resize_to_constant_sizes_of_a_symbolic_batch_is_refused():
     free = _model(helper.make_node("Resize", ["x", "", "", "s"], ["y"], mode="nearest", axes=[1, 2]), "N",
                   {"s": np.array([3, 4], np.int64)})
     assert network_from_onnx(free).forward(np.ones((3, 3, 2))).shape == (3, 3, 4)
+
+
+def test_a_batch_size_read_as_a_value_is_told_the_export_that_imports():
+    """x / x.size(0) at a symbolic batch: the refusal had said to export 'with a fixed batch size', and a fixed batch
+    of 2 was then refused as well (a networks probe); it names the one-sample export that imports"""
+    nodes = [helper.make_node("Shape", ["x"], ["s"]), helper.make_node("Gather", ["s", "zero"], ["n"], axis=0),
+             helper.make_node("Cast", ["n"], ["f"], to=TP.FLOAT), helper.make_node("Div", ["x", "f"], ["y"])]
+    graph = helper.make_graph(nodes, "g", [helper.make_tensor_value_info("x", TP.FLOAT, ["N", 3, 2])],
+                              [helper.make_tensor_value_info("y", TP.FLOAT, None)],
+                              [numpy_helper.from_array(np.asarray(0, dtype=np.int64), "zero")])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 18)])
+    model.ir_version = 9
+    said = r"Export it again with one sample and no dynamic batch axis, e\.g\. torch\.onnx\.export\(model, \(x\[:1\],\)"
+    with pytest.raises(ValueError, match=r"computed from the batch size .*" + said):
+        network_from_onnx(model)

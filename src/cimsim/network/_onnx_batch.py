@@ -83,8 +83,9 @@ class BatchSize:
                                  f"node {self.masks[name][1]}), as a value: the network computes "
                                  "one sample at a time, where the batch size is 1 whatever the batch; not supported "
                                  "(the batch size may only shape a tensor: a Reshape's or Expand's target, a Slice's "
-                                 "bounds). Export the graph with a fixed batch size, or without the batch size in "
-                                 "its values")
+                                 "bounds). Export it again with one sample and no dynamic batch axis, e.g. "
+                                 "torch.onnx.export(model, (x[:1],), path) without dynamic_axes (a fixed batch above "
+                                 "1 is refused too), or import the model with cimsim.network.from_torch")
 
 
 def kept_apart(onnx, model, input_name: str, network, refusal: str):
