@@ -25,11 +25,21 @@ DAMAGED_SUFFIX = ".damaged.txt"
 """the side file of the lines a resume left out as damaged: ``r.csv.damaged.txt``"""
 
 
+def _beside(path: str | os.PathLike, suffix: str) -> Path:
+    """``path`` with ``suffix`` added to its name, beside the file a symbolic link names"""
+    path = Path(os.path.realpath(path)) if os.path.islink(path) else Path(path)
+    return path.with_name(path.name + suffix)
+
+
+def _no_file(side: Path) -> str:
+    """what a side file's name holds that is no regular file"""
+    return "a folder" if os.path.isdir(side) else "no regular file"
+
+
 def removed_path(path: str | os.PathLike) -> Path:
     """The side file of a results file's rows of points its sweep no longer has: ``r.csv`` -> ``r.csv.removed.csv``
     (beside the file a symbolic link names)."""
-    path = Path(os.path.realpath(path)) if os.path.islink(path) else Path(path)
-    return path.with_name(path.name + REMOVED_SUFFIX)
+    return _beside(path, REMOVED_SUFFIX)
 
 
 def set_aside(path: str | os.PathLike, spec: SweepSpec,
@@ -44,7 +54,7 @@ def set_aside(path: str | os.PathLike, spec: SweepSpec,
     side, header, rows = removed_path(path), columns(spec), list(rows)
     if os.path.lexists(side) and not os.path.isfile(side):  # a folder, a pipe, a broken link: nothing to append to
         raise ConfigError(str(side), [("", (
-            f"it is {'a folder' if os.path.isdir(side) else 'no regular file'}, not a side file; {len(rows)} rows of "
+            f"it is {_no_file(side)}, not a side file; {len(rows)} rows of "
             f"{path} (of points this sweep no longer has, or of another cimsim) are to be moved there: move it away "
             "(or delete it) first"))])
     try:
@@ -81,8 +91,7 @@ def put_aside(path: str | os.PathLike, spec: SweepSpec, gone: Sequence[Mapping[s
 def damaged_path(path: str | os.PathLike) -> Path:
     """The side file of a results file's damaged lines: ``r.csv`` -> ``r.csv.damaged.txt`` (beside the file a
     symbolic link names)."""
-    path = Path(os.path.realpath(path)) if os.path.islink(path) else Path(path)
-    return path.with_name(path.name + DAMAGED_SUFFIX)
+    return _beside(path, DAMAGED_SUFFIX)
 
 
 def check_damaged_side(path: str | os.PathLike) -> None:
@@ -92,7 +101,7 @@ def check_damaged_side(path: str | os.PathLike) -> None:
         side = damaged_path(of)
         if os.path.lexists(side) and not os.path.isfile(side):
             raise ConfigError(str(side), [("", (
-                f"it is {'a folder' if os.path.isdir(side) else 'no regular file'}, not the side file of {of}'s "
+                f"it is {_no_file(side)}, not the side file of {of}'s "
                 "damaged lines (each kept there when a resume leaves it out): move it away (or delete it) first"))])
 
 
@@ -104,7 +113,8 @@ def keep_damaged(path: str | os.PathLike, lines: Sequence[bytes]) -> None:
     rewritten: nothing lost)."""
     side = damaged_path(path)
     text = side.read_bytes() if side.is_file() else b""
-    data = b"".join(line + b"\n" for line in dict.fromkeys(lines) if line not in set(text.split(b"\n")))
+    held = set(text.split(b"\n"))  # (once: it had been split again for every line)
+    data = b"".join(line + b"\n" for line in dict.fromkeys(lines) if line not in held)
     data = b"\n" + data if data and text and not text.endswith(b"\n") else data  # after a note without its newline
     fd = os.open(side, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
     try:

@@ -32,7 +32,9 @@ _UNIT_FIELDS = ("tops", "tops_per_w", "tops_per_mm2", "energy_fj_per_mac", "ener
                 "vdd_v", "read_voltage_v", "node_nm", "g_min_us", "g_max_us", "wl_switching_fj_per_op",
                 "neuron_fj_per_op", "input_pulse_fj_per_op")
 """the known fields whose names hold their units (``us`` of a conductance is microsiemens: its prefix converts as a
-second's); the first six are the figures compared"""
+second's)"""
+_COMPARED = _UNIT_FIELDS[:6]
+"""the figures compared, offered first among fields of one quantity"""
 _NORMALISED = frozenset(("1b", "norm", "normalised", "normalized", "1bit"))
 """words of a name that mark UIUC's 1b-normalised figures"""
 _WORDS = {"on": {"max"}, "lrs": {"max"}, "high": {"max"}, "set": {"max"}, "gmax": {"g", "max"}, "gon": {"g", "max"},
@@ -50,19 +52,26 @@ _SAME_UNIT = {("ops", "J"): ("ops", "W")}
 _SECONDS = {"sec": 1.0, "secs": 1.0, "second": 1.0, "seconds": 1.0, "msec": 1e-3, "usec": 1e-6, "nsec": 1e-9,
             "psec": 1e-12}
 """seconds written out"""
+_ALL_UNITS = {**UNITS, **{k: ("s", v) for k, v in _SECONDS.items()}}
+"""every unit token :func:`_parse` reads"""
+
+
+def _tokens(name: str) -> list[str]:
+    """the words of a field name, lower case: '/' read as '_per_', spaces and dashes as '_', the micro sign as u, a
+    superscript 2 as 2"""
+    text = name.lower().replace("/", "_per_").replace("\u00b5", "u").replace("\u03bc", "u").replace("\u00b2", "2")
+    return [t for t in re.split(r"[_\s-]+", text) if t]
 
 
 def _parse(name: str) -> tuple[tuple[tuple[str, bool], ...], list[tuple[float, bool]], set[str]]:
     """(the quantities of ``name``'s unit tokens in order, each with whether it follows a 'per', a word after 'per'
     among them as ('/word', True); each unit's scale and whether it follows a 'per'; the other words). '/' and spaces
     are read as '_per_' and '_' ('TOPS/W' as tops_per_w; 'tops_per_w_per_b' a figure per bit,
-    'tops_per_mm2_per_core' one per core: other quantities), the micro sign as u, a superscript 2 as 2; a unit of one
+    'tops_per_mm2_per_core' one per core: other quantities: :func:`_tokens`); a unit of one
     letter (v, s, w, j, a) only as the name's last word ('v_read_mv': the word v), an MVM only after 'per' (an energy
     per MVM; 'mvm_latency_ns' is a latency)"""
     quantities, scales, words, below, after, prefix = [], [], set(), False, False, 1.0
-    text = name.lower().replace("/", "_per_").replace("\u00b5", "u").replace("\u03bc", "u").replace("\u00b2", "2")
-    tokens = [t for t in re.split(r"[_\s-]+", text) if t]
-    units = {**UNITS, **{k: ("s", v) for k, v in _SECONDS.items()}}
+    tokens, units = _tokens(name), _ALL_UNITS
     for n, token in enumerate(tokens):
         if token == "per":
             below = after = True
@@ -134,7 +143,7 @@ def field_hint(name: str, known: Collection[str]) -> str:
     parsed = _parse(name)
     quantities, words = _kind(parsed, False), parsed[2]
     lower = {k.lower(): k for k in known}
-    tokens = [t for t in re.split(r"[_\s-]+", name.lower()) if t]
+    tokens = _tokens(name)
     bare = "_".join(tokens[:-1])  # a unit after a count's name ('adc_bits_s')
     if len(tokens) > 1 and tokens[-1] in UNITS and bare in lower and lower[bare] not in _UNIT_FIELDS:
         return f"; did you mean {lower[bare]!r}?"
@@ -151,7 +160,7 @@ def field_hint(name: str, known: Collection[str]) -> str:
     if len(ties) > 1 and words - _NORMALISED:  # words that tell none of them apart ('g_us': g_min_us or g_max_us)
         return f"; did you mean one of {', '.join(ties)} (each in the unit its name ends with)?"
     if ties:
-        return _converted(name, max(ties, key=lambda k: (k in _UNIT_FIELDS[:6], difflib.SequenceMatcher(
+        return _converted(name, max(ties, key=lambda k: (k in _COMPARED, difflib.SequenceMatcher(
             None, name.lower(), k).ratio())))
     if same:
         return f"; did you mean one of {', '.join(same)} (each in the unit its name ends with)?"
@@ -160,6 +169,6 @@ def field_hint(name: str, known: Collection[str]) -> str:
     if spelled is not None and (not units or (lower[spelled] not in _UNIT_FIELDS
                                               and units == _units_of(_parse(lower[spelled])))):
         return _converted(name, lower[spelled]) if units else f"; did you mean {lower[spelled]!r}?"
-    return ("; a figure in a unit no field takes: the figures are " + ", ".join(_UNIT_FIELDS[:6])
+    return ("; a figure in a unit no field takes: the figures are " + ", ".join(_COMPARED)
             + " (each in the unit its name ends with) and the UIUC 1b-normalised tops_1b_norm, tops_per_w_1b_norm, "
             "tops_per_mm2_1b_norm") if quantities else ""
