@@ -49,6 +49,25 @@ _POINT = '[[macro.point]]\nlabel = "{}"\n{}\n'
     ("TOPS/W", "did you mean 'tops_per_w'?"), ("GOPS/W", "tops_per_w = GOPS/W / 1000"),
     ("g_on_us", "did you mean 'g_max_us'?"), ("g_lrs_ms", "g_max_us = g_lrs_ms x 1000"),
     ("tops_per_mm2_per_core", "a figure in a unit no field takes"), ("peak_tops", "did you mean 'tops'?"),
+    # a later review: the unit after what a figure is per, a count before an energy, a one-letter unit beside 'per'
+    ("energy_per_mac_pj", "energy_fj_per_mac = energy_per_mac_pj x 1000"),
+    ("latency_per_mvm_us", "latency_ns = latency_per_mvm_us x 1000"), ("latency_ns_per_mvm", "'latency_ns'?"),
+    ("mac_energy_pj", "energy_fj_per_mac = mac_energy_pj x 1000"),
+    ("energy_mac_fj", "did you mean 'energy_fj_per_mac'?"),
+    ("energy_per_op_pj", "energy_fj_per_mac = energy_per_op_pj x 1000 x the point's ops_per_mac"),
+    ("energy_fj_per_ops", "energy_fj_per_mac = energy_fj_per_ops x the point's ops_per_mac"),
+    ("op_energy_fj", "energy_fj_per_mac = op_energy_fj x the point's ops_per_mac"),
+    ("energy_j_per_op", "energy_fj_per_mac = energy_j_per_op x 1e+15 x the point's"),
+    ("j/mac", "energy_fj_per_mac = j/mac x 1e+15"), ("tops_per_w_peak", "did you mean 'tops_per_w'?"),
+    ("tops_per_mw_1b_norm", "tops_per_w_1b_norm = tops_per_mw_1b_norm x 1000"),
+    ("energy_per_mvm_nj", "an energy per MVM is 'energy_pj' in pJ (energy_pj = energy_per_mvm_nj x 1000) with "
+                          "energy_per = 'one full-array MVM (N MACs)'"),
+    ("mvm_op_energy_pj", "an energy per MVM is 'energy_pj' in pJ with"),
+    ("energy_per_conversion_fj",
+     "(energy_pj = energy_per_conversion_fj / 1000) with energy_per = 'one ADC conversion'"),
+    ("energy_per_inference_uj", "an energy per inference is 'energy_pj' in pJ (energy_pj = energy_per_inference_uj x "
+                                "1e+06) with energy_per saying what it covers"),
+    ("energy_per_bit_fj", "a figure in a unit no field takes"),
 ])
 def test_an_unknown_field_in_another_unit_is_told_the_conversion(name, hint):
     """(difflib had offered 'tops' for 'gops', 'energy_fj_per_mac' for 'energy_pj_per_mvm', 'ops_per_mac' for

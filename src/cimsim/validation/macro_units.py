@@ -54,6 +54,8 @@ _SECONDS = {"sec": 1.0, "secs": 1.0, "second": 1.0, "seconds": 1.0, "msec": 1e-3
 """seconds written out"""
 _ALL_UNITS = {**UNITS, **{k: ("s", v) for k, v in _SECONDS.items()}}
 """every unit token :func:`_parse` reads"""
+_COUNTS = frozenset(("MAC", "op", "MVM"))
+"""units that count operations: what an energy or a time is per"""
 
 
 def _tokens(name: str) -> list[str]:
@@ -63,15 +65,12 @@ def _tokens(name: str) -> list[str]:
     return [t for t in re.split(r"[_\s-]+", text) if t]
 
 
-def _parse(name: str) -> tuple[tuple[tuple[str, bool], ...], list[tuple[float, bool]], set[str]]:
-    """(the quantities of ``name``'s unit tokens in order, each with whether it follows a 'per', a word after 'per'
-    among them as ('/word', True); each unit's scale and whether it follows a 'per'; the other words). '/' and spaces
-    are read as '_per_' and '_' ('TOPS/W' as tops_per_w; 'tops_per_w_per_b' a figure per bit,
-    'tops_per_mm2_per_core' one per core: other quantities: :func:`_tokens`); a unit of one
-    letter (v, s, w, j, a) only as the name's last word ('v_read_mv': the word v), an MVM only after 'per' (an energy
-    per MVM; 'mvm_latency_ns' is a latency)"""
-    quantities, scales, words, below, after, prefix = [], [], set(), False, False, 1.0
-    tokens, units = _tokens(name), _ALL_UNITS
+def _entries(tokens: list[str]) -> tuple[list[tuple], set[str]]:
+    """([quantity, under the line, scale, a count with no 'per' beside it, token] of each unit of ``tokens`` and
+    ('/word', True, None, False, word) of each word after 'per'; the other words): a unit of one letter (v, s, w, j, a)
+    only as the last word or beside a 'per' ('v_read_mv': the word v; 'energy_j_per_op'); after what a figure is per
+    (a count or a word), a unit is the figure's own ('energy_per_mac_fj', 'latency_per_mvm_us')"""
+    entries, words, below, after, prefix = [], set(), False, False, 1.0
     for n, token in enumerate(tokens):
         if token == "per":
             below = after = True
@@ -79,17 +78,45 @@ def _parse(name: str) -> tuple[tuple[tuple[str, bool], ...], list[tuple[float, b
         if token in _PREFIXES:
             prefix = _PREFIXES[token]
             continue
-        if token in units and (len(token) > 1 or n == len(tokens) - 1) and (token != "mvm" or after):
-            quantities.append((units[token][0], below))
-            scales.append((units[token][1] * prefix, below))
+        beside = "per" in tokens[max(n - 1, 0):n] + tokens[n + 1:n + 2]
+        if token in _ALL_UNITS and (len(token) > 1 or n == len(tokens) - 1 or beside):
+            quantity, scale = _ALL_UNITS[token]
+            quantity = "op" if token == "ops" and after else quantity  # 'energy_fj_per_ops'
+            lone = quantity in _COUNTS and not after and tokens[n + 1:n + 2] != ["per"]  # 'mac_energy', 'mvm_latency'
+            entries.append((quantity, below, scale * prefix, lone, token))
+        elif after:
+            entries.append((f"/{token}", True, None, False, token))
         else:
             words |= _WORDS.get(token, {token})
-            quantities += [(f"/{token}", True)] * after
+        below = below and not (after and (entries[-1][0] in _COUNTS or entries[-1][2] is None))
         after, prefix = False, 1.0
-    quantities = [("S" if q == "s" and "g" in words else q, under) for q, under in quantities]  # a conductance's us
-    plain = tuple(q for q, _ in quantities)
+    return entries, words
+
+
+def _parse(name: str) -> tuple[tuple[tuple[str, bool], ...], list[tuple[float, bool]], set[str]]:
+    """(the quantities of ``name``'s units, those over the line first, each with whether it is under it, a word after
+    'per' among them as ('/word', True); each unit's scale and whether it is under the line; the other words). '/'
+    and spaces are read as '_per_' and '_' ('TOPS/W' as tops_per_w; 'tops_per_w_per_b' a figure per bit,
+    'tops_per_mm2_per_core' one per core: other quantities: :func:`_tokens`, :func:`_entries`); a count (MAC, op, MVM)
+    before an energy or a time with no 'per' is what it is per ('mac_energy_pj'), an MVM else a word; a time per MVM
+    is the MVM's latency ('mvm_latency_ns'); a conductance's 's' is siemens"""
+    entries, words = _entries(_tokens(name))
+    measured = any(q not in _COUNTS and scale is not None for q, _, scale, _, _ in entries)
+    kept = []
+    for quantity, under, scale, lone, token in entries:
+        if lone and not measured and quantity == "MVM":
+            words.add(token)
+            continue
+        under = under or (lone and measured)  # 'mac_energy_pj': per MAC
+        if quantity not in _COUNTS or (quantity, under) not in [k[:2] for k in kept]:  # a count named twice is one
+            kept.append(("S" if quantity == "s" and "g" in words else quantity, under, scale))
+    if any(q == "s" and not under for q, under, _ in kept):
+        kept = [k for k in kept if k[0] != "MVM"]
+    kept.sort(key=lambda k: k[1])
+    plain = tuple(q for q, _, _ in kept)
     same = _SAME_UNIT.get(plain, plain)
-    return tuple(zip(same, (under for _, under in quantities))), scales, words
+    return (tuple(zip(same, (under for _, under, _ in kept))),
+            [(scale, under) for _, under, scale in kept if scale is not None], words)
 
 
 def _kind(parsed: tuple, flagged: bool) -> tuple:
@@ -133,6 +160,31 @@ def _converted(name: str, field: str) -> str:
     return f"; did you mean {field!r}, in its own unit? {field} = {name}{convert}{per_op}"
 
 
+_CONVERSION = frozenset(("conversion", "conversions", "conv", "adc"))
+"""words after 'per' of an energy per ADC conversion"""
+_BITS = frozenset(("b", "bit", "bits", "1b"))
+"""words after 'per' of a figure per bit (another quantity)"""
+
+
+def _energy_per(name: str, parsed: tuple) -> str:
+    """the hint for an energy per MVM, per conversion or per another thing (a read, an inference): 'energy_pj' with
+    an energy_per saying what it covers ('' where ``name`` is none; per MAC, op or bit is another figure)"""
+    over = [q for q, under in parsed[0] if not under]
+    per = [q.lstrip("/") for q, under in parsed[0] if under]
+    per = ["MVM"] if sorted(per) == ["MVM", "op"] else per  # 'mvm_op_energy_pj': one MVM
+    if over != ["J"] or len(per) != 1 or per[0] in ("MAC", "op", *_BITS):
+        return ""
+    scale = math.prod(factor for factor, under in parsed[1] if not under)
+    unit = f"in pJ (energy_pj = {name}{_factor(scale / 1e-12)})" if _factor(scale / 1e-12) else "in pJ"
+    if per[0] == "MVM":
+        return (f"; an energy per MVM is 'energy_pj' {unit} with energy_per = 'one full-array MVM (N MACs)', "
+                "N the MACs it covers")
+    if per[0] in _CONVERSION:
+        return f"; an energy per ADC conversion is 'energy_pj' {unit} with energy_per = 'one ADC conversion'"
+    return (f"; an energy per {per[0]} is 'energy_pj' {unit} with energy_per saying what it covers (compared "
+            "where it is 'one full-array MVM (N MACs)' or 'one ADC conversion')")
+
+
 def field_hint(name: str, known: Collection[str]) -> str:
     """'; did you mean ...?' for an unknown field ``name``: the known field it names without its unit ('adc_bits_s':
     adc_bits); else a known field of the same quantity (with the conversion where its unit differs, 'tops = gops /
@@ -147,9 +199,8 @@ def field_hint(name: str, known: Collection[str]) -> str:
     bare = "_".join(tokens[:-1])  # a unit after a count's name ('adc_bits_s')
     if len(tokens) > 1 and tokens[-1] in UNITS and bare in lower and lower[bare] not in _UNIT_FIELDS:
         return f"; did you mean {lower[bare]!r}?"
-    if "MVM" in quantities and "J" in quantities:
-        return ("; an energy per MVM is 'energy_pj' in pJ with energy_per = 'one full-array MVM (N MACs)', N the "
-                "MACs it covers")
+    if _energy_per(name, parsed):
+        return _energy_per(name, parsed)
     normalised = bool(_NORMALISED & words)  # a 1b-normalised figure is no raw one
     fields = {k: _parse(k) for k in _UNIT_FIELDS if k in known and k.endswith("_1b_norm") == normalised}
     flagged = any(under for _, under in parsed[0])  # a 'per' written: what is under the line counts
