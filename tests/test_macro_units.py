@@ -68,6 +68,12 @@ _POINT = '[[macro.point]]\nlabel = "{}"\n{}\n'
     ("energy_per_inference_uj", "an energy per inference is 'energy_pj' in pJ (energy_pj = energy_per_inference_uj x "
                                 "1e+06) with energy_per saying what it covers"),
     ("energy_per_bit_fj", "a figure in a unit no field takes"),
+    # operations or MACs a second: a throughput (a time's fields had been offered for 'gop_s', 'adcs' for 'gmacs')
+    ("gop_s", "tops = gop_s / 1000"), ("GOP/s", "tops = GOP/s / 1000"), ("tera_op_per_s", "did you mean 'tops'?"),
+    ("ops_per_s_per_w", "tops_per_w = ops_per_s_per_w / 1e+12"), ("gops_per_us", "tops = gops_per_us x 1000"),
+    ("gmacs", "tops = gmacs / 1000 x the point's ops_per_mac (2 unless stated)"),
+    ("macs_per_s", "tops = macs_per_s / 1e+12 x the point's ops_per_mac"),
+    ("tmacs_per_w", "tops_per_w = tmacs_per_w x the point's ops_per_mac"),
 ])
 def test_an_unknown_field_in_another_unit_is_told_the_conversion(name, hint):
     """(difflib had offered 'tops' for 'gops', 'energy_fj_per_mac' for 'energy_pj_per_mvm', 'ops_per_mac' for

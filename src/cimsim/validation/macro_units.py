@@ -19,11 +19,14 @@ UNITS = {**{p + "ops": ("ops", s) for p, s in _LARGE}, **{p + "hz": ("Hz", s) fo
          **{p + "v": ("V", s) for p, s in _SMALL[:3]}, "kv": ("V", 1e3), **{p + "s": ("s", s) for p, s in _SMALL},
          **{p + "m2": ("m2", s * s) for p, s in (("", 1.0), ("c", 1e-2), ("m", 1e-3), ("u", 1e-6))},
          **{p + "m": ("m", s) for p, s in _SMALL[1:5]}, "a": ("m", 1e-10), "watt": ("W", 1.0), "watts": ("W", 1.0),
-         "mac": ("MAC", 1.0), "macs": ("MAC", 1.0), "op": ("op", 1.0), "mvm": ("MVM", 1.0), "cycles": ("cycles", 1.0)}
+         "mac": ("MAC", 1.0), "macs": ("MAC", 1.0), "op": ("op", 1.0), "mvm": ("MVM", 1.0), "cycles": ("cycles", 1.0),
+         **{p + "op": ("ops", s) for p, s in _LARGE[1:]},
+         **{p + mac: ("MACs", s) for p, s in _LARGE[1:] for mac in ("mac", "macs")}}
 """unit token of a field name (lower case, as fields are written) -> (quantity, its scale to the base unit);
 ``p`` is peta before ``ops`` and pico before ``j``, ``w``, ``s``; ``m`` mega before ``ops`` and ``hz``, else milli (a
 field name has no case to tell them apart); ``a`` alone an angstrom (a node), clock cycles a count of their own;
-``s`` siemens in a conductance's name (its word ``g``: :func:`_parse`), else seconds"""
+``s`` siemens in a conductance's name (its word ``g``: :func:`_parse`), else seconds; a prefixed MAC (``gmacs``) a
+throughput in MACs (``MACs``), as ``gops`` one in operations"""
 _PREFIXES = {"kilo": 1e3, "mega": 1e6, "giga": 1e9, "tera": 1e12, "peta": 1e15, "milli": 1e-3, "micro": 1e-6,
              "nano": 1e-9, "pico": 1e-12, "femto": 1e-15}
 """prefixes written as words before a unit ('tera_ops')"""
@@ -56,6 +59,8 @@ _ALL_UNITS = {**UNITS, **{k: ("s", v) for k, v in _SECONDS.items()}}
 """every unit token :func:`_parse` reads"""
 _COUNTS = frozenset(("MAC", "op", "MVM"))
 """units that count operations: what an energy or a time is per"""
+_RATES = {"ops": "ops", "MACs": "MACs", "op": "ops", "MAC": "MACs"}
+"""operations or MACs as a throughput (a second's, or with a prefix: 'tera_op'), each read as its rate"""
 
 
 def _tokens(name: str) -> list[str]:
@@ -82,6 +87,7 @@ def _entries(tokens: list[str]) -> tuple[list[tuple], set[str]]:
         if token in _ALL_UNITS and (len(token) > 1 or n == len(tokens) - 1 or beside):
             quantity, scale = _ALL_UNITS[token]
             quantity = "op" if token == "ops" and after else quantity  # 'energy_fj_per_ops'
+            quantity = _RATES[quantity] if prefix != 1.0 and quantity in ("op", "MAC") else quantity  # 'tera_op'
             lone = quantity in _COUNTS and not after and tokens[n + 1:n + 2] != ["per"]  # 'mac_energy', 'mvm_latency'
             entries.append((quantity, below, scale * prefix, lone, token))
         elif after:
@@ -110,6 +116,10 @@ def _parse(name: str) -> tuple[tuple[tuple[str, bool], ...], list[tuple[float, b
         under = under or (lone and measured)  # 'mac_energy_pj': per MAC
         if quantity not in _COUNTS or (quantity, under) not in [k[:2] for k in kept]:  # a count named twice is one
             kept.append(("S" if quantity == "s" and "g" in words else quantity, under, scale))
+    rate, seconds = [k for k in kept if k[0] in _RATES and not k[1]], [k for k in kept if k[0] == "s"]
+    if rate and seconds:  # operations a second: 'ops' is a rate already ('gop_s', 'gops_per_us', 'macs_per_s')
+        kept = [(_RATES[q], under, scale / math.prod(k[2] for k in seconds)) if (q, under, scale) == rate[0]
+                else (q, under, scale) for q, under, scale in kept if q != "s"]
     if any(q == "s" and not under for q, under, _ in kept):
         kept = [k for k in kept if k[0] != "MVM"]
     kept.sort(key=lambda k: k[1])
@@ -119,11 +129,14 @@ def _parse(name: str) -> tuple[tuple[tuple[str, bool], ...], list[tuple[float, b
             [(scale, under) for _, under, scale in kept if scale is not None], words)
 
 
+_KIND = {"op": "MAC", "MACs": "ops"}
+"""quantities of one kind, ops_per_mac apart: an energy per op is one per MAC, a throughput in MACs one in ops"""
+
+
 def _kind(parsed: tuple, flagged: bool) -> tuple:
-    """a parse's quantities (op as MAC: an energy per op is per MAC x ops_per_mac), with whether each is under the
-    line where ``flagged``"""
-    return tuple((("MAC" if q == "op" else q), under) if flagged else ("MAC" if q == "op" else q)
-                 for q, under in parsed[0])
+    """a parse's quantities (:data:`_KIND`), with whether each is under the line where ``flagged``"""
+    named = [(_KIND.get(q, q), under) for q, under in parsed[0]]
+    return tuple(named if flagged else (q for q, _ in named))
 
 
 def _scale(scales: list[tuple[float, bool]], below: list[bool]) -> float:
@@ -141,7 +154,7 @@ def _factor(ratio: float) -> str:
 def _units_of(parsed: tuple) -> set[str]:
     """a parse's units as a set, an op as ops ('op_per_mac' spells ops_per_mac), a word after 'per' no unit (a count's:
     'bits_per_cells')"""
-    return {("ops" if q == "op" else q) for q, _ in parsed[0] if not q.startswith("/")}
+    return {("ops" if q in ("op", "MACs") else q) for q, _ in parsed[0] if not q.startswith("/")}
 
 
 def _converted(name: str, field: str) -> str:
@@ -155,6 +168,7 @@ def _converted(name: str, field: str) -> str:
     per_op = ("" if ("op" in mine) == ("op" in its) or "J" not in its
               else " x the point's ops_per_mac (2 unless stated)" if "op" in mine
               else " / the point's ops_per_mac (2 unless stated)")
+    per_op += " x the point's ops_per_mac (2 unless stated)" if "MACs" in mine and "ops" in its else ""
     if not convert and not per_op:
         return f"; did you mean {field!r}?"
     return f"; did you mean {field!r}, in its own unit? {field} = {name}{convert}{per_op}"
