@@ -135,6 +135,18 @@ def test_a_design_of_cores_is_bounded_by_its_cores(tmp_path):
     assert result.exit_code == 2 and "more than 16384" in result.output and "in each of 4 cores" in result.output
 
 
+@pytest.mark.parametrize("figure, refused", [("input_bits = 8\nbits_per_read = 1\ntops = 0.5", True),
+                                             ("input_bits = 8\nbits_per_read = 1\ntops = 0.2", False),
+                                             ("input_bits = 8\nbits_per_read = 8\ntops = 1.6", False)])
+def test_bit_serial_inputs_bound_a_throughput_by_their_reads(tmp_path, figure, refused):
+    """an MVM of 8 input bits read one a cycle takes 8 reads: CHIP's 4096 MACs in 40 ns, 0.2 TOPS at most (the bound
+    had counted one read an MVM, 8x too high)"""
+    result = invoke(macro_file(tmp_path, CHIP + _POINT.format("p", figure)))
+    assert result.exit_code == (2 if refused else 0), result.output
+    assert ("more than 512: the array's rows x cols = 4096, a MAC a cell over the 8 reads an MVM takes (8 input bits, "
+            "1 a read)" in result.output) == refused, result.output
+
+
 def test_a_hybrid_family_and_a_comparator_readout_are_told_how_to_enter_them(tmp_path):
     for family, hint in (("analog-digital hybrid", True), ("hybrid SRAM", True), ("hybrid SLC-MLC PCM", False)):
         hybrid = invoke(macro_file(tmp_path, CHIP.replace('"sram-current"', f'"{family}"')))

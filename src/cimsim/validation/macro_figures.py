@@ -182,7 +182,8 @@ def _uniform_zeros(fields: Mapping[str, Any], operand: str) -> float:
 def check_throughput(file: str, where: str, macro: Mapping[str, Any], fields: Mapping[str, Any],
                      values: Mapping[str, Any], cores: int | None) -> None:
     """A ValueError where a point's published ``tops`` needs more MACs a read cycle than its ``cores`` arrays hold
-    (:func:`mvm_mac_bound` of the merged configuration ``fields``, over the shares of the operands not zero where
+    (:func:`mvm_mac_bound` of the merged configuration ``fields``, over the reads an MVM takes where it states its
+    input_bits and bits_per_read, over the shares of the operands not zero where
     the point states them, with those of uniform data where it states one (:func:`_uniform_zeros`): a chip that
     skips zeros skips them too, which such a share does not count) at the fastest cycle its clock allows
     (:func:`_fastest_cycle_ns`; ``macro`` and ``values`` its macro's and its own fields): no chip of the stated array
@@ -195,6 +196,10 @@ def check_throughput(file: str, where: str, macro: Mapping[str, Any], fields: Ma
     tops = float(values["tops"])
     macs = (tops - _half_digit(tops)) * 1e3 * cycle / ops
     bound, how = mvm_mac_bound(fields)
+    if "input_bits" in fields and "bits_per_read" in fields:  # an MVM of bit-serial inputs takes several reads
+        reads = math.ceil(fields["input_bits"] / fields["bits_per_read"])
+        bound, how = bound / reads, how + f" over the {reads} reads an MVM takes" * (reads > 1) + (
+            f" ({fields['input_bits']} input bits, {fields['bits_per_read']} a read)" * (reads > 1))
     dense = math.prod((1.0 - fields[k]) * (1.0 - _uniform_zeros(fields, operand)) for k, operand in (
         ("input_zero_fraction", "input"), ("weight_zero_fraction", "weight")) if k in fields)
     if macs * dense > bound * (cores or 1):
