@@ -74,11 +74,30 @@ _POINT = '[[macro.point]]\nlabel = "{}"\n{}\n'
     ("gmacs", "tops = gmacs / 1000 x the point's ops_per_mac (2 unless stated)"),
     ("macs_per_s", "tops = macs_per_s / 1e+12 x the point's ops_per_mac"),
     ("tmacs_per_w", "tops_per_w = tmacs_per_w x the point's ops_per_mac"),
+    # a fifth review and a chips probe: names of no field ('energy/MAC' had been offered the text field energy_per,
+    # camelCase and bracketed units a field 1000x off, 'system_tops_per_w' the macro's figure, 'output_bits' input_bits)
+    ("Energy/MAC", "did you mean 'energy_fj_per_mac', its figure in fJ?"),
+    ("energyPerMvm", "an energy per MVM is 'energy_pj' in pJ with"), ("clockGhz", "clock_mhz = clockGhz x 1000"),
+    ("gopsPerW", "tops_per_w = gopsPerW / 1000"), ("clock (GHz)", "clock_mhz = clock (GHz) x 1000"),
+    ("area_um^2", "area_mm2 = area_um^2 / 1e+06"), ("energy [pJ/MAC]", "energy_fj_per_mac = energy [pJ/MAC] x 1000"),
+    ("area", "did you mean 'area_mm2', its figure in the unit its name ends with?"),
+    ("g_max_siemens", "g_max_us = g_max_siemens x 1e+06"), ("node_angstrom", "node_nm = node_angstrom / 10"),
+    ("energy_uj", "energy_pj = energy_uj x 1e+06 (with energy_per saying what it covers)"),
+    ("system_tops_per_w", "a system's figure is not a field"), ("tops_per_mm2_soc", "a system's figure is not a field"),
+    ("tops_per_w_8b_norm", "a figure normalised to other bits than 1b x 1b: no field takes it"),
+    ("input_sparsity", "did you mean 'input_zero_fraction'?"), ("columns_per_adc", "did you mean 'cols_per_adc'?"),
 ])
 def test_an_unknown_field_in_another_unit_is_told_the_conversion(name, hint):
     """(difflib had offered 'tops' for 'gops', 'energy_fj_per_mac' for 'energy_pj_per_mvm', 'ops_per_mac' for
     'fj_per_mac' and 'tops_per_w' for a per-bit figure: renamed as told, each compared 2-1000x off)"""
     assert hint in field_hint(name, _KNOWN)
+
+
+@pytest.mark.parametrize("name", ["output_bits", "macros", "utilization", "latency_clk", "vdd_nv", "vread"])
+def test_a_name_no_field_spells_is_offered_none(name):
+    """(difflib had offered input_bits, rows, subtraction, latency_ns, vdd_v and read_via: another field, or one in
+    another unit than the name's, which was not read)"""
+    assert field_hint(name, _KNOWN) == ""
 
 
 def test_the_file_refusal_carries_the_conversion(tmp_path):

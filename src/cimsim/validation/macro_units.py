@@ -8,7 +8,7 @@ from __future__ import annotations
 import difflib
 import math
 import re
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 
 __all__ = ["field_hint"]
 
@@ -18,7 +18,8 @@ UNITS = {**{p + "ops": ("ops", s) for p, s in _LARGE}, **{p + "hz": ("Hz", s) fo
          **{p + "j": ("J", s) for p, s in _SMALL}, **{p + "w": ("W", s) for p, s in _SMALL},
          **{p + "v": ("V", s) for p, s in _SMALL[:3]}, "kv": ("V", 1e3), **{p + "s": ("s", s) for p, s in _SMALL},
          **{p + "m2": ("m2", s * s) for p, s in (("", 1.0), ("c", 1e-2), ("m", 1e-3), ("u", 1e-6))},
-         **{p + "m": ("m", s) for p, s in _SMALL[1:5]}, "a": ("m", 1e-10), "watt": ("W", 1.0), "watts": ("W", 1.0),
+         **{p + "m": ("m", s) for p, s in _SMALL[1:5]}, "a": ("m", 1e-10), "angstrom": ("m", 1e-10),
+         "watt": ("W", 1.0), "watts": ("W", 1.0), "volt": ("V", 1.0), "volts": ("V", 1.0), "siemens": ("S", 1.0),
          "mac": ("MAC", 1.0), "macs": ("MAC", 1.0), "op": ("op", 1.0), "mvm": ("MVM", 1.0), "cycles": ("cycles", 1.0),
          **{p + "op": ("ops", s) for p, s in _LARGE[1:]},
          **{p + mac: ("MACs", s) for p, s in _LARGE[1:] for mac in ("mac", "macs")}}
@@ -64,10 +65,11 @@ _RATES = {"ops": "ops", "MACs": "MACs", "op": "ops", "MAC": "MACs"}
 
 
 def _tokens(name: str) -> list[str]:
-    """the words of a field name, lower case: '/' read as '_per_', spaces and dashes as '_', the micro sign as u, a
-    superscript 2 as 2"""
-    text = name.lower().replace("/", "_per_").replace("\u00b5", "u").replace("\u03bc", "u").replace("\u00b2", "2")
-    return [t for t in re.split(r"[_\s-]+", text) if t]
+    """the words of a field name, lower case: camelCase split ('clockGhz', 'gopsPerW'), '/' read as '_per_', spaces,
+    dashes, brackets, colons and commas as '_', the micro sign as u, a superscript 2 or '^2' as 2"""
+    text = re.sub(r"(?<=_Per)(?=[A-Z0-9])", "_", re.sub(r"(?<=[a-z]{2})(?=[A-Z][a-z])", "_", name))
+    text = text.lower().replace("/", "_per_").replace("\u00b5", "u").replace("\u03bc", "u").replace("\u00b2", "2")
+    return [t for t in re.split(r"[_\s\-()\[\]{}:,]+", text.replace("^", "")) if t]
 
 
 def _entries(tokens: list[str]) -> tuple[list[tuple], set[str]]:
@@ -169,9 +171,10 @@ def _converted(name: str, field: str) -> str:
               else " x the point's ops_per_mac (2 unless stated)" if "op" in mine
               else " / the point's ops_per_mac (2 unless stated)")
     per_op += " x the point's ops_per_mac (2 unless stated)" if "MACs" in mine and "ops" in its else ""
+    covers = " (with energy_per saying what it covers)" if field == "energy_pj" else ""
     if not convert and not per_op:
-        return f"; did you mean {field!r}?"
-    return f"; did you mean {field!r}, in its own unit? {field} = {name}{convert}{per_op}"
+        return f"; did you mean {field!r}{covers}?"
+    return f"; did you mean {field!r}, in its own unit? {field} = {name}{convert}{per_op}{covers}"
 
 
 _CONVERSION = frozenset(("conversion", "conversions", "conv", "adc"))
@@ -199,6 +202,58 @@ def _energy_per(name: str, parsed: tuple) -> str:
             "where it is 'one full-array MVM (N MACs)' or 'one ADC conversion')")
 
 
+_TEXT = ("energy_per", "label", "source", "notes", "title", "key", "read_via", "doubtful_reason", "vdd_note")
+"""text fields: never what a figure's name names"""
+_SYSTEM = frozenset(("system", "sys", "soc"))
+"""words of a whole system's figure"""
+_SYNONYMS = {"sparsity": "zero_fraction", "columns": "cols", "column": "cols"}
+"""words of a field's name in other words ('input_sparsity': input_zero_fraction)"""
+
+
+def _other_figure(tokens: list[str], words: set[str]) -> str:
+    """the hint for a figure no field takes whatever its unit: a whole system's ('system_tops_per_w') or one
+    normalised to other bits than UIUC's 1b x 1b ('tops_per_w_8b_norm'); '' for any other name"""
+    if _SYSTEM & words:
+        return ("; a system's figure is not a field: state it under the macro's field with a label or source saying "
+                "'system-level' (left out: the model prices the macro alone), or keep it in the notes")
+    if _NORMALISED & words and any(re.fullmatch(r"\d+b(?:its?)?", t) and t not in ("1b", "1bit") for t in tokens):
+        return ("; a figure normalised to other bits than 1b x 1b: no field takes it (tops_1b_norm, tops_per_w_1b_norm "
+                "and tops_per_mm2_1b_norm are UIUC's 1b x 1b normalisation; or give the raw figure)")
+    return ""
+
+
+def _unitless_energy(name: str, parsed: tuple) -> str:
+    """the hint for an energy per something whose name gives no unit ('Energy/MAC', 'energyPerMvm'): the field, its
+    figure in that field's unit ('' where ``name`` is none)"""
+    quantities, scales, words = parsed
+    per = [q for q, under in quantities if under]
+    if "energy" not in words or any(q == "J" for q, _ in quantities) or not per:
+        return ""
+    if per in (["MAC"], ["op"]):
+        times = " x the point's ops_per_mac (2 unless stated)" * (per == ["op"])
+        return f"; did you mean 'energy_fj_per_mac', its figure in fJ{times}?"
+    return _energy_per(name, ((("J", False), *quantities), [(1e-12, False), *scales], words))
+
+
+def _misspelt(tokens: list[str], lower: Mapping[str, str]) -> str | None:
+    """the known field ``tokens`` name with a slip, after :data:`_SYNONYMS` ('input_sparsity'): the nearest in
+    spelling, but of as many words only where each is at least 3/4 alike ('rowz', 'bits_per_cells'; not 'output_bits'
+    for input_bits, 'macros' for rows), and a field with a unit only where ``tokens`` begin its words ('vdd':
+    vdd_v, not 'vdd_nv' or 'latency_clk', whose units were not read)"""
+    spelled = "_".join(_SYNONYMS.get(t, t) for t in tokens)
+    words = spelled.split("_")
+    for near in difflib.get_close_matches(spelled, lower, n=5):
+        theirs = near.split("_")
+        if len(theirs) == len(words) and not all(difflib.SequenceMatcher(None, a, b).ratio() >= 0.75
+                                                 for a, b in zip(words, theirs)):
+            continue
+        if lower[near] in _TEXT and len(theirs) != len(words):  # a figure is no text ('vdd_v_nom': not vdd_note)
+            continue
+        if lower[near] not in _UNIT_FIELDS or words[:len(theirs)] == theirs or theirs[:len(words)] == words:
+            return lower[near]
+    return None
+
+
 def field_hint(name: str, known: Collection[str]) -> str:
     """'; did you mean ...?' for an unknown field ``name``: the known field it names without its unit ('adc_bits_s':
     adc_bits); else a known field of the same quantity (with the conversion where its unit differs, 'tops = gops /
@@ -211,10 +266,12 @@ def field_hint(name: str, known: Collection[str]) -> str:
     lower = {k.lower(): k for k in known}
     tokens = _tokens(name)
     bare = "_".join(tokens[:-1])  # a unit after a count's name ('adc_bits_s')
-    if len(tokens) > 1 and tokens[-1] in UNITS and bare in lower and lower[bare] not in _UNIT_FIELDS:
+    if len(tokens) > 1 and tokens[-1] in UNITS and bare in lower and lower[bare] not in _UNIT_FIELDS + _TEXT:
         return f"; did you mean {lower[bare]!r}?"
-    if _energy_per(name, parsed):
-        return _energy_per(name, parsed)
+    if other := _other_figure(tokens, words):
+        return other
+    if _energy_per(name, parsed) or _unitless_energy(name, parsed):
+        return _energy_per(name, parsed) or _unitless_energy(name, parsed)
     normalised = bool(_NORMALISED & words)  # a 1b-normalised figure is no raw one
     fields = {k: _parse(k) for k in _UNIT_FIELDS if k in known and k.endswith("_1b_norm") == normalised}
     flagged = any(under for _, under in parsed[0])  # a 'per' written: what is under the line counts
@@ -229,11 +286,12 @@ def field_hint(name: str, known: Collection[str]) -> str:
             None, name.lower(), k).ratio())))
     if same:
         return f"; did you mean one of {', '.join(same)} (each in the unit its name ends with)?"
-    spelled = next(iter(difflib.get_close_matches(name.lower(), lower, n=1)), None)
+    spelled = _misspelt(tokens, lower)
     units = _units_of(parsed)
-    if spelled is not None and (not units or (lower[spelled] not in _UNIT_FIELDS
-                                              and units == _units_of(_parse(lower[spelled])))):
-        return _converted(name, lower[spelled]) if units else f"; did you mean {lower[spelled]!r}?"
+    if spelled is not None and (not units or (spelled not in _UNIT_FIELDS and units == _units_of(_parse(spelled)))):
+        if units or spelled not in _UNIT_FIELDS:
+            return _converted(name, spelled) if units else f"; did you mean {spelled!r}?"
+        return f"; did you mean {spelled!r}, its figure in the unit its name ends with?"  # no unit read in ``name``
     return ("; a figure in a unit no field takes: the figures are " + ", ".join(_COMPARED)
             + " (each in the unit its name ends with) and the UIUC 1b-normalised tops_1b_norm, tops_per_w_1b_norm, "
             "tops_per_mm2_1b_norm") if quantities else ""
