@@ -280,7 +280,14 @@ def test_the_core_count_is_read_from_the_notes_in_any_wording(notes, count):
     ("Table II", "a", "Treat the 0.8 V figures with caution.", True), ("Table II", "a", "Handle with caution", True),
     ("Table II", "a", "The readout was designed with caution", False),
     ("Table II", "a", "Figures not verified so treat with caution.", True),
-    ("Table II", "a", "Measured using a probe station with caution taken for leakage.", False)])
+    ("Table II", "a", "Measured using a probe station with caution taken for leakage.", False),
+    # a chips probe of 2026-12-08: other words of a system's figure, a macro-level one, normalised and sparse figures
+    ("title", "system energy efficiency, dense", "", True), ("abstract (SoC, including DRAM access)", "a", "", True),
+    ("abstract, not including DRAM", "a", "", False), ("abstract (macro-level; the system-level figure is 1.65)",
+                                                      "a", "", False),
+    ("Table II (1b-normalized TOPS/W)", "a", "", True), ("Table II", "normalised to 28 nm", "", True),
+    ("Table II, un-normalised", "a", "", False), ("Table II", "8b/8b at 90 % input sparsity", "", True),
+    ("Table II", "0 % sparsity", "", False), ("sparsity of 50 %", "a", "", True)])
 def test_a_system_level_or_flagged_figure_is_left_out_in_any_spelling(source, label, notes, left_out):
     """'system-level' / 'system level' in a point's source or label, in any case and not negated, and 'treat(ed) with
     caution' in the notes, leave the point out (only the source's 'system-level' and the label's 'system level' had

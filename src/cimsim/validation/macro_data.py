@@ -25,7 +25,7 @@ from .macro_checks import (CONFIG_FIELDS, DATA_CONDITIONS, FAMILIES, FULL_ARRAY_
                            check_consistent, check_fields, check_top_level, check_uiuc_area, unique_labels)
 from .macro_figures import (ADC_CONVERSION, check_density, check_invocation, check_throughput, significant_digits,
                             whole_invocation)
-from .macro_text import caution, design_cores, system_level
+from .macro_text import caution, design_cores, normalised, stated_sparsity, system_level
 from .macro_defaults import in_entry_terms
 
 __all__ = ["MACRO_FILE", "CONFIG_FIELDS", "DATA_CONDITIONS", "FAMILIES", "ENTRY_LIMITS",
@@ -296,6 +296,15 @@ def point_exclusion(macro: Macro, point: MacroPoint) -> str | None:
         return f"the entry flags the figure as unreliable ('{flagged}')"
     if system_level(point.source) or system_level(point.label):
         return "system-level figure (includes energy outside the macro)"
+    said = {what: found for what in (point.label, point.source) for found in [normalised(what)] if found}
+    if said and raw_figures(point.values):
+        return (f"a normalised figure (its {'label' if point.label in said else 'source'} says "
+                f"{next(iter(said.values()))!r}): raw figures are compared as measured; UIUC's 1b x 1b ones as "
+                "tops_per_w_1b_norm, tops_1b_norm, tops_per_mm2_1b_norm with uiuc_b_x and uiuc_b_w")
+    sparse = stated_sparsity(point.label) or stated_sparsity(point.source)
+    if sparse and not {"input_zero_fraction", "weight_zero_fraction"} & set(point.fields):
+        return (f"a figure at a sparsity ({sparse!r}) that no input_zero_fraction or weight_zero_fraction states: "
+                "state it, and the model prices the zeros as the chip skips them")
     if point.values.get("one_phase") is False:
         return ("two-phase input (MSB/LSB phases): the phase split is described in the notes only, not as a "
                 "configuration field")

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from typing import Any
 
 __all__ = ["n_core", "design_cores", "states_no_converter", "adc_type", "adc_type_hint", "system_level", "caution",
-           "floating_point"]
+           "floating_point", "normalised", "stated_sparsity"]
 
 
 _KIND = (r"(?:\w+-)?(?:\w*CIM|IMC|PIM|SRAM|ReRAM|RRAM|PCM|MRAM|FeFET|PE|analog(?:ue)?|digital|comput\w*-in-memory"
@@ -32,10 +32,15 @@ CIM macros'; two kind words, '4 analog CIM macros'; a kind word whole: '3 high-p
 
 _DASH = "[-\u2010\u2011\u2012\u2013\u2212\u00ad\u00a0 ]"
 """a hyphen as typed or as a PDF copies it (U+2010-2013, a minus, a soft hyphen), a space or a no-break space"""
-_SYSTEM_LEVEL = re.compile(rf"\bsystem{_DASH}level\b", re.IGNORECASE)
+_DRAM = rf"(?:incl\.?|including|includes|with)[ \t]+(?:the[ \t]+)?(?:off{_DASH}chip[ \t]+)?DRAM\b"
+_SYSTEM_LEVEL = re.compile(rf"\bsystem{_DASH}level\b|\bsystem{_DASH}(?:energy{_DASH}|power{_DASH})?efficiency\b"
+                           rf"|\b{_DRAM}", re.IGNORECASE)
+"""a whole system's figure: 'system-level', 'system energy efficiency', 'including DRAM' (a probe: only the
+first had been read)"""
 _NOT_SYSTEM_LEVEL = re.compile(rf"(?:\b(?:not|no|excl\.?|excluding|excludes|without)|\bnon-?|w/o)(?:[ \t]+\w+){{0,2}}?"
                                rf"[ \t]+system{_DASH}level\b|\bnon-system{_DASH}level\b|\bsystem{_DASH}level[ \t]+"
-                               r"(?:\w+[ \t]+)?(?:excluded|not included)\b", re.IGNORECASE)
+                               rf"(?:\w+[ \t]+)?(?:excluded|not included)\b|\b(?:not|no)[ \t]+{_DRAM}",
+                               re.IGNORECASE)
 """a negated mention: the negation a word or two before it, no comma or semicolon between ('no DRAM, system-level'
 and 'non-volatile system-level' had been read as negated, a review)"""
 _VERB = (r"\b(?:treat(?:ed|s|ing)?|use[ds]?|interpret(?:ed|s|ing)?|read(?:s|ing)?|tak(?:e[ns]?|ing)"
@@ -49,11 +54,33 @@ treat'; 'Not measured; treat with caution' and 'not verified so treat with cauti
 
 
 def system_level(text: str) -> bool:
-    """whether a point's source or label says its figure is a whole system's: 'system-level' or 'system level' in
-    any case and dash, not negated ('not system-level', 'without any system-level', 'excl. system-level',
-    'system-level excluded'; only the source's 'system-level' and the label's 'system level' had been read, and a
-    negated one was)"""
-    return _SYSTEM_LEVEL.search(_NOT_SYSTEM_LEVEL.sub("", text)) is not None
+    """whether a point's source or label says its figure is a whole system's (:data:`_SYSTEM_LEVEL`) in any case and
+    dash, not negated ('not system-level', 'without any system-level', 'excl. system-level', 'system-level excluded',
+    'not including DRAM'; only the source's 'system-level' and the label's 'system level' had been read, and a
+    negated one was), and not after 'macro-level' ('macro-level; the system-level figure is 1.65')"""
+    system = _SYSTEM_LEVEL.search(_NOT_SYSTEM_LEVEL.sub("", text))
+    macro = re.search(rf"\bmacro{_DASH}level\b", text, re.IGNORECASE)
+    return system is not None and not (macro and macro.start() < system.start())
+
+
+_NORMALISED = re.compile(r"\bnormali[sz](?:ed|ation)\b", re.IGNORECASE)
+_NOT_NORMALISED = re.compile(rf"\b(?:not|non|un|without|before|prior{_DASH}to)(?:{_DASH}|[ \t]+)?"
+                             r"normali[sz](?:ed|ation)\b", re.IGNORECASE)
+_SPARSITY = re.compile(r"(\d+(?:\.\d+)?)\s*%\s*(?:(?:input|weight|activation|data|bit)s?\s+)?(?:sparsity|sparse|zeros)"
+                       r"\b|\bsparsity\s*(?:of|=|:)?\s*(\d+(?:\.\d+)?)\s*%", re.IGNORECASE)
+
+
+def normalised(text: str) -> str | None:
+    """the mention in a point's source or label that its figure is normalised (to 1b x 1b operands, a node, a
+    supply: no raw measurement; 'un-normalised', 'before normalization' are raw), else None"""
+    found = _NORMALISED.search(_NOT_NORMALISED.sub("", text))
+    return found.group(0) if found else None
+
+
+def stated_sparsity(text: str) -> str | None:
+    """the mention in a point's source or label of a sparsity above 0 ('at 90 % input sparsity', 'sparsity of
+    50 %'), else None"""
+    return next((m.group(0) for m in _SPARSITY.finditer(text) if float(m.group(1) or m.group(2)) > 0), None)
 
 
 def caution(notes: str) -> str | None:
