@@ -130,13 +130,15 @@ _DOUBTFUL = "tops = 25.6\ntops_per_w = 9\ndoubtful_figure = 'tops'\ndoubtful_rea
                                              ("tops = 3.2\ninput_zero_fraction = 0.5", False),
                                              ("tops = 3.6\ninput_zero_fraction = 0", False),
                                              ("tops = 3.8\ninput_zero_fraction = 0", True), (_DOUBTFUL, False),
+                                             ("tops = 3.6\ninput_zero_fraction = 0\ninput_signed = true", True),
+                                             ("tops = 2.4\nweight_zero_fraction = 0", True),
                                              ("cycle_ns = 1\ntops = 16.38", True),
                                              ("clock_mhz = 1000\ntops = 12.2", True)])
 def test_a_throughput_no_array_of_the_stated_size_reaches_is_refused(tmp_path, figure, refused):
     """CHIP: 64 x 64 cells of 1-bit weights, 4096 MACs a 5 ns read (4.5 ns as rounded), 1.82 TOPS at most (GOPS
     written as TOPS had been compared, its note giving 1.28e+05 MACs a cycle); a figure's rounding passes (2 may be
     1.5), as do zeros a chip skips (uniform data's too, twice the bound where a share is stated: 0 for 1-bit inputs
-    skipped at 50 %, as docs/validation.md says to write it), a supply of the point's own (the delay law sets its
+    skipped at 50 %, as docs/validation.md says to write it; none of a binary +/-1 weight or signed input), a supply of the point's own (the delay law sets its
     cycle) and a figure flagged doubtful"""
     result = invoke(macro_file(tmp_path, CHIP + _POINT.format("p", figure)))
     message = "macro 't', point 1 ('p'): it states tops = "

@@ -174,8 +174,11 @@ def _fastest_cycle_ns(macro: Mapping[str, Any], point: Mapping[str, Any]) -> flo
 
 def _uniform_zeros(fields: Mapping[str, Any], operand: str) -> float:
     """the share of zeros among uniform codes of an operand ('input' or 'weight'): 1 / its weight_levels (a ternary
-    weight's third), else 2**-bits; 0 where neither is stated (a bound left as tight as stated)"""
+    weight's third), else 2**-bits, but none of a binary +/-1 operand (a 1-bit weight, a signed 1-bit input: a
+    review, half had been counted); 0 where neither is stated (a bound left as tight as stated)"""
     levels, bits = fields.get(f"{operand}_levels"), fields.get(f"{operand}_bits")
+    if not levels and bits == 1 and (operand == "weight" or fields.get("input_signed")):
+        return 0.0
     return 1.0 / int(levels) if levels else 2.0 ** -int(bits) if bits else 0.0
 
 
