@@ -108,6 +108,38 @@ def test_pareto_leaves_out_the_rows_a_resume_leaves_out_not_the_file(finished, d
         read_table(plain)
 
 
+@pytest.mark.parametrize("damage", ["long_line", "cr_join", "cut_long"])
+def test_pareto_reads_a_sweeps_file_a_line_a_record_as_a_resume_does(finished, damage):
+    """a line past csv's 128 KB field limit had refused the whole table, and two rows joined by a lone carriage return
+    had both been ranked, where a resume leaves that line out and keeps the rest (a review)"""
+    spec, out, text = finished
+    lines = text.encode().split(b"\n")
+    if damage == "long_line":
+        lines.insert(3, lines[2][:20] + b"x" * 200_000)
+    elif damage == "cr_join":
+        lines[2:4] = [lines[2] + b"\r" + lines[3]]
+    else:  # the last line cut short, past the limit
+        lines[-1] = lines[2][:20] + b"x" * 200_000
+    out.write_bytes(b"\n".join(lines))
+    notes = []
+    table = read_table(out, notice=notes.append)
+    assert len(table.rows) == {"long_line": _POINTS, "cr_join": _POINTS - 2, "cut_long": _POINTS}[damage]
+    said = {"long_line": "1 row left out (line 4): no CSV record (field larger than field limit (131072))",
+            "cr_join": "1 row left out (line 3): no CSV record (new-line character seen in unquoted field",
+            "cut_long": f"1 row left out (line {len(lines)}): cut short (no newline at the end of the file"}[damage]
+    assert any(n.startswith(f"{out}: {said}") for n in notes), notes
+
+
+def test_a_results_file_of_carriage_return_line_ends_is_named_as_such(finished):
+    """a resume had refused it in the csv module's words, telling to delete the file of finished rows (a review)"""
+    spec, out, text = finished
+    out.write_bytes(text.replace("\n", "\r").encode())
+    with pytest.raises(ConfigError, match=r"its lines end with a carriage return alone .*tr '\\r' '\\n'"):
+        run_sweep(spec, out, workers=1)
+    assert out.read_bytes() == text.replace("\n", "\r").encode()
+    assert len(read_table(out).rows) == _POINTS  # pareto reads it (csv's universal newlines)
+
+
 @pytest.mark.parametrize("encode, said", [
     (lambda t: t.encode("utf-16"), "the file is UTF-16 text"),
     (lambda t: gzip.compress(t.encode()), "the file is binary data"),

@@ -34,6 +34,7 @@ from ..config.toml_file import not_text, open_input, with_nul_bytes
 from ..errors import ConfigError
 from .fingerprint import COLUMN, describe, fingerprint
 from .metrics import BETTER_HIGHER
+from .csv_lines import rows_as_resumed
 from .results import CHECKSUM, checksum
 
 __all__ = ["Table", "Row", "read_table", "pareto_front", "front_markdown"]
@@ -89,9 +90,12 @@ def read_table(path: str | os.PathLike, notice: Notice = warn, model: str | None
             raise ConfigError(str(path), [("", "cannot read the results table: "
                                                + with_nul_bytes(raw, "results table"))])
         text = raw.decode("utf-8", errors="replace" if checked else "strict")
-        reader = csv.DictReader(io.StringIO(text, newline=""))
-        read = [(row, reader.line_num) for row in reader]  # the line each row ends on (a cell may span lines)
-        header = tuple(reader.fieldnames or ())
+        if checked:  # a sweep's file: a record a line, as a resume reads it
+            header, read, unreadable = rows_as_resumed(text)
+        else:
+            reader = csv.DictReader(io.StringIO(text, newline=""))
+            read = [(row, reader.line_num) for row in reader]  # the line each row ends on (a cell may span lines)
+            header, unreadable = tuple(reader.fieldnames or ()), []
     except UnicodeDecodeError as exc:  # UTF-16 (PowerShell's >), Latin-1, a binary file: said as the TOML reader does
         raise ConfigError(str(path), [("", "cannot read the results table: "
                                            + not_text(raw, "results table", exc.start))]) from None
@@ -113,6 +117,8 @@ def read_table(path: str | os.PathLike, notice: Notice = warn, model: str | None
                                            f"which no cimsim wrote (checksums came first): its rows cannot be "
                                            "verified, so they are not ranked (cimsim sweep refuses the file too)")])
     kept, notes = _sound_rows(header, read, cut=not text.endswith(("\n", "\r")))  # CR alone: classic Mac lines
+    notes += [f"{_left_out([n for n, _ in unreadable])}: {why}, as resuming the sweep finds too" for why in
+              [w for _, w in unreadable][:1]]
     if read and not kept:
         raise ConfigError(str(path), [("", f"no row is left to rank: {note}") for note in notes])
     if model is not None and not isinstance(model, str):

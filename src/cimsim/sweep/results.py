@@ -41,6 +41,7 @@ from ..errors import ConfigError
 from ..atomic import is_stream, write_atomic, write_atomic_with
 from .lock import check_named, hold
 from . import fingerprint as model
+from .csv_lines import CR_LINE_ENDS, cr_line_ends, record
 from .fingerprint import COLUMN
 from .metrics import rerun_why
 from .points import Point
@@ -142,10 +143,10 @@ def read_results(path: str | os.PathLike, spec: SweepSpec, points: Sequence[Poin
     for number, line in enumerate(lines[1:-1], start=2):
         if not line.strip():  # an empty line (an editor's at the end) holds no point: dropped on a rewrite
             continue
-        record = _record(line)  # its cells, or why csv cannot read it
-        row = dict(zip(names, record)) if isinstance(record, list) else {}
-        why = record if isinstance(record, str) else _fault(row, spec, values, legacy, order) if len(record) == len(
-            names) else f"{len(record)} fields, expected {len(names)}"
+        cells = record(line)  # its cells, or why csv cannot read it
+        row = dict(zip(names, cells)) if isinstance(cells, list) else {}
+        why = cells if isinstance(cells, str) else _fault(row, spec, values, legacy, order) if len(cells) == len(
+            names) else f"{len(cells)} fields, expected {len(names)}"
         lost += [raw[number - 1]] * bool(why)  # a line no check passed, as held: kept by a resume (no failed row)
         if not why and row.setdefault(COLUMN, "") != current:  # no finished work of this cimsim: set aside
             foreign.setdefault((row["point_id"], row[COLUMN]), row)
@@ -189,6 +190,9 @@ def _check_text(path: Path, data: bytes) -> None:
     head = data[mark:].split(b"\n", 1)[0]
     try:
         head.decode("utf-8")
+        if cr_line_ends(head):  # its lines ended by a carriage return alone: said, not csv's words (a review)
+            raise ConfigError(str(path), [("", f"it is no results file this sweep can read: {CR_LINE_ENDS}, or "
+                                               "write to another file (-o)")])
         if head.count(0) * 4 <= len(head):  # UTF-8 (a NUL in a column's name: the columns shown, escaped)
             return
         why = with_nul_bytes(data, "results file")
@@ -197,15 +201,6 @@ def _check_text(path: Path, data: bytes) -> None:
                else not_text(data, "results file", mark + exc.start))
     raise ConfigError(str(path), [("", f"it is no results file this sweep can read: {why}; write to another file "
                                        "(-o) or delete this one")])
-
-
-def _record(line: str) -> list[str] | str:
-    """the cells of one line of a results file, or why csv cannot read it (a field past its 128 KB limit, a carriage
-    return alone in an unquoted field)"""
-    try:
-        return next(csv.reader([line]), [])
-    except csv.Error as exc:
-        return f"no CSV record ({exc})"
 
 
 def _cut_header(header: tuple[str, ...], line: str) -> bool:
@@ -223,7 +218,7 @@ def _headers(header: tuple[str, ...]) -> tuple[tuple[str, ...], ...]:
 def _names(path: Path, header: tuple[str, ...], line: str) -> tuple[str, ...]:
     """the columns of a results file whose first line is ``line``, one of :func:`_headers` in any order; else a
     ConfigError naming ``path`` (the columns it found shown escaped: :func:`.argcheck.escaped`)"""
-    found = _record(line)
+    found = record(line)
     if isinstance(found, str):
         raise ConfigError(str(path), [("", f"its first line is {found}, no header; write to another file (-o) or "
                                            "delete this one")])
