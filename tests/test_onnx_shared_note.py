@@ -210,3 +210,25 @@ def test_one_weight_transposed_at_two_places_is_one_shared_matrix_said_so(tmp_pa
     assert len(network.matrix_layers()) == 1
     x = np.random.default_rng(4).standard_normal((2, 4))
     np.testing.assert_allclose(network.forward(x), x @ w.T.astype(np.float64) @ w.T.astype(np.float64), rtol=1e-6)
+
+
+def test_a_per_head_constant_read_at_two_places_is_one_matrix_a_head(tmp_path):
+    """a (heads, k, n) initializer read by two MatMuls (SpeechT5's relative-position table, read by every layer) had
+    been programmed at each place: 6 matrices of 3 heads, twice its values; the outputs are unchanged"""
+    from onnx.reference import ReferenceEvaluator
+
+    table = np.random.default_rng(0).standard_normal((3, 4, 5)).astype(np.float32)
+    nodes = [helper.make_node("Transpose", ["x"], ["xt"], perm=[1, 0, 2]),
+             helper.make_node("MatMul", ["xt", "G"], ["h1"], name="m0"), helper.make_node("Tanh", ["h1"], ["t"]),
+             helper.make_node("Slice", ["t", "s0", "s1", "ax"], ["t4"]),
+             helper.make_node("MatMul", ["t4", "G"], ["h2"], name="m1"), helper.make_node("Add", ["h2", "h1"], ["h3"]),
+             helper.make_node("Transpose", ["h3"], ["y"], perm=[1, 0, 2])]
+    inits = [numpy_helper.from_array(table, "G"), numpy_helper.from_array(np.array([0]), "s0"),
+             numpy_helper.from_array(np.array([4]), "s1"), numpy_helper.from_array(np.array([2]), "ax")]
+    text, matrices = _note_and_matrices(tmp_path, nodes, inits, (1, 3, 4), (1, 3, 5))
+    assert len(matrices) == 3 and sum(m.weight.size for m in matrices) == table.size
+    assert "'G' by 'm0' and 'm1'" in text
+    model = onnx.load(str(tmp_path / "g.onnx"))
+    x = np.random.default_rng(1).standard_normal((1, 3, 4)).astype(np.float32)
+    np.testing.assert_allclose(load_network(tmp_path / "g.onnx").forward(x),
+                               ReferenceEvaluator(model).run(None, {"x": x})[0], rtol=1e-5, atol=1e-6)

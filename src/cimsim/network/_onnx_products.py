@@ -57,7 +57,7 @@ def _matmul(g, op, attrs, names, outs, name):
         a = widened(g, a, np.ones(np.shape(g.consts[b])[:-2] + (1, 1)), outs[0], name)
     shape = np.shape(g.consts[b])  # leading axes all 1, no more than the activation's: one matrix, broadcast
     if len(shape) != 2 and not (2 < len(shape) <= g.full_ndim(a) and math.prod(shape[:-2]) == 1):
-        return _times_constants(g, a, np.asarray(g.consts[b]), outs[0], name)
+        return _times_constants(g, a, g.consts[b], outs[0], name)
     g.append(Dense(derived(g, g.consts[b], op, lambda m: m.reshape(m.shape[-2:]).T)), [a], outs[0], name)
 
 
@@ -81,17 +81,26 @@ def _by_vector(g, op: str, names: list[str], out: str, name: str) -> None:
     g.append(Reshape(g.sample_shape(full[:-2] + full[-1:] if left else full[:-1])), [f"{out}#product"], out, name)
 
 
-def _times_constants(g, x: str, const: np.ndarray, out: str, name: str) -> None:
+def _times_constants(g, x: str, stored: np.ndarray, out: str, name: str) -> None:
     """An activation (..., heads, m, k) times one constant (k, n) matrix per head, (heads, k, n) (MViT's
-    relative-position tables; a leading axis of 1 dropped): each head's slice through its own Dense, joined again"""
-    full = g.full_shape(x)
+    relative-position tables; a leading axis of 1 dropped): each head's slice through its own Dense, joined again;
+    each head's matrix one array wherever the graph reads the constant (:func:`_head_matrices`)"""
+    full, const = g.full_shape(x), np.asarray(stored)
     while const.ndim > 3 and const.shape[0] == 1:
         const = const[0]
     if const.ndim != 3 or len(full) < 3 or full[-3] != const.shape[0] or full[-1] != const.shape[1]:
         raise ValueError(f"MatMul needs an activation times a constant 2-d matrix, one per head ((heads, k, n) against "
                          f"(..., heads, m, k)), or two activations; got a constant of shape {const.shape} and an "
                          f"activation of {list(full)}")
-    _per_head(g, x, g.sample_axis(-3, x), [Dense(w.T) for w in const], out, name)
+    _per_head(g, x, g.sample_axis(-3, x), [Dense(w) for w in _head_matrices(g, stored)], out, name)
+
+
+def _head_matrices(g, stored) -> list[np.ndarray]:
+    """each head's (n, k) Dense matrix of a (1, ..., heads, k, n) constant ``stored`` (a graph's constant object), as
+    :func:`.derived` makes it: one array wherever the constant is read (a relative-position table read by every layer
+    of a SpeechT5 encoder had been programmed at each place, a probe)"""
+    return [derived(g, stored, ("head", h), lambda c, h=h: c.reshape(c.shape[-3:])[h].T)
+            for h in range(np.shape(stored)[-3])]
 
 
 def _per_head(g, x: str, axis: int, layers: list, out: str, name: str) -> None:
