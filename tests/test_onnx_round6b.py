@@ -113,6 +113,26 @@ class FakeHuggingFace(nn.Module):
 FakeHuggingFace.__module__ = "transformers.models.fake.modeling_fake"
 
 
+class FakeDetector(nn.Module):
+    """a torchvision detector's output: a list of one dict of boxes, scores and labels a sample"""
+
+    def __init__(self):
+        super().__init__()
+        self.lin = nn.Linear(4, 4)
+
+    def forward(self, x):
+        y = self.lin(x)
+        return [{"boxes": y, "scores": y.sum(-1), "labels": y.argmax(-1)}]
+
+
+def test_a_detectors_nested_output_is_named_in_the_wrapper():
+    """the wrapper hint had offered self.m(x) unchanged for a list of a dict (ssdlite, RetinaNet, Faster R-CNN), which
+    led back to the same refusal (a nets probe)"""
+    with pytest.raises(ValueError) as info:
+        from_torch(FakeDetector().eval(), torch.randn(2, 4))
+    assert "returns self.m(x)[0]['boxes'] or [0]['scores']" in str(info.value), str(info.value)
+
+
 def test_hugging_face_models_passed_directly_are_told_to_wrap():
     """BertModel and GPT2LMHeadModel given as they are fail inside torch's exporter (their output objects, a
     DynamicCache): the hint names the wrapper and the output field by name, not torch's dynamo exporter (measured on

@@ -135,6 +135,18 @@ def _constant_hint(message: str) -> str:
             "clear; keep it as an attribute, nn.ModuleList or nn.ModuleDict of the model, or detach the tensor)")
 
 
+def _nested(torch, items: list, depth: int = 2) -> list[str]:
+    """the paths to the tensors held one or two levels inside ``items`` (a torchvision detector's list of a dict of
+    boxes, scores and labels: '[0]['scores']'; the top level's own had been offered, self.m(x) unchanged: a probe)"""
+    found = []
+    for key, value in items:
+        inner = (list(value.items()) if isinstance(value, dict) else list(enumerate(value))
+                 if isinstance(value, (tuple, list)) else [])
+        found += [f"[{key!r}][{k!r}]" for k, v in inner if isinstance(v, torch.Tensor)]
+        found += [f"[{key!r}]{path}" for path in _nested(torch, inner, depth - 1)] if depth > 1 else []
+    return found
+
+
 def wrapper_hint(torch, model, x) -> str:
     """The wrapper recipe (docs/networks.md, Hugging Face models) for a model whose forward pass on ``x`` (eval mode
     as the caller set it, no_grad) returns other than one tensor (a Hugging Face output object, a cache), or of a
@@ -165,7 +177,7 @@ def wrapper_hint(torch, model, x) -> str:
                 else f" of {len(items)} items" if items else "")
         reason = f"returns a {type(output).__name__}{held}"
     picks = [f".{key}" if isinstance(key, str) and getattr(output, key, None) is value else f"[{key!r}]"
-             for key, value in tensors]  # a Hugging Face output's fields by name
+             for key, value in tensors] or _nested(torch, items)  # a Hugging Face output's fields by name
     pick = " or ".join(picks[:2]) or (".last_hidden_state or .logits" if hf else "")
     return (f" (the model {reason}: from_torch imports a model of one input tensor that returns one tensor; wrap it, "
             f"e.g. a torch.nn.Module holding it as self.m whose forward(self, x) returns self.m(x){pick}, and give "
