@@ -186,3 +186,17 @@ def test_a_throughput_at_the_bound_of_a_rounded_clock_passes(tmp_path, clock):
     chip = CHIP.replace("weight_bits = 1", "weight_bits = 4").replace("cycle_ns = 5\n", "")
     result = invoke(macro_file(tmp_path, chip + _POINT.format("p", clock)))
     assert result.exit_code == 0, result.output
+
+
+def test_points_stating_their_efficiency_in_two_units_are_told_why_they_form_no_trend(tmp_path):
+    """a 1-bit point in TOPS/W and a 2-bit one in fJ per MAC form no trend (one figure in one unit is compared): the
+    report had said nothing of it (a chips probe)"""
+    text = CHIP + _POINT.format("a", "tops_per_w = 100") + _POINT.format("b", "weight_bits = 2\nenergy_fj_per_mac = 30")
+    out = tmp_path / "r.md"
+    result = invoke(macro_file(tmp_path, text), "-o", out)
+    assert result.exit_code == 0, result.output
+    assert ("No trend between units in t: its points state their energy efficiency as tops_per_w at 'a'; "
+            "energy_fj_per_mac at 'b'; a trend compares one figure in one unit") in out.read_text()
+    same = tmp_path / "same.md"
+    invoke(macro_file(tmp_path, text.replace("energy_fj_per_mac = 30", "tops_per_w = 60"), "one.toml"), "-o", same)
+    assert "No trend between units" not in same.read_text()

@@ -100,7 +100,25 @@ def unpaired(usable: Iterable[Any], cases: Iterable[Any]) -> list[str]:
     paired = {c.macro for c in cases if c.kind == "trend"}
     return [f"\nNo trend of {key} ({len(us)} usable points): "
             f"{_apart([u.point for u in us], [[f.quantity for f in u.figures] for u in us])}."
-            for key, us in by_macro.items() if len(us) > 1 and key not in paired]
+            for key, us in by_macro.items() if len(us) > 1 and key not in paired] + [
+        line for key, us in by_macro.items() if (line := _units_apart(key, us))]
+
+
+def _units_apart(key: str, usable: Sequence[Any]) -> str:
+    """a line for a macro whose points state their energy efficiency in several units (:data:`_EFFICIENCIES`): a
+    trend compares one figure, so none forms between points of two units (a chips probe: an 8b point in fJ per MAC
+    beside 2b and 4b ones in TOPS/W had formed none, unsaid); '' where one unit holds them all"""
+    units: dict[str, list[str]] = {}
+    for u in usable:
+        for f in u.figures:
+            if f.quantity in _EFFICIENCIES:
+                units.setdefault(f.quantity, []).append(repr(u.point.label))
+    if len(units) < 2:
+        return ""
+    listed = "; ".join(f"{quantity} at {', '.join(labels[:3])}" + f" and {len(labels) - 3} more" * (len(labels) > 3)
+                       for quantity, labels in units.items())
+    return (f"\nNo trend between units in {key}: its points state their energy efficiency as {listed}; a trend "
+            "compares one figure in one unit, so none forms between points of two (state each point's in one unit)")
 
 
 def _per_op(u: Any, fig: Any) -> float:
