@@ -17,8 +17,9 @@ CR_LINE_ENDS = ("its lines end with a carriage return alone (classic Mac OS line
 
 def cr_line_ends(head: bytes) -> bool:
     """whether the first line of a file (``head``: up to its first line feed) holds a carriage return before its
-    end: lines ended by a carriage return alone (a CRLF file's lone CR is its last byte)"""
-    return b"\r" in head.rstrip(b"\r")
+    end that csv cannot read there (not one in a quoted cell): lines ended by a carriage return alone (a CRLF file's
+    CR is its last byte)"""
+    return b"\r" in head.rstrip(b"\r") and isinstance(record(head.decode("utf-8", "replace")), str)
 
 
 def record(line: str) -> list[str] | str:
