@@ -127,6 +127,7 @@ _DOUBTFUL = "tops = 25.6\ntops_per_w = 9\ndoubtful_figure = 'tops'\ndoubtful_rea
 @pytest.mark.parametrize("figure, refused", [("tops = 25.6", True), ("tops = 0.0256", False),
                                              ("tops = 1.64", False), ("tops = 1.9", True), ("tops = 2", False),
                                              ("tops = 1.9\ncycle_ns = 4", False), ("tops = 3.2\nvdd_v = 1.1", False),
+                                             ("tops = 25.6\nvdd_v = 0.7", True),
                                              ("tops = 3.2\ninput_zero_fraction = 0.5", False),
                                              ("tops = 3.6\ninput_zero_fraction = 0", False),
                                              ("tops = 3.8\ninput_zero_fraction = 0", True), (_DOUBTFUL, False),
@@ -138,8 +139,9 @@ def test_a_throughput_no_array_of_the_stated_size_reaches_is_refused(tmp_path, f
     """CHIP: 64 x 64 cells of 1-bit weights, 4096 MACs a 5 ns read (4.5 ns as rounded), 1.82 TOPS at most (GOPS
     written as TOPS had been compared, its note giving 1.28e+05 MACs a cycle); a figure's rounding passes (2 may be
     1.5), as do zeros a chip skips (uniform data's too, twice the bound where a share is stated: 0 for 1-bit inputs
-    skipped at 50 %, as docs/validation.md says to write it; none of a binary +/-1 weight or signed input), a supply of the point's own (the delay law sets its
-    cycle) and a figure flagged doubtful"""
+    skipped at 50 %, as docs/validation.md says to write it; none of a binary +/-1 weight or signed input), a
+    supply of the point's own above the macro's (the delay law sets its cycle; below it the macro's cycle bounds it:
+    such a point had been left unchecked, a chips probe) and a figure flagged doubtful"""
     result = invoke(macro_file(tmp_path, CHIP + _POINT.format("p", figure)))
     message = "macro 't', point 1 ('p'): it states tops = "
     assert (result.exit_code == 2 and message in result.output and " ns cycle (as rounded to its digits), "
@@ -158,14 +160,16 @@ def test_a_design_of_cores_is_bounded_by_its_cores(tmp_path):
 
 @pytest.mark.parametrize("figure, refused", [("input_bits = 8\nbits_per_read = 1\ntops = 0.5", True),
                                              ("input_bits = 8\nbits_per_read = 1\ntops = 0.2", False),
-                                             ("input_bits = 8\nbits_per_read = 8\ntops = 1.6", False)])
+                                             ("input_bits = 8\nbits_per_read = 8\ntops = 1.6", False),
+                                             ("input_bits = 8\ninput_signed = true\nbits_per_read = 7\ntops = 1.6",
+                                              False)])
 def test_bit_serial_inputs_bound_a_throughput_by_their_reads(tmp_path, figure, refused):
     """an MVM of 8 input bits read one a cycle takes 8 reads: CHIP's 4096 MACs in 40 ns, 0.2 TOPS at most (the bound
-    had counted one read an MVM, 8x too high)"""
+    had counted one read an MVM, 8x too high); a signed input's 7 magnitude bits read whole are one read (a review)"""
     result = invoke(macro_file(tmp_path, CHIP + _POINT.format("p", figure)))
     assert result.exit_code == (2 if refused else 0), result.output
-    assert ("more than 512: the array's rows x cols = 4096, a MAC a cell over the 8 reads an MVM takes (8 input bits, "
-            "1 a read)" in result.output) == refused, result.output
+    assert ("more than 512: the array's rows x cols = 4096, a MAC a cell over the 8 reads an MVM takes (8 input "
+            "magnitude bits, 1 a read)" in result.output) == refused, result.output
 
 
 def test_a_hybrid_family_and_a_comparator_readout_are_told_how_to_enter_them(tmp_path):

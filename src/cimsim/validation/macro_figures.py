@@ -162,12 +162,15 @@ def _fastest_cycle_ns(macro: Mapping[str, Any], point: Mapping[str, Any]) -> flo
     """no more than the read cycle the comparison takes (:func:`.macro_timing.cycle_ns`): the point's cycle_ns, else
     one clock of its clock_mhz (a read takes one at least), else the macro's, each the shortest its rounding allows
     (5.5 ns may be 5.45, 181 MHz 181.5: :func:`_half_digit`); None where neither states one, or where the point's
-    own supply scales the macro's cycle (the delay law, :func:`.macro_timing.clocking`)"""
+    own supply is above the macro's (the delay law may shorten the macro's cycle: :func:`.macro_timing.clocking`); a
+    lower one, or one the macro does not state, keeps the macro's cycle as the fastest (a lower supply never speeds
+    a read: a point at its own supply had been left unchecked, GOPS written as TOPS compared, a chips probe)"""
     for values in (point, macro):
         if "cycle_ns" in values or "clock_mhz" in values:
             cycle, clock = float(values.get("cycle_ns", 0.0)), float(values.get("clock_mhz", 0.0))
             return cycle - _half_digit(cycle) if cycle else 1000.0 / (clock + _half_digit(clock))
-        if values is point and point.get("vdd_v", macro.get("vdd_v")) != macro.get("vdd_v"):
+        own, nominal = point.get("vdd_v"), macro.get("vdd_v")
+        if values is point and own is not None and nominal is not None and float(own) > float(nominal):
             return None
     return None
 
@@ -186,7 +189,8 @@ def check_throughput(file: str, where: str, macro: Mapping[str, Any], fields: Ma
                      values: Mapping[str, Any], cores: int | None) -> None:
     """A ValueError where a point's published ``tops`` needs more MACs a read cycle than its ``cores`` arrays hold
     (:func:`mvm_mac_bound` of the merged configuration ``fields``, over the reads an MVM takes where it states its
-    input_bits and bits_per_read, over the shares of the operands not zero where
+    input_bits and bits_per_read, which counts magnitude bits: a signed input's sign is no read of its own, a
+    review, over the shares of the operands not zero where
     the point states them, with those of uniform data where it states one (:func:`_uniform_zeros`): a chip that
     skips zeros skips them too, which such a share does not count) at the fastest cycle its clock allows
     (:func:`_fastest_cycle_ns`; ``macro`` and ``values`` its macro's and its own fields): no chip of the stated array
@@ -200,9 +204,10 @@ def check_throughput(file: str, where: str, macro: Mapping[str, Any], fields: Ma
     macs = (tops - _half_digit(tops)) * 1e3 * cycle / ops
     bound, how = mvm_mac_bound(fields)
     if "input_bits" in fields and "bits_per_read" in fields:  # an MVM of bit-serial inputs takes several reads
-        reads = math.ceil(fields["input_bits"] / fields["bits_per_read"])
+        magnitude = max(fields["input_bits"] - bool(fields.get("input_signed")), 1)  # a read's bits: magnitude bits
+        reads = math.ceil(magnitude / fields["bits_per_read"])
         bound, how = bound / reads, how + f" over the {reads} reads an MVM takes" * (reads > 1) + (
-            f" ({fields['input_bits']} input bits, {fields['bits_per_read']} a read)" * (reads > 1))
+            f" ({magnitude} input magnitude bits, {fields['bits_per_read']} a read)" * (reads > 1))
     dense = math.prod((1.0 - fields[k]) * (1.0 - _uniform_zeros(fields, operand)) for k, operand in (
         ("input_zero_fraction", "input"), ("weight_zero_fraction", "weight")) if k in fields)
     if macs * dense > bound * (cores or 1):
