@@ -232,3 +232,5 @@ def test_a_per_head_constant_read_at_two_places_is_one_matrix_a_head(tmp_path):
     x = np.random.default_rng(1).standard_normal((1, 3, 4)).astype(np.float32)
     np.testing.assert_allclose(load_network(tmp_path / "g.onnx").forward(x),
                                ReferenceEvaluator(model).run(None, {"x": x})[0], rtol=1e-5, atol=1e-6)
+    inits[0] = numpy_helper.from_array(np.zeros_like(table), "G")  # heads of equal values stay a matrix each
+    assert [m.weight.size for m in _note_and_matrices(tmp_path, nodes, inits, (1, 3, 4), (1, 3, 5))[1]] == [20] * 3

@@ -96,11 +96,18 @@ def _times_constants(g, x: str, stored: np.ndarray, out: str, name: str) -> None
 
 
 def _head_matrices(g, stored) -> list[np.ndarray]:
-    """each head's (n, k) Dense matrix of a (1, ..., heads, k, n) constant ``stored`` (a graph's constant object), as
-    :func:`.derived` makes it: one array wherever the constant is read (a relative-position table read by every layer
-    of a SpeechT5 encoder had been programmed at each place, a probe)"""
-    return [derived(g, stored, ("head", h), lambda c, h=h: c.reshape(c.shape[-3:])[h].T)
-            for h in range(np.shape(stored)[-3])]
+    """each head's (n, k) Dense matrix of a (1, ..., heads, k, n) constant ``stored`` (a graph's constant object),
+    made once per constant: one array a head wherever the constant is read (a relative-position table read by every
+    layer of a SpeechT5 encoder had been programmed at each place, a probe), heads of equal values apart (not
+    :func:`.derived`, which makes equal arrays of one constant one: a zero table's heads had become one, a review)"""
+    arrays = []
+    for h in range(np.shape(stored)[-3]):
+        if (key := (id(stored), ("head", h))) not in g.matrices:
+            array = np.array(np.asarray(stored).reshape(np.shape(stored)[-3:])[h].T, dtype=np.float64)
+            array.setflags(write=False)
+            g.matrices[key] = (stored, array)  # the constant kept: its id stays unique while the key lives
+        arrays.append(g.matrices[key][1])
+    return arrays
 
 
 def _per_head(g, x: str, axis: int, layers: list, out: str, name: str) -> None:
