@@ -86,6 +86,18 @@ _POINT = '[[macro.point]]\nlabel = "{}"\n{}\n'
     ("system_tops_per_w", "a system's figure is not a field"), ("tops_per_mm2_soc", "a system's figure is not a field"),
     ("tops_per_w_8b_norm", "a figure normalised to other bits than 1b x 1b: no field takes it"),
     ("input_sparsity", "did you mean 'input_zero_fraction'?"), ("columns_per_adc", "did you mean 'cols_per_adc'?"),
+    # a second review and a newcomer's chips probe: a time per MVM, shares in percent, system words, SI capitals run
+    # into a word, precision as bits, a word every field of a kind ends with
+    ("us_per_mvm", "latency_ns = us_per_mvm x 1000"), ("ns/MVM", "did you mean 'latency_ns'?"),
+    ("input_sparsity_pct", "input_zero_fraction = input_sparsity_pct / 100"),
+    ("sparsity", "did you mean one of input_zero_fraction, weight_zero_fraction?"),
+    ("tops_per_w_including_dram", "a system's figure is not a field"),
+    ("tops_per_w_chip_level", "a system's figure is not a field"), ("clockMHz", "did you mean 'clock_mhz'?"),
+    ("clockFreqkHz", "clock_mhz = clockFreqkHz / 1000"), ("vddV", "did you mean 'vdd_v'?"),
+    ("energyPerMacfJ", "did you mean 'energy_fj_per_mac'?"), ("readPulseWidthns", "did you mean 'read_pulse_ns'?"),
+    ("input_precision", "did you mean 'input_bits'?"),
+    ("bits", "did you mean one of adc_bits, input_bits, weight_bits?"),
+    ("wordlines", "did you mean 'rows'?"), ("adc_resolution", "did you mean 'adc_bits'?"),
 ])
 def test_an_unknown_field_in_another_unit_is_told_the_conversion(name, hint):
     """(difflib had offered 'tops' for 'gops', 'energy_fj_per_mac' for 'energy_pj_per_mvm', 'ops_per_mac' for

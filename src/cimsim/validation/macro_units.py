@@ -51,6 +51,9 @@ _WORDS = {"on": {"max"}, "lrs": {"max"}, "high": {"max"}, "set": {"max"}, "gmax"
           **dict.fromkeys(("vread", "vrd"), {"read"}), "pulse": {"pulse"}, "width": {"pulse"}}
 """a name's words read as a field's ('freq_mhz': the clock's; 'g_on_us': the on state's conductance, g_max_us;
 'voltage' names the unit's quantity, no field's word)"""
+_FIELD_WORDS = frozenset(w for f in _UNIT_FIELDS for w in f.split("_") if w not in UNITS) | set(_WORDS) | {
+    "mac", "op", "mvm", "latency", "energy", "width", "pulse", "read"}
+"""words of the unit fields' names and their other words (:data:`_WORDS`): a unit run into one is split from it"""
 _SAME_UNIT = {("ops", "J"): ("ops", "W")}
 """units that are one quantity (operations a joule: TOPS/W)"""
 _SECONDS = {"sec": 1.0, "secs": 1.0, "second": 1.0, "seconds": 1.0, "msec": 1e-3, "usec": 1e-6, "nsec": 1e-9,
@@ -66,10 +69,23 @@ _RATES = {"ops": "ops", "MACs": "MACs", "op": "ops", "MAC": "MACs"}
 
 def _tokens(name: str) -> list[str]:
     """the words of a field name, lower case: camelCase split ('clockGhz', 'gopsPerW'), '/' read as '_per_', spaces,
-    dashes, brackets, colons and commas as '_', the micro sign as u, a superscript 2 or '^2' as 2"""
-    text = re.sub(r"(?<=_Per)(?=[A-Z0-9])", "_", re.sub(r"(?<=[a-z]{2})(?=[A-Z][a-z])", "_", name))
+    dashes, brackets, colons and commas as '_', the micro sign as u, a superscript 2 or '^2' as 2, and a field's word
+    run into a unit split from it ('clockMHz', 'readPulseWidthns', 'macfJ': :func:`_unit_tail`)"""
+    text = re.sub(r"(?<=_Per)(?=[A-Z0-9])", "_", re.sub(r"(?<=[a-z]{2})(?=[A-Z][a-z]{2})", "_", name))
     text = text.lower().replace("/", "_per_").replace("\u00b5", "u").replace("\u03bc", "u").replace("\u00b2", "2")
-    return [t for t in re.split(r"[_\s\-()\[\]{}:,]+", text.replace("^", "")) if t]
+    return [part for t in re.split(r"[_\s\-()\[\]{}:,]+", text.replace("^", "")) if t for part in _unit_tail(t)]
+
+
+def _unit_tail(token: str) -> list[str]:
+    """[word, unit] where ``token`` is a field's word (:data:`_FIELD_WORDS`) run into a unit of two letters or more,
+    or into v or w ('clockmhz', 'vddv'; not 'areas': a plural's s), else [token]"""
+    if token in _ALL_UNITS or token in _FIELD_WORDS:
+        return [token]
+    for cut in range(len(token) - 1, 1, -1):
+        word, unit = token[:cut], token[cut:]
+        if word in _FIELD_WORDS and unit in _ALL_UNITS and (len(unit) > 1 or unit in "vw"):
+            return [word, unit]
+    return [token]
 
 
 def _entries(tokens: list[str]) -> tuple[list[tuple], set[str]]:
@@ -122,8 +138,8 @@ def _parse(name: str) -> tuple[tuple[tuple[str, bool], ...], list[tuple[float, b
     if rate and seconds:  # operations a second: 'ops' is a rate already ('gop_s', 'gops_per_us', 'macs_per_s')
         kept = [(_RATES[q], under, scale / math.prod(k[2] for k in seconds)) if (q, under, scale) == rate[0]
                 else (q, under, scale) for q, under, scale in kept if q != "s"]
-    if any(q == "s" and not under for q, under, _ in kept):
-        kept = [k for k in kept if k[0] != "MVM"]
+    if any(q == "s" and not under for q, under, _ in kept) and any(k[0] == "MVM" for k in kept):
+        kept, words = [k for k in kept if k[0] != "MVM"], words | {"latency"}  # 'us_per_mvm': latency_ns
     kept.sort(key=lambda k: k[1])
     plain = tuple(q for q, _, _ in kept)
     same = _SAME_UNIT.get(plain, plain)
@@ -204,16 +220,19 @@ def _energy_per(name: str, parsed: tuple) -> str:
 
 _TEXT = ("energy_per", "label", "source", "notes", "title", "key", "read_via", "doubtful_reason", "vdd_note")
 """text fields: never what a figure's name names"""
-_SYSTEM = frozenset(("system", "sys", "soc"))
+_SYSTEM = frozenset(("system", "sys", "soc", "dram"))
 """words of a whole system's figure"""
-_SYNONYMS = {"sparsity": "zero_fraction", "columns": "cols", "column": "cols"}
+_SYNONYMS = {"sparsity": "zero_fraction", "columns": "cols", "column": "cols", "bitlines": "cols", "wordlines": "rows",
+             "precision": "bits", "resolution": "bits", "frac": "fraction"}
 """words of a field's name in other words ('input_sparsity': input_zero_fraction)"""
+_PERCENT = frozenset(("pct", "percent", "%"))
+"""words of a share given in percent"""
 
 
 def _other_figure(tokens: list[str], words: set[str]) -> str:
     """the hint for a figure no field takes whatever its unit: a whole system's ('system_tops_per_w') or one
     normalised to other bits than UIUC's 1b x 1b ('tops_per_w_8b_norm'); '' for any other name"""
-    if _SYSTEM & words:
+    if _SYSTEM & words or {"chip", "level"} <= words:
         return ("; a system's figure is not a field: state it under the macro's field with a label or source saying "
                 "'system-level' (left out: the model prices the macro alone), or keep it in the notes")
     if _NORMALISED & words and any(re.fullmatch(r"\d+b(?:its?)?", t) and t not in ("1b", "1bit") for t in tokens):
@@ -235,23 +254,33 @@ def _unitless_energy(name: str, parsed: tuple) -> str:
     return _energy_per(name, ((("J", False), *quantities), [(1e-12, False), *scales], words))
 
 
-def _misspelt(tokens: list[str], lower: Mapping[str, str]) -> str | None:
-    """the known field ``tokens`` name with a slip, after :data:`_SYNONYMS` ('input_sparsity'): the nearest in
-    spelling, but of as many words only where each is at least 3/4 alike ('rowz', 'bits_per_cells'; not 'output_bits'
-    for input_bits, 'macros' for rows), and a field with a unit only where ``tokens`` begin its words ('vdd':
-    vdd_v, not 'vdd_nv' or 'latency_clk', whose units were not read)"""
-    spelled = "_".join(_SYNONYMS.get(t, t) for t in tokens)
-    words = spelled.split("_")
-    for near in difflib.get_close_matches(spelled, lower, n=5):
-        theirs = near.split("_")
-        if len(theirs) == len(words) and not all(difflib.SequenceMatcher(None, a, b).ratio() >= 0.75
-                                                 for a, b in zip(words, theirs)):
-            continue
-        if lower[near] in _TEXT and len(theirs) != len(words):  # a figure is no text ('vdd_v_nom': not vdd_note)
-            continue
-        if lower[near] not in _UNIT_FIELDS or words[:len(theirs)] == theirs or theirs[:len(words)] == words:
-            return lower[near]
-    return None
+def _alike(a: str, b: str) -> bool:
+    """two words at least 3/4 alike (a slip of a letter or two)"""
+    return difflib.SequenceMatcher(None, a, b).ratio() >= 0.75
+
+
+def _misspelt(tokens: list[str], lower: Mapping[str, str]) -> list[str]:
+    """the known fields ``tokens`` name with a slip, after :data:`_SYNONYMS` ('input_sparsity'): the one they spell;
+    else the nearest in spelling of as many words, each at least 3/4 alike ('rowz', 'adc', 'bits_per_cells'; not
+    'output_bits' for input_bits, 'macros' for rows); else every field whose words end with theirs ('bits': input_bits,
+    weight_bits, adc_bits); else the nearest of another count whose shorter name's words are each alike one of the
+    other's (not a text field); a field with a unit only where ``tokens`` begin its words ('vdd': vdd_v, not 'vdd_nv'
+    or 'latency_clk', whose units were not read); [] for none"""
+    words = "_".join(_SYNONYMS.get(t, t) for t in tokens if t not in _PERCENT).split("_")
+    spelled = "_".join(words)
+    if spelled in lower:
+        return [lower[spelled]]
+    near = difflib.get_close_matches(spelled, lower, n=5)
+    same = [k for k in near if len(k.split("_")) == len(words) and all(map(_alike, words, k.split("_")))]
+    ending = sorted(k for k in lower if len(k.split("_")) > len(words) and k.split("_")[-len(words):] == words)
+    other = [k for k in near if len(k.split("_")) != len(words) and lower[k] not in _TEXT and all(  # no text field
+        any(_alike(a, b) for b in max(words, k.split("_"), key=len)) for a in min(words, k.split("_"), key=len))]
+    for found in (same[:1], ending, other[:1]):
+        found = [k for k in found if lower[k] not in _UNIT_FIELDS or words[:len(k.split("_"))] == k.split("_")
+                 or k.split("_")[:len(words)] == words]
+        if found:
+            return [lower[k] for k in found]
+    return []
 
 
 def field_hint(name: str, known: Collection[str]) -> str:
@@ -286,9 +315,13 @@ def field_hint(name: str, known: Collection[str]) -> str:
             None, name.lower(), k).ratio())))
     if same:
         return f"; did you mean one of {', '.join(same)} (each in the unit its name ends with)?"
-    spelled = _misspelt(tokens, lower)
-    units = _units_of(parsed)
+    near, units = _misspelt(tokens, lower), _units_of(parsed)
+    if len(near) > 1:
+        return f"; did you mean one of {', '.join(near)}?"
+    spelled = near[0] if near else None
     if spelled is not None and (not units or (spelled not in _UNIT_FIELDS and units == _units_of(_parse(spelled)))):
+        if _PERCENT & set(tokens) and spelled.endswith("_fraction"):  # a share in percent
+            return f"; did you mean {spelled!r}, in its own unit? {spelled} = {name} / 100"
         if units or spelled not in _UNIT_FIELDS:
             return _converted(name, spelled) if units else f"; did you mean {spelled!r}?"
         return f"; did you mean {spelled!r}, its figure in the unit its name ends with?"  # no unit read in ``name``
