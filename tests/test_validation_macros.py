@@ -287,7 +287,15 @@ def test_the_core_count_is_read_from_the_notes_in_any_wording(notes, count):
                                                       "a", "", False),
     ("Table II (1b-normalized TOPS/W)", "a", "", True), ("Table II", "normalised to 28 nm", "", True),
     ("Table II, un-normalised", "a", "", False), ("Table II", "8b/8b at 90 % input sparsity", "", True),
-    ("Table II", "0 % sparsity", "", False), ("sparsity of 50 %", "a", "", True)])
+    ("Table II", "0 % sparsity", "", False), ("sparsity of 50 %", "a", "", True),
+    # a review of those: negations and other uses of the words, other spellings
+    ("not system energy efficiency", "a", "", False), ("system efficiency not reported", "a", "", False),
+    ("macro efficiency (system efficiency is 5 TOPS/W)", "a", "", False),
+    ("compared with DRAM-based designs", "a", "", False), ("DRAM included", "a", "", True),
+    ("including\u00a0DRAM", "a", "", True), ("raw, not technology-normalized", "a", "", False),
+    ("no normalization", "a", "", False), ("a network with batch normalization", "a", "", False),
+    ("Table II", "90%-sparsity", "", True), ("Table II", "50% input-sparsity", "", True),
+    ("Table II", "sparsity = 0.9", "", True), ("Table II", "90 percent sparsity", "", True)])
 def test_a_system_level_or_flagged_figure_is_left_out_in_any_spelling(source, label, notes, left_out):
     """'system-level' / 'system level' in a point's source or label, in any case and not negated, and 'treat(ed) with
     caution' in the notes, leave the point out (only the source's 'system-level' and the label's 'system level' had

@@ -32,14 +32,17 @@ CIM macros'; two kind words, '4 analog CIM macros'; a kind word whole: '3 high-p
 
 _DASH = "[-\u2010\u2011\u2012\u2013\u2212\u00ad\u00a0 ]"
 """a hyphen as typed or as a PDF copies it (U+2010-2013, a minus, a soft hyphen), a space or a no-break space"""
-_DRAM = rf"(?:incl\.?|including|includes|with)[ \t]+(?:the[ \t]+)?(?:off{_DASH}chip[ \t]+)?DRAM\b"
-_SYSTEM_LEVEL = re.compile(rf"\bsystem{_DASH}level\b|\bsystem{_DASH}(?:energy{_DASH}|power{_DASH})?efficiency\b"
-                           rf"|\b{_DRAM}", re.IGNORECASE)
-"""a whole system's figure: 'system-level', 'system energy efficiency', 'including DRAM' (a probe: only the
-first had been read)"""
+_SPACE = "[ \t\u00a0]"
+"""a space as typed or as a PDF copies it (a no-break space)"""
+_DRAM = (rf"(?:(?:incl\.?|including|includes|with){_SPACE}+(?:the{_SPACE}+)?(?:off{_DASH}chip{_SPACE}+)?DRAM\b"
+         rf"(?!{_DASH}?(?:based|like|type|less)\b)|\bDRAM{_SPACE}+(?:access(?:es)?{_SPACE}+)?included\b)")
+_SYSTEM = rf"system{_DASH}(?:level|(?:energy{_DASH}|power{_DASH})?efficiency)"
+_SYSTEM_LEVEL = re.compile(rf"\b{_SYSTEM}\b|\b{_DRAM}", re.IGNORECASE)
+"""a whole system's figure: 'system-level', 'system energy efficiency', 'including DRAM', 'DRAM included' (a probe:
+only the first had been read)"""
 _NOT_SYSTEM_LEVEL = re.compile(rf"(?:\b(?:not|no|excl\.?|excluding|excludes|without)|\bnon-?|w/o)(?:[ \t]+\w+){{0,2}}?"
-                               rf"[ \t]+system{_DASH}level\b|\bnon-system{_DASH}level\b|\bsystem{_DASH}level[ \t]+"
-                               rf"(?:\w+[ \t]+)?(?:excluded|not included)\b|\b(?:not|no)[ \t]+{_DRAM}",
+                               rf"[ \t]+{_SYSTEM}\b|\bnon-{_SYSTEM}\b|\b{_SYSTEM}[ \t]+(?:\w+[ \t]+)?(?:excluded|not "
+                               rf"(?:included|reported|given|stated|measured))\b|\b(?:not|no){_SPACE}+{_DRAM}",
                                re.IGNORECASE)
 """a negated mention: the negation a word or two before it, no comma or semicolon between ('no DRAM, system-level'
 and 'non-volatile system-level' had been read as negated, a review)"""
@@ -59,15 +62,20 @@ def system_level(text: str) -> bool:
     'not including DRAM'; only the source's 'system-level' and the label's 'system level' had been read, and a
     negated one was), and not after 'macro-level' ('macro-level; the system-level figure is 1.65')"""
     system = _SYSTEM_LEVEL.search(_NOT_SYSTEM_LEVEL.sub("", text))
-    macro = re.search(rf"\bmacro{_DASH}level\b", text, re.IGNORECASE)
+    macro = re.search(rf"\bmacro(?:{_DASH}level|[ \t]+(?:energy[ \t]+)?efficiency)\b", text, re.IGNORECASE)
     return system is not None and not (macro and macro.start() < system.start())
 
 
 _NORMALISED = re.compile(r"\bnormali[sz](?:ed|ation)\b", re.IGNORECASE)
-_NOT_NORMALISED = re.compile(rf"\b(?:not|non|un|without|before|prior{_DASH}to)(?:{_DASH}|[ \t]+)?"
-                             r"normali[sz](?:ed|ation)\b", re.IGNORECASE)
-_SPARSITY = re.compile(r"(\d+(?:\.\d+)?)\s*%\s*(?:(?:input|weight|activation|data|bit)s?\s+)?(?:sparsity|sparse|zeros)"
-                       r"\b|\bsparsity\s*(?:of|=|:)?\s*(\d+(?:\.\d+)?)\s*%", re.IGNORECASE)
+_NOT_NORMALISED = re.compile(rf"\b(?:not|non|un|no|without|before|prior{_DASH}to)(?:(?:{_DASH}|[ \t]+)\w+){{0,2}}?"
+                             rf"(?:{_DASH}|[ \t]+)?normali[sz](?:ed|ation)\b|\b(?:batch|layer|group|instance|weight|"
+                             rf"rms|spectral){_DASH}?normali[sz]ation\b", re.IGNORECASE)
+"""a negated mention ('not technology-normalized', 'no normalization') or a network layer's ('batch normalization')"""
+_SPARSITY = re.compile(r"(\d+(?:\.\d+)?)\s*(?:%|percent\b)[\s-]*(?:(?:input|weight|activation|data|bit)s?[\s-]+)?"
+                       r"(?:sparsity|sparse|zeros)\b|\bsparsity\s*(?:of|=|:)?\s*(\d+(?:\.\d+)?)\s*(?:%|percent\b)?",
+                       re.IGNORECASE)
+"""a sparsity in percent ('90 %-sparsity', '90 percent sparsity', 'sparsity of 50 %') or as a share ('sparsity =
+0.9')"""
 
 
 def normalised(text: str) -> str | None:
