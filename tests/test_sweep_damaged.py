@@ -131,13 +131,18 @@ def test_pareto_reads_a_sweeps_file_a_line_a_record_as_a_resume_does(finished, d
 
 
 def test_a_results_file_of_carriage_return_line_ends_is_named_as_such(finished):
-    """a resume had refused it in the csv module's words, telling to delete the file of finished rows (a review)"""
+    """a resume had refused it in the csv module's words, telling to delete the file of finished rows, and pareto had
+    ranked its rows (reviews)"""
     spec, out, text = finished
     out.write_bytes(text.replace("\n", "\r").encode())
     with pytest.raises(ConfigError, match=r"its lines end with a carriage return alone .*tr '\\r' '\\n'"):
         run_sweep(spec, out, workers=1)
     assert out.read_bytes() == text.replace("\n", "\r").encode()
-    assert len(read_table(out).rows) == _POINTS  # pareto reads it (csv's universal newlines)
+    with pytest.raises(ConfigError, match="its lines end with a carriage return alone"):  # pareto as a resume
+        read_table(out)
+    plain = out.with_name("plain.csv")  # a table of no sweep's: csv's universal newlines read it
+    plain.write_bytes(b"x,y\r1,2\r3,1\r")
+    assert len(read_table(plain).rows) == 2
 
 
 @pytest.mark.parametrize("encode, said", [

@@ -34,7 +34,7 @@ from ..config.toml_file import not_text, open_input, with_nul_bytes
 from ..errors import ConfigError
 from .fingerprint import COLUMN, describe, fingerprint
 from .metrics import BETTER_HIGHER
-from .csv_lines import rows_as_resumed
+from .csv_lines import CR_LINE_ENDS, cr_line_ends, rows_as_resumed
 from .results import CHECKSUM, checksum
 
 __all__ = ["Table", "Row", "read_table", "pareto_front", "front_markdown"]
@@ -129,10 +129,11 @@ def read_table(path: str | os.PathLike, notice: Notice = warn, model: str | None
 
 
 def _checksummed(raw: bytes) -> bool:
-    """whether ``raw``'s first line is a UTF-8 header naming the ``checksum`` column (a sweep's file): its rows are
-    then read as resuming reads them, a NUL or a byte of another encoding failing its own row's checksum only (the
-    whole file had been refused where a resume kept every other row: a probe)"""
+    """whether ``raw``'s first line is a UTF-8 header naming the ``checksum`` column (a sweep's file, read as a resume
+    reads it: :func:`read_table`); a csv.Error for one of carriage-return line ends, which a resume refuses too"""
     first = raw.split(b"\n", 1)[0]
+    if cr_line_ends(first) and CHECKSUM.encode() in first.split(b"\r", 1)[0]:
+        raise csv.Error(CR_LINE_ENDS)
     try:
         return b"\0" not in first and CHECKSUM in next(csv.reader([first.decode("utf-8").rstrip("\r")]), [])
     except (UnicodeDecodeError, csv.Error):
