@@ -973,3 +973,11 @@ def test_a_stated_read_pulse_leaves_out_the_figures_of_the_stated_cycle(tmp_path
     assert point_model("t", 0, unclocked)["area_mm2"] == point_model("t", 0, plain)["area_mm2"]
     left = [e for e in macro_comparison.excluded_points(both) if e.what == "tops"]
     assert len(left) == 1 and "its read_pulse_ns is shorter than its read cycle: cimsim's read lasts" in left[0].reason
+
+
+def test_a_key_given_twice_is_named_by_its_line(tmp_path):
+    """tomllib names the position alone ('Cannot overwrite a value (at line 19, column 12)'): the line is quoted, so
+    the field is named (a chips probe: the only refusal that named no field)"""
+    result = invoke(macro_file(tmp_path, CHIP + '[[macro.point]]\nlabel = "p"\ntops_per_w = 10\ntops_per_w = 12\n'))
+    assert result.exit_code == 2 and "Cannot overwrite a value (at line 19, column 16): line 19 is 'tops_per_w = 12'" \
+        in result.output, result.output

@@ -33,6 +33,16 @@ LONG_INTEGER = (f"an integer of more than {sys.get_int_max_str_digits()} digits,
 ValueError that says to raise the limit)"""
 
 
+def _with_line(exc: Exception, text: str) -> str:
+    """tomllib's message with the line it names ('Cannot overwrite a value (at line 20, column 17): line 20 is
+    "tops = 5"': a key given twice had been named by its position alone, a chips probe)"""
+    found = re.search(r"\(at line (\d+), column \d+\)$", str(exc))
+    lines = text.splitlines()
+    if not found or not 0 < int(found.group(1)) <= len(lines) or not lines[int(found.group(1)) - 1].strip():
+        return str(exc)
+    return f"{exc}: line {found.group(1)} is {cut_short(repr(lines[int(found.group(1)) - 1].strip()))}"
+
+
 def read_toml(path: str | os.PathLike, what: str) -> dict[str, Any]:
     """The tables of a TOML file, or a :class:`ConfigError` naming the file (unreadable, larger than MAX_TOML_BYTES,
     not UTF-8 text, bad TOML with its line and column); ``what`` names the kind of file in the message."""
@@ -61,7 +71,7 @@ def read_toml(path: str | os.PathLike, what: str) -> dict[str, Any]:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         instead = _json_instead(text, what, path) or (csv := _csv_instead(text, what)) and f"{csv} ({exc})"
-        raise ConfigError(str(path), [("", f"invalid TOML: {instead or exc}")]) from None
+        raise ConfigError(str(path), [("", f"invalid TOML: {instead or _with_line(exc, text)}")]) from None
     except UnicodeDecodeError as exc:
         raise ConfigError(str(path), [("", f"invalid TOML: {not_text(raw, what, exc.start)}")]) from None
     except RecursionError:
