@@ -981,3 +981,12 @@ def test_a_key_given_twice_is_named_by_its_line(tmp_path):
     result = invoke(macro_file(tmp_path, CHIP + '[[macro.point]]\nlabel = "p"\ntops_per_w = 10\ntops_per_w = 12\n'))
     assert result.exit_code == 2 and "Cannot overwrite a value (at line 19, column 16): line 19 is 'tops_per_w = 12'" \
         in result.output, result.output
+
+
+@pytest.mark.parametrize("field, written", [("vdd_v = 0.9", 'vdd_v = "0.9 V"'), ("node_nm = 28", 'node_nm = "28nm"')])
+def test_a_number_written_with_its_unit_is_told_to_write_it_alone(tmp_path, field, written):
+    """(the refusal had quoted the figures' range alone: a newcomer's chips probe)"""
+    result = invoke(macro_file(tmp_path, CHIP.replace(field, written) + '[[macro.point]]\nlabel = "p"\n'
+                                                                       'tops_per_w = 10\n'))
+    assert result.exit_code == 2 and "write the number alone, unquoted, in the unit the field's name ends with" \
+        in result.output, result.output

@@ -186,7 +186,9 @@ def check_fields(file: str, where: str, kind: str, values: Mapping[str, Any]) ->
                              "(it is read there only; here it would be ignored)")
         for names, accepts, what in _FIELD_RULES:
             if name in names and not accepts(value):
-                raise ValueError(f"{file}: {where}: '{name}' must be {what}; got {as_toml(value)}")
+                alone = isinstance(value, str) and re.match(r"\s*[-+]?\.?\d", value)  # '0.9 V', '28nm'
+                raise ValueError(f"{file}: {where}: '{name}' must be {what}; got {as_toml(value)}" + (
+                    ": write the number alone, unquoted, in the unit the field's name ends with" if alone else ""))
     if "energy_per" in values and "energy_pj" not in values:
         raise ValueError(f"{file}: {where}: 'energy_per' says what an 'energy_pj' covers, and the table states no "
                          "energy_pj (it would be ignored): give the energy or leave energy_per out")
