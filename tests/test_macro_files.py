@@ -990,3 +990,20 @@ def test_a_number_written_with_its_unit_is_told_to_write_it_alone(tmp_path, fiel
                                                                        'tops_per_w = 10\n'))
     assert result.exit_code == 2 and "write the number alone, unquoted, in the unit the field's name ends with" \
         in result.output, result.output
+
+
+def test_uiuc_rows_a_design_of_cores_a_b_x_sweep_and_a_b_w_below_one(tmp_path):
+    """a chips probe: a design of 4 cores stating its raw tops beside UIUC's had neither compared (the UIUC figure,
+    one core's, left out as 'the raw figure is compared'); a B_x sweep at stated 8-bit inputs had formed no trend
+    (B_x said unseen, though it sets the reads' bits); uiuc_b_w = 1e-6 had divided the figure by it"""
+    uiuc = "uiuc_b_x = {}\nuiuc_b_w = 1\ntops_per_w_1b_norm = {}"
+    cores = macro_file(tmp_path, CHIP + "cores = 4\n" + '[[macro.point]]\nlabel = "p"\n' + uiuc.format(1, 700)
+                       + "\ntops = 0.8\ntops_1b_norm = 0.8\n", "cores.toml")
+    assert _cases(cores)["t / p / tops"].published == 0.8
+    sweep = CHIP.replace("input_bits = 1", "input_bits = 8") + "".join(
+        f'[[macro.point]]\nlabel = "b{b}"\n' + uiuc.format(b, 700 + b) + "\n" for b in (1, 2, 4))
+    trends = [c for c in macro_comparison.macro_cases(macro_file(tmp_path, sweep, "sweep.toml")) if c.kind == "trend"]
+    assert trends and all("bits_per_read" in c.varied for c in trends)
+    result = invoke(macro_file(tmp_path, CHIP + '[[macro.point]]\nlabel = "p"\nuiuc_b_x = 1\nuiuc_b_w = 1e-6\n'
+                                               'tops_per_w_1b_norm = 700\n', "bw.toml"))
+    assert result.exit_code == 2 and "uiuc_b_w = 1e-06 (UIUC's weight bits per cell group) below 1" in result.output

@@ -94,12 +94,13 @@ def published_figures(macro: Macro, point: MacroPoint) -> tuple[list[Figure], li
         skip(v["doubtful_figure"], f"the entry flags the figure as doubtful: {v['doubtful_reason']}")
     cores = design_cores(macro.values)
     for quantity, (unit, raw, norm) in _QUANTITIES.items():
-        if norm and norm in v and raw in v:
+        whole = quantity in ("tops", "area_mm2") and raw in v and (cores or 1) > 1  # UIUC's 1b-TOPS: one core's
+        if norm and norm in v and raw in v and not whole:  # (else the UIUC figure is: a chips probe)
             skip(norm, f"UIUC 1b-normalised figure of a point that states its raw {raw}: the raw figure is compared")
-        if quantity in ("tops", "area_mm2") and raw in v and (cores or 1) > 1:  # UIUC's 1b-TOPS is one core's
+        if whole:
             skip(quantity, f"{quantity} of a design of {cores} cores, banks or macros (its cores or notes): the whole "
                            "design's figure, or one of an unstated extent, not one macro's")
-        elif raw and raw in v:
+        if raw and raw in v and not whole:
             figures.append(Figure(quantity, unit, float(v[raw])))
         elif norm and norm in v:
             raw = uiuc_figure(point.precision, point.fields, v, norm, macro.values.get("uiuc_area_of"), cores)
@@ -145,8 +146,7 @@ class UsablePoint:
 
 @cached_per_file
 def survey(file: str | None = None) -> tuple[tuple[UsablePoint, ...], tuple[Exclusion, ...]]:
-    """(every usable point, every point or figure left out with its reason), over the whole macro file (None: the
-    shipped one)"""
+    """(every usable point, every point or figure left out with its reason) of the macro file (None: the shipped)"""
     usable, excluded = [], []  # UsablePoint, Exclusion
     for m in load_macros(file):
         for p in m.points:

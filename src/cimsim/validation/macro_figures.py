@@ -133,6 +133,9 @@ def check_invocation(file: str, where: str, fields: Mapping[str, Any], values: M
         raise ValueError(f"{file}: {where}: it states uiuc_b_x = {values['uiuc_b_x']} (UIUC's input bits per array "
                          f"invocation) above input_bits = {fields['input_bits']}: an invocation takes at most every "
                          "input bit; give the precision the figure was measured at")
+    if values.get("uiuc_b_w", 1) < 1:  # a published figure had been divided by 1e-6 (a chips probe)
+        raise ValueError(f"{file}: {where}: it states uiuc_b_w = {values['uiuc_b_w']} (UIUC's weight bits per cell "
+                         "group) below 1: a cell group holds a bit at least")
     b_x, read = values.get("uiuc_b_x"), fields.get("bits_per_read")
     if b_x is not None and read is not None and read != b_x and not whole_invocation(fields, b_x):
         raise ValueError(f"{file}: {where}: it states uiuc_b_x = {b_x} (UIUC's input bits per array invocation, "

@@ -45,6 +45,12 @@ def _invocation(point: MacroPoint) -> bool:
     return all(k in point.values and point.fields.get(f) == point.values[k] for k, f in _INVOCATION.items())
 
 
+def _reads_b_x(point: MacroPoint) -> bool:
+    """whether the point's reads take UIUC's B_x input bits (its bits_per_read, stated or set from B_x): the model
+    sees B_x there (a B_x sweep at a stated input precision had formed no trend, B_x said unseen: a chips probe)"""
+    return "uiuc_b_x" in point.values and point.fields.get("bits_per_read") == point.values["uiuc_b_x"]
+
+
 def trend_pairs(entries: Sequence[T], point_of: Callable[[T], MacroPoint],
                 priced_as: Callable[[MacroPoint], Hashable]) -> list[tuple[T, T, tuple[str, ...]]]:
     """(entry, reference entry, variables changed) of every trend among ``entries`` (one macro's points that hold
@@ -59,7 +65,8 @@ def trend_pairs(entries: Sequence[T], point_of: Callable[[T], MacroPoint],
         candidates = []
         for j, ref in enumerate(entries[:i]):
             ref_point = point_of(ref)
-            seen_by_model = _INVOCATION if _invocation(point) and _invocation(ref_point) else {}
+            seen_by_model = {**(_INVOCATION if _invocation(point) and _invocation(ref_point) else {}),
+                             **({"uiuc_b_x": ""} if _reads_b_x(point) and _reads_b_x(ref_point) else {})}
             if any(point.values.get(c) != ref_point.values.get(c) for c in UNMODELLED if c not in seen_by_model):
                 continue
             if hashes[i] == hashes[j] and priced[i] == priced[j]:
