@@ -98,6 +98,13 @@ _POINT = '[[macro.point]]\nlabel = "{}"\n{}\n'
     ("input_precision", "did you mean 'input_bits'?"),
     ("bits", "did you mean one of adc_bits, input_bits, weight_bits?"),
     ("wordlines", "did you mean 'rows'?"), ("adc_resolution", "did you mean 'adc_bits'?"),
+    # a third review: a unit run into a word at its capital, names run together, percent of no share, DRAM taken out
+    ("energyPerInferenceUj", "(energy_pj = energyPerInferenceUj x 1e+06)"), ("cycleTimeNs", "did you mean 'cycle_ns'?"),
+    ("energyPerMvmJ", "(energy_pj = energyPerMvmJ x 1e+12)"), ("energyPerMacJ", "energyPerMacJ x 1e+15"),
+    ("tops_per_mW", "tops_per_w = tops_per_mW x 1000"), ("energy_pJ", "did you mean 'energy_pj' (with"),
+    ("adcbits", "did you mean 'adc_bits'?"), ("colsperadc", "did you mean 'cols_per_adc'?"),
+    ("sparsity_pct", "input_zero_fraction, weight_zero_fraction (each = the percentage / 100)"),
+    ("tops_per_w_no_dram", "did you mean 'tops_per_w'?"),
 ])
 def test_an_unknown_field_in_another_unit_is_told_the_conversion(name, hint):
     """(difflib had offered 'tops' for 'gops', 'energy_fj_per_mac' for 'energy_pj_per_mvm', 'ops_per_mac' for
@@ -105,7 +112,8 @@ def test_an_unknown_field_in_another_unit_is_told_the_conversion(name, hint):
     assert hint in field_hint(name, _KNOWN)
 
 
-@pytest.mark.parametrize("name", ["output_bits", "macros", "utilization", "latency_clk", "vdd_nv", "vread"])
+@pytest.mark.parametrize("name", ["output_bits", "macros", "utilization", "latency_clk", "vdd_nv", "vread", "minus",
+                                  "onus", "vdd_pct"])
 def test_a_name_no_field_spells_is_offered_none(name):
     """(difflib had offered input_bits, rows, subtraction, latency_ns, vdd_v and read_via: another field, or one in
     another unit than the name's, which was not read)"""

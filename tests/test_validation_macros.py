@@ -295,7 +295,12 @@ def test_the_core_count_is_read_from_the_notes_in_any_wording(notes, count):
     ("including\u00a0DRAM", "a", "", True), ("raw, not technology-normalized", "a", "", False),
     ("no normalization", "a", "", False), ("a network with batch normalization", "a", "", False),
     ("Table II", "90%-sparsity", "", True), ("Table II", "50% input-sparsity", "", True),
-    ("Table II", "sparsity = 0.9", "", True), ("Table II", "90 percent sparsity", "", True)])
+    ("Table II", "sparsity = 0.9", "", True), ("Table II", "90 percent sparsity", "", True),
+    # a third review
+    ("not\u00a0system-level", "a", "", False), ("system energy efficiency: not reported", "a", "", False),
+    ("DRAM-PIM macro with DRAM cells", "a", "", False), ("compared with DRAM", "a", "", False),
+    ("no ECC normalized to 8b", "a", "", True), ("Table II", "sparsity 2021", "", False),
+    ("Table II", "without 50% sparsity", "", False)])
 def test_a_system_level_or_flagged_figure_is_left_out_in_any_spelling(source, label, notes, left_out):
     """'system-level' / 'system level' in a point's source or label, in any case and not negated, and 'treat(ed) with
     caution' in the notes, leave the point out (only the source's 'system-level' and the label's 'system level' had

@@ -37,10 +37,9 @@ def _with_line(exc: Exception, text: str) -> str:
     """tomllib's message with the line it names ('Cannot overwrite a value (at line 20, column 17): line 20 is
     "tops = 5"': a key given twice had been named by its position alone, a chips probe)"""
     found = re.search(r"\(at line (\d+), column \d+\)$", str(exc))
-    lines = text.splitlines()
-    if not found or not 0 < int(found.group(1)) <= len(lines) or not lines[int(found.group(1)) - 1].strip():
-        return str(exc)
-    return f"{exc}: line {found.group(1)} is {cut_short(repr(lines[int(found.group(1)) - 1].strip()))}"
+    lines = text.split("\n")  # as tomllib counts lines (not at U+2028, U+0085: a review)
+    line = lines[int(found.group(1)) - 1].strip(" \t\r") if found and 0 < int(found.group(1)) <= len(lines) else ""
+    return f"{exc}: line {found.group(1)} is {cut_short(repr(line))}" if line else str(exc)
 
 
 def read_toml(path: str | os.PathLike, what: str) -> dict[str, Any]:

@@ -132,7 +132,7 @@ def _checksummed(raw: bytes) -> bool:
     """whether ``raw``'s first line is a UTF-8 header naming the ``checksum`` column (a sweep's file, read as a resume
     reads it: :func:`read_table`); a csv.Error for one of carriage-return line ends, which a resume refuses too"""
     first = raw.split(b"\n", 1)[0]
-    if cr_line_ends(first) and CHECKSUM.encode() in first.split(b"\r", 1)[0]:
+    if cr_line_ends(first) and CHECKSUM in first.split(b"\r", 1)[0].decode("utf-8", "replace").split(","):
         raise csv.Error(CR_LINE_ENDS)
     try:
         return b"\0" not in first and CHECKSUM in next(csv.reader([first.decode("utf-8").rstrip("\r")]), [])

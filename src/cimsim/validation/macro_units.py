@@ -8,7 +8,9 @@ from __future__ import annotations
 import difflib
 import math
 import re
-from collections.abc import Collection, Mapping
+from collections.abc import Collection
+
+from .macro_names import NORMALISED, PERCENT, TEXT_FIELDS, misspelt, other_figure
 
 __all__ = ["field_hint"]
 
@@ -39,8 +41,6 @@ _UNIT_FIELDS = ("tops", "tops_per_w", "tops_per_mm2", "energy_fj_per_mac", "ener
 second's)"""
 _COMPARED = _UNIT_FIELDS[:6]
 """the figures compared, offered first among fields of one quantity"""
-_NORMALISED = frozenset(("1b", "norm", "normalised", "normalized", "1bit"))
-"""words of a name that mark UIUC's 1b-normalised figures"""
 _WORDS = {"on": {"max"}, "lrs": {"max"}, "high": {"max"}, "set": {"max"}, "gmax": {"g", "max"}, "gon": {"g", "max"},
           "off": {"min"}, "hrs": {"min"}, "low": {"min"}, "reset": {"min"}, "gmin": {"g", "min"}, "goff": {"g", "min"},
           "conductance": {"g"}, "voltage": set(),
@@ -54,6 +54,8 @@ _WORDS = {"on": {"max"}, "lrs": {"max"}, "high": {"max"}, "set": {"max"}, "gmax"
 _FIELD_WORDS = frozenset(w for f in _UNIT_FIELDS for w in f.split("_") if w not in UNITS) | set(_WORDS) | {
     "mac", "op", "mvm", "latency", "energy", "width", "pulse", "read"}
 """words of the unit fields' names and their other words (:data:`_WORDS`): a unit run into one is split from it"""
+_STATES = frozenset(("min", "max", "on", "off", "high", "low", "set", "reset", "g"))
+"""a conductance state's words, too short to split a unit from ('minus' is no min in us)"""
 _SAME_UNIT = {("ops", "J"): ("ops", "W")}
 """units that are one quantity (operations a joule: TOPS/W)"""
 _SECONDS = {"sec": 1.0, "secs": 1.0, "second": 1.0, "seconds": 1.0, "msec": 1e-3, "usec": 1e-6, "nsec": 1e-9,
@@ -68,22 +70,51 @@ _RATES = {"ops": "ops", "MACs": "MACs", "op": "ops", "MAC": "MACs"}
 
 
 def _tokens(name: str) -> list[str]:
-    """the words of a field name, lower case: camelCase split ('clockGhz', 'gopsPerW'), '/' read as '_per_', spaces,
-    dashes, brackets, colons and commas as '_', the micro sign as u, a superscript 2 or '^2' as 2, and a field's word
-    run into a unit split from it ('clockMHz', 'readPulseWidthns', 'macfJ': :func:`_unit_tail`)"""
-    text = re.sub(r"(?<=_Per)(?=[A-Z0-9])", "_", re.sub(r"(?<=[a-z]{2})(?=[A-Z][a-z]{2})", "_", name))
+    """the words of a field name, lower case: camelCase split ('clockGhz', 'gopsPerW'; a unit run into a word at its
+    capital or prefix: :func:`_camel_units`), '/' read as '_per_', spaces, dashes, brackets, colons and commas as '_',
+    the micro sign as u, a superscript 2 or '^2' as 2, and a field's word run into a unit split from it
+    ('readPulseWidthns', 'macfj': :func:`_unit_tail`)"""
+    text = re.sub(r"(?<=_Per)(?=[A-Z0-9])", "_", re.sub(r"(?<=[a-z]{2})(?=[A-Z][a-z]{2})", "_", _camel_units(name)))
     text = text.lower().replace("/", "_per_").replace("\u00b5", "u").replace("\u03bc", "u").replace("\u00b2", "2")
     return [part for t in re.split(r"[_\s\-()\[\]{}:,]+", text.replace("^", "")) if t for part in _unit_tail(t)]
 
 
+def _unit_key(text: str) -> str:
+    """``text`` as a unit token is spelled (lower case, the micro sign as u, a superscript 2 as 2)"""
+    return text.lower().replace("\u00b5", "u").replace("\u03bc", "u").replace("\u00b2", "2")
+
+
+def _camel_units(name: str) -> str:
+    """``name`` with '_' before a unit that ends a word run into it, at its capital or at its prefix before one
+    ('energyPerInferenceUj', 'clockMHz', 'vddV'; at a prefix only after a field's word: 'clockFreqkHz',
+    'energyPerMacfJ', not 'energyPerMvmJ'; a review: such units had been read as part of the word, their factor
+    lost)"""
+    out, i, start = [], 0, 0
+    while i < len(name):
+        end = next((j for j in range(i, len(name)) if not (name[j].isalnum() or name[j] in "\u00b5\u03bc\u00b2")),
+                   len(name))
+        start = i if i == 0 or not (name[i - 1].isalnum() or name[i - 1] in "\u00b5\u03bc\u00b2") else start
+        word = name[max([start] + [k for k in range(start, i) if name[k].isupper()]):i].lower()  # the word before
+        starts = i > start + 1 and name[i - 1].islower() and (name[i].isupper() or name[i] in "kmunpfa\u00b5\u03bc"
+                                                               and name[i + 1:i + 2].isupper() and word in _FIELD_WORDS)
+        if starts and _unit_key(name[i:end]) in _ALL_UNITS and _unit_key(name[start:end]) not in _ALL_UNITS:
+            out.append("_" + name[i:end])
+            i = end
+            continue
+        out.append(name[i])
+        i += 1
+    return "".join(out)
+
+
 def _unit_tail(token: str) -> list[str]:
     """[word, unit] where ``token`` is a field's word (:data:`_FIELD_WORDS`) run into a unit of two letters or more,
-    or into v or w ('clockmhz', 'vddv'; not 'areas': a plural's s), else [token]"""
+    or into v or w ('clockmhz', 'vddv'; not 'areas': a plural's s; not a conductance state's word: 'minus', 'onus'),
+    else [token]"""
     if token in _ALL_UNITS or token in _FIELD_WORDS:
         return [token]
     for cut in range(len(token) - 1, 1, -1):
         word, unit = token[:cut], token[cut:]
-        if word in _FIELD_WORDS and unit in _ALL_UNITS and (len(unit) > 1 or unit in "vw"):
+        if word in _FIELD_WORDS - _STATES and unit in _ALL_UNITS and (len(unit) > 1 or unit in "vw"):
             return [word, unit]
     return [token]
 
@@ -218,29 +249,6 @@ def _energy_per(name: str, parsed: tuple) -> str:
             "where it is 'one full-array MVM (N MACs)' or 'one ADC conversion')")
 
 
-_TEXT = ("energy_per", "label", "source", "notes", "title", "key", "read_via", "doubtful_reason", "vdd_note")
-"""text fields: never what a figure's name names"""
-_SYSTEM = frozenset(("system", "sys", "soc", "dram"))
-"""words of a whole system's figure"""
-_SYNONYMS = {"sparsity": "zero_fraction", "columns": "cols", "column": "cols", "bitlines": "cols", "wordlines": "rows",
-             "precision": "bits", "resolution": "bits", "frac": "fraction"}
-"""words of a field's name in other words ('input_sparsity': input_zero_fraction)"""
-_PERCENT = frozenset(("pct", "percent", "%"))
-"""words of a share given in percent"""
-
-
-def _other_figure(tokens: list[str], words: set[str]) -> str:
-    """the hint for a figure no field takes whatever its unit: a whole system's ('system_tops_per_w') or one
-    normalised to other bits than UIUC's 1b x 1b ('tops_per_w_8b_norm'); '' for any other name"""
-    if _SYSTEM & words or {"chip", "level"} <= words:
-        return ("; a system's figure is not a field: state it under the macro's field with a label or source saying "
-                "'system-level' (left out: the model prices the macro alone), or keep it in the notes")
-    if _NORMALISED & words and any(re.fullmatch(r"\d+b(?:its?)?", t) and t not in ("1b", "1bit") for t in tokens):
-        return ("; a figure normalised to other bits than 1b x 1b: no field takes it (tops_1b_norm, tops_per_w_1b_norm "
-                "and tops_per_mm2_1b_norm are UIUC's 1b x 1b normalisation; or give the raw figure)")
-    return ""
-
-
 def _unitless_energy(name: str, parsed: tuple) -> str:
     """the hint for an energy per something whose name gives no unit ('Energy/MAC', 'energyPerMvm'): the field, its
     figure in that field's unit ('' where ``name`` is none)"""
@@ -252,35 +260,6 @@ def _unitless_energy(name: str, parsed: tuple) -> str:
         times = " x the point's ops_per_mac (2 unless stated)" * (per == ["op"])
         return f"; did you mean 'energy_fj_per_mac', its figure in fJ{times}?"
     return _energy_per(name, ((("J", False), *quantities), [(1e-12, False), *scales], words))
-
-
-def _alike(a: str, b: str) -> bool:
-    """two words at least 3/4 alike (a slip of a letter or two)"""
-    return difflib.SequenceMatcher(None, a, b).ratio() >= 0.75
-
-
-def _misspelt(tokens: list[str], lower: Mapping[str, str]) -> list[str]:
-    """the known fields ``tokens`` name with a slip, after :data:`_SYNONYMS` ('input_sparsity'): the one they spell;
-    else the nearest in spelling of as many words, each at least 3/4 alike ('rowz', 'adc', 'bits_per_cells'; not
-    'output_bits' for input_bits, 'macros' for rows); else every field whose words end with theirs ('bits': input_bits,
-    weight_bits, adc_bits); else the nearest of another count whose shorter name's words are each alike one of the
-    other's (not a text field); a field with a unit only where ``tokens`` begin its words ('vdd': vdd_v, not 'vdd_nv'
-    or 'latency_clk', whose units were not read); [] for none"""
-    words = "_".join(_SYNONYMS.get(t, t) for t in tokens if t not in _PERCENT).split("_")
-    spelled = "_".join(words)
-    if spelled in lower:
-        return [lower[spelled]]
-    near = difflib.get_close_matches(spelled, lower, n=5)
-    same = [k for k in near if len(k.split("_")) == len(words) and all(map(_alike, words, k.split("_")))]
-    ending = sorted(k for k in lower if len(k.split("_")) > len(words) and k.split("_")[-len(words):] == words)
-    other = [k for k in near if len(k.split("_")) != len(words) and lower[k] not in _TEXT and all(  # no text field
-        any(_alike(a, b) for b in max(words, k.split("_"), key=len)) for a in min(words, k.split("_"), key=len))]
-    for found in (same[:1], ending, other[:1]):
-        found = [k for k in found if lower[k] not in _UNIT_FIELDS or words[:len(k.split("_"))] == k.split("_")
-                 or k.split("_")[:len(words)] == words]
-        if found:
-            return [lower[k] for k in found]
-    return []
 
 
 def field_hint(name: str, known: Collection[str]) -> str:
@@ -295,32 +274,35 @@ def field_hint(name: str, known: Collection[str]) -> str:
     lower = {k.lower(): k for k in known}
     tokens = _tokens(name)
     bare = "_".join(tokens[:-1])  # a unit after a count's name ('adc_bits_s')
-    if len(tokens) > 1 and tokens[-1] in UNITS and bare in lower and lower[bare] not in _UNIT_FIELDS + _TEXT:
+    if len(tokens) > 1 and tokens[-1] in UNITS and bare in lower and lower[bare] not in _UNIT_FIELDS + TEXT_FIELDS:
         return f"; did you mean {lower[bare]!r}?"
-    if other := _other_figure(tokens, words):
+    if other := other_figure(tokens, words):
         return other
     if _energy_per(name, parsed) or _unitless_energy(name, parsed):
         return _energy_per(name, parsed) or _unitless_energy(name, parsed)
-    normalised = bool(_NORMALISED & words)  # a 1b-normalised figure is no raw one
+    normalised = bool(NORMALISED & words)  # a 1b-normalised figure is no raw one
     fields = {k: _parse(k) for k in _UNIT_FIELDS if k in known and k.endswith("_1b_norm") == normalised}
     flagged = any(under for _, under in parsed[0])  # a 'per' written: what is under the line counts
     same = [k for k, f in fields.items() if quantities and _kind(f, flagged) == _kind(parsed, flagged)]
-    shared = [k for k in same if words & fields[k][2] or not (words - _NORMALISED) or not fields[k][2]]
+    shared = [k for k in same if words & fields[k][2] or not (words - NORMALISED) or not fields[k][2]]
     best = max((len(words & fields[k][2]) for k in shared), default=0)
     ties = [k for k in shared if len(words & fields[k][2]) == best]
-    if len(ties) > 1 and words - _NORMALISED:  # words that tell none of them apart ('g_us': g_min_us or g_max_us)
+    if len(ties) > 1 and words - NORMALISED:  # words that tell none of them apart ('g_us': g_min_us or g_max_us)
         return f"; did you mean one of {', '.join(ties)} (each in the unit its name ends with)?"
     if ties:
         return _converted(name, max(ties, key=lambda k: (k in _COMPARED, difflib.SequenceMatcher(
             None, name.lower(), k).ratio())))
     if same:
         return f"; did you mean one of {', '.join(same)} (each in the unit its name ends with)?"
-    near, units = _misspelt(tokens, lower), _units_of(parsed)
+    near, units = misspelt(tokens, lower, _UNIT_FIELDS), _units_of(parsed)
+    if PERCENT & set(tokens):  # a share in percent: a fraction's field alone, told its /100
+        near = [k for k in near if k.endswith("_fraction")]
     if len(near) > 1:
-        return f"; did you mean one of {', '.join(near)}?"
+        percent = " (each = the percentage / 100)" * bool(PERCENT & set(tokens))
+        return f"; did you mean one of {', '.join(near)}{percent}?"
     spelled = near[0] if near else None
     if spelled is not None and (not units or (spelled not in _UNIT_FIELDS and units == _units_of(_parse(spelled)))):
-        if _PERCENT & set(tokens) and spelled.endswith("_fraction"):  # a share in percent
+        if PERCENT & set(tokens) and spelled.endswith("_fraction"):  # a share in percent
             return f"; did you mean {spelled!r}, in its own unit? {spelled} = {name} / 100"
         if units or spelled not in _UNIT_FIELDS:
             return _converted(name, spelled) if units else f"; did you mean {spelled!r}?"
