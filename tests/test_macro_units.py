@@ -105,6 +105,12 @@ _POINT = '[[macro.point]]\nlabel = "{}"\n{}\n'
     ("adcbits", "did you mean 'adc_bits'?"), ("colsperadc", "did you mean 'cols_per_adc'?"),
     ("sparsity_pct", "input_zero_fraction, weight_zero_fraction (each = the percentage / 100)"),
     ("tops_per_w_no_dram", "did you mean 'tops_per_w'?"),
+    # a fourth review: a prefixed unit after an acronym or a word of no field, acronyms run into 'per'
+    ("energyPerMACfJ", "did you mean 'energy_fj_per_mac'?"), ("VDDmV", "vdd_v = VDDmV / 1000"),
+    ("energyPerInferenceuJ", "(energy_pj = energyPerInferenceuJ x 1e+06)"), ("gLRSuS", "did you mean 'g_max_us'?"),
+    ("TOPSperW", "did you mean 'tops_per_w'?"), ("TOPSperMm2", "did you mean 'tops_per_mm2'?"),
+    ("frequencyInGhz", "clock_mhz = frequencyInGhz x 1000"), ("fmax_hz", "clock_mhz = fmax_hz / 1e+06"),
+    ("area_mm", "a figure in a unit no field takes"),  # an area in mm: no node_nm
 ])
 def test_an_unknown_field_in_another_unit_is_told_the_conversion(name, hint):
     """(difflib had offered 'tops' for 'gops', 'energy_fj_per_mac' for 'energy_pj_per_mvm', 'ops_per_mac' for

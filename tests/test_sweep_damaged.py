@@ -140,6 +140,11 @@ def test_a_results_file_of_carriage_return_line_ends_is_named_as_such(finished):
     assert out.read_bytes() == text.replace("\n", "\r").encode()
     with pytest.raises(ConfigError, match="its lines end with a carriage return alone"):  # pareto as a resume
         read_table(out)
+    quoted = out.with_name("quoted.csv")  # its header's cells quoted: still a sweep's file
+    header, rest = text.split("\n", 1)
+    quoted.write_bytes((",".join(f'"{c}"' for c in header.split(",")) + "\n" + rest).replace("\n", "\r").encode())
+    with pytest.raises(ConfigError, match="its lines end with a carriage return alone"):
+        read_table(quoted)
     plain = out.with_name("plain.csv")  # a table of no sweep's: csv's universal newlines read it
     plain.write_bytes(b"x,y\r1,2\r3,1\r")
     assert len(read_table(plain).rows) == 2

@@ -300,7 +300,12 @@ def test_the_core_count_is_read_from_the_notes_in_any_wording(notes, count):
     ("not\u00a0system-level", "a", "", False), ("system energy efficiency: not reported", "a", "", False),
     ("DRAM-PIM macro with DRAM cells", "a", "", False), ("compared with DRAM", "a", "", False),
     ("no ECC normalized to 8b", "a", "", True), ("Table II", "sparsity 2021", "", False),
-    ("Table II", "without 50% sparsity", "", False)])
+    ("Table II", "without 50% sparsity", "", False),
+    # a fourth review
+    ("system-level: macro not reported", "a", "", True), ("with DRAM bit cells", "a", "", False),
+    ("not 1b normalized", "a", "", False), ("without any normalization", "a", "", False),
+    ("Table II", "sparsity of 1.0", "", True), ("Table II", "50% sparsity not exploited", "", False),
+    ("Table II", "sparsity: 0.9 V supply", "", False)])
 def test_a_system_level_or_flagged_figure_is_left_out_in_any_spelling(source, label, notes, left_out):
     """'system-level' / 'system level' in a point's source or label, in any case and not negated, and 'treat(ed) with
     caution' in the notes, leave the point out (only the source's 'system-level' and the label's 'system level' had

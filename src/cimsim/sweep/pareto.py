@@ -34,7 +34,7 @@ from ..config.toml_file import not_text, open_input, with_nul_bytes
 from ..errors import ConfigError
 from .fingerprint import COLUMN, describe, fingerprint
 from .metrics import BETTER_HIGHER
-from .csv_lines import CR_LINE_ENDS, cr_line_ends, rows_as_resumed
+from .csv_lines import CR_LINE_ENDS, cr_line_ends, record, rows_as_resumed
 from .results import CHECKSUM, checksum
 
 __all__ = ["Table", "Row", "read_table", "pareto_front", "front_markdown"]
@@ -132,7 +132,7 @@ def _checksummed(raw: bytes) -> bool:
     """whether ``raw``'s first line is a UTF-8 header naming the ``checksum`` column (a sweep's file, read as a resume
     reads it: :func:`read_table`); a csv.Error for one of carriage-return line ends, which a resume refuses too"""
     first = raw.split(b"\n", 1)[0]
-    if cr_line_ends(first) and CHECKSUM in first.split(b"\r", 1)[0].decode("utf-8", "replace").split(","):
+    if cr_line_ends(first) and CHECKSUM in record(first.split(b"\r", 1)[0].decode("utf-8", "replace")):
         raise csv.Error(CR_LINE_ENDS)
     try:
         return b"\0" not in first and CHECKSUM in next(csv.reader([first.decode("utf-8").rstrip("\r")]), [])

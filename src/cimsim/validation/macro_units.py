@@ -74,7 +74,8 @@ def _tokens(name: str) -> list[str]:
     capital or prefix: :func:`_camel_units`), '/' read as '_per_', spaces, dashes, brackets, colons and commas as '_',
     the micro sign as u, a superscript 2 or '^2' as 2, and a field's word run into a unit split from it
     ('readPulseWidthns', 'macfj': :func:`_unit_tail`)"""
-    text = re.sub(r"(?<=_Per)(?=[A-Z0-9])", "_", re.sub(r"(?<=[a-z]{2})(?=[A-Z][a-z]{2})", "_", _camel_units(name)))
+    text = re.sub(r"(?<=[a-z]{2})(?=[A-Z][a-z](?:[a-z]|[^A-Za-z]|$))", "_", _camel_units(name))  # 'clockIn_'
+    text = re.sub(r"(?<=_Per)(?=[A-Z0-9])|(?<=[a-z])(?=[A-Z]{2,}(?:[^A-Za-z]|$))", "_", text)  # 'gLRS': g LRS
     text = text.lower().replace("/", "_per_").replace("\u00b5", "u").replace("\u03bc", "u").replace("\u00b2", "2")
     return [part for t in re.split(r"[_\s\-()\[\]{}:,]+", text.replace("^", "")) if t for part in _unit_tail(t)]
 
@@ -85,25 +86,36 @@ def _unit_key(text: str) -> str:
 
 
 def _camel_units(name: str) -> str:
-    """``name`` with '_' before a unit that ends a word run into it, at its capital or at its prefix before one
-    ('energyPerInferenceUj', 'clockMHz', 'vddV'; at a prefix only after a field's word: 'clockFreqkHz',
-    'energyPerMacfJ', not 'energyPerMvmJ'; a review: such units had been read as part of the word, their factor
-    lost)"""
+    """``name`` with '_' before a unit that ends a word run into it at the unit's capital ('energyPerInferenceUj',
+    'clockMHz', 'vddV'), or at the prefix before that capital unless the prefix ends a field's word ('clockFreqkHz',
+    'energyPerMACfJ', 'VDDmV', 'gLRSuS'; 'energyPerMvmJ': joules per MVM); never inside a unit ('mW', 'pJ') (a review:
+    such units had been read as part of the word, their factor lost)"""
     out, i, start = [], 0, 0
     while i < len(name):
         end = next((j for j in range(i, len(name)) if not (name[j].isalnum() or name[j] in "\u00b5\u03bc\u00b2")),
                    len(name))
         start = i if i == 0 or not (name[i - 1].isalnum() or name[i - 1] in "\u00b5\u03bc\u00b2") else start
-        word = name[max([start] + [k for k in range(start, i) if name[k].isupper()]):i].lower()  # the word before
-        starts = i > start + 1 and name[i - 1].islower() and (name[i].isupper() or name[i] in "kmunpfa\u00b5\u03bc"
-                                                               and name[i + 1:i + 2].isupper() and word in _FIELD_WORDS)
-        if starts and _unit_key(name[i:end]) in _ALL_UNITS and _unit_key(name[start:end]) not in _ALL_UNITS:
-            out.append("_" + name[i:end])
+        if (i > start + 1 and name[i].isupper() and name[i - 1].islower() and _unit_key(name[i:end]) in _ALL_UNITS
+                and _unit_key(name[start:end]) not in _ALL_UNITS):
+            cut = i - 1 if name[i - 1] in "kmunpfa\u00b5\u03bc" and _unit_key(name[i - 1:end]) in _ALL_UNITS and (
+                _camel_word(name, start, i) not in _FIELD_WORDS) else i
+            out[len(out) - (i - cut):] = ["_" + name[cut:end]]
             i = end
             continue
         out.append(name[i])
         i += 1
     return "".join(out)
+
+
+def _camel_word(name: str, start: int, i: int) -> str:
+    """the camelCase word of ``name`` that ends before ``i`` (its lower-case letters and the capitals before them,
+    from ``start`` at most), lower case"""
+    k = i
+    while k > start and name[k - 1].islower():
+        k -= 1
+    while k > start and name[k - 1].isupper():
+        k -= 1
+    return name[k:i].lower()
 
 
 def _unit_tail(token: str) -> list[str]:
@@ -112,6 +124,8 @@ def _unit_tail(token: str) -> list[str]:
     else [token]"""
     if token in _ALL_UNITS or token in _FIELD_WORDS:
         return [token]
+    if token.endswith("per") and token[:-3] in _ALL_UNITS:  # 'TOPSperW': tops per w
+        return [token[:-3], "per"]
     for cut in range(len(token) - 1, 1, -1):
         word, unit = token[:cut], token[cut:]
         if word in _FIELD_WORDS - _STATES and unit in _ALL_UNITS and (len(unit) > 1 or unit in "vw"):
@@ -292,8 +306,11 @@ def field_hint(name: str, known: Collection[str]) -> str:
     if ties:
         return _converted(name, max(ties, key=lambda k: (k in _COMPARED, difflib.SequenceMatcher(
             None, name.lower(), k).ratio())))
-    if same:
+    if len(same) > 1:
         return f"; did you mean one of {', '.join(same)} (each in the unit its name ends with)?"
+    other = {w for k, f in fields.items() if k not in same for w in f[2]}  # another quantity's field's words
+    if same and not words & other:  # one field, with its conversion ('area_mm' names an area: not node_nm)
+        return _converted(name, same[0])
     near, units = misspelt(tokens, lower, _UNIT_FIELDS), _units_of(parsed)
     if PERCENT & set(tokens):  # a share in percent: a fraction's field alone, told its /100
         near = [k for k in near if k.endswith("_fraction")]
