@@ -109,8 +109,14 @@ _POINT = '[[macro.point]]\nlabel = "{}"\n{}\n'
     ("energyPerMACfJ", "did you mean 'energy_fj_per_mac'?"), ("VDDmV", "vdd_v = VDDmV / 1000"),
     ("energyPerInferenceuJ", "(energy_pj = energyPerInferenceuJ x 1e+06)"), ("gLRSuS", "did you mean 'g_max_us'?"),
     ("TOPSperW", "did you mean 'tops_per_w'?"), ("TOPSperMm2", "did you mean 'tops_per_mm2'?"),
-    ("frequencyInGhz", "clock_mhz = frequencyInGhz x 1000"), ("fmax_hz", "clock_mhz = fmax_hz / 1e+06"),
-    ("area_mm", "a figure in a unit no field takes"),  # an area in mm: no node_nm
+    ("frequencyInGhz", "clock_mhz = frequencyInGhz x 1000"),
+    ("fmax_hz", "'clock_mhz', its figure in the unit its name ends with?"),
+    # a fifth review: a prefix before a capital unit after a word of no field is the word's ('vddNomV'), a prefix
+    # before capitals kept ('peak_kOPS')
+    ("vddNomV", "did you mean 'vdd_v'?"), ("energyPerTokenJ", "(energy_pj = energyPerTokenJ x 1e+12)"),
+    ("peakOps", "tops = peakOps / 1e+12"), ("cycleTimeInS", "cycle_ns = cycleTimeInS x 1e+09"),
+    ("peak_kOPS", "tops = peak_kOPS / 1e+09"), ("clockkHZ", "clock_mhz = clockkHZ / 1000"),
+    ("systemOps", "a system's figure is not a field"),
 ])
 def test_an_unknown_field_in_another_unit_is_told_the_conversion(name, hint):
     """(difflib had offered 'tops' for 'gops', 'energy_fj_per_mac' for 'energy_pj_per_mvm', 'ops_per_mac' for

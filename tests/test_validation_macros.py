@@ -305,7 +305,10 @@ def test_the_core_count_is_read_from_the_notes_in_any_wording(notes, count):
     ("system-level: macro not reported", "a", "", True), ("with DRAM bit cells", "a", "", False),
     ("not 1b normalized", "a", "", False), ("without any normalization", "a", "", False),
     ("Table II", "sparsity of 1.0", "", True), ("Table II", "50% sparsity not exploited", "", False),
-    ("Table II", "sparsity: 0.9 V supply", "", False)])
+    ("Table II", "sparsity: 0.9 V supply", "", False),
+    # a fifth review
+    ("system efficiency is not reported", "a", "", False), ("including DRAM and CIM macro", "a", "", True),
+    ("Table II", "sparsity of 0.5 in inputs", "", True), ("Table II", "no ECC 50% sparsity", "", True)])
 def test_a_system_level_or_flagged_figure_is_left_out_in_any_spelling(source, label, notes, left_out):
     """'system-level' / 'system level' in a point's source or label, in any case and not negated, and 'treat(ed) with
     caution' in the notes, leave the point out (only the source's 'system-level' and the label's 'system level' had

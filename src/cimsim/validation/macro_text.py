@@ -35,8 +35,8 @@ _DASH = "[-\u2010\u2011\u2012\u2013\u2212\u00ad\u00a0 ]"
 _SPACE = "[ \t\u00a0]"
 """a space as typed or as a PDF copies it (a no-break space)"""
 _DRAM = (rf"(?:(?:incl\.?|including|includes|with){_SPACE}+(?:the{_SPACE}+)?(?:off{_DASH}chip{_SPACE}+)?DRAM\b"
-         rf"(?!{_DASH}?(?:based|like|type|less|CIM|PIM)\b|{_SPACE}*(?:\w+{_SPACE}+)?(?:cells?|arrays?|macros?|CIM|"
-         rf"PIM|technology)\b)"
+         rf"(?!{_DASH}?(?:based|like|type|less|CIM|PIM)\b|{_SPACE}*(?:(?!(?:and|to|per|for|or)\b)\w+{_SPACE}+)?"
+         rf"(?:cells?|arrays?|macros?|CIM|PIM|technology)\b)"
          rf"|\bDRAM{_SPACE}+(?:access(?:es)?{_SPACE}+)?included\b)")
 _SYSTEM = rf"system{_DASH}(?:level|(?:energy{_DASH}|power{_DASH})?efficiency)"
 _SYSTEM_LEVEL = re.compile(rf"\b{_SYSTEM}\b|\b{_DRAM}", re.IGNORECASE)
@@ -44,7 +44,8 @@ _SYSTEM_LEVEL = re.compile(rf"\b{_SYSTEM}\b|\b{_DRAM}", re.IGNORECASE)
 only the first had been read)"""
 _NOT_SYSTEM_LEVEL = re.compile("|".join((
     rf"(?:\b(?:not|no|excl\.?|excluding|excludes|without)|\bnon-?|w/o)(?:{_SPACE}+\w+){{0,2}}?{_SPACE}+{_SYSTEM}\b",
-    rf"\bnon-{_SYSTEM}\b", rf"\b{_SYSTEM}{_SPACE}+(?:\w+{_SPACE}+)?(?:excluded|not{_SPACE}+included)\b",
+    rf"\bnon-{_SYSTEM}\b", rf"\b{_SYSTEM}{_SPACE}+(?:\w+{_SPACE}+)?(?:excluded|not{_SPACE}+(?:included|reported|given|"
+    rf"stated|measured))\b",
     rf"\b{_SYSTEM}[{_SPACE[1:-1]}:(\u2014-]+(?:excluded|n/a|none|not{_SPACE}+(?:included|reported|given|stated|"
     rf"measured))", rf"\b(?:not|no|without){_SPACE}+{_DRAM}",
     rf"\bcompared{_SPACE}+(?:with|to){_SPACE}+(?:the{_SPACE}+)?DRAM\b")), re.IGNORECASE)
@@ -78,7 +79,9 @@ _NOT_NORMALISED = re.compile(rf"\b(?:not|non|un|no|without|before|prior{_DASH}to
 """a negated mention ('not technology-normalized', 'no normalization') or a network layer's ('batch normalization')"""
 _SPARSITY = re.compile(r"(\d+(?:\.\d+)?)\s*(?:%|percent\b)[\s-]*(?:(?:input|weight|activation|data|bit)s?[\s-]+)?"
                        r"(?:sparsity|sparse|zeros)\b|\bsparsity\s*(?:(?:of|=|:)?\s*(\d+(?:\.\d+)?)\s*(?:%|percent\b)|"
-                       r"(?:of|=|:)\s*(0?\.\d+|1(?:\.0*)?)(?![\d.]|\s*[A-Za-z]))", re.IGNORECASE)
+                       r"(?:of|=|:)?\s*(0?\.\d+|1(?:\.0*)?(?=\s*(?:[,;)]|$)))(?![\d.])"
+                       r"(?!\s*(?:[Vvx]|bits?|b|mV|[GM]Hz)\b))",
+                       re.IGNORECASE)
 """a sparsity in percent ('90 %-sparsity', '90 percent sparsity', 'sparsity of 50 %') or as a share ('sparsity =
 0.9')"""
 
@@ -94,9 +97,9 @@ def stated_sparsity(text: str) -> str | None:
     """the mention in a point's source or label of a sparsity above 0 ('at 90 % input sparsity', 'sparsity of
     50 %', 'sparsity = 0.9'; not a bare number, 'sparsity 2021', nor negated, 'without 50 % sparsity'), else None"""
     return next((m.group(0) for m in _SPARSITY.finditer(text) if float(m.group(1) or m.group(2) or m.group(3)) > 0
-                 and not re.search(r"\b(?:without|w/o|excl\.?|excluding|not(?:\s+at)?|no)(?:\s+\w+)?\s*$",
+                 and not re.search(r"\b(?:without|w/o|excl\.?|excluding|not(?:\s+at)?|no)(?:\s+exploiting)?\s*$",
                                    text[:m.start()], re.IGNORECASE)
-                 and not re.match(r"\s*not\b", text[m.end():], re.IGNORECASE)), None)
+                 and not re.match(r"\s*not\s+(?:exploited|used|applied)\b", text[m.end():], re.IGNORECASE)), None)
 
 
 def caution(notes: str) -> str | None:

@@ -75,7 +75,8 @@ def _tokens(name: str) -> list[str]:
     the micro sign as u, a superscript 2 or '^2' as 2, and a field's word run into a unit split from it
     ('readPulseWidthns', 'macfj': :func:`_unit_tail`)"""
     text = re.sub(r"(?<=[a-z]{2})(?=[A-Z][a-z](?:[a-z]|[^A-Za-z]|$))", "_", _camel_units(name))  # 'clockIn_'
-    text = re.sub(r"(?<=_Per)(?=[A-Z0-9])|(?<=[a-z])(?=[A-Z]{2,}(?:[^A-Za-z]|$))", "_", text)  # 'gLRS': g LRS
+    text = re.sub(r"(?<=_Per)(?=[A-Z0-9])", "_", text)
+    text = re.sub(r"([a-z]+)([A-Z]{2,})(?=[^A-Za-z]|$)", _acronym, text)  # 'gLRS': g LRS; 'peak_kOPS' whole
     text = text.lower().replace("/", "_per_").replace("\u00b5", "u").replace("\u03bc", "u").replace("\u00b2", "2")
     return [part for t in re.split(r"[_\s\-()\[\]{}:,]+", text.replace("^", "")) if t for part in _unit_tail(t)]
 
@@ -87,9 +88,10 @@ def _unit_key(text: str) -> str:
 
 def _camel_units(name: str) -> str:
     """``name`` with '_' before a unit that ends a word run into it at the unit's capital ('energyPerInferenceUj',
-    'clockMHz', 'vddV'), or at the prefix before that capital unless the prefix ends a field's word ('clockFreqkHz',
-    'energyPerMACfJ', 'VDDmV', 'gLRSuS'; 'energyPerMvmJ': joules per MVM); never inside a unit ('mW', 'pJ') (a review:
-    such units had been read as part of the word, their factor lost)"""
+    'clockMHz', 'vddV', 'energyPerMvmJ', 'vddNomV'), or at the prefix before that capital where it is pico, femto,
+    micro or atto (letters few words end with: 'energyPerInferencepJ'), or after an acronym or a field's word
+    ('energyPerMACfJ', 'VDDmV', 'clockFreqkHz'); never inside a unit ('mW', 'pJ') (reviews: such units had been
+    read as part of the word, their factor lost; 'energyPerChipJ' is read as pJ per 'chi')"""
     out, i, start = [], 0, 0
     while i < len(name):
         end = next((j for j in range(i, len(name)) if not (name[j].isalnum() or name[j] in "\u00b5\u03bc\u00b2")),
@@ -98,13 +100,23 @@ def _camel_units(name: str) -> str:
         if (i > start + 1 and name[i].isupper() and name[i - 1].islower() and _unit_key(name[i:end]) in _ALL_UNITS
                 and _unit_key(name[start:end]) not in _ALL_UNITS):
             cut = i - 1 if name[i - 1] in "kmunpfa\u00b5\u03bc" and _unit_key(name[i - 1:end]) in _ALL_UNITS and (
-                _camel_word(name, start, i) not in _FIELD_WORDS) else i
+                name[i - 1] in "pfua\u00b5\u03bc" or name[i - 3:i - 1].isupper()
+                or _camel_word(name, start, i - 1) in _FIELD_WORDS) else i
             out[len(out) - (i - cut):] = ["_" + name[cut:end]]
             i = end
             continue
         out.append(name[i])
         i += 1
     return "".join(out)
+
+
+def _acronym(found: re.Match) -> str:
+    """'_' before a run of capitals after lower-case letters ('gLRS'), but a prefix letter and the capitals of a unit
+    kept together ('peak_kOPS', 'clockkHZ': a review, the prefix had been lost)"""
+    lowers, capitals = found.group(1), found.group(2)
+    if lowers[-1] in "kmunpfa" and _unit_key(lowers[-1] + capitals) in _ALL_UNITS:
+        return lowers[:-1] + "_" * (len(lowers) > 1) + lowers[-1] + capitals
+    return f"{lowers}_{capitals}"
 
 
 def _camel_word(name: str, start: int, i: int) -> str:
@@ -308,9 +320,8 @@ def field_hint(name: str, known: Collection[str]) -> str:
             None, name.lower(), k).ratio())))
     if len(same) > 1:
         return f"; did you mean one of {', '.join(same)} (each in the unit its name ends with)?"
-    other = {w for k, f in fields.items() if k not in same for w in f[2]}  # another quantity's field's words
-    if same and not words & other:  # one field, with its conversion ('area_mm' names an area: not node_nm)
-        return _converted(name, same[0])
+    if same:
+        return f"; did you mean {same[0]!r}, its figure in the unit its name ends with?"
     near, units = misspelt(tokens, lower, _UNIT_FIELDS), _units_of(parsed)
     if PERCENT & set(tokens):  # a share in percent: a fraction's field alone, told its /100
         near = [k for k in near if k.endswith("_fraction")]
