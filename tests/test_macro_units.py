@@ -117,6 +117,9 @@ _POINT = '[[macro.point]]\nlabel = "{}"\n{}\n'
     ("peakOps", "tops = peakOps / 1e+12"), ("cycleTimeInS", "cycle_ns = cycleTimeInS x 1e+09"),
     ("peak_kOPS", "tops = peak_kOPS / 1e+09"), ("clockkHZ", "clock_mhz = clockkHZ / 1000"),
     ("systemOps", "a system's figure is not a field"),
+    ("energyPerOpJ", "energy_fj_per_mac = energyPerOpJ x 1e+15"), ("VDDCoremV", "vdd_v = VDDCoremV / 1000"),
+    ("SRAMAreamm2", "did you mean 'area_mm2'?"), ("numADCs", "did you mean 'adcs'?"),
+    ("cycleTimens", "did you mean 'cycle_ns'?"),
 ])
 def test_an_unknown_field_in_another_unit_is_told_the_conversion(name, hint):
     """(difflib had offered 'tops' for 'gops', 'energy_fj_per_mac' for 'energy_pj_per_mvm', 'ops_per_mac' for

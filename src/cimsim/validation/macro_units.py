@@ -52,7 +52,7 @@ _WORDS = {"on": {"max"}, "lrs": {"max"}, "high": {"max"}, "set": {"max"}, "gmax"
 """a name's words read as a field's ('freq_mhz': the clock's; 'g_on_us': the on state's conductance, g_max_us;
 'voltage' names the unit's quantity, no field's word)"""
 _FIELD_WORDS = frozenset(w for f in _UNIT_FIELDS for w in f.split("_") if w not in UNITS) | set(_WORDS) | {
-    "mac", "op", "mvm", "latency", "energy", "width", "pulse", "read"}
+    "mac", "op", "mvm", "latency", "energy", "width", "pulse", "read", "time", "core"}
 """words of the unit fields' names and their other words (:data:`_WORDS`): a unit run into one is split from it"""
 _STATES = frozenset(("min", "max", "on", "off", "high", "low", "set", "reset", "g"))
 """a conductance state's words, too short to split a unit from ('minus' is no min in us)"""
@@ -76,7 +76,8 @@ def _tokens(name: str) -> list[str]:
     ('readPulseWidthns', 'macfj': :func:`_unit_tail`)"""
     text = re.sub(r"(?<=[a-z]{2})(?=[A-Z][a-z](?:[a-z]|[^A-Za-z]|$))", "_", _camel_units(name))  # 'clockIn_'
     text = re.sub(r"(?<=_Per)(?=[A-Z0-9])", "_", text)
-    text = re.sub(r"([a-z]+)([A-Z]{2,})(?=[^A-Za-z]|$)", _acronym, text)  # 'gLRS': g LRS; 'peak_kOPS' whole
+    text = re.sub(r"([a-z]+)([A-Z]{2,}s?)(?=[^A-Za-z]|$)", _acronym, text)  # 'gLRS': g LRS; 'peak_kOPS' whole
+    text = re.sub(r"(?<=[A-Z]{2})(?=[A-Z][a-z]{3})", "_", text)  # an acronym before a word: 'SRAM_Area', 'MVM_Latency'
     text = text.lower().replace("/", "_per_").replace("\u00b5", "u").replace("\u03bc", "u").replace("\u00b2", "2")
     return [part for t in re.split(r"[_\s\-()\[\]{}:,]+", text.replace("^", "")) if t for part in _unit_tail(t)]
 
@@ -99,7 +100,9 @@ def _camel_units(name: str) -> str:
         start = i if i == 0 or not (name[i - 1].isalnum() or name[i - 1] in "\u00b5\u03bc\u00b2") else start
         if (i > start + 1 and name[i].isupper() and name[i - 1].islower() and _unit_key(name[i:end]) in _ALL_UNITS
                 and _unit_key(name[start:end]) not in _ALL_UNITS):
+            whole = _camel_word(name, start, i)  # the word with the letter before the capital ('Op' of 'OpJ')
             cut = i - 1 if name[i - 1] in "kmunpfa\u00b5\u03bc" and _unit_key(name[i - 1:end]) in _ALL_UNITS and (
+                whole not in _FIELD_WORDS and whole not in _ALL_UNITS) and (
                 name[i - 1] in "pfua\u00b5\u03bc" or name[i - 3:i - 1].isupper()
                 or _camel_word(name, start, i - 1) in _FIELD_WORDS) else i
             out[len(out) - (i - cut):] = ["_" + name[cut:end]]
@@ -120,12 +123,14 @@ def _acronym(found: re.Match) -> str:
 
 
 def _camel_word(name: str, start: int, i: int) -> str:
-    """the camelCase word of ``name`` that ends before ``i`` (its lower-case letters and the capitals before them,
-    from ``start`` at most), lower case"""
+    """the camelCase word of ``name`` that ends before ``i`` (its lower-case letters and the capital before them, or
+    a run of capitals alone, from ``start`` at most), lower case"""
     k = i
     while k > start and name[k - 1].islower():
         k -= 1
-    while k > start and name[k - 1].isupper():
+    if k < i:  # lower-case letters and the one capital before them: 'Core' of 'VDDCore'
+        return name[k - (k > start and name[k - 1].isupper()):i].lower()
+    while k > start and name[k - 1].isupper():  # a run of capitals alone: 'MAC'
         k -= 1
     return name[k:i].lower()
 
