@@ -296,11 +296,10 @@ def point_exclusion(macro: Macro, point: MacroPoint) -> str | None:
         return f"the entry flags the figure as unreliable ('{flagged}')"
     if system_level(point.source) or system_level(point.label):
         return "system-level figure (includes energy outside the macro)"
-    said = {what: found for what in (point.label, point.source) for found in [normalised(what)] if found}
-    if said and raw_figures(point.values):
-        return (f"a normalised figure (its {'label' if point.label in said else 'source'} says "
-                f"{next(iter(said.values()))!r}): raw figures are compared as measured; UIUC's 1b x 1b ones as "
-                "tops_per_w_1b_norm, tops_1b_norm, tops_per_mm2_1b_norm with uiuc_b_x and uiuc_b_w")
+    for what, text in (("label", point.label), ("source", point.source)):
+        if (found := normalised(text)) and raw_figures(point.values):
+            return (f"a normalised figure (its {what} says {found!r}): raw figures are compared as measured; UIUC's "
+                    "1b x 1b ones as tops_per_w_1b_norm, tops_1b_norm, tops_per_mm2_1b_norm with uiuc_b_x and uiuc_b_w")
     sparse = stated_sparsity(point.label) or stated_sparsity(point.source)
     if sparse and not {"input_zero_fraction", "weight_zero_fraction"} & set(point.fields):
         return (f"a figure at a sparsity ({sparse!r}) that no input_zero_fraction or weight_zero_fraction states: "

@@ -77,8 +77,9 @@ _NOT_NORMALISED = re.compile(rf"\b(?:not|non|un|no|without|before|prior{_DASH}to
                              rf"precision){_DASH}|{_DASH})?normali[sz](?:ed|ation)\b|\b(?:batch|layer|group|instance|"
                              rf"weight|rms|spectral){_DASH}?normali[sz]ation\b", re.IGNORECASE)
 """a negated mention ('not technology-normalized', 'no normalization') or a network layer's ('batch normalization')"""
-_SPARSITY = re.compile(r"(\d+(?:\.\d+)?)\s*(?:%|percent\b)[\s-]*(?:(?:input|weight|activation|data|bit)s?[\s-]+)?"
-                       r"(?:sparsity|sparse|zeros)\b|\bsparsity\s*(?:(?:of|=|:)?\s*(\d+(?:\.\d+)?)\s*(?:%|percent\b)|"
+_SPARSITY = re.compile(r"(?<![\d.])(\d++(?:\.\d+)?)\s*(?:%|percent\b)[\s-]*(?:(?:input|weight|activation|data|bit)s?"
+                       r"[\s-]+)?(?:sparsity|sparse|zeros)\b|"
+                       r"\bsparsity\s*(?:(?:of|=|:)?\s*(\d+(?:\.\d+)?)\s*(?:%|percent\b)|"
                        r"(?:of|=|:)?\s*(0?\.\d+|1(?:\.0*)?(?=\s*(?:[,;)]|$)))(?![\d.])"
                        r"(?!\s*(?:[Vvx]|bits?|b|mV|[GM]Hz)\b))",
                        re.IGNORECASE)
@@ -98,7 +99,7 @@ def stated_sparsity(text: str) -> str | None:
     50 %', 'sparsity = 0.9'; not a bare number, 'sparsity 2021', nor negated, 'without 50 % sparsity'), else None"""
     return next((m.group(0) for m in _SPARSITY.finditer(text) if float(m.group(1) or m.group(2) or m.group(3)) > 0
                  and not re.search(r"\b(?:without|w/o|excl\.?|excluding|not(?:\s+at)?|no)(?:\s+exploiting)?\s*$",
-                                   text[:m.start()], re.IGNORECASE)
+                                   text[max(m.start() - 40, 0):m.start()], re.IGNORECASE)
                  and not re.match(r"\s*not\s+(?:exploited|used|applied)\b", text[m.end():], re.IGNORECASE)), None)
 
 

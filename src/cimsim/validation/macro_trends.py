@@ -65,8 +65,8 @@ def trend_pairs(entries: Sequence[T], point_of: Callable[[T], MacroPoint],
         candidates = []
         for j, ref in enumerate(entries[:i]):
             ref_point = point_of(ref)
-            seen_by_model = {**(_INVOCATION if _invocation(point) and _invocation(ref_point) else {}),
-                             **({"uiuc_b_x": ""} if _reads_b_x(point) and _reads_b_x(ref_point) else {})}
+            seen_by_model = (set(_INVOCATION) if _invocation(point) and _invocation(ref_point) else set()) | (
+                {"uiuc_b_x"} if _reads_b_x(point) and _reads_b_x(ref_point) else set())
             if any(point.values.get(c) != ref_point.values.get(c) for c in UNMODELLED if c not in seen_by_model):
                 continue
             if hashes[i] == hashes[j] and priced[i] == priced[j]:

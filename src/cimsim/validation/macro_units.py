@@ -63,6 +63,8 @@ _SECONDS = {"sec": 1.0, "secs": 1.0, "second": 1.0, "seconds": 1.0, "msec": 1e-3
 """seconds written out"""
 _ALL_UNITS = {**UNITS, **{k: ("s", v) for k, v in _SECONDS.items()}}
 """every unit token :func:`_parse` reads"""
+_LONGEST = max(map(len, _ALL_UNITS))
+"""the most letters of a unit token (only a name's tail is looked at for one run into a word)"""
 _COUNTS = frozenset(("MAC", "op", "MVM"))
 """units that count operations: what an energy or a time is per"""
 _RATES = {"ops": "ops", "MACs": "MACs", "op": "ops", "MAC": "MACs"}
@@ -76,9 +78,9 @@ def _tokens(name: str) -> list[str]:
     ('readPulseWidthns', 'macfj': :func:`_unit_tail`)"""
     text = re.sub(r"(?<=[a-z]{2})(?=[A-Z][a-z](?:[a-z]|[^A-Za-z]|$))", "_", _camel_units(name))  # 'clockIn_'
     text = re.sub(r"(?<=_Per)(?=[A-Z0-9])", "_", text)
-    text = re.sub(r"([a-z]+)([A-Z]{2,}s?)(?=[^A-Za-z]|$)", _acronym, text)  # 'gLRS': g LRS; 'peak_kOPS' whole
+    text = re.sub(r"(?<![a-z])([a-z]++)([A-Z]{2,}s?)(?=[^A-Za-z]|$)", _acronym, text)  # 'gLRS'; 'peak_kOPS' whole
     text = re.sub(r"(?<=[A-Z]{2})(?=[A-Z][a-z]{3})", "_", text)  # an acronym before a word: 'SRAM_Area', 'MVM_Latency'
-    text = text.lower().replace("/", "_per_").replace("\u00b5", "u").replace("\u03bc", "u").replace("\u00b2", "2")
+    text = _unit_key(text).replace("/", "_per_")
     return [part for t in re.split(r"[_\s\-()\[\]{}:,]+", text.replace("^", "")) if t for part in _unit_tail(t)]
 
 
@@ -93,24 +95,23 @@ def _camel_units(name: str) -> str:
     micro or atto (letters few words end with: 'energyPerInferencepJ'), or after an acronym or a field's word
     ('energyPerMACfJ', 'VDDmV', 'clockFreqkHz'); never inside a unit ('mW', 'pJ') (reviews: such units had been
     read as part of the word, their factor lost; 'energyPerChipJ' is read as pJ per 'chi')"""
-    out, i, start = [], 0, 0
-    while i < len(name):
-        end = next((j for j in range(i, len(name)) if not (name[j].isalnum() or name[j] in "\u00b5\u03bc\u00b2")),
-                   len(name))
-        start = i if i == 0 or not (name[i - 1].isalnum() or name[i - 1] in "\u00b5\u03bc\u00b2") else start
-        if (i > start + 1 and name[i].isupper() and name[i - 1].islower() and _unit_key(name[i:end]) in _ALL_UNITS
-                and _unit_key(name[start:end]) not in _ALL_UNITS):
-            whole = _camel_word(name, start, i)  # the word with the letter before the capital ('Op' of 'OpJ')
-            cut = i - 1 if name[i - 1] in "kmunpfa\u00b5\u03bc" and _unit_key(name[i - 1:end]) in _ALL_UNITS and (
+    return re.sub(r"[0-9A-Za-z\u00b5\u03bc\u00b2]+", lambda run: _split_run(run.group(0)), name)
+
+
+def _split_run(run: str) -> str:
+    """:func:`_camel_units` of one run of letters and digits (a unit is at most :data:`_LONGEST` letters: only the
+    run's tail is looked at, so a name of 20 000 letters is read in linear time)"""
+    if _unit_key(run) in _ALL_UNITS:
+        return run
+    for i in range(max(len(run) - _LONGEST, 2), len(run)):
+        if run[i].isupper() and run[i - 1].islower() and _unit_key(run[i:]) in _ALL_UNITS:
+            whole = _camel_word(run, 0, i)  # the word with the letter before the capital ('Op' of 'OpJ')
+            cut = i - 1 if run[i - 1] in "kmunpfa\u00b5\u03bc" and _unit_key(run[i - 1:]) in _ALL_UNITS and (
                 whole not in _FIELD_WORDS and whole not in _ALL_UNITS) and (
-                name[i - 1] in "pfua\u00b5\u03bc" or name[i - 3:i - 1].isupper()
-                or _camel_word(name, start, i - 1) in _FIELD_WORDS) else i
-            out[len(out) - (i - cut):] = ["_" + name[cut:end]]
-            i = end
-            continue
-        out.append(name[i])
-        i += 1
-    return "".join(out)
+                run[i - 1] in "pfua\u00b5\u03bc" or run[i - 3:i - 1].isupper()
+                or _camel_word(run, 0, i - 1) in _FIELD_WORDS) else i
+            return f"{run[:cut]}_{run[cut:]}"
+    return run
 
 
 def _acronym(found: re.Match) -> str:
@@ -143,7 +144,7 @@ def _unit_tail(token: str) -> list[str]:
         return [token]
     if token.endswith("per") and token[:-3] in _ALL_UNITS:  # 'TOPSperW': tops per w
         return [token[:-3], "per"]
-    for cut in range(len(token) - 1, 1, -1):
+    for cut in range(len(token) - 1, max(len(token) - _LONGEST, 2) - 1, -1):
         word, unit = token[:cut], token[cut:]
         if word in _FIELD_WORDS - _STATES and unit in _ALL_UNITS and (len(unit) > 1 or unit in "vw"):
             return [word, unit]
@@ -309,8 +310,8 @@ def field_hint(name: str, known: Collection[str]) -> str:
         return f"; did you mean {lower[bare]!r}?"
     if other := other_figure(tokens, words):
         return other
-    if _energy_per(name, parsed) or _unitless_energy(name, parsed):
-        return _energy_per(name, parsed) or _unitless_energy(name, parsed)
+    if hint := _energy_per(name, parsed) or _unitless_energy(name, parsed):
+        return hint
     normalised = bool(NORMALISED & words)  # a 1b-normalised figure is no raw one
     fields = {k: _parse(k) for k in _UNIT_FIELDS if k in known and k.endswith("_1b_norm") == normalised}
     flagged = any(under for _, under in parsed[0])  # a 'per' written: what is under the line counts
