@@ -419,13 +419,14 @@ def test_each_module_keeps_its_own_mode():
     assert outer.training and not inner.training and not inner[1].training
 
 
+class Inverse(nn.Module):
+    def forward(self, x):
+        return torch.linalg.inv(x)
+
+
 def test_export_failure_is_torch_message_without_its_graph(capfd):
     """torch's message cut short; torch's own dump of its IR graph to standard output (printed on every failure)
     silenced"""
-    class Inverse(nn.Module):
-        def forward(self, x):
-            return torch.linalg.inv(x)
-
     with pytest.raises(ValueError, match=r"torch model Inverse: the ONNX export \(traced on a batch of one sample\) "
                                          r"failed: .*linalg_inv") as info:
         from_torch(Inverse(), np.eye(3)[None])
@@ -433,6 +434,28 @@ def test_export_failure_is_torch_message_without_its_graph(capfd):
     assert "may translate it: torch.onnx.export(model, (x[:1],), path, dynamo=True" in str(info.value)  # the way out
     out, err = capfd.readouterr()
     assert "graph" not in out + err
+
+
+def test_an_export_failing_in_the_models_code_names_the_module_and_line():
+    """torch's tracer raising inside a module's forward (Reformer's reversible layers: 'unordered_map::at', which
+    names nothing): the innermost module running and the model's own line are named; a failure in torch's export
+    passes (the Inverse above) names neither"""
+    class Reversible(nn.Module):
+        def forward(self, x):
+            if torch.jit.is_tracing():  # as torch's tracer raises on Reformer's encoder
+                raise RuntimeError("unordered_map::at")
+            return x
+
+    model = nn.Sequential(nn.Linear(4, 4), nn.Sequential(nn.ReLU(), Reversible()))
+    with pytest.raises(ValueError, match=r"failed: RuntimeError: unordered_map::at, raised in '1\.1' \(Reversible\) "
+                                         r"at test_torch_import\.py line \d+: raise RuntimeError\(\"unordered_map::at"
+                                         r"\"\) \(torch's other exporter"):
+        from_torch(model, np.ones((1, 4)))
+    with pytest.raises(ValueError, match=r"raised in the model's forward \(Reversible\) at test_torch_import"):
+        from_torch(Reversible(), np.ones((1, 4)))
+    with pytest.raises(ValueError, match=r"linalg_inv") as info:
+        from_torch(Inverse(), np.eye(3)[None])
+    assert "raised" not in str(info.value)
 
 
 def test_an_example_the_model_raises_on_is_named_as_not_fitting_without_an_exporter_hint():
@@ -466,8 +489,10 @@ def test_a_module_the_model_does_not_hold_is_named_as_the_cause():
             return self.layers[0](x)
 
     with pytest.raises(ValueError, match=r"Cannot insert a Tensor that requires grad as a constant.*detaching the "
-                                         r"gradient Tensor \(a tensor the forward pass reads is not the model's: a "
-                                         r"module kept in a plain list") as info:
+                                         r"gradient Tensor, raised in the model's forward \(Unregistered\) at "
+                                         r"test_torch_import\.py line \d+: return self\.layers\[0\]\(x\) \(a tensor "
+                                         r"the forward pass reads is not the model's: a module kept in a plain list"
+                                         ) as info:
         from_torch(Unregistered(), np.ones((1, 4)))
     assert len(str(info.value)) < 700  # not the 256 weights
 

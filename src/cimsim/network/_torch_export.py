@@ -14,7 +14,7 @@ import tempfile
 
 from ._torch_distinct import distinct_values, plain_values
 from ._torch_experts import dense_experts
-from ._torch_hints import DYNAMO_HINT, GRAD_CONSTANT, export_hint, routing_hint
+from ._torch_hints import DYNAMO_HINT, GRAD_CONSTANT, export_hint, raised_at, routing_hint
 from ._torch_linalg import linalg_calls
 from ._torch_parametrize import materialised
 from ._torch_rewrites import _registered, functional_calls, onnx_symbolics, tensor_calls
@@ -48,7 +48,7 @@ def export(torch, onnx, model, x, opset: int, name: str, distinct: bool = True):
         except Exception as exc:  # torch raises many types for an unexportable model
             hint = export_hint(torch, model, x, str(exc))
             raise ValueError(f"torch model {name}: the ONNX export (traced on a batch of one sample) failed: "
-                             f"{type(exc).__name__}: {short_message(str(exc))}{hint}") from None
+                             f"{type(exc).__name__}: {short_message(str(exc))}{raised_at(torch, model, exc)}{hint}") from None
         exported = onnx.load(path)  # with the external data of a model past 2 GiB
     if not distinct:
         return exported, routing

@@ -3,11 +3,14 @@
 
 from __future__ import annotations
 
+import os
 import re
+import sysconfig
+import traceback
 
 from ._torch_lookups import renormed_lookups
 
-__all__ = ["DYNAMO_HINT", "GRAD_CONSTANT", "export_hint", "routing_hint", "wrapper_hint"]
+__all__ = ["DYNAMO_HINT", "GRAD_CONSTANT", "export_hint", "raised_at", "routing_hint", "wrapper_hint"]
 
 DYNAMO_HINT = (" (torch's other exporter may translate it: torch.onnx.export(model, (x[:1],), path, dynamo=True, "
                "opset_version=23), which needs onnxscript; then load_network(path))")
@@ -33,6 +36,38 @@ def export_hint(torch, model, x, message: str) -> str:
     return (routing_hint(model, message) or _quantised_hint(model) or _unconverted_hint(model)
             or _mkldnn_hint(message) or _constant_hint(message)
             or _operator_hint(message) or wrapper_hint(torch, model, x) or DYNAMO_HINT)
+
+
+def raised_at(torch, model, exc: BaseException) -> str:
+    """Where in the model's own code the export's tracer raised ``exc``: ', raised in '<module path>' (<class>) at
+    <file> line <n>: <source line>' for the innermost frame outside torch, cimsim and Python's standard library, and
+    the innermost module of ``model`` whose forward was running; '' where no such frame is (torch raised in its
+    export passes, after the trace). torch's message alone ('unordered_map::at' from a custom autograd Function in
+    Reformer's encoder: a networks probe) names neither."""
+    frames = list(zip(traceback.walk_tb(exc.__traceback__), traceback.extract_tb(exc.__traceback__)))[::-1]
+    line = next((summary for _, summary in frames if _models_code(torch, summary.filename)), None)
+    if line is None:
+        return ""
+    paths = {id(m): path for path, m in model.named_modules()}
+    module = next((f.f_locals["self"] for (f, _), _ in frames if id(f.f_locals.get("self")) in paths), None)
+    where = ("" if module is None else f" in '{paths[id(module)]}' ({type(module).__name__})" if paths[id(module)]
+             else f" in the model's forward ({type(module).__name__})")
+    source = " ".join((line.line or "").split())
+    source = f": {source}" if len(source) <= 80 else f": {source[:80]} ..."
+    return f", raised{where} at {os.path.basename(line.filename)} line {line.lineno}{source * (source != ': ')}"
+
+
+def _models_code(torch, filename: str) -> bool:
+    """whether ``filename`` is a model's code: not torch's, cimsim's or Python's standard library (an installed
+    package, a script)"""
+    paths = sysconfig.get_paths()
+    torch_, cimsim_, stdlib, *packages = (os.path.join(os.path.abspath(folder), "") for folder in (
+        os.path.dirname(torch.__file__), os.path.dirname(os.path.dirname(__file__)), paths["stdlib"],
+        paths["purelib"], paths["platlib"]))
+    path = os.path.abspath(filename)
+    package = path.startswith(tuple(packages))  # a package installed under the standard library's folder
+    return not (path.startswith((torch_, cimsim_)) or (path.startswith(stdlib) and not package)
+                or filename.startswith("<"))
 
 
 def routing_hint(model, message: str) -> str:
