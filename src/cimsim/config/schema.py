@@ -186,8 +186,8 @@ class AdcConfig:
     gain_error: float = field(default=0.0, metadata=rule(
         Float(-0.5, 0.5), "relative gain error of every ADC (0.01 = 1 % too large)"))
     inl_lsb: float = field(default=0.0, metadata=rule(
-        Float(0.0, 1e6), "peak integral non-linearity, LSB (a parabolic bow, zero at zero and full scale, away "
-        "from zero: + sign(a) 4 inl u (1 - u), u = min(|a| / full scale, 1))"))
+        Float(0.0, 1e6), "peak integral non-linearity, LSB (a parabolic bow away from zero, zero at 0 and the top "
+        "code: + sign(a) 4 inl u (1 - u), u = min(|a| / (step x top code), 1); docs/adc.md)"))
 
 
 @dataclass(frozen=True)
