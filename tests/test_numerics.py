@@ -852,6 +852,45 @@ def test_results_do_not_depend_on_the_worker_threads(dac, monkeypatch):
         assert runs[0][1] == counts
 
 
+def test_cell_by_cell_read_noise_follows_neither_chunks_threads_refusals_nor_calibrations():
+    """read noise drawn cell by cell is keyed by vector and plane (it had come from one generator in turn: two
+    threads sharing a crossbar interleaved their draws, new numbers on every run; a refused read and a second
+    calibrate used draws up; the chunking moved the outputs: an api probe)"""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from cimsim.config import with_overrides
+
+    cfg = with_overrides(make_config(in_features=40, out_features=12, adc_bits=8),
+                         {"device.read_noise_sigma": 0.02, "device.read_noise_path": "cell", "adc.range": "calibrated"})
+    w, x = data(cfg, batch=120)
+
+    def fresh(**settings):
+        xbar = Crossbar(with_overrides(cfg, settings))
+        xbar.program(w)
+        xbar.calibrate(x)
+        return xbar
+
+    xbar = fresh()
+    a, b = xbar.mvm(x[:70]), xbar.mvm(x[70:])
+    np.testing.assert_array_equal(np.vstack([a, b]), fresh(**{"simulation.batch_size": 7}).mvm(x))
+    xbar = fresh()
+    b2, a2 = xbar.mvm(x[70:]), xbar.mvm(x[:70])
+    for _ in range(3):
+        xbar = fresh()
+        with ThreadPoolExecutor(2) as pool:
+            pair = list(pool.map(xbar.mvm, [x[:70], x[70:]]))
+        assert any(all(map(np.array_equal, pair, turn)) for turn in ((a, b), (a2, b2)))
+    xbar, bad = fresh(**{"simulation.batch_size": 7}), x.copy()
+    bad[30, 0] = np.nan
+    with pytest.raises(ValueError, match="NaN"):
+        xbar.mvm(bad)
+    np.testing.assert_array_equal(xbar.mvm(x[:70]), a)
+    setting = xbar.adc
+    xbar.calibrate(x)
+    np.testing.assert_array_equal(xbar.adc.lsb, setting.lsb)
+    assert not np.array_equal(a, fresh(**{"device.read_noise_path": "output"}).mvm(x[:70]))
+
+
 def test_bent_planes_of_exact_cells_do_not_depend_on_the_batch_split():
     """a non-linear I-V curve bends the planes of multi-level reads into non-integer currents: their float32 sums
     round even where the cells hold integer levels, so they too run in aligned blocks (they had not: the outputs

@@ -82,9 +82,18 @@ def test_replicated_layers_split_over_workers_equal_one_process_and_keep_the_ene
     assert not same(one, simulate_network(config(**{"device.program_sigma": 0.05, "workload.vectors": 130})))
 
 
-def test_cell_noise_path_refuses_to_split():
-    with pytest.raises(ValueError, match="read_noise_path = 'cell' draws its noise in order"):
-        simulate_network(config(**{"device.read_noise_path": "cell"}), workers=2)
+def test_cell_noise_path_split_over_workers_equals_one_process():
+    """read noise drawn cell by cell is keyed by vector and plane, as the output-referred path's (it had drawn from
+    one generator in turn, so a split run was refused and the chunking moved its numbers: an api probe)"""
+    settings = {"adc.range": "calibrated", "device.read_noise_sigma": 0.05, "workload.vectors": 50,
+                "simulation.batch_size": 20}
+    output = with_overrides(load_config(ROOT / "configs" / "digits-mlp.toml"), settings)
+    cfg = with_overrides(output, {"device.read_noise_path": "cell"})
+    one, split = simulate_network(cfg), simulate_network(cfg, workers=2)
+    assert same(one, split)
+    whole = simulate_network(with_overrides(cfg, {"simulation.batch_size": 50}))
+    assert [(x.adc_clipped, x.vs_digital) for x in whole.layers] == [(x.adc_clipped, x.vs_digital) for x in one.layers]
+    assert not same(one, simulate_network(output))
 
 
 def test_cli_splits_networks_only():

@@ -29,7 +29,7 @@ import numpy as np
 
 from .argcheck import checked_types
 from .accuracy import ErrorStats
-from .config.modes import Dataset, ReadNoisePath, SignedInputs, WorkloadKind
+from .config.modes import Dataset, SignedInputs, WorkloadKind
 from .config.schema import Config
 from .counts import Counts
 from .errors import ConfigError
@@ -303,10 +303,6 @@ def _ranges(config: Config, n: int, workers: int | None, scheduler: str | None) 
                       "start worker processes; the samples run in this process, with the same results (a "
                       "concurrent.futures.ProcessPoolExecutor's workers may start them)", RuntimeWarning, stacklevel=2)
         parts = 1
-    if parts > 1 and config.device.read_noise_sigma > 0 and config.device.read_noise_path == ReadNoisePath.CELL:
-        raise ConfigError(config.source, [("device.read_noise_path", (
-            "device.read_noise_path = 'cell' draws its noise in order, so a run split over workers (--workers, "
-            "--scheduler) would differ from one process; use the output-referred path or one worker"))])
     edges = [min(n, size * (n_chunks * k // parts)) for k in range(parts + 1)]
     return [(a, b) for a, b in zip(edges, edges[1:]) if b > a]
 

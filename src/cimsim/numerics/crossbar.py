@@ -12,8 +12,8 @@ Randomness: device draws (programming) come from ``default_rng([seed, 2, *key])`
 entries stay below 2**32, as numpy splits larger ints into words). Output-referred read noise comes from counter-based
 streams, one per (conversion group, vector number, plane), keyed by ``SeedSequence([seed, 3, *key, group, purpose])``:
 the same config, seed and key give the same numbers whatever the chunk size or thread count, and every read (after
-``reset_counts`` or reprogramming too) draws fresh noise. The cell-by-cell path draws from ``default_rng([seed, 3,
-*key])`` (``[seed, 6, 3, len(key), *key]``) in turn.
+``reset_counts`` or reprogramming too) draws fresh noise. The cell-by-cell path draws each plane row's cells from
+a generator of the same key, vector and plane (:func:`.noise.cell_rng`), so it too follows neither.
 """
 
 from __future__ import annotations
@@ -77,8 +77,8 @@ class Crossbar:
             if not isinstance(value, tuple) or not all(is_int(k) and 0 <= k < 2**32 for k in value):
                 raise ValueError(f"{name} must be a tuple of ints in [0, 2**32) (e.g. (trial, layer)); got {value!r}")
         self._read_key = tuple(read_key)
-        self._program_rng, self._read_rng = (np.random.default_rng(  # 4 words or more, as numpy pads none (module doc)
-            [seed, tag, *k] if len(k) > 1 else [seed, 6, tag, len(k), *k]) for tag, k in ((2, key), (3, read_key)))
+        self._program_rng = np.random.default_rng(  # 4 words or more, as numpy pads none (module doc)
+            [seed, 2, *key] if len(key) > 1 else [seed, 6, 2, len(key), *key])
         self.programming_counts = Counts(dac_bits=self.plan.dac_bits, adc_bits=self.plan.adc_bits)
         self.adc: AdcSetting | None = None
         self.layer: ProgrammedLayer | None = None
@@ -147,10 +147,12 @@ class Crossbar:
         sigma = device.read_noise_sigma * self.plan.max_level if device.read_noise_path == ReadNoisePath.OUTPUT else 0.0
         return output_noise_std(sigma, self.layer.noise_weight, row_sq, self._ktc_std[group])
 
-    def _cell_noise(self, sums: np.ndarray, x: np.ndarray) -> None:
-        """Add read noise drawn cell by cell on every read (the slow, obvious path, for checks)."""
+    def _cell_noise(self, sums: np.ndarray, x: np.ndarray, key: np.uint64, first_vector: int) -> None:
+        """Add read noise drawn cell by cell on every read (the slow, obvious path, for checks) to the plane rows
+        ``x`` of vectors ``first_vector`` on, from the streams of ``key`` (:func:`.noise.cell_rng`)."""
         add_cell_noise(sums, x, self.config.device.read_noise_sigma * self.plan.max_level, self.layer.noise_cells,
-                       self.layer.col_w.size, self.layer.combine, self._read_rng, self._slice_refs)
+                       self.layer.col_w.size, self.layer.combine, (key, first_vector, len(x) // self.plan.n_planes),
+                       self._slice_refs)
 
     def _noisy_sums(self, planes2d: np.ndarray, row_sq: np.ndarray, group: int, purpose: int) -> np.ndarray:
         """Column sums of one conversion group for every plane row, read noise added (float64): what the ADCs see"""
@@ -162,7 +164,7 @@ class Crossbar:
                                     self._noise_std(row_sq[group], group), self._noise_key(group, purpose), 0,
                                     self._col_refs)
         if self._cell_noise_path:  # as in _rows: drawn cell by cell, on top of any kT/C noise
-            self._cell_noise(sums, planes2d[:, start:stop])
+            self._cell_noise(sums, planes2d[:, start:stop], self._noise_key(group, purpose), 0)
         return sums
 
     def calibrate(self, inputs, percentile: float | None = None) -> AdcSetting:
@@ -269,7 +271,7 @@ class Crossbar:
             sums = group_sums(planes2d, live, g, start, stop, self.layer.matrix, self._integer, first_vector,
                               self.layer.exact_sums)
             if self._cell_noise_path:
-                self._cell_noise(sums, planes2d[:, start:stop])
+                self._cell_noise(sums, planes2d[:, start:stop], self._noise_key(g, 0), first_vector)
             noise_std, plane_w = (self._noise_std(row_sq[g], g) if self._output_noise else empty), p.plane_weights
             if p.plane_accumulation or (self._output_noise and self._col_refs is not None):  # noise, then convert
                 sums, std, noise_std = sums.astype(np.float64), noise_std, empty  # (ADC kernel: unshared noise)

@@ -14,7 +14,8 @@ from ..argcheck import checked_types
 from ..config.modes import ArrayFamily
 from ..mapping import Plan
 
-__all__ = ["BOLTZMANN_J_PER_K", "KTC_TEMPERATURE_K", "ktc_noise_std", "noise_key", "output_noise_std", "add_cell_noise"]
+__all__ = ["BOLTZMANN_J_PER_K", "KTC_TEMPERATURE_K", "ktc_noise_std", "noise_key", "output_noise_std", "add_cell_noise",
+           "cell_rng"]
 
 BOLTZMANN_J_PER_K = 1.380649e-23
 """Boltzmann constant, J/K (SI, exact since 2019)"""
@@ -63,15 +64,29 @@ def output_noise_std(sigma_level: float, noise_weight: float, row_sq: np.ndarray
     return np.sqrt(noise_weight * (sigma_level ** 2 * row_sq + ktc_std ** 2))
 
 
+def cell_rng(key: np.uint64, vector: int, plane: int) -> np.random.Generator:
+    """the cell-by-cell read noise of one plane row: a generator of its own, keyed by the row group's ``key``
+    (:func:`noise_key`), the vector's number and the plane (fixed-width 32-bit words: no two rows share a seed), as
+    the output-referred streams are, so draws follow neither the chunking nor the threads nor an earlier refused
+    read or calibration (one generator of the crossbar, drawn in turn, had followed all four: a probe)"""
+    key, vector = int(key), int(vector)
+    return np.random.default_rng([4, key & 0xFFFFFFFF, key >> 32, vector & 0xFFFFFFFF, vector >> 32, plane])
+
+
 def add_cell_noise(sums: np.ndarray, x: np.ndarray, sigma_level: float, cells_per_conversion: int, n_cols: int,
-                   combine: np.ndarray | None, rng: np.random.Generator, shared: np.ndarray | None = None) -> None:
+                   combine: np.ndarray | None, streams: tuple[np.uint64, int, int],
+                   shared: np.ndarray | None = None) -> None:
     """Add read noise drawn cell by cell on every read (the slow, obvious path, for checks) to the first ``n_cols``
     sums of each row of ``sums``: a pair's two cells subtract, summed slice columns add with ``combine``'s weights.
-    ``shared`` (per slice column, from 0): the pair's second cells are those of a reference column shared by every
-    slice column naming it (one draw per cell and read), not a column of their own."""
+    ``x``'s rows are plane rows, plane-major: row p x batch + b is vector first + b's plane p, its draws
+    :func:`cell_rng`'s for ``streams`` = (key, first, batch). ``shared`` (per slice column, from 0): the pair's
+    second cells are those of a reference column shared by every slice column naming it (one draw per cell and
+    read), not a column of their own."""
     per_slice = n_cols if combine is None else combine.shape[0]
     n_shared = 0 if shared is None else int(shared.max()) + 1
+    key, first, batch = streams
     for row in range(x.shape[0]):
+        rng = cell_rng(key, first + row % batch, row // batch)
         if shared is None:
             cells = rng.standard_normal((cells_per_conversion, x.shape[1], per_slice))
             noise = cells[0] - cells[1] if cells_per_conversion == 2 else cells[0]

@@ -30,7 +30,6 @@ from ..config import Config, config_to_dict, with_overrides
 from ..config.load import is_template
 from ..config.rules import Float
 from ..errors import ConfigError
-from ..numerics.products import cell_noise
 from .axis_values import OVERRIDE
 from .data_files import file_digests
 from .metrics import error_text, unread_fields
@@ -112,14 +111,10 @@ def identity(config: Config, kind: str = "functional") -> dict[str, Any]:
     """What a point's id hashes: the config's tables (``config_to_dict``) less its name (a label: a renamed copy of
     the base had made every finished row stale) and the :func:`unhashed_fields`; where it names data files, the
     sha256 of each file's contents (``"file_sha256"``: dotted field -> hex digest); ``"kind": "analytic"`` where the
-    sweep's ``kind`` is analytic, whose numbers are not a simulation's. A functional point drawing read noise cell
-    by cell keeps its batch size: its noise follows the chunking (docs/design.md; a resume had taken rows
-    of another batch size, numbers no run of the spec gives)."""
+    sweep's ``kind`` is analytic, whose numbers are not a simulation's."""
     data = config_to_dict(config)
     data.pop("name", None)
     unhashed = {field.partition(".")[2] for field in unhashed_fields(kind)}
-    if kind == "functional" and cell_noise(config.device):
-        unhashed.discard("batch_size")
     data["simulation"] = {k: v for k, v in data["simulation"].items() if k not in unhashed}
     files = file_digests(data["workload"])
     data = {**data, "file_sha256": files} if files else data
