@@ -458,6 +458,46 @@ def test_an_export_failing_in_the_models_code_names_the_module_and_line():
     assert "raised" not in str(info.value)
 
 
+def test_a_model_empty_on_one_sample_is_refused_before_the_export():
+    """a sequence-first attention or transformer that splits its input along the first axis returns nothing on one
+    sample, the export's: torch's exporter had divided by zero there and killed the process (SIGFPE: a networks
+    probe); a dynamic-RoPE Llama's max_seq_len_cached is given back after the export (a plain number forward
+    updates: left at the example's length, the model had skipped its rescaling after from_torch)"""
+    class SequenceFirst(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.attention = nn.MultiheadAttention(16, 2)
+
+        def forward(self, x):
+            return self.attention(x[4:], x[:4], x[:4])[0]
+
+    class Encoded(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.t = nn.Transformer(16, 2, 1, 1, 32, dropout=0.0)
+
+        def forward(self, x):
+            return self.t(x[:6], x[6:])
+
+    for model in (SequenceFirst(), Encoded()):
+        with pytest.raises(ValueError, match=r"its output on one sample \(the example's first, which the export "
+                                             r"traces\) is empty, of shape \(0, 2, 16\), but not on the example's 10.*batch_first=True"):
+            from_torch(model.eval(), torch.randn(10, 2, 16))
+
+    class Cached(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.linear, self.length = nn.Linear(4, 4), 16
+
+        def forward(self, x):
+            self.length = max(self.length, x.shape[-1] * 6)
+            return self.linear(x) / self.length
+
+    model = Cached()
+    from_torch(model, np.ones((1, 4)))
+    assert model.length == 16
+
+
 def test_an_example_the_model_raises_on_is_named_as_not_fitting_without_an_exporter_hint():
     """the model's own forward pass (eval mode, no_grad) raising on the example: the example does not fit, with
     torch's error (a wrong sample shape had been told to try torch's dynamo exporter, which fails as well); a

@@ -1,5 +1,5 @@
 """The state of a PyTorch model that :func:`~cimsim.network.torch_import.from_torch` gives back after each forward
-pass it runs (the export's trace, the checks): each module's mode and each buffer's values.
+pass it runs (the export's trace, the checks): each module's mode, each buffer's values and each plain number.
 
 Buffers are copied before and written back after (a counter or a running statistic that ``forward`` updates,
 BatchNorm's in training mode): they are small beside the weights. Parameters are not copied (a copy of a large
@@ -37,20 +37,31 @@ _RNN_KINDS = ("RNNBase", "LSTM", "GRU", "RNN")
 """recurrent layers, whose dropout falls between stacked layers only"""
 
 
+_SCALARS = (int, float, bool, str, type(None))
+"""types of a module's plain attributes that :func:`evaluated` gives back (a cached tensor stays: a module may
+drop it on ``train()`` and cache it again, HF LeViT's attention biases)"""
+
+
 @contextlib.contextmanager
 def evaluated(model, torch):
     """the model in eval mode; afterwards each of its modules given back its own mode (``model.train(mode)`` would
-    set every submodule to the top module's; a module without one, a frozen TorchScript module's, is left as it is)
-    and each buffer its object and values (a buffer ``forward`` reassigns or updates in place)"""
+    set every submodule to the top module's; a module without one, a frozen TorchScript module's, is left as it is),
+    each buffer its object and values (a buffer ``forward`` reassigns or updates in place) and each plain number or
+    text attribute its value"""
     modes = [(module, module.training) for module in model.modules() if hasattr(module, "training")]
     buffers = [(module, name, buffer, buffer.detach().clone()) for module in model.modules()
                for name, buffer in module.named_buffers(recurse=False)]
+    scalars = [(module, name, value) for module in model.modules() for name, value in vars(module).items()
+               if type(value) in _SCALARS and name != "training"]
     model.eval()
     try:
         yield model
     finally:
         for module, training in modes:
             module.training = training
+        for module, name, value in scalars:  # a number forward updates beside a buffer (a rotary embedding's
+            if vars(module).get(name, value) is not value:  # max_seq_len_cached: left at the example's length,
+                setattr(module, name, value)  # Llama's dynamic RoPE skipped its rescaling after: a probe)
         with torch.no_grad():
             for module, name, buffer, values in buffers:
                 if getattr(module, name, None) is not buffer:

@@ -95,6 +95,7 @@ def _export(model, x, ids: bool, name: str, torch, onnx, retried: bool = False) 
     the model's own code), or a ValueError: torch's where the export fails (saying the example was taken as token
     ids where a float model fails on integers, or that the example does not fit where the model itself raises on
     it), or one saying that the model's output does not depend on its input"""
+    _refuse_sequence_first(model, x, name, torch)
     try:
         with evaluated(model, torch), warnings.catch_warnings(record=True) as caught:  # no torch.no_grad: it
             warnings.simplefilter("always")  # would select fused kernels (the transformer fast path) of no ONNX form
@@ -135,12 +136,39 @@ def _takes_floats(model, x, torch) -> bool:
 def _forward_error(model, sample, torch) -> Exception | None:
     """what the model's own forward pass (eval mode, no_grad, its tables not renormalised in place:
     :func:`renormed_lookups`) raises on a copy of ``sample`` (a model may write into its input), else None"""
+    return _forward(model, sample, torch)[1]
+
+
+def _forward(model, sample, torch) -> tuple:
+    """(the output, None) of the model's own forward pass on a copy of ``sample`` (:func:`_forward_error`), or
+    (None, what it raised)"""
     with evaluated(model, torch), renormed_lookups(torch), torch.no_grad():
         try:
-            model(sample.clone())
+            return model(sample.clone()), None
         except Exception as exc:  # the model's own code may raise anything on an input it rejects
-            return exc
-    return None
+            return None, exc
+
+
+def _empty_output(model, x, torch) -> tuple | None:
+    """the shape of an empty tensor among the outputs of the model's forward pass on ``x``, else None"""
+    output = _forward(model, x, torch)[0]
+    outputs = (output.values() if isinstance(output, Mapping) else output if isinstance(output, (tuple, list))
+               else [output])
+    return next((tuple(t.shape) for t in outputs if isinstance(t, torch.Tensor) and t.numel() == 0), None)
+
+
+def _refuse_sequence_first(model, x, name: str, torch) -> None:
+    """A ValueError where the model returns an empty tensor on one sample, the export's, but not on the example (a
+    sequence-first attention or transformer, nn.MultiheadAttention(...)(x[4:], x[:4], x[:4]), splits its sequence
+    where the batch is meant: torch's exporter then divides by zero and kills the process, SIGFPE: a networks probe;
+    a model empty on any batch is left to the import, which names the node that empties it)"""
+    empty = _empty_output(model, x[:1], torch)
+    if empty is not None and len(x) > 1 and _empty_output(model, x, torch) is None:
+        raise ValueError(f"torch model {name}: its output on one sample (the example's first, which the export "
+                         f"traces) is empty, of shape {empty}, but not on the example's {len(x)}: a model whose first "
+                         "axis is not the batch (a sequence-first nn.MultiheadAttention, nn.Transformer or RNN: "
+                         "batch_first=False) does so, splitting its sequence where the batch is meant; give a "
+                         "batch-first model (batch_first=True, inputs (batch, sequence, features))")
 
 
 def _unwrapped(model, torch):
