@@ -804,3 +804,16 @@ def test_an_integer_option_given_no_integer_says_an_integer_is_wanted(args):
     result = invoke(*args)
     assert result.exit_code == 2 and f"'{args[-1]}' is not a valid integer." in result.output
     assert "integer range" not in result.output
+
+
+def test_a_value_given_with_set_is_marked_so_in_checks_after_loading():
+    """a layer's weights beyond baseline.dram_gb (checked after loading) named the config file, and price-model's
+    its package preset, neither of which holds the value; price-model had turned it into a usage error: a baseline
+    probe"""
+    estimate = invoke("estimate", DEFAULT, "--set", "baseline.dram_gb=1e-5")
+    assert estimate.exit_code == 2
+    assert "do not fit in 'baseline.dram_gb' (1e-05 GB) (given as an override)" in estimate.output
+    priced = invoke("price-model", "resnet18", "--set", "baseline.dram_gb = 1e-5")
+    assert priced.exit_code == 2 and "Usage:" not in priced.output
+    assert re.search(r"error: .*rram-default\.toml: model 'resnet18': its [\d,]+ parameters at 8 bits .* do not fit in "
+                     r"'baseline.dram_gb' \(1e-05 GB\) \(given as an override\)$", priced.output.strip())

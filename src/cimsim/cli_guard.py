@@ -61,6 +61,15 @@ def in_numba_cache(exc: BaseException) -> bool:
         place in str(e) for e in (exc.__cause__, exc.__context__) if e is not None)
 
 
+def _overrides_marked(exc: ConfigError) -> ConfigError:
+    """``exc`` with each problem of a field the command's ``--set`` gave marked "(given as an override)", where a
+    check after loading (a layer's weights beyond baseline.dram_gb) named the config file alone, or price-model's
+    package preset, neither of which holds the value: a baseline probe"""
+    given = {setting.partition("=")[0].strip() for setting in click.get_current_context().params.get("settings") or ()}
+    return ConfigError(exc.source, [(f, f"{m} (given as an override)" if f in given and "as an override" not in m
+                                     else m) for f, m in exc.errors])
+
+
 def guarded(fn):
     """Turn the errors a user can cause into one clear message and an exit code (``--debug``: the traceback; a bad
     config or a missing extra: 2); a closed stdout (``| head``) ends the command quietly; Ctrl-C exits with 130,
@@ -86,7 +95,7 @@ def guarded(fn):
             if from_ctrl_c(exc):  # a module a Ctrl-C stopped loading (scipy's, onnx's): the Ctrl-C's exit
                 _stopped("stopped: interrupted.")
             if isinstance(exc, ConfigError) or _missing_extra(exc):
-                fail(exc, 2)
+                fail(_overrides_marked(exc) if isinstance(exc, ConfigError) else exc, 2)
             if isinstance(exc, UnicodeEncodeError) and sys.getfilesystemencoding().lower() not in ("utf-8", "utf8"):
                 fail(RuntimeError(f"{exc.object[exc.start:exc.end]!r} (in a path or name) cannot be written in this "
                                   f"system's {sys.getfilesystemencoding()} file names (its locale): run under a "

@@ -12,6 +12,7 @@ import click
 from .cli_checks import check_not_inputs, check_suffix
 from .cli_guard import OneLineErrors, OutputPath, guarded, is_stdout
 from .cli_settings import Integers, settings_overrides
+from .errors import ConfigError
 
 __all__ = ["price_model_command"]
 
@@ -90,6 +91,8 @@ def price_model_command(model_name, config_path, seq_len, phase, kv_cache, chips
                               sequences=sequences if m.phase == "decode" else 1,
                               activation_products=activation_products) for m in models]
     except ValueError as exc:  # a shape the options ask for: a seq_len too long, too few chips (DoesNotFitError)
+        if isinstance(exc, ConfigError):  # the design's (weights beyond baseline.dram_gb): named as the guard does
+            raise
         raise click.UsageError(re.sub(r"\b(seq_len|image_side)\b", lambda m: "--" + m[1].replace("_", "-"),
                                       str(exc))) from None  # named as the options are, not the API's arguments
     to_err = is_stdout(output)  # -o /dev/stdout: stdout holds the JSON alone
@@ -145,7 +148,6 @@ def _priced_config(path: str | None, overrides: dict) -> tuple:
     from .config.keys import as_written
     from .config.presets_merge import dotted_settings
     from .config.toml_file import read_toml
-    from .errors import ConfigError
     from .sweep.axis_values import field_error
 
     overrides = dotted_settings(overrides, str(path or "--set"))  # a table given whole: its fields, as the warning's
