@@ -453,13 +453,17 @@ def test_data_in_memory_are_named_not_a_config_field():
 @pytest.mark.parametrize("w_scale, x_scale, tiny_row", [(1e-160, 1e-160, None), (1.0, 1e-310, None),
                                                          (1e-310, 1.0, None), (1.0, 1.0, 1e-320)])
 def test_data_so_small_that_float64_loses_them_is_refused(w_scale, x_scale, tiny_row):
-    """products below 1e-300 would be subnormal, a few bits each, and the float reference with them: an error of
-    0 / 0 or a wrong one, refused instead; one tiny vector among normal ones is enough (each has its own scale)"""
+    """peak products below 1e-300, 8 decades above float64's smallest normal number: the products of the smaller
+    values would be subnormal, a few bits each, and the float reference with them: an error of 0 / 0 or a wrong
+    one, refused instead, the floor said to be a margin (it had called 1e-300 itself subnormal: an api probe); one
+    tiny vector among normal ones is enough (each has its own scale)"""
     rng = np.random.default_rng(5)
     w, x = rng.standard_normal((8, 32)) * w_scale, rng.standard_normal((4, 32)) * x_scale
     if tiny_row is not None:
         x[2] *= tiny_row
-    message = r"^weights and inputs: values this small underflow float64 \(an output's peak"
+    message = (r"^weights and inputs: values this small underflow float64 \(an output's peak.*below 1e-300, the "
+               r"margin kept above float64's smallest normal number, 2\.2e-308: the products of values 1e-8 of these "
+               r"peaks would be subnormal")
     with pytest.raises(ValueError, match=message):
         cimsim.simulate(DEFAULT, weights=w, inputs=x)
 

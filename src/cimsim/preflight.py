@@ -152,9 +152,10 @@ def check_magnitudes(config: Config, fields: tuple[str | None, str | None], w_pe
         if not w_min * x_min < MAGNITUDE_FLOOR:
             return
         why = (f"values this small underflow float64 (an output's peak |weight| {w_min:.3g} x a vector's peak "
-               f"|input| {x_min:.3g} = {_decade(w_min, x_min)}, below {MAGNITUDE_FLOOR:.0e}: the products would be "
-               "subnormal, a few bits each, and so would the float reference); scale the data up (only ratios matter "
-               "to the quantised crossbars)")
+               f"|input| {x_min:.3g} = {_decade(w_min, x_min)}, below {MAGNITUDE_FLOOR:.0e}, the margin kept above "
+               "float64's smallest normal number, 2.2e-308: the products of values 1e-8 of these peaks would be "
+               "subnormal, a few bits each, and so would the float reference's); scale the data up (only ratios "
+               "matter to the quantised crossbars)")
         sides = (w_min < MAGNITUDE_FLOOR ** 0.5, x_min < MAGNITUDE_FLOOR ** 0.5)
     named = [field for field, out in zip(fields, sides) if out]
     if None in named:
@@ -274,8 +275,9 @@ def _underflow_blame(network: Network, small: _Underflow, w_min: dict) -> tuple[
             network_at_fault = w < MAGNITUDE_FLOOR ** 0.5
     return network_at_fault, (
         f"values this small underflow float64 (matrix layer {index}'s peak |weight| {w:.3g} x an input vector's peak "
-        f"|x| {x:.3g} = {_decade(w, x)}, below {MAGNITUDE_FLOOR:.0e}: the float reference's products would be "
-        f"subnormal, a few bits each); scale the {'network weights' if network_at_fault else 'inputs'} up (only "
+        f"|x| {x:.3g} = {_decade(w, x)}, below {MAGNITUDE_FLOOR:.0e}, the margin kept above float64's smallest "
+        "normal number, 2.2e-308: the float reference's products of values 1e-8 of these peaks would be subnormal, "
+        f"a few bits each); scale the {'network weights' if network_at_fault else 'inputs'} up (only "
         "ratios matter to the crossbars)")
 
 
