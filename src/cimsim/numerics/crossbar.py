@@ -148,8 +148,7 @@ class Crossbar:
         return output_noise_std(sigma, self.layer.noise_weight, row_sq, self._ktc_std[group])
 
     def _cell_noise(self, sums: np.ndarray, x: np.ndarray, key: np.uint64, first_vector: int) -> None:
-        """Add read noise drawn cell by cell on every read (the slow, obvious path, for checks) to the plane rows
-        ``x`` of vectors ``first_vector`` on, from the streams of ``key`` (:func:`.noise.cell_rng`)."""
+        """read noise cell by cell (the slow, obvious path) on plane rows ``x``, vectors ``first_vector`` on, of key"""
         add_cell_noise(sums, x, self.config.device.read_noise_sigma * self.plan.max_level, self.layer.noise_cells,
                        self.layer.col_w.size, self.layer.combine, (key, first_vector, len(x) // self.plan.n_planes),
                        self._slice_refs)
