@@ -813,6 +813,8 @@ def test_a_value_given_with_set_is_marked_so_in_checks_after_loading():
     estimate = invoke("estimate", DEFAULT, "--set", "baseline.dram_gb=1e-5")
     assert estimate.exit_code == 2
     assert "do not fit in 'baseline.dram_gb' (1e-05 GB) (given as an override)" in estimate.output
+    table = invoke("estimate", DEFAULT, "--set", "baseline={dram_gb=1e-5}")  # a table given whole
+    assert table.exit_code == 2 and "(1e-05 GB) (given as an override)" in table.output
     priced = invoke("price-model", "resnet18", "--set", "baseline.dram_gb = 1e-5")
     assert priced.exit_code == 2 and "Usage:" not in priced.output
     assert re.search(r"error: .*rram-default\.toml: model 'resnet18': its [\d,]+ parameters at 8 bits .* do not fit in "

@@ -891,6 +891,23 @@ def test_cell_by_cell_read_noise_follows_neither_chunks_threads_refusals_nor_cal
     assert not np.array_equal(a, fresh(**{"device.read_noise_path": "output"}).mvm(x[:70]))
 
 
+def test_cell_noise_draws_each_plane_rows_cells_from_its_own_generator():
+    """add_cell_noise resets one generator vector by vector (a fresh one per plane row had doubled the path's time
+    on narrow layers: a review): a vector's draws are cell_rng's of its number, fresh, its planes in turn"""
+    from cimsim.numerics.noise import add_cell_noise, cell_rng
+
+    rng = np.random.default_rng(3)
+    x, key, first, batch = rng.integers(0, 4, (6, 5)).astype(np.float32), np.uint64(2**63 + 11), 2**40, 3
+    sums = np.zeros((6, 4))
+    add_cell_noise(sums, x, 0.5, 2, 4, None, (key, first, batch))
+    for b in range(batch):
+        rng = cell_rng(key, first + b)
+        for row in (b, b + batch):
+            cells = rng.standard_normal((2, 5, 4))
+            np.testing.assert_allclose(sums[row], 0.5 * (x[row].astype(np.float64) @ (cells[0] - cells[1])),
+                                       rtol=1e-15)
+
+
 def test_bent_planes_of_exact_cells_do_not_depend_on_the_batch_split():
     """a non-linear I-V curve bends the planes of multi-level reads into non-integer currents: their float32 sums
     round even where the cells hold integer levels, so they too run in aligned blocks (they had not: the outputs

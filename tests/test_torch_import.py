@@ -456,6 +456,11 @@ def test_an_export_failing_in_the_models_code_names_the_module_and_line():
     with pytest.raises(ValueError, match=r"linalg_inv") as info:
         from_torch(Inverse(), np.eye(3)[None])
     assert "raised" not in str(info.value)
+    namespace = {"nn": nn, "torch": torch}  # a model whose code has no file: its module alone (a review)
+    exec("class Exec(nn.Module):\n    def forward(self, x):\n        if torch.jit.is_tracing():\n"
+         "            raise RuntimeError('unordered_map::at')\n        return x\n", namespace)
+    with pytest.raises(ValueError, match=r"unordered_map::at, raised in '1' \(Exec\) \(torch's other"):
+        from_torch(nn.Sequential(nn.Linear(4, 4), namespace["Exec"]()), np.ones((1, 4)))
 
 
 def test_a_model_empty_on_one_sample_is_refused_before_the_export():
@@ -484,18 +489,29 @@ def test_a_model_empty_on_one_sample_is_refused_before_the_export():
                                              r"traces\) is empty, of shape \(0, 2, 16\), but not on the example's 10.*batch_first=True"):
             from_torch(model.eval(), torch.randn(10, 2, 16))
 
+    class Tail(nn.Linear):
+        def __init__(self):
+            super().__init__(4, 4)
+
+        def forward(self, x):
+            return super().forward(x[1:])
+
     class Cached(nn.Module):
         def __init__(self):
             super().__init__()
-            self.linear, self.length = nn.Linear(4, 4), 16
+            self.linear, self.length, self.cache = nn.Linear(4, 4), 16, None
 
         def forward(self, x):
-            self.length = max(self.length, x.shape[-1] * 6)
+            self.length, self.cache = max(self.length, x.shape[-1] * 6), torch.ones(4)  # (a tensor cached stays)
             return self.linear(x) / self.length
 
     model = Cached()
     from_torch(model, np.ones((1, 4)))
-    assert model.length == 16
+    assert model.length == 16 and torch.equal(model.cache, torch.ones(4))
+    with pytest.raises(ValueError, match=r"is empty, of shape \(0, 4\), but not on the example's 3: the model takes "
+                                         r"its first axis for something other than the batch .* or a slice of the "
+                                         r"batch, x\[1:\]\)"):
+        from_torch(Tail(), np.ones((3, 4)))
 
 
 def test_an_example_the_model_raises_on_is_named_as_not_fitting_without_an_exporter_hint():

@@ -66,8 +66,8 @@ def _overrides_marked(exc: ConfigError) -> ConfigError:
     check after loading (a layer's weights beyond baseline.dram_gb) named the config file alone, or price-model's
     package preset, neither of which holds the value: a baseline probe"""
     given = {setting.partition("=")[0].strip() for setting in click.get_current_context().params.get("settings") or ()}
-    return ConfigError(exc.source, [(f, f"{m} (given as an override)" if f in given and "as an override" not in m
-                                     else m) for f, m in exc.errors])
+    return ConfigError(exc.source, [(f, f"{m} (given as an override)" if (f in given or f.partition(".")[0] in given)
+                                     and "as an override" not in m else m) for f, m in exc.errors])  # a table whole
 
 
 def guarded(fn):

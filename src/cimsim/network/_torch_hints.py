@@ -41,17 +41,19 @@ def export_hint(torch, model, x, message: str) -> str:
 def raised_at(torch, model, exc: BaseException) -> str:
     """Where in the model's own code the export's tracer raised ``exc``: ', raised in '<module path>' (<class>) at
     <file> line <n>: <source line>' for the innermost frame outside torch, cimsim and Python's standard library, and
-    the innermost module of ``model`` whose forward was running; '' where no such frame is (torch raised in its
-    export passes, after the trace). torch's message alone ('unordered_map::at' from a custom autograd Function in
+    the innermost module of ``model`` whose forward was running (either alone where the other is not: a module of
+    torch's own, code of no file); '' where neither is (torch raised in its export passes, after the trace). torch's message alone ('unordered_map::at' from a custom autograd Function in
     Reformer's encoder: a networks probe) names neither."""
     frames = list(zip(traceback.walk_tb(exc.__traceback__), traceback.extract_tb(exc.__traceback__)))[::-1]
     line = next((summary for _, summary in frames if _models_code(torch, summary.filename)), None)
-    if line is None:
-        return ""
     paths = {id(m): path for path, m in model.named_modules()}
     module = next((f.f_locals["self"] for (f, _), _ in frames if id(f.f_locals.get("self")) in paths), None)
+    if line is None and module is None:
+        return ""
     where = ("" if module is None else f" in '{paths[id(module)]}' ({type(module).__name__})" if paths[id(module)]
              else f" in the model's forward ({type(module).__name__})")
+    if line is None:  # code of no file (exec'd): the module alone
+        return f", raised{where}"
     source = " ".join((line.line or "").split())
     source = f": {source}" if len(source) <= 80 else f": {source[:80]} ..."
     return f", raised{where} at {os.path.basename(line.filename)} line {line.lineno}{source * (source != ': ')}"

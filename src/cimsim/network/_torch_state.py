@@ -37,9 +37,9 @@ _RNN_KINDS = ("RNNBase", "LSTM", "GRU", "RNN")
 """recurrent layers, whose dropout falls between stacked layers only"""
 
 
-_SCALARS = (int, float, bool, str, type(None))
-"""types of a module's plain attributes that :func:`evaluated` gives back (a cached tensor stays: a module may
-drop it on ``train()`` and cache it again, HF LeViT's attention biases)"""
+_SCALARS = (int, float, bool, str)
+"""types of a module's plain attributes that :func:`evaluated` gives back (a cached tensor stays, one that was None
+before too: a module may drop it on ``train()`` and cache it again, HF LeViT's attention biases)"""
 
 
 @contextlib.contextmanager

@@ -165,10 +165,11 @@ def _refuse_sequence_first(model, x, name: str, torch) -> None:
     empty = _empty_output(model, x[:1], torch)
     if empty is not None and len(x) > 1 and _empty_output(model, x, torch) is None:
         raise ValueError(f"torch model {name}: its output on one sample (the example's first, which the export "
-                         f"traces) is empty, of shape {empty}, but not on the example's {len(x)}: a model whose first "
-                         "axis is not the batch (a sequence-first nn.MultiheadAttention, nn.Transformer or RNN: "
-                         "batch_first=False) does so, splitting its sequence where the batch is meant; give a "
-                         "batch-first model (batch_first=True, inputs (batch, sequence, features))")
+                         f"traces) is empty, of shape {empty}, but not on the example's {len(x)}: the model takes its "
+                         "first axis for something other than the batch (a sequence-first nn.MultiheadAttention, "
+                         "nn.Transformer or RNN, batch_first=False, splitting its sequence there; or a slice of "
+                         "the batch, x[1:]), which one network per sample cannot hold; give a batch-first model "
+                         "(batch_first=True, inputs (batch, sequence, features)) that computes each sample alone")
 
 
 def _unwrapped(model, torch):

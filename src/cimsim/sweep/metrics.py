@@ -57,9 +57,8 @@ MISSING_PACKAGE = "missing package (the point runs again once it is installed): 
 environment's failure, not the point's, so a resumed sweep runs it again (:func:`.results.read_results`)"""
 OVER_MEMORY = "over the memory limit (the point runs again on a resume): "
 """how the error of a point refused for its estimated memory starts (:class:`cimsim.footprint.MemoryLimitError`):
-the run's settings' failure (simulation.memory_limit_gib, batch_size), which are no part of its id (but batch_size
-where read noise is drawn cell by cell: a lower one makes new points, and the file's rows stale), so a resumed sweep
-runs it again"""
+the run's settings' failure (simulation.memory_limit_gib, batch_size), which are no part of its id, so a resumed
+sweep runs it again"""
 FILE_CHANGED = "a data file changed or unreadable during the sweep (the point runs again on a resume): "
 """how the error of a point starts whose data file (``workload.*_file``) the worker found other than the sweep's
 start hashed into the point's id, or could not read (:func:`.data_files.file_digests`, checked before and after the

@@ -1,8 +1,7 @@
 """The points of a sweep: every combination of the axes (grid) or a seeded sample, each with a stable id.
 
 A point's id is the first 16 hex digits of the sha256 of its full config as canonical JSON
-(``config_to_dict``, sorted keys, no spaces; less the simulation's :data:`RUN_SETTINGS`, which change no number but
-``batch_size`` where read noise is drawn cell by cell),
+(``config_to_dict``, sorted keys, no spaces; less the simulation's :data:`RUN_SETTINGS`, which change no number),
 with the sha256 of each data file the config names (``workload.*_file``) when it names any, and
 ``"kind": "analytic"`` for an analytic point (a functional point's id is its config's, as before the kind was
 folded in): the same design on the same data, priced the same way, gets the same id in every run, which is what
@@ -94,8 +93,7 @@ def _unfit(value: Any, field: str) -> tuple[str, Any] | None:
 
 RUN_SETTINGS = ("batch_size", "memory_limit_gib", "int8_products")
 """the ``simulation`` fields that say how a point is run, not what it computes (its numbers are the same whatever they
-are: vectors read at once, the memory it may take, the product kernel; but batch_size where read noise is drawn
-cell by cell, :func:`identity`), left out of its id unless they are the
+are: vectors read at once, the memory it may take, the product kernel), left out of its id unless they are the
 sweep's axes (a sweep of run times, or of what fits): set in ``[set]`` after a point failed over the memory limit,
 they had made every finished row stale"""
 
