@@ -853,7 +853,7 @@ def test_results_do_not_depend_on_the_worker_threads(dac, monkeypatch):
 
 
 def test_cell_by_cell_read_noise_follows_neither_chunks_threads_refusals_nor_calibrations():
-    """read noise drawn cell by cell is keyed by vector and plane (it had come from one generator in turn: two
+    """read noise drawn cell by cell is keyed by vector (it had come from one generator in turn: two
     threads sharing a crossbar interleaved their draws, new numbers on every run; a refused read and a second
     calibrate used draws up; the chunking moved the outputs: an api probe)"""
     from concurrent.futures import ThreadPoolExecutor

@@ -83,7 +83,7 @@ def test_replicated_layers_split_over_workers_equal_one_process_and_keep_the_ene
 
 
 def test_cell_noise_path_split_over_workers_equals_one_process():
-    """read noise drawn cell by cell is keyed by vector and plane, as the output-referred path's (it had drawn from
+    """read noise drawn cell by cell is keyed by vector, as the output-referred path's (it had drawn from
     one generator in turn, so a split run was refused and the chunking moved its numbers: an api probe)"""
     settings = {"adc.range": "calibrated", "device.read_noise_sigma": 0.05, "workload.vectors": 50,
                 "simulation.batch_size": 20}

@@ -13,7 +13,7 @@ entries stay below 2**32, as numpy splits larger ints into words). Output-referr
 streams, one per (conversion group, vector number, plane), keyed by ``SeedSequence([seed, 3, *key, group, purpose])``:
 the same config, seed and key give the same numbers whatever the chunk size or thread count, and every read (after
 ``reset_counts`` or reprogramming too) draws fresh noise. The cell-by-cell path draws each plane row's cells from
-a generator of the same key, vector and plane (:func:`.noise.cell_rng`), so it too follows neither.
+a generator of the same key and vector, planes in turn (:func:`.noise.cell_rng`), so it too follows neither.
 """
 
 from __future__ import annotations
