@@ -125,3 +125,42 @@ def test_a_replicated_calibrated_layers_adc_spans_every_copy():
     np.testing.assert_array_equal(result.adc.lsb, lsbs)
     np.testing.assert_array_equal(spanned.lsb, lsbs)
     assert _span(result.adc.lsb) == _span(lsbs)
+
+
+@pytest.mark.parametrize("extra", [{}, {"device.read_noise_sigma": 0.02}, {"device.program_sigma": 0.05},
+                                   {"device.read_noise_sigma": 0.02, "device.read_noise_path": "cell"}])
+def test_copies_of_ideal_cells_share_one_programming_with_the_numbers_of_copies_apart(extra):
+    """copies whose cells take no device draws are alike: the first is programmed and the others share it, and
+    calibrated once where reads draw no noise (1024 copies of a 256 x 256 layer had taken 22 s and 1 GB programming
+    and calibrating identical arrays: a performance probe); outputs, counts, converters as copies apart"""
+    w = np.random.default_rng(0).uniform(-1, 1, (6, 40))
+    x = np.random.default_rng(1).uniform(-1, 1, (10, 40))
+    cfg = config(3, **{"adc.range": "calibrated", **extra})
+    shared, apart = build_crossbar(cfg), build_crossbar(cfg)
+    shared.program(w)
+    for copy in apart.copies:
+        copy.program(w)
+    for xbars in (shared, apart):
+        xbars.calibrate(x[:6])
+    ideal = "device.program_sigma" not in extra
+    assert (shared.copies[2].layer is shared.copies[0].layer) == ideal
+    assert (shared.copies[2].adc is shared.copies[0].adc) == (extra == {})
+    np.testing.assert_array_equal(shared.mvm(x), apart.mvm(x))
+    np.testing.assert_array_equal(shared.adc.lsb, apart.adc.lsb)
+    assert shared.counts == apart.counts and shared.programming_counts == apart.programming_counts
+    assert [c.counts.mvms for c in shared.copies] == [4, 3, 3]
+
+
+def test_a_memory_refusal_of_copies_apart_names_replication():
+    """copies of ideal cells are held once; copies of cells with draws each apart, and a refusal they cause names
+    mapping.replication (it had named the layer's shape: 'use smaller layers', 3.7x over with ideal copies)"""
+    from cimsim.footprint import MemoryLimitError, check_memory
+    from cimsim.mapping import plan_layer
+
+    big = {**BASE, "workload.in_features": 256, "workload.out_features": 256, "array.rows": 256, "array.cols": 256,
+           "array.rows_per_read": 256, "mapping.replication": 1024, "simulation.memory_limit_gib": 1.0}
+    ideal = with_overrides(Config(), big)
+    check_memory(ideal, [plan_layer(ideal)], "workload.in_features")
+    noisy = with_overrides(ideal, {"device.program_sigma": 0.05})
+    with pytest.raises(MemoryLimitError, match=r"'mapping.replication': .* use fewer copies \(mapping.replication"):
+        check_memory(noisy, [plan_layer(noisy)], "workload.in_features")

@@ -6,7 +6,7 @@ of each column tile), never the unused cells of its arrays. Figures measured wit
 size (numpy 2.4, 2026-12-03, on 1 to 64 arrays of 4 x 4096 to 4096 x 4096 cells, ideal and noisy devices, analog and
 digital subtraction, plane and slice accumulation): a programmed layer holds about :data:`HELD_BYTES_PER_CELL` per
 used cell (conductances, the float32 product matrix) and :data:`HELD_BYTES_PER_WEIGHT` per weight (the real weights,
-their codes) and peaks at :data:`PROGRAMMING_BYTES_PER_CELL` per cell and :data:`PROGRAMMING_BYTES_PER_WEIGHT` per
+their codes), each copy of a replicated layer apart but those of ideal cells, which share one, and peaks at :data:`PROGRAMMING_BYTES_PER_CELL` per cell and :data:`PROGRAMMING_BYTES_PER_WEIGHT` per
 weight while it is programmed (:data:`PROGRAMMING_BYTES_PER_IDEAL_CELL` per cell of ideal cells; an exact IR-drop
 solve of an array adds :data:`IR_DROP_BYTES_PER_CELL_BIT`). A read holds, per vector of one call, its float64 inputs
 and about :data:`OUTPUT_ARRAYS` float64 arrays of its outputs (the products, their references and error terms); per
@@ -25,6 +25,7 @@ import math
 import os
 import sys
 from collections.abc import Sequence
+from dataclasses import replace
 
 from .argcheck import checked_types
 from .cell_levels import ideal_cells
@@ -177,8 +178,8 @@ def estimate_bytes(plans: Sequence[Plan], chunk: int, activation_values: int = 0
     checks the vectors it is given, :class:`cimsim.numerics.Crossbar`)."""
     batch = chunk if batch is None else batch
     weights = [p.in_features * p.out_features for p in plans]
-    held = sum(p.replication * (HELD_BYTES_PER_CELL * _cells(p) + HELD_BYTES_PER_WEIGHT * w)
-               for p, w in zip(plans, weights))
+    held = sum((1 if ideal_cells else p.replication)  # copies of ideal cells share one programming
+               * (HELD_BYTES_PER_CELL * _cells(p) + HELD_BYTES_PER_WEIGHT * w) for p, w in zip(plans, weights))
     per_cell = PROGRAMMING_BYTES_PER_IDEAL_CELL if ideal_cells else PROGRAMMING_BYTES_PER_CELL
     programming = max((per_cell - HELD_BYTES_PER_CELL) * _cells(p)
                       + (PROGRAMMING_BYTES_PER_WEIGHT - HELD_BYTES_PER_WEIGHT) * w
@@ -250,8 +251,8 @@ def check_memory(config: Config, plans: Sequence[Plan], shape_field: str, activa
     ir_drop = config.array.wire_resistance_ohm > 0 and config.array.ir_drop == IrDropModel.EXACT
     ideal = ideal_cells(config.device) and not config.array.wire_resistance_ohm  # no draws, no IR drop
 
-    def fits(n: int = vectors, rows: int = batch, calibrated: int = calibration) -> bool:
-        held, flight = _estimate(plans, n, activation_values, rows_values, rows, min(calibrated, n), ir_drop, ideal)
+    def fits(n: int = vectors, rows: int = batch, calibrated: int = calibration, layers=tuple(plans)) -> bool:
+        held, flight = _estimate(layers, n, activation_values, rows_values, rows, min(calibrated, n), ir_drop, ideal)
         return held + flight <= limit_bytes
 
     layers, chunk_bytes = _estimate(plans, vectors, activation_values, rows_values, batch, min(calibration, vectors),
@@ -262,7 +263,9 @@ def check_memory(config: Config, plans: Sequence[Plan], shape_field: str, activa
     network = bool(activation_values or rows_values)  # its samples run a batch at a time; no calibration counted
     field = next((f for f, ok in (("simulation.batch_size", lambda: fits(n=1 if network else vectors, rows=1)),
                                   ("adc.calibration_vectors", lambda: calibration > 1 and fits(calibrated=1)),
-                                  (vectors_field, lambda: vectors_field and fits(n=1, rows=1, calibrated=1)))
+                                  (vectors_field, lambda: vectors_field and fits(n=1, rows=1, calibrated=1)),
+                                  ("mapping.replication", lambda: any(p.replication > 1 for p in plans) and fits(
+                                      layers=tuple(replace(p, replication=1) for p in plans))))
                   if ok()), shape_field)
     where = "simulation.memory_limit_gib" if limit is not None else "this machine's memory"
     refusal = MemoryLimitError(config.source, [(field, (
@@ -282,5 +285,7 @@ def check_memory(config: Config, plans: Sequence[Plan], shape_field: str, activa
 _FIXES = {"simulation.batch_size": "use a smaller simulation.batch_size",
           "adc.calibration_vectors": "calibrate on fewer vectors (adc.calibration_vectors; they are read at once)",
           "workload.vectors": "run fewer vectors (a dense layer's calls take up to 4096 at a time)",
-          "inputs": "pass fewer vectors to one call"}
+          "inputs": "pass fewer vectors to one call",
+          "mapping.replication": "use fewer copies (mapping.replication: each copy of cells that take device draws "
+                                 "is programmed and held apart)"}
 """the advice a refusal gives for the setting named"""

@@ -340,8 +340,8 @@ class Crossbar:
         return self.layer.conductances_us
 
     def seek(self, vector: int) -> None:
-        """Number the next vector read ``vector`` (output-referred read noise is keyed by that number; the cell
-        path's draws in order): a range of a long run evaluated apart starts where one reading it all would be."""
+        """Number the next vector read ``vector`` (read noise is keyed by that number): a range of a long run
+        evaluated apart starts where one reading it all would be."""
         self._vectors_read = check_int("vector", vector, minimum=0, maximum=2**62)  # vector numbers are int64
 
     def reset_counts(self) -> None:
