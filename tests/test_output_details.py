@@ -229,3 +229,18 @@ def test_a_folder_that_refuses_the_sweep_s_lock_file_is_named_with_the_way_out(t
     assert result.exit_code == 2 and "cannot make the sweep's lock file" in result.output, result.output
     assert "r.csv.lock: its folder takes no new file (No such file or directory); write the results into another " \
         "folder (-o)" in result.output
+
+
+def test_an_exact_ir_drop_solve_is_announced_before_the_first_item(monkeypatch, capsys):
+    """an exact IR-drop solve takes seconds to minutes before any item is done: said on a terminal (it had sat
+    silent 30 s: a performance probe); not for the approximate model or wires without resistance"""
+    from cimsim import cli_progress
+    from cimsim.config import load_config
+
+    monkeypatch.setattr(cli_progress, "on_terminal", lambda: True)
+    monkeypatch.setattr(cli_progress, "dumb_terminal", lambda: True)
+    for settings, said in (({"array.wire_resistance_ohm": 1.0}, True), ({}, False),
+                           ({"array.wire_resistance_ohm": 1.0, "array.ir_drop": "approximate"}, False)):
+        with cli_progress.Progress(10, "vectors", load_config(DEFAULT, settings)):
+            pass
+        assert ("solving each array's IR drop exactly before the first item" in capsys.readouterr().err) == said

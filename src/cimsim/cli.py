@@ -115,7 +115,7 @@ def run(config, output, seed, settings, trials, workers, scheduler):
     check_not_inputs([("-o", output)], config_inputs([config], [cfg]))
     check_suffix(output, [".json"], "JSON")
     _check_runs([cfg], workers, scheduler)
-    with Progress(cfg.workload.vectors * cfg.simulation.trials, items_word(cfg)) as progress:
+    with Progress(cfg.workload.vectors * cfg.simulation.trials, items_word(cfg), cfg) as progress:
         results = run_trials(cfg, progress, workers=workers, scheduler=scheduler)
     cim, _ = price(cfg, results[0], include_weight_load=False)
     if output:  # written before the report is printed: a reader of stdout that leaves early (| head) loses nothing
@@ -162,7 +162,7 @@ def compare(configs, outdir, seed, settings, trials, workers, scheduler):
     _check_runs(cfgs, workers, scheduler)
     comps = []
     for c in cfgs:
-        with Progress(c.workload.vectors * c.simulation.trials, items_word(c)) as progress:
+        with Progress(c.workload.vectors * c.simulation.trials, items_word(c), c) as progress:
             comps.append(run_compare(c, progress, workers=workers, scheduler=scheduler))
     wrote = write_comparison(comps, Path(outdir), outputs) if outdir else []  # before the summary: | head loses none
     click.echo(comparison_summary(comps[0]) if len(comps) == 1 else multi_markdown(comps, outdir))

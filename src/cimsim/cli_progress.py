@@ -8,7 +8,7 @@ import sys
 
 import click
 
-from .config.modes import WorkloadKind
+from .config.modes import IrDropModel, WorkloadKind
 
 __all__ = ["Progress", "SweepProgress", "items_word"]
 
@@ -26,9 +26,10 @@ def dumb_terminal() -> bool:
 
 class Progress:
     """Items done as a click progress bar on stderr, only on a terminal (quiet in CI and when piped); says when
-    the first run compiles the kernels, which takes seconds before any item is done."""
+    the first run compiles the kernels, and when ``config``'s arrays solve their IR drop exactly, which take seconds
+    to minutes before any item is done (an exact solve had sat silent 30 s: a performance probe)."""
 
-    def __init__(self, total: int, item: str):
+    def __init__(self, total: int, item: str, config=None):
         self.enabled = on_terminal()
         self.bar = None
         if self.enabled:
@@ -36,6 +37,10 @@ class Progress:
 
             if not kernels_cached():
                 click.echo("compiling cimsim's kernels (first run only: numba caches them) ...", err=True)
+            if config is not None and config.array.wire_resistance_ohm > 0 and config.array.ir_drop == IrDropModel.EXACT:
+                click.echo("solving each array's IR drop exactly before the first item (array.ir_drop = \"exact\": "
+                           "seconds an array at 256 x 256, about 30 s at 512; \"approximate\" is 100-2000x "
+                           "faster) ...", err=True)
         if self.enabled and not dumb_terminal():  # a bar rewrites its line: none on a terminal without cursor codes
             self.bar = click.progressbar(length=total, label=f"simulating {item}", file=sys.stderr, show_eta=True,
                                          show_pos=True)
