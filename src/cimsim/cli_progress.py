@@ -37,7 +37,8 @@ class Progress:
 
             if not kernels_cached():
                 click.echo("compiling cimsim's kernels (first run only: numba caches them) ...", err=True)
-            if config is not None and config.array.wire_resistance_ohm > 0 and config.array.ir_drop == IrDropModel.EXACT:
+            array = None if config is None else config.array
+            if array is not None and array.wire_resistance_ohm > 0 and array.ir_drop == IrDropModel.EXACT:
                 click.echo("solving each array's IR drop exactly before the first item (array.ir_drop = \"exact\": "
                            "seconds an array at 256 x 256, about 30 s at 512; \"approximate\" is 100-2000x "
                            "faster) ...", err=True)

@@ -6,9 +6,9 @@ of each column tile), never the unused cells of its arrays. Figures measured wit
 size (numpy 2.4, 2026-12-03, on 1 to 64 arrays of 4 x 4096 to 4096 x 4096 cells, ideal and noisy devices, analog and
 digital subtraction, plane and slice accumulation): a programmed layer holds about :data:`HELD_BYTES_PER_CELL` per
 used cell (conductances, the float32 product matrix) and :data:`HELD_BYTES_PER_WEIGHT` per weight (the real weights,
-their codes), each copy of a replicated layer apart but those of ideal cells, which share one, and peaks at :data:`PROGRAMMING_BYTES_PER_CELL` per cell and :data:`PROGRAMMING_BYTES_PER_WEIGHT` per
-weight while it is programmed (:data:`PROGRAMMING_BYTES_PER_IDEAL_CELL` per cell of ideal cells; an exact IR-drop
-solve of an array adds :data:`IR_DROP_BYTES_PER_CELL_BIT`). A read holds, per vector of one call, its float64 inputs
+their codes), each copy of a replicated layer apart but those of ideal cells, which share one, and peaks at
+:data:`PROGRAMMING_BYTES_PER_CELL` per cell and :data:`PROGRAMMING_BYTES_PER_WEIGHT` per weight while it is
+programmed (:data:`PROGRAMMING_BYTES_PER_IDEAL_CELL` per cell of ideal cells; an exact IR-drop solve of an array adds :data:`IR_DROP_BYTES_PER_CELL_BIT`). A read holds, per vector of one call, its float64 inputs
 and about :data:`OUTPUT_ARRAYS` float64 arrays of its outputs (the products, their references and error terms); per
 row in the core at once (the chunk's rows, at most each worker's piece: :mod:`cimsim.numerics.threads`) its input
 planes and per plane and converted column its sums (float32, int32 from the int8 units, float64 with read noise or

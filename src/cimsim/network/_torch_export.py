@@ -47,8 +47,9 @@ def export(torch, onnx, model, x, opset: int, name: str, distinct: bool = True):
                                   output_names=["output"])
         except Exception as exc:  # torch raises many types for an unexportable model
             hint = export_hint(torch, model, x, str(exc))
+            where = raised_at(torch, model, exc)  # the model's module and line, where torch raised in its code
             raise ValueError(f"torch model {name}: the ONNX export (traced on a batch of one sample) failed: "
-                             f"{type(exc).__name__}: {short_message(str(exc))}{raised_at(torch, model, exc)}{hint}") from None
+                             f"{type(exc).__name__}: {short_message(str(exc))}{where}{hint}") from None
         exported = onnx.load(path)  # with the external data of a model past 2 GiB
     if not distinct:
         return exported, routing

@@ -42,8 +42,9 @@ def raised_at(torch, model, exc: BaseException) -> str:
     """Where in the model's own code the export's tracer raised ``exc``: ', raised in '<module path>' (<class>) at
     <file> line <n>: <source line>' for the innermost frame outside torch, cimsim and Python's standard library, and
     the innermost module of ``model`` whose forward was running (either alone where the other is not: a module of
-    torch's own, code of no file); '' where neither is (torch raised in its export passes, after the trace). torch's message alone ('unordered_map::at' from a custom autograd Function in
-    Reformer's encoder: a networks probe) names neither."""
+    torch's own, code of no file); '' where neither is (torch raised in its export passes, after the trace).
+    torch's message alone ('unordered_map::at' from a custom autograd Function in Reformer's encoder: a networks
+    probe) names neither."""
     frames = list(zip(traceback.walk_tb(exc.__traceback__), traceback.extract_tb(exc.__traceback__)))[::-1]
     line = next((summary for _, summary in frames if _models_code(torch, summary.filename)), None)
     paths = {id(m): path for path, m in model.named_modules()}
