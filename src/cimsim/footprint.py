@@ -8,8 +8,9 @@ digital subtraction, plane and slice accumulation): a programmed layer holds abo
 used cell (conductances, the float32 product matrix) and :data:`HELD_BYTES_PER_WEIGHT` per weight (the real weights,
 their codes), each copy of a replicated layer apart but those of ideal cells, which share one, and peaks at
 :data:`PROGRAMMING_BYTES_PER_CELL` per cell and :data:`PROGRAMMING_BYTES_PER_WEIGHT` per weight while it is
-programmed (:data:`PROGRAMMING_BYTES_PER_IDEAL_CELL` per cell of ideal cells; an exact IR-drop solve of an array adds :data:`IR_DROP_BYTES_PER_CELL_BIT`). A read holds, per vector of one call, its float64 inputs
-and about :data:`OUTPUT_ARRAYS` float64 arrays of its outputs (the products, their references and error terms); per
+programmed (:data:`PROGRAMMING_BYTES_PER_IDEAL_CELL` per cell of ideal cells; an exact IR-drop solve of an array
+adds :data:`IR_DROP_BYTES_PER_CELL_BIT`). A read holds, per vector of one call, its float64 inputs and about
+:data:`OUTPUT_ARRAYS` float64 arrays of its outputs (the products, their references and error terms); per
 row in the core at once (the chunk's rows, at most each worker's piece: :mod:`cimsim.numerics.threads`) its input
 planes and per plane and converted column its sums (float32, int32 from the int8 units, float64 with read noise or
 plane accumulation); a calibration per vector its sums of every conversion group (float64). A network holds its
