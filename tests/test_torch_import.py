@@ -486,7 +486,8 @@ def test_a_model_empty_on_one_sample_is_refused_before_the_export():
 
     for model in (SequenceFirst(), Encoded()):
         with pytest.raises(ValueError, match=r"its output on one sample \(the example's first, which the export "
-                                             r"traces\) is empty, of shape \(0, 2, 16\), but not on the example's 10.*batch_first=True"):
+                                             r"traces\) is empty, of shape \(0, 2, 16\), but not on the example's "
+                                             r"10.*batch_first=True"):
             from_torch(model.eval(), torch.randn(10, 2, 16))
 
     class Tail(nn.Linear):
