@@ -82,9 +82,8 @@ def add_cell_noise(sums: np.ndarray, x: np.ndarray, sigma_level: float, cells_pe
     sums of each row of ``sums``: a pair's two cells subtract, summed slice columns add with ``combine``'s weights.
     ``x``'s rows are plane rows, plane-major: row p x batch + b is vector first + b's plane p, its draws those of
     :func:`cell_rng` (key, first + b) after the planes before p, ``streams`` = (key, first, batch). ``shared`` (per
-    slice column, from 0): the pair's
-    second cells are those of a reference column shared by every slice column naming it (one draw per cell and
-    read), not a column of their own."""
+    slice column, from 0): the pair's second cells are those of a reference column shared by every slice column
+    naming it (one draw per cell and read), not a column of their own."""
     per_slice = n_cols if combine is None else combine.shape[0]
     n_shared = 0 if shared is None else int(shared.max()) + 1
     key, first, batch = streams
