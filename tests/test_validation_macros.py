@@ -658,6 +658,13 @@ def test_a_report_quotes_the_record_of_its_family(monkeypatch):
             f"{median:.2g}x; over its {energy['macros']} macros' medians {chip_low:.2g}-{chip_high:.2g}x, median "
             f"{chip_median:.2g}x)") in line
     assert f"{charge['trends']['within']} of {charge['trends']['cases']} trends within ±10 %" in line
+    low_nm, high_nm = charge["nodes_nm"]  # the nodes of its figures, and a design beyond them said so (a chips probe)
+    nodes = {m.values.get("node_nm") for m in macro_report.load_macros() if m.family == "sram-charge"} - {None}
+    assert nodes and low_nm == min(nodes) and high_nm == max(nodes)
+    assert f"sram-charge macros at {low_nm:g}-{high_nm:g} nm (" in line
+    far = trust.record_line(with_overrides(Config(), {"array.family": "charge", "device.preset": "sram",
+                                                      "technology.node_nm": 180.0}))
+    assert f"sram-charge macros at {low_nm:g}-{high_nm:g} nm, not this design's 180 nm (" in far
     pcm = with_overrides(Config(), {"device.preset": "pcm"})
     assert trust.record_family(pcm) == "pcm"
     monkeypatch.setattr(trust, "validation_record", lambda: {**record, "families": {}})

@@ -125,7 +125,11 @@ def record_line(config: Config) -> str:
     trends = entry["trends"]
     if trends["cases"]:
         parts.append(f"{trends['within']} of {trends['cases']} trends within ±{100 * record['trend_tolerance']:.0f} %")
-    macros = f"{entry['macros']} published {family} macro{'s' * (entry['macros'] > 1)}"
+    low, high = entry.get("nodes_nm", (0, 0))  # the nodes the figures come from: beyond them, an extrapolation
+    node = config.technology.node_nm
+    nodes = (f"{low:g} nm" if low == high else f"{low:g}-{high:g} nm") + (
+        f", not this design's {node:g} nm" if not low <= node <= high else "")
+    macros = f"{entry['macros']} published {family} macro{'s' * (entry['macros'] > 1)} at {nodes}"
     return f"Validation against {macros} ({record['source']}): {'; '.join(parts)}."
 
 

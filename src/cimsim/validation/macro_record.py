@@ -80,7 +80,7 @@ def _trend_counts(trends: list[MacroCase]) -> dict:
 
 
 def records_by_family(cases: Iterable[MacroCase] | None = None) -> dict:
-    """Per entry family of the shipped macros: macros, and per kind of figure (energy, density, throughput, area) the
+    """Per entry family of the shipped macros: macros, the nodes their points span (nm), and per kind of figure (energy, density, throughput, area) the
     absolute cases, their median |error|, how many are within tolerance, the quartiles of silicon / model
     (energy per operation, density, throughput: which way and how far the model errs) over the cases and over the
     macros' medians (:func:`macro_medians_quartiles`, with the macros that have such figures), and the trends and
@@ -88,11 +88,13 @@ def records_by_family(cases: Iterable[MacroCase] | None = None) -> dict:
     (:func:`trends_by_variable`): what reports quote (``cimsim.cost.trust``). Predictions only: a case derived from
     the stated cycle (``bookkeeping``, :mod:`.macro_comparison`) is no evidence of the model and is left out."""
     cases = tuple(c for c in (macro_cases() if cases is None else cases) if not c.bookkeeping)
-    family = {m.key: m.family for m in load_macros()}
+    macros = {m.key: m for m in load_macros()}
     record: dict = {}
-    for fam in sorted({family[c.macro] for c in cases}):
-        own = [c for c in cases if family[c.macro] == fam]
-        entry: dict = {"macros": len({c.macro for c in own})}
+    for fam in sorted({macros[c.macro].family for c in cases}):
+        own = [c for c in cases if macros[c.macro].family == fam]
+        nodes = [float(p.values.get("node_nm", macros[k].values.get("node_nm", 0))) for k in {c.macro for c in own}
+                 for p in macros[k].points]
+        entry: dict = {"macros": len({c.macro for c in own}), "nodes_nm": [min(nodes), max(nodes)]}
         for kind in ("energy", "density", "throughput", "area"):
             a = [c for c in own if c.kind == "absolute" and figure_kind(c.quantity) == kind]
             if a:
