@@ -66,7 +66,7 @@ def array_line(config: Config, plan: Plan, p: CimParameters) -> str:
     """the report's line on layer 0's arrays (``plan``): their lines, and what a read cycle (a round) is: reads
     overlapped with the ADCs' conversions (sample-and-hold), or, in a digital array, the reads alone (its adders sum
     within a read, a pulse for each output a tree sums in turn)"""
-    resistive = p.family == ArrayFamily.RESISTIVE
+    resistive, t = p.family == ArrayFamily.RESISTIVE, config.technology
     lines = "0.2 fF/um at the full read voltage, an upper bound" if resistive else "ZigZag-IMC per-cell loads at V_DD"
     passes = tree_passes(plan)
     reads = f"{plan.dac_encoding.replace('_', '-')} reads summed x {p.read_ns * passes:g} ns"
@@ -77,7 +77,7 @@ def array_line(config: Config, plan: Plan, p: CimParameters) -> str:
     return (f"Array family '{p.family}': word and bit lines swing {p.line_voltage_v:g} V "
             f"({p.row_line_capacitance_ff:.3g} fF and {p.bitline_capacitance_ff:.3g} fF: {lines}); {cycle}; the arrays "
             f"of a layer work in parallel; digital periphery at {config.technology.clock_ghz:g} GHz"
-            f"{stated_clock_note(config.technology.node_nm, config.technology.vdd_v, 'technology.clock_ghz')}."
+            f"{stated_clock_note(t.node_nm, t.vdd_v, 'technology.clock_ghz', t.clock_ghz)}."
             f"{_short_pulse(config, plan, p)}")
 
 

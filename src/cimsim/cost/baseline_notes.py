@@ -138,8 +138,8 @@ def baseline_assumptions(config: Config, plan: Plan, t: BaselineTraffic, mem: On
           if b.energy_model == EnergyModel.BOARD_POWER else at)
     return [
         f"Digital baseline {at}: {units} MAC units at "
-        f"{b.clock_ghz:g} GHz{stated_clock_note(tech.node_nm, tech.vdd_v, 'baseline.clock_ghz')}, {w_bits}-bit "
-        f"weights x {x_bits}-bit inputs, {acc_bits}-bit sums{_built_note(config, plan)}.",
+        f"{b.clock_ghz:g} GHz{stated_clock_note(tech.node_nm, tech.vdd_v, 'baseline.clock_ghz', b.clock_ghz)}, "
+        f"{w_bits}-bit weights x {x_bits}-bit inputs, {acc_bits}-bit sums{_built_note(config, plan)}.",
         "Energies from Horowitz (ISSCC 2014, 45 nm) scaled with Stillmaker & Baas (2017).",
         f"On-chip memory: {b.sram_kib:g} KiB {kind}; every access reads or writes {banks} "
         f"({mem.read_pj_per_bit:.3g} pJ/bit, {memory_source}).",

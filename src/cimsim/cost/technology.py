@@ -199,13 +199,21 @@ SLOW_LOGIC_NOTED = 2.0
 """slow-down of logic at a config's supply against 0.9 V (the delay law) from which a stated clock is flagged"""
 
 
-def stated_clock_note(node_nm: float, vdd_v: float, field: str) -> str:
-    """A clause for a report line that states a clock (``field``: 'technology.clock_ghz', 'baseline.clock_ghz'),
-    where the delay law makes logic at ``vdd_v`` at least :data:`SLOW_LOGIC_NOTED` times slower than at 0.9 V: the
-    clock is taken as stated (the law slows the converters, not a stated clock); '' otherwise."""
+def stated_clock_note(node_nm: float, vdd_v: float, field: str, clock_ghz: float) -> str:
+    """A clause for a report line that gives a clock (``field``: 'technology.clock_ghz', 'baseline.clock_ghz', stated
+    or its default), where the delay law makes logic at ``vdd_v`` at least :data:`SLOW_LOGIC_NOTED` times slower than
+    at 0.9 V: the clock is taken as given (the law slows the converters, not the clock), and what it asks of the
+    logic is said as the clock it equals at 0.9 V (1 MHz at 0.6 V had been told to come down to one the supply
+    reaches, as 1 GHz was, and a default clock called stated: a chips probe); '' otherwise."""
     slower = delay_scale(node_nm, ENERGY_REFERENCE_VDD_V, node_nm, vdd_v)
     if slower < SLOW_LOGIC_NOTED:
         return ""
-    return (f" (as stated in '{field}': logic at {vdd_v:g} V is {slower:.3g}x slower than at "
-            f"{ENERGY_REFERENCE_VDD_V:g} V by the Stillmaker & Baas delay fit, which slows the converters, not a "
-            "stated clock; lower it to one this supply reaches)")
+    return (f" (as given in '{field}': logic at {vdd_v:g} V is {slower:.3g}x slower than at "
+            f"{ENERGY_REFERENCE_VDD_V:g} V by the Stillmaker & Baas delay fit, which slows the converters, not this "
+            f"clock: it asks of the logic what {_ghz(clock_ghz * slower)} would at {ENERGY_REFERENCE_VDD_V:g} V; lower "
+            "it where this supply cannot reach that)")
+
+
+def _ghz(value: float) -> str:
+    """a clock in GHz, or MHz below 1 GHz"""
+    return f"{value:.3g} GHz" if value >= 1 else f"{value * 1000:.3g} MHz"
