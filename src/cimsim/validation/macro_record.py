@@ -83,10 +83,11 @@ def records_by_family(cases: Iterable[MacroCase] | None = None) -> dict:
     """Per entry family of the shipped macros: macros, the nodes their points span (nm), and per kind of figure
     (energy, density, throughput, area) the absolute cases, their median |error|, how many are within tolerance,
     the quartiles of silicon / model (energy per operation, density, throughput: which way and how far the model
-    errs) over the cases and over the macros' medians (:func:`macro_medians_quartiles`, with the macros that have such figures), and the trends and
-    how many are within tolerance; and the trends by operating variable over all families
-    (:func:`trends_by_variable`): what reports quote (``cimsim.cost.trust``). Predictions only: a case derived from
-    the stated cycle (``bookkeeping``, :mod:`.macro_comparison`) is no evidence of the model and is left out."""
+    errs) over the cases and over the macros' medians (:func:`macro_medians_quartiles`, with the macros that have
+    such figures), and the trends and how many are within tolerance; and the trends by operating variable over all
+    families (:func:`trends_by_variable`): what reports quote (``cimsim.cost.trust``). Predictions only: a case
+    derived from the stated cycle (``bookkeeping``, :mod:`.macro_comparison`) is no evidence of the model and is
+    left out."""
     cases = tuple(c for c in (macro_cases() if cases is None else cases) if not c.bookkeeping)
     macros = {m.key: m for m in load_macros()}
     record: dict = {}
