@@ -127,7 +127,8 @@ def test_a_replicated_calibrated_layers_adc_spans_every_copy():
     assert _span(result.adc.lsb) == _span(lsbs)
 
 
-@pytest.mark.parametrize("extra", [{}, {"device.read_noise_sigma": 0.02}, {"device.program_sigma": 0.05},
+@pytest.mark.parametrize("extra", [{}, {"simulation.int8_products": "off"}, {"device.read_noise_sigma": 0.02},
+                                   {"device.program_sigma": 0.05},
                                    {"device.read_noise_sigma": 0.02, "device.read_noise_path": "cell"}])
 def test_copies_of_ideal_cells_share_one_programming_with_the_numbers_of_copies_apart(extra):
     """copies whose cells take no device draws are alike: the first is programmed and the others share it, and
@@ -144,7 +145,9 @@ def test_copies_of_ideal_cells_share_one_programming_with_the_numbers_of_copies_
         xbars.calibrate(x[:6])
     ideal = "device.program_sigma" not in extra
     assert (shared.copies[2].layer is shared.copies[0].layer) == ideal
-    assert (shared.copies[2].adc is shared.copies[0].adc) == (extra == {})
+    mine, theirs = shared.copies[1].conductances_us, shared.copies[0].conductances_us  # a shared array edited in
+    assert not (np.shares_memory(mine, theirs) and mine.flags.writeable)  # one copy had changed every copy's
+    assert (shared.copies[2].adc is shared.copies[0].adc) == ("read_noise_sigma" not in str(extra) and ideal)
     np.testing.assert_array_equal(shared.mvm(x), apart.mvm(x))
     np.testing.assert_array_equal(shared.adc.lsb, apart.adc.lsb)
     assert shared.counts == apart.counts and shared.programming_counts == apart.programming_counts
@@ -164,3 +167,13 @@ def test_a_memory_refusal_of_copies_apart_names_replication():
     noisy = with_overrides(ideal, {"device.program_sigma": 0.05})
     with pytest.raises(MemoryLimitError, match=r"'mapping.replication': .* use fewer copies \(mapping.replication"):
         check_memory(noisy, [plan_layer(noisy)], "workload.in_features")
+    # a grouped matrix's packed blocks (in its plan's replication) hold other weights: each counted, whatever the
+    # cells, and no copies named where there are none (a review: 8 blocks had been counted as one)
+    from cimsim.packing import packed_layer
+
+    one = with_overrides(ideal, {"mapping.replication": 1, "simulation.memory_limit_gib": 0.1})
+    blocks, n = packed_layer(one, 256, 256, 64)
+    assert n == 64
+    with pytest.raises(MemoryLimitError, match=r"^(?!.*mapping.replication).*'workload.in_features'"):
+        check_memory(one, [blocks], "workload.in_features", chunk=1, vectors_field=None)
+    check_memory(one, [plan_layer(one, 256, 256)], "workload.in_features", chunk=1, vectors_field=None)

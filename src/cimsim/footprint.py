@@ -6,7 +6,8 @@ of each column tile), never the unused cells of its arrays. Figures measured wit
 size (numpy 2.4, 2026-12-03, on 1 to 64 arrays of 4 x 4096 to 4096 x 4096 cells, ideal and noisy devices, analog and
 digital subtraction, plane and slice accumulation): a programmed layer holds about :data:`HELD_BYTES_PER_CELL` per
 used cell (conductances, the float32 product matrix) and :data:`HELD_BYTES_PER_WEIGHT` per weight (the real weights,
-their codes), each copy of a replicated layer apart but those of ideal cells, which share one, and peaks at
+their codes), each copy of a replicated layer (``mapping.replication``) apart but those of ideal cells, which
+share one (:func:`check_memory`), and peaks at
 :data:`PROGRAMMING_BYTES_PER_CELL` per cell and :data:`PROGRAMMING_BYTES_PER_WEIGHT` per weight while it is
 programmed (:data:`PROGRAMMING_BYTES_PER_IDEAL_CELL` per cell of ideal cells; an exact IR-drop solve of an array
 adds :data:`IR_DROP_BYTES_PER_CELL_BIT`). A read holds, per vector of one call, its float64 inputs and about
@@ -179,8 +180,8 @@ def estimate_bytes(plans: Sequence[Plan], chunk: int, activation_values: int = 0
     checks the vectors it is given, :class:`cimsim.numerics.Crossbar`)."""
     batch = chunk if batch is None else batch
     weights = [p.in_features * p.out_features for p in plans]
-    held = sum((1 if ideal_cells else p.replication)  # copies of ideal cells share one programming
-               * (HELD_BYTES_PER_CELL * _cells(p) + HELD_BYTES_PER_WEIGHT * w) for p, w in zip(plans, weights))
+    held = sum(p.replication * (HELD_BYTES_PER_CELL * _cells(p) + HELD_BYTES_PER_WEIGHT * w)
+               for p, w in zip(plans, weights))
     per_cell = PROGRAMMING_BYTES_PER_IDEAL_CELL if ideal_cells else PROGRAMMING_BYTES_PER_CELL
     programming = max((per_cell - HELD_BYTES_PER_CELL) * _cells(p)
                       + (PROGRAMMING_BYTES_PER_WEIGHT - HELD_BYTES_PER_WEIGHT) * w
@@ -237,9 +238,9 @@ def check_memory(config: Config, plans: Sequence[Plan], shape_field: str, activa
     """A :class:`MemoryLimitError` (a ConfigError) when the estimate exceeds ``simulation.memory_limit_gib``
     (default: the machine's memory), naming the setting whose change brings the estimate within it:
     ``simulation.batch_size`` (fewer vectors read at once), ``adc.calibration_vectors`` (calibrated at once),
-    ``vectors_field`` (fewer vectors in all; None where the caller's own call sets them), else ``shape_field`` (what
-    sizes the layers). ``chunk``: vectors of one call (a network's samples, run a batch at a time; default: the
-    batch size)."""
+    ``vectors_field`` (fewer vectors in all; None where the caller's own call sets them), ``mapping.replication``
+    (copies held apart: of cells that take device draws), else ``shape_field`` (what sizes the layers).
+    ``chunk``: vectors of one call (a network's samples, run a batch at a time; default: the batch size)."""
     limit = config.simulation.memory_limit_gib
     limit_bytes = limit * GIB if limit is not None else machine_memory_bytes()
     if limit_bytes is None:
@@ -251,6 +252,9 @@ def check_memory(config: Config, plans: Sequence[Plan], shape_field: str, activa
     calibration = config.adc.calibration_vectors if config.adc.range == AdcRange.CALIBRATED else 0
     ir_drop = config.array.wire_resistance_ohm > 0 and config.array.ir_drop == IrDropModel.EXACT
     ideal = ideal_cells(config.device) and not config.array.wire_resistance_ohm  # no draws, no IR drop
+    copies = config.mapping.replication  # copies of cells that draw nothing share one programming (a grouped
+    apart = 1 if ideal_cells(config.device) else copies  # matrix's packed blocks, in its replication, do not)
+    plans = [replace(p, replication=max(1, p.replication * apart // copies)) for p in plans]
 
     def fits(n: int = vectors, rows: int = batch, calibrated: int = calibration, layers=tuple(plans)) -> bool:
         held, flight = _estimate(layers, n, activation_values, rows_values, rows, min(calibrated, n), ir_drop, ideal)
@@ -265,8 +269,8 @@ def check_memory(config: Config, plans: Sequence[Plan], shape_field: str, activa
     field = next((f for f, ok in (("simulation.batch_size", lambda: fits(n=1 if network else vectors, rows=1)),
                                   ("adc.calibration_vectors", lambda: calibration > 1 and fits(calibrated=1)),
                                   (vectors_field, lambda: vectors_field and fits(n=1, rows=1, calibrated=1)),
-                                  ("mapping.replication", lambda: any(p.replication > 1 for p in plans) and fits(
-                                      layers=tuple(replace(p, replication=1) for p in plans))))
+                                  ("mapping.replication", lambda: apart > 1 and fits(layers=tuple(
+                                      replace(p, replication=max(1, p.replication // apart)) for p in plans))))
                   if ok()), shape_field)
     where = "simulation.memory_limit_gib" if limit is not None else "this machine's memory"
     refusal = MemoryLimitError(config.source, [(field, (

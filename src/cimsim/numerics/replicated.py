@@ -78,7 +78,7 @@ class ReplicatedCrossbar:
     """The :class:`Crossbar` interface over ``config.mapping.replication`` copies: program, calibrate, mvm,
     digital_reference, seek, reset_counts, adc, counts, programming_counts, adc_clipped and max_sum (the copies'
     alike); what each copy holds of its own (its programmed ``layer``, ``conductances_us``, ``input_sums``) is read
-    from ``copies[k]``."""
+    from ``copies[k]`` (copies of ideal cells hold one programmed layer, read-only: :meth:`program`)."""
 
     def __init__(self, config: Config, in_features: int | None = None, out_features: int | None = None,
                  *, key: tuple[int, ...] = (0,), read_key: tuple[int, ...] | None = None):
@@ -102,8 +102,12 @@ class ReplicatedCrossbar:
         256 layer had taken 22 s and 1 GB programming identical arrays (a performance probe)."""
         first, *rest = self.copies
         first.program(weights)
+        shared = ideal_cells(self.config.device)
+        for array in vars(first.layer).values() if shared and rest else ():  # one copy's edit had changed all
+            if isinstance(array, np.ndarray):
+                array.setflags(write=False)
         for copy in rest:
-            if ideal_cells(self.config.device):
+            if shared:
                 vars(copy).update({name: vars(first)[name] for name in _PROGRAMMED})
                 copy.reset_counts()
             else:
