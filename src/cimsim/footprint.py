@@ -27,7 +27,6 @@ import math
 import os
 import sys
 from collections.abc import Sequence
-from dataclasses import replace
 
 from .argcheck import checked_types
 from .cell_levels import ideal_cells
@@ -170,17 +169,18 @@ def _core_rows(plan: Plan, rows: int, batch: int) -> int:
 
 def estimate_bytes(plans: Sequence[Plan], chunk: int, activation_values: int = 0, rows_values: int = 0,
                    batch: int | None = None, calibration: int = 0, ir_drop: bool = False,
-                   ideal_cells: bool = False) -> tuple[float, float]:
+                   ideal_cells: bool = False, shared: int = 1) -> tuple[float, float]:
     """(bytes held by the programmed layers + the largest programming transient, bytes of one call in flight) for
     layers ``plans`` given ``chunk`` vectors (samples) at a time, read ``batch`` rows at a time (default: ``chunk``),
     ``calibration`` vectors calibrated at once; ``ir_drop``: each array's IR drop solved exactly; ``ideal_cells``:
-    every cell at its target (no device draws, no wire resistance). A network's ``activation_values`` (its
-    activations per sample, float64) and ``rows_values`` (its largest layer's input vectors x inputs per sample: at
-    most that many vectors of each layer per sample) replace the calls' inputs and outputs (each crossbar's call
-    checks the vectors it is given, :class:`cimsim.numerics.Crossbar`)."""
+    every cell at its target (no device draws, no wire resistance); ``shared``: copies of each layer that share one
+    programming (a plan's replication is its copies times a grouped matrix's packed blocks). A network's
+    ``activation_values`` (its activations per sample, float64) and ``rows_values`` (its largest layer's input
+    vectors x inputs per sample: at most that many vectors of each layer per sample) replace the calls' inputs and
+    outputs (each crossbar's call checks the vectors it is given, :class:`cimsim.numerics.Crossbar`)."""
     batch = chunk if batch is None else batch
     weights = [p.in_features * p.out_features for p in plans]
-    held = sum(p.replication * (HELD_BYTES_PER_CELL * _cells(p) + HELD_BYTES_PER_WEIGHT * w)
+    held = sum(max(1, p.replication // shared) * (HELD_BYTES_PER_CELL * _cells(p) + HELD_BYTES_PER_WEIGHT * w)
                for p, w in zip(plans, weights))
     per_cell = PROGRAMMING_BYTES_PER_IDEAL_CELL if ideal_cells else PROGRAMMING_BYTES_PER_CELL
     programming = max((per_cell - HELD_BYTES_PER_CELL) * _cells(p)
@@ -253,15 +253,15 @@ def check_memory(config: Config, plans: Sequence[Plan], shape_field: str, activa
     ir_drop = config.array.wire_resistance_ohm > 0 and config.array.ir_drop == IrDropModel.EXACT
     ideal = ideal_cells(config.device) and not config.array.wire_resistance_ohm  # no draws, no IR drop
     copies = config.mapping.replication  # copies of cells that draw nothing share one programming (a grouped
-    apart = 1 if ideal_cells(config.device) else copies  # matrix's packed blocks, in its replication, do not)
-    plans = [replace(p, replication=max(1, p.replication * apart // copies)) for p in plans]
+    shared = copies if ideal_cells(config.device) else 1  # matrix's packed blocks, in its replication, do not)
 
-    def fits(n: int = vectors, rows: int = batch, calibrated: int = calibration, layers=tuple(plans)) -> bool:
-        held, flight = _estimate(layers, n, activation_values, rows_values, rows, min(calibrated, n), ir_drop, ideal)
+    def fits(n: int = vectors, rows: int = batch, calibrated: int = calibration, one_copy: bool = False) -> bool:
+        held, flight = _estimate(plans, n, activation_values, rows_values, rows, min(calibrated, n), ir_drop, ideal,
+                                 copies if one_copy else shared)
         return held + flight <= limit_bytes
 
     layers, chunk_bytes = _estimate(plans, vectors, activation_values, rows_values, batch, min(calibration, vectors),
-                                    ir_drop, ideal)
+                                    ir_drop, ideal, shared)
     if layers + chunk_bytes <= limit_bytes:
         return
     # the setting whose change brings the estimate within the limit, in the order a user would try them
@@ -269,8 +269,7 @@ def check_memory(config: Config, plans: Sequence[Plan], shape_field: str, activa
     field = next((f for f, ok in (("simulation.batch_size", lambda: fits(n=1 if network else vectors, rows=1)),
                                   ("adc.calibration_vectors", lambda: calibration > 1 and fits(calibrated=1)),
                                   (vectors_field, lambda: vectors_field and fits(n=1, rows=1, calibrated=1)),
-                                  ("mapping.replication", lambda: apart > 1 and fits(layers=tuple(
-                                      replace(p, replication=max(1, p.replication // apart)) for p in plans))))
+                                  ("mapping.replication", lambda: shared < copies and fits(one_copy=True)))
                   if ok()), shape_field)
     where = "simulation.memory_limit_gib" if limit is not None else "this machine's memory"
     refusal = MemoryLimitError(config.source, [(field, (
